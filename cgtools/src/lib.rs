@@ -1,0 +1,1 @@
+//! cgtools: the cgroup backend shared by the command-line tools and cgconfigd.

@@ -1,0 +1,1 @@
+//! Placeholder while the cgrules grammar is written.

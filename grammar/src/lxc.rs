@@ -1,0 +1,1 @@
+//! Placeholder while the lxc grammar is written.
