@@ -42,3 +42,45 @@ pub(crate) fn found_at(text: &str, offset: usize) -> String {
     };
     format!("`{}`", token.escape_debug())
 }
+
+/// The candidate closest to `word` by edit distance, if it is close enough to be a typo
+/// (at most a third of the word's length, and at least one edit).
+pub(crate) fn closest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let limit = (word.chars().count() / 3).max(1);
+    candidates
+        .iter()
+        .map(|c| (edit_distance(word, c), *c))
+        .filter(|&(d, _)| d > 0 && d <= limit)
+        .min_by_key(|&(d, _)| d)
+        .map(|(_, c)| c)
+}
+
+/// Levenshtein distance in characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, &cb) in b.iter().enumerate() {
+            let substitution = diagonal + usize::from(ca != cb);
+            diagonal = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(diagonal + 1);
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_only_near_misses() {
+        let keywords = ["group", "template", "mount"];
+        assert_eq!(closest("groups", &keywords), Some("group"));
+        assert_eq!(closest("tempalte", &keywords), Some("template"));
+        assert_eq!(closest("group", &keywords), None);
+        assert_eq!(closest("cpu", &keywords), None);
+    }
+}

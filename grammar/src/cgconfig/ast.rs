@@ -23,7 +23,7 @@ pub enum Section {
     /// `template NAME { ... }`: a group created on demand by cgexec and the rules engine.
     Template(Group),
     /// `default { perm { ... } }`: owners and modes for groups that set none.
-    Default(Default),
+    Default(DefaultSection),
     /// `mount { ctrl = /path; }`: cgroup v1 hierarchies to mount.
     Mount(Mount),
     /// `namespace { ctrl = /sub/path; }`: where each controller's groups are rooted.
@@ -127,7 +127,7 @@ pub struct Setting {
 
 /// A `default` section.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Default {
+pub struct DefaultSection {
     /// The default owners and modes.
     pub perm: Perm,
     /// The whole section.

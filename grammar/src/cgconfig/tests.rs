@@ -6,8 +6,156 @@ fn parse_text(text: &str) -> Result<Config, String> {
     parse(&src).map_err(|d| render_all(&d, &src))
 }
 
+fn only_group(config: &Config) -> &Group {
+    let groups: Vec<&Group> = config.groups().collect();
+    assert_eq!(groups.len(), 1);
+    groups[0]
+}
+
 #[test]
-fn parses_the_reference_example() {
-    let config = parse_text(include_str!("../../tests/fixtures/cgconfig/good/reference.conf")).unwrap();
-    assert_eq!(config.sections.len(), 3);
+fn reference_example_gives_default_group_and_template() {
+    let config = parse_text(include_str!(
+        "../../tests/fixtures/cgconfig/good/reference.conf"
+    ))
+    .unwrap();
+    let Section::Default(default) = &config.sections[0] else {
+        panic!("first section is not `default`")
+    };
+    let task = default.perm.task.as_ref().unwrap();
+    assert_eq!(task.gid.as_ref().unwrap().value, Id::Name("staff".into()));
+    assert_eq!(task.fperm.as_ref().unwrap().value, Mode(0o660));
+    let web = only_group(&config);
+    assert_eq!(web.name.value, "web/frontend");
+    let names: Vec<&str> = web
+        .controllers
+        .iter()
+        .map(|c| c.name.value.as_str())
+        .collect();
+    assert_eq!(names, ["cpu", "memory", "devices", "cpuset"]);
+    let devices = web.controller("devices").unwrap();
+    assert_eq!(devices.settings[0].value.value, "a *:* rwm");
+    assert_eq!(config.templates().next().unwrap().name.value, "users/%u");
+}
+
+#[test]
+fn trailing_comments_and_crlf_are_accepted() {
+    let config =
+        parse_text("group a { # why\r\n\tcpu { cpu.shares = 2; } # more\r\n}\r\n").unwrap();
+    assert_eq!(
+        only_group(&config).controllers[0].settings[0].value.value,
+        "2"
+    );
+}
+
+#[test]
+fn star_comments_only_in_the_first_column() {
+    assert!(parse_text("* comment\ngroup a { cpu { } }\n* another\n").is_ok());
+    assert!(parse_text("group a { cpu { } }\n * indented\n").is_err());
+}
+
+#[test]
+fn numeric_ids_and_names_are_told_apart() {
+    let config = parse_text(
+        "group a { perm { task { uid = 0; gid = 1000; } admin { uid = root; gid = 0staff; } } }",
+    )
+    .unwrap();
+    let perm = only_group(&config).perm.as_ref().unwrap();
+    let ids: Vec<&Id> = perm.ids().map(|(_, id)| &id.value).collect();
+    assert_eq!(
+        ids,
+        [
+            &Id::Number(0),
+            &Id::Number(1000),
+            &Id::Name("root".into()),
+            &Id::Name("0staff".into())
+        ]
+    );
+}
+
+#[test]
+fn perm_may_follow_controllers_and_hold_one_block() {
+    let config = parse_text("group a { cpu { } perm { admin { dperm = 750; } } }").unwrap();
+    let group = only_group(&config);
+    let perm = group.perm.as_ref().unwrap();
+    assert!(perm.task.is_none());
+    assert_eq!(
+        perm.admin.as_ref().unwrap().dperm.as_ref().unwrap().value,
+        Mode(0o750)
+    );
+}
+
+#[test]
+fn quoted_words_keep_everything_but_quotes() {
+    let config = parse_text(
+        "group \"perm\" { \"name=x\" { \"a b\" = \"line1\nline2\"; e = \"\"; kw = group; } }",
+    )
+    .unwrap();
+    let group = only_group(&config);
+    assert_eq!(group.name.value, "perm");
+    let c = &group.controllers[0];
+    assert_eq!(c.name.value, "name=x");
+    let values: Vec<(&str, &str)> = c
+        .settings
+        .iter()
+        .map(|s| (s.name.value.as_str(), s.value.value.as_str()))
+        .collect();
+    assert_eq!(
+        values,
+        [("a b", "line1\nline2"), ("e", ""), ("kw", "group")]
+    );
+}
+
+#[test]
+fn root_and_default_are_group_names() {
+    let config = parse_text("group . { cpu { } }\ngroup default { cpu { } }").unwrap();
+    let names: Vec<&str> = config.groups().map(|g| g.name.value.as_str()).collect();
+    assert_eq!(names, [".", "default"]);
+}
+
+#[test]
+fn words_end_at_keywords_boundaries() {
+    // `groups` and `mount2` are ordinary words, not keywords.
+    let config = parse_text("group groups { mount2 { task3 = perm4; } }").unwrap();
+    assert_eq!(only_group(&config).controllers[0].name.value, "mount2");
+}
+
+#[test]
+fn spans_point_at_the_words() {
+    let src = SourceFile::new("t", "group a {\n  cpu { cpu.shares = 512; }\n}\n");
+    let config = parse(&src).unwrap();
+    let setting = &only_group(&config).controllers[0].settings[0];
+    assert_eq!(src.slice(setting.name.span), "cpu.shares");
+    assert_eq!(src.slice(setting.value.span), "512");
+    assert_eq!(src.line_col(setting.value.span.start).line, 2);
+    assert_eq!(src.slice(setting.span), "cpu.shares = 512;");
+}
+
+#[test]
+fn empty_and_comment_only_files_are_empty_configs() {
+    assert_eq!(parse_text("").unwrap(), Config::default());
+    assert_eq!(parse_text("# nothing\n\n").unwrap(), Config::default());
+}
+
+#[test]
+fn every_error_of_a_file_is_reported_in_order() {
+    let err = parse_text(
+        "group a { cpu { x = 1 } }\ngroup b { cpu { } cpu { } }\ngroup ../c { cpu { } }\n",
+    )
+    .unwrap_err();
+    let locations: Vec<&str> = err
+        .lines()
+        .filter(|l| l.starts_with("t.conf:") && l.contains("error"))
+        .map(|l| l.split(": error").next().unwrap())
+        .collect();
+    assert_eq!(locations, ["t.conf:1:23", "t.conf:2:19", "t.conf:3:7"]);
+}
+
+#[test]
+fn a_printed_value_with_a_quote_is_an_error_not_a_panic() {
+    let mut config = parse_text("group a { cpu { x = 1; } }").unwrap();
+    let Section::Group(g) = &mut config.sections[0] else {
+        unreachable!()
+    };
+    g.controllers[0].settings[0].value.value = "say \"hi\"".into();
+    assert!(matches!(print(&config), Err(PrintError::Quote { .. })));
 }

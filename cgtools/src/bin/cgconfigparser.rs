@@ -1,0 +1,235 @@
+//! cgconfigparser: set up cgroups as a cgconfig.conf file describes.
+//!
+//! `cgconfigparser --check -l FILE [-l FILE...] [-L DIR...]` parses and checks the files
+//! against the host (users and groups exist) and touches nothing: every error is printed as
+//! `file:line:col`, the source line and a caret. Files are processed in command-line order,
+//! `-L` directories expanding to their `*.conf` files in sorted order; each file is checked
+//! on its own, and line numbers restart in every file.
+//!
+//! Exit status, as libcgroup's: 0 when every file is good, 104 (ECGCONFIGPARSEFAIL) when a
+//! file has errors, 96 (ECGOTHER) when a file cannot be read, 1 when a `-L` directory
+//! cannot be opened, 129 for a usage error. The first failure decides the status; the
+//! remaining files are still checked.
+
+use cgtools::check::{check_owners, Accounts, SystemAccounts};
+use cgtools::cmdline::{parse_args, parse_mode, parse_owner, EXIT_USAGE};
+use cgtools::config_files::conf_files_in;
+use clap::{Arg, ArgAction, Command};
+use grammar::diagnostic::{io_reason, render_all};
+use grammar::source::ReadError;
+use grammar::{cgconfig, SourceFile};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// libcgroup's ECGCONFIGPARSEFAIL (50024) as an exit status.
+const EXIT_PARSE_FAILED: u8 = 104;
+/// libcgroup's ECGOTHER (50016) as an exit status.
+const EXIT_OTHER: u8 = 96;
+
+fn command() -> Command {
+    Command::new("cgconfigparser")
+        .about("Parse a cgroup configuration file and set up the cgroups it describes")
+        .override_usage(
+            "cgconfigparser [-h] [-l FILE]... [-L DIR]... [-a USER:GROUP] [-t USER:GROUP] \
+             [-d MODE] [-f MODE] [-s MODE] [--check]",
+        )
+        .arg(
+            Arg::new("load")
+                .short('l')
+                .long("load")
+                .value_name("FILE")
+                .action(ArgAction::Append)
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Parse and load the cgroup configuration file"),
+        )
+        .arg(
+            Arg::new("load-directory")
+                .short('L')
+                .long("load-directory")
+                .value_name("DIR")
+                .action(ArgAction::Append)
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Parse and load every *.conf file of the directory, in sorted order"),
+        )
+        .arg(
+            Arg::new("admin")
+                .short('a')
+                .long("admin")
+                .value_name("USER:GROUP")
+                .value_parser(parse_owner)
+                .help("Default owner of groups' directories and files"),
+        )
+        .arg(
+            Arg::new("task")
+                .short('t')
+                .long("task")
+                .value_name("USER:GROUP")
+                .value_parser(parse_owner)
+                .help("Default owner of groups' tasks files"),
+        )
+        .arg(
+            Arg::new("dperm")
+                .short('d')
+                .long("dperm")
+                .value_name("MODE")
+                .value_parser(parse_mode)
+                .help("Default permissions of groups' directories"),
+        )
+        .arg(
+            Arg::new("fperm")
+                .short('f')
+                .long("fperm")
+                .value_name("MODE")
+                .value_parser(parse_mode)
+                .help("Default permissions of groups' files"),
+        )
+        .arg(
+            Arg::new("tperm")
+                .short('s')
+                .long("tperm")
+                .value_name("MODE")
+                .value_parser(parse_mode)
+                .help("Default permissions of groups' tasks files"),
+        )
+        .arg(
+            Arg::new("check")
+                .long("check")
+                .action(ArgAction::SetTrue)
+                .help("Only parse and check the files against the host; change nothing"),
+        )
+}
+
+/// One input in command-line order.
+enum Input {
+    File(PathBuf),
+    Directory(PathBuf),
+}
+
+fn main() -> ExitCode {
+    let matches = match parse_args(command(), std::env::args_os()) {
+        Ok(matches) => matches,
+        Err(code) => return code,
+    };
+    let inputs = inputs_in_order(&matches);
+    if inputs.is_empty() {
+        let _ = command().print_help();
+        return ExitCode::from(EXIT_USAGE);
+    }
+    if !matches.get_flag("check") {
+        eprintln!(
+            "cgconfigparser: this build can only check configurations: run it with --check \
+             (applying them arrives with the apply engine)"
+        );
+        return ExitCode::from(EXIT_USAGE);
+    }
+    let mut accounts = SystemAccounts::default();
+    let mut status: Option<u8> = check_default_owners(&matches, &mut accounts).err();
+    for input in inputs {
+        let files = match input {
+            Input::File(path) => vec![path],
+            Input::Directory(dir) => match conf_files_in(&dir) {
+                Ok(files) => files,
+                Err(err) => {
+                    eprintln!(
+                        "cgconfigparser: cannot open {}: {}",
+                        dir.display(),
+                        io_reason(&err)
+                    );
+                    status.get_or_insert(1);
+                    continue;
+                }
+            },
+        };
+        for file in files {
+            if let Err(code) = check_file(&file, &mut accounts) {
+                status.get_or_insert(code);
+            }
+        }
+    }
+    status.map_or(ExitCode::SUCCESS, ExitCode::from)
+}
+
+/// `-l` and `-L` values interleaved in the order they were given.
+fn inputs_in_order(matches: &clap::ArgMatches) -> Vec<Input> {
+    let mut inputs: Vec<(usize, Input)> = Vec::new();
+    for (id, make) in [
+        ("load", Input::File as fn(PathBuf) -> Input),
+        ("load-directory", Input::Directory),
+    ] {
+        if let (Some(values), Some(indices)) =
+            (matches.get_many::<PathBuf>(id), matches.indices_of(id))
+        {
+            inputs.extend(indices.zip(values.cloned().map(make)));
+        }
+    }
+    inputs.sort_by_key(|(index, _)| *index);
+    inputs.into_iter().map(|(_, input)| input).collect()
+}
+
+/// The owners named by `-a` and `-t` must exist.
+fn check_default_owners(matches: &clap::ArgMatches, accounts: &mut dyn Accounts) -> Result<(), u8> {
+    let mut result = Ok(());
+    for option in ["admin", "task"] {
+        let Some(owner) = matches.get_one::<cgtools::cmdline::OwnerSpec>(option) else {
+            continue;
+        };
+        let numeric = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if let Some(user) = owner.user.as_deref().filter(|u| !numeric(u)) {
+            if !matches!(accounts.uid(user), Ok(Some(_))) {
+                eprintln!("cgconfigparser: unknown user `{user}` in --{option}");
+                result = Err(EXIT_USAGE);
+            }
+        }
+        if let Some(group) = owner.group.as_deref().filter(|g| !numeric(g)) {
+            if !matches!(accounts.gid(group), Ok(Some(_))) {
+                eprintln!("cgconfigparser: unknown group `{group}` in --{option}");
+                result = Err(EXIT_USAGE);
+            }
+        }
+    }
+    result
+}
+
+/// Parses and checks one file, printing its errors; the exit status on failure.
+fn check_file(path: &std::path::Path, accounts: &mut dyn Accounts) -> Result<(), u8> {
+    let src = match SourceFile::read(path) {
+        Ok(src) => src,
+        Err(err @ ReadError::Io { .. }) => {
+            eprintln!("cgconfigparser: {err}");
+            return Err(EXIT_OTHER);
+        }
+        Err(err @ ReadError::NotUtf8 { .. }) => {
+            eprintln!("{err}");
+            return Err(EXIT_PARSE_FAILED);
+        }
+    };
+    let config = match cgconfig::parse(&src) {
+        Ok(config) => config,
+        Err(errors) => {
+            return Err(report(&src, &errors));
+        }
+    };
+    let errors = check_owners(&config, accounts);
+    if !errors.is_empty() {
+        return Err(report(&src, &errors));
+    }
+    println!(
+        "{}: ok ({} groups, {} templates)",
+        src.name(),
+        config.groups().count(),
+        config.templates().count()
+    );
+    Ok(())
+}
+
+/// Prints the errors of a file and a summary line; the exit status.
+fn report(src: &SourceFile, errors: &[grammar::Diagnostic]) -> u8 {
+    eprint!("{}", render_all(errors, src));
+    let plural = if errors.len() == 1 { "" } else { "s" };
+    eprintln!(
+        "cgconfigparser: {}: {} error{plural}; nothing was changed",
+        src.name(),
+        errors.len()
+    );
+    EXIT_PARSE_FAILED
+}

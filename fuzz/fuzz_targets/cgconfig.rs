@@ -1,0 +1,26 @@
+//! cgconfig.conf: no input makes the parser, the error renderer or the printer panic, and
+//! whatever parses prints to text that parses back to the same tree.
+#![no_main]
+
+use grammar::diagnostic::render_all;
+use grammar::{cgconfig, SourceFile};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
+    let src = SourceFile::new("fuzz.conf", text);
+    match cgconfig::parse(&src) {
+        Err(errors) => {
+            assert!(!errors.is_empty());
+            let _ = render_all(&errors, &src);
+        }
+        Ok(config) => {
+            let printed = cgconfig::print(&config).expect("a parsed tree is printable");
+            let again = cgconfig::parse(&SourceFile::new("printed", printed.as_str()))
+                .unwrap_or_else(|_| panic!("printed text does not parse:\n{printed}"));
+            assert_eq!(again, config, "printed text:\n{printed}");
+        }
+    }
+});
