@@ -2,7 +2,7 @@
 //! checks that need nothing but the text. Every check reports and carries on, so a file
 //! with several mistakes shows them all.
 
-use super::ast::{Config, Entry};
+use super::ast::Entry;
 use super::legacy::{Legacy, Renamer};
 use super::{keys, Rule};
 use crate::diagnostic::Diagnostic;
@@ -12,11 +12,11 @@ use pest::iterators::Pair;
 /// LXC trims only spaces and TABs around keys and values (`lxc_char_left_gc`).
 const BLANKS: [char; 2] = [' ', '\t'];
 
-/// Builds the entries of one file.
-pub(super) struct Builder<'r> {
-    pub(super) renamer: &'r mut Renamer,
-    pub(super) diagnostics: Vec<Diagnostic>,
-    pub(super) entries: Vec<Entry>,
+/// Cuts one file into settings as written.
+#[derive(Default)]
+pub(super) struct Builder {
+    diagnostics: Vec<Diagnostic>,
+    entries: Vec<Entry>,
 }
 
 fn span_of(pair: &Pair<'_, Rule>) -> Span {
@@ -24,7 +24,7 @@ fn span_of(pair: &Pair<'_, Rule>) -> Span {
     Span::new(s.start(), s.end())
 }
 
-impl Builder<'_> {
+impl Builder {
     /// One `entry`, `other` or `comment` pair of the `file` rule.
     pub(super) fn line(&mut self, pair: Pair<'_, Rule>) {
         match pair.as_rule() {
@@ -118,49 +118,71 @@ impl Builder<'_> {
         self.setting(key, value, span);
     }
 
-    /// Renames a pre-3.0 key, checks the key and keeps the entry.
-    fn setting(&mut self, key: Spanned<String>, mut value: Spanned<String>, span: Span) {
-        let (name, renamed_from) = match self.renamer.rename(&key.value, key.span, &value.value) {
-            Legacy::Current => (key.value.clone(), None),
-            Legacy::Renamed {
-                key: new,
-                value: new_value,
-                warning,
-            } => {
-                self.diagnostics.push(warning);
-                if let Some(v) = new_value {
-                    value.value = v;
-                }
-                (new, Some(key.clone()))
-            }
-            Legacy::Dropped(warning) => {
-                self.diagnostics.push(warning);
-                return;
-            }
-            Legacy::Error(error) => {
-                self.diagnostics.push(error);
-                return;
-            }
-        };
-        match keys::check(&name, key.span, !value.value.is_empty()) {
-            Ok(canonical) => self.entries.push(Entry {
-                key: Spanned::new(canonical, key.span),
-                value,
-                renamed_from,
-                span,
-            }),
-            Err(d) => self.diagnostics.push(d),
-        }
+    /// Keeps a setting as written; [`settle`] renames and checks its key later, in the
+    /// order LXC reads the lines (the numbering of pre-3.0 networks runs on into included
+    /// files).
+    fn setting(&mut self, key: Spanned<String>, value: Spanned<String>, span: Span) {
+        self.entries.push(Entry {
+            key,
+            value,
+            renamed_from: None,
+            span,
+        });
     }
 
-    pub(super) fn finish(mut self) -> (Config, Vec<Diagnostic>) {
-        self.diagnostics.sort_by_key(|d| d.span.start);
-        (
-            Config {
-                entries: self.entries,
-            },
-            self.diagnostics,
-        )
+    /// The settings as written and the diagnostics of the lines, in file order.
+    pub(super) fn finish(self) -> (Vec<Entry>, Vec<Diagnostic>) {
+        (self.entries, self.diagnostics)
+    }
+}
+
+/// The value of the last `lxc.rootfs.backend` of a file, with which its pre-3.0
+/// `lxc.rootfs` lines are read.
+pub(super) fn rootfs_backend(raw: &[Entry]) -> Option<String> {
+    raw.iter()
+        .rev()
+        .find(|e| e.key.value == "lxc.rootfs.backend")
+        .map(|e| e.value.value.clone())
+}
+
+/// A setting as written (`raw`) as LXC reads it today: a pre-3.0 key renamed, the key
+/// checked and in canonical form. `None` when the line is dropped or wrong, with the reason
+/// in `diagnostics`.
+pub(super) fn settle(
+    mut raw: Entry,
+    renamer: &mut Renamer,
+    backend: Option<&str>,
+    diagnostics: &mut Vec<Diagnostic>,
+) -> Option<Entry> {
+    let written = raw.key.clone();
+    let name = match renamer.rename(&written.value, written.span, &raw.value.value, backend) {
+        Legacy::Current => written.value.clone(),
+        Legacy::Renamed {
+            key,
+            value,
+            warning,
+        } => {
+            diagnostics.push(warning);
+            if let Some(v) = value {
+                raw.value.value = v;
+            }
+            raw.renamed_from = Some(written.clone());
+            key
+        }
+        Legacy::Dropped(d) | Legacy::Error(d) => {
+            diagnostics.push(d);
+            return None;
+        }
+    };
+    match keys::check(&name, written.span, !raw.value.value.is_empty()) {
+        Ok(canonical) => {
+            raw.key.value = canonical;
+            Some(raw)
+        }
+        Err(d) => {
+            diagnostics.push(d);
+            None
+        }
     }
 }
 

@@ -69,25 +69,24 @@ pub(super) enum Legacy {
     Error(Diagnostic),
 }
 
-/// What renaming needs to remember between lines (and between included files): the
-/// networks numbered so far.
+/// What renaming needs to remember from line to line, and from a file to the files it
+/// includes: how many networks `lxc.network.type` lines have started.
 #[derive(Debug, Default)]
 pub(super) struct Renamer {
-    /// How many networks `lxc.network.type` lines have started.
     networks: u32,
-    /// `lxc.rootfs.backend` of the file being read, for `lxc.rootfs`.
-    backend: Option<String>,
 }
 
 impl Renamer {
-    /// Sets the `lxc.rootfs.backend` value that applies to the file about to be read (the
-    /// converter takes the file's last one, wherever it stands).
-    pub(super) fn set_backend(&mut self, backend: Option<String>) {
-        self.backend = backend.filter(|b| !b.is_empty());
-    }
-
-    /// What `key = value`, written with the key at `span`, means today.
-    pub(super) fn rename(&mut self, key: &str, span: Span, value: &str) -> Legacy {
+    /// What `key = value`, written with the key at `span`, means today. `backend` is the
+    /// file's `lxc.rootfs.backend` (the converter takes the file's last one, wherever it
+    /// stands).
+    pub(super) fn rename(
+        &mut self,
+        key: &str,
+        span: Span,
+        value: &str,
+        backend: Option<&str>,
+    ) -> Legacy {
         if let Some(new) = RENAMES.iter().find(|(old, _)| *old == key).map(|(_, n)| *n) {
             return renamed(key, new.to_string(), None, span);
         }
@@ -113,8 +112,12 @@ impl Renamer {
             );
         }
         if key == "lxc.rootfs" {
-            let value = match &self.backend {
-                Some(b) if !value.is_empty() && !value.starts_with(&format!("{b}:")) => {
+            let value = match backend {
+                Some(b)
+                    if !b.is_empty()
+                        && !value.is_empty()
+                        && !value.starts_with(&format!("{b}:")) =>
+                {
                     Some(format!("{b}:{value}"))
                 }
                 _ => None,

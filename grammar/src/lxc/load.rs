@@ -16,7 +16,7 @@
 
 use super::ast::{Config, Entry};
 use super::legacy::Renamer;
-use super::parse_with;
+use super::{build, lex};
 use crate::diagnostic::{io_reason, Diagnostic};
 use crate::source::{ReadError, SourceFile, Span, Spanned};
 use serde::{Deserialize, Serialize};
@@ -260,16 +260,17 @@ impl Run<'_> {
     /// Parses `src` and reads its includes in place.
     fn read(&mut self, src: SourceFile, path: Option<PathBuf>, from: Option<(FileId, Span)>) {
         let id = FileId(self.sources.files.len());
-        let (config, diagnostics) = parse_with(&src, &mut self.renamer);
-        self.diagnostics
-            .extend(diagnostics.into_iter().map(|diagnostic| FileDiagnostic {
-                file: id,
-                diagnostic,
-            }));
+        let (raw, mut diagnostics) = lex(&src);
+        let backend = build::rootfs_backend(&raw);
         self.stack.push((path, src.name().to_string()));
         self.sources.files.push(src);
         self.sources.included_from.push(from);
-        for entry in config.entries {
+        for raw in raw {
+            let settled =
+                build::settle(raw, &mut self.renamer, backend.as_deref(), &mut diagnostics);
+            let Some(entry) = settled else {
+                continue;
+            };
             let include = (entry.key.value == "lxc.include" && !entry.is_clear())
                 .then(|| entry.value.clone());
             self.entries.push(LoadedEntry { file: id, entry });
@@ -277,6 +278,11 @@ impl Run<'_> {
                 self.include(id, &written);
             }
         }
+        self.diagnostics
+            .extend(diagnostics.into_iter().map(|diagnostic| FileDiagnostic {
+                file: id,
+                diagnostic,
+            }));
         self.stack.pop();
     }
 

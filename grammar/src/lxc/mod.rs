@@ -78,64 +78,49 @@ pub struct Parsed {
 /// Reads one file, leaving `lxc.include` lines unresolved (see [`load`] for those). On
 /// failure, returns every error and warning, in file order.
 pub fn parse(src: &SourceFile) -> Result<Parsed, Vec<Diagnostic>> {
-    let (config, diagnostics) = parse_with(src, &mut Renamer::default());
+    let (raw, mut diagnostics) = lex(src);
+    let backend = build::rootfs_backend(&raw);
+    let mut renamer = Renamer::default();
+    let entries = raw
+        .into_iter()
+        .filter_map(|e| build::settle(e, &mut renamer, backend.as_deref(), &mut diagnostics))
+        .collect();
+    diagnostics.sort_by_key(|d| d.span.start);
     if diagnostics.iter().any(Diagnostic::is_error) {
         return Err(diagnostics);
     }
     Ok(Parsed {
-        config,
+        config: Config { entries },
         warnings: diagnostics,
     })
 }
 
-/// Reads one file, continuing the numbering of pre-3.0 networks in `renamer`. Always
-/// returns the settings it could read, with every diagnostic in file order.
-fn parse_with(src: &SourceFile, renamer: &mut Renamer) -> (Config, Vec<Diagnostic>) {
+/// Cuts a file into its settings as written (keys neither renamed nor checked, see
+/// [`build::settle`]), with the problems of the lines themselves.
+fn lex(src: &SourceFile) -> (Vec<Entry>, Vec<Diagnostic>) {
     let text = src.text();
-    let mut builder = Builder {
-        renamer,
-        diagnostics: Vec::new(),
-        entries: Vec::new(),
-    };
+    let mut builder = Builder::default();
     match LxcParser::parse(Rule::file, text) {
         Ok(pairs) => {
-            let lines: Vec<_> = pairs.flat_map(|file| file.into_inner()).collect();
-            builder.renamer.set_backend(rootfs_backend(&lines));
-            for line in lines {
+            for line in pairs.flat_map(|file| file.into_inner()) {
                 builder.line(line);
             }
+            builder.finish()
         }
         // The grammar accepts every text; should that ever change, say where it stopped
         // rather than fail without a word.
         Err(err) => {
             let at = parse_error::offset(&err);
-            builder.diagnostics.push(Diagnostic::error(
+            let d = Diagnostic::error(
                 Span::at(at),
                 format!(
                     "cannot read this line (found {})",
                     parse_error::found_at(text, at)
                 ),
-            ));
+            );
+            (Vec::new(), vec![d])
         }
     }
-    builder.finish()
-}
-
-/// The value of the file's last `lxc.rootfs.backend` line, which the pre-3.0 `lxc.rootfs`
-/// lines of the file are read with.
-fn rootfs_backend(lines: &[pest::iterators::Pair<'_, Rule>]) -> Option<String> {
-    lines
-        .iter()
-        .rev()
-        .filter(|p| p.as_rule() == Rule::entry)
-        .find_map(|p| {
-            let mut inner = p.clone().into_inner();
-            let key = inner.next()?;
-            if key.as_str().trim_end_matches([' ', '\t']) != "lxc.rootfs.backend" {
-                return None;
-            }
-            inner.nth(1).map(|v| build::unquote(v.as_str(), 0, 0).value)
-        })
 }
 
 #[cfg(test)]
