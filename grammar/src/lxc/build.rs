@@ -97,16 +97,7 @@ impl Builder {
             Span::new(key_start, key_start + key_text.len()),
         );
         let (Some(eq), Some(value_pair)) = (inner.next(), inner.next()) else {
-            self.diagnostics.push(
-                Diagnostic::error(
-                    Span::at(key.span.end),
-                    format!("expected `=` after `{}`", key.value),
-                )
-                .with_hint(format!(
-                    "a setting is written `key = value`; `{} =` with nothing after it resets the key",
-                    key.value
-                )),
-            );
+            self.diagnostics.push(missing_eq(&key));
             return;
         };
         let value = unquote(
@@ -183,6 +174,31 @@ pub(super) fn settle(
             diagnostics.push(d);
             None
         }
+    }
+}
+
+/// The error for a setting line without `=`. A blank inside what was read as the key
+/// most likely separates key and value (`lxc.uts.name web1`), so the `=` is wanted there.
+fn missing_eq(key: &Spanned<String>) -> Diagnostic {
+    match key.value.split_once(BLANKS) {
+        Some((name, rest)) => {
+            let value = rest.trim_start_matches(BLANKS);
+            Diagnostic::error(
+                Span::at(key.span.start + name.len()),
+                format!("expected `=` after `{name}`"),
+            )
+            .with_hint(format!(
+                "a setting is written `key = value`: `{name} = {value}`"
+            ))
+        }
+        None => Diagnostic::error(
+            Span::at(key.span.end),
+            format!("expected `=` after `{}`", key.value),
+        )
+        .with_hint(format!(
+            "a setting is written `key = value`; `{} =` with nothing after it resets the key",
+            key.value
+        )),
     }
 }
 

@@ -94,15 +94,39 @@ pub(super) const EXACT: &[&str] = &[
 ];
 
 /// Keys that take no value: with an empty value each clears a whole family of settings
-/// (LXC: "lxc.net must not have a value"). With the example shown in the hint.
-const CLEAR_ONLY: &[(&str, &str)] = &[
-    ("lxc.net", "lxc.net.0.type = veth"),
-    ("lxc.hook", "lxc.hook.pre-start = /usr/local/bin/prepare"),
-    ("lxc.cgroup2", "lxc.cgroup2.memory.max = 1G"),
-    ("lxc.cgroup", "lxc.cgroup.memory.limit_in_bytes = 1G"),
-    ("lxc.prlimit", "lxc.prlimit.nofile = 1024:4096"),
-    ("lxc.sysctl", "lxc.sysctl.net.ipv4.ip_forward = 1"),
-    ("lxc.proc", "lxc.proc.oom_score_adj = 10"),
+/// (LXC: "lxc.net must not have a value"). With what they clear and an example of a member.
+const CLEAR_ONLY: &[(&str, &str, &str)] = &[
+    ("lxc.net", "every network", "lxc.net.0.type = veth"),
+    (
+        "lxc.hook",
+        "every hook",
+        "lxc.hook.pre-start = /usr/local/bin/prepare",
+    ),
+    (
+        "lxc.cgroup2",
+        "every `lxc.cgroup2.*` setting",
+        "lxc.cgroup2.memory.max = 1G",
+    ),
+    (
+        "lxc.cgroup",
+        "every `lxc.cgroup.*` setting",
+        "lxc.cgroup.memory.limit_in_bytes = 1G",
+    ),
+    (
+        "lxc.prlimit",
+        "every resource limit",
+        "lxc.prlimit.nofile = 1024:4096",
+    ),
+    (
+        "lxc.sysctl",
+        "every sysctl",
+        "lxc.sysctl.net.ipv4.ip_forward = 1",
+    ),
+    (
+        "lxc.proc",
+        "every `lxc.proc.*` setting",
+        "lxc.proc.oom_score_adj = 10",
+    ),
 ];
 
 /// Prefixes followed by a free-form name (a controller file, a resource, a sysctl), and
@@ -117,6 +141,13 @@ const FAMILIES: &[(&str, &str)] = &[
     ("lxc.sysctl.", "a sysctl such as `net.ipv4.ip_forward`"),
     ("lxc.proc.", "a /proc/PID file such as `oom_score_adj`"),
 ];
+
+/// Keys people write that LXC never had, with what to do instead.
+const NOT_KEYS: &[(&str, &str)] = &[(
+    "lxc.start.timeout",
+    "LXC has no such key: how long to wait for containers to shut down is the `-t` \
+     option of lxc-autostart",
+)];
 
 const NAMESPACE_SHARE: &str = "lxc.namespace.share.";
 
@@ -163,13 +194,13 @@ pub(super) fn check(key: &str, span: Span, has_value: bool) -> Result<String, Di
     if EXACT.contains(&key) {
         return Ok(key.to_string());
     }
-    if let Some((_, example)) = CLEAR_ONLY.iter().find(|(k, _)| *k == key) {
+    if let Some((_, what, example)) = CLEAR_ONLY.iter().find(|(k, _, _)| *k == key) {
         if !has_value {
             return Ok(key.to_string());
         }
         return Err(Diagnostic::error(
             span,
-            format!("`{key}` takes no value: written empty, it clears every `{key}.*` setting"),
+            format!("`{key}` takes no value; `{key} =` removes {what}"),
         )
         .with_hint(format!(
             "to set something, name it in the key, e.g. `{example}`"
@@ -240,7 +271,7 @@ fn check_net(key: &str, rest: &str, span: Span, has_value: bool) -> Result<Strin
         }
         return Err(Diagnostic::error(
             span,
-            format!("`{key}` takes no value: written empty, it removes network {index}"),
+            format!("`{key}` takes no value; `{key} =` removes network {index}"),
         )
         .with_hint(format!(
             "to configure network {index}, name the setting, e.g. `lxc.net.{index}.type = veth`"
@@ -273,6 +304,9 @@ fn check_net(key: &str, rest: &str, span: Span, has_value: bool) -> Result<Strin
 /// The error for a key LXC does not know.
 fn unknown(key: &str, span: Span) -> Diagnostic {
     let d = Diagnostic::error(span, format!("unknown key `{key}`"));
+    if let Some((_, hint)) = NOT_KEYS.iter().find(|(k, _)| *k == key) {
+        return d.with_hint(*hint);
+    }
     match suggest(key) {
         Some(best) => d.with_hint(format!("did you mean `{best}`?")),
         None if key.contains([' ', '\t']) => {
@@ -293,7 +327,7 @@ pub(super) fn suggest(key: &str) -> Option<String> {
             best = Some((distance, candidate));
         }
     };
-    for known in EXACT.iter().chain(CLEAR_ONLY.iter().map(|(k, _)| k)) {
+    for known in EXACT.iter().chain(CLEAR_ONLY.iter().map(|(k, _, _)| k)) {
         consider(osa_distance(key, known), known.to_string());
     }
     // A typo in the prefix of a family key: `lxc.cgroups2.memory.max`.
@@ -401,7 +435,7 @@ mod tests {
     #[test]
     fn the_tables_have_no_duplicates() {
         let mut all: Vec<&str> = EXACT.to_vec();
-        all.extend(CLEAR_ONLY.iter().map(|(k, _)| *k));
+        all.extend(CLEAR_ONLY.iter().map(|(k, _, _)| *k));
         let n = all.len();
         all.sort_unstable();
         all.dedup();

@@ -209,12 +209,16 @@ fn an_unknown_key_is_an_error_with_the_key_probably_meant() {
 }
 
 #[test]
-fn a_setting_without_equals_sign_is_an_error_after_the_key() {
-    insta::assert_snapshot!(parse_err("lxc.start.auto 1\n"), @r"
-    config:1:17: error: expected `=` after `lxc.start.auto 1`
-        1 | lxc.start.auto 1
-          |                 ^
-          = hint: a setting is written `key = value`; `lxc.start.auto 1 =` with nothing after it resets the key
+fn a_setting_without_equals_sign_is_an_error_where_the_equals_sign_belongs() {
+    insta::assert_snapshot!(parse_err("lxc.uts.name web1\nlxc.autodev\n"), @r"
+    config:1:13: error: expected `=` after `lxc.uts.name`
+        1 | lxc.uts.name web1
+          |             ^
+          = hint: a setting is written `key = value`: `lxc.uts.name = web1`
+    config:2:12: error: expected `=` after `lxc.autodev`
+        2 | lxc.autodev
+          |            ^
+          = hint: a setting is written `key = value`; `lxc.autodev =` with nothing after it resets the key
     ");
 }
 

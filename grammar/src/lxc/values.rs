@@ -99,6 +99,7 @@ impl Loaded {
                     "`lxc.start.delay` is too large: {v} seconds is more than {}",
                     u32::MAX
                 ))
+                .hint("it is how many seconds to wait after starting this container")
             }),
             Err(NumError::Negative) => Err(Fault::new(format!(
                 "`lxc.start.delay` cannot be negative, but is `{v}`"
@@ -121,6 +122,9 @@ impl Loaded {
                     i32::MIN,
                     i32::MAX
                 ))
+                .hint(
+                    "lower numbers start first; steps of 10 leave room for containers added later",
+                )
             }),
             Err(_) => Err(Fault::new(format!(
                 "`lxc.start.order` must be a whole number, not `{v}`"
