@@ -91,11 +91,9 @@ fn config() -> impl Strategy<Value = Config> {
     proptest::collection::vec(entry(), 0..12).prop_map(|entries| Config { entries })
 }
 
-fn reparse(text: &str) -> lxc::Parsed {
-    match lxc::parse(&SourceFile::new("printed", text)) {
-        Ok(parsed) => parsed,
-        Err(d) => panic!("printed text does not parse: {text:?}\n{d:?}"),
-    }
+fn reparse(text: &str) -> Result<lxc::Parsed, TestCaseError> {
+    lxc::parse(&SourceFile::new("printed", text))
+        .map_err(|d| TestCaseError::fail(format!("printed text does not parse: {text:?}\n{d:?}")))
 }
 
 proptest! {
@@ -104,7 +102,7 @@ proptest! {
     #[test]
     fn printed_configs_read_back_equal(config in config()) {
         let text = lxc::print(&config).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        let parsed = reparse(&text);
+        let parsed = reparse(&text)?;
         prop_assert_eq!(&parsed.config, &config, "printed as {:?}", text);
         prop_assert!(parsed.warnings.is_empty());
     }
@@ -118,7 +116,7 @@ proptest! {
             for e in &mut expected.entries {
                 e.renamed_from = None;
             }
-            prop_assert_eq!(reparse(&printed).config, expected, "from {:?}", text);
+            prop_assert_eq!(reparse(&printed)?.config, expected, "from {:?}", text);
         }
     }
 }

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
     /// Every `lxc.*` setting, in the order written. `lxc.include` lines are settings too:
-    /// [`super::load`] reads the files they name, [`super::parse`] leaves them alone.
+    /// [`super::load()`] reads the files they name, [`super::parse()`] leaves them alone.
     pub entries: Vec<Entry>,
 }
 

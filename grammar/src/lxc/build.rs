@@ -105,19 +105,13 @@ impl Builder {
             value_pair.as_span().start(),
             span_of(&eq).end,
         );
-        let span = Span::new(key.span.start, value.span.end.max(key.span.end));
-        self.setting(key, value, span);
-    }
-
-    /// Keeps a setting as written; [`settle`] renames and checks its key later, in the
-    /// order LXC reads the lines (the numbering of pre-3.0 networks runs on into included
-    /// files).
-    fn setting(&mut self, key: Spanned<String>, value: Spanned<String>, span: Span) {
+        // The key is renamed and checked later, by [`settle`], in the order LXC reads the
+        // lines: the numbering of pre-3.0 networks runs on into included files.
         self.entries.push(Entry {
+            span: Span::new(key.span.start, value.span.end.max(key.span.end)),
             key,
             value,
             renamed_from: None,
-            span,
         });
     }
 

@@ -286,7 +286,7 @@ fn check_net(key: &str, rest: &str, span: Span, has_value: bool) -> Result<Strin
     // Point at the subkey: the index and the prefix are fine.
     // (Only when the span holds the key as checked: a renamed pre-3.0 key is spelt otherwise.)
     let sub_start = span.start + NET.len() + digits + 1;
-    let sub_span = if span.end - span.start == key.len() {
+    let sub_span = if span.end.saturating_sub(span.start) == key.len() {
         Span::new(sub_start, span.end)
     } else {
         span

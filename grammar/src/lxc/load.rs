@@ -28,7 +28,7 @@ use std::path::{Path, PathBuf};
 /// How deeply includes may nest (the top file is depth 1).
 pub const MAX_INCLUDE_DEPTH: usize = 32;
 
-/// Which of the [`Sources`] something comes from (0 is the file [`load`] was given).
+/// Which of the [`Sources`] something comes from (0 is the file [`load()`] was given).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct FileId(pub usize);
 
@@ -165,7 +165,7 @@ pub fn load(path: &Path) -> Result<Loaded, LoadError> {
     Loader::new().load(path)
 }
 
-/// Reads container configs; [`load`] with the default settings.
+/// Reads container configs; [`load()`] with the default settings.
 #[derive(Clone, Debug, Default)]
 pub struct Loader {
     root: Option<PathBuf>,

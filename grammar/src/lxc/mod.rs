@@ -9,14 +9,14 @@
 //! its last value, or for list keys every value since the last empty one
 //! ([`Loaded::value`], [`Loaded::values`]).
 //!
-//! * [`parse`] reads one file; [`load`] also reads the files `lxc.include` names.
-//! * Keys are checked against LXC's own table ([`keys`](self) module): an unknown `lxc.*`
+//! * [`parse()`] reads one file; [`load()`] also reads the files `lxc.include` names.
+//! * Keys are checked against the table of LXC's `confile.c`: an unknown `lxc.*`
 //!   key is an error, as in LXC, with the key that was probably meant.
 //! * Pre-3.0 keys (`lxc.network.type`, `lxc.id_map`, ...) are read under their current
 //!   names with a warning, as LXC's `lxc-update-config` would rename them.
 //! * [`Loaded::autostart`] and its parts read the keys that decide whether and when a
 //!   container starts at boot, with LXC's rules for their values.
-//! * [`print`] writes a tree back as canonical text.
+//! * [`print()`] writes a tree back as canonical text.
 //!
 //! Deliberate differences from LXC, all listed in `docs/compat.md`: lines that do not start
 //! with `lxc.` are still ignored but draw a warning; CRLF line endings are accepted (LXC
@@ -75,7 +75,7 @@ pub struct Parsed {
     pub warnings: Vec<Diagnostic>,
 }
 
-/// Reads one file, leaving `lxc.include` lines unresolved (see [`load`] for those). On
+/// Reads one file, leaving `lxc.include` lines unresolved (see [`load()`] for those). On
 /// failure, returns every error and warning, in file order.
 pub fn parse(src: &SourceFile) -> Result<Parsed, Vec<Diagnostic>> {
     let (raw, mut diagnostics) = lex(src);

@@ -1,5 +1,5 @@
 //! Writes a tree back as canonical LXC config text: one `key = value` line per setting,
-//! `key =` for a reset, nothing else. [`super::parse`] reads the text back into an equal tree
+//! `key =` for a reset, nothing else. [`super::parse()`] reads the text back into an equal tree
 //! (with pre-3.0 keys already under their current names), and LXC reads it the same way.
 
 use super::ast::{Config, Entry};
