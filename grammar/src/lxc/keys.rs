@@ -214,7 +214,7 @@ pub(super) fn check(key: &str, span: Span, has_value: bool) -> Result<String, Di
             return Ok(key.to_string());
         }
         let mut d = Diagnostic::error(
-            span,
+            tail_span(key, span, NAMESPACE_SHARE.len()),
             format!("`{ns}` is not a namespace that `lxc.namespace.share.` can name"),
         );
         d = match closest(ns, NAMESPACES.iter().copied()) {
@@ -284,13 +284,7 @@ fn check_net(key: &str, rest: &str, span: Span, has_value: bool) -> Result<Strin
         return Ok(format!("{NET}{index}.{sub}"));
     }
     // Point at the subkey: the index and the prefix are fine.
-    // (Only when the span holds the key as checked: a renamed pre-3.0 key is spelt otherwise.)
-    let sub_start = span.start + NET.len() + digits + 1;
-    let sub_span = if span.end.saturating_sub(span.start) == key.len() {
-        Span::new(sub_start, span.end)
-    } else {
-        span
-    };
+    let sub_span = tail_span(key, span, NET.len() + digits + 1);
     let d = Diagnostic::error(sub_span, format!("unknown network key `{sub}` in `{key}`"));
     Err(match closest(sub, NET_SUBKEYS.iter().copied()) {
         Some(best) => d.with_hint(format!("did you mean `lxc.net.{index}.{best}`?")),
@@ -299,6 +293,16 @@ fn check_net(key: &str, rest: &str, span: Span, has_value: bool) -> Result<Strin
             NET_SUBKEYS.join(", ")
         )),
     })
+}
+
+/// The part of `key` (written at `span`) from byte `from` on, or the whole key when the
+/// span holds another spelling (a renamed pre-3.0 key).
+fn tail_span(key: &str, span: Span, from: usize) -> Span {
+    if span.end.saturating_sub(span.start) == key.len() && from <= key.len() {
+        Span::new(span.start + from, span.end)
+    } else {
+        span
+    }
 }
 
 /// The error for a key LXC does not know.

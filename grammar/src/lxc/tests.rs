@@ -313,9 +313,9 @@ fn family_keys_need_a_name_after_the_dot() {
 fn shared_namespaces_must_be_namespaces() {
     parse_ok("lxc.namespace.share.uts = /proc/1/ns/uts");
     insta::assert_snapshot!(parse_err("lxc.namespace.share.nte = c2"), @r"
-    config:1:1: error: `nte` is not a namespace that `lxc.namespace.share.` can name
+    config:1:21: error: `nte` is not a namespace that `lxc.namespace.share.` can name
         1 | lxc.namespace.share.nte = c2
-          | ^^^^^^^^^^^^^^^^^^^^^^^
+          |                     ^^^
           = hint: did you mean `lxc.namespace.share.net`?
     ");
 }
