@@ -1,1 +1,0 @@
-//! Placeholder while the lxc grammar is written.

@@ -1,0 +1,448 @@
+//! Which `lxc.*` keys exist, as LXC 6 knows them (`config_jump_table` and
+//! `config_jump_table_net` in `src/lxc/confile.c`).
+//!
+//! LXC refuses to load a config with a key it does not know ("Unsupported config key"), so
+//! we do too, but say which key was probably meant. LXC looks a key up in a table of exact
+//! names and of a few prefixes (`lxc.net.`, `lxc.cgroup2`, `lxc.namespace.share.`...) whose
+//! handlers then check the rest of the key; [`check`] makes the same decisions in one place.
+//!
+//! `lxc.cgroup.<controller>.<file>` (cgroup v1) is accepted although LXC 7.0 removed it:
+//! LXC 6 accepts it, and cgtools applies it on v1 hosts.
+
+use crate::diagnostic::Diagnostic;
+use crate::source::Span;
+
+/// Keys LXC matches exactly, in the order of its table.
+pub(super) const EXACT: &[&str] = &[
+    "lxc.arch",
+    "lxc.apparmor.profile",
+    "lxc.apparmor.allow_incomplete",
+    "lxc.apparmor.allow_nesting",
+    "lxc.apparmor.raw",
+    "lxc.autodev.tmpfs.size",
+    "lxc.autodev",
+    "lxc.cap.drop",
+    "lxc.cap.keep",
+    "lxc.cgroup.dir.monitor.pivot",
+    "lxc.cgroup.dir.monitor",
+    "lxc.cgroup.dir.container.inner",
+    "lxc.cgroup.dir.container",
+    "lxc.cgroup.dir",
+    "lxc.cgroup.relative",
+    "lxc.console.buffer.size",
+    "lxc.console.logfile",
+    "lxc.console.path",
+    "lxc.console.rotate",
+    "lxc.console.size",
+    "lxc.sched.core",
+    "lxc.environment",
+    "lxc.ephemeral",
+    "lxc.execute.cmd",
+    "lxc.group",
+    "lxc.hook.autodev",
+    "lxc.hook.clone",
+    "lxc.hook.destroy",
+    "lxc.hook.mount",
+    "lxc.hook.post-stop",
+    "lxc.hook.pre-mount",
+    "lxc.hook.pre-start",
+    "lxc.hook.start",
+    "lxc.hook.start-host",
+    "lxc.hook.stop",
+    "lxc.hook.version",
+    "lxc.idmap",
+    "lxc.include",
+    "lxc.init.cmd",
+    "lxc.init.gid",
+    "lxc.init.groups",
+    "lxc.init.uid",
+    "lxc.init.cwd",
+    "lxc.keyring.session",
+    "lxc.log.file",
+    "lxc.log.level",
+    "lxc.log.syslog",
+    "lxc.monitor.unshare",
+    "lxc.monitor.signal.pdeath",
+    "lxc.mount.auto",
+    "lxc.mount.entry",
+    "lxc.mount.fstab",
+    "lxc.namespace.clone",
+    "lxc.namespace.keep",
+    "lxc.time.offset.boot",
+    "lxc.time.offset.monotonic",
+    "lxc.no_new_privs",
+    "lxc.pty.max",
+    "lxc.rootfs.managed",
+    "lxc.rootfs.mount",
+    "lxc.rootfs.options",
+    "lxc.rootfs.path",
+    "lxc.seccomp.allow_nesting",
+    "lxc.seccomp.notify.cookie",
+    "lxc.seccomp.notify.proxy",
+    "lxc.seccomp.profile",
+    "lxc.selinux.context.keyring",
+    "lxc.selinux.context",
+    "lxc.signal.halt",
+    "lxc.signal.reboot",
+    "lxc.signal.stop",
+    "lxc.start.auto",
+    "lxc.start.delay",
+    "lxc.start.order",
+    "lxc.tty.dir",
+    "lxc.tty.max",
+    "lxc.uts.name",
+];
+
+/// Keys that take no value: with an empty value each clears a whole family of settings
+/// (LXC: "lxc.net must not have a value"). With what they clear and an example of a member.
+const CLEAR_ONLY: &[(&str, &str, &str)] = &[
+    ("lxc.net", "every network", "lxc.net.0.type = veth"),
+    (
+        "lxc.hook",
+        "every hook",
+        "lxc.hook.pre-start = /usr/local/bin/prepare",
+    ),
+    (
+        "lxc.cgroup2",
+        "every `lxc.cgroup2.*` setting",
+        "lxc.cgroup2.memory.max = 1G",
+    ),
+    (
+        "lxc.cgroup",
+        "every `lxc.cgroup.*` setting",
+        "lxc.cgroup.memory.limit_in_bytes = 1G",
+    ),
+    (
+        "lxc.prlimit",
+        "every resource limit",
+        "lxc.prlimit.nofile = 1024:4096",
+    ),
+    (
+        "lxc.sysctl",
+        "every sysctl",
+        "lxc.sysctl.net.ipv4.ip_forward = 1",
+    ),
+    (
+        "lxc.proc",
+        "every `lxc.proc.*` setting",
+        "lxc.proc.oom_score_adj = 10",
+    ),
+];
+
+/// Prefixes followed by a free-form name (a controller file, a resource, a sysctl), and
+/// what that name is.
+const FAMILIES: &[(&str, &str)] = &[
+    ("lxc.cgroup2.", "a cgroup2 file such as `memory.max`"),
+    (
+        "lxc.cgroup.",
+        "a cgroup v1 file such as `memory.limit_in_bytes`",
+    ),
+    ("lxc.prlimit.", "a resource such as `nofile`"),
+    ("lxc.sysctl.", "a sysctl such as `net.ipv4.ip_forward`"),
+    ("lxc.proc.", "a /proc/PID file such as `oom_score_adj`"),
+];
+
+/// Keys people write that LXC never had, with what to do instead.
+const NOT_KEYS: &[(&str, &str)] = &[(
+    "lxc.start.timeout",
+    "LXC has no such key: how long to wait for containers to shut down is the `-t` \
+     option of lxc-autostart",
+)];
+
+const NAMESPACE_SHARE: &str = "lxc.namespace.share.";
+
+/// The namespaces `lxc.namespace.share.<ns>` may name.
+const NAMESPACES: &[&str] = &["cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts"];
+
+const NET: &str = "lxc.net.";
+
+/// What may follow `lxc.net.<index>.`.
+pub(super) const NET_SUBKEYS: &[&str] = &[
+    "flags",
+    "hwaddr",
+    "ipv4.address",
+    "ipv4.gateway",
+    "ipv6.address",
+    "ipv6.gateway",
+    "link",
+    "l2proxy",
+    "macvlan.mode",
+    "ipvlan.mode",
+    "ipvlan.isolation",
+    "mtu",
+    "name",
+    "script.down",
+    "script.up",
+    "type",
+    "vlan.id",
+    "veth.mode",
+    "veth.n_rxqueues",
+    "veth.n_txqueues",
+    "veth.pair",
+    "veth.ipv4.route",
+    "veth.ipv6.route",
+    "veth.vlan.id",
+    "veth.vlan.tagged.id",
+];
+
+/// LXC keeps network indexes below `INT_MAX`.
+const MAX_NET_INDEX: u64 = i32::MAX as u64 - 1;
+
+/// Checks `key` (written at `span`) and returns it in canonical form (network indexes
+/// without leading zeros). `has_value` is false for a line that clears the key.
+pub(super) fn check(key: &str, span: Span, has_value: bool) -> Result<String, Diagnostic> {
+    if EXACT.contains(&key) {
+        return Ok(key.to_string());
+    }
+    if let Some((_, what, example)) = CLEAR_ONLY.iter().find(|(k, _, _)| *k == key) {
+        if !has_value {
+            return Ok(key.to_string());
+        }
+        return Err(Diagnostic::error(
+            span,
+            format!("`{key}` takes no value; `{key} =` removes {what}"),
+        )
+        .with_hint(format!(
+            "to set something, name it in the key, e.g. `{example}`"
+        )));
+    }
+    if let Some(rest) = key.strip_prefix(NET) {
+        return check_net(key, rest, span, has_value);
+    }
+    if let Some(ns) = key.strip_prefix(NAMESPACE_SHARE) {
+        if NAMESPACES.contains(&ns) {
+            return Ok(key.to_string());
+        }
+        let mut d = Diagnostic::error(
+            tail_span(key, span, NAMESPACE_SHARE.len()),
+            format!("`{ns}` is not a namespace that `lxc.namespace.share.` can name"),
+        );
+        d = match closest(ns, NAMESPACES.iter().copied()) {
+            Some(best) => d.with_hint(format!("did you mean `{NAMESPACE_SHARE}{best}`?")),
+            None => d.with_hint(format!("the namespaces are {}", NAMESPACES.join(", "))),
+        };
+        return Err(d);
+    }
+    if let Some((prefix, what)) = FAMILIES.iter().find(|(p, _)| key.starts_with(p)) {
+        // LXC accepts an empty name only in a line that clears (it then clears nothing).
+        if key.len() > prefix.len() || !has_value {
+            return Ok(key.to_string());
+        }
+        return Err(
+            Diagnostic::error(span, format!("`{key}` needs a name after the last dot"))
+                .with_hint(format!("write {what} after `{prefix}`")),
+        );
+    }
+    Err(unknown(key, span))
+}
+
+/// `lxc.net.<index>` and `lxc.net.<index>.<subkey>`; `rest` follows `lxc.net.`.
+fn check_net(key: &str, rest: &str, span: Span, has_value: bool) -> Result<String, Diagnostic> {
+    let digits = rest.len() - rest.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+    if digits == 0 {
+        let mut d = Diagnostic::error(span, format!("`{key}` has no network index"));
+        d = if NET_SUBKEYS.contains(&rest) {
+            d.with_hint(format!(
+                "networks are numbered from 0: write `lxc.net.0.{rest}` for the first one"
+            ))
+        } else {
+            d.with_hint("write `lxc.net.<index>.<key>`, e.g. `lxc.net.0.type = veth`")
+        };
+        return Err(d);
+    }
+    // LXC reads the index in decimal (`lxc.net.01` is network 1); say it that way.
+    let index = rest[..digits].trim_start_matches('0');
+    let index = if index.is_empty() { "0" } else { index };
+    let too_large = || {
+        Diagnostic::error(
+            span,
+            format!("network index {index} in `{key}` is too large"),
+        )
+        .with_hint(format!("LXC allows indexes up to {MAX_NET_INDEX}"))
+    };
+    match index.parse::<u64>() {
+        Ok(n) if n <= MAX_NET_INDEX => {}
+        _ => return Err(too_large()),
+    }
+    let after = &rest[digits..];
+    if after.is_empty() {
+        if !has_value {
+            return Ok(format!("{NET}{index}"));
+        }
+        return Err(Diagnostic::error(
+            span,
+            format!("`{key}` takes no value; `{key} =` removes network {index}"),
+        )
+        .with_hint(format!(
+            "to configure network {index}, name the setting, e.g. `lxc.net.{index}.type = veth`"
+        )));
+    }
+    let Some(sub) = after.strip_prefix('.') else {
+        return Err(unknown(key, span));
+    };
+    if NET_SUBKEYS.contains(&sub) {
+        return Ok(format!("{NET}{index}.{sub}"));
+    }
+    // Point at the subkey: the index and the prefix are fine.
+    let sub_span = tail_span(key, span, NET.len() + digits + 1);
+    let d = Diagnostic::error(sub_span, format!("unknown network key `{sub}` in `{key}`"));
+    Err(match closest(sub, NET_SUBKEYS.iter().copied()) {
+        Some(best) => d.with_hint(format!("did you mean `lxc.net.{index}.{best}`?")),
+        None => d.with_hint(format!(
+            "a network key is one of: {}",
+            NET_SUBKEYS.join(", ")
+        )),
+    })
+}
+
+/// The part of `key` (written at `span`) from byte `from` on, or the whole key when the
+/// span holds another spelling (a renamed pre-3.0 key).
+fn tail_span(key: &str, span: Span, from: usize) -> Span {
+    if span.end.saturating_sub(span.start) == key.len() && from <= key.len() {
+        Span::new(span.start + from, span.end)
+    } else {
+        span
+    }
+}
+
+/// The error for a key LXC does not know.
+fn unknown(key: &str, span: Span) -> Diagnostic {
+    let d = Diagnostic::error(span, format!("unknown key `{key}`"));
+    if let Some((_, hint)) = NOT_KEYS.iter().find(|(k, _)| *k == key) {
+        return d.with_hint(*hint);
+    }
+    match suggest(key) {
+        Some(best) => d.with_hint(format!("did you mean `{best}`?")),
+        None if key.contains([' ', '\t']) => {
+            d.with_hint("keys contain no blanks; a line is `key = value`, split at the first `=`")
+        }
+        None => d.with_hint(
+            "LXC refuses to load a config with a key it does not know; the keys are listed \
+             in lxc.container.conf(5)",
+        ),
+    }
+}
+
+/// The known key closest to `key`, if one is close enough to be a typo of it.
+pub(super) fn suggest(key: &str) -> Option<String> {
+    let mut best: Option<(usize, String)> = None;
+    let mut consider = |distance: usize, candidate: String| {
+        if distance <= allowed_distance(key) && best.as_ref().map_or(true, |(d, _)| distance < *d) {
+            best = Some((distance, candidate));
+        }
+    };
+    for known in EXACT.iter().chain(CLEAR_ONLY.iter().map(|(k, _, _)| k)) {
+        consider(osa_distance(key, known), known.to_string());
+    }
+    // A typo in the prefix of a family key: `lxc.cgroups2.memory.max`.
+    let prefixes = FAMILIES
+        .iter()
+        .map(|(p, _)| *p)
+        .chain([NET, NAMESPACE_SHARE]);
+    for prefix in prefixes {
+        let dots = prefix.matches('.').count();
+        let Some((head_end, _)) = key.match_indices('.').nth(dots - 1) else {
+            continue;
+        };
+        let (head, tail) = key.split_at(head_end + 1);
+        if head != prefix && !tail.is_empty() {
+            consider(osa_distance(head, prefix), format!("{prefix}{tail}"));
+        }
+    }
+    best.map(|(_, key)| key)
+}
+
+/// The candidate closest to `word`, if close enough.
+fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .map(|c| (osa_distance(word, c), c))
+        .filter(|(d, _)| *d <= allowed_distance(word))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// How many edits still make a typo: one for short words, more for long keys.
+fn allowed_distance(word: &str) -> usize {
+    match word.chars().count() {
+        0..=4 => 1,
+        5..=15 => 2,
+        _ => 3,
+    }
+}
+
+/// Edit distance counting a swap of two neighbours as one edit ("optimal string alignment").
+fn osa_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for (i, row) in d.chunks_mut(width).enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d.iter_mut().take(width).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+/// The keys whose empty value also clears `key` (a valid, canonical key), besides `key`
+/// itself: `lxc.net` and `lxc.net.0` clear `lxc.net.0.link`, `lxc.cgroup2` clears
+/// `lxc.cgroup2.memory.max`, `lxc.hook` clears every hook.
+pub(super) fn clearing_parents(key: &str) -> Vec<String> {
+    if let Some(rest) = key.strip_prefix(NET) {
+        let mut parents = vec!["lxc.net".to_string()];
+        if let Some((index, _)) = rest.split_once('.') {
+            parents.push(format!("{NET}{index}"));
+        }
+        return parents;
+    }
+    if EXACT.contains(&key) {
+        // `lxc.hook =` clears the hook lists, not the hook version.
+        let is_hook = key.starts_with("lxc.hook.") && key != "lxc.hook.version";
+        return if is_hook {
+            vec!["lxc.hook".to_string()]
+        } else {
+            Vec::new()
+        };
+    }
+    FAMILIES
+        .iter()
+        .filter(|(prefix, _)| key.starts_with(prefix))
+        .map(|(prefix, _)| prefix.trim_end_matches('.').to_string())
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_counts_a_swap_as_one_edit() {
+        assert_eq!(osa_distance("lxc.start.atuo", "lxc.start.auto"), 1);
+        assert_eq!(osa_distance("abc", "abc"), 0);
+        assert_eq!(osa_distance("", "abc"), 3);
+        assert_eq!(osa_distance("kitten", "sitting"), 3);
+    }
+
+    #[test]
+    fn the_tables_have_no_duplicates() {
+        let mut all: Vec<&str> = EXACT.to_vec();
+        all.extend(CLEAR_ONLY.iter().map(|(k, _, _)| *k));
+        let n = all.len();
+        all.sort_unstable();
+        all.dedup();
+        assert_eq!(all.len(), n);
+    }
+}
