@@ -1,0 +1,177 @@
+//! `cgconfigparser --check`: what a user sees for good and bad configurations, and the exit
+//! statuses scripts rely on.
+
+use cgtools_e2e::{repo_root, run_in};
+use std::fs;
+
+fn write(dir: &std::path::Path, name: &str, text: &str) {
+    fs::write(dir.join(name), text).unwrap();
+}
+
+#[test]
+fn the_example_configuration_checks_clean() {
+    let out = run_in(
+        &repo_root(),
+        "cgconfigparser",
+        &["--check", "-l", "etc/cgconfig.conf", "-L", "etc/cgconfig.d"],
+    );
+    insta::assert_snapshot!(out.transcript(), @r"
+    --- stdout
+    etc/cgconfig.conf: ok (2 groups, 1 templates)
+    etc/cgconfig.d/10-web.conf: ok (1 groups, 0 templates)
+    --- exit Some(0)
+    ");
+}
+
+#[test]
+fn errors_of_every_file_are_reported_with_lines_counted_per_file() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "a.conf",
+        "# line 1\n# line 2\ngroup a {\n\tcpu { cpu.shares = 1; }\n}\n",
+    );
+    write(
+        dir.path(),
+        "b.conf",
+        "group b {\n\tcpu { cpu.shares = 2 }\n}\n",
+    );
+    write(dir.path(), "c.conf", "group c { cpu { } cpu { } }\n");
+    let out = run_in(
+        dir.path(),
+        "cgconfigparser",
+        &["--check", "-l", "a.conf", "-l", "b.conf", "-l", "c.conf"],
+    );
+    // libcgroup would report b's error at line 7 (the counter runs on across files).
+    insta::assert_snapshot!(out.transcript(), @r"
+    --- stdout
+    a.conf: ok (1 groups, 0 templates)
+    --- stderr
+    b.conf:2:23: error: expected `;` after the value of `cpu.shares`, found `}`
+        2 |     cpu { cpu.shares = 2 }
+          |                          ^
+          = hint: every `name = value` ends with `;`
+    cgconfigparser: b.conf: 1 error; nothing was changed
+    c.conf:1:19: error: controller `cpu` appears twice in group `c`
+        1 | group c { cpu { } cpu { } }
+          |                   ^^^
+          = hint: merge the settings into one block
+    c.conf:1:11: note: the first block is here
+        1 | group c { cpu { } cpu { } }
+          |           ^^^
+    cgconfigparser: c.conf: 1 error; nothing was changed
+    --- exit Some(104)
+    ");
+}
+
+#[test]
+fn directories_expand_to_their_conf_files_in_order_among_the_other_options() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::create_dir(dir.path().join("d")).unwrap();
+    for name in ["b.conf", "a.conf", "notes.txt", "a.conf~", ".conf"] {
+        write(&dir.path().join("d"), name, "group x { cpu { } }\n");
+    }
+    write(dir.path(), "first.conf", "group f { cpu { } }\n");
+    write(dir.path(), "last.conf", "group l { cpu { } }\n");
+    let out = run_in(
+        dir.path(),
+        "cgconfigparser",
+        &[
+            "--check",
+            "-l",
+            "first.conf",
+            "-L",
+            "d",
+            "--load",
+            "last.conf",
+        ],
+    );
+    insta::assert_snapshot!(out.transcript(), @r"
+    --- stdout
+    first.conf: ok (1 groups, 0 templates)
+    d/a.conf: ok (1 groups, 0 templates)
+    d/b.conf: ok (1 groups, 0 templates)
+    last.conf: ok (1 groups, 0 templates)
+    --- exit Some(0)
+    ");
+}
+
+#[test]
+fn unknown_owners_are_refused_before_anything_is_touched() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "owners.conf",
+        "group a {\n\tperm {\n\t\ttask { uid = cgtools-no-such-user; gid = 0; }\n\t}\n\tcpu { }\n}\n",
+    );
+    let out = run_in(
+        dir.path(),
+        "cgconfigparser",
+        &["--check", "-l", "owners.conf"],
+    );
+    insta::assert_snapshot!(out.transcript(), @r"
+    --- stderr
+    owners.conf:3:16: error: unknown user `cgtools-no-such-user`
+        3 |         task { uid = cgtools-no-such-user; gid = 0; }
+          |                      ^^^^^^^^^^^^^^^^^^^^
+          = hint: `uid` takes a user name or a number
+    cgconfigparser: owners.conf: 1 error; nothing was changed
+    --- exit Some(104)
+    ");
+}
+
+#[test]
+fn unreadable_inputs_have_libcgroups_statuses_and_the_rest_is_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "good.conf", "group g { cpu { } }\n");
+    let out = run_in(
+        dir.path(),
+        "cgconfigparser",
+        &[
+            "--check",
+            "-l",
+            "missing.conf",
+            "-L",
+            "missing-dir",
+            "-l",
+            "good.conf",
+        ],
+    );
+    insta::assert_snapshot!(out.transcript(), @r"
+    --- stdout
+    good.conf: ok (1 groups, 0 templates)
+    --- stderr
+    cgconfigparser: cannot read missing.conf: No such file or directory
+    cgconfigparser: cannot open missing-dir: No such file or directory
+    --- exit Some(96)
+    ");
+    let out = run_in(
+        dir.path(),
+        "cgconfigparser",
+        &["--check", "-L", "missing-dir"],
+    );
+    assert_eq!(out.code, Some(1));
+}
+
+#[test]
+fn usage_errors_exit_129() {
+    let dir = tempfile::tempdir().unwrap();
+    let none = run_in(dir.path(), "cgconfigparser", &[]);
+    assert_eq!(none.code, Some(129));
+    assert!(none.stdout.contains("Usage: cgconfigparser"));
+    let stray = run_in(dir.path(), "cgconfigparser", &["stray.conf"]);
+    assert_eq!(stray.code, Some(129));
+    let bad_mode = run_in(
+        dir.path(),
+        "cgconfigparser",
+        &["--check", "-d", "99", "-l", "x"],
+    );
+    assert_eq!(bad_mode.code, Some(129));
+    assert!(
+        bad_mode.stderr.contains("wrong mode format `99`"),
+        "{}",
+        bad_mode.stderr
+    );
+    let help = run_in(dir.path(), "cgconfigparser", &["-h"]);
+    assert_eq!(help.code, Some(0));
+}
