@@ -326,25 +326,21 @@ impl Builder {
             return None;
         };
         let options = match fields.get(3) {
-            Some(options_field) if self.spaced_destination(&fields[2..]) => {
-                let _ = options_field;
-                Vec::new()
-            }
+            Some(_) if self.spaced_destination(&fields[2..]) => Vec::new(),
             Some(options_field) => {
                 let options = self.options(options_field);
                 if let (Some(first), Some(last)) = (fields.get(4), fields.last()) {
-                    let extra = &fields[4..];
-                    let what = if extra.len() == 1 {
-                        format!("unexpected field `{}` after the options", first.shown())
-                    } else {
-                        format!(
-                            "unexpected fields after the options, starting with `{}`",
-                            first.shown()
-                        )
-                    };
+                    let extra: Vec<String> = fields[4..].iter().map(Field::shown).collect();
                     self.error(
-                        Diagnostic::error(Span::new(first.span.start, last.span.end), what)
-                            .with_hint(format!("{FIELD_HELP}; start a comment with `#`")),
+                        Diagnostic::error(
+                            Span::new(first.span.start, last.span.end),
+                            format!(
+                                "unexpected `{}` after the options `{}`",
+                                extra.join(" "),
+                                options_field.shown()
+                            ),
+                        )
+                        .with_hint(format!("{FIELD_HELP}; a comment starts with `#`")),
                     );
                 }
                 options
@@ -480,14 +476,18 @@ impl Builder {
             })
             .collect();
         if let Err(err) = group_components(&probe) {
-            let mut d = Diagnostic::error(
-                field.text_span(),
-                format!(
-                    "invalid destination `{}`: {}",
-                    field.text.escape_debug(),
-                    name_reason(&err)
-                ),
-            );
+            let mut d = if field.text.is_empty() {
+                Diagnostic::error(field.span, "the destination is empty")
+            } else {
+                Diagnostic::error(
+                    field.text_span(),
+                    format!(
+                        "invalid destination `{}`: {}",
+                        field.text.escape_debug(),
+                        name_reason(&err)
+                    ),
+                )
+            };
             if let Some(hint) = err.hint() {
                 d = d.with_hint(hint);
             }

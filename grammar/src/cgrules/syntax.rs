@@ -38,8 +38,8 @@ pub(super) fn syntax_error(line: &str, base: usize, err: &pest::error::Error<Rul
             });
         }
     }
-    if next == Some('"') {
-        let start = word_start(line, at);
+    let start = word_start(line, at);
+    if next == Some('"') && start < at {
         let word = line.get(start..at).unwrap_or("");
         return Diagnostic::error(
             here,
@@ -50,7 +50,7 @@ pub(super) fn syntax_error(line: &str, base: usize, err: &pest::error::Error<Rul
             suggest_quoted(line, start)
         ));
     }
-    if let Some(open) = quotes.open {
+    if let Some(open) = unclosed_quote(line) {
         return Diagnostic::error(
             Span::new(base + open, base + open + 1),
             "unterminated quote: this `\"` is never closed",
@@ -65,7 +65,7 @@ pub(super) fn syntax_error(line: &str, base: usize, err: &pest::error::Error<Rul
         .with_hint("CRLF line endings are accepted, but a lone `\\r` is not; remove it"),
         Some(c) if c.is_control() => Diagnostic::error(
             here,
-            format!("unexpected control character {}", c.escape_unicode()),
+            format!("unexpected control character {}", code_point(c)),
         )
         .with_hint("cgrules.conf is plain text; remove the character"),
         Some(c) if c.is_whitespace() => Diagnostic::error(
@@ -73,7 +73,7 @@ pub(super) fn syntax_error(line: &str, base: usize, err: &pest::error::Error<Rul
             format!(
                 "unexpected {} ({}) between fields",
                 space_name(c),
-                c.escape_unicode()
+                code_point(c)
             ),
         )
         .with_hint(
@@ -131,6 +131,20 @@ impl Quotes {
     }
 }
 
+/// The opening quote of a quoted field that is never closed on the line.
+fn unclosed_quote(line: &str) -> Option<usize> {
+    let mut open = None;
+    for (i, c) in line.char_indices() {
+        match (c, open) {
+            ('"', Some(_)) => open = None,
+            ('"', None) => open = Some(i),
+            ('#', None) => break,
+            _ => {}
+        }
+    }
+    open
+}
+
 /// The start of the blank-separated word that contains byte `at`.
 fn word_start(line: &str, at: usize) -> usize {
     line.get(..at)
@@ -151,6 +165,11 @@ fn suggest_quoted(line: &str, start: usize) -> String {
         }
     }
     format!("\"{text}\"")
+}
+
+/// `U+00A0`, as character tables write it.
+fn code_point(c: char) -> String {
+    format!("U+{:04X}", u32::from(c))
 }
 
 fn space_name(c: char) -> &'static str {
