@@ -63,12 +63,14 @@ fn target_row(key: String, target: &Target) -> Result<Vec<String>, PrintError> {
     Ok(row)
 }
 
-/// The rows as lines, each column padded to its widest field plus two spaces.
+/// The rows as lines, each column padded to its widest field plus two spaces (the last
+/// field of a line is not padded).
 fn render(rows: &[Vec<String>]) -> String {
     let mut widths: Vec<usize> = Vec::new();
     for row in rows {
-        // The last field of a row is not padded, so it does not widen its column.
-        for (i, field) in row.iter().enumerate().take(row.len().saturating_sub(1)) {
+        // Last fields count too, so that the options of a few rules line up after the
+        // destinations of all of them.
+        for (i, field) in row.iter().enumerate() {
             let len = field.chars().count();
             match widths.get_mut(i) {
                 Some(width) => *width = (*width).max(len),
