@@ -6,18 +6,18 @@ use grammar::diagnostic::render_all;
 use grammar::SourceFile;
 use std::path::Path;
 
-fn source(path: &Path) -> SourceFile {
+/// The fixture, named by its file name only.
+fn source(path: &Path) -> std::io::Result<SourceFile> {
     let name = path
         .file_name()
         .map_or_else(|| "?".to_string(), |n| n.to_string_lossy().into_owned());
-    let text = std::fs::read_to_string(path).unwrap();
-    SourceFile::new(name, text)
+    Ok(SourceFile::new(name, std::fs::read_to_string(path)?))
 }
 
 #[test]
 fn good_fixtures_parse_cleanly_and_print_canonically() {
     insta::glob!("fixtures/cgrules/good/*.conf", |path| {
-        let src = source(path);
+        let src = source(path).unwrap();
         let analysis = analyze(&src);
         assert!(
             analysis.diagnostics.is_empty(),
@@ -38,7 +38,7 @@ fn the_reference_example_reads_as_documented() {
     use grammar::cgrules::{Controllers, ProcessPattern, RuleOption, Subject};
     let path =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cgrules/good/reference.conf");
-    let rules = parse(&source(&path)).unwrap();
+    let rules = parse(&source(&path).unwrap()).unwrap();
     assert_eq!(rules.rules.len(), 5);
     let root = &rules.rules[0];
     assert_eq!(root.subject.value, Subject::User("root".into()));
