@@ -110,11 +110,22 @@ fn rule() -> impl Strategy<Value = Rule> {
         prop::option::of(process()),
         prop::collection::vec(target(), 1..4),
     )
-        .prop_map(|(subject, process, targets)| Rule {
-            subject: Spanned::unplaced(subject),
-            process: process.map(Spanned::unplaced),
-            targets,
-            span: Span::default(),
+        .prop_map(|(subject, process, mut targets)| {
+            // Only the first line's `ignore` counts, so only then may `%` lines have `*`.
+            let ignores = targets
+                .first()
+                .is_some_and(|t| t.has_option(RuleOption::Ignore));
+            for target in targets.iter_mut().skip(1) {
+                if target.destination.is_nowhere() && !ignores {
+                    target.destination = Spanned::unplaced(Destination::new("elsewhere"));
+                }
+            }
+            Rule {
+                subject: Spanned::unplaced(subject),
+                process: process.map(Spanned::unplaced),
+                targets,
+                span: Span::default(),
+            }
         })
 }
 

@@ -125,7 +125,7 @@ impl Builder {
             return;
         }
         let subject = self.subject(key);
-        let target = self.target(fields);
+        let target = self.target(fields, None);
         let Some((subject, process)) = subject else {
             self.last = Last::Broken;
             return;
@@ -159,7 +159,11 @@ impl Builder {
                 ),
             );
         }
-        let target = self.target(fields);
+        let continued_ignores = match self.last {
+            Last::Rule(index) => self.rules.get(index).is_some_and(Rule::ignores),
+            Last::Nothing | Last::Broken => false,
+        };
+        let target = self.target(fields, Some(continued_ignores));
         match self.last {
             Last::Nothing => self.error(
                 Diagnostic::error(
@@ -298,8 +302,9 @@ impl Builder {
         pattern
     }
 
-    /// Controllers, destination and options of a line (fields 1, 2 and 3).
-    fn target(&mut self, fields: &[Field]) -> Option<Target> {
+    /// Controllers, destination and options of a line (fields 1, 2 and 3). For a `%` line,
+    /// `continued_ignores` tells whether the rule it continues has `ignore`.
+    fn target(&mut self, fields: &[Field], continued_ignores: Option<bool>) -> Option<Target> {
         let key = fields.first()?;
         let Some(controllers_field) = fields.get(1) else {
             self.error(
@@ -347,7 +352,10 @@ impl Builder {
             }
             None => Vec::new(),
         };
-        let destination = self.destination(destination_field, &options);
+        // Only the first line's options count, so a `%` line's `*` needs the rule's `ignore`.
+        let ignores = continued_ignores
+            .unwrap_or_else(|| options.iter().any(|o| o.value == RuleOption::Ignore));
+        let destination = self.destination(destination_field, ignores, continued_ignores.is_some());
         let end = fields
             .last()
             .map_or(destination_field.span.end, |f| f.span.end);
@@ -444,20 +452,24 @@ impl Builder {
         ok.then_some(Controllers::List(names))
     }
 
-    fn destination(&mut self, field: &Field, options: &[Spanned<RuleOption>]) -> Destination {
+    fn destination(&mut self, field: &Field, ignores: bool, continuation: bool) -> Destination {
         let destination = Destination::new(field.text.clone());
         if destination.is_nowhere() {
-            if !options.iter().any(|o| o.value == RuleOption::Ignore) {
-                self.error(
-                    Diagnostic::error(
-                        field.span,
-                        "destination `*` is only allowed with the `ignore` option",
+            if !ignores {
+                let (message, hint) = if continuation {
+                    (
+                        "destination `*` on a `%` line needs a rule with the `ignore` option",
+                        "`*` means \"leave the process where it is\"; options of a `%` line have \
+                         no effect, so the rule's first line must have `ignore`",
                     )
-                    .with_hint(
+                } else {
+                    (
+                        "destination `*` is only allowed with the `ignore` option",
                         "`*` means \"leave the process where it is\", which is what `ignore` \
-                             does; write the group to move the processes to, or add `ignore`",
-                    ),
-                );
+                         does; write the group to move the processes to, or add `ignore`",
+                    )
+                };
+                self.error(Diagnostic::error(field.span, message).with_hint(hint));
             }
             return destination;
         }

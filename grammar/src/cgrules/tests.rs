@@ -466,6 +466,14 @@ fn star_destination_means_nowhere_and_needs_ignore() {
     assert!(error("* cpu *\n")
         .contains("error: destination `*` is only allowed with the `ignore` option"));
     assert!(error("rt cpu * ignore_rt\n").contains("only allowed with the `ignore` option"));
+    // Only the first line's options count, so a `%` line's `*` needs the rule's `ignore`.
+    assert!(error("alice cpu a\n% cpu * ignore\n").contains(
+        "2:7: error: destination `*` on a `%` line needs a rule with the `ignore` option"
+    ));
+    assert_eq!(
+        messages("root * * ignore\n% cpu *\n"),
+        ["this `%` line is never applied: the rule it continues has `ignore`"]
+    );
     // An unknown option after `*` is reported as such, not as a destination with spaces.
     assert!(error("root * * ignored,x\n").contains("unknown option `x`"));
 }
