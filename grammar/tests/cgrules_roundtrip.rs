@@ -161,11 +161,28 @@ fn rule_like_text() -> impl Strategy<Value = String> {
         "%x",
         "\\%u",
     ]);
-    let line = (
-        prop::collection::vec(word, 0..6),
-        prop::sample::select(vec![" ", "\t", "  \t"]),
-    )
+    let blank = prop::sample::select(vec![" ", "\t", "  \t"]);
+    let words = (prop::collection::vec(word, 0..6), blank.clone())
         .prop_map(|(words, blank)| words.join(blank));
+    let rule = (
+        prop::sample::select(vec![
+            "alice",
+            "*",
+            "%",
+            "@staff",
+            "bob:rsync",
+            "*:java*",
+            "\"a b:c d\"",
+        ]),
+        prop::sample::select(vec!["cpu", "cpu,memory", "*"]),
+        prop::sample::select(vec!["users/%u", "\"a b/%p\"", "*", "x/", "/abs", "\\%u"]),
+        prop::sample::select(vec!["", "ignore", "ignore_rt", "# comment"]),
+        blank,
+    )
+        .prop_map(|(key, controllers, destination, options, blank)| {
+            [key, controllers, destination, options].join(blank)
+        });
+    let line = prop_oneof![words, rule];
     (
         prop::collection::vec(line, 0..8),
         prop::sample::select(vec!["\n", "\r\n"]),
