@@ -44,6 +44,9 @@ impl Field {
     }
 }
 
+/// What the first field of a rule says: whose processes, and which programs.
+type Key = (Spanned<Subject>, Option<Spanned<ProcessPattern>>);
+
 /// The rule a `%` line would continue.
 #[derive(Clone, Copy)]
 enum Last {
@@ -187,7 +190,8 @@ impl Builder {
                     .first()
                     .and_then(|t| t.options.iter().find(|o| o.value == RuleOption::Ignore))
                     .map(|o| o.span);
-                rule.targets.push(target.clone());
+                let options: Vec<Spanned<RuleOption>> = target.options.clone();
+                rule.targets.push(target);
                 if let Some(ignore_span) = rule_ignores {
                     self.error(
                         Diagnostic::warning(
@@ -198,7 +202,7 @@ impl Builder {
                         .with_related(ignore_span, "the rule's `ignore` is here"),
                     );
                 }
-                for option in &target.options {
+                for option in options {
                     self.error(
                         Diagnostic::warning(
                             option.span,
@@ -214,11 +218,7 @@ impl Builder {
     }
 
     /// The subject and process of a rule's first field.
-    #[allow(clippy::type_complexity)]
-    fn subject(
-        &mut self,
-        key: &Field,
-    ) -> Option<(Spanned<Subject>, Option<Spanned<ProcessPattern>>)> {
+    fn subject(&mut self, key: &Field) -> Option<Key> {
         let (user, process) = match key.text.split_once(':') {
             Some((user, process)) => (user, Some(process)),
             None => (key.text.as_str(), None),
