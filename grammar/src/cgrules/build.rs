@@ -137,13 +137,19 @@ impl Builder {
             key.span.start,
             fields.last().map_or(key.span.end, |f| f.span.end),
         );
+        let complete = target.is_some();
         self.rules.push(Rule {
             subject,
             process,
             targets: target.into_iter().collect(),
             span,
         });
-        self.last = Last::Rule(self.rules.len() - 1);
+        // A `%` line must not become the first target of a rule whose own line is broken.
+        self.last = if complete {
+            Last::Rule(self.rules.len() - 1)
+        } else {
+            Last::Broken
+        };
     }
 
     /// A `%` line: another target for the rule above.
@@ -616,17 +622,30 @@ impl Builder {
                 .find(|earlier| covers(earlier, later));
             if let Some(earlier) = earlier {
                 warnings.push(
-                    Diagnostic::warning(later.subject.span, "this rule is never used")
-                        .with_hint(
-                            "an earlier rule matches every process this one matches, and the \
+                    Diagnostic::warning(
+                        later.subject.span,
+                        format!("the rule for `{}` is never used", rule_key(later)),
+                    )
+                    .with_hint(
+                        "an earlier rule matches every process this one matches, and the \
                              first matching rule wins; move this rule above it or remove it",
-                        )
-                        .with_related(earlier.subject.span, "the earlier rule is here"),
+                    )
+                    .with_related(earlier.subject.span, "the earlier rule is here"),
                 );
             }
         }
         self.diagnostics.extend(warnings);
     }
+}
+
+/// The first field of a rule as written, unquoted (`alice:rsync`).
+fn rule_key(rule: &Rule) -> String {
+    let mut key = rule.subject.value.to_field();
+    if let Some(process) = &rule.process {
+        key.push(':');
+        key.push_str(&process.value.to_field());
+    }
+    key
 }
 
 /// True if every process `later` matches is matched by `earlier` too.

@@ -160,6 +160,18 @@ fn a_percent_line_without_a_rule_above_is_an_error() {
 fn percent_lines_after_a_broken_rule_are_not_reported_again() {
     let errors = messages("\"alice cpu x\n% memory y\n% blkio z\n");
     assert_eq!(errors, ["unterminated quote: this `\"` is never closed"]);
+    // A rule line without a destination keeps its subject but takes no `%` lines.
+    let analysis = analyze(&SourceFile::new("t", "alice cpu\n% memory y\n"));
+    let messages: Vec<&str> = analysis
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        ["expected a destination after the controllers `cpu`"]
+    );
+    assert!(analysis.rules.rules[0].targets.is_empty());
 }
 
 #[test]
@@ -482,16 +494,19 @@ fn star_destination_means_nowhere_and_needs_ignore() {
 
 #[test]
 fn rules_hidden_by_an_earlier_rule_are_warned_about() {
-    let hidden = "this rule is never used";
-    assert_eq!(messages("alice cpu a\nalice:rsync cpu b\n"), [hidden]);
-    assert_eq!(messages("* cpu a\n@staff cpu b\n"), [hidden]);
+    let hidden = |key: &str| vec![format!("the rule for `{key}` is never used")];
+    assert_eq!(
+        messages("alice cpu a\nalice:rsync cpu b\n"),
+        hidden("alice:rsync")
+    );
+    assert_eq!(messages("* cpu a\n@staff cpu b\n"), hidden("@staff"));
     assert_eq!(
         messages("*:java* cpu a\nbob:/usr/bin/javac cpu b\n"),
-        [hidden]
+        hidden("bob:/usr/bin/javac")
     );
     assert_eq!(
         messages("*:rsync cpu a\nbob:/usr/bin/rsync cpu b\n"),
-        [hidden]
+        hidden("bob:/usr/bin/rsync")
     );
     // Not hidden: a process rule before a general one, a group before a user, a
     // path before a name.
