@@ -256,7 +256,7 @@ impl Builder {
         } else if user.starts_with('*') || user.starts_with('%') {
             // libcgroup only looks at the first character, so `*foo` silently matches
             // everybody and `%foo` continues the rule above; both are surely typos.
-            let first = &user[..1];
+            let first = &user[..1]; // `*` or `%`: one byte
             let meaning = if first == "*" {
                 "matches any user"
             } else {

@@ -5,12 +5,17 @@
 //! user:process and destination fields, options `ignore` and `ignore_rt`), described in
 //! `cgrules.pest`. Deliberate differences, all listed in `docs/compat.md`:
 //!
-//! * extensions: CRLF line endings, `#` inside a quoted field is text;
-//! * stricter: unknown `%x` variables and other oddities are warned about; `*foo`, `%foo`,
-//!   `@` alone, empty user or process names, empty items in a list (`cpu,,memory`,
-//!   `ignore,`), `*` inside a controller list, quoted controllers or options, destinations
-//!   that are not safe group names (`..`, `//`), and destination `*` without `ignore` are
-//!   errors.
+//! * extensions: CRLF line endings; `#` inside a quoted field is text;
+//! * stricter, as errors: `*foo`, `%foo`, `%:process`, `@` alone, an empty user or process
+//!   name, an empty item in a list (`cpu,,memory`, `ignore,`), `*` inside a controller
+//!   list, quoted controllers or options, fields after the options, control characters
+//!   and non-ASCII spaces outside quotes, a destination that is not a safe group name
+//!   (`..`, `//`, empty), a destination `*` (nowhere) on a rule without `ignore`;
+//! * stricter, as warnings: unknown `%x` variables, a final `%` or `\`, a `*` inside a
+//!   process name, repeated controllers or options, `ignore` with `ignore_rt`, options on
+//!   a `%` line, `%` lines of an `ignore` rule, rules hidden by an earlier rule;
+//! * safer expansion: a variable whose value is not one path component (a process named
+//!   `..`) is refused instead of substituted.
 //!
 //! [`parse`] reads the whole file and reports every error, one line not hiding the next;
 //! [`analyze`] also returns the warnings of a file that has no error.
