@@ -155,10 +155,7 @@ fn expand_tabs(line: &str, col: usize) -> (String, usize) {
         }
     }
     let width = shown.chars().count();
-    (
-        shown,
-        display_col.unwrap_or(width + col.saturating_sub(line.chars().count())),
-    )
+    (shown, display_col.unwrap_or(width + col.saturating_sub(line.chars().count())))
 }
 
 /// The reason of an I/O error as a user reads it: `No such file or directory`, without

@@ -248,10 +248,7 @@ mod tests {
     #[test]
     fn invalid_utf8_names_the_line() {
         let err = SourceFile::from_bytes("f.conf".into(), b"ok\nbad \xff\n".to_vec()).unwrap_err();
-        assert_eq!(
-            err.to_string(),
-            "f.conf:2: the file is not valid UTF-8 text"
-        );
+        assert_eq!(err.to_string(), "f.conf:2: the file is not valid UTF-8 text");
     }
 
     #[test]

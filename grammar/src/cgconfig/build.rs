@@ -86,10 +86,7 @@ impl Builder {
                             self.error(
                                 Diagnostic::error(
                                     item_span,
-                                    format!(
-                                        "{kind} `{}` has a second `perm` block",
-                                        group.name.value
-                                    ),
+                                    format!("{kind} `{}` has a second `perm` block", group.name.value),
                                 )
                                 .with_hint("merge the two blocks into one")
                                 .with_related(first_span, "the first `perm` block is here"),
@@ -230,9 +227,8 @@ impl Builder {
         }
         if perm.task.is_none() && perm.admin.is_none() {
             self.error(
-                Diagnostic::error(perm.span, "empty `perm` block").with_hint(
-                    "give `task { uid = ...; }` and/or `admin { uid = ...; }`, or remove it",
-                ),
+                Diagnostic::error(perm.span, "empty `perm` block")
+                    .with_hint("give `task { uid = ...; }` and/or `admin { uid = ...; }`, or remove it"),
             );
         }
         perm
@@ -324,10 +320,7 @@ impl Builder {
                 }
             };
         }
-        if text
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || c == ':')
-        {
+        if text.chars().any(|c| c.is_whitespace() || c.is_control() || c == ':') {
             self.error(Diagnostic::error(
                 value.span,
                 format!("`{}` is not a {kind} name", text.escape_debug()),
@@ -412,10 +405,7 @@ impl Builder {
         let mut points = Vec::new();
         for s in settings {
             if s.name.value.is_empty() {
-                self.error(Diagnostic::error(
-                    s.name.span,
-                    "empty controller list in `mount`",
-                ));
+                self.error(Diagnostic::error(s.name.span, "empty controller list in `mount`"));
             }
             if !s.value.value.starts_with('/') {
                 self.error(
@@ -477,10 +467,7 @@ impl Builder {
                     "no" => systemd.setdefault = Some(Spanned::new(false, value.span)),
                     other => self.error(Diagnostic::error(
                         value.span,
-                        format!(
-                            "`setdefault` is `yes` or `no`, not `{}`",
-                            other.escape_debug()
-                        ),
+                        format!("`setdefault` is `yes` or `no`, not `{}`", other.escape_debug()),
                     )),
                 },
                 "pid" => match value.value.parse::<u32>() {
@@ -488,10 +475,7 @@ impl Builder {
                     _ => self.error(
                         Diagnostic::error(
                             value.span,
-                            format!(
-                                "`{}` is not a process id for `pid`",
-                                value.value.escape_debug()
-                            ),
+                            format!("`{}` is not a process id for `pid`", value.value.escape_debug()),
                         )
                         .with_hint("give the pid of a running process other than init (> 1)"),
                     ),
@@ -511,10 +495,7 @@ impl Builder {
         if stem.is_empty() || text.contains('/') || text.chars().any(char::is_control) {
             self.error(Diagnostic::error(
                 value.span,
-                format!(
-                    "`{}` is not a systemd unit name ending in `{suffix}`",
-                    text.escape_debug()
-                ),
+                format!("`{}` is not a systemd unit name ending in `{suffix}`", text.escape_debug()),
             ));
             return None;
         }
@@ -546,10 +527,7 @@ impl Builder {
                     "a file cannot have both `mount` and `namespace` sections",
                 )
                 .with_hint("move one of them into a file of its own")
-                .with_related(
-                    Span::new(first.start, first.start),
-                    format!("the `{first_kind}` section is here"),
-                ),
+                .with_related(Span::new(first.start, first.start), format!("the `{first_kind}` section is here")),
             );
         }
     }
@@ -595,16 +573,7 @@ mod tests {
         assert_eq!(parse_mode("000644"), Some(Mode(0o644)));
         assert_eq!(parse_mode("7777"), Some(Mode(0o7777)));
         assert_eq!(parse_mode("0"), Some(Mode(0)));
-        for bad in [
-            "",
-            "9z",
-            "8",
-            "17777",
-            "0x1ff",
-            "-644",
-            " 644",
-            "77777777777777777777",
-        ] {
+        for bad in ["", "9z", "8", "17777", "0x1ff", "-644", " 644", "77777777777777777777"] {
             assert_eq!(parse_mode(bad), None, "{bad:?}");
         }
     }

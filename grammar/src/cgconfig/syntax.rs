@@ -41,14 +41,7 @@ const KEYWORDS: [&str; 9] = [
 ];
 
 /// The words that start a top-level section.
-const SECTION_KEYWORDS: [&str; 6] = [
-    "group",
-    "template",
-    "default",
-    "mount",
-    "namespace",
-    "systemd",
-];
+const SECTION_KEYWORDS: [&str; 6] = ["group", "template", "default", "mount", "namespace", "systemd"];
 
 /// Tokens of `text[start..end]` with their offsets, skipping blanks and comments.
 fn tokens(text: &str, start: usize, end: usize) -> Vec<(usize, Token<'_>)> {
@@ -227,8 +220,7 @@ fn words(text: &str, at: usize, rules: &[Rule], toks: &[(usize, Token<'_>)]) -> 
     let here = Span::new(at, at + next_char.map_or(0, char::len_utf8));
     let has = |r: Rule| rules.contains(&r);
 
-    let stray =
-        next_char.filter(|&c| !c.is_whitespace() && !is_id_char(c) && !"{}=;\"#".contains(c));
+    let stray = next_char.filter(|&c| !c.is_whitespace() && !is_id_char(c) && !"{}=;\"#".contains(c));
     let key = ctx.key().unwrap_or("?");
 
     if has(Rule::semi) {
@@ -255,18 +247,13 @@ fn words(text: &str, at: usize, rules: &[Rule], toks: &[(usize, Token<'_>)]) -> 
     if has(Rule::eq) {
         return match stray {
             Some(c) => Diagnostic::error(here, format!("unexpected `{c}` after `{key}`"))
-                .with_hint(
-                    "settings are written `name = value;`; quote names with other characters",
-                ),
+                .with_hint("settings are written `name = value;`; quote names with other characters"),
             None => Diagnostic::error(here, format!("expected `=` after `{key}`, found {found}"))
                 .with_hint("settings are written `name = value;`"),
         };
     }
     if has(Rule::bare) && ctx.tail.last() == Some(&Token::Eq) {
-        let d = Diagnostic::error(
-            here,
-            format!("expected a value after `{key} =`, found {found}"),
-        );
+        let d = Diagnostic::error(here, format!("expected a value after `{key} =`, found {found}"));
         return match (next_char, stray) {
             (Some(';'), _) => d.with_hint("write `\"\"` for an empty value"),
             (_, Some(c)) => d.with_hint(format!("values that start with `{c}` must be quoted")),
@@ -291,23 +278,16 @@ fn words(text: &str, at: usize, rules: &[Rule], toks: &[(usize, Token<'_>)]) -> 
         && matches!(ctx.tail.as_slice(), [Token::Word("group" | "template")])
     {
         let kw = show(&ctx.tail[0]);
-        let d = Diagnostic::error(
-            here,
-            format!("expected a {kw} name after `{kw}`, found {found}"),
-        );
+        let d = Diagnostic::error(here, format!("expected a {kw} name after `{kw}`, found {found}"));
         return match reserved_word_at(text, at) {
-            Some(word) => d.with_hint(format!(
-                "`{word}` is a keyword; quote it to use it as a name: `\"{word}\"`"
-            )),
+            Some(word) => d.with_hint(format!("`{word}` is a keyword; quote it to use it as a name: `\"{word}\"`")),
             None => d,
         };
     }
     if has(Rule::close) {
         let block = ctx.block().unwrap_or_else(|| "the block".into());
         let items = match ctx.block_keyword().as_deref() {
-            Some("group" | "template" | "default") => {
-                "a controller block such as `cpu { ... }`, `perm { ... }`"
-            }
+            Some("group" | "template" | "default") => "a controller block such as `cpu { ... }`, `perm { ... }`",
             Some("perm") => "`task { ... }`, `admin { ... }`",
             _ => "`name = value;`",
         };
@@ -318,10 +298,7 @@ fn words(text: &str, at: usize, rules: &[Rule], toks: &[(usize, Token<'_>)]) -> 
             )
             .with_hint("a `}` is missing above this line");
         }
-        let d = Diagnostic::error(
-            here,
-            format!("expected {items} or `}}` in {block}, found {found}"),
-        );
+        let d = Diagnostic::error(here, format!("expected {items} or `}}` in {block}, found {found}"));
         return match (reserved_word_at(text, at), stray) {
             (Some(word), _) => d.with_hint(format!(
                 "`{word}` is a keyword; quote it to use it as a name: `\"{word}\"`"
@@ -344,13 +321,7 @@ fn words(text: &str, at: usize, rules: &[Rule], toks: &[(usize, Token<'_>)]) -> 
         };
     }
     let names: Vec<String> = rules.iter().map(|r| format!("{r:?}")).collect();
-    Diagnostic::error(
-        here,
-        format!(
-            "syntax error: expected {}, found {found}",
-            names.join(" or ")
-        ),
-    )
+    Diagnostic::error(here, format!("syntax error: expected {}, found {found}", names.join(" or ")))
 }
 
 /// The keyword at `at`, if the text there is one.
@@ -375,13 +346,9 @@ fn value_suggestion(text: &str, at: usize, ctx: &Context<'_>) -> String {
 /// `section_start`: the start of the first line at or after the error whose first token is
 /// a section keyword.
 pub(super) fn resync_point(text: &str, section_start: usize, error_at: usize) -> Option<usize> {
-    let mut line_start = text[..error_at.min(text.len())]
-        .rfind('\n')
-        .map_or(0, |i| i + 1);
+    let mut line_start = text[..error_at.min(text.len())].rfind('\n').map_or(0, |i| i + 1);
     loop {
-        let line_end = text[line_start..]
-            .find('\n')
-            .map_or(text.len(), |i| line_start + i);
+        let line_end = text[line_start..].find('\n').map_or(text.len(), |i| line_start + i);
         let first = text[line_start..line_end]
             .find(|c: char| c != ' ' && c != '\t')
             .map(|i| line_start + i);

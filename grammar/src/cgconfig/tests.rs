@@ -8,9 +8,6 @@ fn parse_text(text: &str) -> Result<Config, String> {
 
 #[test]
 fn parses_the_reference_example() {
-    let config = parse_text(include_str!(
-        "../../tests/fixtures/cgconfig/good/reference.conf"
-    ))
-    .unwrap();
+    let config = parse_text(include_str!("../../tests/fixtures/cgconfig/good/reference.conf")).unwrap();
     assert_eq!(config.sections.len(), 3);
 }
