@@ -1,1 +1,0 @@
-//! Placeholder while the cgrules grammar is written.
