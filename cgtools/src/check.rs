@@ -5,9 +5,52 @@
 //! unknown user only when it gets there, and does not notice an unknown group at all (it
 //! applies a garbage gid); we refuse the file before anything is touched.
 
-use grammar::cgconfig::{Config, Id, IdKind, Perm, Section};
-use grammar::Diagnostic;
+use grammar::cgconfig::{self, Config, Id, IdKind, Perm, Section};
+use grammar::diagnostic::render_all;
+use grammar::source::ReadError;
+use grammar::{Diagnostic, SourceFile};
 use std::collections::HashMap;
+use std::path::Path;
+
+/// Why a configuration file cannot be used.
+#[derive(Debug)]
+pub enum FileError {
+    /// It cannot be read (missing, permissions).
+    Unreadable(String),
+    /// It has errors; `report` holds them rendered (`file:line:col`, line, caret), and
+    /// `count` how many there are.
+    Invalid {
+        /// The rendered errors.
+        report: String,
+        /// Number of errors.
+        count: usize,
+    },
+}
+
+/// Reads, parses and checks one cgconfig.conf file against the host.
+pub fn check_file(path: &Path, accounts: &mut dyn Accounts) -> Result<Config, FileError> {
+    let src = match SourceFile::read(path) {
+        Ok(src) => src,
+        Err(err @ ReadError::Io { .. }) => return Err(FileError::Unreadable(err.to_string())),
+        Err(err @ ReadError::NotUtf8 { .. }) => {
+            return Err(FileError::Invalid {
+                report: format!("{err}\n"),
+                count: 1,
+            })
+        }
+    };
+    let invalid = |errors: Vec<Diagnostic>| FileError::Invalid {
+        report: render_all(&errors, &src),
+        count: errors.len(),
+    };
+    let config = cgconfig::parse(&src).map_err(invalid)?;
+    let errors = check_owners(&config, accounts);
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        Err(invalid(errors))
+    }
+}
 
 /// Where user and group names are looked up (the system's NSS databases, or a fake in
 /// tests).

@@ -4,6 +4,9 @@
 //! The binaries are those `cargo test --workspace` builds into the same target directory
 //! as the test executable; run the tests through cargo so that they exist and are fresh.
 
+// Test support: a failure to find or run a binary is a test failure, so it panics.
+#![allow(clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 

@@ -1,6 +1,8 @@
 //! `cgconfigparser --check`: what a user sees for good and bad configurations, and the exit
 //! statuses scripts rely on.
 
+#![allow(clippy::unwrap_used)] // test helpers below fail the test by panicking
+
 use cgtools_e2e::{repo_root, run_in};
 use std::fs;
 
@@ -174,4 +176,39 @@ fn usage_errors_exit_129() {
     );
     let help = run_in(dir.path(), "cgconfigparser", &["-h"]);
     assert_eq!(help.code, Some(0));
+}
+
+#[test]
+fn cgconfigd_checks_the_file_and_its_drop_ins() {
+    let out = run_in(
+        &repo_root(),
+        "cgconfigd",
+        &[
+            "--check",
+            "--config",
+            "etc/cgconfig.conf",
+            "--config-dir",
+            "etc/cgconfig.d",
+        ],
+    );
+    insta::assert_snapshot!(out.transcript(), @r"
+    --- stdout
+    etc/cgconfig.conf: ok (2 groups, 1 templates)
+    etc/cgconfig.d/10-web.conf: ok (1 groups, 0 templates)
+    --- exit Some(0)
+    ");
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "cgconfig.conf", "group a { cpu { x = 1 } }\n");
+    let out = run_in(
+        dir.path(),
+        "cgconfigd",
+        &["--check", "-c", "cgconfig.conf", "-d", "none"],
+    );
+    assert_eq!(out.code, Some(1));
+    assert!(
+        out.stderr
+            .starts_with("cgconfig.conf:1:23: error: expected `;`"),
+        "{}",
+        out.stderr
+    );
 }

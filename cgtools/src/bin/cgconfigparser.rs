@@ -11,13 +11,11 @@
 //! cannot be opened, 129 for a usage error. The first failure decides the status; the
 //! remaining files are still checked.
 
-use cgtools::check::{check_owners, Accounts, SystemAccounts};
+use cgtools::check::{check_file, Accounts, FileError, SystemAccounts};
 use cgtools::cmdline::{parse_args, parse_mode, parse_owner, EXIT_USAGE};
 use cgtools::config_files::conf_files_in;
 use clap::{Arg, ArgAction, Command};
-use grammar::diagnostic::{io_reason, render_all};
-use grammar::source::ReadError;
-use grammar::{cgconfig, SourceFile};
+use grammar::diagnostic::io_reason;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -141,7 +139,7 @@ fn main() -> ExitCode {
             },
         };
         for file in files {
-            if let Err(code) = check_file(&file, &mut accounts) {
+            if let Err(code) = check_one(&file, &mut accounts) {
                 status.get_or_insert(code);
             }
         }
@@ -191,45 +189,29 @@ fn check_default_owners(matches: &clap::ArgMatches, accounts: &mut dyn Accounts)
 }
 
 /// Parses and checks one file, printing its errors; the exit status on failure.
-fn check_file(path: &std::path::Path, accounts: &mut dyn Accounts) -> Result<(), u8> {
-    let src = match SourceFile::read(path) {
-        Ok(src) => src,
-        Err(err @ ReadError::Io { .. }) => {
-            eprintln!("cgconfigparser: {err}");
-            return Err(EXIT_OTHER);
+fn check_one(path: &std::path::Path, accounts: &mut dyn Accounts) -> Result<(), u8> {
+    match check_file(path, accounts) {
+        Ok(config) => {
+            println!(
+                "{}: ok ({} groups, {} templates)",
+                path.display(),
+                config.groups().count(),
+                config.templates().count()
+            );
+            Ok(())
         }
-        Err(err @ ReadError::NotUtf8 { .. }) => {
-            eprintln!("{err}");
-            return Err(EXIT_PARSE_FAILED);
+        Err(FileError::Unreadable(reason)) => {
+            eprintln!("cgconfigparser: {reason}");
+            Err(EXIT_OTHER)
         }
-    };
-    let config = match cgconfig::parse(&src) {
-        Ok(config) => config,
-        Err(errors) => {
-            return Err(report(&src, &errors));
+        Err(FileError::Invalid { report, count }) => {
+            eprint!("{report}");
+            let plural = if count == 1 { "" } else { "s" };
+            eprintln!(
+                "cgconfigparser: {}: {count} error{plural}; nothing was changed",
+                path.display()
+            );
+            Err(EXIT_PARSE_FAILED)
         }
-    };
-    let errors = check_owners(&config, accounts);
-    if !errors.is_empty() {
-        return Err(report(&src, &errors));
     }
-    println!(
-        "{}: ok ({} groups, {} templates)",
-        src.name(),
-        config.groups().count(),
-        config.templates().count()
-    );
-    Ok(())
-}
-
-/// Prints the errors of a file and a summary line; the exit status.
-fn report(src: &SourceFile, errors: &[grammar::Diagnostic]) -> u8 {
-    eprint!("{}", render_all(errors, src));
-    let plural = if errors.len() == 1 { "" } else { "s" };
-    eprintln!(
-        "cgconfigparser: {}: {} error{plural}; nothing was changed",
-        src.name(),
-        errors.len()
-    );
-    EXIT_PARSE_FAILED
 }
