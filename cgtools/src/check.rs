@@ -172,7 +172,7 @@ mod tests {
             1 | default { perm { task { uid = nosuchuser; } } }
               |                               ^^^^^^^^^^
               = hint: `uid` takes a user name or a number
-        owners.conf:5:31: error: unknown group `nosuchgroup`
+        owners.conf:5:29: error: unknown group `nosuchgroup`
             5 |         admin { uid = root; gid = nosuchgroup; }
               |                                   ^^^^^^^^^^^
               = hint: `gid` takes a group name or a number
