@@ -6,6 +6,30 @@
 use crate::source::{Span, Spanned};
 use serde::{Deserialize, Serialize};
 
+/// The words the language reserves: unquoted, they cannot name a group, template or
+/// controller.
+pub const KEYWORDS: [&str; 9] = [
+    "group",
+    "template",
+    "default",
+    "mount",
+    "namespace",
+    "systemd",
+    "perm",
+    "task",
+    "admin",
+];
+
+/// The keywords that start a top-level section.
+pub const SECTION_KEYWORDS: [&str; 6] = [
+    "group",
+    "template",
+    "default",
+    "mount",
+    "namespace",
+    "systemd",
+];
+
 /// One cgconfig.conf file: its sections in file order.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {

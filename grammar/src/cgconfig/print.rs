@@ -149,18 +149,6 @@ fn setting(out: &mut String, depth: usize, name: &str, value: &str) -> Result<()
     Ok(())
 }
 
-const KEYWORDS: [&str; 9] = [
-    "group",
-    "template",
-    "default",
-    "mount",
-    "namespace",
-    "systemd",
-    "perm",
-    "task",
-    "admin",
-];
-
 fn is_bare(text: &str) -> bool {
     !text.is_empty()
         && text

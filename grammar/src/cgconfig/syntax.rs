@@ -5,10 +5,12 @@
 //! section up to the error with a small lexer, to learn which block is open and which
 //! statement was being written.
 
+use super::ast::{KEYWORDS, SECTION_KEYWORDS};
 use super::Rule;
 use crate::diagnostic::Diagnostic;
-use crate::parse_error::{closest, expected, found_at, offset};
+use crate::parse_error::{expected, found_at, offset};
 use crate::source::Span;
+use crate::suggest::closest;
 
 /// A token of cgconfig.conf, as far as error messages care.
 #[derive(Clone, Debug, PartialEq)]
@@ -27,28 +29,6 @@ enum Token<'a> {
 fn is_id_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || "_-/.,%@\\".contains(c)
 }
-
-const KEYWORDS: [&str; 9] = [
-    "group",
-    "template",
-    "default",
-    "mount",
-    "namespace",
-    "systemd",
-    "perm",
-    "task",
-    "admin",
-];
-
-/// The words that start a top-level section.
-const SECTION_KEYWORDS: [&str; 6] = [
-    "group",
-    "template",
-    "default",
-    "mount",
-    "namespace",
-    "systemd",
-];
 
 /// Tokens of `text[start..end]` with their offsets, skipping blanks and comments.
 fn tokens(text: &str, start: usize, end: usize) -> Vec<(usize, Token<'_>)> {
@@ -348,7 +328,7 @@ fn words(text: &str, at: usize, rules: &[Rule], toks: &[(usize, Token<'_>)]) -> 
         return match next_char {
             Some('}') => d.with_hint("this `}` has no matching `{`"),
             Some('*') => d.with_hint("only a `*` in the first column starts a comment"),
-            _ => match closest(word, &SECTION_KEYWORDS) {
+            _ => match closest(word, SECTION_KEYWORDS.into_iter()) {
                 Some(keyword) => d.with_hint(format!("did you mean `{keyword}`?")),
                 None => d,
             },

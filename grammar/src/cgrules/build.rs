@@ -10,6 +10,7 @@ use super::PestRule;
 use crate::diagnostic::Diagnostic;
 use crate::name::{group_components, NameError};
 use crate::source::{Span, Spanned};
+use crate::suggest::edit_distance;
 use pest::iterators::Pair;
 
 /// One blank-separated field of a line.
@@ -711,22 +712,4 @@ fn name_reason(err: &NameError) -> String {
             crate::name::MAX_COMPONENT_BYTES
         ),
     }
-}
-
-/// Levenshtein distance, for "did you mean" hints on short words.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diagonal = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let above = row[j + 1];
-            row[j + 1] = (above + 1)
-                .min(row[j] + 1)
-                .min(diagonal + usize::from(ca != *cb));
-            diagonal = above;
-        }
-    }
-    row[b.len()]
 }

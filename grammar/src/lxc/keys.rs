@@ -11,6 +11,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
+use crate::suggest::{closest, edit_distance, typo_distance};
 
 /// Keys LXC matches exactly, in the order of its table.
 pub(super) const EXACT: &[&str] = &[
@@ -327,12 +328,12 @@ fn unknown(key: &str, span: Span) -> Diagnostic {
 pub(super) fn suggest(key: &str) -> Option<String> {
     let mut best: Option<(usize, String)> = None;
     let mut consider = |distance: usize, candidate: String| {
-        if distance <= allowed_distance(key) && best.as_ref().map_or(true, |(d, _)| distance < *d) {
+        if distance <= typo_distance(key) && best.as_ref().map_or(true, |(d, _)| distance < *d) {
             best = Some((distance, candidate));
         }
     };
     for known in EXACT.iter().chain(CLEAR_ONLY.iter().map(|(k, _, _)| k)) {
-        consider(osa_distance(key, known), known.to_string());
+        consider(edit_distance(key, known), known.to_string());
     }
     // A typo in the prefix of a family key: `lxc.cgroups2.memory.max`.
     let prefixes = FAMILIES
@@ -346,55 +347,10 @@ pub(super) fn suggest(key: &str) -> Option<String> {
         };
         let (head, tail) = key.split_at(head_end + 1);
         if head != prefix && !tail.is_empty() {
-            consider(osa_distance(head, prefix), format!("{prefix}{tail}"));
+            consider(edit_distance(head, prefix), format!("{prefix}{tail}"));
         }
     }
     best.map(|(_, key)| key)
-}
-
-/// The candidate closest to `word`, if close enough.
-fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
-    candidates
-        .map(|c| (osa_distance(word, c), c))
-        .filter(|(d, _)| *d <= allowed_distance(word))
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-/// How many edits still make a typo: one for short words, more for long keys.
-fn allowed_distance(word: &str) -> usize {
-    match word.chars().count() {
-        0..=4 => 1,
-        5..=15 => 2,
-        _ => 3,
-    }
-}
-
-/// Edit distance counting a swap of two neighbours as one edit ("optimal string alignment").
-fn osa_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    let width = b.len() + 1;
-    let mut d = vec![0usize; (a.len() + 1) * width];
-    for (i, row) in d.chunks_mut(width).enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d.iter_mut().take(width).enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (d[(i - 1) * width + j] + 1)
-                .min(d[i * width + j - 1] + 1)
-                .min(d[(i - 1) * width + j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(d[(i - 2) * width + j - 2] + 1);
-            }
-            d[i * width + j] = best;
-        }
-    }
-    d[a.len() * width + b.len()]
 }
 
 /// The keys whose empty value also clears `key` (a valid, canonical key), besides `key`
@@ -427,14 +383,6 @@ pub(super) fn clearing_parents(key: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn distance_counts_a_swap_as_one_edit() {
-        assert_eq!(osa_distance("lxc.start.atuo", "lxc.start.auto"), 1);
-        assert_eq!(osa_distance("abc", "abc"), 0);
-        assert_eq!(osa_distance("", "abc"), 3);
-        assert_eq!(osa_distance("kitten", "sitting"), 3);
-    }
 
     #[test]
     fn the_tables_have_no_duplicates() {

@@ -1,0 +1,69 @@
+//! "Did you mean ...?": which known word a misspelt one was probably meant to be.
+
+/// The candidate closest to `word`, if close enough.
+pub(crate) fn closest<'a>(
+    word: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    candidates
+        .map(|c| (edit_distance(word, c), c))
+        .filter(|(d, _)| *d <= typo_distance(word))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+/// How many edits still make a typo: one for short words, more for long keys.
+pub(crate) fn typo_distance(word: &str) -> usize {
+    match word.chars().count() {
+        0..=4 => 1,
+        5..=15 => 2,
+        _ => 3,
+    }
+}
+
+/// Edit distance counting a swap of two neighbours as one edit ("optimal string alignment").
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    let width = b.len() + 1;
+    let mut d = vec![0usize; (a.len() + 1) * width];
+    for (i, row) in d.chunks_mut(width).enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d.iter_mut().take(width).enumerate() {
+        *cell = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[(i - 1) * width + j] + 1)
+                .min(d[i * width + j - 1] + 1)
+                .min(d[(i - 1) * width + j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[(i - 2) * width + j - 2] + 1);
+            }
+            d[i * width + j] = best;
+        }
+    }
+    d[a.len() * width + b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_only_near_misses() {
+        let keywords = ["group", "template", "mount"];
+        assert_eq!(closest("groups", keywords.into_iter()), Some("group"));
+        assert_eq!(closest("tempalte", keywords.into_iter()), Some("template"));
+        assert_eq!(closest("cpu", keywords.into_iter()), None);
+    }
+
+    #[test]
+    fn a_swap_of_neighbours_is_one_edit() {
+        assert_eq!(edit_distance("lxc.start.atuo", "lxc.start.auto"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}
