@@ -255,3 +255,105 @@ fn inherit_cpuset(parent: &Dir<'_>, child: &Dir<'_>) -> Result<()> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use crate::{Cgroups, GroupPath};
+
+    /// A fake unified host whose root offers hugetlb and memory and already enables memory,
+    /// with an existing group `a` (fakes cannot grow kernel files on mkdir, so ancestors
+    /// exist and only the leaf is new).
+    fn unified() -> (tempfile::TempDir, Cgroups) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        fs::create_dir_all(root.join("a")).unwrap();
+        fs::write(root.join("cgroup.controllers"), "memory hugetlb\n").unwrap();
+        fs::write(root.join("cgroup.subtree_control"), "memory\n").unwrap();
+        fs::write(root.join("a/cgroup.subtree_control"), "").unwrap();
+        let cg = Cgroups::from_sources(
+            "26 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        (dir, cg)
+    }
+
+    #[test]
+    fn v2_enables_controllers_top_down_and_reports_the_root_write() {
+        let (dir, cg) = unified();
+        let root = dir.path().join("sys/fs/cgroup");
+        let group = cg.group(&["hugetlb", "memory"], &GroupPath::new("a/b").unwrap()).unwrap();
+        let report = group.create().unwrap();
+        assert_eq!(report.created, [root.join("a/b")]);
+        assert!(report.created_group());
+        assert!(report.wrote_root_subtree_control());
+        assert_eq!(report.enabled.len(), 2);
+        assert_eq!(report.enabled[0].controllers, ["hugetlb"]);
+        assert_eq!(report.enabled[1].controllers, ["hugetlb", "memory"]);
+        // One write per ancestor, only the missing controllers (the fake keeps the last).
+        assert_eq!(fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(), "+hugetlb");
+        assert_eq!(fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(), "+hugetlb +memory");
+        assert_eq!(cg.write_count(), 3);
+    }
+
+    #[test]
+    fn v2_root_is_only_read_when_it_already_enables_everything() {
+        let (dir, cg) = unified();
+        let root = dir.path().join("sys/fs/cgroup");
+        let report = cg
+            .group(&["memory"], &GroupPath::new("fresh").unwrap())
+            .unwrap()
+            .create()
+            .unwrap();
+        assert!(!report.wrote_root_subtree_control());
+        assert!(report.enabled.is_empty());
+        assert_eq!(fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(), "memory\n");
+        assert_eq!(cg.write_count(), 1, "only the mkdir");
+    }
+
+    #[test]
+    fn an_existing_group_is_left_as_it_is() {
+        let (_dir, cg) = unified();
+        let report = cg.group(&[], &GroupPath::new("a").unwrap()).unwrap().create().unwrap();
+        assert!(!report.created_group());
+        assert_eq!(report.existing.len(), 1);
+        assert_eq!(cg.write_count(), 0);
+    }
+
+    #[test]
+    fn a_failed_step_undoes_exactly_what_this_call_did() {
+        let (dir, cg) = unified();
+        let root = dir.path().join("sys/fs/cgroup");
+        // Fail the mkdir of the leaf after two subtree_control writes.
+        cg.fail_nth_write(3, nix::errno::Errno::ENOSPC);
+        let e = cg
+            .group(&["hugetlb"], &GroupPath::new("a/b").unwrap())
+            .unwrap()
+            .create()
+            .unwrap_err();
+        assert_eq!(e.op(), crate::Op::Create);
+        assert!(e.to_string().contains("a/b"), "{e}");
+        assert!(!root.join("a/b").exists());
+        assert!(root.join("a").exists(), "pre-existing parent kept");
+        // Undo wrote `-hugetlb` back, in reverse order (root last).
+        assert_eq!(fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(), "-hugetlb");
+        assert_eq!(fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(), "-hugetlb");
+    }
+
+    #[test]
+    fn controller_less_groups_need_the_v2_mount() {
+        let dir = tempfile::tempdir().unwrap();
+        let cg = Cgroups::from_sources(
+            "32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        let e = cg.group(&[], &GroupPath::new("x").unwrap()).unwrap_err();
+        assert_eq!(e.exit_code(), 84);
+        assert_eq!(cg.group(&["memory"], &GroupPath::root()).unwrap_err().exit_code(), 84);
+    }
+}

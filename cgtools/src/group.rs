@@ -382,3 +382,125 @@ impl<'a> Group<'a> {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+
+    use crate::error::ErrorKind;
+    use crate::{Cgroups, GroupPath, Owner, Permissions};
+
+    /// A fake v1 `cpu,cpuacct` hierarchy with group `g` holding a few files.
+    fn v1() -> (tempfile::TempDir, Cgroups) {
+        let dir = tempfile::tempdir().unwrap();
+        let g = dir.path().join("cg/cpu/g");
+        fs::create_dir_all(g.join("child")).unwrap();
+        for (name, value, mode) in [
+            ("cpu.shares", "1024\n", 0o644),
+            ("cpu.stat", "nr_periods 0\nnr_throttled 0\n", 0o444),
+            ("cpuacct.usage", "0\n", 0o644),
+            ("cpu.cfs_quota_us", "-1\n", 0o644),
+            ("tasks", "12\n7\n", 0o644),
+            ("cgroup.procs", "7\n", 0o644),
+            ("notify_on_release", "0\n", 0o644),
+        ] {
+            fs::write(g.join(name), value).unwrap();
+            fs::set_permissions(g.join(name), fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let cg = Cgroups::from_sources(
+            "32 31 0:29 / /cg/cpu rw - cgroup cgroup rw,cpu,cpuacct\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        (dir, cg)
+    }
+
+    fn g(cg: &Cgroups) -> crate::Group<'_> {
+        cg.group(&["cpu"], &GroupPath::new("g").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn set_get_and_list_by_controller() {
+        let (_dir, cg) = v1();
+        let g = g(&cg);
+        g.set("cpu.shares", "512").unwrap();
+        assert_eq!(g.get("cpu.shares").unwrap(), "512");
+        assert_eq!(g.get("cpu.stat").unwrap(), "nr_periods 0\nnr_throttled 0");
+        let names: Vec<String> = g.settings("cpu").unwrap().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(names, ["cpu.cfs_quota_us", "cpu.shares", "cpu.stat"]);
+        let acct: Vec<String> = g.settings("cpuacct").unwrap().into_iter().map(|(n, _)| n).collect();
+        assert_eq!(acct, ["cpuacct.usage"]);
+        assert_eq!(g.cgroups()[0].pids().unwrap(), [7]);
+        assert_eq!(g.cgroups()[0].threads().unwrap(), [7, 12]);
+        let walk: Vec<String> = g.cgroups()[0].walk().unwrap().iter().map(|p| p.to_string()).collect();
+        assert_eq!(walk, ["/g", "/g/child"]);
+    }
+
+    #[test]
+    fn missing_things_have_their_own_errors_and_codes() {
+        let (_dir, cg) = v1();
+        let e = g(&cg).set("cpu.nope", "1").unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::SettingMissing { .. }));
+        assert_eq!(e.exit_code(), 95);
+        assert!(e.path().unwrap().ends_with("g/cpu.nope"));
+        let missing = cg.group(&["cpu"], &GroupPath::new("nope").unwrap()).unwrap();
+        assert!(!missing.exists());
+        assert_eq!(missing.set("cpu.shares", "1").unwrap_err().exit_code(), 95);
+        assert_eq!(missing.attach(1).unwrap_err().exit_code(), 82);
+        assert_eq!(missing.remove(false).unwrap_err().exit_code(), 96);
+        assert_eq!(g(&cg).set("memory.limit_in_bytes", "1").unwrap_err().exit_code(), 84);
+        assert_eq!(g(&cg).set("shares", "1").unwrap_err().exit_code(), 91);
+    }
+
+    #[test]
+    fn non_recursive_remove_refuses_a_busy_group() {
+        let (dir, cg) = v1();
+        let e = g(&cg).remove(false).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::NotEmpty {
+                group: "/g".into(),
+                tasks: 2,
+                children: 1
+            }
+        );
+        assert!(e.hint().unwrap().contains("-r"));
+        assert!(dir.path().join("cg/cpu/g").exists());
+        let root = cg.group(&["cpu"], &GroupPath::root()).unwrap();
+        assert!(root.remove(true).is_err(), "the root is never removed");
+    }
+
+    #[test]
+    fn permissions_split_admin_and_task_files_and_mask_like_libcgroup() {
+        let (dir, cg) = v1();
+        let g = g(&cg);
+        let me = Owner {
+            uid: Some(nix::unistd::getuid().as_raw()),
+            gid: Some(nix::unistd::getgid().as_raw()),
+        };
+        let p = Permissions {
+            admin: me,
+            task: me,
+            dir_mode: Some(0o775),
+            file_mode: Some(0o664),
+            task_mode: Some(0o660),
+        };
+        g.set_permissions(&p).unwrap();
+        let mode = |n: &str| fs::metadata(dir.path().join("cg/cpu/g").join(n)).unwrap().permissions().mode() & 0o7777;
+        assert_eq!(mode(""), 0o775);
+        assert_eq!(mode("cpu.shares"), 0o664);
+        assert_eq!(mode("cpu.stat"), 0o444, "owner bits act as a umask");
+        assert_eq!(mode("tasks"), 0o660);
+        assert_eq!(mode("cgroup.procs"), 0o660, "we attach through cgroup.procs");
+        assert_eq!(mode("child"), 0o755, "child groups are not re-moded");
+        // Applying the same again changes nothing.
+        let before = cg.write_count();
+        assert_eq!(g.set_permissions(&p).unwrap(), 0);
+        assert_eq!(cg.write_count(), before);
+        let own = g.cgroups()[0].ownership().unwrap();
+        assert_eq!(own.dir.mode, 0o775);
+        assert_eq!(own.task_file.unwrap().mode, 0o660);
+    }
+}
