@@ -39,13 +39,25 @@ impl Cgroups {
 
     /// Builds the handle from given mount table and `/proc/cgroups` texts, reaching mount
     /// points under `root` (for tests on fake hierarchies).
-    pub fn from_sources(mountinfo: &str, proc_cgroups: Option<&str>, root: &Path) -> Result<Cgroups> {
-        Ok(Cgroups::new(Layout::from_sources(mountinfo, proc_cgroups, root)?))
+    pub fn from_sources(
+        mountinfo: &str,
+        proc_cgroups: Option<&str>,
+        root: &Path,
+    ) -> Result<Cgroups> {
+        Ok(Cgroups::new(Layout::from_sources(
+            mountinfo,
+            proc_cgroups,
+            root,
+        )?))
     }
 
     /// Wraps an already discovered layout.
     pub fn new(layout: Layout) -> Cgroups {
-        let roots = layout.hierarchies().iter().map(|_| OnceLock::new()).collect();
+        let roots = layout
+            .hierarchies()
+            .iter()
+            .map(|_| OnceLock::new())
+            .collect();
         Cgroups {
             layout,
             roots,
@@ -91,14 +103,16 @@ impl Cgroups {
                     },
                     Op::Discover,
                 )
-                .with_hint("a group without controllers lives in the cgroup v2 mount; none is mounted")
+                .with_hint(
+                    "a group without controllers lives in the cgroup v2 mount; none is mounted",
+                )
             })?;
             targets.push((unified, Vec::new()));
         }
         for controller in controllers {
             let i = self.layout.index_for(controller)?;
-            let v2_controller = self.layout.hierarchies()[i].version() == Version::V2
-                && *controller != "cgroup";
+            let v2_controller =
+                self.layout.hierarchies()[i].version() == Version::V2 && *controller != "cgroup";
             match targets.iter_mut().find(|(h, _)| *h == i) {
                 Some((_, list)) => {
                     if v2_controller && !list.iter().any(|c| c == controller) {
@@ -163,9 +177,9 @@ impl Cgroups {
                 let fd = Fs::open_root(hierarchy.fs_path()).at_path(op, hierarchy.fs_path())?;
                 // Another thread may have won the race; either descriptor is the same dir.
                 let _ = self.roots[index].set(fd);
-                self.roots[index].get().ok_or_else(|| {
-                    Error::os(op, hierarchy.fs_path(), Errno::EBADF)
-                })?
+                self.roots[index]
+                    .get()
+                    .ok_or_else(|| Error::os(op, hierarchy.fs_path(), Errno::EBADF))?
             }
         };
         let full = hierarchy.fs_path().join(path.as_relative());

@@ -89,7 +89,12 @@ impl<'a> Cgroup<'a> {
         }
     }
 
-    fn create_steps(&self, controllers: &[String], report: &mut CreateReport, undo: &mut Vec<Undo>) -> Result<()> {
+    fn create_steps(
+        &self,
+        controllers: &[String],
+        report: &mut CreateReport,
+        undo: &mut Vec<Undo>,
+    ) -> Result<()> {
         let version = self.hierarchy().version();
         let cpuset = version == Version::V1 && self.hierarchy().has_controller("cpuset");
         let mut dir = self.cg.open(self.index, &GroupPath::root(), Op::Create)?;
@@ -126,7 +131,10 @@ impl<'a> Cgroup<'a> {
             dir = child;
             path = child_path;
         }
-        if undo.iter().any(|u| matches!(u, Undo::Created(p) if *p == self.path)) {
+        if undo
+            .iter()
+            .any(|u| matches!(u, Undo::Created(p) if *p == self.path))
+        {
             report.new_groups.push(self.dir_path());
         } else {
             report.existing.push(self.dir_path());
@@ -285,7 +293,9 @@ mod tests {
     fn v2_enables_controllers_top_down_and_reports_the_root_write() {
         let (dir, cg) = unified();
         let root = dir.path().join("sys/fs/cgroup");
-        let group = cg.group(&["hugetlb", "memory"], &GroupPath::new("a/b").unwrap()).unwrap();
+        let group = cg
+            .group(&["hugetlb", "memory"], &GroupPath::new("a/b").unwrap())
+            .unwrap();
         let report = group.create().unwrap();
         assert_eq!(report.created, [root.join("a/b")]);
         assert!(report.created_group());
@@ -294,8 +304,14 @@ mod tests {
         assert_eq!(report.enabled[0].controllers, ["hugetlb"]);
         assert_eq!(report.enabled[1].controllers, ["hugetlb", "memory"]);
         // One write per ancestor, only the missing controllers (the fake keeps the last).
-        assert_eq!(fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(), "+hugetlb");
-        assert_eq!(fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(), "+hugetlb +memory");
+        assert_eq!(
+            fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(),
+            "+hugetlb"
+        );
+        assert_eq!(
+            fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(),
+            "+hugetlb +memory"
+        );
         assert_eq!(cg.write_count(), 3);
     }
 
@@ -310,14 +326,21 @@ mod tests {
             .unwrap();
         assert!(!report.wrote_root_subtree_control());
         assert!(report.enabled.is_empty());
-        assert_eq!(fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(), "memory\n");
+        assert_eq!(
+            fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(),
+            "memory\n"
+        );
         assert_eq!(cg.write_count(), 1, "only the mkdir");
     }
 
     #[test]
     fn an_existing_group_is_left_as_it_is() {
         let (_dir, cg) = unified();
-        let report = cg.group(&[], &GroupPath::new("a").unwrap()).unwrap().create().unwrap();
+        let report = cg
+            .group(&[], &GroupPath::new("a").unwrap())
+            .unwrap()
+            .create()
+            .unwrap();
         assert!(!report.created_group());
         assert_eq!(report.existing.len(), 1);
         assert_eq!(cg.write_count(), 0);
@@ -339,8 +362,14 @@ mod tests {
         assert!(!root.join("a/b").exists());
         assert!(root.join("a").exists(), "pre-existing parent kept");
         // Undo wrote `-hugetlb` back, in reverse order (root last).
-        assert_eq!(fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(), "-hugetlb");
-        assert_eq!(fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(), "-hugetlb");
+        assert_eq!(
+            fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(),
+            "-hugetlb"
+        );
+        assert_eq!(
+            fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(),
+            "-hugetlb"
+        );
     }
 
     #[test]
@@ -354,6 +383,11 @@ mod tests {
         .unwrap();
         let e = cg.group(&[], &GroupPath::new("x").unwrap()).unwrap_err();
         assert_eq!(e.exit_code(), 84);
-        assert_eq!(cg.group(&["memory"], &GroupPath::root()).unwrap_err().exit_code(), 84);
+        assert_eq!(
+            cg.group(&["memory"], &GroupPath::root())
+                .unwrap_err()
+                .exit_code(),
+            84
+        );
     }
 }

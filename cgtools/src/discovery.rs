@@ -61,7 +61,11 @@ impl Layout {
 
     /// Builds the layout from the given mount table and `/proc/cgroups` texts; mount points
     /// are reached under `root` (`/` on a real host, a temp dir in tests).
-    pub fn from_sources(mountinfo: &str, proc_cgroups: Option<&str>, root: &Path) -> Result<Layout> {
+    pub fn from_sources(
+        mountinfo: &str,
+        proc_cgroups: Option<&str>,
+        root: &Path,
+    ) -> Result<Layout> {
         let known = proc_cgroups.map(parse_proc_cgroups).unwrap_or_default();
         let mut hierarchies: Vec<Hierarchy> = Vec::new();
         let mut devices: Vec<String> = Vec::new();
@@ -396,8 +400,7 @@ pids\t8\t1\t1
         let unified = dir.path().join("sys/fs/cgroup/unified");
         std::fs::create_dir_all(&unified).unwrap();
         std::fs::write(unified.join("cgroup.controllers"), "hugetlb\n").unwrap();
-        let layout =
-            Layout::from_sources(HYBRID, Some(PROC_CGROUPS_HYBRID), dir.path()).unwrap();
+        let layout = Layout::from_sources(HYBRID, Some(PROC_CGROUPS_HYBRID), dir.path()).unwrap();
         assert_eq!(layout.mode(), Mode::Hybrid);
         assert_eq!(layout.hierarchies().len(), 10);
         let memory = layout.hierarchy_for("memory").unwrap();
@@ -418,7 +421,10 @@ pids\t8\t1\t1
         let mounted: Vec<&str> = layout.mounted_controllers().collect();
         assert_eq!(
             mounted,
-            ["blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory", "pids"]
+            [
+                "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory",
+                "pids"
+            ]
         );
     }
 
@@ -434,14 +440,23 @@ pids\t8\t1\t1
         assert!(systemd.controllers().is_empty());
         assert_eq!(systemd.name(), Some("systemd"));
         // clone_children is a mount option, not a controller
-        assert_eq!(layout.hierarchy_for("cpuset").unwrap().controllers(), ["cpuset"]);
+        assert_eq!(
+            layout.hierarchy_for("cpuset").unwrap().controllers(),
+            ["cpuset"]
+        );
         assert!(layout.unified().is_none());
         assert_eq!(layout.hierarchy_for("cgroup").unwrap_err().exit_code(), 84);
     }
 
     #[test]
     fn unified_host_reads_cgroup_controllers_of_the_mount_root() {
-        let (_dir, layout) = fake(UNIFIED, &[("/sys/fs/cgroup", "cpuset cpu io memory hugetlb pids rdma misc\n")]);
+        let (_dir, layout) = fake(
+            UNIFIED,
+            &[(
+                "/sys/fs/cgroup",
+                "cpuset cpu io memory hugetlb pids rdma misc\n",
+            )],
+        );
         assert_eq!(layout.mode(), Mode::Unified);
         let h = layout.hierarchy_for("memory").unwrap();
         assert_eq!(h.version(), Version::V2);
@@ -460,7 +475,13 @@ pids\t8\t1\t1
         assert_eq!(layout.hierarchies().len(), 1);
         let h = &layout.hierarchies()[0];
         assert_eq!(h.mount_point(), Path::new("/mnt/cpu-full"));
-        assert_eq!(h.other_mounts(), [PathBuf::from("/mnt/cpu-sub"), PathBuf::from("/mnt/cpu-again")]);
+        assert_eq!(
+            h.other_mounts(),
+            [
+                PathBuf::from("/mnt/cpu-sub"),
+                PathBuf::from("/mnt/cpu-again")
+            ]
+        );
     }
 
     #[test]
@@ -484,8 +505,12 @@ pids\t8\t1\t1
 
     #[test]
     fn no_cgroup_mount_is_ecgroupnotmounted() {
-        let e = Layout::from_sources("24 30 0:22 / /sys rw - sysfs sysfs rw\n", None, Path::new("/"))
-            .unwrap_err();
+        let e = Layout::from_sources(
+            "24 30 0:22 / /sys rw - sysfs sysfs rw\n",
+            None,
+            Path::new("/"),
+        )
+        .unwrap_err();
         assert_eq!(e.exit_code(), 81);
         assert_eq!(e.kind(), &ErrorKind::NoHierarchy);
     }

@@ -440,19 +440,15 @@ mod tests {
 
     #[test]
     fn exit_codes_follow_libcgroup() {
-        let missing = |op| {
-            Error::new(
-                ErrorKind::GroupMissing {
-                    group: "x".into(),
-                },
-                op,
-            )
-            .exit_code()
-        };
+        let missing =
+            |op| Error::new(ErrorKind::GroupMissing { group: "x".into() }, op).exit_code();
         assert_eq!(missing(Op::Attach), 82);
         assert_eq!(missing(Op::Write), 95);
         assert_eq!(missing(Op::Remove), 96);
-        assert_eq!(Error::new(ErrorKind::NoHierarchy, Op::Discover).exit_code(), 81);
+        assert_eq!(
+            Error::new(ErrorKind::NoHierarchy, Op::Discover).exit_code(),
+            81
+        );
         let ctrl = ErrorKind::ControllerNotMounted {
             controller: "foo".into(),
         };
@@ -477,7 +473,13 @@ mod tests {
             e.to_string(),
             "cannot remove /sys/fs/cgroup/cpu/a: Device or resource busy"
         );
-        assert_eq!(e.hint(), Some("group still has tasks or child groups; use -r"));
-        assert_eq!(Error::os(Op::Read, "/a", Errno::ELOOP).kind(), &ErrorKind::Escape);
+        assert_eq!(
+            e.hint(),
+            Some("group still has tasks or child groups; use -r")
+        );
+        assert_eq!(
+            Error::os(Op::Read, "/a", Errno::ELOOP).kind(),
+            &ErrorKind::Escape
+        );
     }
 }

@@ -207,7 +207,9 @@ impl<'a> Dir<'a> {
             let mut lines = value.lines().filter(|l| !l.is_empty()).peekable();
             if lines.peek().is_none() {
                 // An empty value still reaches the kernel (clears cpuset.cpus, for one).
-                return file.write_all(b"\n").map_err(|e| crate::error::errno_of(&e));
+                return file
+                    .write_all(b"\n")
+                    .map_err(|e| crate::error::errno_of(&e));
             }
             for line in lines {
                 file.write_all(line.as_bytes())
@@ -288,14 +290,18 @@ impl<'a> Dir<'a> {
     }
 
     /// Changes the owner of `name` (or of the directory for `None`); `None` ids stay.
-    pub(crate) fn chown(&self, name: Option<&str>, uid: Option<Uid>, gid: Option<Gid>) -> nix::Result<()> {
+    pub(crate) fn chown(
+        &self,
+        name: Option<&str>,
+        uid: Option<Uid>,
+        gid: Option<Gid>,
+    ) -> nix::Result<()> {
         match name {
             None => self.fs.mutate(|| fchown(&self.fd, uid, gid)),
             Some(name) => {
                 check_name(name)?;
-                self.fs.mutate(|| {
-                    fchownat(&self.fd, name, uid, gid, AtFlags::AT_SYMLINK_NOFOLLOW)
-                })
+                self.fs
+                    .mutate(|| fchownat(&self.fd, name, uid, gid, AtFlags::AT_SYMLINK_NOFOLLOW))
             }
         }
     }
@@ -368,7 +374,9 @@ mod tests {
     fn writes_are_counted_and_the_nth_fails_on_demand() {
         let (dir, root) = tree();
         let fs = Fs::default();
-        let b = fs.open_dir(root.as_fd(), &dir.path().join("h"), "a/b").unwrap();
+        let b = fs
+            .open_dir(root.as_fd(), &dir.path().join("h"), "a/b")
+            .unwrap();
         b.write("cpu.shares", "512").unwrap();
         b.mkdir("c", 0o755).unwrap();
         assert_eq!(fs.write_count(), 2);
@@ -384,7 +392,9 @@ mod tests {
     fn multi_line_values_are_written_line_by_line() {
         let (dir, root) = tree();
         let fs = Fs::default();
-        let b = fs.open_dir(root.as_fd(), &dir.path().join("h"), "a/b").unwrap();
+        let b = fs
+            .open_dir(root.as_fd(), &dir.path().join("h"), "a/b")
+            .unwrap();
         std::fs::write(dir.path().join("h/a/b/devices.allow"), "").unwrap();
         b.write("devices.allow", "c 1:3 rwm\nc 1:5 rwm\n").unwrap();
         // A regular file concatenates the writes; the kernel would parse each one.

@@ -292,7 +292,11 @@ pub struct Group<'a> {
 }
 
 impl<'a> Group<'a> {
-    pub(crate) fn new(cg: &'a Cgroups, path: GroupPath, targets: Vec<(usize, Vec<String>)>) -> Group<'a> {
+    pub(crate) fn new(
+        cg: &'a Cgroups,
+        path: GroupPath,
+        targets: Vec<(usize, Vec<String>)>,
+    ) -> Group<'a> {
         Group { cg, path, targets }
     }
 
@@ -360,7 +364,11 @@ impl<'a> Group<'a> {
     /// Writes settings given in either version's vocabulary, translated to what the host
     /// runs each controller as (see [`crate::translate`]); `vocabulary` is the version the
     /// names are written in, or `None` to tell from each name. Returns what was written.
-    pub fn set_translated(&self, vocabulary: Option<Version>, settings: &[Setting]) -> Result<Vec<Setting>> {
+    pub fn set_translated(
+        &self,
+        vocabulary: Option<Version>,
+        settings: &[Setting],
+    ) -> Result<Vec<Setting>> {
         let host = translate::to_host(self.cg, vocabulary, settings, |name| self.get(name))?;
         for s in &host {
             self.set(&s.name, &s.value)?;
@@ -428,13 +436,28 @@ mod tests {
         g.set("cpu.shares", "512").unwrap();
         assert_eq!(g.get("cpu.shares").unwrap(), "512");
         assert_eq!(g.get("cpu.stat").unwrap(), "nr_periods 0\nnr_throttled 0");
-        let names: Vec<String> = g.settings("cpu").unwrap().into_iter().map(|(n, _)| n).collect();
+        let names: Vec<String> = g
+            .settings("cpu")
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         assert_eq!(names, ["cpu.cfs_quota_us", "cpu.shares", "cpu.stat"]);
-        let acct: Vec<String> = g.settings("cpuacct").unwrap().into_iter().map(|(n, _)| n).collect();
+        let acct: Vec<String> = g
+            .settings("cpuacct")
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
         assert_eq!(acct, ["cpuacct.usage"]);
         assert_eq!(g.cgroups()[0].pids().unwrap(), [7]);
         assert_eq!(g.cgroups()[0].threads().unwrap(), [7, 12]);
-        let walk: Vec<String> = g.cgroups()[0].walk().unwrap().iter().map(|p| p.to_string()).collect();
+        let walk: Vec<String> = g.cgroups()[0]
+            .walk()
+            .unwrap()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
         assert_eq!(walk, ["/g", "/g/child"]);
     }
 
@@ -445,12 +468,20 @@ mod tests {
         assert!(matches!(e.kind(), ErrorKind::SettingMissing { .. }));
         assert_eq!(e.exit_code(), 95);
         assert!(e.path().unwrap().ends_with("g/cpu.nope"));
-        let missing = cg.group(&["cpu"], &GroupPath::new("nope").unwrap()).unwrap();
+        let missing = cg
+            .group(&["cpu"], &GroupPath::new("nope").unwrap())
+            .unwrap();
         assert!(!missing.exists());
         assert_eq!(missing.set("cpu.shares", "1").unwrap_err().exit_code(), 95);
         assert_eq!(missing.attach(1).unwrap_err().exit_code(), 82);
         assert_eq!(missing.remove(false).unwrap_err().exit_code(), 96);
-        assert_eq!(g(&cg).set("memory.limit_in_bytes", "1").unwrap_err().exit_code(), 84);
+        assert_eq!(
+            g(&cg)
+                .set("memory.limit_in_bytes", "1")
+                .unwrap_err()
+                .exit_code(),
+            84
+        );
         assert_eq!(g(&cg).set("shares", "1").unwrap_err().exit_code(), 91);
     }
 
@@ -488,12 +519,22 @@ mod tests {
             task_mode: Some(0o660),
         };
         g.set_permissions(&p).unwrap();
-        let mode = |n: &str| fs::metadata(dir.path().join("cg/cpu/g").join(n)).unwrap().permissions().mode() & 0o7777;
+        let mode = |n: &str| {
+            fs::metadata(dir.path().join("cg/cpu/g").join(n))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777
+        };
         assert_eq!(mode(""), 0o775);
         assert_eq!(mode("cpu.shares"), 0o664);
         assert_eq!(mode("cpu.stat"), 0o444, "owner bits act as a umask");
         assert_eq!(mode("tasks"), 0o660);
-        assert_eq!(mode("cgroup.procs"), 0o660, "we attach through cgroup.procs");
+        assert_eq!(
+            mode("cgroup.procs"),
+            0o660,
+            "we attach through cgroup.procs"
+        );
         assert_eq!(mode("child"), 0o755, "child groups are not re-moded");
         // Applying the same again changes nothing.
         let before = cg.write_count();

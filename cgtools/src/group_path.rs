@@ -146,8 +146,19 @@ mod tests {
     #[test]
     fn refuses_every_escape_before_touching_anything() {
         for bad in [
-            "..", "../etc", "a/../../etc", "/..", "a/..", "./a", "a/./b", "a//b", "//etc",
-            "a\0b", "a\nb", "", "\u{1b}[31m",
+            "..",
+            "../etc",
+            "a/../../etc",
+            "/..",
+            "a/..",
+            "./a",
+            "a/./b",
+            "a//b",
+            "//etc",
+            "a\0b",
+            "a\nb",
+            "",
+            "\u{1b}[31m",
         ] {
             let e = GroupPath::new(bad).unwrap_err();
             assert!(matches!(e.kind(), ErrorKind::InvalidName(_)), "{bad:?}");
@@ -167,10 +178,15 @@ mod tests {
         let ancestors: Vec<String> = p.ancestors().iter().map(|a| a.to_string()).collect();
         assert_eq!(ancestors, ["/", "/a", "/a/b"]);
         assert!(GroupPath::root().ancestors().is_empty());
-        assert_eq!(GroupPath::new("a").unwrap().parent(), Some(GroupPath::root()));
+        assert_eq!(
+            GroupPath::new("a").unwrap().parent(),
+            Some(GroupPath::root())
+        );
         assert_eq!(GroupPath::root().parent(), None);
         assert_eq!(GroupPath::root().child("x/y").unwrap().as_relative(), "x/y");
         assert!(p.is_within(&GroupPath::new("a").unwrap()));
-        assert!(!GroupPath::new("ab").unwrap().is_within(&GroupPath::new("a").unwrap()));
+        assert!(!GroupPath::new("ab")
+            .unwrap()
+            .is_within(&GroupPath::new("a").unwrap()));
     }
 }

@@ -106,9 +106,19 @@ impl Cgroup<'_> {
             .map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
         for entry in entries.iter().filter(|e| !e.is_dir) {
             changes += if task_files.contains(&entry.name.as_str()) {
-                apply(&dir, Some(&entry.name), permissions.task, permissions.task_mode)?
+                apply(
+                    &dir,
+                    Some(&entry.name),
+                    permissions.task,
+                    permissions.task_mode,
+                )?
             } else {
-                apply(&dir, Some(&entry.name), permissions.admin, permissions.file_mode)?
+                apply(
+                    &dir,
+                    Some(&entry.name),
+                    permissions.admin,
+                    permissions.file_mode,
+                )?
             };
         }
         Ok(changes)

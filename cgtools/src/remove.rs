@@ -61,12 +61,16 @@ impl Cgroup<'_> {
     /// docs) and the subtree is removed bottom-up. The root group is never removed.
     pub fn remove(&self, recursive: bool) -> Result<RemoveReport> {
         let (Some(parent_path), Some(name)) = (self.path.parent(), self.path.file_name()) else {
-            return Err(Error::os(Op::Remove, self.dir_path(), Errno::EBUSY)
-                .with_hint("the root group of a hierarchy cannot be removed; name its child groups"));
+            return Err(
+                Error::os(Op::Remove, self.dir_path(), Errno::EBUSY).with_hint(
+                    "the root group of a hierarchy cannot be removed; name its child groups",
+                ),
+            );
         };
-        let parent = self.cg.open(self.index, &parent_path, Op::Remove).map_err(|e| {
-            retag_missing(e, &self.path)
-        })?;
+        let parent = self
+            .cg
+            .open(self.index, &parent_path, Op::Remove)
+            .map_err(|e| retag_missing(e, &self.path))?;
         let dir = match parent.child(name) {
             Ok(dir) => dir,
             Err(Errno::ENOENT) => {
@@ -97,7 +101,9 @@ impl Cgroup<'_> {
                 )
                 .at(self.dir_path())
                 .with_errno(Errno::EBUSY)
-                .with_hint("use -r to move its tasks to the parent group and remove the child groups too"));
+                .with_hint(
+                    "use -r to move its tasks to the parent group and remove the child groups too",
+                ));
             }
             drop(dir);
             rmdir_with_retry(&parent, name)?;
@@ -113,11 +119,17 @@ impl Cgroup<'_> {
         let mut next_ancestor = ancestors.into_iter().rev().skip(1);
         for group in &subtree {
             let source = self.cg.open(self.index, group, Op::MoveTasks)?;
-            move_tasks(version, &source, &mut destinations, &mut || {
-                next_ancestor
-                    .next()
-                    .map(|p| self.cg.open(self.index, &p, Op::MoveTasks))
-            }, &mut report)?;
+            move_tasks(
+                version,
+                &source,
+                &mut destinations,
+                &mut || {
+                    next_ancestor
+                        .next()
+                        .map(|p| self.cg.open(self.index, &p, Op::MoveTasks))
+                },
+                &mut report,
+            )?;
         }
         for group in subtree.iter().rev() {
             let (Some(parent_path), Some(name)) = (group.parent(), group.file_name()) else {
@@ -229,7 +241,15 @@ fn move_one<'a>(
             // reads them from cgroup.threads.
             Err(Errno::EOPNOTSUPP) if version == Version::V2 && file == "cgroup.procs" => {
                 for tid in read_ids(source, "cgroup.threads")? {
-                    move_one(version, "cgroup.threads", tid, source, destinations, climb, report)?;
+                    move_one(
+                        version,
+                        "cgroup.threads",
+                        tid,
+                        source,
+                        destinations,
+                        climb,
+                        report,
+                    )?;
                 }
                 return Ok(());
             }

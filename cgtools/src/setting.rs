@@ -69,7 +69,15 @@ mod tests {
         assert_eq!(controller_of("cpu.cfs_quota_us").unwrap(), "cpu");
         assert_eq!(controller_of("hugetlb.2MB.max").unwrap(), "hugetlb");
         assert_eq!(controller_of("cgroup.subtree_control").unwrap(), "cgroup");
-        for bad in ["foo", ".x", "x.", "../cpu.shares", "cpu.shares/x", "cpu.\nshares", ""] {
+        for bad in [
+            "foo",
+            ".x",
+            "x.",
+            "../cpu.shares",
+            "cpu.shares/x",
+            "cpu.\nshares",
+            "",
+        ] {
             let e = controller_of(bad).unwrap_err();
             assert_eq!(e.exit_code(), 91, "{bad:?}");
         }

@@ -134,9 +134,18 @@ const TABLE: &[Row] = &[
 
 /// v1 controllers with no v2 counterpart at all, and why.
 const V1_ONLY: &[(&str, &str)] = &[
-    ("devices", "cgroup v2 controls device access with eBPF programs, not files"),
-    ("net_cls", "cgroup v2 has no net_cls; match the cgroup path in nftables/iptables instead"),
-    ("net_prio", "cgroup v2 has no net_prio; set priorities per socket or with tc"),
+    (
+        "devices",
+        "cgroup v2 controls device access with eBPF programs, not files",
+    ),
+    (
+        "net_cls",
+        "cgroup v2 has no net_cls; match the cgroup path in nftables/iptables instead",
+    ),
+    (
+        "net_prio",
+        "cgroup v2 has no net_prio; set priorities per socket or with tc",
+    ),
     ("cpuacct", "cgroup v2 reports CPU usage in cpu.stat"),
     ("perf_event", "cgroup v2 perf_event has no settings"),
 ];
@@ -320,10 +329,18 @@ fn convert(row: &Row, from: Version, name: &str, value: &str, for_reading: bool)
     let v = value.trim();
     Ok(match (row.conv, from) {
         (Conv::Same, _) => value.to_string(),
-        (Conv::SharesWeight, Version::V1) => (number(name, v)? * 100 / 1024).clamp(1, 10_000).to_string(),
-        (Conv::SharesWeight, Version::V2) => (number(name, v)? * 1024 / 100).clamp(2, 262_144).to_string(),
-        (Conv::BlkioWeight, Version::V1) => (number(name, v)? * 100 / 500).clamp(1, 10_000).to_string(),
-        (Conv::BlkioWeight, Version::V2) => (io_default_weight(name, value)? * 500 / 100).clamp(10, 1000).to_string(),
+        (Conv::SharesWeight, Version::V1) => {
+            (number(name, v)? * 100 / 1024).clamp(1, 10_000).to_string()
+        }
+        (Conv::SharesWeight, Version::V2) => (number(name, v)? * 1024 / 100)
+            .clamp(2, 262_144)
+            .to_string(),
+        (Conv::BlkioWeight, Version::V1) => {
+            (number(name, v)? * 100 / 500).clamp(1, 10_000).to_string()
+        }
+        (Conv::BlkioWeight, Version::V2) => (io_default_weight(name, value)? * 500 / 100)
+            .clamp(10, 1000)
+            .to_string(),
         (Conv::Quota, Version::V1) => match v {
             "-1" => "max".into(),
             q => number(name, q)?.to_string(),
@@ -394,7 +411,11 @@ fn host_version(cg: &Cgroups, controller: &str) -> Option<Version> {
 
 /// Decides whether `name` needs translating on this host: `Some(from)` when it is written
 /// in a vocabulary the host does not run its controller in.
-fn needs_translation(cg: &Cgroups, vocabulary: Option<Version>, name: &str) -> Result<Option<Version>> {
+fn needs_translation(
+    cg: &Cgroups,
+    vocabulary: Option<Version>,
+    name: &str,
+) -> Result<Option<Version>> {
     let controller = controller_of(name)?;
     let from = match vocabulary.or_else(|| vocabulary_of(name)) {
         Some(from) => from,
@@ -501,11 +522,20 @@ pub fn to_host(
             (Some(q), Some(p)) => (q, p),
             (Some(q), None) => {
                 let now = current("cpu.max")?;
-                (q, now.split_whitespace().nth(1).unwrap_or("100000").to_string())
+                (
+                    q,
+                    now.split_whitespace()
+                        .nth(1)
+                        .unwrap_or("100000")
+                        .to_string(),
+                )
             }
             (None, Some(p)) => {
                 let now = current("cpu.max")?;
-                (now.split_whitespace().next().unwrap_or("max").to_string(), p)
+                (
+                    now.split_whitespace().next().unwrap_or("max").to_string(),
+                    p,
+                )
             }
             (None, None) => return Ok(out),
         };
@@ -532,17 +562,25 @@ pub fn read_as(
         (Conv::Quota | Conv::Period, Version::V2) => {
             let quota = read("cpu.cfs_quota_us")?;
             let period = read("cpu.cfs_period_us")?;
-            let quota = if quota.trim() == "-1" { "max".to_string() } else { quota.trim().to_string() };
+            let quota = if quota.trim() == "-1" {
+                "max".to_string()
+            } else {
+                quota.trim().to_string()
+            };
             Ok(format!("{quota} {}", period.trim()))
         }
         // v2 io.max asked on a v1 host: the four throttle files, merged per device.
         (Conv::Throttle(_), Version::V2) => {
             let mut devices: Vec<(String, Vec<String>)> = Vec::new();
             for key_row in rows_named(name, Version::V2) {
-                let Conv::Throttle(key) = key_row.conv else { continue };
+                let Conv::Throttle(key) = key_row.conv else {
+                    continue;
+                };
                 for line in read(key_row.v1)?.lines() {
                     let mut w = line.split_whitespace();
-                    let (Some(device), Some(limit)) = (w.next(), w.next()) else { continue };
+                    let (Some(device), Some(limit)) = (w.next(), w.next()) else {
+                        continue;
+                    };
                     let entry = match devices.iter_mut().find(|(d, _)| d == device) {
                         Some(entry) => entry,
                         None => {
@@ -581,12 +619,32 @@ mod tests {
         let mountinfo = if v2_everything {
             let root = dir.path().join("sys/fs/cgroup");
             std::fs::create_dir_all(&root).unwrap();
-            std::fs::write(root.join("cgroup.controllers"), "cpuset cpu io memory hugetlb pids rdma misc").unwrap();
+            std::fs::write(
+                root.join("cgroup.controllers"),
+                "cpuset cpu io memory hugetlb pids rdma misc",
+            )
+            .unwrap();
             "26 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n".to_string()
         } else {
             let mut text = String::new();
-            for (i, c) in ["cpu,cpuacct", "cpuset", "memory", "blkio", "freezer", "pids", "hugetlb", "devices"].iter().enumerate() {
-                text.push_str(&format!("{} 31 0:{} / /sys/fs/cgroup/{c} rw - cgroup cgroup rw,{c}\n", 40 + i, 40 + i));
+            for (i, c) in [
+                "cpu,cpuacct",
+                "cpuset",
+                "memory",
+                "blkio",
+                "freezer",
+                "pids",
+                "hugetlb",
+                "devices",
+            ]
+            .iter()
+            .enumerate()
+            {
+                text.push_str(&format!(
+                    "{} 31 0:{} / /sys/fs/cgroup/{c} rw - cgroup cgroup rw,{c}\n",
+                    40 + i,
+                    40 + i
+                ));
             }
             text
         };
@@ -598,7 +656,12 @@ mod tests {
         panic!("current value not expected")
     }
 
-    fn one(cg: &Cgroups, vocabulary: Option<Version>, name: &str, value: &str) -> Result<Vec<Setting>> {
+    fn one(
+        cg: &Cgroups,
+        vocabulary: Option<Version>,
+        name: &str,
+        value: &str,
+    ) -> Result<Vec<Setting>> {
         to_host(cg, vocabulary, &[Setting::new(name, value)], no_current)
     }
 
@@ -618,34 +681,87 @@ mod tests {
             ("cpu.shares", "1024", "cpu.weight", "100"),
             ("cpu.shares", "2", "cpu.weight", "1"),
             ("cpu.shares", "262144", "cpu.weight", "10000"),
-            ("cpuset.effective_cpus", "0-1", "cpuset.cpus.effective", "0-1"),
+            (
+                "cpuset.effective_cpus",
+                "0-1",
+                "cpuset.cpus.effective",
+                "0-1",
+            ),
             ("cpuset.effective_mems", "0", "cpuset.mems.effective", "0"),
             ("cpuset.cpu_exclusive", "1", "cpuset.cpus.partition", "root"),
-            ("cpuset.cpu_exclusive", "0", "cpuset.cpus.partition", "member"),
+            (
+                "cpuset.cpu_exclusive",
+                "0",
+                "cpuset.cpus.partition",
+                "member",
+            ),
             ("memory.limit_in_bytes", "-1", "memory.max", "max"),
-            ("memory.limit_in_bytes", "9223372036854771712", "memory.max", "max"),
+            (
+                "memory.limit_in_bytes",
+                "9223372036854771712",
+                "memory.max",
+                "max",
+            ),
             ("memory.limit_in_bytes", "50M", "memory.max", "52428800"),
-            ("memory.limit_in_bytes", "50000000", "memory.max", "50000000"),
-            ("memory.soft_limit_in_bytes", "1G", "memory.high", "1073741824"),
+            (
+                "memory.limit_in_bytes",
+                "50000000",
+                "memory.max",
+                "50000000",
+            ),
+            (
+                "memory.soft_limit_in_bytes",
+                "1G",
+                "memory.high",
+                "1073741824",
+            ),
             ("memory.soft_limit_in_bytes", "-1", "memory.high", "max"),
             ("cpu.cfs_burst_us", "1000", "cpu.max.burst", "1000"),
             ("freezer.state", "FROZEN", "cgroup.freeze", "1"),
             ("freezer.state", "THAWED", "cgroup.freeze", "0"),
             ("blkio.weight", "500", "io.weight", "100"),
             ("blkio.weight", "10", "io.weight", "2"),
-            ("blkio.throttle.read_bps_device", "8:0 1048576", "io.max", "8:0 rbps=1048576"),
-            ("blkio.throttle.write_iops_device", "8:0 0", "io.max", "8:0 wiops=max"),
+            (
+                "blkio.throttle.read_bps_device",
+                "8:0 1048576",
+                "io.max",
+                "8:0 rbps=1048576",
+            ),
+            (
+                "blkio.throttle.write_iops_device",
+                "8:0 0",
+                "io.max",
+                "8:0 wiops=max",
+            ),
             ("hugetlb.2MB.limit_in_bytes", "-1", "hugetlb.2MB.max", "max"),
-            ("hugetlb.1GB.limit_in_bytes", "2G", "hugetlb.1GB.max", "2147483648"),
+            (
+                "hugetlb.1GB.limit_in_bytes",
+                "2G",
+                "hugetlb.1GB.max",
+                "2147483648",
+            ),
             ("memory.usage_in_bytes", "4096", "memory.current", "4096"),
         ];
         for (n1, v1, n2, v2v) in cases {
-            assert_eq!(pairs(one(&v2, Some(Version::V1), n1, v1).unwrap()), [p(n2, v2v)], "{n1}={v1}");
+            assert_eq!(
+                pairs(one(&v2, Some(Version::V1), n1, v1).unwrap()),
+                [p(n2, v2v)],
+                "{n1}={v1}"
+            );
             // Auto-detected vocabulary gives the same answer.
-            assert_eq!(pairs(one(&v2, None, n1, v1).unwrap()), [p(n2, v2v)], "{n1}={v1}");
+            assert_eq!(
+                pairs(one(&v2, None, n1, v1).unwrap()),
+                [p(n2, v2v)],
+                "{n1}={v1}"
+            );
         }
         // Same-named settings pass through.
-        for (n, v) in [("cpuset.cpus", "0-1"), ("cpuset.mems", "0"), ("pids.max", "max"), ("pids.max", "100")] {
+        for (n, v) in [
+            ("cpuset.cpus", "0-1"),
+            ("cpuset.mems", "0"),
+            ("pids.max", "max"),
+            ("pids.max", "100"),
+        ] {
             assert_eq!(pairs(one(&v2, Some(Version::V1), n, v).unwrap()), [p(n, v)]);
         }
     }
@@ -657,10 +773,20 @@ mod tests {
             ("cpu.weight", "50", "cpu.shares", "512"),
             ("cpu.weight", "100", "cpu.shares", "1024"),
             ("cpu.weight", "200", "cpu.shares", "2048"),
-            ("cpuset.cpus.effective", "0-1", "cpuset.effective_cpus", "0-1"),
+            (
+                "cpuset.cpus.effective",
+                "0-1",
+                "cpuset.effective_cpus",
+                "0-1",
+            ),
             ("cpuset.mems.effective", "0", "cpuset.effective_mems", "0"),
             ("cpuset.cpus.partition", "root", "cpuset.cpu_exclusive", "1"),
-            ("cpuset.cpus.partition", "member", "cpuset.cpu_exclusive", "0"),
+            (
+                "cpuset.cpus.partition",
+                "member",
+                "cpuset.cpu_exclusive",
+                "0",
+            ),
             ("memory.max", "max", "memory.limit_in_bytes", "-1"),
             ("memory.max", "1M", "memory.limit_in_bytes", "1048576"),
             ("memory.high", "max", "memory.soft_limit_in_bytes", "-1"),
@@ -673,23 +799,43 @@ mod tests {
             ("memory.peak", "0", "memory.max_usage_in_bytes", "0"),
         ];
         for (n2, v2v, n1, v1v) in cases {
-            assert_eq!(pairs(one(&v1, Some(Version::V2), n2, v2v).unwrap()), [p(n1, v1v)], "{n2}={v2v}");
-            assert_eq!(pairs(one(&v1, None, n2, v2v).unwrap()), [p(n1, v1v)], "{n2}={v2v}");
+            assert_eq!(
+                pairs(one(&v1, Some(Version::V2), n2, v2v).unwrap()),
+                [p(n1, v1v)],
+                "{n2}={v2v}"
+            );
+            assert_eq!(
+                pairs(one(&v1, None, n2, v2v).unwrap()),
+                [p(n1, v1v)],
+                "{n2}={v2v}"
+            );
         }
     }
 
     #[test]
     fn quota_and_period_become_one_cpu_max_and_back() {
         let (_d, v2) = host(true);
-        let both = [Setting::new("cpu.cfs_quota_us", "50000"), Setting::new("cpu.cfs_period_us", "100000")];
-        assert_eq!(pairs(to_host(&v2, None, &both, no_current).unwrap()), [p("cpu.max", "50000 100000")]);
+        let both = [
+            Setting::new("cpu.cfs_quota_us", "50000"),
+            Setting::new("cpu.cfs_period_us", "100000"),
+        ];
+        assert_eq!(
+            pairs(to_host(&v2, None, &both, no_current).unwrap()),
+            [p("cpu.max", "50000 100000")]
+        );
         let unlimited = [Setting::new("cpu.cfs_quota_us", "-1")];
         let current = |n: &str| {
             assert_eq!(n, "cpu.max");
             Ok("20000 250000".to_string())
         };
-        assert_eq!(pairs(to_host(&v2, None, &unlimited, current).unwrap()), [p("cpu.max", "max 250000")]);
-        let period = [Setting::new("cpu.shares", "512"), Setting::new("cpu.cfs_period_us", "10000")];
+        assert_eq!(
+            pairs(to_host(&v2, None, &unlimited, current).unwrap()),
+            [p("cpu.max", "max 250000")]
+        );
+        let period = [
+            Setting::new("cpu.shares", "512"),
+            Setting::new("cpu.cfs_period_us", "10000"),
+        ];
         assert_eq!(
             pairs(to_host(&v2, None, &period, current).unwrap()),
             [p("cpu.weight", "50"), p("cpu.max", "20000 10000")]
@@ -699,16 +845,25 @@ mod tests {
         let max = [Setting::new("cpu.max", "max 100000")];
         assert_eq!(
             pairs(to_host(&v1, None, &max, no_current).unwrap()),
-            [p("cpu.cfs_period_us", "100000"), p("cpu.cfs_quota_us", "-1")]
+            [
+                p("cpu.cfs_period_us", "100000"),
+                p("cpu.cfs_quota_us", "-1")
+            ]
         );
         let quota_only = [Setting::new("cpu.max", "25000")];
-        assert_eq!(pairs(to_host(&v1, None, &quota_only, no_current).unwrap()), [p("cpu.cfs_quota_us", "25000")]);
+        assert_eq!(
+            pairs(to_host(&v1, None, &quota_only, no_current).unwrap()),
+            [p("cpu.cfs_quota_us", "25000")]
+        );
     }
 
     #[test]
     fn io_max_splits_into_v1_throttle_files() {
         let (_d, v1) = host(false);
-        let s = [Setting::new("io.max", "8:0 rbps=1048576 wiops=max\n8:16 wbps=4096")];
+        let s = [Setting::new(
+            "io.max",
+            "8:0 rbps=1048576 wiops=max\n8:16 wbps=4096",
+        )];
         assert_eq!(
             pairs(to_host(&v1, None, &s, no_current).unwrap()),
             [
@@ -753,9 +908,20 @@ mod tests {
             ("hugetlb.2MB.limit_in_bytes", unlimited.as_str()),
             ("pids.max", "max"),
         ] {
-            assert_eq!(read_as(&v2, Some(Version::V1), name, files).unwrap(), want, "{name}");
+            assert_eq!(
+                read_as(&v2, Some(Version::V1), name, files).unwrap(),
+                want,
+                "{name}"
+            );
         }
-        assert_eq!(unlimited, if nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE).unwrap() == Some(4096) { "9223372036854771712" } else { unlimited.as_str() });
+        assert_eq!(
+            unlimited,
+            if nix::unistd::sysconf(nix::unistd::SysconfVar::PAGE_SIZE).unwrap() == Some(4096) {
+                "9223372036854771712"
+            } else {
+                unlimited.as_str()
+            }
+        );
 
         let (_d, v1) = host(false);
         let files = |n: &str| -> Result<String> {
@@ -780,26 +946,55 @@ mod tests {
             ("cgroup.freeze", "0"),
             ("io.max", "8:0 rbps=100 wbps=200\n8:16 wiops=5"),
         ] {
-            assert_eq!(read_as(&v1, Some(Version::V2), name, files).unwrap(), want, "{name}");
+            assert_eq!(
+                read_as(&v1, Some(Version::V2), name, files).unwrap(),
+                want,
+                "{name}"
+            );
         }
     }
 
     #[test]
     fn native_names_are_not_touched() {
         let (_d, v1) = host(false);
-        assert_eq!(pairs(one(&v1, None, "cpu.shares", "512").unwrap()), [p("cpu.shares", "512")]);
-        assert_eq!(pairs(one(&v1, None, "memory.swappiness", "10").unwrap()), [p("memory.swappiness", "10")]);
+        assert_eq!(
+            pairs(one(&v1, None, "cpu.shares", "512").unwrap()),
+            [p("cpu.shares", "512")]
+        );
+        assert_eq!(
+            pairs(one(&v1, None, "memory.swappiness", "10").unwrap()),
+            [p("memory.swappiness", "10")]
+        );
         let (_d, v2) = host(true);
-        assert_eq!(pairs(one(&v2, None, "cpu.weight", "5").unwrap()), [p("cpu.weight", "5")]);
-        assert_eq!(pairs(one(&v2, None, "memory.swap.max", "0").unwrap()), [p("memory.swap.max", "0")]);
+        assert_eq!(
+            pairs(one(&v2, None, "cpu.weight", "5").unwrap()),
+            [p("cpu.weight", "5")]
+        );
+        assert_eq!(
+            pairs(one(&v2, None, "memory.swap.max", "0").unwrap()),
+            [p("memory.swap.max", "0")]
+        );
     }
 
     #[test]
     fn unmappable_and_unknown_settings_are_named() {
         let (_d, v2) = host(true);
-        for name in ["cpu.stat", "cpuset.mem_exclusive", "memory.memsw.limit_in_bytes", "memory.swappiness", "devices.allow", "net_cls.classid", "cpuacct.usage", "hugetlb.2MB.failcnt", "cpu.rt_runtime_us"] {
+        for name in [
+            "cpu.stat",
+            "cpuset.mem_exclusive",
+            "memory.memsw.limit_in_bytes",
+            "memory.swappiness",
+            "devices.allow",
+            "net_cls.classid",
+            "cpuacct.usage",
+            "hugetlb.2MB.failcnt",
+            "cpu.rt_runtime_us",
+        ] {
             let e = one(&v2, Some(Version::V1), name, "1").unwrap_err();
-            assert!(matches!(e.kind(), ErrorKind::Unmappable { .. }), "{name}: {e}");
+            assert!(
+                matches!(e.kind(), ErrorKind::Unmappable { .. }),
+                "{name}: {e}"
+            );
             assert_eq!(e.exit_code(), 111);
             assert!(e.to_string().contains(name));
         }
@@ -809,12 +1004,32 @@ mod tests {
         let e = one(&v2, Some(Version::V1), "cpu.nonsense", "1").unwrap_err();
         assert_eq!(e.exit_code(), 91);
         let (_d, v1) = host(false);
-        for name in ["memory.low", "memory.swap.max", "cpuset.cpus.exclusive", "io.stat", "memory.oom.group", "hugetlb.2MB.events"] {
+        for name in [
+            "memory.low",
+            "memory.swap.max",
+            "cpuset.cpus.exclusive",
+            "io.stat",
+            "memory.oom.group",
+            "hugetlb.2MB.events",
+        ] {
             let e = one(&v1, Some(Version::V2), name, "1").unwrap_err();
-            assert!(matches!(e.kind(), ErrorKind::Unmappable { .. }), "{name}: {e}");
+            assert!(
+                matches!(e.kind(), ErrorKind::Unmappable { .. }),
+                "{name}: {e}"
+            );
         }
-        assert_eq!(one(&v1, Some(Version::V2), "cgroup.freeze", "2").unwrap_err().exit_code(), 91);
-        assert_eq!(one(&v1, Some(Version::V2), "memory.max", "lots").unwrap_err().exit_code(), 91);
+        assert_eq!(
+            one(&v1, Some(Version::V2), "cgroup.freeze", "2")
+                .unwrap_err()
+                .exit_code(),
+            91
+        );
+        assert_eq!(
+            one(&v1, Some(Version::V2), "memory.max", "lots")
+                .unwrap_err()
+                .exit_code(),
+            91
+        );
     }
 
     #[test]
