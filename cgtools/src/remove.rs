@@ -190,6 +190,13 @@ fn move_tasks<'a>(
     climb: &mut dyn FnMut() -> Option<Result<Dir<'a>>>,
     report: &mut RemoveReport,
 ) -> Result<()> {
+    let mut mover = Mover {
+        version,
+        source,
+        destinations,
+        climb,
+        report,
+    };
     for _ in 0..MOVE_ROUNDS {
         let threads = read_ids(source, version.threads_file())?;
         if threads.is_empty() {
@@ -197,65 +204,87 @@ fn move_tasks<'a>(
         }
         let (file, ids) = match version {
             Version::V1 => ("tasks", threads),
-            Version::V2 => match read_ids(source, "cgroup.procs")? {
-                pids if pids.is_empty() => ("cgroup.threads", threads),
-                pids => ("cgroup.procs", pids),
+            // A threaded group's cgroup.procs cannot even be read (EOPNOTSUPP).
+            Version::V2 => match read_ids(source, "cgroup.procs") {
+                Ok(pids) if !pids.is_empty() => ("cgroup.procs", pids),
+                Ok(_) => ("cgroup.threads", threads),
+                Err(e) if e.errno() == Some(Errno::EOPNOTSUPP) => ("cgroup.threads", threads),
+                Err(e) => return Err(e),
             },
         };
         for id in ids {
-            move_one(version, file, id, source, destinations, climb, report)?;
+            mover.move_one(file, id, true)?;
         }
     }
     Err(Error::os(Op::MoveTasks, source.path(), Errno::EBUSY)
         .with_hint("tasks keep appearing in the group (a fork loop?); stop them and retry"))
 }
 
-fn move_one<'a>(
+struct Mover<'m, 'a> {
     version: Version,
-    file: &str,
-    id: u32,
-    source: &Dir<'a>,
-    destinations: &mut Vec<Dir<'a>>,
-    climb: &mut dyn FnMut() -> Option<Result<Dir<'a>>>,
-    report: &mut RemoveReport,
-) -> Result<()> {
-    loop {
-        let Some(dest) = destinations.last() else {
-            return Err(Error::os(Op::MoveTasks, source.path(), Errno::EBUSY));
-        };
-        match dest.write(file, &id.to_string()) {
-            Ok(()) => {
-                report.moved.push(Moved {
-                    id,
-                    to: dest.path().to_path_buf(),
-                });
-                return Ok(());
-            }
-            // Exited meanwhile: nothing to move, nothing lost.
-            Err(Errno::ESRCH) => return Ok(()),
-            Err(Errno::EBUSY) if version == Version::V2 => match climb() {
-                Some(next) => destinations.push(next?),
-                None => return Err(Error::os(Op::MoveTasks, dest.file(file), Errno::EBUSY)),
-            },
-            // A threaded v2 destination takes threads one by one; the caller's next round
-            // reads them from cgroup.threads.
-            Err(Errno::EOPNOTSUPP) if version == Version::V2 && file == "cgroup.procs" => {
-                for tid in read_ids(source, "cgroup.threads")? {
-                    move_one(
-                        version,
-                        "cgroup.threads",
-                        tid,
-                        source,
-                        destinations,
-                        climb,
-                        report,
-                    )?;
+    source: &'m Dir<'a>,
+    destinations: &'m mut Vec<Dir<'a>>,
+    climb: &'m mut dyn FnMut() -> Option<Result<Dir<'a>>>,
+    report: &'m mut RemoveReport,
+}
+
+impl Mover<'_, '_> {
+    /// Moves one process (`cgroup.procs`) or thread (`tasks`, `cgroup.threads`) to the
+    /// current destination. `fallback` allows one switch between process and thread
+    /// granularity when the kernel refuses the first.
+    fn move_one(&mut self, file: &str, id: u32, fallback: bool) -> Result<()> {
+        loop {
+            let Some(dest) = self.destinations.last() else {
+                return Err(Error::os(Op::MoveTasks, self.source.path(), Errno::EBUSY));
+            };
+            let errno = match dest.write(file, &id.to_string()) {
+                Ok(()) => {
+                    self.report.moved.push(Moved {
+                        id,
+                        to: dest.path().to_path_buf(),
+                    });
+                    return Ok(());
                 }
-                return Ok(());
+                Err(errno) => errno,
+            };
+            let v2 = self.version == Version::V2;
+            match errno {
+                // Exited meanwhile: nothing to move, nothing lost.
+                Errno::ESRCH => return Ok(()),
+                Errno::EBUSY if v2 => match (self.climb)() {
+                    Some(next) => self.destinations.push(next?),
+                    None => return Err(Error::os(Op::MoveTasks, dest.file(file), errno)),
+                },
+                // A threaded destination takes single threads.
+                Errno::EOPNOTSUPP if v2 && fallback && file == "cgroup.procs" => {
+                    for tid in read_ids(self.source, "cgroup.threads")? {
+                        self.move_one("cgroup.threads", tid, false)?;
+                    }
+                    return Ok(());
+                }
+                // A thread cannot leave its threaded domain alone: move its whole process.
+                Errno::EOPNOTSUPP | Errno::EINVAL if v2 && fallback && file == "cgroup.threads" => {
+                    return match tgid_of(id) {
+                        Some(tgid) => self.move_one("cgroup.procs", tgid, false),
+                        None => Ok(()),
+                    };
+                }
+                _ => return Err(Error::os(Op::MoveTasks, dest.file(file), errno)),
             }
-            Err(errno) => return Err(Error::os(Op::MoveTasks, dest.file(file), errno)),
         }
     }
+}
+
+/// The process a thread belongs to (`Tgid:` in `/proc/<tid>/status`); `None` once it
+/// has exited.
+fn tgid_of(tid: u32) -> Option<u32> {
+    std::fs::read_to_string(format!("/proc/{tid}/status"))
+        .ok()?
+        .lines()
+        .find_map(|l| l.strip_prefix("Tgid:"))?
+        .trim()
+        .parse()
+        .ok()
 }
 
 /// rmdir, retried on EBUSY while the kernel finishes releasing exited tasks.

@@ -507,3 +507,38 @@ fn walk_lists_the_subtree_in_pre_order() {
         .collect();
     assert_eq!(walked, ["/w", "/w/a", "/w/b", "/w/b/x", "/w/b/y"]);
 }
+
+/// v2 threaded groups take threads, not processes: attach falls back to
+/// `cgroup.threads` for every thread, and single threads can be placed.
+#[test]
+fn threaded_v2_groups_take_every_thread() {
+    let Some(cg) = host() else { return };
+    if cg.layout().unified().is_none() {
+        eprintln!("skipping: no cgroup2 mount");
+        return;
+    }
+    let Some(proc_) = Spawned::threaded(2) else {
+        return;
+    };
+    let t = TestGroups::new(&cg);
+    let domain = cg.group(&[], &t.path("dom")).unwrap();
+    let worker = cg.group(&[], &t.path("dom/t1")).unwrap();
+    let other = cg.group(&[], &t.path("dom/t2")).unwrap();
+    worker.create().unwrap();
+    other.create().unwrap();
+    worker.set("cgroup.type", "threaded").unwrap();
+    other.set("cgroup.type", "threaded").unwrap();
+    assert_eq!(domain.get("cgroup.type").unwrap(), "domain threaded");
+
+    worker.attach(proc_.pid()).unwrap();
+    let tids = worker.cgroups()[0].threads().unwrap();
+    assert_eq!(tids.len(), 3, "{tids:?}");
+    let last = *tids.last().unwrap();
+    other.cgroups()[0].attach_thread(last).unwrap();
+    assert_eq!(other.cgroups()[0].threads().unwrap(), [last]);
+    assert_eq!(worker.cgroups()[0].threads().unwrap().len(), 2);
+    // Recursive removal of the threaded subtree's root keeps every thread alive.
+    let report = domain.remove(true).unwrap();
+    assert_eq!(report.removed.len(), 3);
+    assert!(fs::metadata(format!("/proc/{}", proc_.pid())).is_ok());
+}
