@@ -3,7 +3,7 @@
 //! The rule for which names are acceptable is [`grammar::name::group_components`], shared
 //! with the config checks, so a name the parser accepts is a name the backend accepts. A
 //! [`GroupPath`] never contains `..`, `.`, empty components, control characters or a
-//! component over 255 bytes; the filesystem layer ([`crate::fsio`]) additionally refuses to
+//! component over 255 bytes; the filesystem layer (`fsio`) additionally refuses to
 //! follow a symlink or cross a mount on the way, so a path cannot leave its hierarchy.
 
 use std::fmt;

@@ -85,6 +85,17 @@ fn a_process_over_a_tiny_memory_limit_is_oom_killed() {
         .wait_timeout(Duration::from_secs(30))
         .expect("the hog should have been OOM-killed");
     assert_eq!(status.signal(), Some(9), "{status:?}");
+    // The kernel's own count says it was the OOM killer, in this group.
+    let events = match cg.version_of("memory").unwrap() {
+        Version::V1 => group.get("memory.oom_control").unwrap(),
+        Version::V2 => group.get("memory.events").unwrap(),
+    };
+    let kills: u64 = events
+        .lines()
+        .find_map(|l| l.strip_prefix("oom_kill "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(kills >= 1, "{events}");
 }
 
 struct Case {
