@@ -325,8 +325,9 @@ impl<'a> Group<'a> {
     }
 
     /// The group in the hierarchy that holds setting `name`: the one serving its
-    /// controller; `cgroup.*` files go to the v2 mount when there is one (libcgroup's
-    /// `cgroup` pseudo-controller), else to the group's first hierarchy.
+    /// controller. `cgroup.*` files (libcgroup's `cgroup` pseudo-controller) go to the
+    /// group's v2 hierarchy if it has one, else to its first hierarchy, whose v1 core
+    /// files (`cgroup.procs`, `cgroup.clone_children`) they then are.
     pub fn cgroup_for(&self, name: &str) -> Result<Cgroup<'a>> {
         let controller = controller_of(name)?;
         if controller == "cgroup" {
@@ -335,7 +336,6 @@ impl<'a> Group<'a> {
                 .iter()
                 .map(|(i, _)| *i)
                 .find(|i| self.cg.hierarchy(*i).version() == Version::V2)
-                .or_else(|| self.cg.layout().unified_index())
                 .or_else(|| self.targets.first().map(|(i, _)| *i));
             if let Some(index) = index {
                 return Ok(Cgroup::new(self.cg, index, self.path.clone()));
