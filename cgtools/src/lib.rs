@@ -1,8 +1,39 @@
 //! cgtools: the cgroup backend shared by the command-line tools and cgconfigd.
 //!
-//! Data flows one way: configuration text is parsed by the `grammar` crate, checked here
-//! against the host ([`check`]), and later planned and applied by the backend.
+//! Data flows one way: configuration text is parsed by the `grammar` crate, checked
+//! against the host ([`check`]), then planned and applied through the backend.
+//!
+//! Start with [`Cgroups::discover`], which reads the mount table once and returns the
+//! handle everything else hangs off: [`Cgroups::group`] names a group across the
+//! hierarchies of a controller list, [`Group`] and [`Cgroup`] create, set, get, list,
+//! attach, remove and change permissions. [`translate`] converts settings between cgroup
+//! v1 and v2 vocabulary. Every failure is an [`Error`] that names the file, the operation
+//! and the kernel's reason, and maps to libcgroup's exit codes. `docs/backend.md` explains
+//! the model.
 
+pub mod cgroups;
 pub mod check;
 pub mod cmdline;
 pub mod config_files;
+pub mod create;
+pub mod discovery;
+pub mod error;
+mod fsio;
+pub mod group;
+pub mod group_path;
+pub mod hierarchy;
+pub mod permissions;
+pub mod remove;
+pub mod setting;
+pub mod translate;
+
+pub use cgroups::Cgroups;
+pub use create::{CreateReport, Enabled};
+pub use discovery::Layout;
+pub use error::{Error, ErrorKind, Op, Result};
+pub use group::{Cgroup, Group};
+pub use group_path::GroupPath;
+pub use hierarchy::{ControllerInfo, Hierarchy, Mode, Version};
+pub use permissions::{FileMeta, Owner, Ownership, Permissions};
+pub use remove::{Moved, RemoveReport};
+pub use setting::Setting;

@@ -1,0 +1,393 @@
+//! Creating groups: parents as needed, v1 cpuset initialisation, v2 controller enabling.
+//!
+//! * v1: `mkdir -p`. In a cpuset hierarchy each new group gets its parent's `cpuset.cpus`
+//!   and `cpuset.mems` when they are empty, because the kernel refuses tasks in a cpuset
+//!   with no CPUs or memory nodes
+//!   ([cpusets.rst](https://docs.kernel.org/admin-guide/cgroup-v1/cpusets.html)).
+//! * v2: a controller is usable in a group only when its parent enables it in
+//!   `cgroup.subtree_control`
+//!   ([cgroup-v2.rst, "Enabling and Disabling"](https://docs.kernel.org/admin-guide/cgroup-v2.html#enabling-and-disabling)),
+//!   so every ancestor, top-down, gets the missing `+ctrl` in one write. The root's file is
+//!   read first and written only when a controller is missing there; the report says so
+//!   (systemd owns the root on its hosts, see `docs/backend.md`).
+//!
+//! An existing group is left as it is: no re-owning, no re-initialising. If a step fails,
+//! what this call created or enabled is undone, and nothing else.
+
+use std::path::PathBuf;
+
+use nix::errno::Errno;
+use serde::Serialize;
+
+use crate::error::{Error, Op, Result};
+use crate::fsio::Dir;
+use crate::group::{read_setting, write_setting, Cgroup, Group};
+use crate::group_path::GroupPath;
+use crate::hierarchy::Version;
+
+/// A `cgroup.subtree_control` write made while creating.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Enabled {
+    /// The group directory whose `cgroup.subtree_control` was written.
+    pub dir: PathBuf,
+    /// The controllers enabled there (each was missing before).
+    pub controllers: Vec<String>,
+    /// Whether `dir` is the hierarchy's root.
+    pub root: bool,
+}
+
+/// What a create call did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct CreateReport {
+    /// Directories created, top-down (parents before children), across hierarchies.
+    pub created: Vec<PathBuf>,
+    /// Group directories (not parents) this call created.
+    pub new_groups: Vec<PathBuf>,
+    /// Group directories that already existed and were left as they were.
+    pub existing: Vec<PathBuf>,
+    /// Controllers enabled in `cgroup.subtree_control` files, top-down.
+    pub enabled: Vec<Enabled>,
+}
+
+impl CreateReport {
+    /// Whether the group itself (not only parents) was created in some hierarchy.
+    pub fn created_group(&self) -> bool {
+        !self.new_groups.is_empty()
+    }
+
+    /// Whether a hierarchy root's `cgroup.subtree_control` was written.
+    pub fn wrote_root_subtree_control(&self) -> bool {
+        self.enabled.iter().any(|e| e.root)
+    }
+
+    fn merge(&mut self, other: CreateReport) {
+        self.created.extend(other.created);
+        self.new_groups.extend(other.new_groups);
+        self.existing.extend(other.existing);
+        self.enabled.extend(other.enabled);
+    }
+}
+
+/// One step to take back when a later step fails.
+enum Undo {
+    Created(GroupPath),
+    Enabled(GroupPath, Vec<String>),
+}
+
+impl<'a> Cgroup<'a> {
+    /// Creates the group and missing parents; in v2, enables `controllers` in every
+    /// ancestor's `cgroup.subtree_control` that lacks them.
+    pub fn create(&self, controllers: &[String]) -> Result<CreateReport> {
+        let mut report = CreateReport::default();
+        let mut undo = Vec::new();
+        match self.create_steps(controllers, &mut report, &mut undo) {
+            Ok(()) => Ok(report),
+            Err(e) => {
+                self.undo(undo);
+                Err(e)
+            }
+        }
+    }
+
+    fn create_steps(
+        &self,
+        controllers: &[String],
+        report: &mut CreateReport,
+        undo: &mut Vec<Undo>,
+    ) -> Result<()> {
+        let version = self.hierarchy().version();
+        let cpuset = version == Version::V1 && self.hierarchy().has_controller("cpuset");
+        let mut dir = self.cg.open(self.index, &GroupPath::root(), Op::Create)?;
+        let mut path = GroupPath::root();
+        let components: Vec<String> = self.path.components().map(str::to_string).collect();
+        for name in &components {
+            if version == Version::V2 && !controllers.is_empty() {
+                if let Some(enabled) = enable(&dir, &path, controllers)? {
+                    undo.push(Undo::Enabled(path.clone(), enabled.controllers.clone()));
+                    report.enabled.push(enabled);
+                }
+            }
+            let child_path = path.child(name)?;
+            let child = match dir.child(name) {
+                Ok(child) => child,
+                Err(Errno::ENOENT) => {
+                    match dir.mkdir(name, 0o755) {
+                        // Someone else made it meanwhile: it is not ours to undo.
+                        Ok(()) | Err(Errno::EEXIST) => {}
+                        Err(errno) => return Err(Error::os(Op::Create, dir.file(name), errno)),
+                    }
+                    undo.push(Undo::Created(child_path.clone()));
+                    report.created.push(dir.file(name));
+                    let child = dir
+                        .child(name)
+                        .map_err(|errno| Error::os(Op::Create, dir.file(name), errno))?;
+                    if cpuset {
+                        inherit_cpuset(&dir, &child)?;
+                    }
+                    child
+                }
+                Err(errno) => return Err(Error::os(Op::Create, dir.file(name), errno)),
+            };
+            dir = child;
+            path = child_path;
+        }
+        if undo
+            .iter()
+            .any(|u| matches!(u, Undo::Created(p) if *p == self.path))
+        {
+            report.new_groups.push(self.dir_path());
+        } else {
+            report.existing.push(self.dir_path());
+        }
+        Ok(())
+    }
+
+    /// Takes back steps in reverse order; failures here are ignored because the error
+    /// that caused the undo is the one to report, and the steps only touch what this call
+    /// made.
+    fn undo(&self, steps: Vec<Undo>) {
+        for step in steps.into_iter().rev() {
+            match step {
+                Undo::Created(path) => {
+                    if let (Some(parent), Some(name)) = (path.parent(), path.file_name()) {
+                        if let Ok(dir) = self.cg.open(self.index, &parent, Op::Remove) {
+                            let _ = dir.rmdir(name);
+                        }
+                    }
+                }
+                Undo::Enabled(path, controllers) => {
+                    if let Ok(dir) = self.cg.open(self.index, &path, Op::EnableControllers) {
+                        let _ = dir.write("cgroup.subtree_control", &tokens('-', &controllers));
+                    }
+                }
+            }
+        }
+    }
+}
+
+impl Group<'_> {
+    /// Creates the group in each of its hierarchies (see [`Cgroup::create`]). If one
+    /// hierarchy fails, what was created in the others by this call is removed again.
+    pub fn create(&self) -> Result<CreateReport> {
+        let mut report = CreateReport::default();
+        let mut done: Vec<(Cgroup<'_>, CreateReport)> = Vec::new();
+        for (cgroup, controllers) in self.targets() {
+            match cgroup.create(controllers) {
+                Ok(r) => done.push((cgroup, r)),
+                Err(e) => {
+                    for (cgroup, r) in done.into_iter().rev() {
+                        cgroup.undo_report(&r);
+                    }
+                    return Err(e);
+                }
+            }
+        }
+        for (_, r) in done {
+            report.merge(r);
+        }
+        Ok(report)
+    }
+}
+
+impl Cgroup<'_> {
+    fn undo_report(&self, report: &CreateReport) {
+        let root = self.hierarchy().fs_path().to_path_buf();
+        let to_group = |dir: &PathBuf| -> Option<GroupPath> {
+            let rel = dir.strip_prefix(&root).ok()?;
+            GroupPath::new(&format!("/{}", rel.to_str()?)).ok()
+        };
+        let mut steps = Vec::new();
+        for e in &report.enabled {
+            if let Some(p) = to_group(&e.dir) {
+                steps.push(Undo::Enabled(p, e.controllers.clone()));
+            }
+        }
+        for dir in &report.created {
+            if let Some(p) = to_group(dir) {
+                steps.push(Undo::Created(p));
+            }
+        }
+        self.undo(steps);
+    }
+}
+
+fn tokens(sign: char, controllers: &[String]) -> String {
+    controllers
+        .iter()
+        .map(|c| format!("{sign}{c}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// Enables the controllers missing from `dir`'s `cgroup.subtree_control` in one write.
+fn enable(dir: &Dir<'_>, path: &GroupPath, controllers: &[String]) -> Result<Option<Enabled>> {
+    const FILE: &str = "cgroup.subtree_control";
+    let current = dir
+        .read(FILE)
+        .map_err(|errno| Error::os(Op::EnableControllers, dir.file(FILE), errno))?;
+    let present: Vec<&str> = current.split_whitespace().collect();
+    let missing: Vec<String> = controllers
+        .iter()
+        .filter(|c| !present.contains(&c.as_str()))
+        .cloned()
+        .collect();
+    if missing.is_empty() {
+        return Ok(None);
+    }
+    dir.write(FILE, &tokens('+', &missing)).map_err(|errno| {
+        let e = Error::os(Op::EnableControllers, dir.file(FILE), errno);
+        if errno == Errno::ENOENT && path.is_root() {
+            e.with_hint(format!(
+                "the v2 root does not offer {} (see its cgroup.controllers); on a hybrid host \
+                 the controller may be bound to a v1 hierarchy",
+                missing.join(", ")
+            ))
+        } else {
+            e
+        }
+    })?;
+    Ok(Some(Enabled {
+        dir: dir.path().to_path_buf(),
+        controllers: missing,
+        root: path.is_root(),
+    }))
+}
+
+/// A new v1 cpuset starts with no CPUs and no memory nodes; copy the parent's.
+fn inherit_cpuset(parent: &Dir<'_>, child: &Dir<'_>) -> Result<()> {
+    for file in ["cpuset.cpus", "cpuset.mems"] {
+        if read_setting(child, file)?.trim().is_empty() {
+            let value = read_setting(parent, file)?;
+            write_setting(child, file, &value)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+
+    use crate::{Cgroups, GroupPath};
+
+    /// A fake unified host whose root offers hugetlb and memory and already enables memory,
+    /// with an existing group `a` (fakes cannot grow kernel files on mkdir, so ancestors
+    /// exist and only the leaf is new).
+    fn unified() -> (tempfile::TempDir, Cgroups) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        fs::create_dir_all(root.join("a")).unwrap();
+        fs::write(root.join("cgroup.controllers"), "memory hugetlb\n").unwrap();
+        fs::write(root.join("cgroup.subtree_control"), "memory\n").unwrap();
+        fs::write(root.join("a/cgroup.subtree_control"), "").unwrap();
+        let cg = Cgroups::from_sources(
+            "26 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        (dir, cg)
+    }
+
+    #[test]
+    fn v2_enables_controllers_top_down_and_reports_the_root_write() {
+        let (dir, cg) = unified();
+        let root = dir.path().join("sys/fs/cgroup");
+        let group = cg
+            .group(&["hugetlb", "memory"], &GroupPath::new("a/b").unwrap())
+            .unwrap();
+        let report = group.create().unwrap();
+        assert_eq!(report.created, [root.join("a/b")]);
+        assert!(report.created_group());
+        assert!(report.wrote_root_subtree_control());
+        assert_eq!(report.enabled.len(), 2);
+        assert_eq!(report.enabled[0].controllers, ["hugetlb"]);
+        assert_eq!(report.enabled[1].controllers, ["hugetlb", "memory"]);
+        // One write per ancestor, only the missing controllers (the fake keeps the last).
+        assert_eq!(
+            fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(),
+            "+hugetlb"
+        );
+        assert_eq!(
+            fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(),
+            "+hugetlb +memory"
+        );
+        assert_eq!(cg.write_count(), 3);
+    }
+
+    #[test]
+    fn v2_root_is_only_read_when_it_already_enables_everything() {
+        let (dir, cg) = unified();
+        let root = dir.path().join("sys/fs/cgroup");
+        let report = cg
+            .group(&["memory"], &GroupPath::new("fresh").unwrap())
+            .unwrap()
+            .create()
+            .unwrap();
+        assert!(!report.wrote_root_subtree_control());
+        assert!(report.enabled.is_empty());
+        assert_eq!(
+            fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(),
+            "memory\n"
+        );
+        assert_eq!(cg.write_count(), 1, "only the mkdir");
+    }
+
+    #[test]
+    fn an_existing_group_is_left_as_it_is() {
+        let (_dir, cg) = unified();
+        let report = cg
+            .group(&[], &GroupPath::new("a").unwrap())
+            .unwrap()
+            .create()
+            .unwrap();
+        assert!(!report.created_group());
+        assert_eq!(report.existing.len(), 1);
+        assert_eq!(cg.write_count(), 0);
+    }
+
+    #[test]
+    fn a_failed_step_undoes_exactly_what_this_call_did() {
+        let (dir, cg) = unified();
+        let root = dir.path().join("sys/fs/cgroup");
+        // Fail the mkdir of the leaf after two subtree_control writes.
+        cg.fail_nth_write(3, nix::errno::Errno::ENOSPC);
+        let e = cg
+            .group(&["hugetlb"], &GroupPath::new("a/b").unwrap())
+            .unwrap()
+            .create()
+            .unwrap_err();
+        assert_eq!(e.op(), crate::Op::Create);
+        assert!(e.to_string().contains("a/b"), "{e}");
+        assert!(!root.join("a/b").exists());
+        assert!(root.join("a").exists(), "pre-existing parent kept");
+        // Undo wrote `-hugetlb` back, in reverse order (root last).
+        assert_eq!(
+            fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(),
+            "-hugetlb"
+        );
+        assert_eq!(
+            fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(),
+            "-hugetlb"
+        );
+    }
+
+    #[test]
+    fn controller_less_groups_need_the_v2_mount() {
+        let dir = tempfile::tempdir().unwrap();
+        let cg = Cgroups::from_sources(
+            "32 31 0:29 / /sys/fs/cgroup/cpu rw - cgroup cgroup rw,cpu\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        let e = cg.group(&[], &GroupPath::new("x").unwrap()).unwrap_err();
+        assert_eq!(e.exit_code(), 84);
+        assert_eq!(
+            cg.group(&["memory"], &GroupPath::root())
+                .unwrap_err()
+                .exit_code(),
+            84
+        );
+    }
+}

@@ -1,0 +1,405 @@
+//! Filesystem access beneath a hierarchy: the only module that makes system calls on
+//! cgroup files, and the one place every write passes through.
+//!
+//! A group directory is opened relative to its hierarchy's mount with
+//! [openat2(2)](https://man7.org/linux/man-pages/man2/openat2.2.html) and
+//! `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV`, so no symlink or mount on the
+//! way can lead out of the hierarchy. Kernels before 5.6 (or seccomp filters) lack
+//! openat2; there each component is opened with `O_NOFOLLOW | O_DIRECTORY` and checked to
+//! be on the hierarchy's device, which refuses the same paths. Files inside a group are
+//! then reached by a single name relative to the open directory, never by a path.
+//!
+//! Every mutation (mkdir, rmdir, value write, chown, chmod) goes through [`Fs::mutate`],
+//! which counts it and can be told to fail the N-th one: the seam the apply engine's
+//! "zero writes on a second run" and fault-injection tests use.
+
+use std::fs::File;
+use std::io::{Read, Write};
+use std::os::fd::{BorrowedFd, OwnedFd};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
+
+use nix::errno::Errno;
+use nix::fcntl::{openat, openat2, AtFlags, OFlag, OpenHow, ResolveFlag};
+use nix::sys::stat::{fchmod, fchmodat, fstat, fstatat, mkdirat, FchmodatFlags, FileStat, Mode};
+use nix::unistd::{fchown, fchownat, unlinkat, Gid, Uid, UnlinkatFlags};
+
+/// Shared state of the filesystem layer: the write counter, the fault-injection hook and
+/// whether the kernel has openat2.
+#[derive(Debug)]
+pub(crate) struct Fs {
+    use_openat2: AtomicBool,
+    writes: AtomicU64,
+    fail_at: AtomicU64,
+    fail_errno: AtomicI32,
+}
+
+impl Default for Fs {
+    fn default() -> Fs {
+        Fs {
+            use_openat2: AtomicBool::new(true),
+            writes: AtomicU64::new(0),
+            fail_at: AtomicU64::new(0),
+            fail_errno: AtomicI32::new(Errno::EIO as i32),
+        }
+    }
+}
+
+/// One entry of a group directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Entry {
+    pub name: String,
+    pub is_dir: bool,
+}
+
+impl Fs {
+    /// Every mutation passes here: counted, and failed with the injected errno when it is
+    /// the one [`Fs::fail_nth_write`] asked for.
+    pub(crate) fn mutate<T>(&self, f: impl FnOnce() -> nix::Result<T>) -> nix::Result<T> {
+        let n = self.writes.fetch_add(1, Ordering::SeqCst) + 1;
+        if self.fail_at.load(Ordering::SeqCst) == n {
+            return Err(Errno::from_raw(self.fail_errno.load(Ordering::SeqCst)));
+        }
+        f()
+    }
+
+    pub(crate) fn write_count(&self) -> u64 {
+        self.writes.load(Ordering::SeqCst)
+    }
+
+    /// Makes the `n`-th mutation from now (1 = the next) fail with `errno`; 0 disarms.
+    pub(crate) fn fail_nth_write(&self, n: u64, errno: Errno) {
+        let at = if n == 0 {
+            0
+        } else {
+            self.writes.load(Ordering::SeqCst) + n
+        };
+        self.fail_errno.store(errno as i32, Ordering::SeqCst);
+        self.fail_at.store(at, Ordering::SeqCst);
+    }
+
+    /// Tests run the fallback resolution on kernels that have openat2.
+    pub(crate) fn set_use_openat2(&self, on: bool) {
+        self.use_openat2.store(on, Ordering::SeqCst);
+    }
+
+    /// Opens a hierarchy's mount directory; everything else is resolved beneath it.
+    pub(crate) fn open_root(path: &Path) -> nix::Result<OwnedFd> {
+        openat(
+            nix::fcntl::AT_FDCWD,
+            path,
+            OFlag::O_PATH | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+    }
+
+    /// Opens the group directory `relative` (`a/b`, empty for the root) beneath `root`.
+    pub(crate) fn open_dir<'a>(
+        &'a self,
+        root: BorrowedFd<'_>,
+        root_path: &Path,
+        relative: &str,
+    ) -> nix::Result<Dir<'a>> {
+        let path = if relative.is_empty() {
+            root_path.to_path_buf()
+        } else {
+            root_path.join(relative)
+        };
+        let target = if relative.is_empty() { "." } else { relative };
+        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
+        let fd = if self.use_openat2.load(Ordering::Relaxed) {
+            let how = OpenHow::new().flags(flags).resolve(
+                ResolveFlag::RESOLVE_BENEATH
+                    | ResolveFlag::RESOLVE_NO_SYMLINKS
+                    | ResolveFlag::RESOLVE_NO_MAGICLINKS
+                    | ResolveFlag::RESOLVE_NO_XDEV,
+            );
+            match openat2(root, target, how) {
+                Err(Errno::ENOSYS) => {
+                    self.use_openat2.store(false, Ordering::Relaxed);
+                    walk_beneath(root, relative)?
+                }
+                // Some seccomp profiles answer EPERM for syscalls they do not know.
+                Err(Errno::EPERM) => walk_beneath(root, relative)?,
+                other => other?,
+            }
+        } else {
+            walk_beneath(root, relative)?
+        };
+        Ok(Dir { fd, path, fs: self })
+    }
+}
+
+/// The openat2-less equivalent of `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_XDEV`
+/// for a path of validated components (no `..`, no `.`): open one directory at a time
+/// without following symlinks, and stay on the hierarchy's device.
+fn walk_beneath(root: BorrowedFd<'_>, relative: &str) -> nix::Result<OwnedFd> {
+    let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC;
+    let mut current = openat(root, ".", flags, Mode::empty())?;
+    let device = fstat(&current)?.st_dev;
+    for component in relative.split('/').filter(|c| !c.is_empty()) {
+        if component == ".." || component == "." {
+            return Err(Errno::EXDEV);
+        }
+        let next = openat(&current, component, flags, Mode::empty())?;
+        if fstat(&next)?.st_dev != device {
+            return Err(Errno::EXDEV);
+        }
+        current = next;
+    }
+    Ok(current)
+}
+
+/// An open group directory; files are addressed by single names relative to it.
+#[derive(Debug)]
+pub(crate) struct Dir<'a> {
+    fd: OwnedFd,
+    path: PathBuf,
+    fs: &'a Fs,
+}
+
+/// A name must be one component: never a path, `.` or `..`.
+fn check_name(name: &str) -> nix::Result<()> {
+    if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
+        return Err(Errno::EINVAL);
+    }
+    Ok(())
+}
+
+impl<'a> Dir<'a> {
+    /// The directory's path, for messages.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The path of `name` in this directory, for messages.
+    pub(crate) fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    fn open_file(&self, name: &str, flags: OFlag) -> nix::Result<File> {
+        check_name(name)?;
+        let fd = openat(
+            &self.fd,
+            name,
+            flags | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(File::from(fd))
+    }
+
+    /// Reads a whole file (cgroup files are generated on read; one read may not be all).
+    pub(crate) fn read(&self, name: &str) -> nix::Result<String> {
+        let mut file = self.open_file(name, OFlag::O_RDONLY)?;
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)
+            .map_err(|e| crate::error::errno_of(&e))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// Writes a value: one write(2) per line on one open file, as the kernel parses each
+    /// write separately (multi-line `devices.allow`, `io.max`).
+    pub(crate) fn write(&self, name: &str, value: &str) -> nix::Result<()> {
+        self.fs.mutate(|| {
+            // O_TRUNC is what the shell's `>` does to cgroup files (the kernel ignores it);
+            // it also makes temp-dir fakes read back what was written last.
+            let mut file = self.open_file(name, OFlag::O_WRONLY | OFlag::O_TRUNC)?;
+            let mut lines = value.lines().filter(|l| !l.is_empty()).peekable();
+            if lines.peek().is_none() {
+                // An empty value still reaches the kernel (clears cpuset.cpus, for one).
+                return file
+                    .write_all(b"\n")
+                    .map_err(|e| crate::error::errno_of(&e));
+            }
+            for line in lines {
+                file.write_all(line.as_bytes())
+                    .map_err(|e| crate::error::errno_of(&e))?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Lists the directory once: every entry but `.` and `..`, sorted by name.
+    pub(crate) fn entries(&self) -> nix::Result<Vec<Entry>> {
+        let fd = openat(
+            &self.fd,
+            ".",
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )?;
+        let mut dir = nix::dir::Dir::from_fd(fd)?;
+        let mut out = Vec::new();
+        for entry in dir.iter() {
+            let entry = entry?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name == "." || name == ".." {
+                continue;
+            }
+            let is_dir = match entry.file_type() {
+                Some(t) => t == nix::dir::Type::Directory,
+                None => {
+                    let st = fstatat(&self.fd, name.as_str(), AtFlags::AT_SYMLINK_NOFOLLOW)?;
+                    st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFDIR
+                }
+            };
+            out.push(Entry { name, is_dir });
+        }
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Opens the child directory `name`.
+    pub(crate) fn child(&self, name: &str) -> nix::Result<Dir<'a>> {
+        check_name(name)?;
+        let fd = openat(
+            &self.fd,
+            name,
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )?;
+        Ok(Dir {
+            fd,
+            path: self.path.join(name),
+            fs: self.fs,
+        })
+    }
+
+    /// Creates the child directory `name`.
+    pub(crate) fn mkdir(&self, name: &str, mode: u32) -> nix::Result<()> {
+        check_name(name)?;
+        self.fs
+            .mutate(|| mkdirat(&self.fd, name, Mode::from_bits_truncate(mode)))
+    }
+
+    /// Removes the child directory `name` (unlinkat never follows a symlink).
+    pub(crate) fn rmdir(&self, name: &str) -> nix::Result<()> {
+        check_name(name)?;
+        self.fs
+            .mutate(|| unlinkat(&self.fd, name, UnlinkatFlags::RemoveDir))
+    }
+
+    /// Stats `name`, or the directory itself for `None`, without following symlinks.
+    pub(crate) fn stat(&self, name: Option<&str>) -> nix::Result<FileStat> {
+        match name {
+            None => fstat(&self.fd),
+            Some(name) => {
+                check_name(name)?;
+                fstatat(&self.fd, name, AtFlags::AT_SYMLINK_NOFOLLOW)
+            }
+        }
+    }
+
+    /// Changes the owner of `name` (or of the directory for `None`); `None` ids stay.
+    pub(crate) fn chown(
+        &self,
+        name: Option<&str>,
+        uid: Option<Uid>,
+        gid: Option<Gid>,
+    ) -> nix::Result<()> {
+        match name {
+            None => self.fs.mutate(|| fchown(&self.fd, uid, gid)),
+            Some(name) => {
+                check_name(name)?;
+                self.fs
+                    .mutate(|| fchownat(&self.fd, name, uid, gid, AtFlags::AT_SYMLINK_NOFOLLOW))
+            }
+        }
+    }
+
+    /// Changes the mode of `name` (or of the directory for `None`).
+    pub(crate) fn chmod(&self, name: Option<&str>, mode: u32) -> nix::Result<()> {
+        let mode = Mode::from_bits_truncate(mode);
+        match name {
+            None => self.fs.mutate(|| fchmod(&self.fd, mode)),
+            Some(name) => {
+                // Linux cannot chmod a symlink itself, so refuse one explicitly; the name is a
+                // single component of a directory we opened safely.
+                if self.stat(Some(name))?.st_mode & nix::libc::S_IFMT == nix::libc::S_IFLNK {
+                    return Err(Errno::ELOOP);
+                }
+                self.fs
+                    .mutate(|| fchmodat(&self.fd, name, mode, FchmodatFlags::FollowSymlink))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::fd::AsFd;
+    use std::os::unix::fs::symlink;
+
+    fn tree() -> (tempfile::TempDir, OwnedFd) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("h/a/b")).unwrap();
+        std::fs::write(dir.path().join("h/a/b/cpu.shares"), "1024\n").unwrap();
+        std::fs::create_dir_all(dir.path().join("outside")).unwrap();
+        std::fs::write(dir.path().join("outside/secret"), "s").unwrap();
+        symlink(dir.path().join("outside"), dir.path().join("h/a/evil")).unwrap();
+        symlink("../../outside", dir.path().join("h/a/rel")).unwrap();
+        symlink("/etc/passwd", dir.path().join("h/a/b/cpu.link")).unwrap();
+        let root = Fs::open_root(&dir.path().join("h")).unwrap();
+        (dir, root)
+    }
+
+    #[test]
+    fn symlinks_never_lead_out_with_or_without_openat2() {
+        for openat2_on in [true, false] {
+            let (dir, root) = tree();
+            let fs = Fs::default();
+            fs.set_use_openat2(openat2_on);
+            let h = dir.path().join("h");
+            assert!(fs.open_dir(root.as_fd(), &h, "a/b").is_ok());
+            for bad in ["a/evil", "a/rel", "a/evil/x", "a/rel/secret"] {
+                let e = fs.open_dir(root.as_fd(), &h, bad).unwrap_err();
+                assert!(
+                    matches!(e, Errno::ELOOP | Errno::EXDEV | Errno::ENOTDIR),
+                    "{bad}: {e}"
+                );
+            }
+            // `..` never reaches here (GroupPath refuses it) but is refused anyway.
+            assert!(fs.open_dir(root.as_fd(), &h, "..").is_err());
+            assert!(fs.open_dir(root.as_fd(), &h, "a/../..").is_err());
+            let b = fs.open_dir(root.as_fd(), &h, "a/b").unwrap();
+            assert_eq!(b.read("cpu.link"), Err(Errno::ELOOP));
+            assert_eq!(b.write("cpu.link", "1"), Err(Errno::ELOOP));
+            assert_eq!(b.chmod(Some("cpu.link"), 0o644), Err(Errno::ELOOP));
+            assert_eq!(b.read("../secret"), Err(Errno::EINVAL));
+            assert_eq!(b.read("cpu.shares").unwrap(), "1024\n");
+        }
+    }
+
+    #[test]
+    fn writes_are_counted_and_the_nth_fails_on_demand() {
+        let (dir, root) = tree();
+        let fs = Fs::default();
+        let b = fs
+            .open_dir(root.as_fd(), &dir.path().join("h"), "a/b")
+            .unwrap();
+        b.write("cpu.shares", "512").unwrap();
+        b.mkdir("c", 0o755).unwrap();
+        assert_eq!(fs.write_count(), 2);
+        fs.fail_nth_write(2, Errno::ENOSPC);
+        b.write("cpu.shares", "100").unwrap();
+        assert_eq!(b.rmdir("c"), Err(Errno::ENOSPC));
+        b.rmdir("c").unwrap();
+        assert_eq!(fs.write_count(), 5);
+        assert_eq!(b.read("cpu.shares").unwrap(), "100");
+    }
+
+    #[test]
+    fn multi_line_values_are_written_line_by_line() {
+        let (dir, root) = tree();
+        let fs = Fs::default();
+        let b = fs
+            .open_dir(root.as_fd(), &dir.path().join("h"), "a/b")
+            .unwrap();
+        std::fs::write(dir.path().join("h/a/b/devices.allow"), "").unwrap();
+        b.write("devices.allow", "c 1:3 rwm\nc 1:5 rwm\n").unwrap();
+        // A regular file concatenates the writes; the kernel would parse each one.
+        assert_eq!(b.read("devices.allow").unwrap(), "c 1:3 rwmc 1:5 rwm");
+        let names: Vec<String> = b.entries().unwrap().into_iter().map(|e| e.name).collect();
+        assert_eq!(names, ["cpu.link", "cpu.shares", "devices.allow"]);
+    }
+}

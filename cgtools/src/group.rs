@@ -1,0 +1,547 @@
+//! Groups: one group in one hierarchy ([`Cgroup`]) and one group across the hierarchies of
+//! a controller list ([`Group`]); reading and writing settings, listing, and moving tasks.
+//!
+//! Semantics follow the kernel's
+//! [cgroup-v1](https://docs.kernel.org/admin-guide/cgroup-v1/cgroups.html) and
+//! [cgroup-v2](https://docs.kernel.org/admin-guide/cgroup-v2.html) documents: a process is
+//! moved with all its threads by one write of its pid to `cgroup.procs` (v1 and v2 domain
+//! groups); a v2 threaded group takes single threads through `cgroup.threads`.
+//! Creation is in [`crate::create`], removal in [`crate::remove`], owners and modes in
+//! [`crate::permissions`].
+
+use std::path::PathBuf;
+
+use nix::errno::Errno;
+
+use crate::cgroups::Cgroups;
+use crate::error::{Error, ErrorKind, Op, Result, ResultExt};
+use crate::fsio::Dir;
+use crate::group_path::GroupPath;
+use crate::hierarchy::{Hierarchy, Version};
+use crate::setting::{check_setting_name, controller_of, Setting};
+use crate::translate;
+
+/// One group in one hierarchy.
+#[derive(Clone, Debug)]
+pub struct Cgroup<'a> {
+    pub(crate) cg: &'a Cgroups,
+    pub(crate) index: usize,
+    pub(crate) path: GroupPath,
+}
+
+impl<'a> Cgroup<'a> {
+    pub(crate) fn new(cg: &'a Cgroups, index: usize, path: GroupPath) -> Cgroup<'a> {
+        Cgroup { cg, index, path }
+    }
+
+    /// The hierarchy it lives in.
+    pub fn hierarchy(&self) -> &'a Hierarchy {
+        self.cg.hierarchy(self.index)
+    }
+
+    /// Its path relative to the hierarchy root.
+    pub fn path(&self) -> &GroupPath {
+        &self.path
+    }
+
+    /// Its directory on disk.
+    pub fn dir_path(&self) -> PathBuf {
+        self.hierarchy().fs_path().join(self.path.as_relative())
+    }
+
+    /// The same group name in this hierarchy, another path.
+    pub fn at(&self, path: GroupPath) -> Cgroup<'a> {
+        Cgroup::new(self.cg, self.index, path)
+    }
+
+    pub(crate) fn open(&self, op: Op) -> Result<Dir<'a>> {
+        self.cg.open(self.index, &self.path, op)
+    }
+
+    /// Whether its directory exists.
+    pub fn exists(&self) -> bool {
+        self.open(Op::List).is_ok()
+    }
+
+    /// Reads a setting; the value loses its trailing newline, inner lines stay.
+    pub fn get(&self, name: &str) -> Result<String> {
+        check_setting_name(name)?;
+        let dir = self.open(Op::Read)?;
+        read_setting(&dir, name)
+    }
+
+    /// Writes a setting exactly as given (one write per line, see the module docs).
+    pub fn set(&self, name: &str, value: &str) -> Result<()> {
+        check_setting_name(name)?;
+        let dir = self.open(Op::Write)?;
+        write_setting(&dir, name, value)
+    }
+
+    /// Every setting of `controller` (files named `<controller>.*`), sorted by name, with
+    /// its value; `None` for files the kernel does not let us read (write-only ones such as
+    /// `memory.force_empty`).
+    pub fn settings(&self, controller: &str) -> Result<Vec<(String, Option<String>)>> {
+        let dir = self.open(Op::List)?;
+        let prefix = format!("{controller}.");
+        let entries = dir.entries().at_path(Op::List, dir.path())?;
+        let mut out = Vec::new();
+        for entry in entries {
+            if entry.is_dir || !entry.name.starts_with(&prefix) {
+                continue;
+            }
+            let value = match read_setting(&dir, &entry.name) {
+                Ok(v) => Some(v),
+                Err(e)
+                    if matches!(
+                        e.errno(),
+                        Some(
+                            Errno::EACCES
+                                | Errno::EPERM
+                                | Errno::EINVAL
+                                | Errno::EOPNOTSUPP
+                                | Errno::ENODEV
+                        )
+                    ) =>
+                {
+                    None
+                }
+                // Removed between listing and reading (a race with the kernel): skip it.
+                Err(e) if matches!(e.kind(), ErrorKind::SettingMissing { .. }) => continue,
+                Err(e) => return Err(e),
+            };
+            out.push((entry.name, value));
+        }
+        Ok(out)
+    }
+
+    /// Names of all regular files in the group directory, sorted.
+    pub fn files(&self) -> Result<Vec<String>> {
+        let dir = self.open(Op::List)?;
+        Ok(dir
+            .entries()
+            .at_path(Op::List, dir.path())?
+            .into_iter()
+            .filter(|e| !e.is_dir)
+            .map(|e| e.name)
+            .collect())
+    }
+
+    /// Its direct child groups, sorted.
+    pub fn children(&self) -> Result<Vec<GroupPath>> {
+        let dir = self.open(Op::List)?;
+        child_names(&dir)?
+            .iter()
+            .map(|name| self.path.child(name))
+            .collect()
+    }
+
+    /// The group and all its descendants in pre-order (parents before children, siblings
+    /// sorted), as lscgroup lists them; each directory is read once.
+    pub fn walk(&self) -> Result<Vec<GroupPath>> {
+        let dir = self.open(Op::List)?;
+        let mut out = Vec::new();
+        walk_dir(&dir, &self.path, &mut out)?;
+        Ok(out)
+    }
+
+    /// The processes in it (`cgroup.procs`), sorted.
+    pub fn pids(&self) -> Result<Vec<u32>> {
+        let dir = self.open(Op::List)?;
+        read_ids(&dir, "cgroup.procs")
+    }
+
+    /// The threads in it (v1 `tasks`, v2 `cgroup.threads`), sorted.
+    pub fn threads(&self) -> Result<Vec<u32>> {
+        let dir = self.open(Op::List)?;
+        read_ids(&dir, self.hierarchy().version().threads_file())
+    }
+
+    /// Moves process `pid` with all its threads into the group: one write to
+    /// `cgroup.procs` (libcgroup writes every thread id separately). In a v2 threaded
+    /// group, where the kernel refuses whole processes, each thread goes to
+    /// `cgroup.threads`.
+    pub fn attach(&self, pid: u32) -> Result<()> {
+        let dir = self.open(Op::Attach)?;
+        match write_id(&dir, "cgroup.procs", pid) {
+            Err(e)
+                if self.hierarchy().version() == Version::V2
+                    && e.errno() == Some(Errno::EOPNOTSUPP) =>
+            {
+                for tid in threads_of(pid)? {
+                    match write_id(&dir, "cgroup.threads", tid) {
+                        // A thread that exited meanwhile has nothing to move.
+                        Err(e) if e.errno() == Some(Errno::ESRCH) => {}
+                        other => other?,
+                    }
+                }
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    /// Moves the single thread `tid` (v1 `tasks`, v2 `cgroup.threads`).
+    pub fn attach_thread(&self, tid: u32) -> Result<()> {
+        let dir = self.open(Op::Attach)?;
+        write_id(&dir, self.hierarchy().version().threads_file(), tid)
+    }
+}
+
+pub(crate) fn read_setting(dir: &Dir<'_>, name: &str) -> Result<String> {
+    match dir.read(name) {
+        Ok(mut value) => {
+            let trimmed = value.trim_end_matches('\n').len();
+            value.truncate(trimmed);
+            Ok(value)
+        }
+        Err(Errno::ENOENT) => Err(setting_missing(dir, name, Op::Read)),
+        Err(errno) => Err(Error::os(Op::Read, dir.file(name), errno)),
+    }
+}
+
+pub(crate) fn write_setting(dir: &Dir<'_>, name: &str, value: &str) -> Result<()> {
+    match dir.write(name, value) {
+        Ok(()) => Ok(()),
+        Err(Errno::ENOENT) => Err(setting_missing(dir, name, Op::Write)),
+        Err(errno @ (Errno::EACCES | Errno::EPERM | Errno::ELOOP | Errno::EROFS)) => {
+            Err(Error::os(Op::Write, dir.file(name), errno))
+        }
+        Err(errno) => Err(Error::new(
+            ErrorKind::ValueRejected {
+                setting: name.to_string(),
+                value: value.to_string(),
+            },
+            Op::Write,
+        )
+        .at(dir.file(name))
+        .with_errno(errno)),
+    }
+}
+
+fn setting_missing(dir: &Dir<'_>, name: &str, op: Op) -> Error {
+    Error::new(
+        ErrorKind::SettingMissing {
+            setting: name.to_string(),
+        },
+        op,
+    )
+    .at(dir.file(name))
+    .with_errno(Errno::ENOENT)
+}
+
+pub(crate) fn write_id(dir: &Dir<'_>, file: &str, id: u32) -> Result<()> {
+    dir.write(file, &id.to_string())
+        .map_err(|errno| Error::os(Op::Attach, dir.file(file), errno))
+}
+
+pub(crate) fn read_ids(dir: &Dir<'_>, file: &str) -> Result<Vec<u32>> {
+    let text = dir
+        .read(file)
+        .map_err(|errno| Error::os(Op::List, dir.file(file), errno))?;
+    let mut ids: Vec<u32> = text
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+pub(crate) fn child_names(dir: &Dir<'_>) -> Result<Vec<String>> {
+    Ok(dir
+        .entries()
+        .at_path(Op::List, dir.path())?
+        .into_iter()
+        .filter(|e| e.is_dir)
+        .map(|e| e.name)
+        .collect())
+}
+
+fn walk_dir(dir: &Dir<'_>, path: &GroupPath, out: &mut Vec<GroupPath>) -> Result<()> {
+    out.push(path.clone());
+    for name in child_names(dir)? {
+        let child = match dir.child(&name) {
+            Ok(child) => child,
+            // Removed while we walked: nothing to list.
+            Err(Errno::ENOENT) => continue,
+            Err(errno) => return Err(Error::os(Op::List, dir.file(&name), errno)),
+        };
+        walk_dir(&child, &path.child(&name)?, out)?;
+    }
+    Ok(())
+}
+
+/// The thread ids of a process, from `/proc/<pid>/task`.
+pub(crate) fn threads_of(pid: u32) -> Result<Vec<u32>> {
+    let path = PathBuf::from(format!("/proc/{pid}/task"));
+    let mut tids: Vec<u32> = std::fs::read_dir(&path)
+        .at_path(Op::Attach, &path)?
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse().ok())
+        .collect();
+    tids.sort_unstable();
+    Ok(tids)
+}
+
+/// One group across the hierarchies of a controller list.
+#[derive(Clone, Debug)]
+pub struct Group<'a> {
+    cg: &'a Cgroups,
+    path: GroupPath,
+    /// Hierarchy index and, for v2, the controllers this group needs enabled.
+    targets: Vec<(usize, Vec<String>)>,
+}
+
+impl<'a> Group<'a> {
+    pub(crate) fn new(
+        cg: &'a Cgroups,
+        path: GroupPath,
+        targets: Vec<(usize, Vec<String>)>,
+    ) -> Group<'a> {
+        Group { cg, path, targets }
+    }
+
+    /// The group's path.
+    pub fn path(&self) -> &GroupPath {
+        &self.path
+    }
+
+    /// The group in each of its hierarchies, in the order the controllers were given.
+    pub fn cgroups(&self) -> Vec<Cgroup<'a>> {
+        self.targets
+            .iter()
+            .map(|(i, _)| Cgroup::new(self.cg, *i, self.path.clone()))
+            .collect()
+    }
+
+    pub(crate) fn targets(&self) -> impl Iterator<Item = (Cgroup<'a>, &[String])> + '_ {
+        self.targets
+            .iter()
+            .map(|(i, c)| (Cgroup::new(self.cg, *i, self.path.clone()), c.as_slice()))
+    }
+
+    /// Whether the group exists in every one of its hierarchies.
+    pub fn exists(&self) -> bool {
+        self.cgroups().iter().all(Cgroup::exists)
+    }
+
+    /// The group in the hierarchy that holds setting `name`: the one serving its
+    /// controller. `cgroup.*` files (libcgroup's `cgroup` pseudo-controller) go to the
+    /// group's v2 hierarchy if it has one, else to its first hierarchy, whose v1 core
+    /// files (`cgroup.procs`, `cgroup.clone_children`) they then are.
+    pub fn cgroup_for(&self, name: &str) -> Result<Cgroup<'a>> {
+        let controller = controller_of(name)?;
+        if controller == "cgroup" {
+            let index = self
+                .targets
+                .iter()
+                .map(|(i, _)| *i)
+                .find(|i| self.cg.hierarchy(*i).version() == Version::V2)
+                .or_else(|| self.targets.first().map(|(i, _)| *i));
+            if let Some(index) = index {
+                return Ok(Cgroup::new(self.cg, index, self.path.clone()));
+            }
+        }
+        let index = self.cg.layout().index_for(controller)?;
+        Ok(Cgroup::new(self.cg, index, self.path.clone()))
+    }
+
+    /// Writes setting `name` in the hierarchy of its controller, as given.
+    pub fn set(&self, name: &str, value: &str) -> Result<()> {
+        self.cgroup_for(name)?.set(name, value)
+    }
+
+    /// Reads setting `name` from the hierarchy of its controller.
+    pub fn get(&self, name: &str) -> Result<String> {
+        self.cgroup_for(name)?.get(name)
+    }
+
+    /// Every setting of `controller`, sorted (see [`Cgroup::settings`]).
+    pub fn settings(&self, controller: &str) -> Result<Vec<(String, Option<String>)>> {
+        let index = self.cg.layout().index_for(controller)?;
+        Cgroup::new(self.cg, index, self.path.clone()).settings(controller)
+    }
+
+    /// Writes settings given in either version's vocabulary, translated to what the host
+    /// runs each controller as (see [`crate::translate`]); `vocabulary` is the version the
+    /// names are written in, or `None` to tell from each name. Returns what was written.
+    pub fn set_translated(
+        &self,
+        vocabulary: Option<Version>,
+        settings: &[Setting],
+    ) -> Result<Vec<Setting>> {
+        let host = translate::to_host(self.cg, vocabulary, settings, |name| self.get(name))?;
+        for s in &host {
+            self.set(&s.name, &s.value)?;
+        }
+        Ok(host)
+    }
+
+    /// Reads setting `name` given in either version's vocabulary: the host's file is read
+    /// and its value converted back into the vocabulary of `name`.
+    pub fn get_translated(&self, vocabulary: Option<Version>, name: &str) -> Result<String> {
+        translate::read_as(self.cg, vocabulary, name, |host_name| self.get(host_name))
+    }
+
+    /// Moves process `pid` and all its threads into the group in each of its hierarchies.
+    pub fn attach(&self, pid: u32) -> Result<()> {
+        for cgroup in self.cgroups() {
+            cgroup.attach(pid)?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::fs;
+    use std::os::unix::fs::PermissionsExt;
+
+    use crate::error::ErrorKind;
+    use crate::{Cgroups, GroupPath, Owner, Permissions};
+
+    /// A fake v1 `cpu,cpuacct` hierarchy with group `g` holding a few files.
+    fn v1() -> (tempfile::TempDir, Cgroups) {
+        let dir = tempfile::tempdir().unwrap();
+        let g = dir.path().join("cg/cpu/g");
+        fs::create_dir_all(g.join("child")).unwrap();
+        for (name, value, mode) in [
+            ("cpu.shares", "1024\n", 0o644),
+            ("cpu.stat", "nr_periods 0\nnr_throttled 0\n", 0o444),
+            ("cpuacct.usage", "0\n", 0o644),
+            ("cpu.cfs_quota_us", "-1\n", 0o644),
+            ("tasks", "12\n7\n", 0o644),
+            ("cgroup.procs", "7\n", 0o644),
+            ("notify_on_release", "0\n", 0o644),
+        ] {
+            fs::write(g.join(name), value).unwrap();
+            fs::set_permissions(g.join(name), fs::Permissions::from_mode(mode)).unwrap();
+        }
+        let cg = Cgroups::from_sources(
+            "32 31 0:29 / /cg/cpu rw - cgroup cgroup rw,cpu,cpuacct\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        (dir, cg)
+    }
+
+    fn g(cg: &Cgroups) -> crate::Group<'_> {
+        cg.group(&["cpu"], &GroupPath::new("g").unwrap()).unwrap()
+    }
+
+    #[test]
+    fn set_get_and_list_by_controller() {
+        let (_dir, cg) = v1();
+        let g = g(&cg);
+        g.set("cpu.shares", "512").unwrap();
+        assert_eq!(g.get("cpu.shares").unwrap(), "512");
+        assert_eq!(g.get("cpu.stat").unwrap(), "nr_periods 0\nnr_throttled 0");
+        let names: Vec<String> = g
+            .settings("cpu")
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(names, ["cpu.cfs_quota_us", "cpu.shares", "cpu.stat"]);
+        let acct: Vec<String> = g
+            .settings("cpuacct")
+            .unwrap()
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(acct, ["cpuacct.usage"]);
+        assert_eq!(g.cgroups()[0].pids().unwrap(), [7]);
+        assert_eq!(g.cgroups()[0].threads().unwrap(), [7, 12]);
+        let walk: Vec<String> = g.cgroups()[0]
+            .walk()
+            .unwrap()
+            .iter()
+            .map(|p| p.to_string())
+            .collect();
+        assert_eq!(walk, ["/g", "/g/child"]);
+    }
+
+    #[test]
+    fn missing_things_have_their_own_errors_and_codes() {
+        let (_dir, cg) = v1();
+        let e = g(&cg).set("cpu.nope", "1").unwrap_err();
+        assert!(matches!(e.kind(), ErrorKind::SettingMissing { .. }));
+        assert_eq!(e.exit_code(), 95);
+        assert!(e.path().unwrap().ends_with("g/cpu.nope"));
+        let missing = cg
+            .group(&["cpu"], &GroupPath::new("nope").unwrap())
+            .unwrap();
+        assert!(!missing.exists());
+        assert_eq!(missing.set("cpu.shares", "1").unwrap_err().exit_code(), 95);
+        assert_eq!(missing.attach(1).unwrap_err().exit_code(), 82);
+        assert_eq!(missing.remove(false).unwrap_err().exit_code(), 96);
+        assert_eq!(
+            g(&cg)
+                .set("memory.limit_in_bytes", "1")
+                .unwrap_err()
+                .exit_code(),
+            84
+        );
+        assert_eq!(g(&cg).set("shares", "1").unwrap_err().exit_code(), 91);
+    }
+
+    #[test]
+    fn non_recursive_remove_refuses_a_busy_group() {
+        let (dir, cg) = v1();
+        let e = g(&cg).remove(false).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::NotEmpty {
+                group: "/g".into(),
+                tasks: 2,
+                children: 1
+            }
+        );
+        assert!(e.hint().unwrap().contains("-r"));
+        assert!(dir.path().join("cg/cpu/g").exists());
+        let root = cg.group(&["cpu"], &GroupPath::root()).unwrap();
+        assert!(root.remove(true).is_err(), "the root is never removed");
+    }
+
+    #[test]
+    fn permissions_split_admin_and_task_files_and_mask_like_libcgroup() {
+        let (dir, cg) = v1();
+        let g = g(&cg);
+        let me = Owner {
+            uid: Some(nix::unistd::getuid().as_raw()),
+            gid: Some(nix::unistd::getgid().as_raw()),
+        };
+        let p = Permissions {
+            admin: me,
+            task: me,
+            dir_mode: Some(0o775),
+            file_mode: Some(0o664),
+            task_mode: Some(0o660),
+        };
+        g.set_permissions(&p).unwrap();
+        let mode = |n: &str| {
+            fs::metadata(dir.path().join("cg/cpu/g").join(n))
+                .unwrap()
+                .permissions()
+                .mode()
+                & 0o7777
+        };
+        assert_eq!(mode(""), 0o775);
+        assert_eq!(mode("cpu.shares"), 0o664);
+        assert_eq!(mode("cpu.stat"), 0o444, "owner bits act as a umask");
+        assert_eq!(mode("tasks"), 0o660);
+        assert_eq!(
+            mode("cgroup.procs"),
+            0o660,
+            "we attach through cgroup.procs"
+        );
+        assert_eq!(mode("child"), 0o755, "child groups are not re-moded");
+        // Applying the same again changes nothing.
+        let before = cg.write_count();
+        assert_eq!(g.set_permissions(&p).unwrap(), 0);
+        assert_eq!(cg.write_count(), before);
+        let own = g.cgroups()[0].ownership().unwrap();
+        assert_eq!(own.dir.mode, 0o775);
+        assert_eq!(own.task_file.unwrap().mode, 0o660);
+    }
+}

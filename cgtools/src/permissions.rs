@@ -1,0 +1,212 @@
+//! Owners and modes of a group: libcgroup's split between the *admin* (the directory and
+//! its files) and the *task* side (the files that move tasks in), on v1 and v2.
+//!
+//! * Admin owner and `dir_mode` apply to the group directory; admin owner and `file_mode`
+//!   to every file in it except the task files; task owner and `task_mode` to the task
+//!   files: v1 `tasks` and `cgroup.procs` (we attach through the latter), v2 `cgroup.procs`
+//!   and `cgroup.threads` (the files cgroup-v2.rst's
+//!   [delegation](https://docs.kernel.org/admin-guide/cgroup-v2.html#delegation-containment)
+//!   section says a delegatee needs).
+//! * Modes (of the directory too) are masked as libcgroup masks them: the requested permission bits are ANDed
+//!   with the file's current owner bits copied to group and other, so a request for 0664
+//!   leaves a read-only `cpu.stat` at 0444 and the write-only `memory.force_empty` at 0200;
+//!   setuid, setgid and sticky bits pass through.
+//! * Unset fields leave things as they are (libcgroup re-owns to the caller), and a change
+//!   that is already in place is not written again.
+
+use std::path::PathBuf;
+
+use nix::errno::Errno;
+use nix::sys::stat::FileStat;
+use nix::unistd::{Gid, Uid};
+use serde::Serialize;
+
+use crate::error::{Error, Op, Result};
+use crate::fsio::Dir;
+use crate::group::{Cgroup, Group};
+
+/// An owner to set; `None` leaves that id unchanged.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Owner {
+    /// User id.
+    pub uid: Option<u32>,
+    /// Group id.
+    pub gid: Option<u32>,
+}
+
+/// Owners and modes to apply to a group (cgcreate `-a -t -d -f -s`, cgconfig.conf `perm`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Permissions {
+    /// Owner of the directory and of its files other than the task files.
+    pub admin: Owner,
+    /// Owner of the task files.
+    pub task: Owner,
+    /// Mode of the directory.
+    pub dir_mode: Option<u32>,
+    /// Mode of the files other than the task files (masked, see the module docs).
+    pub file_mode: Option<u32>,
+    /// Mode of the task files (masked).
+    pub task_mode: Option<u32>,
+}
+
+/// Owner and permission bits of one file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct FileMeta {
+    /// User id.
+    pub uid: u32,
+    /// Group id.
+    pub gid: u32,
+    /// Permission bits including setuid/setgid/sticky (`mode & 0o7777`).
+    pub mode: u32,
+}
+
+impl From<&FileStat> for FileMeta {
+    fn from(st: &FileStat) -> FileMeta {
+        FileMeta {
+            uid: st.st_uid,
+            gid: st.st_gid,
+            mode: st.st_mode & 0o7777,
+        }
+    }
+}
+
+/// The owners and modes of a group as they are now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Ownership {
+    /// The group directory.
+    pub dir: FileMeta,
+    /// The first task file present (v1 `tasks`, v2 `cgroup.procs`).
+    pub task_file: Option<FileMeta>,
+}
+
+/// libcgroup's mode masking: `requested`'s permission bits limited to the owner bits of
+/// `current` replicated to group and other; the special bits of `requested` pass through.
+pub fn masked_mode(requested: u32, current: u32) -> u32 {
+    let owner = current & 0o700;
+    let allowed = owner | (owner >> 3) | (owner >> 6);
+    (requested & 0o7000) | (requested & 0o777 & allowed)
+}
+
+impl Cgroup<'_> {
+    /// Applies owners and modes; returns how many chown/chmod calls were needed.
+    pub fn set_permissions(&self, permissions: &Permissions) -> Result<usize> {
+        let dir = self.open(Op::Chown)?;
+        let task_files = self.hierarchy().version().task_files();
+        let mut changes = 0;
+        changes += apply(&dir, None, permissions.admin, permissions.dir_mode)?;
+        let wants_files = permissions.admin != Owner::default()
+            || permissions.task != Owner::default()
+            || permissions.file_mode.is_some()
+            || permissions.task_mode.is_some();
+        if !wants_files {
+            return Ok(changes);
+        }
+        let entries = dir
+            .entries()
+            .map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
+        for entry in entries.iter().filter(|e| !e.is_dir) {
+            changes += if task_files.contains(&entry.name.as_str()) {
+                apply(
+                    &dir,
+                    Some(&entry.name),
+                    permissions.task,
+                    permissions.task_mode,
+                )?
+            } else {
+                apply(
+                    &dir,
+                    Some(&entry.name),
+                    permissions.admin,
+                    permissions.file_mode,
+                )?
+            };
+        }
+        Ok(changes)
+    }
+
+    /// The owners and modes of the directory and its task file.
+    pub fn ownership(&self) -> Result<Ownership> {
+        let dir = self.open(Op::List)?;
+        let st = dir
+            .stat(None)
+            .map_err(|errno| Error::os(Op::List, dir.path(), errno))?;
+        let task_file = self
+            .hierarchy()
+            .version()
+            .task_files()
+            .iter()
+            .find_map(|f| dir.stat(Some(f)).ok())
+            .map(|st| FileMeta::from(&st));
+        Ok(Ownership {
+            dir: FileMeta::from(&st),
+            task_file,
+        })
+    }
+}
+
+impl Group<'_> {
+    /// Applies owners and modes in each of the group's hierarchies.
+    pub fn set_permissions(&self, permissions: &Permissions) -> Result<usize> {
+        let mut changes = 0;
+        for cgroup in self.cgroups() {
+            changes += cgroup.set_permissions(permissions)?;
+        }
+        Ok(changes)
+    }
+}
+
+fn apply(dir: &Dir<'_>, name: Option<&str>, owner: Owner, mode: Option<u32>) -> Result<usize> {
+    let path = || -> PathBuf {
+        match name {
+            Some(n) => dir.file(n),
+            None => dir.path().to_path_buf(),
+        }
+    };
+    let st = match dir.stat(name) {
+        Ok(st) => st,
+        // A file that vanished (kernel-generated, or a race) has no permissions to set.
+        Err(Errno::ENOENT) => return Ok(0),
+        Err(errno) => return Err(Error::os(Op::Chown, path(), errno)),
+    };
+    let current = FileMeta::from(&st);
+    let mut changes = 0;
+    let uid = owner.uid.filter(|&u| u != current.uid);
+    let gid = owner.gid.filter(|&g| g != current.gid);
+    if uid.is_some() || gid.is_some() {
+        dir.chown(name, uid.map(Uid::from_raw), gid.map(Gid::from_raw))
+            .map_err(|errno| Error::os(Op::Chown, path(), errno))?;
+        changes += 1;
+    }
+    if let Some(requested) = mode {
+        let wanted = masked_mode(requested, current.mode);
+        // chown clears setuid/setgid on files; compare against what is there now.
+        let now = if changes > 0 {
+            dir.stat(name)
+                .map(|st| st.st_mode & 0o7777)
+                .map_err(|errno| Error::os(Op::Chmod, path(), errno))?
+        } else {
+            current.mode
+        };
+        if wanted != now {
+            dir.chmod(name, wanted)
+                .map_err(|errno| Error::os(Op::Chmod, path(), errno))?;
+            changes += 1;
+        }
+    }
+    Ok(changes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn owner_bits_act_as_a_umask_like_libcgroup() {
+        assert_eq!(masked_mode(0o664, 0o644), 0o664);
+        assert_eq!(masked_mode(0o664, 0o444), 0o444);
+        assert_eq!(masked_mode(0o644, 0o200), 0o200);
+        assert_eq!(masked_mode(0o775, 0o755), 0o775);
+        assert_eq!(masked_mode(0o1775, 0o755), 0o1775);
+        assert_eq!(masked_mode(0o640, 0o644), 0o640);
+    }
+}

@@ -1,0 +1,555 @@
+//! The backend against the real kernel: create, set, get, attach, remove and permissions in
+//! memory, cpu, cpuset, pids and freezer, and in the v2 mount with hugetlb. Each test skips
+//! with a printed reason when not root or when its hierarchy is missing, and reads the host
+//! mode at run time, so the same tests run on hybrid, legacy and pure v2 hosts.
+//!
+//! Every group lives under a unique `cgtools-test-<pid>-<n>` prefix removed by a guard;
+//! only processes spawned here are moved, and only a child spawned for that purpose is
+//! ever OOM-killed.
+
+mod common;
+
+use std::fs;
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::process::ExitStatusExt;
+use std::time::Duration;
+
+use cgtools::{ErrorKind, Mode, Owner, Permissions, Setting, Version};
+use common::{cgroup_of, host, serving, Spawned, TestGroups};
+
+/// The seed article's Part I through the library: a 50000000-byte limit reads back
+/// rounded down to whole pages. Written in v1 vocabulary, translated on v2 hosts.
+#[test]
+fn memory_limit_reads_back_page_rounded() {
+    let Some(cg) = host() else { return };
+    if serving(&cg, "memory").is_none() {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    let group = cg.group(&["memory"], &t.path("seed")).unwrap();
+    assert!(group.create().unwrap().created_group());
+    let written = group
+        .set_translated(
+            Some(Version::V1),
+            &[Setting::new("memory.limit_in_bytes", "50000000")],
+        )
+        .unwrap();
+    let native = match cg.version_of("memory").unwrap() {
+        Version::V1 => "memory.limit_in_bytes",
+        Version::V2 => "memory.max",
+    };
+    assert_eq!(written, [Setting::new(native, "50000000")]);
+    assert_eq!(
+        group
+            .get_translated(Some(Version::V1), "memory.limit_in_bytes")
+            .unwrap(),
+        "49999872"
+    );
+    assert_eq!(group.get(native).unwrap(), "49999872");
+}
+
+/// A process in a group limited to a few KiB is OOM-killed (and only that process).
+#[test]
+fn a_process_over_a_tiny_memory_limit_is_oom_killed() {
+    let Some(cg) = host() else { return };
+    if serving(&cg, "memory").is_none() {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    let group = cg.group(&["memory"], &t.path("oom")).unwrap();
+    group.create().unwrap();
+    group
+        .set_translated(
+            Some(Version::V1),
+            &[Setting::new("memory.limit_in_bytes", "8K")],
+        )
+        .unwrap();
+    if cg.version_of("memory").unwrap() == Version::V2 {
+        // Without swap limits v2 would swap the hog out instead of killing it.
+        let _ = group.set("memory.swap.max", "0");
+    }
+    // The child waits for a line on stdin before it starts eating memory, so it is in
+    // the group before it allocates.
+    let mut hog = Spawned {
+        child: std::process::Command::new("sh")
+            .args(["-c", "read go; exec tail /dev/zero"])
+            .stdin(std::process::Stdio::piped())
+            .spawn()
+            .unwrap(),
+    };
+    group.attach(hog.pid()).unwrap();
+    let mut stdin = hog.child.stdin.take().unwrap();
+    let _ = std::io::Write::write_all(&mut stdin, b"go\n");
+    drop(stdin);
+    let status = hog
+        .wait_timeout(Duration::from_secs(30))
+        .expect("the hog should have been OOM-killed");
+    assert_eq!(status.signal(), Some(9), "{status:?}");
+    // The kernel's own count says it was the OOM killer, in this group.
+    let events = match cg.version_of("memory").unwrap() {
+        Version::V1 => group.get("memory.oom_control").unwrap(),
+        Version::V2 => group.get("memory.events").unwrap(),
+    };
+    let kills: u64 = events
+        .lines()
+        .find_map(|l| l.strip_prefix("oom_kill "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0);
+    assert!(kills >= 1, "{events}");
+}
+
+struct Case {
+    controller: &'static str,
+    /// A setting in v1 vocabulary and the value to read back (translated on v2).
+    setting: (&'static str, &'static str),
+    expect: &'static str,
+}
+
+const CASES: &[Case] = &[
+    Case {
+        controller: "memory",
+        setting: ("memory.limit_in_bytes", "64M"),
+        expect: "67108864",
+    },
+    Case {
+        controller: "cpu",
+        setting: ("cpu.shares", "512"),
+        expect: "512",
+    },
+    Case {
+        controller: "cpuset",
+        setting: ("cpuset.cpus", "0"),
+        expect: "0",
+    },
+    Case {
+        controller: "pids",
+        setting: ("pids.max", "42"),
+        expect: "42",
+    },
+    Case {
+        controller: "freezer",
+        setting: ("freezer.state", "THAWED"),
+        expect: "THAWED",
+    },
+];
+
+/// For each controller: create nested groups, set and read back, attach a running
+/// process (all its threads), list it, then remove recursively without losing it.
+#[test]
+fn create_set_get_attach_and_remove_recursively_in_each_controller() {
+    let Some(cg) = host() else { return };
+    for case in CASES {
+        let Some(h) = serving(&cg, case.controller) else {
+            continue;
+        };
+        let t = TestGroups::new(&cg);
+        let leaf = cg.group(&[case.controller], &t.path("a/b")).unwrap();
+        let report = leaf.create().unwrap();
+        assert_eq!(report.created.len(), 3, "{:?}", report.created);
+        assert!(leaf.exists());
+
+        let (name, value) = case.setting;
+        leaf.set_translated(Some(Version::V1), &[Setting::new(name, value)])
+            .unwrap();
+        assert_eq!(
+            leaf.get_translated(Some(Version::V1), name).unwrap(),
+            case.expect,
+            "{name}"
+        );
+        let listed = leaf.settings(case.controller).unwrap();
+        assert!(!listed.is_empty());
+        assert!(listed.windows(2).all(|w| w[0].0 < w[1].0), "sorted");
+
+        let mut sleeper = Spawned::sleeper();
+        leaf.attach(sleeper.pid()).unwrap();
+        let cgroup = &leaf.cgroups()[0];
+        assert_eq!(cgroup_of(sleeper.pid(), h), format!("/{}/a/b", t.prefix));
+        assert_eq!(cgroup.pids().unwrap(), [sleeper.pid()]);
+        assert!(cgroup.threads().unwrap().contains(&sleeper.pid()));
+
+        let a = cg.group(&[case.controller], &t.path("a")).unwrap();
+        let report = a.remove(true).unwrap();
+        assert!(sleeper.alive(), "recursive remove must never kill a task");
+        assert_eq!(report.removed.len(), 2, "{report:?}");
+        assert!(!a.exists());
+        // Moved to the parent of the removed group (v1 always; v2 only if that parent
+        // can hold processes, else further up: the report says where).
+        let landed = cgroup_of(sleeper.pid(), h);
+        assert!(report.moved.iter().any(|m| m.id == sleeper.pid()));
+        if h.version() == Version::V1 {
+            assert_eq!(landed, format!("/{}", t.prefix));
+        }
+    }
+}
+
+/// attach moves every thread of a process with one write.
+#[test]
+fn attach_moves_all_threads_of_a_process() {
+    let Some(cg) = host() else { return };
+    let Some(h) = serving(&cg, "pids") else {
+        return;
+    };
+    let Some(proc_) = Spawned::threaded(3) else {
+        return;
+    };
+    let t = TestGroups::new(&cg);
+    let group = cg.group(&["pids"], &t.path("threads")).unwrap();
+    group.create().unwrap();
+    let before = cg.write_count();
+    group.attach(proc_.pid()).unwrap();
+    assert_eq!(
+        cg.write_count() - before,
+        1,
+        "one write for the whole process"
+    );
+    let threads = group.cgroups()[0].threads().unwrap();
+    assert_eq!(threads.len(), 4, "{threads:?}");
+    for tid in fs::read_dir(format!("/proc/{}/task", proc_.pid())).unwrap() {
+        let tid = tid.unwrap().file_name().into_string().unwrap();
+        assert!(threads.contains(&tid.parse().unwrap()));
+    }
+    assert_eq!(cgroup_of(proc_.pid(), h), format!("/{}/threads", t.prefix));
+}
+
+/// Non-recursive remove refuses a group with a task and leaves both alone.
+#[test]
+fn remove_without_recursion_refuses_a_busy_group() {
+    let Some(cg) = host() else { return };
+    if serving(&cg, "pids").is_none() {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    let group = cg.group(&["pids"], &t.path("busy")).unwrap();
+    group.create().unwrap();
+    let mut sleeper = Spawned::sleeper();
+    group.attach(sleeper.pid()).unwrap();
+    let e = group.remove(false).unwrap_err();
+    assert!(
+        matches!(
+            e.kind(),
+            ErrorKind::NotEmpty {
+                tasks: 1,
+                children: 0,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    assert_eq!(e.exit_code(), 96);
+    assert!(group.exists());
+    assert!(sleeper.alive());
+    assert_eq!(group.cgroups()[0].pids().unwrap(), [sleeper.pid()]);
+    // Once it is empty, the same call removes it.
+    drop(sleeper);
+    group.remove(false).unwrap();
+    assert!(!group.exists());
+}
+
+/// A new v1 cpuset gets its parent's CPUs and memory nodes, so a task can join; the
+/// kernel's refusal of a bad value reads as a sentence.
+#[test]
+fn cpuset_groups_can_take_tasks_and_bad_values_are_explained() {
+    let Some(cg) = host() else { return };
+    if serving(&cg, "cpuset").is_none() {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    let group = cg.group(&["cpuset"], &t.path("x/y")).unwrap();
+    group.create().unwrap();
+    if cg.version_of("cpuset").unwrap() == Version::V1 {
+        let root = cg.group(&["cpuset"], &cgtools::GroupPath::root()).unwrap();
+        assert_eq!(
+            group.get("cpuset.cpus").unwrap(),
+            root.get("cpuset.cpus").unwrap()
+        );
+        assert_eq!(
+            group.get("cpuset.mems").unwrap(),
+            root.get("cpuset.mems").unwrap()
+        );
+    }
+    let sleeper = Spawned::sleeper();
+    group.attach(sleeper.pid()).unwrap();
+
+    let e = group.set("cpuset.cpus", "abc").unwrap_err();
+    assert_eq!(
+        e.to_string().split(" (").next().unwrap(),
+        "kernel rejected value `abc` for `cpuset.cpus`: Invalid argument"
+    );
+    assert!(e.path().unwrap().ends_with("x/y/cpuset.cpus"));
+    assert_eq!(e.exit_code(), 96);
+    let e = group.set("cpuset.no_such_file", "1").unwrap_err();
+    assert_eq!(e.exit_code(), 95);
+}
+
+/// Freezing through the v1 name works on v1 (freezer.state) and v2 (cgroup.freeze).
+#[test]
+fn freeze_and_thaw_a_process() {
+    let Some(cg) = host() else { return };
+    let controller = if cg.hierarchy_for("freezer").is_ok() {
+        "freezer"
+    } else if cg.mode() == Mode::Unified {
+        "cgroup"
+    } else {
+        eprintln!("skipping: no freezer");
+        return;
+    };
+    let t = TestGroups::new(&cg);
+    let group = cg.group(&[controller], &t.path("ice")).unwrap();
+    group.create().unwrap();
+    let sleeper = Spawned::sleeper();
+    group.attach(sleeper.pid()).unwrap();
+    let freeze = [Setting::new("freezer.state", "FROZEN")];
+    group.set_translated(Some(Version::V1), &freeze).unwrap();
+    let state = || {
+        fs::read_to_string(format!("/proc/{}/stat", sleeper.pid()))
+            .unwrap()
+            .rsplit(") ")
+            .next()
+            .unwrap()
+            .chars()
+            .next()
+            .unwrap()
+    };
+    let mut frozen = false;
+    for _ in 0..100 {
+        if group
+            .get_translated(Some(Version::V1), "freezer.state")
+            .unwrap()
+            == "FROZEN"
+        {
+            frozen = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert!(frozen);
+    assert!(matches!(state(), 'S' | 'D' | 'T'), "{}", state());
+    let thaw = [Setting::new("freezer.state", "THAWED")];
+    group.set_translated(Some(Version::V1), &thaw).unwrap();
+    assert_eq!(
+        group
+            .get_translated(Some(Version::V1), "freezer.state")
+            .unwrap(),
+        "THAWED"
+    );
+}
+
+/// libcgroup's admin/task split and owner-bit masking, on a v1 group and in the v2 mount.
+#[test]
+fn permissions_on_v1_and_v2() {
+    let Some(cg) = host() else { return };
+    let nobody = Owner {
+        uid: Some(65534),
+        gid: Some(65534),
+    };
+    let perms = Permissions {
+        admin: nobody,
+        task: Owner {
+            uid: Some(65534),
+            gid: Some(0),
+        },
+        dir_mode: Some(0o775),
+        file_mode: Some(0o664),
+        task_mode: Some(0o660),
+    };
+    let mut controllers = vec![];
+    if cg.hierarchy_for("cpu").is_ok() {
+        controllers.push(vec!["cpu"]);
+    }
+    if cg.layout().unified().is_some() {
+        controllers.push(vec![]);
+    }
+    for list in controllers {
+        let t = TestGroups::new(&cg);
+        let group = cg.group(&list, &t.path("perm")).unwrap();
+        assert!(group.create().unwrap().created_group());
+        assert!(group.set_permissions(&perms).unwrap() > 0);
+        let cgroup = &group.cgroups()[0];
+        let dir = cgroup.dir_path();
+        let meta = |n: &str| fs::metadata(dir.join(n)).unwrap();
+        assert_eq!(meta("").uid(), 65534);
+        assert_eq!(meta("").gid(), 65534);
+        assert_eq!(meta("").permissions().mode() & 0o7777, 0o775);
+        let version = cgroup.hierarchy().version();
+        for task_file in version.task_files() {
+            assert_eq!(meta(task_file).uid(), 65534, "{task_file}");
+            assert_eq!(meta(task_file).gid(), 0, "{task_file}");
+            assert_eq!(meta(task_file).permissions().mode() & 0o777, 0o660);
+        }
+        let (rw, ro) = match version {
+            Version::V1 => ("cpu.shares", "cpu.stat"),
+            Version::V2 => ("cgroup.max.depth", "cgroup.stat"),
+        };
+        assert_eq!(meta(rw).permissions().mode() & 0o777, 0o664, "{rw}");
+        assert_eq!(
+            meta(ro).permissions().mode() & 0o777,
+            0o444,
+            "{ro} keeps its owner bits"
+        );
+        assert_eq!(meta(rw).uid(), 65534);
+        // An existing group is not re-owned by create.
+        assert!(!group.create().unwrap().created_group());
+        assert_eq!(meta("").uid(), 65534);
+        assert_eq!(
+            group.set_permissions(&perms).unwrap(),
+            0,
+            "already in place"
+        );
+    }
+}
+
+/// A failure half way through a create leaves nothing behind.
+#[test]
+fn an_injected_failure_during_create_leaves_no_trace() {
+    let Some(cg) = host() else { return };
+    if serving(&cg, "pids").is_none() {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    let group = cg.group(&["pids"], &t.path("p/q/r")).unwrap();
+    cg.fail_nth_write(3, nix::errno::Errno::EIO);
+    let e = group.create().unwrap_err();
+    assert_eq!(e.errno(), Some(nix::errno::Errno::EIO));
+    let top = cg.group(&["pids"], &t.path("")).unwrap();
+    assert!(!top.exists(), "the parents this call made are gone too");
+    // And a clean retry works.
+    let report = group.create().unwrap();
+    assert_eq!(report.created.len(), 4);
+}
+
+/// The v2 mount with hugetlb: controllers enabled top-down (the root only when needed and
+/// reported), settings, attach, and a recursive remove whose tasks climb past a parent that
+/// may not hold processes. On a hybrid host the root's `+hugetlb` is taken back afterwards.
+#[test]
+fn unified_hierarchy_with_hugetlb() {
+    let Some(cg) = host() else { return };
+    let Some(unified) = cg.layout().unified() else {
+        eprintln!("skipping: no cgroup2 mount");
+        return;
+    };
+    if !unified.controllers().iter().any(|c| c == "hugetlb") {
+        eprintln!("skipping: the v2 mount does not offer hugetlb");
+        return;
+    }
+    let root_control = unified.fs_path().join("cgroup.subtree_control");
+    let had_hugetlb = fs::read_to_string(&root_control)
+        .unwrap()
+        .split_whitespace()
+        .any(|c| c == "hugetlb");
+    struct RestoreRoot(std::path::PathBuf, bool);
+    impl Drop for RestoreRoot {
+        fn drop(&mut self) {
+            if !self.1 {
+                let _ = fs::write(&self.0, "-hugetlb");
+            }
+        }
+    }
+    let _restore = RestoreRoot(
+        root_control.clone(),
+        had_hugetlb || cg.mode() == Mode::Unified,
+    );
+    let t = TestGroups::new(&cg);
+
+    let leaf = cg.group(&["hugetlb"], &t.path("a")).unwrap();
+    let report = leaf.create().unwrap();
+    assert_eq!(report.wrote_root_subtree_control(), !had_hugetlb);
+    let top = report.enabled.last().unwrap();
+    assert_eq!(top.controllers, ["hugetlb"]);
+    let cgroup = &leaf.cgroups()[0];
+    assert_eq!(cgroup.hierarchy().version(), Version::V2);
+    assert!(cgroup
+        .get("cgroup.controllers")
+        .unwrap()
+        .split_whitespace()
+        .any(|c| c == "hugetlb"));
+    // A second create reads but never writes.
+    let writes = cg.write_count();
+    leaf.create().unwrap();
+    assert_eq!(cg.write_count(), writes);
+
+    if std::path::Path::new("/sys/kernel/mm/hugepages/hugepages-2048kB").exists() {
+        let written = leaf
+            .set_translated(
+                Some(Version::V1),
+                &[Setting::new("hugetlb.2MB.limit_in_bytes", "4M")],
+            )
+            .unwrap();
+        assert_eq!(written, [Setting::new("hugetlb.2MB.max", "4194304")]);
+        assert_eq!(leaf.get("hugetlb.2MB.max").unwrap(), "4194304");
+        assert_eq!(
+            leaf.get_translated(Some(Version::V1), "hugetlb.2MB.limit_in_bytes")
+                .unwrap(),
+            "4194304"
+        );
+    }
+
+    let mut sleeper = Spawned::sleeper();
+    leaf.attach(sleeper.pid()).unwrap();
+    assert_eq!(
+        cgroup_of(sleeper.pid(), unified),
+        format!("/{}/a", t.prefix)
+    );
+    let report = leaf.remove(true).unwrap();
+    assert!(sleeper.alive());
+    let moved = report.moved.iter().find(|m| m.id == sleeper.pid()).unwrap();
+    // The parent enables hugetlb for its children, so it cannot hold the process: it went
+    // to the nearest ancestor that can.
+    assert_ne!(moved.to, unified.fs_path().join(&t.prefix));
+    assert_eq!(cgroup_of(sleeper.pid(), unified), "/");
+}
+
+/// lscgroup's walk: pre-order, parents first, siblings sorted.
+#[test]
+fn walk_lists_the_subtree_in_pre_order() {
+    let Some(cg) = host() else { return };
+    if serving(&cg, "pids").is_none() {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    for p in ["w/b/x", "w/a", "w/b/y"] {
+        cg.group(&["pids"], &t.path(p)).unwrap().create().unwrap();
+    }
+    let w = &cg.group(&["pids"], &t.path("w")).unwrap().cgroups()[0];
+    let walked: Vec<String> = w
+        .walk()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_relative().strip_prefix(&t.prefix).unwrap().to_string())
+        .collect();
+    assert_eq!(walked, ["/w", "/w/a", "/w/b", "/w/b/x", "/w/b/y"]);
+}
+
+/// v2 threaded groups take threads, not processes: attach falls back to
+/// `cgroup.threads` for every thread, and single threads can be placed.
+#[test]
+fn threaded_v2_groups_take_every_thread() {
+    let Some(cg) = host() else { return };
+    if cg.layout().unified().is_none() {
+        eprintln!("skipping: no cgroup2 mount");
+        return;
+    }
+    let Some(proc_) = Spawned::threaded(2) else {
+        return;
+    };
+    let t = TestGroups::new(&cg);
+    let domain = cg.group(&[], &t.path("dom")).unwrap();
+    let worker = cg.group(&[], &t.path("dom/t1")).unwrap();
+    let other = cg.group(&[], &t.path("dom/t2")).unwrap();
+    worker.create().unwrap();
+    other.create().unwrap();
+    worker.set("cgroup.type", "threaded").unwrap();
+    other.set("cgroup.type", "threaded").unwrap();
+    assert_eq!(domain.get("cgroup.type").unwrap(), "domain threaded");
+
+    worker.attach(proc_.pid()).unwrap();
+    let tids = worker.cgroups()[0].threads().unwrap();
+    assert_eq!(tids.len(), 3, "{tids:?}");
+    let last = *tids.last().unwrap();
+    other.cgroups()[0].attach_thread(last).unwrap();
+    assert_eq!(other.cgroups()[0].threads().unwrap(), [last]);
+    assert_eq!(worker.cgroups()[0].threads().unwrap().len(), 2);
+    // Recursive removal of the threaded subtree's root keeps every thread alive.
+    let report = domain.remove(true).unwrap();
+    assert_eq!(report.removed.len(), 3);
+    assert!(fs::metadata(format!("/proc/{}", proc_.pid())).is_ok());
+}
