@@ -8,8 +8,10 @@
 //!   `cgroup.subtree_control`
 //!   ([cgroup-v2.rst, "Enabling and Disabling"](https://docs.kernel.org/admin-guide/cgroup-v2.html#enabling-and-disabling)),
 //!   so every ancestor, top-down, gets the missing `+ctrl` in one write. The root's file is
-//!   read first and written only when a controller is missing there; the report says so
-//!   (systemd owns the root on its hosts, see `docs/backend.md`).
+//!   read first and written only for a group directly under the root whose controller is
+//!   missing there, and the report says so; for a deeper group a missing controller at the
+//!   root is an error, because the root belongs to the init system (systemd re-realizes
+//!   it) and a deep group is usually under someone else's subtree (`docs/backend.md`).
 //!
 //! An existing group is left as it is: no re-owning, no re-initialising. If a step fails,
 //! what this call created or enabled is undone, and nothing else.
@@ -19,7 +21,7 @@ use std::path::PathBuf;
 use nix::errno::Errno;
 use serde::Serialize;
 
-use crate::error::{Error, Op, Result};
+use crate::error::{Error, ErrorKind, Op, Result};
 use crate::fsio::Dir;
 use crate::group::{read_setting, write_setting, Cgroup, Group};
 use crate::group_path::GroupPath;
@@ -102,7 +104,8 @@ impl<'a> Cgroup<'a> {
         let components: Vec<String> = self.path.components().map(str::to_string).collect();
         for name in &components {
             if version == Version::V2 && !controllers.is_empty() {
-                if let Some(enabled) = enable(&dir, &path, controllers)? {
+                let may_write = !path.is_root() || components.len() == 1;
+                if let Some(enabled) = enable(&dir, &path, controllers, may_write)? {
                     undo.push(Undo::Enabled(path.clone(), enabled.controllers.clone()));
                     report.enabled.push(enabled);
                 }
@@ -111,17 +114,20 @@ impl<'a> Cgroup<'a> {
             let child = match dir.child(name) {
                 Ok(child) => child,
                 Err(Errno::ENOENT) => {
-                    match dir.mkdir(name, 0o755) {
+                    let made_here = match dir.mkdir(name, 0o755) {
+                        Ok(()) => true,
                         // Someone else made it meanwhile: it is not ours to undo.
-                        Ok(()) | Err(Errno::EEXIST) => {}
+                        Err(Errno::EEXIST) => false,
                         Err(errno) => return Err(Error::os(Op::Create, dir.file(name), errno)),
+                    };
+                    if made_here {
+                        undo.push(Undo::Created(child_path.clone()));
+                        report.created.push(dir.file(name));
                     }
-                    undo.push(Undo::Created(child_path.clone()));
-                    report.created.push(dir.file(name));
                     let child = dir
                         .child(name)
                         .map_err(|errno| Error::os(Op::Create, dir.file(name), errno))?;
-                    if cpuset {
+                    if cpuset && made_here {
                         inherit_cpuset(&dir, &child)?;
                     }
                     child
@@ -219,8 +225,14 @@ fn tokens(sign: char, controllers: &[String]) -> String {
         .join(" ")
 }
 
-/// Enables the controllers missing from `dir`'s `cgroup.subtree_control` in one write.
-fn enable(dir: &Dir<'_>, path: &GroupPath, controllers: &[String]) -> Result<Option<Enabled>> {
+/// Enables the controllers missing from `dir`'s `cgroup.subtree_control` in one write;
+/// with `may_write` false, a missing controller is an error instead.
+fn enable(
+    dir: &Dir<'_>,
+    path: &GroupPath,
+    controllers: &[String],
+    may_write: bool,
+) -> Result<Option<Enabled>> {
     const FILE: &str = "cgroup.subtree_control";
     let current = dir
         .read(FILE)
@@ -233,6 +245,18 @@ fn enable(dir: &Dir<'_>, path: &GroupPath, controllers: &[String]) -> Result<Opt
         .collect();
     if missing.is_empty() {
         return Ok(None);
+    }
+    if !may_write {
+        return Err(Error::new(
+            ErrorKind::ControllerNotEnabled {
+                controllers: missing.join(","),
+            },
+            Op::EnableControllers,
+        )
+        .at(dir.file(FILE))
+        .with_hint(
+            "create the top group first (cgcreate writes the root's cgroup.subtree_control              only for a group directly under the root), or enable the controller at the root",
+        ));
     }
     dir.write(FILE, &tokens('+', &missing)).map_err(|errno| {
         let e = Error::os(Op::EnableControllers, dir.file(FILE), errno);
@@ -268,7 +292,7 @@ fn inherit_cpuset(parent: &Dir<'_>, child: &Dir<'_>) -> Result<()> {
 mod tests {
     use std::fs;
 
-    use crate::{Cgroups, GroupPath};
+    use crate::{Cgroups, ErrorKind, GroupPath};
 
     /// A fake unified host whose root offers hugetlb and memory and already enables memory,
     /// with an existing group `a` (fakes cannot grow kernel files on mkdir, so ancestors
@@ -293,26 +317,57 @@ mod tests {
     fn v2_enables_controllers_top_down_and_reports_the_root_write() {
         let (dir, cg) = unified();
         let root = dir.path().join("sys/fs/cgroup");
-        let group = cg
-            .group(&["hugetlb", "memory"], &GroupPath::new("a/b").unwrap())
+        // Directly under the root: the root may be written, and the report says so.
+        let top = cg
+            .group(&["hugetlb", "memory"], &GroupPath::new("b").unwrap())
             .unwrap();
-        let report = group.create().unwrap();
-        assert_eq!(report.created, [root.join("a/b")]);
-        assert!(report.created_group());
+        let report = top.create().unwrap();
+        assert_eq!(report.created, [root.join("b")]);
         assert!(report.wrote_root_subtree_control());
-        assert_eq!(report.enabled.len(), 2);
+        assert_eq!(report.enabled.len(), 1);
         assert_eq!(report.enabled[0].controllers, ["hugetlb"]);
-        assert_eq!(report.enabled[1].controllers, ["hugetlb", "memory"]);
-        // One write per ancestor, only the missing controllers (the fake keeps the last).
         assert_eq!(
             fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(),
             "+hugetlb"
         );
+        // Deeper: every ancestor below the root gets the missing controllers in one write.
+        fs::write(root.join("cgroup.subtree_control"), "memory hugetlb\n").unwrap();
+        let report = cg
+            .group(&["hugetlb", "memory"], &GroupPath::new("a/b").unwrap())
+            .unwrap()
+            .create()
+            .unwrap();
+        assert!(!report.wrote_root_subtree_control());
+        assert_eq!(report.enabled.len(), 1);
+        assert_eq!(report.enabled[0].controllers, ["hugetlb", "memory"]);
         assert_eq!(
             fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(),
             "+hugetlb +memory"
         );
-        assert_eq!(cg.write_count(), 3);
+        assert_eq!(cg.write_count(), 4, "two mkdirs, one write per ancestor");
+    }
+
+    #[test]
+    fn a_deep_group_never_writes_the_root() {
+        let (dir, cg) = unified();
+        let root = dir.path().join("sys/fs/cgroup");
+        let err = cg
+            .group(&["hugetlb"], &GroupPath::new("a/b").unwrap())
+            .unwrap()
+            .create()
+            .unwrap_err();
+        assert!(matches!(err.kind(), ErrorKind::ControllerNotEnabled { .. }));
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "the cgroup v2 root does not enable `hugetlb` for its children ({})",
+                root.join("cgroup.subtree_control").display()
+            )
+        );
+        assert_eq!(err.exit_code(), 84);
+        assert!(err.hint().unwrap().contains("directly under the root"));
+        assert_eq!(cg.write_count(), 0);
+        assert!(!root.join("a/b").exists());
     }
 
     #[test]
@@ -350,8 +405,9 @@ mod tests {
     fn a_failed_step_undoes_exactly_what_this_call_did() {
         let (dir, cg) = unified();
         let root = dir.path().join("sys/fs/cgroup");
-        // Fail the mkdir of the leaf after two subtree_control writes.
-        cg.fail_nth_write(3, nix::errno::Errno::ENOSPC);
+        fs::write(root.join("cgroup.subtree_control"), "memory hugetlb\n").unwrap();
+        // Fail the mkdir of the leaf after the subtree_control write of `a`.
+        cg.fail_nth_write(2, nix::errno::Errno::ENOSPC);
         let e = cg
             .group(&["hugetlb"], &GroupPath::new("a/b").unwrap())
             .unwrap()
@@ -361,10 +417,10 @@ mod tests {
         assert!(e.to_string().contains("a/b"), "{e}");
         assert!(!root.join("a/b").exists());
         assert!(root.join("a").exists(), "pre-existing parent kept");
-        // Undo wrote `-hugetlb` back, in reverse order (root last).
+        // Undo wrote `-hugetlb` back to `a`; the root was never written.
         assert_eq!(
             fs::read_to_string(root.join("cgroup.subtree_control")).unwrap(),
-            "-hugetlb"
+            "memory hugetlb\n"
         );
         assert_eq!(
             fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(),

@@ -112,6 +112,13 @@ pub enum ErrorKind {
         /// The controller.
         controller: String,
     },
+    /// A v2 hierarchy root does not enable these controllers for its children, and the
+    /// group is not directly under the root, so cgtools will not write the root's
+    /// `cgroup.subtree_control` for it (the root belongs to the init system).
+    ControllerNotEnabled {
+        /// The controllers, comma-separated.
+        controllers: String,
+    },
     /// The group has no file of this name.
     SettingMissing {
         /// The setting, e.g. `cpu.shares`.
@@ -246,7 +253,9 @@ impl Error {
                 Op::Remove | Op::Read | Op::MoveTasks => ecg::OTHER,
                 _ => ecg::GROUP_NOT_EXIST,
             },
-            ErrorKind::ControllerNotMounted { .. } => ecg::SUBSYS_NOT_MOUNTED,
+            ErrorKind::ControllerNotMounted { .. } | ErrorKind::ControllerNotEnabled { .. } => {
+                ecg::SUBSYS_NOT_MOUNTED
+            }
             ErrorKind::SettingMissing { .. } => ecg::VALUE_NOT_EXIST,
             // libcgroup's cgdelete reports rmdir's EBUSY as ECGOTHER; scripts see 96.
             ErrorKind::ValueRejected { .. } | ErrorKind::NotEmpty { .. } => ecg::OTHER,
@@ -325,6 +334,16 @@ impl fmt::Display for Error {
             ),
             ErrorKind::SettingMissing { setting } => {
                 write!(f, "cannot {} `{setting}`: the group has no such setting", self.op.verb())?;
+                if let Some(path) = path {
+                    write!(f, " ({path})")?;
+                }
+                Ok(())
+            }
+            ErrorKind::ControllerNotEnabled { controllers } => {
+                write!(
+                    f,
+                    "the cgroup v2 root does not enable `{controllers}` for its children"
+                )?;
                 if let Some(path) = path {
                     write!(f, " ({path})")?;
                 }

@@ -451,8 +451,22 @@ fn unified_hierarchy_with_hugetlb() {
     let t = TestGroups::new(&cg);
 
     let leaf = cg.group(&["hugetlb"], &t.path("a")).unwrap();
-    let report = leaf.create().unwrap();
+    if !had_hugetlb {
+        // A deep group never makes us write the root: a clear error, nothing created.
+        let err = leaf.create().unwrap_err();
+        assert!(
+            matches!(err.kind(), ErrorKind::ControllerNotEnabled { .. }),
+            "{err}"
+        );
+        assert_eq!(err.exit_code(), 84);
+        assert!(!unified.fs_path().join(t.path("").as_relative()).exists());
+    }
+    // A group directly under the root may enable the controller there, and says so.
+    let top_group = cg.group(&["hugetlb"], &t.path("")).unwrap();
+    let report = top_group.create().unwrap();
     assert_eq!(report.wrote_root_subtree_control(), !had_hugetlb);
+    let report = leaf.create().unwrap();
+    assert!(!report.wrote_root_subtree_control());
     let top = report.enabled.last().unwrap();
     assert_eq!(top.controllers, ["hugetlb"]);
     let cgroup = &leaf.cgroups()[0];
