@@ -1,5 +1,6 @@
 //! What every command-line tool shares: libcgroup's usage-error exit status, and parsers
-//! for the option values the tools have in common (`user:group`, octal modes).
+//! for the option values the tools have in common (`-g ctrl,ctrl:path`, `user:group`,
+//! octal modes).
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -22,6 +23,85 @@ where
             }
             _ => ExitCode::from(EXIT_USAGE),
         }
+    })
+}
+
+/// The controllers of a `-g` option.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Controllers {
+    /// `*`: every mounted controller.
+    All,
+    /// The controllers named; empty for a controller-less group (`-g :path`), which lives
+    /// in the cgroup v2 mount.
+    Named(Vec<String>),
+}
+
+impl Controllers {
+    /// The controller names to hand to the backend: the named ones, or for `*` every
+    /// controller the host mounts.
+    pub fn resolve<'a>(&'a self, cgroups: &'a crate::Cgroups) -> Vec<&'a str> {
+        match self {
+            Controllers::All => cgroups.layout().mounted_controllers().collect(),
+            Controllers::Named(names) => names.iter().map(String::as_str).collect(),
+        }
+    }
+}
+
+/// A group named on the command line: `-g cpu,memory:web/frontend`, `-g *:x`, `-g :x`,
+/// or `cpu:x` as a positional argument.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GroupSpec {
+    /// The controllers before the `:`.
+    pub controllers: Controllers,
+    /// The path after the `:`, exactly as typed (cgget echoes the user's spelling).
+    pub path: String,
+}
+
+impl GroupSpec {
+    /// The path as a validated group path.
+    pub fn group_path(&self) -> crate::Result<crate::GroupPath> {
+        crate::GroupPath::new(&self.path)
+    }
+}
+
+/// Parses a controller list: `cpu,memory` or `*`. Empty items (`cpu,,memory`) are an error,
+/// where libcgroup's `strtok` would skip them silently.
+pub fn parse_controllers(text: &str) -> Result<Controllers, String> {
+    if text == "*" {
+        return Ok(Controllers::All);
+    }
+    let names: Vec<String> = text.split(',').map(str::to_string).collect();
+    if names.iter().any(String::is_empty) {
+        return Err(format!("empty controller name in `{text}`"));
+    }
+    if names.iter().any(|n| n == "*") {
+        return Err(format!("`*` stands alone, not in a list: `{text}`"));
+    }
+    Ok(Controllers::Named(names))
+}
+
+/// Parses `controllers:path` (the value of `-g`, or a positional group of cgdelete and
+/// lscgroup). The path is checked when it is used, so that errors name the group.
+pub fn parse_group_spec(text: &str) -> Result<GroupSpec, String> {
+    let Some((controllers, path)) = text.split_once(':') else {
+        return Err(format!(
+            "cgroup controller and path parsing failed ({text}): give controllers:path, e.g. cpu,memory:/web"
+        ));
+    };
+    let controllers = if controllers.is_empty() {
+        Controllers::Named(Vec::new())
+    } else {
+        parse_controllers(controllers)
+            .map_err(|e| format!("cgroup controller and path parsing failed ({text}): {e}"))?
+    };
+    if path.is_empty() {
+        return Err(format!(
+            "cgroup controller and path parsing failed ({text}): the path is empty; use / for the root group"
+        ));
+    }
+    Ok(GroupSpec {
+        controllers,
+        path: path.to_string(),
     })
 }
 
@@ -64,6 +144,33 @@ pub fn parse_mode(text: &str) -> Result<u32, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn group_specs_as_libcgroup_writes_them() {
+        let spec = parse_group_spec("cpu,memory:/web/frontend").unwrap();
+        assert_eq!(
+            spec.controllers,
+            Controllers::Named(vec!["cpu".into(), "memory".into()])
+        );
+        assert_eq!(spec.path, "/web/frontend");
+        assert_eq!(
+            parse_group_spec("*:x").unwrap().controllers,
+            Controllers::All
+        );
+        assert_eq!(
+            parse_group_spec(":x").unwrap().controllers,
+            Controllers::Named(vec![])
+        );
+        // Only the first `:` separates: the rest belongs to the path.
+        assert_eq!(parse_group_spec("cpu:a:b").unwrap().path, "a:b");
+        for bad in ["cpu", "cpu:", "cpu,,memory:x", ",cpu:x", "cpu,*:x"] {
+            assert!(parse_group_spec(bad).is_err(), "{bad}");
+        }
+        assert_eq!(
+            parse_group_spec("cpu").unwrap_err(),
+            "cgroup controller and path parsing failed (cpu): give controllers:path, e.g. cpu,memory:/web"
+        );
+    }
 
     #[test]
     fn owners_accept_either_part() {

@@ -13,6 +13,7 @@
 
 pub mod cgroups;
 pub mod check;
+pub mod cli;
 pub mod cmdline;
 pub mod config_files;
 pub mod create;

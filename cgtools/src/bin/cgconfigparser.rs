@@ -12,9 +12,9 @@
 //! remaining files are still checked.
 
 use cgtools::check::{check_file, Accounts, FileError, SystemAccounts};
-use cgtools::cmdline::{parse_args, parse_mode, parse_owner, EXIT_USAGE};
+use cgtools::cli::cgconfigparser::command;
+use cgtools::cmdline::{parse_args, EXIT_USAGE};
 use cgtools::config_files::conf_files_in;
-use clap::{Arg, ArgAction, Command};
 use grammar::diagnostic::io_reason;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -23,79 +23,6 @@ use std::process::ExitCode;
 const EXIT_PARSE_FAILED: u8 = 104;
 /// libcgroup's ECGOTHER (50016) as an exit status.
 const EXIT_OTHER: u8 = 96;
-
-fn command() -> Command {
-    Command::new("cgconfigparser")
-        .about("Parse a cgroup configuration file and set up the cgroups it describes")
-        .override_usage(
-            "cgconfigparser [-h] [-l FILE]... [-L DIR]... [-a USER:GROUP] [-t USER:GROUP] \
-             [-d MODE] [-f MODE] [-s MODE] [--check]",
-        )
-        .arg(
-            Arg::new("load")
-                .short('l')
-                .long("load")
-                .value_name("FILE")
-                .action(ArgAction::Append)
-                .value_parser(clap::value_parser!(PathBuf))
-                .help("Parse and load the cgroup configuration file"),
-        )
-        .arg(
-            Arg::new("load-directory")
-                .short('L')
-                .long("load-directory")
-                .value_name("DIR")
-                .action(ArgAction::Append)
-                .value_parser(clap::value_parser!(PathBuf))
-                .help("Parse and load every *.conf file of the directory, in sorted order"),
-        )
-        .arg(
-            Arg::new("admin")
-                .short('a')
-                .long("admin")
-                .value_name("USER:GROUP")
-                .value_parser(parse_owner)
-                .help("Default owner of groups' directories and files"),
-        )
-        .arg(
-            Arg::new("task")
-                .short('t')
-                .long("task")
-                .value_name("USER:GROUP")
-                .value_parser(parse_owner)
-                .help("Default owner of groups' tasks files"),
-        )
-        .arg(
-            Arg::new("dperm")
-                .short('d')
-                .long("dperm")
-                .value_name("MODE")
-                .value_parser(parse_mode)
-                .help("Default permissions of groups' directories"),
-        )
-        .arg(
-            Arg::new("fperm")
-                .short('f')
-                .long("fperm")
-                .value_name("MODE")
-                .value_parser(parse_mode)
-                .help("Default permissions of groups' files"),
-        )
-        .arg(
-            Arg::new("tperm")
-                .short('s')
-                .long("tperm")
-                .value_name("MODE")
-                .value_parser(parse_mode)
-                .help("Default permissions of groups' tasks files"),
-        )
-        .arg(
-            Arg::new("check")
-                .long("check")
-                .action(ArgAction::SetTrue)
-                .help("Only parse and check the files against the host; change nothing"),
-        )
-}
 
 /// One input in command-line order.
 enum Input {

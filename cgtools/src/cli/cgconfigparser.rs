@@ -1,0 +1,79 @@
+//! The command line of `cgconfigparser`, shared by the binary and the man page generator.
+
+use crate::cmdline::{parse_mode, parse_owner};
+use clap::{Arg, ArgAction, Command};
+use std::path::PathBuf;
+
+/// The argument definitions of `cgconfigparser`.
+pub fn command() -> Command {
+    Command::new("cgconfigparser")
+        .about("Parse a cgroup configuration file and set up the cgroups it describes")
+        .override_usage(
+            "cgconfigparser [-h] [-l FILE]... [-L DIR]... [-a USER:GROUP] [-t USER:GROUP] \
+             [-d MODE] [-f MODE] [-s MODE] [--check]",
+        )
+        .arg(
+            Arg::new("load")
+                .short('l')
+                .long("load")
+                .value_name("FILE")
+                .action(ArgAction::Append)
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Parse and load the cgroup configuration file"),
+        )
+        .arg(
+            Arg::new("load-directory")
+                .short('L')
+                .long("load-directory")
+                .value_name("DIR")
+                .action(ArgAction::Append)
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("Parse and load every *.conf file of the directory, in sorted order"),
+        )
+        .arg(
+            Arg::new("admin")
+                .short('a')
+                .long("admin")
+                .value_name("USER:GROUP")
+                .value_parser(parse_owner)
+                .help("Default owner of groups' directories and files"),
+        )
+        .arg(
+            Arg::new("task")
+                .short('t')
+                .long("task")
+                .value_name("USER:GROUP")
+                .value_parser(parse_owner)
+                .help("Default owner of groups' tasks files"),
+        )
+        .arg(
+            Arg::new("dperm")
+                .short('d')
+                .long("dperm")
+                .value_name("MODE")
+                .value_parser(parse_mode)
+                .help("Default permissions of groups' directories"),
+        )
+        .arg(
+            Arg::new("fperm")
+                .short('f')
+                .long("fperm")
+                .value_name("MODE")
+                .value_parser(parse_mode)
+                .help("Default permissions of groups' files"),
+        )
+        .arg(
+            Arg::new("tperm")
+                .short('s')
+                .long("tperm")
+                .value_name("MODE")
+                .value_parser(parse_mode)
+                .help("Default permissions of groups' tasks files"),
+        )
+        .arg(
+            Arg::new("check")
+                .long("check")
+                .action(ArgAction::SetTrue)
+                .help("Only parse and check the files against the host; change nothing"),
+        )
+}

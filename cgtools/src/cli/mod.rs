@@ -1,0 +1,11 @@
+//! The command lines of the tools, as clap definitions the binaries parse with and the
+//! man pages and shell completions are generated from (so they cannot drift apart).
+//!
+//! Each tool has a module with `pub fn command() -> clap::Command`; [`all`] lists them.
+
+pub mod cgconfigparser;
+
+/// Every tool's command definition, for generating man pages and completions.
+pub fn all() -> Vec<clap::Command> {
+    vec![cgconfigparser::command()]
+}
