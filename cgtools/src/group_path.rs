@@ -122,6 +122,16 @@ impl fmt::Display for GroupPath {
     }
 }
 
+/// Serialised as its display form (`/a/b`), which is what scripts read in `--json` output.
+impl serde::Serialize for GroupPath {
+    fn serialize<S: serde::Serializer>(
+        &self,
+        serializer: S,
+    ) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 impl FromStr for GroupPath {
     type Err = Error;
 

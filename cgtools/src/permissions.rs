@@ -87,13 +87,47 @@ pub fn masked_mode(requested: u32, current: u32) -> u32 {
     (requested & 0o7000) | (requested & 0o777 & allowed)
 }
 
+/// One file's owner and mode change: what is there and what it becomes. Applying the
+/// change with `before` and `after` swapped undoes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct MetaChange {
+    /// The file, `None` for the group directory itself.
+    pub file: Option<String>,
+    /// Owner and mode now.
+    pub before: FileMeta,
+    /// Owner and mode wanted (modes already masked as libcgroup masks them).
+    pub after: FileMeta,
+}
+
+impl MetaChange {
+    /// The change that undoes this one.
+    pub fn reversed(&self) -> MetaChange {
+        MetaChange {
+            file: self.file.clone(),
+            before: self.after,
+            after: self.before,
+        }
+    }
+}
+
 impl Cgroup<'_> {
     /// Applies owners and modes; returns how many chown/chmod calls were needed.
     pub fn set_permissions(&self, permissions: &Permissions) -> Result<usize> {
+        let mut calls = 0;
+        for change in self.permission_changes(permissions)? {
+            calls += self.apply_meta(&change)?;
+        }
+        Ok(calls)
+    }
+
+    /// The owner and mode changes `permissions` needs here, without making them: one
+    /// `stat` per file, nothing written. Files already as wanted are not listed.
+    pub fn permission_changes(&self, permissions: &Permissions) -> Result<Vec<MetaChange>> {
         let dir = self.open(Op::Chown)?;
-        let task_files = self.hierarchy().version().task_files();
-        let mut changes = 0;
-        changes += apply(&dir, None, permissions.admin, permissions.dir_mode)?;
+        let mut changes = Vec::new();
+        if let Some(change) = wanted(&dir, None, permissions.admin, permissions.dir_mode)? {
+            changes.push(change);
+        }
         let wants_files = permissions.admin != Owner::default()
             || permissions.task != Owner::default()
             || permissions.file_mode.is_some()
@@ -101,27 +135,55 @@ impl Cgroup<'_> {
         if !wants_files {
             return Ok(changes);
         }
+        let task_files = self.hierarchy().version().task_files();
         let entries = dir
             .entries()
             .map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
         for entry in entries.iter().filter(|e| !e.is_dir) {
-            changes += if task_files.contains(&entry.name.as_str()) {
-                apply(
-                    &dir,
-                    Some(&entry.name),
-                    permissions.task,
-                    permissions.task_mode,
-                )?
+            let (owner, mode) = if task_files.contains(&entry.name.as_str()) {
+                (permissions.task, permissions.task_mode)
             } else {
-                apply(
-                    &dir,
-                    Some(&entry.name),
-                    permissions.admin,
-                    permissions.file_mode,
-                )?
+                (permissions.admin, permissions.file_mode)
             };
+            if let Some(change) = wanted(&dir, Some(&entry.name), owner, mode)? {
+                changes.push(change);
+            }
         }
         Ok(changes)
+    }
+
+    /// Makes one change (a chown and/or a chmod); returns how many calls it took.
+    pub fn apply_meta(&self, change: &MetaChange) -> Result<usize> {
+        let dir = self.open(Op::Chown)?;
+        let name = change.file.as_deref();
+        let path = || -> PathBuf {
+            match name {
+                Some(n) => dir.file(n),
+                None => dir.path().to_path_buf(),
+            }
+        };
+        let mut calls = 0;
+        let uid = (change.after.uid != change.before.uid).then_some(change.after.uid);
+        let gid = (change.after.gid != change.before.gid).then_some(change.after.gid);
+        if uid.is_some() || gid.is_some() {
+            dir.chown(name, uid.map(Uid::from_raw), gid.map(Gid::from_raw))
+                .map_err(|errno| Error::os(Op::Chown, path(), errno))?;
+            calls += 1;
+        }
+        // chown clears setuid/setgid on files, so compare against what is there now.
+        let now = if calls > 0 {
+            dir.stat(name)
+                .map(|st| st.st_mode & 0o7777)
+                .map_err(|errno| Error::os(Op::Chmod, path(), errno))?
+        } else {
+            change.before.mode
+        };
+        if change.after.mode != now {
+            dir.chmod(name, change.after.mode)
+                .map_err(|errno| Error::os(Op::Chmod, path(), errno))?;
+            calls += 1;
+        }
+        Ok(calls)
     }
 
     /// The owners and modes of the directory and its task file.
@@ -155,45 +217,36 @@ impl Group<'_> {
     }
 }
 
-fn apply(dir: &Dir<'_>, name: Option<&str>, owner: Owner, mode: Option<u32>) -> Result<usize> {
-    let path = || -> PathBuf {
-        match name {
-            Some(n) => dir.file(n),
-            None => dir.path().to_path_buf(),
-        }
-    };
+/// The change `owner` and `mode` need on one file, if any.
+fn wanted(
+    dir: &Dir<'_>,
+    name: Option<&str>,
+    owner: Owner,
+    mode: Option<u32>,
+) -> Result<Option<MetaChange>> {
     let st = match dir.stat(name) {
         Ok(st) => st,
         // A file that vanished (kernel-generated, or a race) has no permissions to set.
-        Err(Errno::ENOENT) => return Ok(0),
-        Err(errno) => return Err(Error::os(Op::Chown, path(), errno)),
-    };
-    let current = FileMeta::from(&st);
-    let mut changes = 0;
-    let uid = owner.uid.filter(|&u| u != current.uid);
-    let gid = owner.gid.filter(|&g| g != current.gid);
-    if uid.is_some() || gid.is_some() {
-        dir.chown(name, uid.map(Uid::from_raw), gid.map(Gid::from_raw))
-            .map_err(|errno| Error::os(Op::Chown, path(), errno))?;
-        changes += 1;
-    }
-    if let Some(requested) = mode {
-        let wanted = masked_mode(requested, current.mode);
-        // chown clears setuid/setgid on files; compare against what is there now.
-        let now = if changes > 0 {
-            dir.stat(name)
-                .map(|st| st.st_mode & 0o7777)
-                .map_err(|errno| Error::os(Op::Chmod, path(), errno))?
-        } else {
-            current.mode
-        };
-        if wanted != now {
-            dir.chmod(name, wanted)
-                .map_err(|errno| Error::os(Op::Chmod, path(), errno))?;
-            changes += 1;
+        Err(Errno::ENOENT) => return Ok(None),
+        Err(errno) => {
+            let path = match name {
+                Some(n) => dir.file(n),
+                None => dir.path().to_path_buf(),
+            };
+            return Err(Error::os(Op::Chown, path, errno));
         }
-    }
-    Ok(changes)
+    };
+    let before = FileMeta::from(&st);
+    let after = FileMeta {
+        uid: owner.uid.unwrap_or(before.uid),
+        gid: owner.gid.unwrap_or(before.gid),
+        mode: mode.map_or(before.mode, |m| masked_mode(m, before.mode)),
+    };
+    Ok((after != before).then(|| MetaChange {
+        file: name.map(str::to_string),
+        before,
+        after,
+    }))
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ pub mod lxc;
 pub mod name;
 mod parse_error;
 pub mod source;
-mod suggest;
+pub mod suggest;
 
 pub use diagnostic::{Diagnostic, Severity};
 pub use source::{SourceFile, Span, Spanned};

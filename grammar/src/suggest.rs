@@ -1,10 +1,8 @@
-//! "Did you mean ...?": which known word a misspelt one was probably meant to be.
+//! "Did you mean ...?": which known word a misspelt one was probably meant to be (shared by
+//! the grammars and the host checks in cgtools).
 
 /// The candidate closest to `word`, if close enough.
-pub(crate) fn closest<'a>(
-    word: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     candidates
         .map(|c| (edit_distance(word, c), c))
         .filter(|(d, _)| *d <= typo_distance(word))
@@ -13,7 +11,7 @@ pub(crate) fn closest<'a>(
 }
 
 /// How many edits still make a typo: one for short words, more for long keys.
-pub(crate) fn typo_distance(word: &str) -> usize {
+pub fn typo_distance(word: &str) -> usize {
     match word.chars().count() {
         0..=4 => 1,
         5..=15 => 2,
@@ -22,7 +20,7 @@ pub(crate) fn typo_distance(word: &str) -> usize {
 }
 
 /// Edit distance counting a swap of two neighbours as one edit ("optimal string alignment").
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+pub fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
     let width = b.len() + 1;

@@ -1,0 +1,653 @@
+//! Desired state: what one cgconfig.conf file asks of this host, resolved and validated
+//! against it before anything is written.
+//!
+//! A file's groups become [`DesiredCgroup`]s, one per (hierarchy, path): controllers
+//! co-mounted in one v1 hierarchy, or all controllers of a v2 host, share one directory;
+//! a `namespace` prefix moves a controller's groups under a sub-path. Owners and modes
+//! come from the group's `perm` block, unset fields filled from the `default` section or
+//! the command-line defaults (`-a -t -d -f -s`), as libcgroup does. Settings are
+//! translated to the host's cgroup version and checked: the controller is mounted, the
+//! setting's file exists, the value has the kernel's format. Every problem is a
+//! [`Diagnostic`] at its place in the file; one of them stops the file before its first
+//! write.
+//!
+//! Deliberate differences from libcgroup are in `docs/compat.md`: unset owners leave
+//! existing groups as they are (libcgroup re-owns them to the caller), and a `systemd`
+//! section is refused with an explanation.
+
+use crate::check::Accounts;
+use crate::hierarchy::Version;
+use crate::permissions::{Owner, Permissions};
+use crate::values::{check as check_value, HostFacts};
+use crate::{Cgroups, GroupPath, Setting};
+use grammar::cgconfig::{self, Config, Id, Perm, Section};
+use grammar::{Diagnostic, Span, Spanned};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// One group directory in one hierarchy, as the configuration wants it.
+#[derive(Clone, Debug, Serialize)]
+pub struct DesiredCgroup {
+    /// Index of the hierarchy in [`Cgroups::hierarchies`].
+    pub hierarchy: usize,
+    /// The directory, relative to the hierarchy root (namespace prefix included).
+    pub path: GroupPath,
+    /// The group's name as the file writes it.
+    pub group: String,
+    /// The v2 controllers its ancestors must enable (empty on v1).
+    pub controllers: Vec<String>,
+    /// Settings in the host's vocabulary, in the order to write them.
+    pub settings: Vec<DesiredSetting>,
+    /// Owners and modes; unset fields leave things as they are.
+    pub permissions: Permissions,
+    /// Where the group is named in the file.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// A setting to write.
+#[derive(Clone, Debug, Serialize)]
+pub struct DesiredSetting {
+    /// The file, in the host's vocabulary.
+    pub name: String,
+    /// The value to write.
+    pub value: String,
+    /// The setting as the file wrote it, when it was translated from the other cgroup
+    /// version (`cpu.shares = 512` on a v2 host becomes `cpu.weight = 50`).
+    pub written_as: Option<String>,
+    /// Where the value is written in the file.
+    #[serde(skip)]
+    pub span: Span,
+}
+
+/// What a file asks for.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct DesiredState {
+    /// Group directories, parents before children, otherwise in file order.
+    pub cgroups: Vec<DesiredCgroup>,
+    /// Templates: not created here, kept for cgexec and the rules engine.
+    #[serde(skip)]
+    pub templates: Vec<cgconfig::Group>,
+    /// The defaults in force after this file (a `default` section replaces them for the
+    /// rest of the run, as in libcgroup).
+    #[serde(skip)]
+    pub defaults_after: Permissions,
+}
+
+/// Builds and checks the desired state of one parsed file. `defaults` are the owners and
+/// modes in force before it (command line, or an earlier file's `default` section).
+pub fn desired_state(
+    config: &Config,
+    cgroups: &Cgroups,
+    host: &HostFacts,
+    defaults: &Permissions,
+    accounts: &mut dyn Accounts,
+) -> Result<DesiredState, Vec<Diagnostic>> {
+    let mut b = Builder {
+        cgroups,
+        host,
+        accounts,
+        diagnostics: Vec::new(),
+        files: HashMap::new(),
+    };
+    let mut state = DesiredState {
+        defaults_after: defaults.clone(),
+        ..DesiredState::default()
+    };
+    // The last `default` section of a file applies to all its groups (libcgroup applies
+    // defaults after parsing the whole file).
+    for section in &config.sections {
+        if let Section::Default(d) = section {
+            state.defaults_after = b.permissions(Some(&d.perm), &Permissions::default());
+        }
+    }
+    let namespaces = b.namespaces(config);
+    for section in &config.sections {
+        match section {
+            Section::Group(group) => b.group(
+                group,
+                &state.defaults_after,
+                &namespaces,
+                &mut state.cgroups,
+            ),
+            Section::Template(t) => state.templates.push(t.clone()),
+            Section::Mount(m) => b.mount(m),
+            Section::Systemd(s) => b.diagnostics.push(
+                Diagnostic::error(s.span, "the `systemd` section is not supported").with_hint(
+                    "cgtools does not create systemd scopes over D-Bus; under systemd, run \
+                         cgconfigd in its delegated mode (Delegate=yes) and name groups \
+                         relative to its unit instead",
+                ),
+            ),
+            Section::Default(_) | Section::Namespace(_) => {}
+        }
+    }
+    // Parents first, otherwise file order (a stable sort).
+    state.cgroups.sort_by_key(|c| c.path.depth());
+    if b.diagnostics.is_empty() {
+        Ok(state)
+    } else {
+        b.diagnostics.sort_by_key(|d| d.span.start);
+        Err(b.diagnostics)
+    }
+}
+
+struct Builder<'a> {
+    cgroups: &'a Cgroups,
+    host: &'a HostFacts,
+    accounts: &'a mut dyn Accounts,
+    diagnostics: Vec<Diagnostic>,
+    /// File names of existing directories, per (hierarchy, path), read at most once.
+    files: HashMap<(usize, GroupPath), Option<Vec<String>>>,
+}
+
+impl Builder<'_> {
+    fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic::error(span, message));
+        let last = self.diagnostics.len() - 1;
+        &mut self.diagnostics[last]
+    }
+
+    fn id(&mut self, id: Option<&Spanned<Id>>, user: bool) -> Option<u32> {
+        let id = id?;
+        match &id.value {
+            Id::Number(n) => Some(*n),
+            Id::Name(name) => {
+                let found = if user {
+                    self.accounts.uid(name)
+                } else {
+                    self.accounts.gid(name)
+                };
+                let what = if user { "user" } else { "group" };
+                match found {
+                    Ok(Some(n)) => Some(n),
+                    Ok(None) => {
+                        let d = self.error(id.span, format!("unknown {what} `{name}`"));
+                        *d = d.clone().with_hint(format!(
+                            "`{}` takes a {what} name or a number",
+                            if user { "uid" } else { "gid" }
+                        ));
+                        None
+                    }
+                    Err(reason) => {
+                        self.error(id.span, format!("cannot look up {what} `{name}`: {reason}"));
+                        None
+                    }
+                }
+            }
+        }
+    }
+
+    /// A `perm` block's owners and modes, unset fields taken from `defaults`.
+    fn permissions(&mut self, perm: Option<&Perm>, defaults: &Permissions) -> Permissions {
+        let task = perm.and_then(|p| p.task.as_ref());
+        let admin = perm.and_then(|p| p.admin.as_ref());
+        let mode = |m: Option<&Spanned<cgconfig::Mode>>| m.map(|m| m.value.0);
+        Permissions {
+            admin: Owner {
+                uid: self
+                    .id(admin.and_then(|a| a.uid.as_ref()), true)
+                    .or(defaults.admin.uid),
+                gid: self
+                    .id(admin.and_then(|a| a.gid.as_ref()), false)
+                    .or(defaults.admin.gid),
+            },
+            task: Owner {
+                uid: self
+                    .id(task.and_then(|t| t.uid.as_ref()), true)
+                    .or(defaults.task.uid),
+                gid: self
+                    .id(task.and_then(|t| t.gid.as_ref()), false)
+                    .or(defaults.task.gid),
+            },
+            dir_mode: mode(admin.and_then(|a| a.dperm.as_ref())).or(defaults.dir_mode),
+            file_mode: mode(admin.and_then(|a| a.fperm.as_ref())).or(defaults.file_mode),
+            task_mode: mode(task.and_then(|t| t.fperm.as_ref())).or(defaults.task_mode),
+        }
+    }
+
+    /// Controller -> path prefix, from the `namespace` sections.
+    fn namespaces(&mut self, config: &Config) -> HashMap<usize, (GroupPath, Span)> {
+        let mut by_hierarchy: HashMap<usize, (GroupPath, Span)> = HashMap::new();
+        for section in &config.sections {
+            let Section::Namespace(ns) = section else {
+                continue;
+            };
+            for entry in &ns.entries {
+                let Some(index) = self.hierarchy_index(&entry.controller) else {
+                    continue;
+                };
+                let Ok(prefix) = GroupPath::new(&entry.path.value) else {
+                    continue; // refused by the grammar already
+                };
+                match by_hierarchy.get(&index) {
+                    Some((other, first)) if *other != prefix => {
+                        let first = *first;
+                        let d = self.error(
+                            entry.path.span,
+                            format!(
+                                "`{}` shares its hierarchy with a controller whose namespace is `{other}`",
+                                entry.controller.value
+                            ),
+                        );
+                        *d = d
+                            .clone()
+                            .with_hint("co-mounted controllers live in one directory tree: give them the same namespace")
+                            .with_related(first, "the other namespace is here");
+                    }
+                    _ => {
+                        by_hierarchy.insert(index, (prefix, entry.path.span));
+                    }
+                }
+            }
+        }
+        by_hierarchy
+    }
+
+    fn hierarchy_index(&mut self, controller: &Spanned<String>) -> Option<usize> {
+        let cg = self.cgroups;
+        match cg.hierarchy_for(&controller.value) {
+            Ok(h) => cg.hierarchies().iter().position(|x| x == h),
+            Err(_) => {
+                let mounted: Vec<&str> = cg.layout().mounted_controllers().collect();
+                let hint =
+                    match grammar::suggest::closest(&controller.value, mounted.iter().copied()) {
+                        Some(near) => format!("did you mean `{near}`?"),
+                        None => format!("the mounted controllers are {}", mounted.join(", ")),
+                    };
+                let d = self.error(
+                    controller.span,
+                    format!(
+                        "controller `{}` is not mounted on this host",
+                        controller.value
+                    ),
+                );
+                *d = d.clone().with_hint(hint);
+                None
+            }
+        }
+    }
+
+    fn group(
+        &mut self,
+        group: &cgconfig::Group,
+        defaults: &Permissions,
+        namespaces: &HashMap<usize, (GroupPath, Span)>,
+        out: &mut Vec<DesiredCgroup>,
+    ) {
+        let permissions = self.permissions(group.perm.as_ref(), defaults);
+        let Ok(base) = GroupPath::new(&group.name.value) else {
+            return; // refused by the grammar already
+        };
+        // A group with only a `perm` block has no controller: like `cgcreate -g :path` in
+        // libcgroup 3.x, it lives in the v2 mount.
+        let pseudo;
+        let blocks: Vec<&cgconfig::Controller> = if group.controllers.is_empty() {
+            pseudo = cgconfig::Controller {
+                name: Spanned::new("cgroup".to_string(), group.name.span),
+                settings: Vec::new(),
+                span: group.span,
+            };
+            vec![&pseudo]
+        } else {
+            group.controllers.iter().collect()
+        };
+        for block in blocks {
+            let Some(index) = self.hierarchy_index(&block.name) else {
+                continue;
+            };
+            let path = match namespaces.get(&index) {
+                Some((prefix, _)) => prefix_path(prefix, &base),
+                None => Ok(base.clone()),
+            };
+            let path = match path {
+                Ok(path) => path,
+                Err(e) => {
+                    self.error(group.name.span, e.to_string());
+                    continue;
+                }
+            };
+            let version = self.cgroups.hierarchies()[index].version();
+            let settings = self.settings(index, &path, block);
+            let slot = match out
+                .iter_mut()
+                .position(|c| c.hierarchy == index && c.path == path)
+            {
+                Some(i) => i,
+                None => {
+                    out.push(DesiredCgroup {
+                        hierarchy: index,
+                        path: path.clone(),
+                        group: group.name.value.clone(),
+                        controllers: Vec::new(),
+                        settings: Vec::new(),
+                        permissions: permissions.clone(),
+                        span: group.name.span,
+                    });
+                    out.len() - 1
+                }
+            };
+            let target = &mut out[slot];
+            // The same group written twice: the later section's owners and values win,
+            // as libcgroup applies both in order.
+            target.permissions = permissions.clone();
+            if version == Version::V2
+                && block.name.value != "cgroup"
+                && !target.controllers.contains(&block.name.value)
+            {
+                target.controllers.push(block.name.value.clone());
+            }
+            for setting in settings {
+                target.settings.retain(|s| s.name != setting.name);
+                target.settings.push(setting);
+            }
+        }
+    }
+
+    /// The block's settings in the host's vocabulary, each checked.
+    fn settings(
+        &mut self,
+        index: usize,
+        path: &GroupPath,
+        block: &cgconfig::Controller,
+    ) -> Vec<DesiredSetting> {
+        // An empty value writes nothing (libcgroup).
+        let given: Vec<&cgconfig::Setting> = block
+            .settings
+            .iter()
+            .filter(|s| !s.value.value.is_empty())
+            .collect();
+        if given.is_empty() {
+            return Vec::new();
+        }
+        let cg = self.cgroups;
+        let hierarchy = &cg.hierarchies()[index];
+        let live = cg.cgroup(hierarchy, path).ok();
+        let as_settings: Vec<Setting> = given
+            .iter()
+            .map(|s| Setting::new(s.name.value.clone(), s.value.value.clone()))
+            .collect();
+        let translated = crate::translate::to_host(cg, None, &as_settings, |name| match &live {
+            Some(c) => c.get(name),
+            None => Err(crate::Error::new(
+                crate::ErrorKind::GroupMissing {
+                    group: path.to_string(),
+                },
+                crate::Op::Read,
+            )),
+        });
+        let translated = match translated {
+            Ok(t) => t,
+            Err(e) => {
+                let span = given
+                    .iter()
+                    .find(|s| e.to_string().contains(&format!("`{}`", s.name.value)))
+                    .map_or(block.name.span, |s| s.name.span);
+                let d = self.error(span, e.to_string());
+                if let Some(hint) = e.hint() {
+                    *d = d.clone().with_hint(hint.to_string());
+                }
+                return Vec::new();
+            }
+        };
+        let mut out = Vec::new();
+        for setting in translated {
+            let source = given.iter().find(|s| s.name.value == setting.name);
+            let (span, name_span, written_as) = match source {
+                Some(s) => (s.value.span, s.name.span, None),
+                None => {
+                    let from: Vec<String> = given
+                        .iter()
+                        .map(|s| format!("{} = {}", s.name.value, s.value.value))
+                        .collect();
+                    let first = given.first().map_or(block.name.span, |s| s.value.span);
+                    (first, first, Some(from.join(", ")))
+                }
+            };
+            if let Err(reason) = check_value(&setting.name, &setting.value, self.host) {
+                self.error(
+                    span,
+                    format!(
+                        "value `{}` for `{}` {reason}",
+                        setting.value.escape_debug(),
+                        setting.name
+                    ),
+                );
+                continue;
+            }
+            if let Some(message) = self.missing_file(index, path, &setting.name) {
+                let (message, hint) = message;
+                let d = self.error(name_span, message);
+                *d = d.clone().with_hint(hint);
+                continue;
+            }
+            out.push(DesiredSetting {
+                name: setting.name,
+                value: setting.value,
+                written_as,
+                span,
+            });
+        }
+        out
+    }
+
+    /// Whether setting `name` is missing where it would be written: checked in the group
+    /// if it exists, else in its nearest existing ancestor (v1 children have their
+    /// parent's files). A new v2 group directly under the root cannot be checked: the
+    /// root lacks the files the kernel creates only in child groups.
+    fn missing_file(
+        &mut self,
+        index: usize,
+        path: &GroupPath,
+        name: &str,
+    ) -> Option<(String, String)> {
+        let cg = self.cgroups;
+        let hierarchy = &cg.hierarchies()[index];
+        let mut at = Some(path.clone());
+        let (dir, files) = loop {
+            let candidate = at?;
+            let files = self
+                .files
+                .entry((index, candidate.clone()))
+                .or_insert_with(|| cg.cgroup(hierarchy, &candidate).ok()?.files().ok())
+                .clone();
+            match files {
+                Some(files) => break (candidate, files),
+                None => at = candidate.parent(),
+            }
+        };
+        if hierarchy.version() == Version::V2 && dir.is_root() && !path.is_root() {
+            return None;
+        }
+        if files.iter().any(|f| f == name) {
+            return None;
+        }
+        let prefix = name.split('.').next().unwrap_or(name);
+        let siblings: Vec<&str> = files
+            .iter()
+            .map(String::as_str)
+            .filter(|f| f.starts_with(prefix) && f[prefix.len()..].starts_with('.'))
+            .collect();
+        let hint = match grammar::suggest::closest(name, siblings.iter().copied()) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None if siblings.is_empty() => {
+                format!("{} has no `{prefix}.*` files", hierarchy.label())
+            }
+            None => format!("the `{prefix}` settings here are {}", siblings.join(", ")),
+        };
+        let full = if dir.is_root() {
+            hierarchy.fs_path().to_path_buf()
+        } else {
+            hierarchy.fs_path().join(dir.as_relative())
+        };
+        Some((
+            format!(
+                "`{name}` does not exist in {}:{dir} ({})",
+                hierarchy.label(),
+                full.display()
+            ),
+            hint,
+        ))
+    }
+
+    fn mount(&mut self, mount: &cgconfig::Mount) {
+        for point in &mount.points {
+            let wanted: Vec<&str> = point
+                .controllers
+                .value
+                .split(',')
+                .filter(|c| !matches!(*c, "nodev" | "noexec" | "nosuid" | "none"))
+                .collect();
+            let cg = self.cgroups;
+            let served: Vec<Option<&crate::Hierarchy>> =
+                wanted.iter().map(|c| cg.hierarchy_for(c).ok()).collect();
+            let first = served.first().copied().flatten();
+            let all_in_one = first.is_some() && served.iter().all(|h| *h == first);
+            if let (true, Some(h)) = (all_in_one, first) {
+                if h.controllers().len() == wanted.len() || h.name().is_some() {
+                    continue; // already mounted as asked: nothing to do
+                }
+            }
+            let d = self.error(
+                point.controllers.span,
+                format!(
+                    "`{}` is not mounted as one hierarchy on this host, and cgtools does not mount hierarchies",
+                    point.controllers.value
+                ),
+            );
+            *d = d.clone().with_hint(
+                "mount it before applying (`mount -t cgroup -o <controllers> cgroup <path>`), or \
+                 remove the `mount` section: hierarchies are mounted by the init system",
+            );
+        }
+    }
+}
+
+fn prefix_path(prefix: &GroupPath, base: &GroupPath) -> crate::Result<GroupPath> {
+    let mut path = prefix.clone();
+    for component in base.components() {
+        path = path.child(component)?;
+    }
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grammar::diagnostic::render_all;
+    use grammar::SourceFile;
+    use std::fs;
+
+    struct Accounts;
+    impl crate::check::Accounts for Accounts {
+        fn uid(&mut self, name: &str) -> Result<Option<u32>, String> {
+            Ok(match name {
+                "root" => Some(0),
+                "nobody" => Some(65534),
+                _ => None,
+            })
+        }
+        fn gid(&mut self, name: &str) -> Result<Option<u32>, String> {
+            self.uid(name)
+        }
+    }
+
+    /// A fake hybrid host: cpu,cpuacct co-mounted, memory, cpuset, with a few files.
+    fn host() -> (tempfile::TempDir, Cgroups) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        for (h, files) in [
+            (
+                "cpu,cpuacct",
+                &["cpu.shares", "cpu.cfs_quota_us", "cpuacct.usage", "tasks"][..],
+            ),
+            (
+                "memory",
+                &[
+                    "memory.limit_in_bytes",
+                    "memory.soft_limit_in_bytes",
+                    "tasks",
+                ][..],
+            ),
+            ("cpuset", &["cpuset.cpus", "cpuset.mems", "tasks"][..]),
+        ] {
+            fs::create_dir_all(root.join(h)).unwrap();
+            for f in files {
+                fs::write(root.join(h).join(f), "").unwrap();
+            }
+        }
+        let mountinfo = "\
+30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct
+31 25 0:27 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
+32 25 0:28 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset
+";
+        let cg = Cgroups::from_sources(mountinfo, None, dir.path()).unwrap();
+        (dir, cg)
+    }
+
+    fn build(text: &str) -> Result<DesiredState, String> {
+        let (dir, cg) = host();
+        let src = SourceFile::new("t.conf", text);
+        let config = cgconfig::parse(&src).map_err(|d| render_all(&d, &src))?;
+        desired_state(
+            &config,
+            &cg,
+            &HostFacts::example(),
+            &Permissions::default(),
+            &mut Accounts,
+        )
+        .map_err(|d| render_all(&d, &src).replace(dir.path().to_str().unwrap(), "$ROOT"))
+    }
+
+    #[test]
+    fn co_mounted_controllers_share_one_directory_and_defaults_fill_perms() {
+        let state = build(
+            "default { perm { task { uid = nobody; } admin { dperm = 750; } } }\n\
+             group a/b { perm { admin { uid = root; } } cpu { cpu.shares = 512; } cpuacct { } memory { memory.limit_in_bytes = 64M; } }\n\
+             group a { cpu { cpu.shares = 100; } }\n",
+        )
+        .unwrap();
+        let dirs: Vec<String> = state
+            .cgroups
+            .iter()
+            .map(|c| format!("{}:{}", c.hierarchy, c.path))
+            .collect();
+        // Parents first; cpu and cpuacct are one directory.
+        assert_eq!(dirs, ["0:/a", "0:/a/b", "1:/a/b"]);
+        let ab = &state.cgroups[1];
+        assert_eq!(ab.permissions.admin.uid, Some(0));
+        assert_eq!(ab.permissions.task.uid, Some(65534), "filled from default");
+        assert_eq!(ab.permissions.dir_mode, Some(0o750));
+        assert_eq!(ab.settings[0].name, "cpu.shares");
+        assert_eq!(state.defaults_after.task.uid, Some(65534));
+    }
+
+    #[test]
+    fn host_problems_are_located_errors() {
+        let err = build(
+            "group a {\n\tcpu { cpu.sharez = 5; }\n\tblkio { blkio.weight = 100; }\n\tcpuset { cpuset.cpus = \"0-5\"; }\n\tmemory { memory.limit_in_bytes = lots; }\n\tperm { task { uid = ghost; } }\n}\n",
+        )
+        .unwrap_err();
+        insta::assert_snapshot!(err);
+    }
+
+    #[test]
+    fn namespaces_prefix_each_controllers_groups() {
+        let state =
+            build("namespace { memory = daemons; }\ngroup www { cpu { } memory { } }\n").unwrap();
+        let dirs: Vec<String> = state.cgroups.iter().map(|c| c.path.to_string()).collect();
+        assert_eq!(dirs, ["/www", "/daemons/www"]);
+    }
+
+    #[test]
+    fn templates_are_kept_not_created_and_systemd_is_refused() {
+        let state = build("template users/%u { cpu { cpu.shares = 10; } }\n").unwrap();
+        assert!(state.cgroups.is_empty());
+        assert_eq!(state.templates.len(), 1);
+        let err = build("systemd { slice = a.slice; scope = b.scope; }\n").unwrap_err();
+        assert!(
+            err.contains("the `systemd` section is not supported"),
+            "{err}"
+        );
+    }
+}
