@@ -328,7 +328,7 @@ fn unknown(key: &str, span: Span) -> Diagnostic {
 pub(super) fn suggest(key: &str) -> Option<String> {
     let mut best: Option<(usize, String)> = None;
     let mut consider = |distance: usize, candidate: String| {
-        if distance <= typo_distance(key) && best.as_ref().map_or(true, |(d, _)| distance < *d) {
+        if distance <= typo_distance(key) && best.as_ref().is_none_or(|(d, _)| distance < *d) {
             best = Some((distance, candidate));
         }
     };
