@@ -74,6 +74,17 @@ pub struct DesiredState {
     pub defaults_after: Permissions,
 }
 
+/// A file refused before its first write: every problem found, and the exit status
+/// libcgroup would give for the first one (84 for a controller that is not mounted, 95 for
+/// a setting that does not exist, 96 for a value the kernel would reject, 104 otherwise).
+#[derive(Debug)]
+pub struct Rejected {
+    /// The problems, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The exit status.
+    pub exit_code: u8,
+}
+
 /// Builds and checks the desired state of one parsed file. `defaults` are the owners and
 /// modes in force before it (command line, or an earlier file's `default` section).
 pub fn desired_state(
@@ -82,13 +93,14 @@ pub fn desired_state(
     host: &HostFacts,
     defaults: &Permissions,
     accounts: &mut dyn Accounts,
-) -> Result<DesiredState, Vec<Diagnostic>> {
+) -> Result<DesiredState, Rejected> {
     let mut b = Builder {
         cgroups,
         host,
         accounts,
         diagnostics: Vec::new(),
         files: HashMap::new(),
+        first_code: None,
     };
     let mut state = DesiredState {
         defaults_after: defaults.clone(),
@@ -128,9 +140,15 @@ pub fn desired_state(
         Ok(state)
     } else {
         b.diagnostics.sort_by_key(|d| d.span.start);
-        Err(b.diagnostics)
+        Err(Rejected {
+            diagnostics: b.diagnostics,
+            exit_code: b.first_code.map_or(EXIT_CONFIG, |(_, code)| code),
+        })
     }
 }
+
+/// libcgroup's ECGCONFIGPARSEFAIL as an exit status.
+const EXIT_CONFIG: u8 = 104;
 
 struct Builder<'a> {
     cgroups: &'a Cgroups,
@@ -139,9 +157,18 @@ struct Builder<'a> {
     diagnostics: Vec<Diagnostic>,
     /// File names of existing directories, per (hierarchy, path), read at most once.
     files: HashMap<(usize, GroupPath), Option<Vec<String>>>,
+    /// The exit status of the first problem found in file order.
+    first_code: Option<(usize, u8)>,
 }
 
 impl Builder<'_> {
+    /// Remembers the exit status of a problem at `span` if it is the first in the file.
+    fn code(&mut self, span: Span, code: u8) {
+        if self.first_code.is_none_or(|(at, _)| span.start < at) {
+            self.first_code = Some((span.start, code));
+        }
+    }
+
     fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
         self.diagnostics.push(Diagnostic::error(span, message));
         let last = self.diagnostics.len() - 1;
@@ -405,6 +432,7 @@ impl Builder<'_> {
                 }
             };
             if let Err(reason) = check_value(&setting.name, &setting.value, self.host) {
+                self.code(span, 96);
                 self.error(
                     span,
                     format!(
@@ -417,6 +445,7 @@ impl Builder<'_> {
             }
             if let Some(message) = self.missing_file(index, path, &setting.name) {
                 let (message, hint) = message;
+                self.code(name_span, 95);
                 let d = self.error(name_span, message);
                 *d = d.clone().with_hint(hint);
                 continue;
@@ -432,9 +461,10 @@ impl Builder<'_> {
     }
 
     /// Whether setting `name` is missing where it would be written: checked in the group
-    /// if it exists, else in its nearest existing ancestor (v1 children have their
-    /// parent's files). A new v2 group directly under the root cannot be checked: the
-    /// root lacks the files the kernel creates only in child groups.
+    /// if it exists, else in its nearest existing ancestor (children have their parent's
+    /// files). The kernel creates some files only in child groups (`pids.max`,
+    /// `memory.max`), so when that ancestor is a hierarchy root an existing child of the
+    /// root stands in for it; with no child to look at, the kernel decides at write time.
     fn missing_file(
         &mut self,
         index: usize,
@@ -444,20 +474,31 @@ impl Builder<'_> {
         let cg = self.cgroups;
         let hierarchy = &cg.hierarchies()[index];
         let mut at = Some(path.clone());
-        let (dir, files) = loop {
+        let (mut dir, mut files) = loop {
             let candidate = at?;
-            let files = self
-                .files
-                .entry((index, candidate.clone()))
-                .or_insert_with(|| cg.cgroup(hierarchy, &candidate).ok()?.files().ok())
-                .clone();
-            match files {
+            match self.files_of(index, &candidate) {
                 Some(files) => break (candidate, files),
                 None => at = candidate.parent(),
             }
         };
-        if hierarchy.version() == Version::V2 && dir.is_root() && !path.is_root() {
-            return None;
+        if dir.is_root() && !path.is_root() {
+            let child = cg
+                .cgroup(hierarchy, &dir)
+                .ok()?
+                .children()
+                .ok()?
+                .into_iter()
+                .next()?;
+            files = self.files_of(index, &child)?;
+            dir = child;
+            let prefix = name.split('.').next().unwrap_or(name);
+            let v2_without_controller = hierarchy.version() == Version::V2
+                && !files
+                    .iter()
+                    .any(|f| f.strip_prefix(prefix).is_some_and(|r| r.starts_with('.')));
+            if v2_without_controller {
+                return None; // that child does not have the controller enabled
+            }
         }
         if files.iter().any(|f| f == name) {
             return None;
@@ -488,6 +529,16 @@ impl Builder<'_> {
             ),
             hint,
         ))
+    }
+
+    /// The file names of an existing group directory, read once.
+    fn files_of(&mut self, index: usize, path: &GroupPath) -> Option<Vec<String>> {
+        let cg = self.cgroups;
+        let hierarchy = &cg.hierarchies()[index];
+        self.files
+            .entry((index, path.clone()))
+            .or_insert_with(|| cg.cgroup(hierarchy, path).ok()?.files().ok())
+            .clone()
     }
 
     fn mount(&mut self, mount: &cgconfig::Mount) {
@@ -596,7 +647,9 @@ mod tests {
             &Permissions::default(),
             &mut Accounts,
         )
-        .map_err(|d| render_all(&d, &src).replace(dir.path().to_str().unwrap(), "$ROOT"))
+        .map_err(|r| {
+            render_all(&r.diagnostics, &src).replace(dir.path().to_str().unwrap(), "$ROOT")
+        })
     }
 
     #[test]

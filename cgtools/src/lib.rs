@@ -11,6 +11,7 @@
 //! and the kernel's reason, and maps to libcgroup's exit codes. `docs/backend.md` explains
 //! the model.
 
+pub mod apply;
 pub mod cgroups;
 pub mod check;
 pub mod cli;
@@ -25,6 +26,7 @@ pub mod group;
 pub mod group_path;
 pub mod hierarchy;
 pub mod permissions;
+pub mod plan;
 pub mod remove;
 pub mod setting;
 pub mod translate;

@@ -31,7 +31,7 @@ fn errors_of_every_file_are_reported_with_lines_counted_per_file() {
     write(
         dir.path(),
         "a.conf",
-        "# line 1\n# line 2\ngroup a {\n\tcpu { cpu.shares = 1; }\n}\n",
+        "# line 1\n# line 2\ngroup a {\n\tcpu { cpu.shares = 10; }\n}\n",
     );
     write(
         dir.path(),

@@ -1,22 +1,33 @@
-//! cgconfigparser: set up cgroups as a cgconfig.conf file describes.
+//! cgconfigparser: set up cgroups as cgconfig.conf files describe.
 //!
-//! `cgconfigparser --check -l FILE [-l FILE...] [-L DIR...]` parses and checks the files
-//! against the host (users and groups exist) and touches nothing: every error is printed as
-//! `file:line:col`, the source line and a caret. Files are processed in command-line order,
-//! `-L` directories expanding to their `*.conf` files in sorted order; each file is checked
-//! on its own, and line numbers restart in every file.
+//! Files are processed in command-line order, `-L` directories expanding to their `*.conf`
+//! files in sorted order. Each file is a unit, as in libcgroup: it is parsed, checked
+//! against the host (controllers mounted, settings present, values well-formed, owners
+//! known) and planned before its first write; then applied with an undo log, so a failure
+//! takes back exactly what this file's run did (libcgroup deletes every group of the file,
+//! pre-existing ones included). Later files are still processed after a failure; the
+//! first failure decides the exit status.
 //!
-//! Exit status, as libcgroup's: 0 when every file is good, 104 (ECGCONFIGPARSEFAIL) when a
-//! file has errors, 96 (ECGOTHER) when a file cannot be read, 1 when a `-L` directory
-//! cannot be opened, 129 for a usage error. The first failure decides the status; the
-//! remaining files are still checked.
+//! Modes: apply (default), `--check` (parse and check, touch nothing), `--dry-run` (print
+//! the plan, `--json` for scripts), `--unload` (remove the groups the files describe).
+//!
+//! Exit status, as libcgroup's: 0 success; 104 a file has configuration errors; 84 a
+//! controller is not mounted; 95 a setting does not exist; 96 a kernel error or unreadable
+//! file; 1 a `-L` directory cannot be opened; 129 a usage error.
 
-use cgtools::check::{check_file, Accounts, FileError, SystemAccounts};
+use cgtools::apply::apply;
+use cgtools::check::{Accounts, SystemAccounts};
 use cgtools::cli::cgconfigparser::command;
-use cgtools::cmdline::{parse_args, EXIT_USAGE};
+use cgtools::cmdline::{parse_args, OwnerSpec, EXIT_USAGE};
 use cgtools::config_files::conf_files_in;
-use grammar::diagnostic::io_reason;
-use std::path::PathBuf;
+use cgtools::desired::{desired_state, DesiredState};
+use cgtools::plan::plan;
+use cgtools::values::HostFacts;
+use cgtools::{Cgroups, Owner, Permissions};
+use grammar::diagnostic::{io_reason, render_all};
+use grammar::source::ReadError;
+use grammar::{cgconfig, SourceFile};
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// libcgroup's ECGCONFIGPARSEFAIL (50024) as an exit status.
@@ -24,10 +35,30 @@ const EXIT_PARSE_FAILED: u8 = 104;
 /// libcgroup's ECGOTHER (50016) as an exit status.
 const EXIT_OTHER: u8 = 96;
 
+/// What the run does with each file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Apply,
+    Check,
+    DryRun { json: bool },
+    Unload { recursive: bool },
+}
+
 /// One input in command-line order.
 enum Input {
     File(PathBuf),
     Directory(PathBuf),
+}
+
+/// What every file's processing shares: the host (discovered once), the accounts cache,
+/// and the defaults, which a file's `default` section replaces for the files after it.
+struct Run {
+    mode: Mode,
+    cgroups: Cgroups,
+    host: HostFacts,
+    accounts: SystemAccounts,
+    defaults: Permissions,
+    json: Vec<serde_json::Value>,
 }
 
 fn main() -> ExitCode {
@@ -40,15 +71,40 @@ fn main() -> ExitCode {
         let _ = command().print_help();
         return ExitCode::from(EXIT_USAGE);
     }
-    if !matches.get_flag("check") {
-        eprintln!(
-            "cgconfigparser: this build can only check configurations: run it with --check \
-             (applying them arrives with the apply engine)"
-        );
-        return ExitCode::from(EXIT_USAGE);
-    }
+    let mode = if matches.get_flag("check") {
+        Mode::Check
+    } else if matches.get_flag("dry-run") {
+        Mode::DryRun {
+            json: matches.get_flag("json"),
+        }
+    } else if matches.get_flag("unload") {
+        Mode::Unload {
+            recursive: matches.get_flag("recursive"),
+        }
+    } else {
+        Mode::Apply
+    };
     let mut accounts = SystemAccounts::default();
-    let mut status: Option<u8> = check_default_owners(&matches, &mut accounts).err();
+    let defaults = match default_permissions(&matches, &mut accounts) {
+        Ok(defaults) => defaults,
+        Err(code) => return ExitCode::from(code),
+    };
+    let cgroups = match Cgroups::discover() {
+        Ok(cgroups) => cgroups,
+        Err(e) => {
+            eprintln!("cgconfigparser: {e}");
+            return ExitCode::from(e.exit_code());
+        }
+    };
+    let mut run = Run {
+        mode,
+        host: HostFacts::read(&cgroups),
+        cgroups,
+        accounts,
+        defaults,
+        json: Vec::new(),
+    };
+    let mut status: Option<u8> = None;
     for input in inputs {
         let files = match input {
             Input::File(path) => vec![path],
@@ -66,10 +122,13 @@ fn main() -> ExitCode {
             },
         };
         for file in files {
-            if let Err(code) = check_one(&file, &mut accounts) {
+            if let Err(code) = run.file(&file) {
                 status.get_or_insert(code);
             }
         }
+    }
+    if let Mode::DryRun { json: true } = mode {
+        println!("{}", serde_json::Value::Array(run.json));
     }
     status.map_or(ExitCode::SUCCESS, ExitCode::from)
 }
@@ -91,54 +150,193 @@ fn inputs_in_order(matches: &clap::ArgMatches) -> Vec<Input> {
     inputs.into_iter().map(|(_, input)| input).collect()
 }
 
-/// The owners named by `-a` and `-t` must exist.
-fn check_default_owners(matches: &clap::ArgMatches, accounts: &mut dyn Accounts) -> Result<(), u8> {
-    let mut result = Ok(());
-    for option in ["admin", "task"] {
-        let Some(owner) = matches.get_one::<cgtools::cmdline::OwnerSpec>(option) else {
-            continue;
+/// The owners and modes given by `-a -t -d -f -s`; unknown users and groups are usage
+/// errors (libcgroup prints a message and goes on).
+fn default_permissions(
+    matches: &clap::ArgMatches,
+    accounts: &mut dyn Accounts,
+) -> Result<Permissions, u8> {
+    let mut ok = true;
+    let mut owner = |option: &str| -> Owner {
+        let Some(spec) = matches.get_one::<OwnerSpec>(option) else {
+            return Owner::default();
         };
-        let numeric = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-        if let Some(user) = owner.user.as_deref().filter(|u| !numeric(u)) {
-            if !matches!(accounts.uid(user), Ok(Some(_))) {
-                eprintln!("cgconfigparser: unknown user `{user}` in --{option}");
-                result = Err(EXIT_USAGE);
+        let mut resolve = |name: Option<&str>, user: bool| -> Option<u32> {
+            let name = name?;
+            if let Ok(n) = name.parse::<u32>() {
+                return Some(n);
             }
-        }
-        if let Some(group) = owner.group.as_deref().filter(|g| !numeric(g)) {
-            if !matches!(accounts.gid(group), Ok(Some(_))) {
-                eprintln!("cgconfigparser: unknown group `{group}` in --{option}");
-                result = Err(EXIT_USAGE);
+            let found = if user {
+                accounts.uid(name)
+            } else {
+                accounts.gid(name)
+            };
+            match found {
+                Ok(Some(id)) => Some(id),
+                _ => {
+                    let what = if user { "user" } else { "group" };
+                    eprintln!("cgconfigparser: unknown {what} `{name}` in --{option}");
+                    ok = false;
+                    None
+                }
             }
+        };
+        Owner {
+            uid: resolve(spec.user.as_deref(), true),
+            gid: resolve(spec.group.as_deref(), false),
         }
+    };
+    let defaults = Permissions {
+        admin: owner("admin"),
+        task: owner("task"),
+        dir_mode: matches.get_one::<u32>("dperm").copied(),
+        file_mode: matches.get_one::<u32>("fperm").copied(),
+        task_mode: matches.get_one::<u32>("tperm").copied(),
+    };
+    if ok {
+        Ok(defaults)
+    } else {
+        Err(EXIT_USAGE)
     }
-    result
 }
 
-/// Parses and checks one file, printing its errors; the exit status on failure.
-fn check_one(path: &std::path::Path, accounts: &mut dyn Accounts) -> Result<(), u8> {
-    match check_file(path, accounts) {
-        Ok(config) => {
-            println!(
-                "{}: ok ({} groups, {} templates)",
-                path.display(),
-                config.groups().count(),
-                config.templates().count()
-            );
-            Ok(())
+impl Run {
+    /// Processes one file; the exit status on failure.
+    fn file(&mut self, path: &Path) -> Result<(), u8> {
+        let src = match SourceFile::read(path) {
+            Ok(src) => src,
+            Err(err @ ReadError::Io { .. }) => {
+                eprintln!("cgconfigparser: {err}");
+                return Err(EXIT_OTHER);
+            }
+            Err(err @ ReadError::NotUtf8 { .. }) => {
+                eprintln!("{err}");
+                return Err(EXIT_PARSE_FAILED);
+            }
+        };
+        let config =
+            cgconfig::parse(&src).map_err(|errors| refused(&src, &errors, EXIT_PARSE_FAILED))?;
+        let state = desired_state(
+            &config,
+            &self.cgroups,
+            &self.host,
+            &self.defaults,
+            &mut self.accounts,
+        )
+        .map_err(|rejected| refused(&src, &rejected.diagnostics, rejected.exit_code))?;
+        match self.mode {
+            Mode::Check => {
+                println!(
+                    "{}: ok ({} groups, {} templates)",
+                    src.name(),
+                    config.groups().count(),
+                    config.templates().count()
+                );
+            }
+            Mode::DryRun { json } => self.dry_run(&src, &state, json)?,
+            Mode::Apply => self.apply(&src, &state)?,
+            Mode::Unload { recursive } => self.unload(&state, recursive)?,
         }
-        Err(FileError::Unreadable(reason)) => {
-            eprintln!("cgconfigparser: {reason}");
-            Err(EXIT_OTHER)
-        }
-        Err(FileError::Invalid { report, count }) => {
-            eprint!("{report}");
-            let plural = if count == 1 { "" } else { "s" };
-            eprintln!(
-                "cgconfigparser: {}: {count} error{plural}; nothing was changed",
-                path.display()
-            );
-            Err(EXIT_PARSE_FAILED)
-        }
+        // A `default` section counts for the files after this one (libcgroup's process-
+        // global default), once this file has gone through.
+        self.defaults = state.defaults_after;
+        Ok(())
     }
+
+    fn dry_run(&mut self, src: &SourceFile, state: &DesiredState, json: bool) -> Result<(), u8> {
+        let plan = plan(&self.cgroups, state, &self.host).map_err(|e| fail(src.name(), &e))?;
+        if json {
+            self.json
+                .push(serde_json::json!({ "file": src.name(), "steps": plan.steps }));
+            return Ok(());
+        }
+        let (create, permissions, writes) = plan.counts();
+        if plan.is_empty() {
+            println!("{}: nothing to change", src.name());
+        } else {
+            println!(
+                "{}: {create} groups to create, {permissions} owner and mode changes, {writes} settings to write",
+                src.name()
+            );
+            print!("{}", plan.describe());
+        }
+        Ok(())
+    }
+
+    fn apply(&mut self, src: &SourceFile, state: &DesiredState) -> Result<(), u8> {
+        let plan = plan(&self.cgroups, state, &self.host).map_err(|e| fail(src.name(), &e))?;
+        apply(&self.cgroups, &plan).map(|_| ()).map_err(|failure| {
+            eprintln!(
+                "cgconfigparser; error loading {}: {} (while {})",
+                src.name(),
+                failure.error,
+                failure.step
+            );
+            if let Some(hint) = failure.error.hint() {
+                eprintln!("cgconfigparser: hint: {hint}");
+            }
+            if failure.undone.is_empty() && failure.not_undone.is_empty() {
+                eprintln!("cgconfigparser: {}: nothing had been changed", src.name());
+            } else {
+                eprintln!(
+                    "cgconfigparser: {}: undid this file's {} change(s), nothing else was touched:",
+                    src.name(),
+                    failure.undone.len() + failure.not_undone.len()
+                );
+                for line in &failure.undone {
+                    eprintln!("  {line}");
+                }
+                for line in &failure.not_undone {
+                    eprintln!("  {line}");
+                }
+            }
+            failure.error.exit_code()
+        })
+    }
+
+    /// Removes the file's groups, deepest first. Parents the file does not name are left;
+    /// a group with tasks is refused unless `recursive`, which moves them to its parent.
+    fn unload(&mut self, state: &DesiredState, recursive: bool) -> Result<(), u8> {
+        let mut status = None;
+        for desired in state.cgroups.iter().rev() {
+            let hierarchy = &self.cgroups.hierarchies()[desired.hierarchy];
+            let group = format!("{}:{}", hierarchy.label(), desired.path);
+            let result = self.cgroups.cgroup(hierarchy, &desired.path).and_then(|c| {
+                if c.exists() {
+                    c.remove(recursive).map(Some)
+                } else {
+                    Ok(None)
+                }
+            });
+            if let Err(e) = result {
+                eprintln!("cgconfigparser: cannot remove group {group}: {e}");
+                if let Some(hint) = e.hint() {
+                    eprintln!("cgconfigparser: hint: {hint}");
+                }
+                status.get_or_insert(e.exit_code());
+            }
+        }
+        status.map_or(Ok(()), Err)
+    }
+}
+
+/// Prints the problems that refused a file; its exit status.
+fn refused(src: &SourceFile, errors: &[grammar::Diagnostic], code: u8) -> u8 {
+    eprint!("{}", render_all(errors, src));
+    let plural = if errors.len() == 1 { "" } else { "s" };
+    eprintln!(
+        "cgconfigparser: {}: {} error{plural}; nothing was changed",
+        src.name(),
+        errors.len()
+    );
+    code
+}
+
+/// Prints a backend failure that happened before any write (while planning).
+fn fail(file: &str, e: &cgtools::Error) -> u8 {
+    eprintln!("cgconfigparser; error loading {file}: {e}");
+    if let Some(hint) = e.hint() {
+        eprintln!("cgconfigparser: hint: {hint}");
+    }
+    e.exit_code()
 }

@@ -10,7 +10,7 @@ pub fn command() -> Command {
         .about("Parse a cgroup configuration file and set up the cgroups it describes")
         .override_usage(
             "cgconfigparser [-h] [-l FILE]... [-L DIR]... [-a USER:GROUP] [-t USER:GROUP] \
-             [-d MODE] [-f MODE] [-s MODE] [--check]",
+             [-d MODE] [-f MODE] [-s MODE] [--check | --dry-run [--json] | --unload [-r]]",
         )
         .arg(
             Arg::new("load")
@@ -74,6 +74,35 @@ pub fn command() -> Command {
             Arg::new("check")
                 .long("check")
                 .action(ArgAction::SetTrue)
+                .conflicts_with_all(["dry-run", "unload"])
                 .help("Only parse and check the files against the host; change nothing"),
+        )
+        .arg(
+            Arg::new("dry-run")
+                .long("dry-run")
+                .action(ArgAction::SetTrue)
+                .conflicts_with("unload")
+                .help("Print the changes applying would make, one per line; change nothing"),
+        )
+        .arg(
+            Arg::new("json")
+                .long("json")
+                .action(ArgAction::SetTrue)
+                .requires("dry-run")
+                .help("With --dry-run: print the plan as one JSON document"),
+        )
+        .arg(
+            Arg::new("unload")
+                .long("unload")
+                .action(ArgAction::SetTrue)
+                .help("Remove the groups the files describe, deepest first; groups with tasks are refused unless -r"),
+        )
+        .arg(
+            Arg::new("recursive")
+                .short('r')
+                .long("recursive")
+                .action(ArgAction::SetTrue)
+                .requires("unload")
+                .help("With --unload: move the tasks of removed groups to their parent (never kills)"),
         )
 }

@@ -1,0 +1,295 @@
+//! Applying a plan, with an undo log: on any failure, exactly what this run did is taken
+//! back (groups it created removed, values it changed restored, owners and modes put
+//! back), and nothing else. libcgroup instead deletes every group of the file, including
+//! groups that existed before and their children (`docs/compat.md`).
+//!
+//! Undo runs in reverse order. A step that cannot be undone (a value written to a file
+//! that cannot be read back, a group a task joined in the meantime) is reported, never
+//! forced: no task is ever moved or killed to make an rmdir succeed.
+
+use crate::create::CreateReport;
+use crate::permissions::MetaChange;
+use crate::plan::{Plan, Step};
+use crate::{Cgroup, Cgroups, Error, GroupPath, Hierarchy};
+use std::path::Path;
+
+/// One thing this run changed, with what is needed to take it back.
+#[derive(Clone, Debug)]
+enum Undo {
+    /// A directory this run created.
+    Created { hierarchy: usize, path: GroupPath },
+    /// Controllers this run enabled in a directory's `cgroup.subtree_control`.
+    Enabled {
+        hierarchy: usize,
+        path: GroupPath,
+        controllers: Vec<String>,
+    },
+    /// A value this run wrote, and the value before (`None`: not readable, not restorable).
+    Wrote {
+        hierarchy: usize,
+        path: GroupPath,
+        name: String,
+        before: Option<String>,
+    },
+    /// An owner or mode change.
+    Meta {
+        hierarchy: usize,
+        path: GroupPath,
+        change: MetaChange,
+    },
+}
+
+/// What a successful apply did.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Directories created (parents included).
+    pub created: usize,
+    /// Settings written.
+    pub written: usize,
+    /// Files whose owner or mode changed.
+    pub meta: usize,
+}
+
+/// A failed apply: the error, the step it happened in, and what was undone.
+#[derive(Debug)]
+pub struct Failure {
+    /// What failed.
+    pub error: Error,
+    /// The step, in words.
+    pub step: String,
+    /// What was taken back, in words, last change first.
+    pub undone: Vec<String>,
+    /// What could not be taken back, and why.
+    pub not_undone: Vec<String>,
+}
+
+/// Applies `plan`; on failure undoes this run's changes and says what happened.
+pub fn apply(cgroups: &Cgroups, plan: &Plan) -> Result<Applied, Box<Failure>> {
+    let mut log = Log::default();
+    let mut applied = Applied::default();
+    for step in &plan.steps {
+        if let Err(error) = run(cgroups, step, &mut log, &mut applied) {
+            let (undone, not_undone) = undo(cgroups, log.entries);
+            return Err(Box::new(Failure {
+                error,
+                step: describe(step),
+                undone,
+                not_undone,
+            }));
+        }
+    }
+    Ok(applied)
+}
+
+fn describe(step: &Step) -> String {
+    match step {
+        Step::Create {
+            group,
+            exists: false,
+            ..
+        } => format!("creating {group}"),
+        Step::Create { group, .. } => format!("enabling controllers for {group}"),
+        Step::Permissions { group, .. } => format!("setting owners and modes of {group}"),
+        Step::Write {
+            group, name, value, ..
+        } => format!("writing `{}` to {name} of {group}", value.escape_debug()),
+    }
+}
+
+fn cgroup_at<'a>(
+    cgroups: &'a Cgroups,
+    hierarchy: usize,
+    path: &GroupPath,
+) -> Result<Cgroup<'a>, Error> {
+    cgroups.cgroup(&cgroups.hierarchies()[hierarchy], path)
+}
+
+/// The undo log, and the groups this run created: changes inside those need no undo
+/// entry of their own, since removing the group takes them back.
+#[derive(Default)]
+struct Log {
+    entries: Vec<Undo>,
+    created: std::collections::HashSet<(usize, GroupPath)>,
+}
+
+impl Log {
+    fn push(&mut self, undo: Undo) {
+        if let Undo::Created { hierarchy, path } = &undo {
+            self.created.insert((*hierarchy, path.clone()));
+        }
+        self.entries.push(undo);
+    }
+
+    fn created_here(&self, hierarchy: usize, path: &GroupPath) -> bool {
+        self.created.contains(&(hierarchy, path.clone()))
+    }
+}
+
+fn run(cgroups: &Cgroups, step: &Step, log: &mut Log, applied: &mut Applied) -> Result<(), Error> {
+    match step {
+        Step::Create {
+            hierarchy,
+            path,
+            controllers,
+            ..
+        } => {
+            let cgroup = cgroup_at(cgroups, *hierarchy, path)?;
+            // On failure the backend has already undone its own part of this step.
+            let report = cgroup.create(controllers)?;
+            applied.created += report.created.len();
+            record_create(&cgroups.hierarchies()[*hierarchy], *hierarchy, &report, log);
+        }
+        Step::Permissions {
+            hierarchy,
+            path,
+            permissions,
+            ..
+        } => {
+            let cgroup = cgroup_at(cgroups, *hierarchy, path)?;
+            let new = log.created_here(*hierarchy, path);
+            // Recomputed now: for a new group the files exist only since the create.
+            for change in cgroup.permission_changes(permissions)? {
+                cgroup.apply_meta(&change)?;
+                applied.meta += 1;
+                if !new {
+                    log.push(Undo::Meta {
+                        hierarchy: *hierarchy,
+                        path: path.clone(),
+                        change,
+                    });
+                }
+            }
+        }
+        Step::Write {
+            hierarchy,
+            path,
+            name,
+            value,
+            before,
+            ..
+        } => {
+            let cgroup = cgroup_at(cgroups, *hierarchy, path)?;
+            cgroup.set(name, value)?;
+            applied.written += 1;
+            if !log.created_here(*hierarchy, path) {
+                log.push(Undo::Wrote {
+                    hierarchy: *hierarchy,
+                    path: path.clone(),
+                    name: name.clone(),
+                    before: before.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Records a create's effects in the order they happened: the controllers enabled in a
+/// directory come before the creation of its child.
+fn record_create(hierarchy: &Hierarchy, index: usize, report: &CreateReport, log: &mut Log) {
+    let relative = |dir: &Path| -> Option<GroupPath> {
+        let rel = dir.strip_prefix(hierarchy.fs_path()).ok()?;
+        GroupPath::new(&format!("/{}", rel.to_str()?)).ok()
+    };
+    let mut events: Vec<(usize, Undo)> = Vec::new();
+    for enabled in &report.enabled {
+        if let Some(path) = relative(&enabled.dir) {
+            events.push((
+                2 * path.depth(),
+                Undo::Enabled {
+                    hierarchy: index,
+                    path,
+                    controllers: enabled.controllers.clone(),
+                },
+            ));
+        }
+    }
+    for dir in &report.created {
+        if let Some(path) = relative(dir) {
+            events.push((
+                2 * path.depth() - 1,
+                Undo::Created {
+                    hierarchy: index,
+                    path,
+                },
+            ));
+        }
+    }
+    events.sort_by_key(|(order, _)| *order);
+    for (_, undo) in events {
+        log.push(undo);
+    }
+}
+
+/// Takes back the logged changes, last first. Returns what was undone and what was not.
+fn undo(cgroups: &Cgroups, log: Vec<Undo>) -> (Vec<String>, Vec<String>) {
+    let mut undone = Vec::new();
+    let mut not_undone = Vec::new();
+    for entry in log.into_iter().rev() {
+        let label = |hierarchy: usize, path: &GroupPath| {
+            format!("{}:{path}", cgroups.hierarchies()[hierarchy].label())
+        };
+        let result: Result<String, String> = match &entry {
+            Undo::Created { hierarchy, path } => {
+                let group = label(*hierarchy, path);
+                cgroup_at(cgroups, *hierarchy, path)
+                    .and_then(|c| c.remove(false))
+                    .map(|_| format!("removed {group}"))
+                    .map_err(|e| format!("could not remove {group}: {e}"))
+            }
+            Undo::Enabled {
+                hierarchy,
+                path,
+                controllers,
+            } => {
+                let group = label(*hierarchy, path);
+                let tokens: Vec<String> = controllers.iter().map(|c| format!("-{c}")).collect();
+                cgroup_at(cgroups, *hierarchy, path)
+                    .and_then(|c| c.set("cgroup.subtree_control", &tokens.join(" ")))
+                    .map(|()| format!("disabled {} in {group}", controllers.join(" ")))
+                    .map_err(|e| {
+                        format!(
+                            "could not disable {} in {group}: {e}",
+                            controllers.join(" ")
+                        )
+                    })
+            }
+            Undo::Wrote {
+                hierarchy,
+                path,
+                name,
+                before,
+            } => {
+                let group = label(*hierarchy, path);
+                match before {
+                    Some(before) => cgroup_at(cgroups, *hierarchy, path)
+                        .and_then(|c| c.set(name, before))
+                        .map(|()| {
+                            format!("restored {name} of {group} to `{}`", before.escape_debug())
+                        })
+                        .map_err(|e| format!("could not restore {name} of {group}: {e}")),
+                    None => Err(format!(
+                        "could not restore {name} of {group}: its previous value cannot be read"
+                    )),
+                }
+            }
+            Undo::Meta {
+                hierarchy,
+                path,
+                change,
+            } => {
+                let group = label(*hierarchy, path);
+                let file = change.file.as_deref().unwrap_or(".");
+                cgroup_at(cgroups, *hierarchy, path)
+                    .and_then(|c| c.apply_meta(&change.reversed()))
+                    .map(|_| format!("restored owner and mode of {group} {file}"))
+                    .map_err(|e| format!("could not restore owner and mode of {group} {file}: {e}"))
+            }
+        };
+        match result {
+            Ok(message) => undone.push(message),
+            Err(message) => not_undone.push(message),
+        }
+    }
+    (undone, not_undone)
+}

@@ -1,0 +1,327 @@
+//! The apply engine on the real kernel: a second apply writes nothing, a failure at any
+//! write leaves the tree exactly as it was (pre-existing groups and their children
+//! included), permissions match the config, templates are not created, and the seed
+//! article's persistent group applies (or is refused with the CPUs this host has).
+//!
+//! Each test skips with a reason when not root or when a controller is missing, and works
+//! on whatever the host runs (v1, hybrid, or the v2 VM lane).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+use cgtools::apply::apply;
+use cgtools::check::SystemAccounts;
+use cgtools::desired::{desired_state, DesiredState};
+use cgtools::plan::plan;
+use cgtools::values::HostFacts;
+use cgtools::{Cgroups, Permissions};
+use common::{host, serving, TestGroups};
+use grammar::{cgconfig, SourceFile};
+
+fn desired(cg: &Cgroups, text: &str) -> Result<DesiredState, String> {
+    let src = SourceFile::new("test.conf", text);
+    let config = cgconfig::parse(&src).map_err(|d| grammar::diagnostic::render_all(&d, &src))?;
+    desired_state(
+        &config,
+        cg,
+        &HostFacts::read(cg),
+        &Permissions::default(),
+        &mut SystemAccounts::default(),
+    )
+    .map_err(|r| grammar::diagnostic::render_all(&r.diagnostics, &src))
+}
+
+/// Everything a user could notice under the test prefix: every directory, every file's
+/// owner and mode, and every readable file's content (`tasks` and statistics excluded: the
+/// kernel changes those on its own).
+fn snapshot(cg: &Cgroups, prefix: &str) -> BTreeMap<String, String> {
+    fn walk(dir: &Path, label: &str, out: &mut BTreeMap<String, String>) {
+        let meta = fs::metadata(dir).unwrap();
+        out.insert(
+            format!("{label}/"),
+            format!("{}:{} {:o}", meta.uid(), meta.gid(), meta.mode() & 0o7777),
+        );
+        let mut entries: Vec<_> = fs::read_dir(dir).unwrap().flatten().collect();
+        entries.sort_by_key(|e| e.file_name());
+        for entry in entries {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let path = entry.path();
+            if path.is_dir() {
+                walk(&path, &format!("{label}/{name}"), out);
+                continue;
+            }
+            let meta = fs::metadata(&path).unwrap();
+            let volatile = name.contains("stat")
+                || name.contains("usage")
+                || name.contains("failcnt")
+                || name.contains("events")
+                || name.contains("pressure")
+                || name.starts_with("memory.max_usage")
+                || name.ends_with(".current")
+                || name.ends_with(".peak");
+            let content = if volatile {
+                String::new()
+            } else {
+                fs::read_to_string(&path).unwrap_or_default()
+            };
+            out.insert(
+                format!("{label}/{name}"),
+                format!(
+                    "{}:{} {:o} {content}",
+                    meta.uid(),
+                    meta.gid(),
+                    meta.mode() & 0o7777
+                ),
+            );
+        }
+    }
+    let mut out = BTreeMap::new();
+    for h in cg.hierarchies() {
+        let top = h.fs_path().join(prefix);
+        if top.is_dir() {
+            walk(&top, &h.label(), &mut out);
+        }
+    }
+    out
+}
+
+/// A config of 20 groups over cpu and memory (whatever serves them here), with perm blocks
+/// and a group that exists before the apply, with a child the config does not name.
+fn twenty_groups(prefix: &str) -> String {
+    let mut text = String::new();
+    for i in 0..20 {
+        let perm = if i % 3 == 0 {
+            "\tperm {\n\t\ttask { uid = nobody; gid = nogroup; fperm = 660; }\n\t\tadmin { uid = root; dperm = 750; fperm = 640; }\n\t}\n"
+        } else {
+            ""
+        };
+        text.push_str(&format!(
+            "group {prefix}/g{}/n{i} {{\n{perm}\tcpu {{ cpu.shares = {}; }}\n\tmemory {{ memory.limit_in_bytes = {}M; }}\n}}\n",
+            i % 4,
+            100 + i,
+            32 + i
+        ));
+    }
+    text.push_str(&format!(
+        "group {prefix}/pre {{\n\tcpu {{ cpu.shares = 300; }}\n\tmemory {{ memory.soft_limit_in_bytes = 16M; }}\n}}\n"
+    ));
+    text
+}
+
+fn controllers_present(cg: &Cgroups, controllers: &[&str]) -> bool {
+    controllers.iter().all(|c| serving(cg, c).is_some())
+}
+
+#[test]
+fn a_second_apply_writes_nothing() {
+    let Some(cg) = host() else { return };
+    if !controllers_present(&cg, &["cpu", "memory"]) {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    let state = desired(&cg, &twenty_groups(&t.prefix)).unwrap();
+    let host_facts = HostFacts::read(&cg);
+    let first = plan(&cg, &state, &host_facts).unwrap();
+    assert!(!first.is_empty());
+    apply(&cg, &first).unwrap();
+    let writes = cg.write_count();
+    let second = plan(&cg, &state, &host_facts).unwrap();
+    assert!(
+        second.is_empty(),
+        "unexpected steps:\n{}",
+        second.describe()
+    );
+    apply(&cg, &second).unwrap();
+    assert_eq!(cg.write_count(), writes, "the second apply wrote");
+}
+
+#[test]
+fn a_failure_at_any_write_leaves_the_tree_as_it_was() {
+    let Some(cg) = host() else { return };
+    if !controllers_present(&cg, &["cpu", "memory"]) {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    // Pre-existing groups, one with a child the config does not mention, with values
+    // the config will change.
+    let pre = desired(
+        &cg,
+        &format!(
+            "group {p}/pre {{ cpu {{ cpu.shares = 200; }} memory {{ memory.soft_limit_in_bytes = 8M; }} }}\n\
+             group {p}/pre/child {{ cpu {{ cpu.shares = 50; }} memory {{ }} }}\n",
+            p = t.prefix
+        ),
+    )
+    .unwrap();
+    let host_facts = HostFacts::read(&cg);
+    apply(&cg, &plan(&cg, &pre, &host_facts).unwrap()).unwrap();
+    let before = snapshot(&cg, &t.prefix);
+
+    let state = desired(&cg, &twenty_groups(&t.prefix)).unwrap();
+    // How many mutations a full apply makes, measured on a throw-away run.
+    let start = cg.write_count();
+    apply(&cg, &plan(&cg, &state, &host_facts).unwrap()).unwrap();
+    let total = cg.write_count() - start;
+    assert!(total > 40, "only {total} writes");
+    // Back to the pre-existing state (remove what the config added, restore values).
+    let undo_all = desired(
+        &cg,
+        &format!(
+            "group {p}/pre {{ cpu {{ cpu.shares = 200; }} memory {{ memory.soft_limit_in_bytes = 8M; }} }}\n",
+            p = t.prefix
+        ),
+    )
+    .unwrap();
+    for g in 0..4 {
+        for h in ["cpu", "memory"] {
+            let root = cg
+                .hierarchy_for(h)
+                .unwrap()
+                .fs_path()
+                .join(&t.prefix)
+                .join(format!("g{g}"));
+            for entry in fs::read_dir(&root).unwrap().flatten() {
+                if entry.path().is_dir() {
+                    fs::remove_dir(entry.path()).unwrap();
+                }
+            }
+            let _ = fs::remove_dir(&root);
+        }
+    }
+    apply(&cg, &plan(&cg, &undo_all, &host_facts).unwrap()).unwrap();
+    assert_eq!(
+        snapshot(&cg, &t.prefix),
+        before,
+        "test setup did not restore the tree"
+    );
+
+    for n in 1..=total {
+        let steps = plan(&cg, &state, &host_facts).unwrap();
+        cg.fail_nth_write(n, nix::errno::Errno::EIO);
+        let failure = apply(&cg, &steps).expect_err("the injected failure was not reported");
+        cg.fail_nth_write(0, nix::errno::Errno::EIO);
+        assert!(
+            failure.not_undone.is_empty(),
+            "write {n}: could not undo: {:?}",
+            failure.not_undone
+        );
+        let after = snapshot(&cg, &t.prefix);
+        if after != before {
+            let diff: Vec<String> = before
+                .iter()
+                .filter(|(k, v)| after.get(*k) != Some(v))
+                .map(|(k, v)| format!("- {k} {v}"))
+                .chain(
+                    after
+                        .iter()
+                        .filter(|(k, v)| before.get(*k) != Some(v))
+                        .map(|(k, v)| format!("+ {k} {v}")),
+                )
+                .collect();
+            panic!(
+                "failing write {n} of {total} ({}) changed the tree:\n{}",
+                failure.step,
+                diff.join("\n")
+            );
+        }
+    }
+}
+
+#[test]
+fn permissions_match_the_config_and_templates_are_not_created() {
+    let Some(cg) = host() else { return };
+    let Some(cpu) = serving(&cg, "cpu") else {
+        return;
+    };
+    let t = TestGroups::new(&cg);
+    let state = desired(
+        &cg,
+        &format!(
+            "group {p}/owned {{\n\tperm {{\n\t\ttask {{ uid = nobody; gid = nogroup; fperm = 660; }}\n\t\tadmin {{ uid = root; gid = nogroup; dperm = 775; fperm = 664; }}\n\t}}\n\tcpu {{ }}\n}}\n\
+             template {p}/tpl/%u {{ cpu {{ }} }}\n",
+            p = t.prefix
+        ),
+    )
+    .unwrap();
+    apply(&cg, &plan(&cg, &state, &HostFacts::read(&cg)).unwrap()).unwrap();
+    let dir = cpu.fs_path().join(&t.prefix).join("owned");
+    let nogroup = nix::unistd::Group::from_name("nogroup")
+        .unwrap()
+        .unwrap()
+        .gid
+        .as_raw();
+    let nobody = nix::unistd::User::from_name("nobody")
+        .unwrap()
+        .unwrap()
+        .uid
+        .as_raw();
+    let meta = fs::metadata(&dir).unwrap();
+    assert_eq!(
+        (meta.uid(), meta.gid(), meta.mode() & 0o777),
+        (0, nogroup, 0o775)
+    );
+    let procs = fs::metadata(dir.join("cgroup.procs")).unwrap();
+    assert_eq!(
+        (procs.uid(), procs.gid(), procs.mode() & 0o777),
+        (nobody, nogroup, 0o660)
+    );
+    // A read-only statistics file stays read-only: libcgroup's owner-bit masking.
+    let stat = fs::metadata(dir.join("cpu.stat")).unwrap();
+    assert_eq!(stat.mode() & 0o777, 0o444);
+    assert!(!cpu.fs_path().join(&t.prefix).join("tpl").exists());
+}
+
+#[test]
+fn the_seed_articles_persistent_group() {
+    let Some(cg) = host() else { return };
+    if !controllers_present(&cg, &["cpu", "memory", "cpuset"]) {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    let host_facts = HostFacts::read(&cg);
+    let cpus = host_facts.cpus.clone().unwrap();
+    // The article binds to CPUs 0-5, which a small machine does not have.
+    let text = |cpus: &str| {
+        format!(
+            "group {p}/foo {{\n  cpu {{\n    cpu.shares = 100;\n  }}\n  memory {{\n    memory.limit_in_bytes = 5000000;\n  }}\n  cpuset {{\n    cpuset.cpus=\"{cpus}\";\n  }}\n}}\n",
+            p = t.prefix
+        )
+    };
+    if cpus.len() < 6 {
+        let err = desired(&cg, &text("0-5")).unwrap_err();
+        let available = cgtools::values::format_list(&cpus);
+        assert!(
+            err.contains(&format!("the CPUs available are {available}")),
+            "{err}"
+        );
+        assert!(
+            err.starts_with("test.conf:9:17: error: value `0-5` for `cpuset.cpus` names CPU"),
+            "{err}"
+        );
+    }
+    let all = cgtools::values::format_list(&cpus);
+    let state = desired(&cg, &text(&all)).unwrap();
+    apply(&cg, &plan(&cg, &state, &host_facts).unwrap()).unwrap();
+    let memory = cg.hierarchy_for("memory").unwrap();
+    let limit = fs::read_to_string(
+        memory
+            .fs_path()
+            .join(&t.prefix)
+            .join("foo/memory.limit_in_bytes"),
+    )
+    .unwrap_or_else(|_| {
+        // cgroup v2 names it memory.max.
+        fs::read_to_string(memory.fs_path().join(&t.prefix).join("foo/memory.max")).unwrap()
+    });
+    assert_eq!(
+        limit.trim(),
+        "4997120",
+        "5000000 rounded down to whole pages"
+    );
+}
