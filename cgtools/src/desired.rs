@@ -523,7 +523,7 @@ impl Builder<'_> {
         };
         Some((
             format!(
-                "`{name}` does not exist in {}:{dir} ({})",
+                "`{name}` is not a setting of {} groups (no such file in {})",
                 hierarchy.label(),
                 full.display()
             ),
@@ -622,9 +622,12 @@ mod tests {
             ),
             ("cpuset", &["cpuset.cpus", "cpuset.mems", "tasks"][..]),
         ] {
-            fs::create_dir_all(root.join(h)).unwrap();
-            for f in files {
-                fs::write(root.join(h).join(f), "").unwrap();
+            // The root and an existing child group, whose files new groups will have.
+            for dir in [root.join(h), root.join(h).join("existing")] {
+                fs::create_dir_all(&dir).unwrap();
+                for f in files {
+                    fs::write(dir.join(f), "").unwrap();
+                }
             }
         }
         let mountinfo = "\
