@@ -6,8 +6,10 @@
 //! line and a caret, and exit 0 when all files are usable, 1 otherwise. Applying and
 //! watching the files are built on the apply engine (issues 6 and 7).
 
-use cgtools::check::{check_file, FileError, SystemAccounts};
+use cgtools::check::{load, FileError, SystemAccounts};
 use cgtools::config_files::conf_files_in;
+use cgtools::values::HostFacts;
+use cgtools::{Cgroups, Permissions};
 use clap::Parser;
 use grammar::diagnostic::io_reason;
 use std::path::PathBuf;
@@ -58,16 +60,28 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
+    let cgroups = match Cgroups::discover() {
+        Ok(cgroups) => cgroups,
+        Err(e) => {
+            eprintln!("cgconfigd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let host = HostFacts::read(&cgroups);
     let mut accounts = SystemAccounts::default();
+    let mut defaults = Permissions::default();
     let mut failed = false;
     for file in files {
-        match check_file(&file, &mut accounts) {
-            Ok(config) => println!(
-                "{}: ok ({} groups, {} templates)",
-                file.display(),
-                config.groups().count(),
-                config.templates().count()
-            ),
+        match load(&file, &cgroups, &host, &defaults, &mut accounts) {
+            Ok(loaded) => {
+                println!(
+                    "{}: ok ({} groups, {} templates)",
+                    file.display(),
+                    loaded.config.groups().count(),
+                    loaded.config.templates().count()
+                );
+                defaults = loaded.state.defaults_after;
+            }
             Err(FileError::Unreadable(reason)) => {
                 eprintln!("cgconfigd: {reason}");
                 failed = true;

@@ -16,22 +16,19 @@
 //! file; 1 a `-L` directory cannot be opened; 129 a usage error.
 
 use cgtools::apply::apply;
-use cgtools::check::{Accounts, SystemAccounts};
+use cgtools::check::{load, Accounts, FileError, SystemAccounts};
 use cgtools::cli::cgconfigparser::command;
 use cgtools::cmdline::{parse_args, OwnerSpec, EXIT_USAGE};
 use cgtools::config_files::conf_files_in;
-use cgtools::desired::{desired_state, DesiredState};
+use cgtools::desired::DesiredState;
 use cgtools::plan::plan;
 use cgtools::values::HostFacts;
 use cgtools::{Cgroups, Owner, Permissions};
-use grammar::diagnostic::{io_reason, render_all};
-use grammar::source::ReadError;
-use grammar::{cgconfig, SourceFile};
+use grammar::diagnostic::io_reason;
+use grammar::SourceFile;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// libcgroup's ECGCONFIGPARSEFAIL (50024) as an exit status.
-const EXIT_PARSE_FAILED: u8 = 104;
 /// libcgroup's ECGOTHER (50016) as an exit status.
 const EXIT_OTHER: u8 = 96;
 
@@ -203,43 +200,49 @@ fn default_permissions(
 impl Run {
     /// Processes one file; the exit status on failure.
     fn file(&mut self, path: &Path) -> Result<(), u8> {
-        let src = match SourceFile::read(path) {
-            Ok(src) => src,
-            Err(err @ ReadError::Io { .. }) => {
-                eprintln!("cgconfigparser: {err}");
-                return Err(EXIT_OTHER);
-            }
-            Err(err @ ReadError::NotUtf8 { .. }) => {
-                eprintln!("{err}");
-                return Err(EXIT_PARSE_FAILED);
-            }
-        };
-        let config =
-            cgconfig::parse(&src).map_err(|errors| refused(&src, &errors, EXIT_PARSE_FAILED))?;
-        let state = desired_state(
-            &config,
+        let loaded = match load(
+            path,
             &self.cgroups,
             &self.host,
             &self.defaults,
             &mut self.accounts,
-        )
-        .map_err(|rejected| refused(&src, &rejected.diagnostics, rejected.exit_code))?;
+        ) {
+            Ok(loaded) => loaded,
+            Err(FileError::Unreadable(reason)) => {
+                eprintln!("cgconfigparser: {reason}");
+                return Err(EXIT_OTHER);
+            }
+            Err(FileError::Invalid {
+                report,
+                count,
+                exit_code,
+            }) => {
+                eprint!("{report}");
+                let plural = if count == 1 { "" } else { "s" };
+                eprintln!(
+                    "cgconfigparser: {}: {count} error{plural}; nothing was changed",
+                    path.display()
+                );
+                return Err(exit_code);
+            }
+        };
+        let (src, state) = (&loaded.source, &loaded.state);
         match self.mode {
             Mode::Check => {
                 println!(
                     "{}: ok ({} groups, {} templates)",
                     src.name(),
-                    config.groups().count(),
-                    config.templates().count()
+                    loaded.config.groups().count(),
+                    loaded.config.templates().count()
                 );
             }
-            Mode::DryRun { json } => self.dry_run(&src, &state, json)?,
-            Mode::Apply => self.apply(&src, &state)?,
-            Mode::Unload { recursive } => self.unload(&state, recursive)?,
+            Mode::DryRun { json } => self.dry_run(src, state, json)?,
+            Mode::Apply => self.apply(src, state)?,
+            Mode::Unload { recursive } => self.unload(state, recursive)?,
         }
         // A `default` section counts for the files after this one (libcgroup's process-
         // global default), once this file has gone through.
-        self.defaults = state.defaults_after;
+        self.defaults = loaded.state.defaults_after;
         Ok(())
     }
 
@@ -318,18 +321,6 @@ impl Run {
         }
         status.map_or(Ok(()), Err)
     }
-}
-
-/// Prints the problems that refused a file; its exit status.
-fn refused(src: &SourceFile, errors: &[grammar::Diagnostic], code: u8) -> u8 {
-    eprint!("{}", render_all(errors, src));
-    let plural = if errors.len() == 1 { "" } else { "s" };
-    eprintln!(
-        "cgconfigparser: {}: {} error{plural}; nothing was changed",
-        src.name(),
-        errors.len()
-    );
-    code
 }
 
 /// Prints a backend failure that happened before any write (while planning).
