@@ -29,6 +29,7 @@ pub mod permissions;
 pub mod plan;
 pub mod remove;
 pub mod setting;
+pub mod snapshot;
 pub mod translate;
 pub mod values;
 

@@ -186,6 +186,23 @@ impl Cgroup<'_> {
         Ok(calls)
     }
 
+    /// Every regular file of the group with its owner and mode, sorted by name.
+    pub fn file_metas(&self) -> Result<Vec<(String, FileMeta)>> {
+        let dir = self.open(Op::List)?;
+        let entries = dir
+            .entries()
+            .map_err(|errno| Error::os(Op::List, dir.path(), errno))?;
+        let mut out = Vec::new();
+        for entry in entries.into_iter().filter(|e| !e.is_dir) {
+            match dir.stat(Some(&entry.name)) {
+                Ok(st) => out.push((entry.name, FileMeta::from(&st))),
+                Err(Errno::ENOENT) => {}
+                Err(errno) => return Err(Error::os(Op::List, dir.file(&entry.name), errno)),
+            }
+        }
+        Ok(out)
+    }
+
     /// The owners and modes of the directory and its task file.
     pub fn ownership(&self) -> Result<Ownership> {
         let dir = self.open(Op::List)?;

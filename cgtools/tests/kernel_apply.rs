@@ -325,3 +325,72 @@ fn the_seed_articles_persistent_group() {
         "5000000 rounded down to whole pages"
     );
 }
+
+#[test]
+fn a_snapshot_re_creates_the_tree_it_was_taken_from() {
+    let Some(cg) = host() else { return };
+    if !controllers_present(&cg, &["cpu", "memory"]) {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    let host_facts = HostFacts::read(&cg);
+    let mut text = twenty_groups(&t.prefix);
+    // A name that needs quoting survives the round trip.
+    text.push_str(&format!(
+        "group \"{}/with space\" {{ cpu {{ cpu.shares = 222; }} }}\n",
+        t.prefix
+    ));
+    let state = desired(&cg, &text).unwrap();
+    apply(&cg, &plan(&cg, &state, &host_facts).unwrap()).unwrap();
+
+    let options = cgtools::snapshot::SnapshotOptions {
+        controllers: Some(vec!["cpu".into(), "memory".into()]),
+        deny: cgtools::snapshot::BUILTIN_DENYLIST
+            .iter()
+            .map(|s| s.to_string())
+            .collect(),
+        under: Some(cgtools::GroupPath::new(&t.prefix).unwrap()),
+        ..Default::default()
+    };
+    let first = cgtools::snapshot::snapshot(&cg, &options).unwrap();
+    let printed = grammar::cgconfig::print(&first.config).unwrap();
+    assert!(
+        printed.contains(&format!("group \"{}/with space\" {{", t.prefix)),
+        "{printed}"
+    );
+    assert!(
+        printed.contains("uid = nobody;"),
+        "perm blocks are captured:\n{printed}"
+    );
+    let live_before = snapshot(&cg, &t.prefix);
+
+    // Re-applying the snapshot to the tree it came from changes nothing...
+    let again = desired(&cg, &printed).unwrap();
+    assert!(plan(&cg, &again, &host_facts).unwrap().is_empty());
+    // ...and applied to an empty prefix, it re-creates the same tree.
+    for h in cg.hierarchies() {
+        let top = h.fs_path().join(&t.prefix);
+        if top.is_dir() {
+            let mut dirs = Vec::new();
+            collect_dirs(&top, &mut dirs);
+            for dir in dirs.iter().rev() {
+                fs::remove_dir(dir).unwrap();
+            }
+        }
+    }
+    apply(&cg, &plan(&cg, &again, &host_facts).unwrap()).unwrap();
+    assert_eq!(snapshot(&cg, &t.prefix), live_before);
+    let second = cgtools::snapshot::snapshot(&cg, &options).unwrap();
+    assert_eq!(grammar::cgconfig::print(&second.config).unwrap(), printed);
+}
+
+fn collect_dirs(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+    out.push(dir.to_path_buf());
+    let mut entries: Vec<_> = fs::read_dir(dir).unwrap().flatten().collect();
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        if e.path().is_dir() {
+            collect_dirs(&e.path(), out);
+        }
+    }
+}

@@ -212,3 +212,14 @@ fn cgconfigd_checks_the_file_and_its_drop_ins() {
         out.stderr
     );
 }
+
+#[test]
+fn cgsnapshot_lists_must_exist_when_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(dir.path(), "cgsnapshot", &["-b", "no-such-list", "cpu"]);
+    insta::assert_snapshot!(out.transcript(), @r"
+    --- stderr
+    cgsnapshot: cannot read no-such-list: No such file or directory
+    --- exit Some(1)
+    ");
+}

@@ -4,8 +4,9 @@
 //! Each tool has a module with `pub fn command() -> clap::Command`; [`all`] lists them.
 
 pub mod cgconfigparser;
+pub mod cgsnapshot;
 
 /// Every tool's command definition, for generating man pages and completions.
 pub fn all() -> Vec<clap::Command> {
-    vec![cgconfigparser::command()]
+    vec![cgconfigparser::command(), cgsnapshot::command()]
 }
