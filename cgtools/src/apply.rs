@@ -148,17 +148,22 @@ fn run(cgroups: &Cgroups, step: &Step, log: &mut Log, applied: &mut Applied) -> 
             let cgroup = cgroup_at(cgroups, *hierarchy, path)?;
             let new = log.created_here(*hierarchy, path);
             // Recomputed now: for a new group the files exist only since the create.
-            for change in cgroup.permission_changes(permissions)? {
-                cgroup.apply_meta(&change)?;
-                applied.meta += 1;
-                if !new {
+            let changes = cgroup.permission_changes(permissions)?;
+            let (done, result) = match cgroup.apply_metas(&changes) {
+                Ok(_) => (changes.len(), Ok(())),
+                Err((done, e)) => (done, Err(e)),
+            };
+            applied.meta += done;
+            if !new {
+                for change in &changes[..done] {
                     log.push(Undo::Meta {
                         hierarchy: *hierarchy,
                         path: path.clone(),
-                        change,
+                        change: change.clone(),
                     });
                 }
             }
+            result?;
         }
         Step::Write {
             hierarchy,

@@ -113,11 +113,8 @@ impl MetaChange {
 impl Cgroup<'_> {
     /// Applies owners and modes; returns how many chown/chmod calls were needed.
     pub fn set_permissions(&self, permissions: &Permissions) -> Result<usize> {
-        let mut calls = 0;
-        for change in self.permission_changes(permissions)? {
-            calls += self.apply_meta(&change)?;
-        }
-        Ok(calls)
+        self.apply_metas(&self.permission_changes(permissions)?)
+            .map_err(|(_, e)| e)
     }
 
     /// The owner and mode changes `permissions` needs here, without making them: one
@@ -154,34 +151,21 @@ impl Cgroup<'_> {
 
     /// Makes one change (a chown and/or a chmod); returns how many calls it took.
     pub fn apply_meta(&self, change: &MetaChange) -> Result<usize> {
-        let dir = self.open(Op::Chown)?;
-        let name = change.file.as_deref();
-        let path = || -> PathBuf {
-            match name {
-                Some(n) => dir.file(n),
-                None => dir.path().to_path_buf(),
-            }
-        };
+        self.apply_metas(std::slice::from_ref(change))
+            .map_err(|(_, e)| e)
+    }
+
+    /// Makes the changes in order through one open of the directory; returns how many
+    /// chown/chmod calls they took, or how many changes were complete when one failed,
+    /// with the error (so a caller can undo exactly those).
+    pub fn apply_metas(
+        &self,
+        changes: &[MetaChange],
+    ) -> std::result::Result<usize, (usize, Error)> {
+        let dir = self.open(Op::Chown).map_err(|e| (0, e))?;
         let mut calls = 0;
-        let uid = (change.after.uid != change.before.uid).then_some(change.after.uid);
-        let gid = (change.after.gid != change.before.gid).then_some(change.after.gid);
-        if uid.is_some() || gid.is_some() {
-            dir.chown(name, uid.map(Uid::from_raw), gid.map(Gid::from_raw))
-                .map_err(|errno| Error::os(Op::Chown, path(), errno))?;
-            calls += 1;
-        }
-        // chown clears setuid/setgid on files, so compare against what is there now.
-        let now = if calls > 0 {
-            dir.stat(name)
-                .map(|st| st.st_mode & 0o7777)
-                .map_err(|errno| Error::os(Op::Chmod, path(), errno))?
-        } else {
-            change.before.mode
-        };
-        if change.after.mode != now {
-            dir.chmod(name, change.after.mode)
-                .map_err(|errno| Error::os(Op::Chmod, path(), errno))?;
-            calls += 1;
+        for (done, change) in changes.iter().enumerate() {
+            calls += apply_one(&dir, change).map_err(|e| (done, e))?;
         }
         Ok(calls)
     }
@@ -232,6 +216,40 @@ impl Group<'_> {
         }
         Ok(changes)
     }
+}
+
+/// Makes one change through an open directory.
+fn apply_one(dir: &Dir<'_>, change: &MetaChange) -> Result<usize> {
+    let name = change.file.as_deref();
+    let path = || -> PathBuf {
+        match name {
+            Some(n) => dir.file(n),
+            None => dir.path().to_path_buf(),
+        }
+    };
+    let mut calls = 0;
+    let uid = (change.after.uid != change.before.uid).then_some(change.after.uid);
+    let gid = (change.after.gid != change.before.gid).then_some(change.after.gid);
+    if uid.is_some() || gid.is_some() {
+        dir.chown(name, uid.map(Uid::from_raw), gid.map(Gid::from_raw))
+            .map_err(|errno| Error::os(Op::Chown, path(), errno))?;
+        calls += 1;
+    }
+    // chown clears setuid/setgid on files, so compare against what is there now; only
+    // when a special bit is involved is a second stat worth it.
+    let now = if calls > 0 && (change.before.mode | change.after.mode) & 0o6000 != 0 {
+        dir.stat(name)
+            .map(|st| st.st_mode & 0o7777)
+            .map_err(|errno| Error::os(Op::Chmod, path(), errno))?
+    } else {
+        change.before.mode
+    };
+    if change.after.mode != now {
+        dir.chmod(name, change.after.mode)
+            .map_err(|errno| Error::os(Op::Chmod, path(), errno))?;
+        calls += 1;
+    }
+    Ok(calls)
 }
 
 /// The change `owner` and `mode` need on one file, if any.
