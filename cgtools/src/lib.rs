@@ -25,6 +25,7 @@ pub mod group_path;
 pub mod hierarchy;
 pub mod permissions;
 pub mod remove;
+pub mod set;
 pub mod setting;
 pub mod translate;
 
