@@ -141,6 +141,78 @@ pub fn parse_mode(text: &str) -> Result<u32, String> {
         })
 }
 
+/// Prints a failure as libcgroup's tools print it, then what cgtools knows about it, each
+/// line starting with the tool's name:
+///
+/// ```text
+/// cgset: cgroup modify error: Invalid argument
+/// cgset: kernel rejected value `abc` for `cpu.shares`: Invalid argument (/sys/fs/cgroup/cpu/x/cpu.shares)
+/// cgset: hint: ...
+/// ```
+///
+/// The first line is `<headline>: <libcgroup's message>`, word for word what scripts
+/// written for cgroup-tools may match; the second is the backend's sentence (the file, the
+/// operation, the kernel's reason); the third, when there is one, the hint.
+pub fn print_error(tool: &str, headline: &str, error: &crate::Error) {
+    eprintln!("{tool}: {headline}: {}", error.libcgroup_message());
+    eprintln!("{tool}: {error}");
+    if let Some(hint) = error.hint() {
+        eprintln!("{tool}: hint: {hint}");
+    }
+}
+
+/// Prints a usage error found after clap parsed the command line (an option libcgroup
+/// checks by hand): `<tool>: <message>`, the usage line and where to find help, on
+/// stderr. Returns libcgroup 3.x's exit status for bad usage (129).
+pub fn usage_error(mut command: clap::Command, message: &str) -> ExitCode {
+    let tool = command.get_name().to_string();
+    eprintln!("{tool}: {message}");
+    eprintln!("{}", command.render_usage());
+    eprintln!("Try '{tool} --help' for more information.");
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// Resolves a `user:group` owner to ids. Names are looked up in the user and group
+/// databases; a number is taken as an id (libcgroup accepts only names). An unknown name
+/// is an error worded as libcgroup words it (`can't find uid of user X.`).
+pub fn resolve_owner(
+    spec: &OwnerSpec,
+    accounts: &mut dyn crate::check::Accounts,
+) -> Result<crate::Owner, String> {
+    fn id(
+        name: &str,
+        what: &str,
+        id_name: &str,
+        lookup: &mut dyn FnMut(&str) -> Result<Option<u32>, String>,
+    ) -> Result<u32, String> {
+        if let Ok(number) = name.parse::<u32>() {
+            return Ok(number);
+        }
+        match lookup(name) {
+            Ok(Some(id)) => Ok(id),
+            Ok(None) => Err(format!("can't find {id_name} of {what} {name}.")),
+            Err(reason) => Err(format!("can't find {id_name} of {what} {name}: {reason}")),
+        }
+    }
+    let uid = match &spec.user {
+        Some(user) => Some(id(user, "user", "uid", &mut |n| accounts.uid(n))?),
+        None => None,
+    };
+    let gid = match &spec.group {
+        Some(group) => Some(id(group, "group", "gid", &mut |n| accounts.gid(n))?),
+        None => None,
+    };
+    Ok(crate::Owner { uid, gid })
+}
+
+/// Splits the value of cgset's `-r` into name and value at the first `=`. `None` when
+/// there is no `=`, or the name or the value is empty: libcgroup 3.x's "wrong parameter of
+/// option -r" (2.0.2 crashed on a missing `=`).
+pub fn parse_name_value(text: &str) -> Option<crate::Setting> {
+    let (name, value) = text.split_once('=')?;
+    (!name.is_empty() && !value.is_empty()).then(|| crate::Setting::new(name, value))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -185,6 +257,42 @@ mod tests {
         assert_eq!(parse_owner(":staff").unwrap().user, None);
         assert!(parse_owner(":").is_err());
         assert!(parse_owner("").is_err());
+    }
+
+    #[test]
+    fn name_value_pairs_split_at_the_first_equals_sign() {
+        let s = parse_name_value("cpuset.cpus=0-1").unwrap();
+        assert_eq!((s.name.as_str(), s.value.as_str()), ("cpuset.cpus", "0-1"));
+        let s = parse_name_value("io.max=8:0 rbps=1").unwrap();
+        assert_eq!(s.value, "8:0 rbps=1");
+        for bad in ["cpu.shares", "cpu.shares=", "=5", ""] {
+            assert!(parse_name_value(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn owners_resolve_names_and_numbers() {
+        struct Fake;
+        impl crate::check::Accounts for Fake {
+            fn uid(&mut self, name: &str) -> Result<Option<u32>, String> {
+                Ok((name == "alice").then_some(1000))
+            }
+            fn gid(&mut self, name: &str) -> Result<Option<u32>, String> {
+                Ok((name == "staff").then_some(50))
+            }
+        }
+        let owner = resolve_owner(&parse_owner("alice:staff").unwrap(), &mut Fake).unwrap();
+        assert_eq!((owner.uid, owner.gid), (Some(1000), Some(50)));
+        let owner = resolve_owner(&parse_owner("7:").unwrap(), &mut Fake).unwrap();
+        assert_eq!((owner.uid, owner.gid), (Some(7), None));
+        assert_eq!(
+            resolve_owner(&parse_owner("bob").unwrap(), &mut Fake).unwrap_err(),
+            "can't find uid of user bob."
+        );
+        assert_eq!(
+            resolve_owner(&parse_owner(":wheel").unwrap(), &mut Fake).unwrap_err(),
+            "can't find gid of group wheel."
+        );
     }
 
     #[test]

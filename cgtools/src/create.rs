@@ -193,6 +193,16 @@ impl Group<'_> {
         }
         Ok(report)
     }
+
+    /// Takes back what a successful [`Group::create`] did, for a caller whose next step
+    /// failed (cgcreate when changing owners fails): the directories it created are
+    /// removed and the controllers it enabled are disabled again, bottom-up; groups that
+    /// existed before are not touched. Best effort: the caller reports its own error.
+    pub fn undo_create(&self, report: &CreateReport) {
+        for (cgroup, _) in self.targets() {
+            cgroup.undo_report(report);
+        }
+    }
 }
 
 impl Cgroup<'_> {
@@ -426,6 +436,32 @@ mod tests {
             fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(),
             "-hugetlb"
         );
+    }
+
+    #[test]
+    fn undo_create_takes_back_only_what_the_create_did() {
+        let (dir, cg) = unified();
+        let root = dir.path().join("sys/fs/cgroup");
+        fs::write(root.join("cgroup.subtree_control"), "memory hugetlb\n").unwrap();
+        let group = cg
+            .group(&["hugetlb"], &GroupPath::new("a/new").unwrap())
+            .unwrap();
+        let report = group.create().unwrap();
+        assert!(root.join("a/new").is_dir());
+        group.undo_create(&report);
+        assert!(!root.join("a/new").exists());
+        assert!(root.join("a").is_dir(), "the pre-existing parent stays");
+        assert_eq!(
+            fs::read_to_string(root.join("a/cgroup.subtree_control")).unwrap(),
+            "-hugetlb"
+        );
+        // Undoing the report of an existing group changes nothing.
+        let existing = cg.group(&[], &GroupPath::new("a").unwrap()).unwrap();
+        let report = existing.create().unwrap();
+        let before = cg.write_count();
+        existing.undo_create(&report);
+        assert_eq!(cg.write_count(), before);
+        assert!(root.join("a").is_dir());
     }
 
     #[test]

@@ -46,6 +46,26 @@ pub mod ecg {
     pub const NON_EMPTY: u32 = 50030;
     /// ECGNOVERSIONCONVERT: a setting has no equivalent in the other cgroup version (exit 111).
     pub const NO_VERSION_CONVERT: u32 = 50031;
+
+    /// libcgroup 3.x's `cgroup_strerror` text for `code`; `None` for ECGOTHER, whose text
+    /// is the errno's, and for codes the backend never produces.
+    pub fn message(code: u32) -> Option<&'static str> {
+        Some(match code {
+            NOT_MOUNTED => "Cgroup is not mounted",
+            GROUP_NOT_EXIST => "Cgroup does not exist",
+            SUBSYS_NOT_MOUNTED => "Cgroup one of the needed subsystems is not mounted",
+            NOT_OWNER => "Cgroup, request came in from non owner",
+            NOT_ALLOWED => "Cgroup, operation not allowed",
+            INVAL => "Cgroup invalid operation",
+            FAIL => "Cgroup operation failed",
+            VALUE_NOT_EXIST => "Cgroup, requested group parameter does not exist",
+            PARSE_FAIL => "Cgroup parsing failed",
+            CONFIG_PARSE_FAIL => "Failed to parse config file",
+            NON_EMPTY => "Failed to remove a non-empty group",
+            NO_VERSION_CONVERT => "Failed to convert from cgroup v1 to/from cgroup v2",
+            _ => return None,
+        })
+    }
 }
 
 /// What the backend was doing when it failed; printed as a verb in messages.
@@ -275,6 +295,20 @@ impl Error {
     pub fn exit_code(&self) -> u8 {
         (self.ecg_code() & 0xff) as u8
     }
+
+    /// The text libcgroup 3.x's tools print for this failure (`cgroup_strerror`): the
+    /// fixed sentence of its error number, or for ECGOTHER the errno's description. Tools
+    /// print it where libcgroup does, so scripts matching those words keep working.
+    pub fn libcgroup_message(&self) -> String {
+        let code = self.ecg_code();
+        match ecg::message(code) {
+            Some(text) => text.to_string(),
+            None => self
+                .errno
+                .map_or("Unknown error", |errno| errno.desc())
+                .to_string(),
+        }
+    }
 }
 
 fn default_hint(op: Op, errno: Errno) -> Option<&'static str> {
@@ -483,6 +517,35 @@ mod tests {
             to: Version::V2,
         };
         assert_eq!(Error::new(unmappable, Op::Translate).exit_code(), 111);
+    }
+
+    #[test]
+    fn libcgroup_messages_are_its_strerror_texts() {
+        let missing = Error::new(ErrorKind::GroupMissing { group: "/x".into() }, Op::Remove)
+            .with_errno(Errno::ENOENT);
+        assert_eq!(missing.libcgroup_message(), "No such file or directory");
+        let missing_write = Error::new(ErrorKind::GroupMissing { group: "/x".into() }, Op::Write);
+        assert_eq!(
+            missing_write.libcgroup_message(),
+            "Cgroup, requested group parameter does not exist"
+        );
+        let ctrl = ErrorKind::ControllerNotMounted {
+            controller: "foo".into(),
+        };
+        assert_eq!(
+            Error::new(ctrl, Op::Create).libcgroup_message(),
+            "Cgroup one of the needed subsystems is not mounted"
+        );
+        let rejected = ErrorKind::ValueRejected {
+            setting: "cpu.shares".into(),
+            value: "abc".into(),
+        };
+        assert_eq!(
+            Error::new(rejected, Op::Write)
+                .with_errno(Errno::EINVAL)
+                .libcgroup_message(),
+            "Invalid argument"
+        );
     }
 
     #[test]

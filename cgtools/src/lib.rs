@@ -28,6 +28,7 @@ pub mod hierarchy;
 pub mod permissions;
 pub mod plan;
 pub mod remove;
+pub mod set;
 pub mod setting;
 pub mod snapshot;
 pub mod translate;

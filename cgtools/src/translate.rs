@@ -438,6 +438,18 @@ fn needs_translation(
     Ok(Some(from))
 }
 
+/// Whether setting `name`, written in `vocabulary` (or, for `None`, its own), is in the
+/// vocabulary of the other cgroup version than the one the host runs its controller as:
+/// `Some(version it is written in)` when [`to_host`] will rename it, `None` when it is
+/// written as it stands. Tools use it to tell the user about a translation.
+pub fn translation_needed(
+    cg: &Cgroups,
+    vocabulary: Option<Version>,
+    name: &str,
+) -> Result<Option<Version>> {
+    needs_translation(cg, vocabulary, name)
+}
+
 /// Converts settings written in `vocabulary` (or, for `None`, each name's own vocabulary)
 /// into the names and values of the version the host runs each controller as. `current`
 /// reads a host setting of the group (for `cpu.max` when only quota or period is given).

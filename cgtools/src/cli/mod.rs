@@ -4,9 +4,20 @@
 //! Each tool has a module with `pub fn command() -> clap::Command`; [`all`] lists them.
 
 pub mod cgconfigparser;
+pub mod cgcreate;
+pub mod cgdelete;
+pub mod cgset;
 pub mod cgsnapshot;
+pub mod cgxset;
 
 /// Every tool's command definition, for generating man pages and completions.
 pub fn all() -> Vec<clap::Command> {
-    vec![cgconfigparser::command(), cgsnapshot::command()]
+    vec![
+        cgconfigparser::command(),
+        cgcreate::command(),
+        cgdelete::command(),
+        cgset::command(),
+        cgsnapshot::command(),
+        cgxset::command(),
+    ]
 }

@@ -1,0 +1,51 @@
+//! The command line of `cgdelete`, shared by the binary and the man page generator.
+
+use clap::{Arg, ArgAction, Command};
+
+/// The argument definitions of `cgdelete`.
+pub fn command() -> Command {
+    Command::new("cgdelete")
+        .about("Remove control groups")
+        .long_about(
+            "Remove control groups from the hierarchy of every controller named. A group \
+             that still has tasks or child groups is refused unless -r is given; with -r \
+             its tasks and those of its child groups move to its parent, never killed, \
+             and the child groups are removed first. The remaining groups are still \
+             processed after an error; the first error decides the exit status.",
+        )
+        .override_usage("cgdelete [-h] [-r] [[-g] CONTROLLERS:PATH] ...")
+        .arg(
+            Arg::new("recursive")
+                .short('r')
+                .long("recursive")
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Recursively remove all subgroups; tasks move to the parent group \
+                     (never killed)",
+                ),
+        )
+        .arg(
+            Arg::new("group")
+                .short('g')
+                .long("group")
+                .value_name("CONTROLLERS:PATH")
+                .action(ArgAction::Append)
+                .help("Control group to be removed (-g is optional)"),
+        )
+        .arg(
+            Arg::new("ignore-systemd-default")
+                .short('b')
+                .action(ArgAction::SetTrue)
+                .help(
+                    "Ignore the default systemd delegate hierarchy (accepted for \
+                     compatibility: cgtools never prefixes paths with one)",
+                ),
+        )
+        .arg(
+            Arg::new("groups")
+                .value_name("CONTROLLERS:PATH")
+                .action(ArgAction::Append)
+                .num_args(0..)
+                .help("Control groups to be removed"),
+        )
+}
