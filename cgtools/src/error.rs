@@ -119,6 +119,14 @@ pub enum ErrorKind {
         /// The controllers, comma-separated.
         controllers: String,
     },
+    /// A v2 group does not have these controllers: its parent's `cgroup.subtree_control`
+    /// does not enable them, so a process moved there would not be under them.
+    ControllerNotAvailable {
+        /// The group as the caller named it.
+        group: String,
+        /// The controllers, comma-separated.
+        controllers: String,
+    },
     /// The group has no file of this name.
     SettingMissing {
         /// The setting, e.g. `cpu.shares`.
@@ -253,9 +261,9 @@ impl Error {
                 Op::Remove | Op::Read | Op::MoveTasks => ecg::OTHER,
                 _ => ecg::GROUP_NOT_EXIST,
             },
-            ErrorKind::ControllerNotMounted { .. } | ErrorKind::ControllerNotEnabled { .. } => {
-                ecg::SUBSYS_NOT_MOUNTED
-            }
+            ErrorKind::ControllerNotMounted { .. }
+            | ErrorKind::ControllerNotEnabled { .. }
+            | ErrorKind::ControllerNotAvailable { .. } => ecg::SUBSYS_NOT_MOUNTED,
             ErrorKind::SettingMissing { .. } => ecg::VALUE_NOT_EXIST,
             // libcgroup's cgdelete reports rmdir's EBUSY as ECGOTHER; scripts see 96.
             ErrorKind::ValueRejected { .. } | ErrorKind::NotEmpty { .. } => ecg::OTHER,
@@ -343,6 +351,17 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "the cgroup v2 root does not enable `{controllers}` for its children"
+                )?;
+                if let Some(path) = path {
+                    write!(f, " ({path})")?;
+                }
+                Ok(())
+            }
+            ErrorKind::ControllerNotAvailable { group, controllers } => {
+                write!(
+                    f,
+                    "group `{group}` does not have `{controllers}`: its parent's \
+                     cgroup.subtree_control does not enable it"
                 )?;
                 if let Some(path) = path {
                     write!(f, " ({path})")?;

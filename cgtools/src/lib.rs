@@ -11,6 +11,7 @@
 //! and the kernel's reason, and maps to libcgroup's exit codes. `docs/backend.md` explains
 //! the model.
 
+pub mod cgred;
 pub mod cgroups;
 pub mod check;
 pub mod cli;

@@ -3,9 +3,15 @@
 //!
 //! Each tool has a module with `pub fn command() -> clap::Command`; [`all`] lists them.
 
+pub mod cgclassify;
 pub mod cgconfigparser;
+pub mod cgexec;
 
 /// Every tool's command definition, for generating man pages and completions.
 pub fn all() -> Vec<clap::Command> {
-    vec![cgconfigparser::command()]
+    vec![
+        cgconfigparser::command(),
+        cgexec::command(),
+        cgclassify::command(),
+    ]
 }
