@@ -274,6 +274,10 @@ impl Error {
                 (Op::Create, Some(Errno::EPERM)) => ecg::NOT_OWNER,
                 (Op::Create, _) => ecg::NOT_ALLOWED,
                 (Op::Write, Some(Errno::EPERM | Errno::EACCES)) => ecg::NOT_ALLOWED,
+                // libcgroup's attach: a task file it may not open is "not owner" for EPERM
+                // and "not allowed" otherwise.
+                (Op::Attach, Some(Errno::EPERM)) => ecg::NOT_OWNER,
+                (Op::Attach, Some(Errno::EACCES)) => ecg::NOT_ALLOWED,
                 _ => ecg::OTHER,
             },
         }
@@ -497,6 +501,9 @@ mod tests {
         assert_eq!(Error::new(setting, Op::Write).exit_code(), 95);
         assert_eq!(Error::os(Op::Create, "/x", Errno::EPERM).exit_code(), 85);
         assert_eq!(Error::os(Op::Remove, "/x", Errno::ENOENT).exit_code(), 96);
+        assert_eq!(Error::os(Op::Attach, "/x", Errno::EACCES).exit_code(), 87);
+        assert_eq!(Error::os(Op::Attach, "/x", Errno::EPERM).exit_code(), 85);
+        assert_eq!(Error::os(Op::Attach, "/x", Errno::ESRCH).exit_code(), 96);
         let unmappable = ErrorKind::Unmappable {
             setting: "cpu.stat".into(),
             to: Version::V2,
