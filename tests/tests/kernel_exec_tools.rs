@@ -560,3 +560,85 @@ fn seed_article_shell_loop_shows_its_group_in_ps() {
     assert!(ps.stdout.contains(&wanted), "{}", ps.stdout);
     drop(looping);
 }
+
+/// Where Debian's cgroup-tools (libcgroup 2.0.2) is installed, the same command lines give
+/// the same output and exit status through both suites, except where docs/compat.md says
+/// otherwise (usage errors exit 129 as in libcgroup 3.x, not 1 or 2).
+#[test]
+fn cgexec_and_cgclassify_answer_like_libcgroup() {
+    let Some(host) = host() else { return };
+    let Some((memory, cpu)) = memory_and_cpu(&host) else {
+        return;
+    };
+    if !std::path::Path::new("/usr/bin/cgexec").exists() {
+        eprintln!("skipping: libcgroup's tools (cgroup-tools) are not installed");
+        return;
+    }
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&memory, "diff");
+    scratch.mkdir(&cpu, "diff");
+    let both = format!("memory,cpu:{}", scratch.name("diff"));
+    let mem = format!("memory:{}", scratch.name("diff"));
+    let missing = format!("memory:{}", scratch.name("missing"));
+    let unknown = format!("nosuchcontroller:{}", scratch.name("diff"));
+    let theirs = |name: &str, args: &[&str]| {
+        let mut command = Command::new(format!("/usr/bin/{name}"));
+        command.args(args).current_dir("/").stdin(Stdio::null());
+        outcome(command)
+    };
+
+    let cases: &[&[&str]] = &[
+        &["-g", &both, "cat", "/proc/self/cgroup"],
+        &["-g", &mem, "sh", "-c", "echo out; echo err >&2; exit 7"],
+        &["-g", &missing, "true"],
+        &["-g", &unknown, "true"],
+        &["-g", &mem, "/nonexistent/command"],
+    ];
+    for args in cases {
+        let (ours, libcgroup) = (outcome(tool("cgexec", args)), theirs("cgexec", args));
+        assert_eq!(
+            ours.code,
+            libcgroup.code,
+            "cgexec {args:?}\nours: {}\nlibcgroup: {}",
+            ours.transcript(),
+            libcgroup.transcript()
+        );
+        assert_eq!(ours.stdout, libcgroup.stdout, "cgexec {args:?}");
+        // libcgroup's first words are kept at the start of our message.
+        let first_line = |s: &str| s.lines().next().unwrap_or_default().to_string();
+        let theirs_first = first_line(&libcgroup.stderr);
+        let key = theirs_first.split(':').next().unwrap_or_default();
+        assert!(
+            ours.stderr.contains(key),
+            "cgexec {args:?}: `{key}` missing from\n{}",
+            ours.stderr
+        );
+    }
+
+    let sleeper = Spawned::sleeper();
+    let pid = sleeper.pid().to_string();
+    let cases: &[&[&str]] = &[
+        &["-g", &mem, &pid],
+        &["-g", &mem, "abc"],
+        &["-g", &missing, &pid],
+        &["-g", &mem],
+    ];
+    for args in cases {
+        let (ours, libcgroup) = (
+            outcome(tool("cgclassify", args)),
+            theirs("cgclassify", args),
+        );
+        assert_eq!(
+            ours.code,
+            libcgroup.code,
+            "cgclassify {args:?}\nours: {}\nlibcgroup: {}",
+            ours.transcript(),
+            libcgroup.transcript()
+        );
+        assert_eq!(ours.stdout, libcgroup.stdout, "cgclassify {args:?}");
+    }
+    assert_eq!(
+        group_of(&pid, &memory),
+        format!("/{}", scratch.name("diff"))
+    );
+}
