@@ -52,10 +52,10 @@ impl Layout {
     /// Reads `/proc/self/mountinfo` and `/proc/cgroups` of the running host.
     pub fn discover() -> Result<Layout> {
         let mountinfo =
-            std::fs::read_to_string(MOUNTINFO).at_path(Op::Discover, Path::new(MOUNTINFO))?;
+            read_proc(Path::new(MOUNTINFO)).at_path(Op::Discover, Path::new(MOUNTINFO))?;
         // /proc/cgroups is optional: a /proc mounted with subset=pid lacks it, and newer
         // kernels may drop it; the mount table alone is enough to operate.
-        let proc_cgroups = std::fs::read_to_string(PROC_CGROUPS).ok();
+        let proc_cgroups = read_proc(Path::new(PROC_CGROUPS)).ok();
         Layout::from_sources(&mountinfo, proc_cgroups.as_deref(), Path::new("/"))
     }
 
@@ -228,6 +228,16 @@ impl Layout {
     }
 }
 
+/// Reads a generated file (procfs, cgroupfs) whole. Such files report size 0, so
+/// `fs::read_to_string` starts with tiny probing reads; a buffer sized for a typical mount
+/// table takes it in one or two reads (cgexec reads these before every job it starts).
+fn read_proc(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut text = String::with_capacity(16 * 1024);
+    std::fs::File::open(path)?.read_to_string(&mut text)?;
+    Ok(text)
+}
+
 fn under_root(root: &Path, mount_point: &Path) -> PathBuf {
     match mount_point.strip_prefix("/") {
         Ok(relative) => root.join(relative),
@@ -237,7 +247,7 @@ fn under_root(root: &Path, mount_point: &Path) -> PathBuf {
 
 fn read_v2_controllers(fs_path: &Path) -> Result<Vec<String>> {
     let file = fs_path.join("cgroup.controllers");
-    match std::fs::read_to_string(&file) {
+    match read_proc(&file) {
         Ok(text) => Ok(text.split_whitespace().map(str::to_string).collect()),
         // A mount we cannot read (gone, or another namespace's) serves nothing.
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Vec::new()),

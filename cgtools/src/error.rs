@@ -139,6 +139,14 @@ pub enum ErrorKind {
         /// The controllers, comma-separated.
         controllers: String,
     },
+    /// A v2 group does not have these controllers: its parent's `cgroup.subtree_control`
+    /// does not enable them, so a process moved there would not be under them.
+    ControllerNotAvailable {
+        /// The group as the caller named it.
+        group: String,
+        /// The controllers, comma-separated.
+        controllers: String,
+    },
     /// The group has no file of this name.
     SettingMissing {
         /// The setting, e.g. `cpu.shares`.
@@ -273,9 +281,9 @@ impl Error {
                 Op::Remove | Op::Read | Op::MoveTasks => ecg::OTHER,
                 _ => ecg::GROUP_NOT_EXIST,
             },
-            ErrorKind::ControllerNotMounted { .. } | ErrorKind::ControllerNotEnabled { .. } => {
-                ecg::SUBSYS_NOT_MOUNTED
-            }
+            ErrorKind::ControllerNotMounted { .. }
+            | ErrorKind::ControllerNotEnabled { .. }
+            | ErrorKind::ControllerNotAvailable { .. } => ecg::SUBSYS_NOT_MOUNTED,
             ErrorKind::SettingMissing { .. } => ecg::VALUE_NOT_EXIST,
             // libcgroup's cgdelete reports rmdir's EBUSY as ECGOTHER; scripts see 96.
             ErrorKind::ValueRejected { .. } | ErrorKind::NotEmpty { .. } => ecg::OTHER,
@@ -286,6 +294,10 @@ impl Error {
                 (Op::Create, Some(Errno::EPERM)) => ecg::NOT_OWNER,
                 (Op::Create, _) => ecg::NOT_ALLOWED,
                 (Op::Write, Some(Errno::EPERM | Errno::EACCES)) => ecg::NOT_ALLOWED,
+                // libcgroup's attach: a task file it may not open is "not owner" for EPERM
+                // and "not allowed" otherwise.
+                (Op::Attach, Some(Errno::EPERM)) => ecg::NOT_OWNER,
+                (Op::Attach, Some(Errno::EACCES)) => ecg::NOT_ALLOWED,
                 _ => ecg::OTHER,
             },
         }
@@ -377,6 +389,17 @@ impl fmt::Display for Error {
                 write!(
                     f,
                     "the cgroup v2 root does not enable `{controllers}` for its children"
+                )?;
+                if let Some(path) = path {
+                    write!(f, " ({path})")?;
+                }
+                Ok(())
+            }
+            ErrorKind::ControllerNotAvailable { group, controllers } => {
+                write!(
+                    f,
+                    "group `{group}` does not have `{controllers}`: its parent's \
+                     cgroup.subtree_control does not enable it"
                 )?;
                 if let Some(path) = path {
                     write!(f, " ({path})")?;
@@ -512,6 +535,9 @@ mod tests {
         assert_eq!(Error::new(setting, Op::Write).exit_code(), 95);
         assert_eq!(Error::os(Op::Create, "/x", Errno::EPERM).exit_code(), 85);
         assert_eq!(Error::os(Op::Remove, "/x", Errno::ENOENT).exit_code(), 96);
+        assert_eq!(Error::os(Op::Attach, "/x", Errno::EACCES).exit_code(), 87);
+        assert_eq!(Error::os(Op::Attach, "/x", Errno::EPERM).exit_code(), 85);
+        assert_eq!(Error::os(Op::Attach, "/x", Errno::ESRCH).exit_code(), 96);
         let unmappable = ErrorKind::Unmappable {
             setting: "cpu.stat".into(),
             to: Version::V2,

@@ -158,6 +158,25 @@ pub(crate) struct Dir<'a> {
     fs: &'a Fs,
 }
 
+/// A file of a group open for writing, one counted write(2) per value.
+#[derive(Debug)]
+pub(crate) struct Writer<'a> {
+    file: File,
+    fs: &'a Fs,
+}
+
+impl Writer<'_> {
+    /// Writes `bytes` with a single write(2), through [`Fs::mutate`]. A short write is an
+    /// error: the kernel takes a cgroup file's value whole or not at all.
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> nix::Result<()> {
+        self.fs.mutate(|| match self.file.write(bytes) {
+            Ok(n) if n == bytes.len() => Ok(()),
+            Ok(_) => Err(Errno::EIO),
+            Err(e) => Err(crate::error::errno_of(&e)),
+        })
+    }
+}
+
 /// A name must be one component: never a path, `.` or `..`.
 fn check_name(name: &str) -> nix::Result<()> {
     if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
@@ -217,6 +236,13 @@ impl<'a> Dir<'a> {
             }
             Ok(())
         })
+    }
+
+    /// Opens `name` for a series of writes: each [`Writer::write`] is one write(2) that the
+    /// kernel parses on its own, so many ids go through one open file (`cgroup.procs`).
+    pub(crate) fn writer(&self, name: &str) -> nix::Result<Writer<'a>> {
+        let file = self.open_file(name, OFlag::O_WRONLY | OFlag::O_TRUNC)?;
+        Ok(Writer { file, fs: self.fs })
     }
 
     /// Lists the directory once: every entry but `.` and `..`, sorted by name.

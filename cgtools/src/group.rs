@@ -161,22 +161,16 @@ impl<'a> Cgroup<'a> {
     /// group, where the kernel refuses whole processes, each thread goes to
     /// `cgroup.threads`.
     pub fn attach(&self, pid: u32) -> Result<()> {
-        let dir = self.open(Op::Attach)?;
-        match write_id(&dir, "cgroup.procs", pid) {
-            Err(e)
-                if self.hierarchy().version() == Version::V2
-                    && e.errno() == Some(Errno::EOPNOTSUPP) =>
-            {
-                for tid in threads_of(pid)? {
-                    match write_id(&dir, "cgroup.threads", tid) {
-                        // A thread that exited meanwhile has nothing to move.
-                        Err(e) if e.errno() == Some(Errno::ESRCH) => {}
-                        other => other?,
-                    }
-                }
-                Ok(())
-            }
-            other => other,
+        first_failure(self.attach_each(&[pid]))
+    }
+
+    /// Moves each process of `pids` with all its threads into the group, as
+    /// [`Cgroup::attach`] does, opening `cgroup.procs` once: one write per process. One
+    /// result per pid, in order; a pid that fails (it exited, say) does not stop the others.
+    pub fn attach_each(&self, pids: &[u32]) -> Vec<Result<()>> {
+        match self.open(Op::Attach) {
+            Ok(dir) => attach_in(&dir, self.hierarchy().version(), pids),
+            Err(e) => vec![Err(e); pids.len()],
         }
     }
 
@@ -227,6 +221,77 @@ fn setting_missing(dir: &Dir<'_>, name: &str, op: Op) -> Error {
     )
     .at(dir.file(name))
     .with_errno(Errno::ENOENT)
+}
+
+/// The first failure of a list of results, or success.
+fn first_failure(results: Vec<Result<()>>) -> Result<()> {
+    results.into_iter().find(Result::is_err).unwrap_or(Ok(()))
+}
+
+/// Writes each pid to the open group's `cgroup.procs` through one open file. A pid the
+/// kernel refuses as a whole process in a v2 threaded group moves thread by thread.
+fn attach_in(dir: &Dir<'_>, version: Version, pids: &[u32]) -> Vec<Result<()>> {
+    let mut procs = match dir.writer("cgroup.procs") {
+        Ok(writer) => writer,
+        Err(errno) => {
+            let e = Error::os(Op::Attach, dir.file("cgroup.procs"), errno);
+            return vec![Err(e); pids.len()];
+        }
+    };
+    pids.iter()
+        .map(|&pid| match procs.write(format!("{pid}\n").as_bytes()) {
+            Ok(()) => Ok(()),
+            Err(Errno::EOPNOTSUPP) if version == Version::V2 => attach_threads_of(dir, pid),
+            Err(errno) => Err(Error::os(Op::Attach, dir.file("cgroup.procs"), errno)),
+        })
+        .collect()
+}
+
+/// Moves every thread of `pid` through `cgroup.threads` (a v2 threaded group).
+fn attach_threads_of(dir: &Dir<'_>, pid: u32) -> Result<()> {
+    let mut threads = dir
+        .writer("cgroup.threads")
+        .map_err(|errno| Error::os(Op::Attach, dir.file("cgroup.threads"), errno))?;
+    for tid in threads_of(pid)? {
+        match threads.write(format!("{tid}\n").as_bytes()) {
+            // A thread that exited meanwhile has nothing to move.
+            Ok(()) | Err(Errno::ESRCH) => {}
+            Err(errno) => return Err(Error::os(Op::Attach, dir.file("cgroup.threads"), errno)),
+        }
+    }
+    Ok(())
+}
+
+/// A v2 group takes part in a controller only when its parent enables it for its children
+/// (`cgroup.subtree_control`), which is what the group's own `cgroup.controllers` lists. A
+/// process moved into a group without it would run unconstrained, so that is an error.
+fn check_enabled(dir: &Dir<'_>, group: &GroupPath, controllers: &[String]) -> Result<()> {
+    if controllers.is_empty() {
+        return Ok(());
+    }
+    let available = read_setting(dir, "cgroup.controllers")?;
+    let missing: Vec<&str> = controllers
+        .iter()
+        .map(String::as_str)
+        .filter(|c| !available.split_whitespace().any(|a| a == *c))
+        .collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = missing.join(",");
+    Err(Error::new(
+        ErrorKind::ControllerNotAvailable {
+            group: group.to_string(),
+            controllers: list.clone(),
+        },
+        Op::Attach,
+    )
+    .at(dir.file("cgroup.controllers"))
+    .with_hint(format!(
+        "cgcreate -g {list}:{group} enables it in every ancestor; or write +{} to the \
+         parent's cgroup.subtree_control",
+        missing.join(" +")
+    )))
 }
 
 pub(crate) fn write_id(dir: &Dir<'_>, file: &str, id: u32) -> Result<()> {
@@ -382,12 +447,39 @@ impl<'a> Group<'a> {
         translate::read_as(self.cg, vocabulary, name, |host_name| self.get(host_name))
     }
 
-    /// Moves process `pid` and all its threads into the group in each of its hierarchies.
+    /// Moves process `pid` and all its threads into the group in each of its hierarchies:
+    /// one write per hierarchy. In a v2 hierarchy the group must have the controllers it
+    /// was named with enabled ([`ErrorKind::ControllerNotAvailable`] otherwise), or the
+    /// process would run there unconstrained.
     pub fn attach(&self, pid: u32) -> Result<()> {
-        for cgroup in self.cgroups() {
-            cgroup.attach(pid)?;
+        first_failure(self.attach_each(&[pid]))
+    }
+
+    /// Moves each process of `pids` with all its threads into the group in each of its
+    /// hierarchies, as [`Group::attach`] does: each hierarchy's `cgroup.procs` is opened
+    /// once and takes one write per process. One result per pid, in order: a pid's first
+    /// failure, after which it is not moved into the remaining hierarchies; the other pids
+    /// still are.
+    pub fn attach_each(&self, pids: &[u32]) -> Vec<Result<()>> {
+        let mut results: Vec<Result<()>> = vec![Ok(()); pids.len()];
+        for (cgroup, controllers) in self.targets() {
+            let pending: Vec<usize> = (0..pids.len()).filter(|&i| results[i].is_ok()).collect();
+            if pending.is_empty() {
+                break;
+            }
+            let pending_pids: Vec<u32> = pending.iter().map(|&i| pids[i]).collect();
+            let outcome = match cgroup
+                .open(Op::Attach)
+                .and_then(|dir| check_enabled(&dir, &self.path, controllers).map(|()| dir))
+            {
+                Ok(dir) => attach_in(&dir, cgroup.hierarchy().version(), &pending_pids),
+                Err(e) => vec![Err(e); pending.len()],
+            };
+            for (i, result) in pending.into_iter().zip(outcome) {
+                results[i] = result;
+            }
         }
-        Ok(())
+        results
     }
 }
 
@@ -483,6 +575,72 @@ mod tests {
             84
         );
         assert_eq!(g(&cg).set("shares", "1").unwrap_err().exit_code(), 91);
+    }
+
+    #[test]
+    fn many_pids_go_through_one_open_file_and_failures_stay_per_pid() {
+        let (dir, cg) = v1();
+        let procs = dir.path().join("cg/cpu/g/cgroup.procs");
+        let before = cg.write_count();
+        let results = g(&cg).attach_each(&[11, 12, 13]);
+        assert!(results.iter().all(Result::is_ok), "{results:?}");
+        assert_eq!(cg.write_count() - before, 3, "one write per process");
+        // One open with O_TRUNC, then the writes follow each other in the same file.
+        assert_eq!(fs::read_to_string(&procs).unwrap(), "11\n12\n13\n");
+
+        // A group missing in one hierarchy fails every pid, each with the group's error.
+        let missing = cg
+            .group(&["cpu"], &GroupPath::new("nope").unwrap())
+            .unwrap();
+        let results = missing.attach_each(&[1, 2]);
+        assert_eq!(results.len(), 2);
+        for r in results {
+            assert!(matches!(
+                r.unwrap_err().kind(),
+                ErrorKind::GroupMissing { .. }
+            ));
+        }
+        assert!(missing.attach_each(&[]).is_empty());
+    }
+
+    #[test]
+    fn a_v2_group_must_have_the_controllers_it_is_named_with() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        fs::create_dir_all(root.join("a")).unwrap();
+        fs::write(root.join("cgroup.controllers"), "memory hugetlb\n").unwrap();
+        fs::write(root.join("a/cgroup.controllers"), "memory\n").unwrap();
+        fs::write(root.join("a/cgroup.procs"), "").unwrap();
+        let cg = Cgroups::from_sources(
+            "26 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        let a = GroupPath::new("a").unwrap();
+        cg.group(&["memory"], &a).unwrap().attach(7).unwrap();
+        // A controller-less group needs nothing enabled.
+        cg.group(&[], &a).unwrap().attach(8).unwrap();
+        assert_eq!(
+            fs::read_to_string(root.join("a/cgroup.procs")).unwrap(),
+            "8\n"
+        );
+        let before = cg.write_count();
+        let e = cg
+            .group(&["memory", "hugetlb"], &a)
+            .unwrap()
+            .attach(9)
+            .unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::ControllerNotAvailable {
+                group: "/a".into(),
+                controllers: "hugetlb".into()
+            }
+        );
+        assert_eq!(e.exit_code(), 84);
+        assert!(e.hint().unwrap().contains("+hugetlb"), "{:?}", e.hint());
+        assert_eq!(cg.write_count(), before, "nothing was moved");
     }
 
     #[test]

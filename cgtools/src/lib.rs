@@ -12,6 +12,7 @@
 //! the model.
 
 pub mod apply;
+pub mod cgred;
 pub mod cgroups;
 pub mod check;
 pub mod cli;

@@ -3,19 +3,23 @@
 //!
 //! Each tool has a module with `pub fn command() -> clap::Command`; [`all`] lists them.
 
+pub mod cgclassify;
 pub mod cgconfigparser;
 pub mod cgcreate;
 pub mod cgdelete;
 pub mod cgset;
 pub mod cgsnapshot;
+pub mod cgexec;
 pub mod cgxset;
 
 /// Every tool's command definition, for generating man pages and completions.
 pub fn all() -> Vec<clap::Command> {
     vec![
+        cgclassify::command(),
         cgconfigparser::command(),
         cgcreate::command(),
         cgdelete::command(),
+        cgexec::command(),
         cgset::command(),
         cgsnapshot::command(),
         cgxset::command(),

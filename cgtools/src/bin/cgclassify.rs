@@ -1,0 +1,139 @@
+//! cgclassify: move running processes into given control groups.
+//!
+//! `cgclassify -g memory,cpu:jobs/42 PID...` moves each process with all its threads into
+//! each `-g` group, in the order the groups are given. Each group's `cgroup.procs` is opened
+//! once per hierarchy and takes one write per process (the kernel moves a process's threads
+//! with it). A process that cannot be moved is reported and the others are still moved.
+//! With `--sticky` or `--cancel-sticky` every pid is first registered with a listening rules
+//! daemon; when none listens, nothing is sent.
+//!
+//! Exit status: 0 when everything moved (or no pid was given), 1 when a pid could not be
+//! moved or registered, 2 when an argument is not a process id ("Error: X is not valid
+//! pid.", as libcgroup; it wins over 1), the backend's code when the cgroups cannot be read,
+//! 129 for a usage error.
+
+use std::ffi::OsStr;
+use std::process::ExitCode;
+
+use cgtools::cgred::{self, Registration};
+use cgtools::cli::cgclassify::command;
+use cgtools::cmdline::{parse_args, print_error, GroupSpec, NO_RULES_ENGINE};
+use cgtools::Cgroups;
+
+const TOOL: &str = "cgclassify";
+const EXIT_FAILED: u8 = 1;
+const EXIT_BAD_PID: u8 = 2;
+
+fn main() -> ExitCode {
+    let matches = match parse_args(command(), std::env::args_os()) {
+        Ok(matches) => matches,
+        Err(code) => return code,
+    };
+    let specs: Vec<&GroupSpec> = matches
+        .get_many::<GroupSpec>("group")
+        .map(Iterator::collect)
+        .unwrap_or_default();
+
+    let mut bad_pid = false;
+    let mut pids = Vec::new();
+    for arg in matches.get_raw("pid").into_iter().flatten() {
+        match parse_pid(arg) {
+            Some(pid) => pids.push(pid),
+            None => {
+                eprintln!(
+                    "{TOOL}: Error: {} is not valid pid. A process id is a positive decimal number.",
+                    arg.to_string_lossy()
+                );
+                bad_pid = true;
+            }
+        }
+    }
+    let status = |failed: bool| {
+        ExitCode::from(match (bad_pid, failed) {
+            (true, _) => EXIT_BAD_PID,
+            (false, true) => EXIT_FAILED,
+            (false, false) => 0,
+        })
+    };
+    if pids.is_empty() {
+        return status(false);
+    }
+    if specs.is_empty() {
+        let list: Vec<String> = pids.iter().map(u32::to_string).collect();
+        eprintln!(
+            "{TOOL}: Error: change of cgroup failed for pid {}: {NO_RULES_ENGINE}",
+            list.join(" ")
+        );
+        eprintln!("{TOOL}: hint: name the target groups with -g <controllers>:<path>");
+        return status(true);
+    }
+
+    let cg = match Cgroups::discover() {
+        Ok(cg) => cg,
+        Err(e) => {
+            print_error(TOOL, "libcgroup initialization failed", &e);
+            return ExitCode::from(e.exit_code());
+        }
+    };
+
+    let mut failed = vec![false; pids.len()];
+    let flags = if matches.get_flag("sticky") {
+        cgred::UNCHANGE_CHILDREN
+    } else if matches.get_flag("cancel-sticky") {
+        cgred::CANCEL_UNCHANGE_PROCESS
+    } else {
+        0
+    };
+    let mut registration_failed = false;
+    if flags != 0 {
+        let socket = cgred::socket_path();
+        for &pid in &pids {
+            match cgred::register(&socket, pid, flags) {
+                Ok(Registration::Stored) => {}
+                // Nobody listens: asking again for the next pid would not change that.
+                Ok(Registration::NoDaemon) => break,
+                Err(reason) => {
+                    eprintln!("{TOOL}: registration of pid {pid} failed: {reason}");
+                    registration_failed = true;
+                }
+            }
+        }
+    }
+
+    for spec in specs {
+        let pending: Vec<usize> = (0..pids.len()).filter(|&i| !failed[i]).collect();
+        if pending.is_empty() {
+            break;
+        }
+        let group = spec
+            .group_path()
+            .and_then(|path| cg.group(&spec.controllers.resolve(&cg), &path));
+        let results = match group {
+            Ok(group) => group.attach_each(&pending.iter().map(|&i| pids[i]).collect::<Vec<_>>()),
+            Err(e) => vec![Err(e); pending.len()],
+        };
+        for (i, result) in pending.into_iter().zip(results) {
+            if let Err(e) = result {
+                print_error(
+                    TOOL,
+                    &format!("Error changing group of pid {}", pids[i]),
+                    &e,
+                );
+                failed[i] = true;
+            }
+        }
+    }
+    status(registration_failed || failed.contains(&true))
+}
+
+/// A process id as given on the command line: decimal digits only, not 0 (writing 0 to a
+/// task file would move cgclassify itself).
+fn parse_pid(arg: &OsStr) -> Option<u32> {
+    let text = arg.to_str()?;
+    if text.is_empty() || !text.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    text.parse()
+        .ok()
+        .filter(|&pid| pid > 0 && pid <= i32::MAX as u32)
+}

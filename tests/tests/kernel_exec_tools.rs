@@ -1,0 +1,644 @@
+//! cgexec and cgclassify against the real kernel: processes land in the named groups with
+//! every thread, cgexec replaces itself with the command, errors name the group and keep
+//! libcgroup's words and exit codes, the rules daemon is told over its socket when one
+//! listens, and cgexec drops to the real user before moving. Each test skips with a printed
+//! reason when not root or when a hierarchy it needs is missing, and reads the host's mode
+//! at run time, so the suite runs on hybrid, legacy and pure v2 hosts.
+//!
+//! Groups live under a unique `cgtools-e2e-exec-<pid>-<n>` prefix removed by a guard; only
+//! processes spawned here are moved or killed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
+
+mod exec_support;
+
+use std::fs;
+use std::io::{BufRead, BufReader};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::process::CommandExt;
+use std::process::{Command, Stdio};
+
+use cgtools_e2e::{bin, Outcome};
+use exec_support::{
+    group_of, host, socket_override_available, threads_of, FakeDaemon, Host, Mount, Scratch,
+    Spawned, SOCKET_ENV,
+};
+
+const REPLY: &[u8] = b"SUCCESS_STORE_PID\0";
+
+/// A tool's command line, never talking to a socket the environment might name.
+fn tool(name: &str, args: &[&str]) -> Command {
+    let mut command = Command::new(bin(name));
+    command
+        .args(args)
+        .env_remove(SOCKET_ENV)
+        .current_dir("/")
+        .stdin(Stdio::null());
+    command
+}
+
+fn outcome(mut command: Command) -> Outcome {
+    let output = command.output().expect("the tool runs");
+    Outcome {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        code: output.status.code(),
+    }
+}
+
+/// The group a `/proc/<pid>/cgroup` text names for `mount`.
+fn group_in(text: &str, mount: &Mount) -> Option<String> {
+    text.lines().find_map(|line| {
+        let mut parts = line.splitn(3, ':');
+        let (id, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+        let matches = if mount.v2 {
+            id == "0" && controllers.is_empty()
+        } else {
+            controllers
+                .split(',')
+                .any(|c| mount.controllers.iter().any(|m| m == c))
+        };
+        matches.then(|| path.to_string())
+    })
+}
+
+/// The hierarchies of memory and cpu where a fresh group gets them, or `None` (with the
+/// reason printed) when this host cannot run the test.
+fn memory_and_cpu(host: &Host) -> Option<(Mount, Mount)> {
+    let memory = host.serving("memory")?.clone();
+    let cpu = host.serving("cpu")?.clone();
+    for (mount, controller) in [(&memory, "memory"), (&cpu, "cpu")] {
+        if !host.root_enables(mount, controller) {
+            eprintln!("skipping: the cgroup v2 root does not enable {controller} for its children");
+            return None;
+        }
+    }
+    Some((memory, cpu))
+}
+
+#[test]
+fn cgexec_runs_the_command_in_place_in_every_group() {
+    let Some(host) = host() else { return };
+    let Some((memory, cpu)) = memory_and_cpu(&host) else {
+        return;
+    };
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&memory, "run");
+    scratch.mkdir(&cpu, "run");
+    let spec = format!("memory,cpu:{}", scratch.name("run"));
+    let mut command = tool(
+        "cgexec",
+        &["-g", &spec, "sh", "-c", "echo $$; cat /proc/self/cgroup"],
+    );
+    let child = command.stdout(Stdio::piped()).spawn().unwrap();
+    let pid = child.id();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let (first, cgroups) = stdout.split_once('\n').unwrap();
+    assert_eq!(
+        first,
+        pid.to_string(),
+        "the command runs in cgexec's own process (exec in place, no fork)"
+    );
+    let expected = format!("/{}", scratch.name("run"));
+    assert_eq!(
+        group_in(cgroups, &memory),
+        Some(expected.clone()),
+        "{cgroups}"
+    );
+    assert_eq!(group_in(cgroups, &cpu), Some(expected), "{cgroups}");
+}
+
+#[test]
+fn cgexec_enters_a_controller_less_group_of_the_v2_mount() {
+    let Some(host) = host() else { return };
+    let Some(unified) = host.unified().cloned() else {
+        return;
+    };
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&unified, "free");
+    let spec = format!(":{}", scratch.name("free"));
+    let out = outcome(tool("cgexec", &["-g", &spec, "cat", "/proc/self/cgroup"]));
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    assert_eq!(
+        group_in(&out.stdout, &unified),
+        Some(format!("/{}", scratch.name("free"))),
+        "{}",
+        out.stdout
+    );
+}
+
+#[test]
+fn cgexec_errors_keep_libcgroups_words_and_exit_codes() {
+    let Some(host) = host() else { return };
+    let Some(memory) = host.serving("memory").cloned() else {
+        return;
+    };
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&memory, "here");
+    let redact = |out: &Outcome| {
+        scratch
+            .redact(&out.transcript())
+            .replace(&memory.path.display().to_string(), "[memory mount]")
+    };
+
+    let missing = format!("memory:{}", scratch.name("missing"));
+    let out = outcome(tool("cgexec", &["-g", &missing, "true"]));
+    insta::assert_snapshot!(redact(&out), @"
+    --- stderr
+    cgexec: cgroup change of group failed: cannot attach to group `/[scratch]/missing`: it does not exist ([memory mount]/[scratch]/missing)
+    cgexec: hint: create it first: cgcreate -g memory:[scratch]/missing
+    --- exit Some(82)
+    ");
+
+    let unknown = format!("nosuchcontroller:{}", scratch.name("here"));
+    let out = outcome(tool("cgexec", &["-g", &unknown, "true"]));
+    assert_eq!(out.code, Some(84), "{}", out.transcript());
+    assert!(
+        out.stderr.starts_with(
+            "cgexec: cgroup change of group failed: controller `nosuchcontroller` is not mounted"
+        ),
+        "{}",
+        out.stderr
+    );
+
+    let here = format!("memory:{}", scratch.name("here"));
+    let out = outcome(tool("cgexec", &["-g", &here, "/nonexistent/command", "x"]));
+    insta::assert_snapshot!(redact(&out), @"
+    --- stderr
+    exec failed:No such file or directory
+    cgexec: cannot execute `/nonexistent/command`: no such file
+    --- exit Some(255)
+    ");
+    let out = outcome(tool("cgexec", &["-g", &here, "no-such-command-in-path"]));
+    assert_eq!(out.code, Some(255), "{}", out.transcript());
+    assert!(
+        out.stderr.contains("no such command in PATH"),
+        "{}",
+        out.stderr
+    );
+
+    // The command's own exit status comes back unchanged.
+    let out = outcome(tool("cgexec", &["-g", &here, "sh", "-c", "exit 42"]));
+    assert_eq!(out.code, Some(42), "{}", out.transcript());
+}
+
+/// On cgroup v2 a group takes part in a controller only when its parent enables it; moving
+/// a process there anyway would leave it unconstrained, so cgexec refuses (exit 84).
+#[test]
+fn cgexec_refuses_a_v2_controller_the_group_does_not_have() {
+    let Some(host) = host() else { return };
+    let Some(unified) = host.unified().cloned() else {
+        return;
+    };
+    let Some(controller) = unified
+        .controllers
+        .iter()
+        .find(|c| !host.root_enables(&unified, c))
+        .cloned()
+    else {
+        eprintln!("skipping: the cgroup v2 root enables every controller it has");
+        return;
+    };
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&unified, "bare");
+    let spec = format!("{controller}:{}", scratch.name("bare"));
+    let out = outcome(tool("cgexec", &["-g", &spec, "echo", "ran"]));
+    assert_eq!(out.code, Some(84), "{}", out.transcript());
+    assert!(out.stdout.is_empty(), "the command must not run");
+    let expected = format!(
+        "cgexec: cgroup change of group failed: group `/{}` does not have `{controller}`: its \
+         parent's cgroup.subtree_control does not enable it",
+        scratch.name("bare")
+    );
+    assert!(out.stderr.starts_with(&expected), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(&format!("hint: cgcreate -g {controller}:")),
+        "{}",
+        out.stderr
+    );
+}
+
+#[test]
+fn cgexec_registers_with_a_listening_rules_daemon() {
+    let Some(host) = host() else { return };
+    if !socket_override_available() {
+        return;
+    }
+    let Some(memory) = host.serving("memory").cloned() else {
+        return;
+    };
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&memory, "d");
+    let spec = format!("memory:{}", scratch.name("d"));
+
+    for (args, flags) in [(vec!["--sticky"], 1), (vec![], 0)] {
+        let daemon = FakeDaemon::start(1, REPLY);
+        let mut all = args.clone();
+        all.extend(["-g", &spec, "sh", "-c", "echo $$"]);
+        let mut command = tool("cgexec", &all);
+        command
+            .env(SOCKET_ENV, &daemon.socket)
+            .stdout(Stdio::piped());
+        let child = command.spawn().unwrap();
+        let pid = child.id();
+        let output = child.wait_with_output().unwrap();
+        assert!(output.status.success(), "{output:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout).trim(),
+            pid.to_string()
+        );
+        assert_eq!(daemon.received(), [(pid as i32, flags)], "{args:?}");
+    }
+
+    // A daemon that answers wrongly stops cgexec before the command runs, as in libcgroup.
+    let daemon = FakeDaemon::start(1, b"NO\0");
+    let mut command = tool("cgexec", &["-g", &spec, "echo", "ran"]);
+    command.env(SOCKET_ENV, &daemon.socket);
+    let out = outcome(command);
+    assert_eq!(daemon.received().len(), 1);
+    let socket = daemon_socket_text(&out.stderr);
+    insta::assert_snapshot!(out.transcript().replace(&socket, "[socket]"), @"
+    --- stderr
+    cgexec: registration of process failed: cannot read the answer of [socket]: the daemon closed the connection
+    --- exit Some(1)
+    ");
+
+    // No daemon: nothing to say, the command runs.
+    let dir = tempfile::tempdir().unwrap();
+    let mut command = tool("cgexec", &["-g", &spec, "echo", "ran"]);
+    command.env(SOCKET_ENV, dir.path().join("nobody-listens"));
+    let out = outcome(command);
+    assert_eq!(out.transcript(), "--- stdout\nran\n--- exit Some(0)\n");
+}
+
+/// The socket path as an error message prints it (it lives in a temporary directory).
+fn daemon_socket_text(stderr: &str) -> String {
+    stderr
+        .split_whitespace()
+        .find(|w| w.ends_with("cgred.socket:"))
+        .map(|w| w.trim_end_matches(':').to_string())
+        .unwrap_or_default()
+}
+
+/// Whether `path` is on a filesystem mounted nosuid (the longest mount point prefix).
+fn on_nosuid_mount(path: &std::path::Path) -> bool {
+    let text = fs::read_to_string("/proc/self/mountinfo").unwrap_or_default();
+    text.lines()
+        .filter_map(|line| {
+            let fields: Vec<&str> = line.split(' ').collect();
+            let point = *fields.get(4)?;
+            let options = *fields.get(5)?;
+            path.starts_with(point)
+                .then_some((point.len(), options.contains("nosuid")))
+        })
+        .max_by_key(|(len, _)| *len)
+        .is_some_and(|(_, nosuid)| nosuid)
+}
+
+/// Installed setuid root and run by another user, cgexec registers with the daemon while it
+/// is still root, then drops to the caller's ids before moving: it enters a group whose
+/// task files the caller owns, not one it does not, and the command runs as the caller.
+#[test]
+fn setuid_cgexec_drops_to_the_real_user_before_moving() {
+    let Some(host) = host() else { return };
+    let Some(memory) = host.serving("memory").cloned() else {
+        return;
+    };
+    if memory.v2 {
+        // cgroup v2 also wants write access to the common ancestor's cgroup.procs, which an
+        // unprivileged user does not have here.
+        eprintln!("skipping: memory is on cgroup v2");
+        return;
+    }
+    let target = bin("cgexec").parent().unwrap().to_path_buf();
+    let dir = tempfile::Builder::new()
+        .prefix("cgtools-e2e-suid-")
+        .tempdir_in(&target)
+        .unwrap();
+    if on_nosuid_mount(dir.path()) {
+        eprintln!("skipping: {} is on a nosuid mount", dir.path().display());
+        return;
+    }
+    let copy = dir.path().join("cgexec");
+    fs::copy(bin("cgexec"), &copy).unwrap();
+    fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
+    fs::set_permissions(&copy, fs::Permissions::from_mode(0o4755)).unwrap();
+
+    let scratch = Scratch::new(&host);
+    let allowed = scratch.mkdir(&memory, "mine");
+    scratch.mkdir(&memory, "not-mine");
+    const NOBODY: u32 = 65534;
+    for file in ["cgroup.procs", "tasks"] {
+        std::os::unix::fs::chown(allowed.join(file), Some(NOBODY), Some(NOBODY)).unwrap();
+    }
+    let run_as_nobody = |args: &[&str], socket: Option<&std::path::Path>| {
+        let mut command = Command::new(&copy);
+        command
+            .args(args)
+            .env_remove(SOCKET_ENV)
+            .current_dir("/")
+            .uid(NOBODY)
+            // std also clears the supplementary groups when it sets the user id.
+            .gid(NOBODY);
+        if let Some(socket) = socket {
+            command.env(SOCKET_ENV, socket);
+        }
+        outcome(command)
+    };
+
+    let mine = format!("memory:{}", scratch.name("mine"));
+    // The daemon's socket sits in a root-only directory: only a still-privileged cgexec
+    // reaches it.
+    let daemon = socket_override_available().then(|| FakeDaemon::start(1, REPLY));
+    let out = run_as_nobody(
+        &[
+            "-g",
+            &mine,
+            "sh",
+            "-c",
+            "grep -E '^(Uid|Gid):' /proc/self/status; cat /proc/self/cgroup",
+        ],
+        daemon.as_ref().map(|d| d.socket.as_path()),
+    );
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    assert!(
+        out.stdout.contains("Uid:\t65534\t65534\t65534\t65534\n"),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains("Gid:\t65534\t65534\t65534\t65534\n"),
+        "{}",
+        out.stdout
+    );
+    assert_eq!(
+        group_in(&out.stdout, &memory),
+        Some(format!("/{}", scratch.name("mine")))
+    );
+    if let Some(daemon) = daemon {
+        let received = daemon.received();
+        assert_eq!(
+            received.len(),
+            1,
+            "registered while still root: {received:?}"
+        );
+    }
+
+    let theirs = format!("memory:{}", scratch.name("not-mine"));
+    let out = run_as_nobody(&["-g", &theirs, "echo", "ran"], None);
+    let text = scratch
+        .redact(&out.transcript())
+        .replace(&memory.path.display().to_string(), "[memory mount]");
+    insta::assert_snapshot!(text, @"
+    --- stderr
+    cgexec: cgroup change of group failed: cannot attach to [memory mount]/[scratch]/not-mine/cgroup.procs: Permission denied
+    cgexec: hint: run as root, or as the owner given to the group with cgcreate -a/-t
+    --- exit Some(87)
+    ");
+}
+
+#[test]
+fn cgclassify_moves_every_thread_of_every_pid() {
+    let Some(host) = host() else { return };
+    let Some((memory, cpu)) = memory_and_cpu(&host) else {
+        return;
+    };
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&memory, "many");
+    scratch.mkdir(&cpu, "many");
+    let children = [
+        Spawned::sleeper(),
+        Spawned::sleeper(),
+        Spawned::sleeper(),
+        Spawned::threaded(4),
+    ];
+    let pids: Vec<String> = children.iter().map(|c| c.pid().to_string()).collect();
+    assert_eq!(threads_of(children[3].pid()).len(), 5);
+    let spec = format!("memory,cpu:{}", scratch.name("many"));
+    let mut args = vec!["-g", spec.as_str()];
+    args.extend(pids.iter().map(String::as_str));
+    let out = outcome(tool("cgclassify", &args));
+    assert_eq!(out.transcript(), "--- exit Some(0)\n");
+    let expected = format!("/{}", scratch.name("many"));
+    for pid in &pids {
+        for tid in threads_of(pid.parse().unwrap()) {
+            let task = format!("{pid}/task/{tid}");
+            assert_eq!(group_of(&task, &memory), expected, "memory of {task}");
+            assert_eq!(group_of(&task, &cpu), expected, "cpu of {task}");
+        }
+    }
+}
+
+#[test]
+fn cgclassify_moves_the_others_when_a_pid_is_gone() {
+    let Some(host) = host() else { return };
+    let Some(memory) = host.serving("memory").cloned() else {
+        return;
+    };
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&memory, "rest");
+    let (first, second) = (Spawned::sleeper(), Spawned::sleeper());
+    let gone = {
+        let mut gone = Spawned::sleeper();
+        gone.child.kill().unwrap();
+        gone.child.wait().unwrap();
+        gone.pid()
+    };
+    let spec = format!("memory:{}", scratch.name("rest"));
+    let (a, b, g) = (
+        first.pid().to_string(),
+        second.pid().to_string(),
+        gone.to_string(),
+    );
+    let out = outcome(tool("cgclassify", &["-g", &spec, &a, &g, &b]));
+    let text = scratch
+        .redact(&out.transcript())
+        .replace(&memory.path.display().to_string(), "[memory mount]")
+        .replace(&g, "[gone]");
+    insta::assert_snapshot!(text, @"
+    --- stderr
+    cgclassify: Error changing group of pid [gone]: cannot attach to [memory mount]/[scratch]/rest/cgroup.procs: No such process
+    cgclassify: hint: no process or thread has that id
+    --- exit Some(1)
+    ");
+    let expected = format!("/{}", scratch.name("rest"));
+    assert_eq!(group_of(&a, &memory), expected);
+    assert_eq!(group_of(&b, &memory), expected);
+}
+
+#[test]
+fn cgclassify_tells_a_listening_daemon_about_every_pid() {
+    let Some(host) = host() else { return };
+    if !socket_override_available() {
+        return;
+    }
+    let Some(memory) = host.serving("memory").cloned() else {
+        return;
+    };
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&memory, "sticky");
+    let spec = format!("memory:{}", scratch.name("sticky"));
+    let (first, second) = (Spawned::sleeper(), Spawned::sleeper());
+    let pids = [first.pid(), second.pid()];
+    let (a, b) = (pids[0].to_string(), pids[1].to_string());
+    for (option, flags) in [("--sticky", 1), ("-s", 1), ("--cancel-sticky", 2)] {
+        let daemon = FakeDaemon::start(2, REPLY);
+        let mut command = tool("cgclassify", &[option, "-g", &spec, &a, &b]);
+        command.env(SOCKET_ENV, &daemon.socket);
+        let out = outcome(command);
+        assert_eq!(out.transcript(), "--- exit Some(0)\n", "{option}");
+        assert_eq!(
+            daemon.received(),
+            [(pids[0] as i32, flags), (pids[1] as i32, flags)],
+            "{option}"
+        );
+    }
+    // A daemon that answers wrongly makes the exit status 1, but the pids still move.
+    scratch.mkdir(&memory, "sticky2");
+    let spec = format!("memory:{}", scratch.name("sticky2"));
+    let daemon = FakeDaemon::start(2, b"NO\0");
+    let mut command = tool("cgclassify", &["--sticky", "-g", &spec, &a, &b]);
+    command.env(SOCKET_ENV, &daemon.socket);
+    let out = outcome(command);
+    assert_eq!(daemon.received().len(), 2);
+    assert_eq!(out.code, Some(1), "{}", out.transcript());
+    assert!(
+        out.stderr
+            .contains(&format!("cgclassify: registration of pid {a} failed")),
+        "{}",
+        out.stderr
+    );
+    let expected = format!("/{}", scratch.name("sticky2"));
+    assert_eq!(group_of(&a, &memory), expected);
+    assert_eq!(group_of(&b, &memory), expected);
+}
+
+/// The seed article's Part I step: a shell loop started with cgexec in the background shows
+/// its group in `ps -o cgroup`, then is stopped (it is this test's own child).
+#[test]
+fn seed_article_shell_loop_shows_its_group_in_ps() {
+    let Some(host) = host() else { return };
+    let Some(memory) = host.serving("memory").cloned() else {
+        return;
+    };
+    if Command::new("ps").arg("--version").output().is_err() {
+        eprintln!("skipping: ps (procps) is not installed");
+        return;
+    }
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&memory, "seed");
+    let spec = format!("memory:{}", scratch.name("seed"));
+    let mut command = tool(
+        "cgexec",
+        &[
+            "-g",
+            &spec,
+            "sh",
+            "-c",
+            "while true; do echo hello; sleep 1; done",
+        ],
+    );
+    command.stdout(Stdio::piped());
+    let mut looping = Spawned::new(command);
+    let mut lines = BufReader::new(looping.child.stdout.take().unwrap()).lines();
+    assert_eq!(lines.next().unwrap().unwrap(), "hello");
+    let pid = looping.pid().to_string();
+    let ps = outcome({
+        let mut c = Command::new("ps");
+        c.args(["-o", "cgroup", &pid]);
+        c
+    });
+    assert_eq!(ps.code, Some(0), "{}", ps.transcript());
+    let wanted = if memory.v2 {
+        format!("0::/{}", scratch.name("seed"))
+    } else {
+        format!(":memory:/{}", scratch.name("seed"))
+    };
+    assert!(ps.stdout.contains(&wanted), "{}", ps.stdout);
+    drop(looping);
+}
+
+/// Where Debian's cgroup-tools (libcgroup 2.0.2) is installed, the same command lines give
+/// the same output and exit status through both suites, except where docs/compat.md says
+/// otherwise (usage errors exit 129 as in libcgroup 3.x, not 1 or 2).
+#[test]
+fn cgexec_and_cgclassify_answer_like_libcgroup() {
+    let Some(host) = host() else { return };
+    let Some((memory, cpu)) = memory_and_cpu(&host) else {
+        return;
+    };
+    if !std::path::Path::new("/usr/bin/cgexec").exists() {
+        eprintln!("skipping: libcgroup's tools (cgroup-tools) are not installed");
+        return;
+    }
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&memory, "diff");
+    scratch.mkdir(&cpu, "diff");
+    let both = format!("memory,cpu:{}", scratch.name("diff"));
+    let mem = format!("memory:{}", scratch.name("diff"));
+    let missing = format!("memory:{}", scratch.name("missing"));
+    let unknown = format!("nosuchcontroller:{}", scratch.name("diff"));
+    let theirs = |name: &str, args: &[&str]| {
+        let mut command = Command::new(format!("/usr/bin/{name}"));
+        command.args(args).current_dir("/").stdin(Stdio::null());
+        outcome(command)
+    };
+
+    let cases: &[&[&str]] = &[
+        &["-g", &both, "cat", "/proc/self/cgroup"],
+        &["-g", &mem, "sh", "-c", "echo out; echo err >&2; exit 7"],
+        &["-g", &missing, "true"],
+        &["-g", &unknown, "true"],
+        &["-g", &mem, "/nonexistent/command"],
+    ];
+    for args in cases {
+        let (ours, libcgroup) = (outcome(tool("cgexec", args)), theirs("cgexec", args));
+        assert_eq!(
+            ours.code,
+            libcgroup.code,
+            "cgexec {args:?}\nours: {}\nlibcgroup: {}",
+            ours.transcript(),
+            libcgroup.transcript()
+        );
+        assert_eq!(ours.stdout, libcgroup.stdout, "cgexec {args:?}");
+        // libcgroup's first words are kept at the start of our message.
+        let first_line = |s: &str| s.lines().next().unwrap_or_default().to_string();
+        let theirs_first = first_line(&libcgroup.stderr);
+        let key = theirs_first.split(':').next().unwrap_or_default();
+        assert!(
+            ours.stderr.contains(key),
+            "cgexec {args:?}: `{key}` missing from\n{}",
+            ours.stderr
+        );
+    }
+
+    let sleeper = Spawned::sleeper();
+    let pid = sleeper.pid().to_string();
+    let cases: &[&[&str]] = &[
+        &["-g", &mem, &pid],
+        &["-g", &mem, "abc"],
+        &["-g", &missing, &pid],
+        &["-g", &mem],
+    ];
+    for args in cases {
+        let (ours, libcgroup) = (
+            outcome(tool("cgclassify", args)),
+            theirs("cgclassify", args),
+        );
+        assert_eq!(
+            ours.code,
+            libcgroup.code,
+            "cgclassify {args:?}\nours: {}\nlibcgroup: {}",
+            ours.transcript(),
+            libcgroup.transcript()
+        );
+        assert_eq!(ours.stdout, libcgroup.stdout, "cgclassify {args:?}");
+    }
+    assert_eq!(
+        group_of(&pid, &memory),
+        format!("/{}", scratch.name("diff"))
+    );
+}
