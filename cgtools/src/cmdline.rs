@@ -26,20 +26,6 @@ where
     })
 }
 
-/// Prints a backend error the way every tool does: `tool: context: error` on one line
-/// (`context` keeps libcgroup's wording for scripts that match it; empty for none), then
-/// `tool: hint: ...` when there is something the user can do.
-pub fn print_error(tool: &str, context: &str, error: &crate::Error) {
-    if context.is_empty() {
-        eprintln!("{tool}: {error}");
-    } else {
-        eprintln!("{tool}: {context}: {error}");
-    }
-    if let Some(hint) = error.hint() {
-        eprintln!("{tool}: hint: {hint}");
-    }
-}
-
 /// Why cgexec and cgclassify cannot classify without `-g` yet.
 pub const NO_RULES_ENGINE: &str =
     "classifying by the rules in /etc/cgrules.conf is not available yet in cgtools \

@@ -7,9 +7,9 @@ pub mod cgclassify;
 pub mod cgconfigparser;
 pub mod cgcreate;
 pub mod cgdelete;
+pub mod cgexec;
 pub mod cgset;
 pub mod cgsnapshot;
-pub mod cgexec;
 pub mod cgxset;
 
 /// Every tool's command definition, for generating man pages and completions.
