@@ -26,6 +26,31 @@ where
     })
 }
 
+/// Reports a usage error that clap cannot see (options that exclude each other, a missing
+/// path) the way clap reports its own: the message, the usage line and a pointer to
+/// `--help` on stderr. Returns libcgroup 3.x's usage exit status, 129.
+pub fn usage_error(mut command: clap::Command, message: impl std::fmt::Display) -> ExitCode {
+    let _ = command
+        .error(clap::error::ErrorKind::ArgumentConflict, message)
+        .print();
+    ExitCode::from(EXIT_USAGE)
+}
+
+/// The text a tool prints for a backend failure: `<tool>: <context>: <error>`, where the
+/// context keeps libcgroup's wording (scripts match it), the error says what failed where
+/// and why, and the hint, if any, follows on its own line.
+pub fn error_text(tool: &str, context: &str, error: &crate::Error) -> String {
+    let mut text = if context.is_empty() {
+        format!("{tool}: {error}\n")
+    } else {
+        format!("{tool}: {context}: {error}\n")
+    };
+    if let Some(hint) = error.hint() {
+        text.push_str(&format!("{tool}: hint: {hint}\n"));
+    }
+    text
+}
+
 /// The controllers of a `-g` option.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Controllers {

@@ -24,6 +24,7 @@ pub mod group;
 pub mod group_path;
 pub mod hierarchy;
 pub mod permissions;
+pub mod read;
 pub mod remove;
 pub mod setting;
 pub mod translate;
