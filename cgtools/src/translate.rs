@@ -225,7 +225,9 @@ pub fn counterpart(name: &str, from: Version) -> Result<String> {
 pub fn counterparts(name: &str, from: Version) -> Result<Vec<String>> {
     let rows: Vec<&Row> = rows_named(name, from).collect();
     if rows.is_empty() {
-        return Err(find_row(name, from).err().unwrap_or_else(|| unmappable(name, from.other())));
+        return Err(find_row(name, from)
+            .err()
+            .unwrap_or_else(|| unmappable(name, from.other())));
     }
     let to = from.other();
     let mut out: Vec<String> = Vec::new();

@@ -4,8 +4,18 @@
 //! Each tool has a module with `pub fn command() -> clap::Command`; [`all`] lists them.
 
 pub mod cgconfigparser;
+pub mod cgget;
+pub mod cgxget;
+pub mod lscgroup;
+pub mod lssubsys;
 
 /// Every tool's command definition, for generating man pages and completions.
 pub fn all() -> Vec<clap::Command> {
-    vec![cgconfigparser::command()]
+    vec![
+        cgconfigparser::command(),
+        cgget::command(),
+        cgxget::command(),
+        lscgroup::command(),
+        lssubsys::command(),
+    ]
 }

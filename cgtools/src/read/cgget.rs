@@ -310,9 +310,8 @@ fn read_group(
     notes: &mut Vec<String>,
 ) -> Result<Vec<Value>, ToolError> {
     let given = request.path.as_str();
-    let path = GroupPath::new(given).map_err(|e| {
-        ToolError::new(format!("cannot find group '{given}'"), e.in_op(Op::Read))
-    })?;
+    let path = GroupPath::new(given)
+        .map_err(|e| ToolError::new(format!("cannot find group '{given}'"), e.in_op(Op::Read)))?;
     let mut values = Vec::new();
     let mut found = false;
     for controller in &request.controllers {
@@ -336,7 +335,10 @@ fn read_group(
             Op::Read,
         )
         .with_hint("it exists in none of the mounted hierarchies; lscgroup lists the groups");
-        return Err(ToolError::new(format!("cannot find group '{given}'"), error));
+        return Err(ToolError::new(
+            format!("cannot find group '{given}'"),
+            error,
+        ));
     }
     Ok(values)
 }
@@ -437,9 +439,13 @@ fn read_setting(
             }
         }
         if options.vocabulary.is_none() {
+            let served = match cg.version_of(controller) {
+                Ok(host) => format!("{controller} runs as cgroup {host} here"),
+                Err(_) => format!("no hierarchy serves {controller} as cgroup {from} here"),
+            };
             let note = format!(
-                "`{name}` is cgroup {from} vocabulary and {controller} is not a cgroup {from} \
-                 controller here: read its cgroup {} counterpart and converted the value",
+                "`{name}` is cgroup {from} vocabulary but {served}: read its cgroup {} \
+                 counterpart and converted the value",
                 from.other()
             );
             if !notes.contains(&note) {
@@ -618,6 +624,82 @@ pub fn json_document(document: &Document) -> String {
     json(document)
 }
 
+/// Everything a cgget or cgxget run was asked to do.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Invocation {
+    /// The groups, from [`RequestBuilder`].
+    pub requests: Vec<GroupRequest>,
+    /// Print group headers and the empty line after each group (not `-n`).
+    pub headers: bool,
+    /// Print setting names (not `-v`).
+    pub names: bool,
+    /// `-m`.
+    pub mode: bool,
+    /// `-c`.
+    pub versions: bool,
+    /// `--json`.
+    pub json: bool,
+    /// How names are understood.
+    pub options: ReadOptions,
+    /// Print a note for each name translated from the other version (cgget; cgxget
+    /// translates by design and says nothing).
+    pub notes: bool,
+}
+
+/// What a run prints and its exit status.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Printout {
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+    /// Exit status.
+    pub status: u8,
+}
+
+/// Runs cgget or cgxget (`tool` prefixes every stderr line) on the host `cg`.
+pub fn run(tool: &str, cg: &Cgroups, invocation: &Invocation) -> Printout {
+    let mut printout = Printout::default();
+    let mode = invocation.mode.then(|| cg.mode());
+    let versions = invocation.versions.then(|| controller_versions(cg));
+    let outcome = read(cg, &invocation.requests, invocation.options);
+    if !invocation.json {
+        if let Some(mode) = mode {
+            printout.stdout.push_str(&mode_text(mode));
+        }
+        if let Some(rows) = &versions {
+            printout.stdout.push_str(&controller_versions_text(rows));
+        }
+    }
+    match outcome {
+        Ok(outcome) => {
+            if invocation.notes {
+                for note in &outcome.notes {
+                    printout.stderr.push_str(&format!("{tool}: note: {note}\n"));
+                }
+            }
+            if invocation.json {
+                printout.stdout = json_document(&Document {
+                    mode: mode.map(ModeInfo::new),
+                    controllers: versions,
+                    groups: outcome.groups,
+                });
+            } else {
+                printout.stdout.push_str(&format_text(
+                    &outcome.groups,
+                    invocation.headers,
+                    invocation.names,
+                ));
+            }
+        }
+        Err(e) => {
+            printout.stderr.push_str(&e.text(tool));
+            printout.status = e.exit_code();
+        }
+    }
+    printout
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -631,7 +713,10 @@ mod tests {
             .collect()
     }
 
-    fn names(groups: &[GroupRequest]) -> Vec<(String, Vec<(String, Vec<String>, bool)>)> {
+    /// A request as (path, [(controller, settings, implicit)]).
+    type Shape = Vec<(String, Vec<(String, Vec<String>, bool)>)>;
+
+    fn names(groups: &[GroupRequest]) -> Shape {
         groups
             .iter()
             .map(|g| {
@@ -658,7 +743,11 @@ mod tests {
         }
         let groups = b.finish(&s(&["a", "b"])).unwrap();
         let want = vec![
-            ("memory".to_string(), s(&["memory.limit_in_bytes", "memory.swappiness"]), false),
+            (
+                "memory".to_string(),
+                s(&["memory.limit_in_bytes", "memory.swappiness"]),
+                false,
+            ),
             ("cpu".to_string(), s(&["cpu.shares"]), false),
         ];
         assert_eq!(
@@ -706,7 +795,8 @@ mod tests {
     #[test]
     fn g_without_a_path_applies_to_the_paths_and_a_adds_everything() {
         let mut b = RequestBuilder::new(all());
-        b.controllers(&parse_controllers("memory").unwrap()).unwrap();
+        b.controllers(&parse_controllers("memory").unwrap())
+            .unwrap();
         b.all();
         let groups = b.finish(&s(&["g"])).unwrap();
         assert_eq!(
@@ -813,10 +903,7 @@ mod tests {
             format_text(&groups, false, false),
             "52428800\noom_kill_disable 0\n\tunder_oom 0\n\toom_kill 0\n\n1024\n"
         );
-        assert_eq!(
-            format_text(&groups[1..], false, true),
-            "cpu.shares: 1024\n"
-        );
+        assert_eq!(format_text(&groups[1..], false, true), "cpu.shares: 1024\n");
     }
 
     #[test]
@@ -871,7 +958,11 @@ mod tests {
         (dir, cg)
     }
 
-    fn request(cg: &Cgroups, f: impl FnOnce(&mut RequestBuilder), paths: &[&str]) -> Vec<GroupRequest> {
+    fn request(
+        cg: &Cgroups,
+        f: impl FnOnce(&mut RequestBuilder),
+        paths: &[&str],
+    ) -> Vec<GroupRequest> {
         let all = cg
             .layout()
             .controllers_in_mount_order()
@@ -919,16 +1010,25 @@ mod tests {
         assert_eq!(e.context, "cannot find controller 'cpu' in group 'nope'");
         assert_eq!(e.exit_code(), 96);
         let e = err(&|b| b.setting("cpu.nope").unwrap(), &["g"]);
-        assert_eq!(e.context, "variable file read failed No such file or directory");
+        assert_eq!(
+            e.context,
+            "variable file read failed No such file or directory"
+        );
         assert_eq!(e.exit_code(), 96);
         let e = err(&|b| b.setting("foo.bar").unwrap(), &["g"]);
         assert_eq!(e.context, "cannot find controller 'foo' in group 'g'");
         assert_eq!(e.exit_code(), 96);
         let e = err(
-            &|b| b.controllers(&parse_controllers("memory").unwrap()).unwrap(),
+            &|b| {
+                b.controllers(&parse_controllers("memory").unwrap())
+                    .unwrap()
+            },
             &["/nope"],
         );
-        assert_eq!(e.context, "cannot find controller 'memory' in group '/nope'");
+        assert_eq!(
+            e.context,
+            "cannot find controller 'memory' in group '/nope'"
+        );
         assert_eq!(e.exit_code(), 96);
         let e = err(&|_| {}, &["nope"]);
         assert_eq!(e.context, "cannot find group 'nope'");
@@ -963,7 +1063,11 @@ mod tests {
             ]
         );
         assert_eq!(out.notes.len(), 3);
-        assert!(out.notes[0].starts_with("`cpu.weight` is cgroup v2 vocabulary"));
+        assert_eq!(
+            out.notes[0],
+            "`cpu.weight` is cgroup v2 vocabulary but cpu runs as cgroup v1 here: read its \
+             cgroup v1 counterpart and converted the value"
+        );
         // cgxget -2 asks for v2 names: no note, same values.
         let strict = ReadOptions {
             vocabulary: Some(Version::V2),

@@ -84,7 +84,9 @@ pub fn list_spec<'a>(cg: &'a Cgroups, spec: &GroupSpec) -> Report<'a> {
         Controllers::Named(names) if names.is_empty() => match cg.layout().unified() {
             Some(h) => vec![h],
             None => {
-                report.errors.push(unknown_controller(cg, "cgroup", &spec.path));
+                report
+                    .errors
+                    .push(unknown_controller(cg, "cgroup", &spec.path));
                 return report;
             }
         },
@@ -102,6 +104,16 @@ pub fn list_spec<'a>(cg: &'a Cgroups, spec: &GroupSpec) -> Report<'a> {
     };
     for h in hierarchies {
         walk_into(cg, h, &path, &spec.path, &mut report);
+    }
+    // `*` asks for whichever hierarchies have the group: only its total absence is news.
+    if spec.controllers == Controllers::All && !report.notes.is_empty() {
+        report.notes.clear();
+        if report.listings.is_empty() {
+            report.notes.push(format!(
+                "group {} does not exist in any hierarchy",
+                spec_text(spec)
+            ));
+        }
     }
     report
 }
@@ -144,9 +156,7 @@ fn walk_into<'a>(
     given: &str,
     report: &mut Report<'a>,
 ) {
-    let result = cg
-        .cgroup(hierarchy, start)
-        .and_then(|cgroup| cgroup.walk());
+    let result = cg.cgroup(hierarchy, start).and_then(|cgroup| cgroup.walk());
     match result {
         Ok(groups) => report.listings.push(Listing {
             hierarchy,
@@ -304,6 +314,17 @@ mod tests {
         let report = list_spec(&cg, &parse_group_spec("memory:/nope").unwrap());
         assert!(report.listings.is_empty() && report.errors.is_empty());
         assert!(report.notes[0].starts_with("group memory:/nope does not exist"));
+        let report = list_spec(&cg, &parse_group_spec("*:/web/a").unwrap());
+        assert_eq!(
+            format_text(&report.listings),
+            "cpu,cpuacct:/web/a/\ncpu,cpuacct:/web/a/x\n"
+        );
+        assert!(report.notes.is_empty());
+        let report = list_spec(&cg, &parse_group_spec("*:/nope").unwrap());
+        assert_eq!(
+            report.notes,
+            ["group *:/nope does not exist in any hierarchy"]
+        );
         let report = list_spec(&cg, &parse_group_spec("memory:a/../b").unwrap());
         assert_eq!(report.errors[0].exit_code(), 91);
     }

@@ -115,8 +115,7 @@ pub fn report(hierarchies: &[Hierarchy], known: &[ControllerInfo], options: &Opt
                         report.unmounted.push(row.name.clone());
                     }
                 }
-            } else if selected(std::slice::from_ref(&row.name)) && !ids.contains(&row.hierarchy)
-            {
+            } else if selected(std::slice::from_ref(&row.name)) && !ids.contains(&row.hierarchy) {
                 ids.push(row.hierarchy);
             }
         }
@@ -316,7 +315,8 @@ pids\t8\t1\t1
     #[test]
     fn co_mounted_controllers_share_a_line() {
         let dir = tempfile::tempdir().unwrap();
-        let mountinfo = "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n";
+        let mountinfo =
+            "32 31 0:29 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct\n";
         let known = parse_proc_cgroups(
             "#subsys_name\thierarchy\tnum_cgroups\tenabled\ncpu\t2\t1\t1\ncpuacct\t2\t1\t1\n",
         );
@@ -336,7 +336,10 @@ pids\t8\t1\t1
             ..Options::default()
         };
         let known = parse_proc_cgroups("#h\ncpu\t0\t1\t1\nmemory\t0\t1\t1\n");
-        assert_eq!(format_text(&report(&[], &known, &all), &all), "cpu\nmemory\n");
+        assert_eq!(
+            format_text(&report(&[], &known, &all), &all),
+            "cpu\nmemory\n"
+        );
     }
 
     #[test]

@@ -19,8 +19,9 @@ use crate::error::Error;
 pub struct ToolError {
     /// libcgroup's wording, e.g. `cannot find controller 'cpu' in group 'web'`.
     pub context: String,
-    /// What failed, where and why; decides the exit status.
-    pub error: Error,
+    /// What failed, where and why; decides the exit status. (Boxed: results carrying
+    /// it stay small.)
+    pub error: Box<Error>,
 }
 
 impl ToolError {
@@ -28,7 +29,7 @@ impl ToolError {
     pub fn new(context: impl Into<String>, error: Error) -> ToolError {
         ToolError {
             context: context.into(),
-            error,
+            error: Box::new(error),
         }
     }
 
