@@ -110,7 +110,7 @@ pub(crate) fn shared(command: Command) -> Command {
             Arg::new("json")
                 .long("json")
                 .action(ArgAction::SetTrue)
-                .help("Print one JSON document instead of text (schema below)"),
+                .help("Print one JSON document instead of text (schema in --help)"),
         )
         .arg(
             Arg::new("path")

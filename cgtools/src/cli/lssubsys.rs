@@ -71,7 +71,7 @@ pub fn command() -> Command {
             Arg::new("json")
                 .long("json")
                 .action(ArgAction::SetTrue)
-                .help("Print one JSON document instead of text (schema below)"),
+                .help("Print one JSON document instead of text (schema in --help)"),
         )
         .arg(
             Arg::new("controller")
