@@ -9,19 +9,26 @@ use std::process::ExitCode;
 pub const EXIT_USAGE: u8 = 129;
 
 /// Parses the command line, exiting as libcgroup 3.x does: help on stdout with status 0,
-/// a usage error on stderr with status 129.
+/// a usage error on stderr with status 129. Every usage error shows the usage line, also
+/// for a bad option value (where clap leaves it out).
 pub fn parse_args<I, T>(command: clap::Command, args: I) -> Result<clap::ArgMatches, ExitCode>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    command.try_get_matches_from(args).map_err(|err| {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let mut usage_source = command.clone();
+    command.try_get_matches_from(args).map_err(|mut err| {
+        let is_help = matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+        if !is_help && err.get(ContextKind::Usage).is_none() {
+            let usage = usage_source.render_usage();
+            err.insert(ContextKind::Usage, ContextValue::StyledStr(usage));
+        }
         let _ = err.print();
-        match err.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                ExitCode::SUCCESS
-            }
-            _ => ExitCode::from(EXIT_USAGE),
+        if is_help {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(EXIT_USAGE)
         }
     })
 }

@@ -78,12 +78,17 @@ fn malformed_g_values_and_unknown_options_are_usage_errors() {
     --- stderr
     error: invalid value 'cpu,,memory' for '-g <CONTROLLERS[:PATH]>': cgroup controller parsing failed (cpu,,memory): empty controller name in `cpu,,memory`
 
+    Usage: cgget [-nvmc] [-r NAME]... [-g CONTROLLERS]... [-a] [--json] PATH...
+           cgget [-nvmc] -g CONTROLLERS:PATH... [--json]
+           cgget -m | -c
+
     For more information, try '--help'.
     --- exit Some(129)
     ");
     for args in [&["-g", "cpu:", "web"][..], &["--bogus", "web"], &["-r"]] {
         let out = run_in(std::path::Path::new("/"), "cgget", args);
         assert_eq!(out.code, Some(129), "{args:?}");
+        assert!(out.stderr.contains("\nUsage: cgget "), "{args:?}");
     }
 }
 

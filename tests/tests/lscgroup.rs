@@ -19,6 +19,8 @@ fn a_spec_without_a_path_is_a_usage_error() {
     --- stderr
     error: invalid value 'cpu' for '[CONTROLLERS:PATH]...': cgroup controller and path parsing failed (cpu): give controllers:path, e.g. cpu,memory:/web
 
+    Usage: lscgroup [-h] [--json] [[-g] CONTROLLERS:PATH]...
+
     For more information, try '--help'.
     --- exit Some(129)
     ");
