@@ -19,7 +19,10 @@ where
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     let mut usage_source = command.clone();
     command.try_get_matches_from(args).map_err(|mut err| {
-        let is_help = matches!(err.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion);
+        let is_help = matches!(
+            err.kind(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+        );
         if !is_help && err.get(ContextKind::Usage).is_none() {
             let usage = usage_source.render_usage();
             err.insert(ContextKind::Usage, ContextValue::StyledStr(usage));
