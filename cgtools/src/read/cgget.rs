@@ -426,6 +426,23 @@ fn read_setting(
     let from = match translate::needs_translation(cg, options.vocabulary, name) {
         Ok(from) => from,
         Err(e) if options.ignore_unmappable && translatable_failure(&e) => return Ok(None),
+        // Without a vocabulary to convert into, a v1-only controller on a host that lacks
+        // it is simply not mounted (the translation layer says why it has no v2 form).
+        Err(e) if options.vocabulary.is_none() => {
+            let mut missing = Error::new(
+                ErrorKind::ControllerNotMounted {
+                    controller: controller.to_string(),
+                },
+                Op::Read,
+            );
+            if let Some(hint) = e.hint() {
+                missing = missing.with_hint(hint.to_string());
+            }
+            return Err(ToolError::new(
+                missing_controller(controller, given),
+                missing,
+            ));
+        }
         Err(e) => return Err(convert_failure(name, e)),
     };
     // The group is opened in the hierarchy of the controller the host actually reads
@@ -1080,6 +1097,21 @@ mod tests {
         let e = read(&cg, &req, strict).unwrap_err();
         assert_eq!(e.context, "cannot convert setting 'cpu.shares'");
         assert_eq!(e.exit_code(), 91);
+    }
+
+    #[test]
+    fn a_v1_only_controller_missing_here_is_not_mounted_and_says_why() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        fs::create_dir_all(root.join("g")).unwrap();
+        fs::write(root.join("cgroup.controllers"), "cpu memory\n").unwrap();
+        let mountinfo = "26 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+        let cg = Cgroups::from_sources(mountinfo, None, dir.path()).unwrap();
+        let req = request(&cg, |b| b.setting("devices.list").unwrap(), &["g"]);
+        let e = read(&cg, &req, ReadOptions::default()).unwrap_err();
+        assert_eq!(e.context, "cannot find controller 'devices' in group 'g'");
+        assert_eq!(e.exit_code(), 96);
+        assert!(e.error.hint().unwrap().contains("eBPF"));
     }
 
     #[test]
