@@ -5,7 +5,7 @@
 //! Each module gathers everything first and formats afterwards, so a failure prints no
 //! partial output (libcgroup's cgget does the same) and the text and JSON forms come from
 //! the same data. Errors are [`ToolError`]s: libcgroup's wording, which scripts match,
-//! plus the backend [`Error`](crate::Error) that says what failed where and why, and
+//! plus the backend [`Error`] that says what failed where and why, and
 //! decides the exit status.
 
 pub mod cgget;
