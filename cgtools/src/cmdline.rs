@@ -9,19 +9,29 @@ use std::process::ExitCode;
 pub const EXIT_USAGE: u8 = 129;
 
 /// Parses the command line, exiting as libcgroup 3.x does: help on stdout with status 0,
-/// a usage error on stderr with status 129.
+/// a usage error on stderr with status 129. Every usage error shows the usage line, also
+/// for a bad option value (where clap leaves it out).
 pub fn parse_args<I, T>(command: clap::Command, args: I) -> Result<clap::ArgMatches, ExitCode>
 where
     I: IntoIterator<Item = T>,
     T: Into<OsString> + Clone,
 {
-    command.try_get_matches_from(args).map_err(|err| {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let mut usage_source = command.clone();
+    command.try_get_matches_from(args).map_err(|mut err| {
+        let is_help = matches!(
+            err.kind(),
+            ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+        );
+        if !is_help && err.get(ContextKind::Usage).is_none() {
+            let usage = usage_source.render_usage();
+            err.insert(ContextKind::Usage, ContextValue::StyledStr(usage));
+        }
         let _ = err.print();
-        match err.kind() {
-            clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
-                ExitCode::SUCCESS
-            }
-            _ => ExitCode::from(EXIT_USAGE),
+        if is_help {
+            ExitCode::SUCCESS
+        } else {
+            ExitCode::from(EXIT_USAGE)
         }
     })
 }
@@ -30,6 +40,16 @@ where
 pub const NO_RULES_ENGINE: &str =
     "classifying by the rules in /etc/cgrules.conf is not available yet in cgtools \
      (the rules engine is not built)";
+/// Reports a usage error that clap cannot see (options that exclude each other, a missing
+/// group): `<tool>: <message>` in libcgroup's words (scripts match them), the usage line
+/// and where to find help, on stderr. Returns libcgroup 3.x's usage exit status, 129.
+pub fn usage_error(mut command: clap::Command, message: impl std::fmt::Display) -> ExitCode {
+    let tool = command.get_name().to_string();
+    eprintln!("{tool}: {message}");
+    eprintln!("{}", command.render_usage());
+    eprintln!("Try '{tool} --help' for more information.");
+    ExitCode::from(EXIT_USAGE)
+}
 
 /// The controllers of a `-g` option.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -159,22 +179,26 @@ pub fn parse_mode(text: &str) -> Result<u32, String> {
 /// written for cgroup-tools may match; the second is the backend's sentence (the file, the
 /// operation, the kernel's reason); the third, when there is one, the hint.
 pub fn print_error(tool: &str, headline: &str, error: &crate::Error) {
-    eprintln!("{tool}: {headline}: {}", error.libcgroup_message());
-    eprintln!("{tool}: {error}");
-    if let Some(hint) = error.hint() {
-        eprintln!("{tool}: hint: {hint}");
-    }
+    eprint!("{}", error_text(tool, headline, error));
 }
 
-/// Prints a usage error found after clap parsed the command line (an option libcgroup
-/// checks by hand): `<tool>: <message>`, the usage line and where to find help, on
-/// stderr. Returns libcgroup 3.x's exit status for bad usage (129).
-pub fn usage_error(mut command: clap::Command, message: &str) -> ExitCode {
-    let tool = command.get_name().to_string();
-    eprintln!("{tool}: {message}");
-    eprintln!("{}", command.render_usage());
-    eprintln!("Try '{tool} --help' for more information.");
-    ExitCode::from(EXIT_USAGE)
+/// The text [`print_error`] prints, for tools that collect messages before printing. An
+/// empty headline (no libcgroup wording to keep) leaves out the first line.
+pub fn error_text(tool: &str, headline: &str, error: &crate::Error) -> String {
+    let mut text = String::new();
+    let message = error.libcgroup_message();
+    if headline.ends_with(message.as_str()) {
+        // The headline already is libcgroup's whole line ("variable file read failed No
+        // such file or directory").
+        text.push_str(&format!("{tool}: {headline}\n"));
+    } else if !headline.is_empty() {
+        text.push_str(&format!("{tool}: {headline}: {message}\n"));
+    }
+    text.push_str(&format!("{tool}: {error}\n"));
+    if let Some(hint) = error.hint() {
+        text.push_str(&format!("{tool}: hint: {hint}\n"));
+    }
+    text
 }
 
 /// Resolves a `user:group` owner to ids. Names are looked up in the user and group

@@ -189,6 +189,21 @@ impl Layout {
             .filter(|c| !c.starts_with("name="))
     }
 
+    /// Every controller some hierarchy serves (not `name=` hierarchies), in mount-table
+    /// order of their hierarchies and each hierarchy's own order: the order libcgroup's
+    /// tools walk controllers in (`cgget -a`, `cgget -c`).
+    pub fn controllers_in_mount_order(&self) -> Vec<&str> {
+        let mut out = Vec::new();
+        for (i, h) in self.hierarchies.iter().enumerate() {
+            for c in &h.controllers {
+                if self.serving.get(c) == Some(&i) {
+                    out.push(c.as_str());
+                }
+            }
+        }
+        out
+    }
+
     /// The hierarchy that serves `controller`: its v1 mount if there is one, else the v2
     /// mount when its `cgroup.controllers` lists it. `name=X` finds a named v1 hierarchy,
     /// and `cgroup` (the core files of v2, libcgroup's pseudo-controller) the v2 mount.
@@ -268,7 +283,9 @@ fn v1_controllers(super_options: &str) -> (Vec<String>, Option<String>) {
     (controllers, name)
 }
 
-fn parse_proc_cgroups(text: &str) -> Vec<ControllerInfo> {
+/// Parses the text of `/proc/cgroups` (header and malformed lines skipped), for tools that
+/// need the kernel's controllers even when no hierarchy is mounted (`lssubsys -a`).
+pub fn parse_proc_cgroups(text: &str) -> Vec<ControllerInfo> {
     text.lines()
         .filter(|l| !l.starts_with('#'))
         .filter_map(|line| {
@@ -434,6 +451,13 @@ pids\t8\t1\t1
             [
                 "blkio", "cpu", "cpuacct", "cpuset", "devices", "freezer", "hugetlb", "memory",
                 "pids"
+            ]
+        );
+        assert_eq!(
+            layout.controllers_in_mount_order(),
+            [
+                "cpu", "cpuacct", "cpuset", "memory", "devices", "freezer", "blkio", "pids",
+                "hugetlb"
             ]
         );
     }

@@ -237,6 +237,13 @@ impl Error {
         self
     }
 
+    /// The same failure seen as part of `op`: a listing done to print values is a read
+    /// for the user, so it reports (and exits) as one. Only the operation changes.
+    pub fn in_op(mut self, op: Op) -> Error {
+        self.op = op;
+        self
+    }
+
     /// Replaces the hint.
     pub fn with_hint(mut self, hint: impl Into<Cow<'static, str>>) -> Error {
         self.hint = Some(hint.into());
@@ -281,10 +288,20 @@ impl Error {
                 Op::Remove | Op::Read | Op::MoveTasks => ecg::OTHER,
                 _ => ecg::GROUP_NOT_EXIST,
             },
-            ErrorKind::ControllerNotMounted { .. }
-            | ErrorKind::ControllerNotEnabled { .. }
-            | ErrorKind::ControllerNotAvailable { .. } => ecg::SUBSYS_NOT_MOUNTED,
-            ErrorKind::SettingMissing { .. } => ecg::VALUE_NOT_EXIST,
+            // cgget reports an unknown controller as ECGOTHER, lscgroup as ECGFAIL.
+            ErrorKind::ControllerNotMounted { .. } => match self.op {
+                Op::Read => ecg::OTHER,
+                Op::List => ecg::FAIL,
+                _ => ecg::SUBSYS_NOT_MOUNTED,
+            },
+            ErrorKind::ControllerNotEnabled { .. } | ErrorKind::ControllerNotAvailable { .. } => {
+                ecg::SUBSYS_NOT_MOUNTED
+            }
+            // cgget's failed read of a missing file is ECGOTHER (strerror(ENOENT)).
+            ErrorKind::SettingMissing { .. } => match self.op {
+                Op::Read => ecg::OTHER,
+                _ => ecg::VALUE_NOT_EXIST,
+            },
             // libcgroup's cgdelete reports rmdir's EBUSY as ECGOTHER; scripts see 96.
             ErrorKind::ValueRejected { .. } | ErrorKind::NotEmpty { .. } => ecg::OTHER,
             ErrorKind::InvalidName(_) | ErrorKind::InvalidSetting { .. } => ecg::INVAL,
@@ -309,16 +326,14 @@ impl Error {
     }
 
     /// The text libcgroup 3.x's tools print for this failure (`cgroup_strerror`): the
-    /// fixed sentence of its error number, or for ECGOTHER the errno's description. Tools
-    /// print it where libcgroup does, so scripts matching those words keep working.
+    /// fixed sentence of its error number, or for ECGOTHER the errno's description (empty
+    /// when there is no errno). Tools print it where libcgroup does, so scripts matching
+    /// those words keep working.
     pub fn libcgroup_message(&self) -> String {
         let code = self.ecg_code();
         match ecg::message(code) {
             Some(text) => text.to_string(),
-            None => self
-                .errno
-                .map_or("Unknown error", |errno| errno.desc())
-                .to_string(),
+            None => self.errno.map_or("", |errno| errno.desc()).to_string(),
         }
     }
 }
@@ -528,7 +543,17 @@ mod tests {
         let ctrl = ErrorKind::ControllerNotMounted {
             controller: "foo".into(),
         };
-        assert_eq!(Error::new(ctrl, Op::Create).exit_code(), 84);
+        assert_eq!(Error::new(ctrl.clone(), Op::Create).exit_code(), 84);
+        // As cgget and lscgroup report an unknown controller.
+        assert_eq!(Error::new(ctrl.clone(), Op::Read).exit_code(), 96);
+        assert_eq!(Error::new(ctrl, Op::List).exit_code(), 93);
+        let missing_file = Error::new(
+            ErrorKind::SettingMissing {
+                setting: "cpu.nope".into(),
+            },
+            Op::Write,
+        );
+        assert_eq!(missing_file.clone().in_op(Op::Read).exit_code(), 96);
         let setting = ErrorKind::SettingMissing {
             setting: "cpu.nope".into(),
         };

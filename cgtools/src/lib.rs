@@ -28,6 +28,7 @@ pub mod group_path;
 pub mod hierarchy;
 pub mod permissions;
 pub mod plan;
+pub mod read;
 pub mod remove;
 pub mod set;
 pub mod setting;

@@ -218,6 +218,35 @@ pub fn counterpart(name: &str, from: Version) -> Result<String> {
     Ok(target.replace('*', wildcard(side(row, from), name)))
 }
 
+/// Every name that `name` (in `from`'s vocabulary) corresponds to in the other version:
+/// one for most rows, several where one file holds what the other version splits
+/// (`cpu.max` -> `cpu.cfs_quota_us` and `cpu.cfs_period_us`, `io.max` -> the four blkio
+/// throttles). For listing a whole controller in the other version's vocabulary.
+pub fn counterparts(name: &str, from: Version) -> Result<Vec<String>> {
+    let rows: Vec<&Row> = rows_named(name, from).collect();
+    if rows.is_empty() {
+        return Err(find_row(name, from)
+            .err()
+            .unwrap_or_else(|| unmappable(name, from.other())));
+    }
+    let to = from.other();
+    let mut out: Vec<String> = Vec::new();
+    for row in rows {
+        let target = side(row, to);
+        if target.is_empty() {
+            continue;
+        }
+        let target = target.replace('*', wildcard(side(row, from), name));
+        if !out.contains(&target) {
+            out.push(target);
+        }
+    }
+    if out.is_empty() {
+        return Err(unmappable(name, to));
+    }
+    Ok(out)
+}
+
 fn find_row(name: &str, from: Version) -> Result<&'static Row> {
     if let Some(row) = rows_named(name, from).next() {
         return Ok(row);
@@ -410,8 +439,10 @@ fn host_version(cg: &Cgroups, controller: &str) -> Option<Version> {
 }
 
 /// Decides whether `name` needs translating on this host: `Some(from)` when it is written
-/// in a vocabulary the host does not run its controller in.
-fn needs_translation(
+/// in a vocabulary the host does not run its controller in (the vocabulary is
+/// `vocabulary`, or for `None` the one the name belongs to). Tools use it to tell the user
+/// that a name was translated.
+pub fn needs_translation(
     cg: &Cgroups,
     vocabulary: Option<Version>,
     name: &str,
@@ -1042,6 +1073,29 @@ mod tests {
                 .exit_code(),
             91
         );
+    }
+
+    #[test]
+    fn counterparts_list_every_file_of_a_split_setting() {
+        assert_eq!(
+            counterparts("cpu.max", Version::V2).unwrap(),
+            ["cpu.cfs_quota_us", "cpu.cfs_period_us"]
+        );
+        assert_eq!(
+            counterparts("cpu.cfs_period_us", Version::V1).unwrap(),
+            ["cpu.max"]
+        );
+        assert_eq!(
+            counterparts("hugetlb.2MB.max", Version::V2).unwrap(),
+            ["hugetlb.2MB.limit_in_bytes"]
+        );
+        assert_eq!(counterparts("io.max", Version::V2).unwrap().len(), 4);
+        let e = counterparts("cpu.stat", Version::V1).unwrap_err();
+        assert_eq!(e.exit_code(), 111);
+        let e = counterparts("cpu.stat.local", Version::V1).unwrap_err();
+        assert_eq!(e.exit_code(), 91);
+        let e = counterparts("devices.list", Version::V1).unwrap_err();
+        assert_eq!(e.exit_code(), 111);
     }
 
     #[test]

@@ -6,4 +6,8 @@ complete -c cgconfigparser -s d -l dperm -d 'Default permissions of groups\' dir
 complete -c cgconfigparser -s f -l fperm -d 'Default permissions of groups\' files' -r
 complete -c cgconfigparser -s s -l tperm -d 'Default permissions of groups\' tasks files' -r
 complete -c cgconfigparser -l check -d 'Only parse and check the files against the host; change nothing'
+complete -c cgconfigparser -l dry-run -d 'Print the changes applying would make, one per line; change nothing'
+complete -c cgconfigparser -l json -d 'With --dry-run: print the plan as one JSON document'
+complete -c cgconfigparser -l unload -d 'Remove the groups the files describe, deepest first; groups with tasks are refused unless -r'
+complete -c cgconfigparser -s r -l recursive -d 'With --unload: move the tasks of removed groups to their parent (never kills)'
 complete -c cgconfigparser -s h -l help -d 'Print help'

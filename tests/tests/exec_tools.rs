@@ -64,6 +64,8 @@ fn cgexec_refuses_a_malformed_group() {
     --- stderr
     error: invalid value 'memory' for '-g <CONTROLLERS:PATH>': cgroup controller and path parsing failed (memory): give controllers:path, e.g. cpu,memory:/web
 
+    Usage: cgexec [-h] [-g <controllers>:<path>]... [--sticky] COMMAND [ARGUMENTS]...
+
     For more information, try '--help'.
     --- exit Some(129)
     ");

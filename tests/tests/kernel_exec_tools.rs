@@ -147,7 +147,8 @@ fn cgexec_errors_keep_libcgroups_words_and_exit_codes() {
     let out = outcome(tool("cgexec", &["-g", &missing, "true"]));
     insta::assert_snapshot!(redact(&out), @"
     --- stderr
-    cgexec: cgroup change of group failed: cannot attach to group `/[scratch]/missing`: it does not exist ([memory mount]/[scratch]/missing)
+    cgexec: cgroup change of group failed: Cgroup does not exist
+    cgexec: cannot attach to group `/[scratch]/missing`: it does not exist ([memory mount]/[scratch]/missing)
     cgexec: hint: create it first: cgcreate -g memory:[scratch]/missing
     --- exit Some(82)
     ");
@@ -157,7 +158,8 @@ fn cgexec_errors_keep_libcgroups_words_and_exit_codes() {
     assert_eq!(out.code, Some(84), "{}", out.transcript());
     assert!(
         out.stderr.starts_with(
-            "cgexec: cgroup change of group failed: controller `nosuchcontroller` is not mounted"
+            "cgexec: cgroup change of group failed: Cgroup one of the needed subsystems is not mounted\n\
+             cgexec: controller `nosuchcontroller` is not mounted"
         ),
         "{}",
         out.stderr
@@ -208,8 +210,9 @@ fn cgexec_refuses_a_v2_controller_the_group_does_not_have() {
     assert_eq!(out.code, Some(84), "{}", out.transcript());
     assert!(out.stdout.is_empty(), "the command must not run");
     let expected = format!(
-        "cgexec: cgroup change of group failed: group `/{}` does not have `{controller}`: its \
-         parent's cgroup.subtree_control does not enable it",
+        "cgexec: cgroup change of group failed: Cgroup one of the needed subsystems is not mounted\n\
+         cgexec: group `/{}` does not have `{controller}`: its parent's cgroup.subtree_control \
+         does not enable it",
         scratch.name("bare")
     );
     assert!(out.stderr.starts_with(&expected), "{}", out.stderr);
@@ -394,7 +397,8 @@ fn setuid_cgexec_drops_to_the_real_user_before_moving() {
         .replace(&memory.path.display().to_string(), "[memory mount]");
     insta::assert_snapshot!(text, @"
     --- stderr
-    cgexec: cgroup change of group failed: cannot attach to [memory mount]/[scratch]/not-mine/cgroup.procs: Permission denied
+    cgexec: cgroup change of group failed: Cgroup, operation not allowed
+    cgexec: cannot attach to [memory mount]/[scratch]/not-mine/cgroup.procs: Permission denied
     cgexec: hint: run as root, or as the owner given to the group with cgcreate -a/-t
     --- exit Some(87)
     ");
@@ -460,7 +464,8 @@ fn cgclassify_moves_the_others_when_a_pid_is_gone() {
         .replace(&g, "[gone]");
     insta::assert_snapshot!(text, @"
     --- stderr
-    cgclassify: Error changing group of pid [gone]: cannot attach to [memory mount]/[scratch]/rest/cgroup.procs: No such process
+    cgclassify: Error changing group of pid [gone]: No such process
+    cgclassify: cannot attach to [memory mount]/[scratch]/rest/cgroup.procs: No such process
     cgclassify: hint: no process or thread has that id
     --- exit Some(1)
     ");

@@ -96,7 +96,7 @@ pub fn run(command: Command, args: Vec<OsString>) -> ExitCode {
     if args.len() < 2 {
         return usage_error(
             command,
-            &format!("Usage is {tool} -r <name=value> <relative path to cgroup>"),
+            format!("Usage is {tool} -r <name=value> <relative path to cgroup>"),
         );
     }
     let matches = match parse_args(command.clone(), args) {

@@ -8,9 +8,13 @@ pub mod cgconfigparser;
 pub mod cgcreate;
 pub mod cgdelete;
 pub mod cgexec;
+pub mod cgget;
 pub mod cgset;
 pub mod cgsnapshot;
+pub mod cgxget;
 pub mod cgxset;
+pub mod lscgroup;
+pub mod lssubsys;
 
 /// Every tool's command definition, for generating man pages and completions.
 pub fn all() -> Vec<clap::Command> {
@@ -20,8 +24,12 @@ pub fn all() -> Vec<clap::Command> {
         cgcreate::command(),
         cgdelete::command(),
         cgexec::command(),
+        cgget::command(),
         cgset::command(),
         cgsnapshot::command(),
+        cgxget::command(),
         cgxset::command(),
+        lscgroup::command(),
+        lssubsys::command(),
     ]
 }

@@ -1,0 +1,6 @@
+complete -c lssubsys -s a -l all -d 'Also list the controllers mounted nowhere, and every hierarchy'
+complete -c lssubsys -s i -l hierarchies -d 'Print the hierarchy ids'
+complete -c lssubsys -s m -l mount-points -d 'Print the mount point of each hierarchy'
+complete -c lssubsys -s M -l all-mount-points -d 'Print every mount point of each hierarchy'
+complete -c lssubsys -l json -d 'Print one JSON document instead of text (schema in --help)'
+complete -c lssubsys -s h -l help -d 'Print help (see more with \'--help\')'
