@@ -5,8 +5,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages the tests use (installed only when missing; needs root).
-packages=()
+# Debian packages the tests use (installed only when missing; needs root): procps for
+# `ps -o cgroup` in the seed-article test, cgroup-tools (libcgroup 2.0.2) for the tests that
+# compare our output with libcgroup's.
+packages=(procps cgroup-tools)
 [ ${#packages[@]} -eq 0 ] || {
     missing=()
     for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
