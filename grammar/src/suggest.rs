@@ -3,11 +3,23 @@
 
 /// The candidate closest to `word`, if close enough.
 pub fn closest<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
+    let limit = typo_distance(word);
     candidates
-        .map(|c| (edit_distance(word, c), c))
-        .filter(|(d, _)| *d <= typo_distance(word))
+        .filter_map(|c| distance_within(word, c, limit).map(|d| (d, c)))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
+}
+
+/// The edit distance of `a` and `b` if it is at most `limit`. Words whose lengths differ
+/// by more than `limit` are skipped without computing it: hints are made for every
+/// unknown word of a file, and a table of hundreds of keys must stay cheap.
+pub fn distance_within(a: &str, b: &str, limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit * 4
+        || a.chars().count().abs_diff(b.chars().count()) > limit
+    {
+        return None;
+    }
+    Some(edit_distance(a, b)).filter(|&d| d <= limit)
 }
 
 /// How many edits still make a typo: one for short words, more for long keys.

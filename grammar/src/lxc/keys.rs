@@ -11,7 +11,7 @@
 
 use crate::diagnostic::Diagnostic;
 use crate::source::Span;
-use crate::suggest::{closest, edit_distance, typo_distance};
+use crate::suggest::{closest, distance_within, typo_distance};
 
 /// Keys LXC matches exactly, in the order of its table.
 pub(super) const EXACT: &[&str] = &[
@@ -327,13 +327,16 @@ fn unknown(key: &str, span: Span) -> Diagnostic {
 /// The known key closest to `key`, if one is close enough to be a typo of it.
 pub(super) fn suggest(key: &str) -> Option<String> {
     let mut best: Option<(usize, String)> = None;
-    let mut consider = |distance: usize, candidate: String| {
-        if distance <= typo_distance(key) && best.as_ref().is_none_or(|(d, _)| distance < *d) {
-            best = Some((distance, candidate));
+    let limit = typo_distance(key);
+    let mut consider = |distance: Option<usize>, candidate: String| {
+        if let Some(distance) = distance {
+            if best.as_ref().is_none_or(|(d, _)| distance < *d) {
+                best = Some((distance, candidate));
+            }
         }
     };
     for known in EXACT.iter().chain(CLEAR_ONLY.iter().map(|(k, _, _)| k)) {
-        consider(edit_distance(key, known), known.to_string());
+        consider(distance_within(key, known, limit), known.to_string());
     }
     // A typo in the prefix of a family key: `lxc.cgroups2.memory.max`.
     let prefixes = FAMILIES
@@ -347,7 +350,10 @@ pub(super) fn suggest(key: &str) -> Option<String> {
         };
         let (head, tail) = key.split_at(head_end + 1);
         if head != prefix && !tail.is_empty() {
-            consider(edit_distance(head, prefix), format!("{prefix}{tail}"));
+            consider(
+                distance_within(head, prefix, limit),
+                format!("{prefix}{tail}"),
+            );
         }
     }
     best.map(|(_, key)| key)
