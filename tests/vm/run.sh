@@ -100,9 +100,9 @@ if [ -n "$kernel_dir" ]; then
         # A failed download usually means the package lists name a version the mirror dropped.
         fetch_kernel || { apt-get update -qq && resolve_kernel && fetch_kernel; } ||
             die "could not download $kernel_pkg $kernel_ver with apt-get download"
-        # Older kernels of the same meta package are not used again.
-        find "$work/kernel" -mindepth 1 -maxdepth 1 -name 'linux-image-*' \
-            ! -path "$kernel_dir" -exec rm -rf {} +
+        # Keep the three newest kernels: enough to switch packages, not a growing pile.
+        find "$work/kernel" -mindepth 1 -maxdepth 1 -name 'linux-image-*' -printf '%T@ %p\n' |
+            sort -nr | tail -n +4 | cut -d' ' -f2- | while read -r old; do rm -rf "$old"; done
     fi
 else
     kernel_dir=$(find "$work/kernel" -mindepth 2 -maxdepth 2 -name vmlinuz -printf '%T@ %h\n' 2>/dev/null |
