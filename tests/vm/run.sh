@@ -8,7 +8,7 @@
 #   CGTOOLS_VM_KERNEL_PACKAGE  apt meta package that names the kernel (linux-image-cloud-amd64)
 #   CGTOOLS_VM_ACCEL           kvm, tcg or auto (auto: KVM when it boots the kernel, else TCG)
 #   CGTOOLS_VM_TIMEOUT         seconds before the VM counts as hung (90 with KVM, 300 with TCG)
-#   CGTOOLS_VM_MEMORY          guest memory in MiB (1024)
+#   CGTOOLS_VM_MEMORY          guest memory in MiB (1024 plus twice the initramfs)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
@@ -29,7 +29,7 @@ done_step() {
 }
 
 # ---- 1. host packages ----------------------------------------------------------------------
-packages=(qemu-system-x86 cpio busybox-static jq)
+packages=(qemu-system-x86 cpio busybox-static jq binutils)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -139,7 +139,8 @@ done_step build
 
 # ---- 4. initramfs ----------------------------------------------------------------------------
 # Layout as in target/debug, because tests find the tools relative to their own executable:
-# /cgtools/deps/<suite> and /cgtools/<tool>.
+# /cgtools/deps/<suite> and /cgtools/<tool>. Without debug info (symbols stay, for
+# backtraces): a debug build is ten times larger, and the initramfs must fit in guest memory.
 stage=$work/initramfs
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/cgtools/deps" "$stage/modules"
@@ -149,10 +150,12 @@ chmod 755 "$stage/init"
 cp "$kernel_dir"/modules/*.ko "$stage/modules/" 2>/dev/null || true
 : >"$stage/cgtools/tests.list"
 for s in "${suites[@]}"; do
-    cp "$s" "$stage/cgtools/deps/"
+    objcopy --strip-debug "$s" "$stage/cgtools/deps/$(basename "$s")" || die "objcopy $s failed"
     echo "deps/$(basename "$s")" >>"$stage/cgtools/tests.list"
 done
-for t in "${tools[@]}"; do cp "$t" "$stage/cgtools/"; done
+for t in "${tools[@]}"; do
+    objcopy --strip-debug "$t" "$stage/cgtools/$(basename "$t")" || die "objcopy $t failed"
+done
 # The shared libraries and the dynamic loader, at the paths the executables name.
 for exe in "${suites[@]}" "${tools[@]}"; do
     libs=$(ldd "$exe") || die "ldd $exe failed"
@@ -166,7 +169,9 @@ done | sort -u | while read -r lib; do
 done
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/initramfs.cpio" ||
     die "cpio could not pack $stage"
-say "initramfs: $(du -h "$work/initramfs.cpio" | cut -f1)"
+initramfs_mib=$(($(stat -c %s "$work/initramfs.cpio") >> 20))
+memory=${CGTOOLS_VM_MEMORY:-$((1024 + 2 * initramfs_mib))}
+say "initramfs: ${initramfs_mib} MiB; guest memory ${memory} MiB"
 done_step initramfs
 
 # ---- 5. boot ---------------------------------------------------------------------------------
@@ -204,7 +209,7 @@ boot() {
     # In a subshell, so that a qemu killed by a signal is reported in the console log and not
     # by this shell's job control.
     (
-        timeout -k 10 "$limit" qemu-system-x86_64 "${cpu[@]}" -m "${CGTOOLS_VM_MEMORY:-1024}" \
+        timeout -k 10 "$limit" qemu-system-x86_64 "${cpu[@]}" -m "$memory" \
             -smp 2 -nographic -no-reboot -nic none -pidfile "$pidfile" \
             -kernel "$kernel_dir/vmlinuz" -initrd "$work/initramfs.cpio" \
             -append "console=ttyS0 cgroup_no_v1=all panic=-1 cgtools.test_timeout=$((limit - 30))"
@@ -253,6 +258,9 @@ say "steps: ${timings[*]}; total $((SECONDS - started))s"
 if [ -z "$result" ]; then
     say "last lines of the console ($console):"
     tr -d '\r' <"$console" | tail -n 30 >&2
+    if grep -q 'Initramfs unpacking failed' "$console"; then
+        die "the kernel could not unpack the ${initramfs_mib} MiB initramfs into ${memory} MiB: raise CGTOOLS_VM_MEMORY"
+    fi
     if [ "$boot_status" = 124 ] || [ "$boot_status" = 137 ]; then
         die "the VM hung: no result within the time limit"
     fi
