@@ -41,8 +41,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 done_step packages
 
-target=$(cargo metadata --format-version 1 --no-deps --locked | jq -r .target_directory) ||
+metadata=$(cargo metadata --format-version 1 --no-deps --locked) ||
     die "cargo metadata failed: is this the cgtools workspace?"
+target=$(jq -r .target_directory <<<"$metadata")
+workspace=$(jq -r .workspace_root <<<"$metadata")
 work=$target/vm
 mkdir -p "$work"
 
@@ -129,35 +131,67 @@ cargo test --workspace --no-run --locked --message-format=json-render-diagnostic
 }
 mapfile -t tools < <(jq -r 'select(.reason == "compiler-artifact" and .target.kind == ["bin"]
     and .profile.test == false and .executable != null) | .executable' "$work/bins.json" | sort -u)
+# "<executable> TAB <package directory>": cargo runs each test in its package's directory.
 mapfile -t suites < <(jq -r 'select(.reason == "compiler-artifact" and .target.kind == ["test"]
-    and (.target.name | startswith("kernel_")) and .executable != null) | .executable' \
-    "$work/tests.json" | sort -u)
+    and (.target.name | startswith("kernel_")) and .executable != null)
+    | "\(.executable)\t\(.manifest_path | sub("/Cargo.toml$"; ""))"' "$work/tests.json" | sort -u)
 [ ${#suites[@]} -gt 0 ] || die "no integration-test target named kernel_* in the workspace"
-say "suites: $(for s in "${suites[@]}"; do basename "$s"; done | tr '\n' ' ')"
+say "suites: $(for s in "${suites[@]}"; do basename "${s%%$'\t'*}"; done | tr '\n' ' ')"
 say "tools: $(for t in "${tools[@]}"; do basename "$t"; done | tr '\n' ' ')"
 done_step build
 
 # ---- 4. initramfs ----------------------------------------------------------------------------
-# Layout as in target/debug, because tests find the tools relative to their own executable:
-# /cgtools/deps/<suite> and /cgtools/<tool>. Without debug info (symbols stay, for
-# backtraces): a debug build is ten times larger, and the initramfs must fit in guest memory.
+# The VM sees the checkout where the host has it: the suites and tools at their paths in the
+# target directory (tests find tools relative to their own executable, or by the absolute
+# CARGO_BIN_EXE_* paths), the workspace's files (fixtures, snapshots), and what a booted host
+# has for them: /etc/passwd and /etc/group, a real `ps`. Executables lose their debug info
+# (symbols stay, for backtraces): debug builds are ten times larger, and the whole initramfs
+# must fit in guest memory.
 stage=$work/initramfs
 rm -rf "$stage"
-mkdir -p "$stage/bin" "$stage/cgtools/deps" "$stage/modules"
+mkdir -p "$stage/bin" "$stage/etc" "$stage/usr/local/bin" "$stage/vm/modules"
 cp /bin/busybox "$stage/bin/busybox"
 cp "$lane/init" "$stage/init"
 chmod 755 "$stage/init"
-cp "$kernel_dir"/modules/*.ko "$stage/modules/" 2>/dev/null || true
-: >"$stage/cgtools/tests.list"
+cp "$kernel_dir"/modules/*.ko "$stage/vm/modules/" 2>/dev/null || true
+for f in passwd group nsswitch.conf; do [ ! -f "/etc/$f" ] || cp "/etc/$f" "$stage/etc/"; done
+
+# The workspace's files, without build output and git's database.
+if git -C "$workspace" rev-parse --git-dir >/dev/null 2>&1; then
+    while IFS= read -r -d '' f; do
+        [ ! -f "$workspace/$f" ] || printf '%s\0' "$f"
+    done < <(git -C "$workspace" ls-files -z --cached --others --exclude-standard) |
+        (cd "$workspace" && cpio -0pdm --quiet "$stage$workspace") ||
+        die "could not copy the workspace into the initramfs"
+else
+    mkdir -p "$stage$workspace"
+    tar -C "$workspace" --exclude=./target --exclude=./.git -cf - . | tar -C "$stage$workspace" -xf - ||
+        die "could not copy the workspace into the initramfs"
+fi
+
+: >"$stage/vm/tests.list"
+executables=()
 for s in "${suites[@]}"; do
-    objcopy --strip-debug "$s" "$stage/cgtools/deps/$(basename "$s")" || die "objcopy $s failed"
-    echo "deps/$(basename "$s")" >>"$stage/cgtools/tests.list"
+    exe=${s%%$'\t'*}
+    mkdir -p "$stage$(dirname "$exe")"
+    objcopy --strip-debug "$exe" "$stage$exe" || die "objcopy $exe failed"
+    printf '%s\n' "$s" >>"$stage/vm/tests.list"
+    executables+=("$exe")
 done
 for t in "${tools[@]}"; do
-    objcopy --strip-debug "$t" "$stage/cgtools/$(basename "$t")" || die "objcopy $t failed"
+    mkdir -p "$stage$(dirname "$t")"
+    objcopy --strip-debug "$t" "$stage$t" || die "objcopy $t failed"
+    executables+=("$t")
+done
+# Real tools where busybox's stand-ins differ from what tests expect of a host.
+host_tools=(ps)
+for name in "${host_tools[@]}"; do
+    path=$(command -v "$name") || continue
+    cp -L "$path" "$stage/usr/local/bin/$name"
+    executables+=("$(readlink -f "$path")")
 done
 # The shared libraries and the dynamic loader, at the paths the executables name.
-for exe in "${suites[@]}" "${tools[@]}"; do
+for exe in "${executables[@]}"; do
     libs=$(ldd "$exe") || die "ldd $exe failed"
     if grep -q 'not found' <<<"$libs"; then
         die "$exe needs libraries that are not installed: $(grep 'not found' <<<"$libs" | tr -s ' \t' ' ')"
@@ -167,6 +201,11 @@ done | sort -u | while read -r lib; do
     mkdir -p "$stage$(dirname "$lib")"
     cp -L "$lib" "$stage$lib"
 done
+# What the suites get in their environment, besides CGTOOLS_TEST_LANE=vm.
+{
+    echo "export INSTA_UPDATE=no"
+    printf 'export INSTA_WORKSPACE_ROOT=%q\n' "$workspace"
+} >"$stage/vm/env"
 (cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/initramfs.cpio" ||
     die "cpio could not pack $stage"
 initramfs_mib=$(($(stat -c %s "$work/initramfs.cpio") >> 20))
