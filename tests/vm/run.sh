@@ -144,12 +144,12 @@ done_step build
 # The VM sees the checkout where the host has it: the suites and tools at their paths in the
 # target directory (tests find tools relative to their own executable, or by the absolute
 # CARGO_BIN_EXE_* paths), the workspace's files (fixtures, snapshots), and what a booted host
-# has for them: /etc/passwd and /etc/group, a real `ps`. Executables lose their debug info
+# has for them: /etc/passwd and /etc/group, real programs where busybox's would not do. Executables lose their debug info
 # (symbols stay, for backtraces): debug builds are ten times larger, and the whole initramfs
 # must fit in guest memory.
 stage=$work/initramfs
 rm -rf "$stage"
-mkdir -p "$stage/bin" "$stage/etc" "$stage/usr/local/bin" "$stage/vm/modules"
+mkdir -p "$stage/bin" "$stage/etc" "$stage/vm/modules"
 cp /bin/busybox "$stage/bin/busybox"
 cp "$lane/init" "$stage/init"
 chmod 755 "$stage/init"
@@ -183,16 +183,27 @@ for t in "${tools[@]}"; do
     objcopy --strip-debug "$t" "$stage$t" || die "objcopy $t failed"
     executables+=("$t")
 done
-# Real tools where busybox's stand-ins differ from what tests expect of a host.
-host_tools=(ps)
-for name in "${host_tools[@]}"; do
-    path=$(command -v "$name") || continue
-    cp -L "$path" "$stage/usr/local/bin/$name"
-    executables+=("$(readlink -f "$path")")
+# The programs of these Debian packages, where the host has them, at the host's paths: tests
+# expect the real thing (`ps -o cgroup`, libcgroup's tools for differential tests), and
+# busybox's stand-ins differ.
+host_packages=(procps cgroup-tools)
+programs=()
+for pkg in "${host_packages[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || continue
+    while read -r f; do
+        if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
+        mkdir -p "$stage$(dirname "$f")"
+        cp -L "$f" "$stage$f"
+        programs+=("$f")
+    done < <(dpkg -L "$pkg" | grep -E '^(/usr)?/s?bin/')
 done
 # The shared libraries and the dynamic loader, at the paths the executables name.
-for exe in "${executables[@]}"; do
-    libs=$(ldd "$exe") || die "ldd $exe failed"
+for exe in "${executables[@]}" "${programs[@]}"; do
+    if ! libs=$(ldd "$exe" 2>&1); then
+        # Scripts among the packages' programs have no libraries.
+        [[ " ${programs[*]} " == *" $exe "* ]] && continue
+        die "ldd $exe failed: $libs"
+    fi
     if grep -q 'not found' <<<"$libs"; then
         die "$exe needs libraries that are not installed: $(grep 'not found' <<<"$libs" | tr -s ' \t' ' ')"
     fi
