@@ -118,17 +118,11 @@ done_step kernel
 # Real-kernel suites are found by name, not listed: every integration-test target called
 # kernel_* in any workspace crate. Tools are every binary target of the workspace.
 say "building the kernel_* test suites and the tools"
-build_log=$work/build.log
+# JSON to a file for jq; progress and rendered errors to the terminal.
 cargo build --workspace --bins --locked --message-format=json-render-diagnostics \
-    >"$work/bins.json" 2>"$build_log" || {
-    cat "$build_log" >&2
-    die "cargo build of the tools failed"
-}
+    >"$work/bins.json" || die "cargo build of the tools failed (errors above)"
 cargo test --workspace --no-run --locked --message-format=json-render-diagnostics \
-    >"$work/tests.json" 2>"$build_log" || {
-    cat "$build_log" >&2
-    die "cargo build of the tests failed"
-}
+    >"$work/tests.json" || die "cargo build of the tests failed (errors above)"
 mapfile -t tools < <(jq -r 'select(.reason == "compiler-artifact" and .target.kind == ["bin"]
     and .profile.test == false and .executable != null) | .executable' "$work/bins.json" | sort -u)
 # "<executable> TAB <package directory>": cargo runs each test in its package's directory.
@@ -144,9 +138,9 @@ done_step build
 # The VM sees the checkout where the host has it: the suites and tools at their paths in the
 # target directory (tests find tools relative to their own executable, or by the absolute
 # CARGO_BIN_EXE_* paths), the workspace's files (fixtures, snapshots), and what a booted host
-# has for them: /etc/passwd and /etc/group, real programs where busybox's would not do. Executables lose their debug info
-# (symbols stay, for backtraces): debug builds are ten times larger, and the whole initramfs
-# must fit in guest memory.
+# has for them: /etc/passwd and /etc/group, real programs where busybox's would not do.
+# Executables lose their debug info (symbols stay, for backtraces): debug builds are ten
+# times larger, and the whole initramfs must fit in guest memory.
 stage=$work/initramfs
 rm -rf "$stage"
 mkdir -p "$stage/bin" "$stage/etc" "$stage/vm/modules"
