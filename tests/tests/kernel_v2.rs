@@ -111,9 +111,9 @@ fn setup(test: &str, controllers: &[&str]) -> Option<Group> {
     Some(group)
 }
 
-/// Makes `controllers` available to top-level groups. A booted system (systemd) has done
-/// this already; the VM's bare kernel has not. The root has no no-internal-process rule, and
-/// what is enabled stays enabled: other tests may be using it by now.
+/// Makes `controllers` available to top-level groups. A booted system (systemd, or the VM's
+/// init) has done this already; a bare kernel has not. The root has no no-internal-process
+/// rule, and what is enabled stays enabled: other tests may be using it by now.
 fn enable_at_root(test: &str, controllers: &[&str]) {
     let file = root().join("cgroup.subtree_control");
     let enabled = words(&read(&file));
