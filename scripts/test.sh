@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
 # Runs every test of cgtools: unit tests, fixture snapshots, property tests, end-to-end tests
-# of the built binaries, and the real-kernel tests (which need root and skip without it).
+# of the built binaries, and the real-kernel tests (which need root and skip without it),
+# then the same real-kernel suites on a pure cgroup v2 kernel in a VM (tests/vm/run.sh).
 # Works on a fresh Debian 12 machine with the Rust toolchain: it installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use (installed only when missing; needs root): procps for
 # `ps -o cgroup` in the seed-article test, cgroup-tools (libcgroup 2.0.2) for the tests that
-# compare our output with libcgroup's.
-packages=(procps cgroup-tools)
+# compare our output with libcgroup's; for the pure cgroup v2 VM lane qemu-system-x86,
+# cpio, busybox-static and jq (tests/vm/run.sh checks too).
+packages=(procps cgroup-tools qemu-system-x86 cpio busybox-static jq)
 [ ${#packages[@]} -eq 0 ] || {
     missing=()
     for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
     if [ ${#missing[@]} -gt 0 ]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+            --no-install-recommends "${missing[@]}"
     fi
 }
 
 # insta must compare against the committed snapshots, never write new ones.
 export INSTA_UPDATE=no
+# The end-to-end tests run the tools from target/debug, and `cargo test` builds a package's
+# binaries only for that package's own integration tests: build them all first.
+cargo build --workspace --bins --locked
 cargo test --workspace --locked
+
+# The pure cgroup v2 lane: the kernel_* suites again, in a VM booted with cgroup_no_v1=all.
+echo "--- pure cgroup v2 lane (tests/vm/run.sh)"
+tests/vm/run.sh

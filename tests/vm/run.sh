@@ -1,0 +1,321 @@
+#!/usr/bin/env bash
+# The pure cgroup v2 lane: boots a Debian cloud kernel with `cgroup_no_v1=all` under qemu and
+# runs every real-kernel test suite of the workspace in it (integration-test targets named
+# `kernel_*`), with the tool binaries beside them. Exits non-zero when a test failed, the VM
+# hung, or the VM printed no result. See the README's "Pure cgroup v2 lane" section.
+#
+# Environment (all optional):
+#   CGTOOLS_VM_KERNEL_PACKAGE  apt meta package that names the kernel (linux-image-cloud-amd64)
+#   CGTOOLS_VM_ACCEL           kvm, tcg or auto (auto: KVM when it boots the kernel, else TCG)
+#   CGTOOLS_VM_TIMEOUT         seconds before the VM counts as hung (90 with KVM, 300 with TCG)
+#   CGTOOLS_VM_MEMORY          guest memory in MiB (1024 plus twice the initramfs)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+lane=tests/vm
+started=$SECONDS
+step_started=$SECONDS
+
+say() { echo "vm: $*" >&2; }
+die() {
+    echo "vm: error: $*" >&2
+    exit 1
+}
+# Ends a step with its duration, for the timing summary at the end.
+timings=()
+done_step() {
+    timings+=("$1 $((SECONDS - step_started))s")
+    step_started=$SECONDS
+}
+
+# ---- 1. host packages ----------------------------------------------------------------------
+packages=(qemu-system-x86 cpio busybox-static jq binutils)
+missing=()
+for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+if [ ${#missing[@]} -gt 0 ]; then
+    say "installing ${missing[*]}"
+    [ "$(id -u)" = 0 ] || die "packages ${missing[*]} are missing and installing them needs root"
+    apt-get update -qq || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+        >/dev/null || die "could not install ${missing[*]}"
+fi
+done_step packages
+
+metadata=$(cargo metadata --format-version 1 --no-deps --locked) ||
+    die "cargo metadata failed: is this the cgtools workspace?"
+target=$(jq -r .target_directory <<<"$metadata")
+workspace=$(jq -r .workspace_root <<<"$metadata")
+work=$target/vm
+mkdir -p "$work"
+
+# ---- 2. kernel -----------------------------------------------------------------------------
+# The newest kernel the meta package points at, downloaded once and cached per version.
+meta=${CGTOOLS_VM_KERNEL_PACKAGE:-linux-image-cloud-amd64}
+resolve_kernel() {
+    kernel_pkg=$(apt-cache depends "$meta" 2>/dev/null |
+        awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
+    kernel_ver=
+    kernel_dir=
+    [ -n "$kernel_pkg" ] || return 1
+    kernel_ver=$(apt-cache policy "$kernel_pkg" | awk '$1 == "Candidate:" { print $2 }')
+    [ -n "$kernel_ver" ] && [ "$kernel_ver" != "(none)" ] || return 1
+    kernel_dir=$work/kernel/${kernel_pkg}_${kernel_ver//:/%}
+}
+fetch_kernel() {
+    local tmp
+    tmp=$(mktemp -d "$work/kernel/.fetch.XXXXXX")
+    # As root, apt hands the download to its sandbox user, who cannot write here.
+    if ! (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$kernel_pkg=$kernel_ver"); then
+        rm -rf "$tmp"
+        return 1
+    fi
+    dpkg-deb -x "$tmp"/*.deb "$tmp/x" || die "could not unpack $(basename "$tmp"/*.deb)"
+    mkdir -p "$tmp/out/modules"
+    cp "$tmp"/x/boot/vmlinuz-* "$tmp/out/vmlinuz" || die "$kernel_pkg has no /boot/vmlinuz-*"
+    cp "$tmp"/x/boot/config-* "$tmp/out/config" 2>/dev/null || true
+    local m f
+    for m in configfs null_blk; do
+        f=$(find "$tmp/x" -name "$m.ko*" | head -n 1)
+        case $f in
+        "") ;;
+        *.ko) cp "$f" "$tmp/out/modules/$m.ko" ;;
+        *.ko.xz) xz -dc "$f" >"$tmp/out/modules/$m.ko" ;;
+        *.ko.zst) zstd -qdc "$f" >"$tmp/out/modules/$m.ko" ;;
+        *) say "ignoring $f: unknown module compression" ;;
+        esac
+    done
+    rm -rf "${kernel_dir:?}"
+    mv "$tmp/out" "$kernel_dir"
+    rm -rf "$tmp"
+}
+mkdir -p "$work/kernel"
+if ! resolve_kernel; then
+    # No package lists yet, or lists older than the meta package's dependency.
+    apt-get update -qq || say "apt-get update failed"
+    resolve_kernel || true
+fi
+if [ -n "$kernel_dir" ]; then
+    if [ -f "$kernel_dir/vmlinuz" ]; then
+        say "kernel $kernel_pkg $kernel_ver (cached)"
+    else
+        say "downloading kernel $kernel_pkg $kernel_ver"
+        # A failed download usually means the package lists name a version the mirror dropped.
+        fetch_kernel || { apt-get update -qq && resolve_kernel && fetch_kernel; } ||
+            die "could not download $kernel_pkg $kernel_ver with apt-get download"
+        # Keep the three newest kernels: enough to switch packages, not a growing pile.
+        find "$work/kernel" -mindepth 1 -maxdepth 1 -name 'linux-image-*' -printf '%T@ %p\n' |
+            sort -nr | tail -n +4 | cut -d' ' -f2- | while read -r old; do rm -rf "$old"; done
+    fi
+else
+    kernel_dir=$(find "$work/kernel" -mindepth 2 -maxdepth 2 -name vmlinuz -printf '%T@ %h\n' 2>/dev/null |
+        sort -nr | head -n 1 | cut -d' ' -f2-)
+    [ -n "$kernel_dir" ] || die "apt knows no package for $meta and no kernel is cached in $work/kernel"
+    say "apt cannot resolve $meta; using the cached $(basename "$kernel_dir")"
+fi
+done_step kernel
+
+# ---- 3. build --------------------------------------------------------------------------------
+# Real-kernel suites are found by name, not listed: every integration-test target called
+# kernel_* in any workspace crate. Tools are every binary target of the workspace.
+say "building the kernel_* test suites and the tools"
+# JSON to a file for jq; progress and rendered errors to the terminal.
+cargo build --workspace --bins --locked --message-format=json-render-diagnostics \
+    >"$work/bins.json" || die "cargo build of the tools failed (errors above)"
+cargo test --workspace --no-run --locked --message-format=json-render-diagnostics \
+    >"$work/tests.json" || die "cargo build of the tests failed (errors above)"
+mapfile -t tools < <(jq -r 'select(.reason == "compiler-artifact" and .target.kind == ["bin"]
+    and .profile.test == false and .executable != null) | .executable' "$work/bins.json" | sort -u)
+# "<executable> TAB <package directory>": cargo runs each test in its package's directory.
+mapfile -t suites < <(jq -r 'select(.reason == "compiler-artifact" and .target.kind == ["test"]
+    and (.target.name | startswith("kernel_")) and .executable != null)
+    | "\(.executable)\t\(.manifest_path | sub("/Cargo.toml$"; ""))"' "$work/tests.json" | sort -u)
+[ ${#suites[@]} -gt 0 ] || die "no integration-test target named kernel_* in the workspace"
+say "suites: $(for s in "${suites[@]}"; do basename "${s%%$'\t'*}"; done | tr '\n' ' ')"
+say "tools: $(for t in "${tools[@]}"; do basename "$t"; done | tr '\n' ' ')"
+done_step build
+
+# ---- 4. initramfs ----------------------------------------------------------------------------
+# The VM sees the checkout where the host has it: the suites and tools at their paths in the
+# target directory (tests find tools relative to their own executable, or by the absolute
+# CARGO_BIN_EXE_* paths), the workspace's files (fixtures, snapshots), and what a booted host
+# has for them: /etc/passwd and /etc/group, real programs where busybox's would not do.
+# Executables lose their debug info (symbols stay, for backtraces): debug builds are ten
+# times larger, and the whole initramfs must fit in guest memory.
+stage=$work/initramfs
+rm -rf "$stage"
+mkdir -p "$stage/bin" "$stage/etc" "$stage/vm/modules"
+cp /bin/busybox "$stage/bin/busybox"
+cp "$lane/init" "$stage/init"
+chmod 755 "$stage/init"
+cp "$kernel_dir"/modules/*.ko "$stage/vm/modules/" 2>/dev/null || true
+for f in passwd group nsswitch.conf; do [ ! -f "/etc/$f" ] || cp "/etc/$f" "$stage/etc/"; done
+
+# The workspace's files, without build output and git's database.
+if git -C "$workspace" rev-parse --git-dir >/dev/null 2>&1; then
+    while IFS= read -r -d '' f; do
+        [ ! -f "$workspace/$f" ] || printf '%s\0' "$f"
+    done < <(git -C "$workspace" ls-files -z --cached --others --exclude-standard) |
+        (cd "$workspace" && cpio -0pdm --quiet "$stage$workspace") ||
+        die "could not copy the workspace into the initramfs"
+else
+    mkdir -p "$stage$workspace"
+    tar -C "$workspace" --exclude=./target --exclude=./.git -cf - . | tar -C "$stage$workspace" -xf - ||
+        die "could not copy the workspace into the initramfs"
+fi
+
+: >"$stage/vm/tests.list"
+executables=()
+for s in "${suites[@]}"; do
+    exe=${s%%$'\t'*}
+    mkdir -p "$stage$(dirname "$exe")"
+    objcopy --strip-debug "$exe" "$stage$exe" || die "objcopy $exe failed"
+    printf '%s\n' "$s" >>"$stage/vm/tests.list"
+    executables+=("$exe")
+done
+for t in "${tools[@]}"; do
+    mkdir -p "$stage$(dirname "$t")"
+    objcopy --strip-debug "$t" "$stage$t" || die "objcopy $t failed"
+    executables+=("$t")
+done
+# The programs of these Debian packages, where the host has them, at the host's paths: tests
+# expect the real thing (`ps -o cgroup`, libcgroup's tools for differential tests), and
+# busybox's stand-ins differ.
+host_packages=(procps cgroup-tools)
+programs=()
+for pkg in "${host_packages[@]}"; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || continue
+    while read -r f; do
+        if [ ! -f "$f" ] || [ ! -x "$f" ]; then continue; fi
+        mkdir -p "$stage$(dirname "$f")"
+        cp -L "$f" "$stage$f"
+        programs+=("$f")
+    done < <(dpkg -L "$pkg" | grep -E '^(/usr)?/s?bin/')
+done
+# The shared libraries and the dynamic loader, at the paths the executables name.
+for exe in "${executables[@]}" "${programs[@]}"; do
+    if ! libs=$(ldd "$exe" 2>&1); then
+        # Scripts among the packages' programs have no libraries.
+        [[ " ${programs[*]} " == *" $exe "* ]] && continue
+        die "ldd $exe failed: $libs"
+    fi
+    if grep -q 'not found' <<<"$libs"; then
+        die "$exe needs libraries that are not installed: $(grep 'not found' <<<"$libs" | tr -s ' \t' ' ')"
+    fi
+    grep -o '/[^ ]*' <<<"$libs" || true
+done | sort -u | while read -r lib; do
+    mkdir -p "$stage$(dirname "$lib")"
+    cp -L "$lib" "$stage$lib"
+done
+# What the suites get in their environment, besides CGTOOLS_TEST_LANE=vm.
+{
+    echo "export INSTA_UPDATE=no"
+    printf 'export INSTA_WORKSPACE_ROOT=%q\n' "$workspace"
+} >"$stage/vm/env"
+(cd "$stage" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/initramfs.cpio" ||
+    die "cpio could not pack $stage"
+initramfs_mib=$(($(stat -c %s "$work/initramfs.cpio") >> 20))
+memory=${CGTOOLS_VM_MEMORY:-$((1024 + 2 * initramfs_mib))}
+say "initramfs: ${initramfs_mib} MiB; guest memory ${memory} MiB"
+done_step initramfs
+
+# ---- 5. boot ---------------------------------------------------------------------------------
+console=$work/console.log
+accel=${CGTOOLS_VM_ACCEL:-auto}
+case $accel in
+auto) if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then accels=(kvm tcg); else accels=(tcg); fi ;;
+kvm | tcg) accels=("$accel") ;;
+*) die "CGTOOLS_VM_ACCEL must be kvm, tcg or auto, not $accel" ;;
+esac
+
+# qemu's own pid, from its -pidfile: the shell knows only the wrapper's.
+pidfile=$work/qemu.pid
+stop_qemu() {
+    local pid
+    pid=$(cat "$pidfile" 2>/dev/null) || return 0
+    [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = qemu-system-x86 ] && kill "$pid" 2>/dev/null
+    rm -f "$pidfile"
+}
+trap stop_qemu EXIT
+
+# boot ACCEL: runs the VM, streaming the console from the start of /init; sets boot_status.
+boot() {
+    local accel=$1 cpu limit
+    if [ "$accel" = kvm ]; then
+        cpu=(-enable-kvm -cpu host)
+        limit=${CGTOOLS_VM_TIMEOUT:-90}
+    else
+        cpu=(-accel tcg -cpu max)
+        limit=${CGTOOLS_VM_TIMEOUT:-300}
+    fi
+    say "booting $(basename "$kernel_dir") with $accel (limit ${limit}s)"
+    : >"$console"
+    rm -f "$pidfile"
+    # In a subshell, so that a qemu killed by a signal is reported in the console log and not
+    # by this shell's job control.
+    (
+        timeout -k 10 "$limit" qemu-system-x86_64 "${cpu[@]}" -m "$memory" \
+            -smp 2 -nographic -no-reboot -nic none -pidfile "$pidfile" \
+            -kernel "$kernel_dir/vmlinuz" -initrd "$work/initramfs.cpio" \
+            -append "console=ttyS0 cgroup_no_v1=all panic=-1 cgtools.test_timeout=$((limit - 30))"
+        exit $?
+    ) </dev/null >"$console" 2>&1 &
+    local vm=$!
+    # The boot messages stay in the log; the console is shown from /init on.
+    tail -n +1 -f --pid="$vm" "$console" | tr -d '\r' |
+        awk '/Run \/init as init process/ { on = 1; next } on { print; fflush() }' &
+    local shown=$!
+    if [ "$accel" = kvm ]; then
+        # KVM can fail without a word: a nested or paravirtual /dev/kvm (PVM) may hang an
+        # unmodified guest kernel before its first message.
+        local waited=0
+        while kill -0 "$vm" 2>/dev/null && ! grep -q 'Linux version' "$console"; do
+            if [ $waited -ge 150 ]; then
+                say "no kernel message after 15s with KVM"
+                stop_qemu
+                break
+            fi
+            sleep 0.1
+            waited=$((waited + 1))
+        done
+    fi
+    boot_status=0
+    wait "$vm" || boot_status=$?
+    wait "$shown" || true
+}
+
+for a in "${accels[@]}"; do
+    boot "$a"
+    if [ "$a" = kvm ] && ! grep -q 'Linux version' "$console"; then
+        why=$(tr -d '\r' <"$console" | grep -a -m 2 'qemu-system-x86_64:' | tr '\n' ' ')
+        say "KVM did not boot the kernel${why:+: $why}"
+        say "falling back to qemu's emulation (TCG)"
+        continue
+    fi
+    break
+done
+done_step boot+tests
+
+# ---- 6. verdict ------------------------------------------------------------------------------
+result=$(tr -d '\r' <"$console" | grep -a -o 'CGTOOLS-VM-RESULT: .*' | tail -n 1 || true)
+field() { sed -n "s/.*[: ]$1=\([0-9]*\).*/\1/p" <<<"$result"; }
+say "steps: ${timings[*]}; total $((SECONDS - started))s"
+if [ -z "$result" ]; then
+    say "last lines of the console ($console):"
+    tr -d '\r' <"$console" | tail -n 30 >&2
+    if grep -q 'Initramfs unpacking failed' "$console"; then
+        die "the kernel could not unpack the ${initramfs_mib} MiB initramfs into ${memory} MiB: raise CGTOOLS_VM_MEMORY"
+    fi
+    if [ "$boot_status" = 124 ] || [ "$boot_status" = 137 ]; then
+        die "the VM hung: no result within the time limit"
+    fi
+    die "the VM printed no result line (qemu exit status $boot_status)"
+fi
+failed_binaries=$(field failed_binaries)
+echo "vm: $(field passed) passed, $(field failed) failed, $(field ignored) skipped"
+if [ "$(field binaries)" != "${#suites[@]}" ]; then
+    die "the VM ran $(field binaries) of ${#suites[@]} suites"
+fi
+if [ "$failed_binaries" != 0 ]; then
+    die "$failed_binaries suite(s) failed in the VM: $(tr -d '\r' <"$console" |
+        sed -n 's/.*CGTOOLS-VM: FAIL \([^ ]*\).*/\1/p' | tr '\n' ' ')"
+fi
