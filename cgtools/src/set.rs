@@ -41,6 +41,7 @@ use crate::error::{Error, ErrorKind, Op, Result};
 use crate::group::{read_setting, Cgroup};
 use crate::group_path::GroupPath;
 use crate::hierarchy::Version;
+use crate::setting::is_configuration;
 use crate::setting::{controller_of, Setting};
 use crate::translate;
 
@@ -445,24 +446,6 @@ fn copy_into(
     Ok(())
 }
 
-/// Whether a setting is a counter or statistic rather than configuration: writing one
-/// resets it (`cpuacct.usage`, `memory.max_usage_in_bytes`, `memory.failcnt`, v2
-/// `memory.peak`) or triggers an action (`memory.force_empty`, `memory.reclaim`).
-fn is_counter(name: &str) -> bool {
-    const LAST: &[&str] = &[
-        "usage",
-        "failcnt",
-        "peak",
-        "force_empty",
-        "reclaim",
-        "current",
-        "events",
-        "stat",
-    ];
-    let last = name.rsplit('.').next().unwrap_or(name);
-    name.starts_with("cpuacct.") || last.ends_with("usage_in_bytes") || LAST.contains(&last)
-}
-
 impl Cgroup<'_> {
     /// The settings of this group that describe its configuration and can be written to
     /// another group as they read (cgset `--copy-from`): files of the hierarchy's
@@ -479,7 +462,7 @@ impl Cgroup<'_> {
             let Some((controller, _)) = entry.name.split_once('.') else {
                 continue;
             };
-            if !controllers.iter().any(|c| c == controller) || is_counter(&entry.name) {
+            if !controllers.iter().any(|c| c == controller) || !is_configuration(&entry.name) {
                 continue;
             }
             match dir.stat(Some(&entry.name)) {
@@ -927,30 +910,5 @@ mod tests {
             shares,
             ["cg/cpu/g/a/cpu.shares=300", "cg/cpu/g/a/b/cpu.shares=300"]
         );
-    }
-
-    #[test]
-    fn counters_are_recognised_by_name() {
-        for name in [
-            "cpuacct.usage",
-            "memory.usage_in_bytes",
-            "memory.memsw.max_usage_in_bytes",
-            "memory.kmem.tcp.failcnt",
-            "hugetlb.2MB.max_usage_in_bytes",
-            "memory.peak",
-            "memory.force_empty",
-            "memory.reclaim",
-        ] {
-            assert!(is_counter(name), "{name}");
-        }
-        for name in [
-            "memory.limit_in_bytes",
-            "memory.soft_limit_in_bytes",
-            "cpu.shares",
-            "hugetlb.2MB.max",
-            "memory.max",
-        ] {
-            assert!(!is_counter(name), "{name}");
-        }
     }
 }

@@ -26,6 +26,46 @@ impl Setting {
     }
 }
 
+/// Whether a setting is configuration that reads back in the form it is written, so that
+/// it can be copied (`cgset --copy-from`) or captured (`cgsnapshot`) and written again:
+///
+/// * not a counter or statistic that a write resets (`cpuacct.usage`, `*usage_in_bytes`,
+///   `*.failcnt`, v2 `memory.peak`, `*.current`, `*.events`, `*.stat`);
+/// * not an action (`memory.force_empty`, `memory.reclaim`);
+/// * not a second view of another setting: `cpu.weight.nice` is `cpu.weight` in nice
+///   units, and writing both (in name order) leaves the nice value's rounding, not the
+///   weight;
+/// * not a file whose read form is not its write form (`memory.oom_control` reads three
+///   lines, takes one number; `memory.pressure_level`, `cgroup.event_control` are
+///   notification registrations) or that current kernels refuse to write
+///   (`memory.kmem.limit_in_bytes`, `memory.use_hierarchy` once a group has children).
+pub fn is_configuration(name: &str) -> bool {
+    const NOT_CONFIGURATION: &[&str] = &[
+        "cpu.weight.nice",
+        "memory.oom_control",
+        "memory.pressure_level",
+        "memory.use_hierarchy",
+        "memory.kmem.limit_in_bytes",
+        "cgroup.event_control",
+        "cpuset.memory_pressure_enabled",
+    ];
+    const COUNTER_SUFFIXES: &[&str] = &[
+        "usage",
+        "failcnt",
+        "peak",
+        "force_empty",
+        "reclaim",
+        "current",
+        "events",
+        "stat",
+    ];
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let counter = name.starts_with("cpuacct.")
+        || last.ends_with("usage_in_bytes")
+        || COUNTER_SUFFIXES.contains(&last);
+    !counter && !NOT_CONFIGURATION.contains(&name)
+}
+
 /// The controller a setting belongs to, after checking the name is a single file name of
 /// the form `<controller>.<rest>`.
 pub fn controller_of(name: &str) -> Result<&str> {
@@ -63,6 +103,34 @@ fn invalid(name: &str, reason: &str) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn configuration_is_told_from_counters_actions_and_aliases() {
+        for name in [
+            "cpuacct.usage",
+            "memory.usage_in_bytes",
+            "memory.memsw.max_usage_in_bytes",
+            "memory.kmem.tcp.failcnt",
+            "hugetlb.2MB.max_usage_in_bytes",
+            "memory.peak",
+            "memory.force_empty",
+            "memory.reclaim",
+            "cpu.weight.nice",
+            "memory.oom_control",
+        ] {
+            assert!(!is_configuration(name), "{name}");
+        }
+        for name in [
+            "memory.limit_in_bytes",
+            "memory.soft_limit_in_bytes",
+            "cpu.shares",
+            "cpu.weight",
+            "hugetlb.2MB.max",
+            "memory.max",
+        ] {
+            assert!(is_configuration(name), "{name}");
+        }
+    }
 
     #[test]
     fn controller_is_the_text_before_the_first_dot() {

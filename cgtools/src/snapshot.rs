@@ -4,44 +4,20 @@
 //!
 //! What is captured, per hierarchy (mount-table order) and group (pre-order, the root
 //! excluded): every `<controller>.*` file the owner may both read and write, except
+//! what is not configuration ([`is_configuration`]: counters, actions, aliases) and
 //! deny-listed names (and, with `strict`, names not allow-listed); `devices.list` as
 //! `devices.deny = "a *:* rwm"` plus `devices.allow` with the list, as libcgroup does; a
-//! `perm` block when owners or modes differ from what a fresh group has. Values that
-//! cannot be written back (multi-line statistics, write-only files) are skipped by the
-//! read/write test or the built-in deny list.
+//! `perm` block when owners or modes differ from what a fresh group has.
 
 use crate::hierarchy::Version;
 use crate::permissions::FileMeta;
+use crate::setting::is_configuration;
 use crate::{Cgroups, GroupPath, Hierarchy, Result};
 use grammar::cgconfig::{
     self, AdminPerm, Config, Controller, Id, Mode, Mount, MountPoint, Perm, Section, Setting,
     TaskPerm,
 };
 use grammar::Spanned;
-
-/// Settings that read back in a form the kernel does not accept as input, or whose write
-/// is an action rather than a state; used when no deny-list file exists.
-pub const BUILTIN_DENYLIST: &[&str] = &[
-    // Counters that a write resets, not settings.
-    "memory.failcnt",
-    "memory.kmem.failcnt",
-    "memory.kmem.tcp.failcnt",
-    "memory.memsw.failcnt",
-    "memory.max_usage_in_bytes",
-    "memory.kmem.max_usage_in_bytes",
-    "memory.kmem.tcp.max_usage_in_bytes",
-    "memory.memsw.max_usage_in_bytes",
-    // Refused by current kernels (deprecated kernel-memory limit).
-    "memory.kmem.limit_in_bytes",
-    "memory.oom_control",
-    "memory.force_empty",
-    "memory.pressure_level",
-    "memory.use_hierarchy",
-    "cgroup.event_control",
-    "cpuset.memory_pressure_enabled",
-    "devices.allow",
-    "devices.deny",
-];
 
 /// What to capture.
 #[derive(Clone, Debug, Default)]
@@ -122,7 +98,10 @@ pub fn snapshot(cgroups: &Cgroups, options: &SnapshotOptions) -> Result<Snapshot
                         }
                         continue;
                     }
-                    if meta.mode & 0o600 != 0o600 || options.deny.iter().any(|d| d == name) {
+                    if meta.mode & 0o600 != 0o600
+                        || !is_configuration(name)
+                        || options.deny.iter().any(|d| d == name)
+                    {
                         continue;
                     }
                     let allowed = options.allow.as_ref().is_some_and(|a| a.contains(name));

@@ -52,7 +52,7 @@ pub fn format_of(name: &str) -> Format {
             min: 2,
             max: 262_144,
         },
-        "cpu.weight" | "io.weight" | "io.bfq.weight" => Format::Integer {
+        "cpu.weight" => Format::Integer {
             min: 1,
             max: 10_000,
         },
@@ -321,5 +321,7 @@ mod tests {
         assert!(check("cpu.max", "50000 100000", &host).is_ok());
         assert!(check("cpu.max", "half", &host).is_err());
         assert!(check("devices.allow", "anything", &host).is_ok());
+        // io.weight also takes `default N` and per-device `MAJ:MIN N` lines.
+        assert!(check("io.weight", "default 100", &host).is_ok());
     }
 }

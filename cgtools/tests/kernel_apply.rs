@@ -345,10 +345,6 @@ fn a_snapshot_re_creates_the_tree_it_was_taken_from() {
 
     let options = cgtools::snapshot::SnapshotOptions {
         controllers: Some(vec!["cpu".into(), "memory".into()]),
-        deny: cgtools::snapshot::BUILTIN_DENYLIST
-            .iter()
-            .map(|s| s.to_string())
-            .collect(),
         under: Some(cgtools::GroupPath::new(&t.prefix).unwrap()),
         ..Default::default()
     };

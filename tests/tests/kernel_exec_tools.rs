@@ -204,7 +204,7 @@ fn cgexec_refuses_a_v2_controller_the_group_does_not_have() {
         return;
     };
     let scratch = Scratch::new(&host);
-    scratch.mkdir(&unified, "bare");
+    scratch.mkdir_bare(&unified, "bare");
     let spec = format!("{controller}:{}", scratch.name("bare"));
     let out = outcome(tool("cgexec", &["-g", &spec, "echo", "ran"]));
     assert_eq!(out.code, Some(84), "{}", out.transcript());

@@ -3,13 +3,14 @@
 //! The output parses back with our parser (and, apart from our extensions, libcgroup's)
 //! and re-applies to the same groups, values, owners and modes. A deny list keeps
 //! settings out; the default file is `/etc/cgsnapshot_denylist.conf` (libcgroup 3.x's
-//! name; 2.0.2's `/etc/cgsnapshot_blacklist.conf` is read when it is the one present),
-//! and without any, a built-in list of settings that cannot be written back. A missing
-//! default file is not an error; a missing file named with `-b` or `-w` is (status 1).
+//! name; 2.0.2's `/etc/cgsnapshot_blacklist.conf` is read when it is the one present).
+//! Counters, actions and other files that cannot be written back are never captured,
+//! with or without a list. A missing default file is not an error; a missing file named
+//! with `-b` or `-w` is (status 1).
 
 use cgtools::cli::cgsnapshot::command;
 use cgtools::cmdline::parse_args;
-use cgtools::snapshot::{read_list, snapshot, SnapshotOptions, BUILTIN_DENYLIST};
+use cgtools::snapshot::{read_list, snapshot, SnapshotOptions};
 use cgtools::Cgroups;
 use grammar::diagnostic::io_reason;
 use std::path::{Path, PathBuf};
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
         ],
     ) {
         Ok(Some(list)) => list,
-        Ok(None) => BUILTIN_DENYLIST.iter().map(|s| s.to_string()).collect(),
+        Ok(None) => Vec::new(),
         Err(code) => return code,
     };
     let allow = match list(

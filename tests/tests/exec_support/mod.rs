@@ -169,8 +169,38 @@ impl Scratch {
         format!("{}/{rest}", self.prefix)
     }
 
-    /// Creates `<prefix>/<rest>` in `mount` (plain mkdir: no controller is enabled).
+    /// Creates `<prefix>/<rest>` in `mount`. On cgroup v2 a group has a controller only
+    /// when its parent enables it, so every new ancestor below the root enables what the
+    /// root enables, as cgcreate would (the root's own file is never written). Use
+    /// [`Scratch::mkdir_bare`] for a group without controllers.
     pub fn mkdir(&self, mount: &Mount, rest: &str) -> PathBuf {
+        let dir = self.mkdir_bare(mount, rest);
+        if mount.v2 {
+            let enabled =
+                fs::read_to_string(mount.path.join("cgroup.subtree_control")).unwrap_or_default();
+            let mut ancestors: Vec<&Path> = dir
+                .ancestors()
+                .skip(1)
+                .take_while(|a| *a != mount.path.as_path())
+                .collect();
+            ancestors.reverse();
+            for ancestor in ancestors {
+                for controller in enabled.split_whitespace() {
+                    // One at a time: a controller the kernel refuses here must not stop the
+                    // others.
+                    let _ = fs::write(
+                        ancestor.join("cgroup.subtree_control"),
+                        format!("+{controller}"),
+                    );
+                }
+            }
+        }
+        dir
+    }
+
+    /// Creates `<prefix>/<rest>` in `mount` with a plain mkdir: on v2 no controller is
+    /// enabled for it.
+    pub fn mkdir_bare(&self, mount: &Mount, rest: &str) -> PathBuf {
         let dir = mount.path.join(self.name(rest));
         fs::create_dir_all(&dir).unwrap();
         dir
