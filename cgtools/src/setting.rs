@@ -35,6 +35,8 @@ impl Setting {
 /// * not a second view of another setting: `cpu.weight.nice` is `cpu.weight` in nice
 ///   units, and writing both (in name order) leaves the nice value's rounding, not the
 ///   weight;
+/// * not membership or state (`cgroup.procs`, `cgroup.threads`, `cgroup.kill`,
+///   `cgroup.freeze`, `cgroup.subtree_control`, `cgroup.type`);
 /// * not a file whose read form is not its write form (`memory.oom_control` reads three
 ///   lines, takes one number; `memory.pressure_level`, `cgroup.event_control` are
 ///   notification registrations) or that current kernels refuse to write
@@ -48,6 +50,14 @@ pub fn is_configuration(name: &str) -> bool {
         "memory.kmem.limit_in_bytes",
         "cgroup.event_control",
         "cpuset.memory_pressure_enabled",
+        // Membership and state, not configuration: writing them moves or kills tasks,
+        // freezes the group or changes what its children get.
+        "cgroup.procs",
+        "cgroup.threads",
+        "cgroup.kill",
+        "cgroup.freeze",
+        "cgroup.subtree_control",
+        "cgroup.type",
     ];
     const COUNTER_SUFFIXES: &[&str] = &[
         "usage",
@@ -58,6 +68,8 @@ pub fn is_configuration(name: &str) -> bool {
         "current",
         "events",
         "stat",
+        // Pressure stall information: statistics to read, triggers to register.
+        "pressure",
     ];
     let last = name.rsplit('.').next().unwrap_or(name);
     let counter = name.starts_with("cpuacct.")
@@ -117,6 +129,8 @@ mod tests {
             "memory.reclaim",
             "cpu.weight.nice",
             "memory.oom_control",
+            "cpu.pressure",
+            "cgroup.procs",
         ] {
             assert!(!is_configuration(name), "{name}");
         }

@@ -79,8 +79,28 @@ pub fn snapshot(cgroups: &Cgroups, options: &SnapshotOptions) -> Result<Snapshot
                 Err(e) if matches!(e.kind(), crate::ErrorKind::GroupMissing { .. }) => continue,
                 Err(e) => return Err(e),
             };
+            // A v2 group has the controllers its parent enables for it (its
+            // `cgroup.controllers`), not every controller of the hierarchy; a group with none
+            // is written with libcgroup's `cgroup` pseudo-controller, which places it in the
+            // v2 mount.
+            let names: Vec<String> = match hierarchy.version() {
+                Version::V1 => hierarchy.controllers().to_vec(),
+                Version::V2 => {
+                    let enabled: Vec<String> = cgroup
+                        .get("cgroup.controllers")
+                        .unwrap_or_default()
+                        .split_whitespace()
+                        .map(str::to_string)
+                        .collect();
+                    if enabled.is_empty() {
+                        vec!["cgroup".to_string()]
+                    } else {
+                        enabled
+                    }
+                }
+            };
             let mut controllers = Vec::new();
-            for controller in hierarchy.controllers() {
+            for controller in &names {
                 let mut settings = Vec::new();
                 for (name, meta) in &metas {
                     let Some(rest) = name.strip_prefix(controller.as_str()) else {
