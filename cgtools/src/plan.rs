@@ -290,6 +290,39 @@ impl Plan {
         out
     }
 
+    /// The directories applying the plan would create (groups and their missing
+    /// parents), top-down, as (hierarchy index, path); reads whether each exists now.
+    /// cgconfigd records them as its own before it applies the plan.
+    pub fn new_directories(&self, cgroups: &Cgroups) -> Vec<(usize, GroupPath)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for step in &self.steps {
+            let Step::Create {
+                hierarchy,
+                path,
+                exists: false,
+                ..
+            } = step
+            else {
+                continue;
+            };
+            let mut chain = path.ancestors();
+            chain.push(path.clone());
+            for dir in chain.into_iter().filter(|p| !p.is_root()) {
+                if !seen.insert((*hierarchy, dir.clone())) {
+                    continue;
+                }
+                let exists = cgroups
+                    .cgroup(&cgroups.hierarchies()[*hierarchy], &dir)
+                    .is_ok_and(|c| c.exists());
+                if !exists {
+                    out.push((*hierarchy, dir));
+                }
+            }
+        }
+        out
+    }
+
     /// Counts for a summary line: groups to create, permission steps, writes.
     pub fn counts(&self) -> (usize, usize, usize) {
         let mut counts = (0, 0, 0);
