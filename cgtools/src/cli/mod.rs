@@ -3,10 +3,33 @@
 //!
 //! Each tool has a module with `pub fn command() -> clap::Command`; [`all`] lists them.
 
+pub mod cgconfigd;
 pub mod cgconfigparser;
 pub mod cgsnapshot;
 
 /// Every tool's command definition, for generating man pages and completions.
 pub fn all() -> Vec<clap::Command> {
-    vec![cgconfigparser::command(), cgsnapshot::command()]
+    vec![
+        cgconfigparser::command(),
+        cgsnapshot::command(),
+        cgconfigd::command(),
+    ]
+}
+
+/// The manual section of a tool's page: 8 (system administration) for the daemon, 1 for
+/// the commands.
+pub fn man_section(name: &str) -> &'static str {
+    match name {
+        "cgconfigd" => cgconfigd::MAN_SECTION,
+        _ => "1",
+    }
+}
+
+/// Sections of a tool's manual page beyond those generated from its options, as
+/// (heading, plain-text paragraphs).
+pub fn man_extra(name: &str) -> &'static [(&'static str, &'static [&'static str])] {
+    match name {
+        "cgconfigd" => cgconfigd::MAN_EXTRA,
+        _ => &[],
+    }
 }
