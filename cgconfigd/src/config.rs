@@ -334,7 +334,10 @@ mod tests {
         let report = render_all(&errors, &src);
         let lines = one_line_errors(&report);
         assert_eq!(lines.len(), errors.len());
-        assert!(lines[0].starts_with("a.conf:2:22: error: unexpected `:`"), "{lines:?}");
+        assert!(
+            lines[0].starts_with("a.conf:2:22: error: unexpected `:`"),
+            "{lines:?}"
+        );
         assert!(lines[0].contains("(hint: "), "{lines:?}");
         let refused = Refused {
             report,

@@ -211,7 +211,7 @@ impl Service<'_> {
     fn status(&self) -> String {
         let record = self.reconciler.record();
         let mut status = format!(
-            "{} group{} applied from {}; {} created by cgconfigd",
+            "{} group{} applied from {}; {} directories created by cgconfigd",
             self.applied.groups(),
             if self.applied.groups() == 1 { "" } else { "s" },
             describe_files(&self.applied.files, &self.options.sources.config),
@@ -245,10 +245,17 @@ impl Service<'_> {
 
     /// Loads the files and applies them. `Err` when nothing was applied.
     fn apply(&mut self) -> Result<Outcome, String> {
+        let started = Instant::now();
         let host = HostFacts::read(self.cg);
-        let desired = match config::load(self.cg, &host, &self.placement, &self.options.sources)
-        {
-            Ok(desired) => desired,
+        let desired = match config::load(self.cg, &host, &self.placement, &self.options.sources) {
+            Ok(desired) => {
+                self.log.debug(&format!(
+                    "read and checked {} in {} ms",
+                    describe_files(&desired.files, &self.options.sources.config),
+                    started.elapsed().as_millis()
+                ));
+                desired
+            }
             Err(Refused { lines, .. }) => {
                 for line in &lines {
                     self.log.error(line);
@@ -318,9 +325,9 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
         for s in [Signal::SIGHUP, Signal::SIGTERM, Signal::SIGINT] {
             set.add(s);
         }
-        let blocked = set
-            .thread_block()
-            .and_then(|()| SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK));
+        let blocked = set.thread_block().and_then(|()| {
+            SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
+        });
         match blocked {
             Ok(fd) => Some(fd),
             Err(e) => return fail(&format!("cannot set up signal handling: {}", e.desc())),

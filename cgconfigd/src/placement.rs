@@ -276,7 +276,8 @@ mod tests {
         assert_eq!(placement.roots.base(2), Ok(&p("system.slice/x.service")));
         let refused = placement.roots.base(3).unwrap_err();
         assert!(
-            refused.contains("the memory hierarchy is not delegated to cgconfigd (it runs in / there"),
+            refused
+                .contains("the memory hierarchy is not delegated to cgconfigd (it runs in / there"),
             "{refused}"
         );
         let leaves: Vec<String> = placement
@@ -309,16 +310,21 @@ mod tests {
             Placement::delegated(&cg, &cg.membership_from(text), &p("groups"), "supervisor")
                 .unwrap();
         assert!(placement.to_enter.is_empty());
-        assert_eq!(placement.roots.base(2), Ok(&p("system.slice/x.service/groups")));
+        assert_eq!(
+            placement.roots.base(2),
+            Ok(&p("system.slice/x.service/groups"))
+        );
         assert_eq!(placement.supervisor.len(), 2);
     }
 
     #[test]
     fn the_root_cgroup_is_not_delegated() {
         let (_dir, cg) = hybrid();
-        let err =
-            Placement::delegated(&cg, &cg.membership_from("0::/\n"), &p("/"), "supervisor")
-                .unwrap_err();
-        assert!(err.contains("cgconfigd runs in the root cgroup of cgroup"), "{err}");
+        let err = Placement::delegated(&cg, &cg.membership_from("0::/\n"), &p("/"), "supervisor")
+            .unwrap_err();
+        assert!(
+            err.contains("cgconfigd runs in the root cgroup of cgroup"),
+            "{err}"
+        );
     }
 }

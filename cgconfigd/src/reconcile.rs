@@ -13,7 +13,7 @@
 //!    each only when it is empty (no task, no child group); others are kept and reported.
 
 use crate::log::Logger;
-use crate::record::Record;
+use crate::record::{Record, Verdict};
 use cgtools::apply::{apply_observed, Observer};
 use cgtools::desired::{DesiredCgroup, DesiredState};
 use cgtools::plan::{plan, Plan};
@@ -49,9 +49,8 @@ impl Outcome {
             return format!("nothing to change ({} ms)", self.took.as_millis());
         }
         let mut parts = Vec::new();
-        let plural = |n: usize, one: &str, many: &str| {
-            format!("{n} {}", if n == 1 { one } else { many })
-        };
+        let plural =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         if self.created > 0 {
             parts.push(format!(
                 "{} created",
@@ -98,6 +97,9 @@ pub struct Reconciler<'a> {
     /// Dropped groups kept last time, so that each is reported once, not on every reload.
     kept: Vec<Kept>,
     kept_keys: HashSet<(usize, GroupPath)>,
+    /// Whether the whole record was checked against the live tree (once, at the first
+    /// reconcile; afterwards only the entries about to be removed are, one by one).
+    checked: bool,
 }
 
 impl<'a> Reconciler<'a> {
@@ -109,6 +111,7 @@ impl<'a> Reconciler<'a> {
             keep_always,
             kept: Vec::new(),
             kept_keys: HashSet::new(),
+            checked: false,
         }
     }
 
@@ -132,15 +135,21 @@ impl<'a> Reconciler<'a> {
         log: &Logger,
     ) -> Result<Outcome, String> {
         let start = Instant::now();
-        self.check_record(log)?;
+        if !self.checked {
+            self.check_record(log)?;
+        }
         let state = DesiredState {
             cgroups: desired.to_vec(),
             ..DesiredState::default()
         };
         let planned = plan(self.cg, &state, host).map_err(|e| with_hint("cannot plan", &e))?;
+        log.debug(&format!(
+            "planned {} steps in {} ms",
+            planned.steps.len(),
+            start.elapsed().as_millis()
+        ));
         let mut outcome = Outcome::default();
         if !planned.is_empty() {
-            log.debug(&format!("plan: {} steps", planned.steps.len()));
             let intents = planned.new_directories(self.cg);
             if self.record.add_pending(self.cg, &intents) {
                 self.save()?;
@@ -152,7 +161,7 @@ impl<'a> Reconciler<'a> {
             let result = apply_observed(self.cg, &planned, &mut observer);
             // Settle pending entries whatever happened: created ones get their inode,
             // undone or never created ones are dropped.
-            self.record.check(self.cg);
+            self.record.settle(self.cg);
             self.save()?;
             match result {
                 Ok(applied) => {
@@ -202,7 +211,6 @@ impl<'a> Reconciler<'a> {
         if self.kept.is_empty() {
             return Ok(Vec::new());
         }
-        self.check_record(log)?;
         let keep = keep_set(desired, &self.keep_always);
         self.prune(&keep, "no longer in the configuration", log)
     }
@@ -244,15 +252,23 @@ impl<'a> Reconciler<'a> {
     }
 
     fn check_record(&mut self, log: &Logger) -> Result<(), String> {
+        self.checked = true;
         let checked = self.record.check(self.cg);
-        for group in &checked.adopted {
+        if !checked.adopted.is_empty() {
             log.notice(&format!(
-                "{group} was being created when cgconfigd last stopped: recorded as its own"
+                "{} created by an apply that was interrupted: recorded as cgconfigd's",
+                some(&checked.adopted, "directory", "directories")
+            ));
+        }
+        if !checked.never_created.is_empty() {
+            log.debug(&format!(
+                "{} announced by an interrupted apply and never created: forgotten",
+                some(&checked.never_created, "directory", "directories")
             ));
         }
         for group in &checked.gone {
             log.info(&format!(
-                "{group}, created by cgconfigd, no longer exists: forgotten"
+                "{group}, created by cgconfigd, was removed by someone else: forgotten"
             ));
         }
         for group in &checked.replaced {
@@ -292,6 +308,23 @@ impl<'a> Reconciler<'a> {
             }
             let hierarchy = &self.cg.hierarchies()[h];
             let group = format!("{}:{path}", hierarchy.label());
+            match self.record.verify(self.cg, h, &path) {
+                Verdict::Ours => {}
+                Verdict::Gone | Verdict::NotRecorded => {
+                    log.info(&format!(
+                        "{group}, created by cgconfigd, was removed by someone else: forgotten"
+                    ));
+                    self.record.forget(self.cg, h, &path);
+                    continue;
+                }
+                Verdict::Replaced => {
+                    log.notice(&format!(
+                        "{group} was removed and re-created by someone else: no longer cgconfigd's, left alone"
+                    ));
+                    self.record.forget(self.cg, h, &path);
+                    continue;
+                }
+            }
             let result = self
                 .cg
                 .cgroup(hierarchy, &path)
@@ -379,6 +412,18 @@ impl Observer for RecordFirst<'_, '_> {
         }
         Ok(())
     }
+}
+
+/// `3 directories (a, b, c)`, the list cut after five.
+fn some(items: &[String], one: &str, many: &str) -> String {
+    let shown: Vec<&str> = items.iter().take(5).map(String::as_str).collect();
+    format!(
+        "{} {} ({}{})",
+        items.len(),
+        if items.len() == 1 { one } else { many },
+        shown.join(", "),
+        if items.len() > 5 { ", ..." } else { "" }
+    )
 }
 
 fn with_hint(what: &str, e: &Error) -> String {

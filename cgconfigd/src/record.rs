@@ -69,7 +69,10 @@ pub struct Checked {
     /// Pending directories that exist: created by a run that was killed before it could
     /// save again.
     pub adopted: Vec<String>,
-    /// Directories that are gone (removed by someone else, or never created).
+    /// Pending directories that do not exist: the run that announced them was killed
+    /// first, or undid them.
+    pub never_created: Vec<String>,
+    /// Directories that are gone (removed by someone else).
     pub gone: Vec<String>,
     /// Directories replaced by someone else (same name, another inode).
     pub replaced: Vec<String>,
@@ -78,7 +81,8 @@ pub struct Checked {
 impl Record {
     /// Opens the record in `dir`, creating the directory if needed and taking its lock.
     pub fn open(dir: &Path) -> Result<(Record, Lock), String> {
-        fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {}", dir.display(), reason(&e)))?;
+        fs::create_dir_all(dir)
+            .map_err(|e| format!("cannot create {}: {}", dir.display(), reason(&e)))?;
         let lock_path = dir.join(LOCK);
         let lock_file = OpenOptions::new()
             .create(true)
@@ -161,20 +165,62 @@ impl Record {
             .contains_key(&(mount(cg, hierarchy), path.clone()))
     }
 
-    /// Adds directories about to be created (pending: no inode yet). Returns whether
-    /// any was new.
+    /// Adds directories about to be created (pending: no inode yet); an entry already
+    /// there becomes pending again (its directory was removed, and is being re-created).
+    /// Returns whether the record changed.
     pub fn add_pending(&mut self, cg: &Cgroups, dirs: &[(usize, GroupPath)]) -> bool {
-        let mut added = false;
+        let mut changed = false;
         for (hierarchy, path) in dirs {
-            if let std::collections::btree_map::Entry::Vacant(slot) =
-                self.entries.entry((mount(cg, *hierarchy), path.clone()))
-            {
-                slot.insert(None);
-                added = true;
+            let slot = self
+                .entries
+                .entry((mount(cg, *hierarchy), path.clone()))
+                .or_insert(Some(0));
+            if slot.is_some() {
+                *slot = None;
+                changed = true;
             }
         }
-        self.dirty |= added;
-        added
+        self.dirty |= changed;
+        changed
+    }
+
+    /// Settles the pending entries only (after an apply): those whose directory exists
+    /// get its inode, the others are dropped.
+    pub fn settle(&mut self, cg: &Cgroups) {
+        let pending: Vec<(PathBuf, GroupPath)> = self
+            .entries
+            .iter()
+            .filter(|(_, inode)| inode.is_none())
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in pending {
+            let Some(h) = cg.hierarchies().iter().find(|h| h.mount_point() == key.0) else {
+                continue;
+            };
+            self.dirty = true;
+            match inode_of(h, &key.1) {
+                Some(ino) => {
+                    self.entries.insert(key, Some(ino));
+                }
+                None => {
+                    self.entries.remove(&key);
+                }
+            }
+        }
+    }
+
+    /// Whether the recorded directory is still the one cgconfigd created: it exists and
+    /// has the recorded inode (a pending entry has none yet: any directory will do).
+    pub fn verify(&self, cg: &Cgroups, hierarchy: usize, path: &GroupPath) -> Verdict {
+        let h = &cg.hierarchies()[hierarchy];
+        let Some(recorded) = self.entries.get(&(mount(cg, hierarchy), path.clone())) else {
+            return Verdict::NotRecorded;
+        };
+        match (recorded, inode_of(h, path)) {
+            (_, None) => Verdict::Gone,
+            (Some(old), Some(ino)) if *old != ino => Verdict::Replaced,
+            _ => Verdict::Ours,
+        }
     }
 
     /// Forgets a directory (after removing it).
@@ -204,13 +250,14 @@ impl Record {
                 continue;
             };
             let label = format!("{}:{path}", h.label());
-            let live = fs::symlink_metadata(h.fs_path().join(path.as_relative()))
-                .ok()
-                .filter(|m| m.is_dir())
-                .map(|m| m.ino());
+            let live = inode_of(h, path);
             let key = (mount_point.clone(), path.clone());
             match (inode, live) {
-                (_, None) => {
+                (None, None) => {
+                    checked.never_created.push(label);
+                    changes.push((key, None));
+                }
+                (Some(_), None) => {
                     checked.gone.push(label);
                     changes.push((key, None));
                 }
@@ -305,6 +352,27 @@ impl Record {
     }
 }
 
+/// What [`Record::verify`] found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Recorded, there, the same directory.
+    Ours,
+    /// Recorded, but no longer there.
+    Gone,
+    /// Recorded, but removed and re-created by someone else.
+    Replaced,
+    /// Not in the record.
+    NotRecorded,
+}
+
+/// The inode of a group directory, `None` when it does not exist.
+fn inode_of(h: &cgtools::Hierarchy, path: &GroupPath) -> Option<u64> {
+    fs::symlink_metadata(h.fs_path().join(path.as_relative()))
+        .ok()
+        .filter(|m| m.is_dir())
+        .map(|m| m.ino())
+}
+
 fn mount(cg: &Cgroups, hierarchy: usize) -> PathBuf {
     cg.hierarchies()[hierarchy].mount_point().to_path_buf()
 }
@@ -366,7 +434,10 @@ mod tests {
         let state = dir.path().join("state");
         let (_record, _lock) = Record::open(&state).unwrap();
         let err = Record::open(&state).unwrap_err();
-        assert!(err.contains("another cgconfigd uses the state directory"), "{err}");
+        assert!(
+            err.contains("another cgconfigd uses the state directory"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -379,7 +450,8 @@ mod tests {
         fs::create_dir(root.join("swapped")).unwrap();
         let checked = record.check(&cg);
         assert_eq!(checked.adopted, ["memory:/made", "memory:/swapped"]);
-        assert_eq!(checked.gone, ["memory:/never"]);
+        assert_eq!(checked.never_created, ["memory:/never"]);
+        assert!(checked.gone.is_empty());
         // Someone removes and re-creates `swapped`: it is theirs now.
         // (The new one exists before the old one goes, so that the filesystem cannot
         // hand it the old inode number; cgroupfs never reuses one within a boot.)
@@ -388,8 +460,27 @@ mod tests {
         fs::rename(root.join("new"), root.join("swapped")).unwrap();
         let checked = record.check(&cg);
         assert_eq!(checked.replaced, ["memory:/swapped"]);
+        fs::remove_dir(root.join("made")).unwrap();
+        assert_eq!(record.check(&cg).gone, ["memory:/made"]);
+        fs::create_dir(root.join("made")).unwrap();
+        record.add_pending(&cg, &[(0, p("made"))]);
         assert_eq!(record.owned(&cg), [(0, p("made"))]);
+        assert_eq!(record.check(&cg).adopted, ["memory:/made"]);
         assert_eq!(record.check(&cg), Checked::default());
+        assert_eq!(record.verify(&cg, 0, &p("made")), Verdict::Ours);
+        assert_eq!(record.verify(&cg, 0, &p("other")), Verdict::NotRecorded);
+        // Settling looks at pending entries only.
+        record.add_pending(&cg, &[(0, p("soon")), (0, p("made"))]);
+        fs::create_dir(root.join("soon")).unwrap();
+        record.settle(&cg);
+        assert_eq!(record.owned(&cg), [(0, p("made")), (0, p("soon"))]);
+        assert_eq!(record.verify(&cg, 0, &p("soon")), Verdict::Ours);
+        fs::create_dir(root.join("new")).unwrap();
+        fs::remove_dir(root.join("soon")).unwrap();
+        fs::rename(root.join("new"), root.join("soon")).unwrap();
+        assert_eq!(record.verify(&cg, 0, &p("soon")), Verdict::Replaced);
+        fs::remove_dir(root.join("soon")).unwrap();
+        assert_eq!(record.verify(&cg, 0, &p("soon")), Verdict::Gone);
     }
 
     #[test]

@@ -246,6 +246,9 @@ mod tests {
         fs::write(&config, "").unwrap();
         assert_eq!(changes(&mut w), [config.display().to_string()]);
         fs::write(dropins.join("x.conf"), "").unwrap();
-        assert_eq!(changes(&mut w), [dropins.join("x.conf").display().to_string()]);
+        assert_eq!(
+            changes(&mut w),
+            [dropins.join("x.conf").display().to_string()]
+        );
     }
 }
