@@ -193,6 +193,30 @@ fn unload(options: &Options, log: &Logger) -> ExitCode {
     }
 }
 
+/// Why a load-and-apply changed nothing.
+enum NotApplied {
+    /// The files have errors (the first one, and how many more).
+    Refused(String),
+    /// The kernel refused a change; the engine undid the run.
+    Failed(String),
+}
+
+impl NotApplied {
+    fn message(&self) -> &str {
+        match self {
+            NotApplied::Refused(m) | NotApplied::Failed(m) => m,
+        }
+    }
+
+    /// The part of `STATUS=` that says so.
+    fn status(&self) -> String {
+        match self {
+            NotApplied::Refused(m) => format!("last change refused: {m}"),
+            NotApplied::Failed(m) => format!("last apply failed: {m}"),
+        }
+    }
+}
+
 /// What the daemon knows between events.
 struct Service<'a> {
     options: &'a Options,
@@ -203,7 +227,8 @@ struct Service<'a> {
     reconciler: Reconciler<'a>,
     /// The last configuration that was applied.
     applied: Desired,
-    /// Why the last reload changed nothing or failed, on one line.
+    /// Why the last reload changed nothing or failed, on one line (`last change
+    /// refused: ...` or `last apply failed: ...`).
     last_error: Option<String>,
 }
 
@@ -229,7 +254,7 @@ impl Service<'_> {
             ));
         }
         if let Some(error) = &self.last_error {
-            status.push_str(&format!("; last change refused: {error}"));
+            status.push_str(&format!("; {error}"));
         }
         status
     }
@@ -244,7 +269,7 @@ impl Service<'_> {
     }
 
     /// Loads the files and applies them. `Err` when nothing was applied.
-    fn apply(&mut self) -> Result<Outcome, String> {
+    fn apply(&mut self) -> Result<Outcome, NotApplied> {
         let started = Instant::now();
         let host = HostFacts::read(self.cg);
         let desired = match config::load(self.cg, &host, &self.placement, &self.options.sources) {
@@ -265,7 +290,7 @@ impl Service<'_> {
                     lines,
                 }
                 .summary();
-                return Err(summary);
+                return Err(NotApplied::Refused(summary));
             }
         };
         if desired.main_missing {
@@ -288,7 +313,7 @@ impl Service<'_> {
             }
             Err(message) => {
                 self.log.error(&format!("cannot apply: {message}"));
-                Err(message)
+                Err(NotApplied::Failed(message))
             }
         }
     }
@@ -296,7 +321,7 @@ impl Service<'_> {
     fn reload(&mut self, why: &str) {
         self.log.info(&format!("reloading: {why}"));
         self.notify(self.notifier.reloading(&format!("reloading: {why}")));
-        self.last_error = self.apply().err();
+        self.last_error = self.apply().err().map(|e| e.status());
         self.notify(self.notifier.ready(&self.status()));
     }
 }
@@ -373,10 +398,10 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
         applied: Desired::default(),
         last_error: None,
     };
-    if let Err(message) = service.apply() {
+    if let Err(why) = service.apply() {
         let _ = service
             .notifier
-            .status(&format!("failed: {}", crate::log::one_line(&message)));
+            .status(&format!("failed: {}", crate::log::one_line(why.message())));
         log.error("nothing was applied; exiting");
         return ExitCode::FAILURE;
     }

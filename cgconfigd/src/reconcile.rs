@@ -65,7 +65,7 @@ impl Outcome {
         }
         if self.meta > 0 {
             parts.push(format!(
-                "{} corrected",
+                "{} set",
                 plural(self.meta, "owner or mode", "owners and modes")
             ));
         }
@@ -182,12 +182,12 @@ impl<'a> Reconciler<'a> {
                     }
                     let undone = failure.undone.len();
                     message.push_str(&format!(
-                        "; this reload's {undone} change{} taken back",
+                        "; took back the {undone} change{} it had made",
                         if undone == 1 { "" } else { "s" }
                     ));
                     if !failure.not_undone.is_empty() {
                         message.push_str(&format!(
-                            "; not taken back: {}",
+                            "; could not take back: {}",
                             failure.not_undone.join("; ")
                         ));
                     }

@@ -897,3 +897,40 @@ fn once_and_unload_on_v1_hierarchies() {
     assert!(!cpu.fs_path().join(&t.name).exists());
     assert!(!memory.fs_path().join(&t.name).exists());
 }
+
+#[test]
+fn a_change_the_kernel_refuses_is_taken_back_and_the_daemon_goes_on() {
+    let Some((_cg, unified)) = host() else { return };
+    let t = Prefix::new(&_cg);
+    fs::write(t.config(), conf(&[("a", 5)])).unwrap();
+    let d = Daemon::start(&t, &[]);
+    d.ready(0);
+    let a = group(&unified, &t, "a");
+    let n = d.seen();
+    // a changes first, then b's value is out of the kernel's range.
+    fs::write(
+        t.config(),
+        "group a { cgroup { cgroup.max.descendants = 6; } }\ngroup b { cgroup { cgroup.max.descendants = 99999999999999999999; } }\n",
+    )
+    .unwrap();
+    let status = status_of(&d.expect_all(n, &["READY=1", "failed"], LONG));
+    assert!(
+        status.contains("last apply failed: kernel rejected value `99999999999999999999`"),
+        "status: {status}"
+    );
+    assert_eq!(
+        max_descendants(&a).as_deref(),
+        Some("5"),
+        "a's change was not taken back"
+    );
+    assert!(!group(&unified, &t, "b").exists(), "b was not taken back");
+    let record = fs::read_to_string(t.state().join("owned.json")).unwrap();
+    assert!(!record.contains("/b\""), "{record}");
+
+    fs::write(t.config(), conf(&[("a", 6), ("b", 1)])).unwrap();
+    follows(&d, "a good edit after a refused apply", || {
+        max_descendants(&group(&unified, &t, "b")).as_deref() == Some("1")
+    });
+    assert_eq!(max_descendants(&a).as_deref(), Some("6"));
+    assert!(!d.settled().contains("failed"));
+}
