@@ -406,12 +406,9 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
         return ExitCode::FAILURE;
     }
     if !daemon {
-        return if service.reconciler.kept().is_empty() {
-            ExitCode::SUCCESS
-        } else {
-            // Groups kept are reported; the configuration itself is applied.
-            ExitCode::SUCCESS
-        };
+        // Dropped groups kept because they are in use were reported; the configuration
+        // itself is applied.
+        return ExitCode::SUCCESS;
     }
     service.notify(service.notifier.ready(&service.status()));
     log.info(&format!("ready: {}", service.status()));
