@@ -155,7 +155,7 @@ impl Daemon {
                 "no READY=1: {:?}",
                 self.log.lock().unwrap()
             );
-            sleep(Duration::from_micros(200));
+            sleep(Duration::from_millis(1));
         }
     }
 
@@ -268,7 +268,7 @@ fn run(
                 "{} never became {wanted}",
                 file.display()
             );
-            sleep(Duration::from_micros(200));
+            sleep(Duration::from_millis(1));
         }
         to_tree.push(t0.elapsed());
         to_ready.push(d.ready_after(n) - t0);

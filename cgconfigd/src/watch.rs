@@ -39,6 +39,7 @@ fn entry_events() -> AddWatchFlags {
 /// Watches the configuration files.
 pub struct Watcher {
     inotify: Inotify,
+    config: PathBuf,
     config_parent: PathBuf,
     config_name: OsString,
     dropins: PathBuf,
@@ -59,6 +60,7 @@ impl Watcher {
         let (dropins_parent, dropins_name) = split(dropins);
         let mut watcher = Watcher {
             inotify,
+            config: config.to_path_buf(),
             config_parent,
             config_name,
             dropins: dropins.to_path_buf(),
@@ -142,7 +144,7 @@ impl Watcher {
                     continue;
                 }
                 if Some(event.wd) == self.config_watch && name == self.config_name {
-                    changes.push(self.config_parent.join(&name).display().to_string());
+                    changes.push(self.config.display().to_string());
                 }
                 if Some(event.wd) == self.dropins_parent_watch && name == self.dropins_name {
                     changes.push(self.dropins.display().to_string());
