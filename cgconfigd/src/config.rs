@@ -277,6 +277,8 @@ fn placement_problems(
             }
         }
     }
+    // The desired state is in depth order; errors are read in file order.
+    problems.sort_by_key(|d| d.span.start);
     problems
 }
 
@@ -344,6 +346,74 @@ mod tests {
             lines: vec!["a".into(), "b".into(), "c".into()],
         };
         assert_eq!(refused.summary(), "a (and 2 more)");
+    }
+
+    #[test]
+    fn delegated_mode_refuses_what_it_must_not_write_at_its_place() {
+        use crate::placement::Placement;
+        use std::fs;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        let unit = root.join("system.slice/x.service");
+        fs::create_dir_all(&unit).unwrap();
+        fs::write(root.join("cgroup.controllers"), "memory pids").unwrap();
+        fs::write(unit.join("cgroup.controllers"), "pids").unwrap();
+        for file in ["pids.max", "cgroup.max.depth"] {
+            fs::write(unit.join(file), "max").unwrap();
+        }
+        let cg = Cgroups::from_sources(
+            "30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        let own = cg.membership_from("0::/system.slice/x.service\n");
+        let placement = Placement::delegated(&cg, &own, &GroupPath::root(), "supervisor").unwrap();
+        let config = dir.path().join("c.conf");
+        fs::write(
+            &config,
+            "group supervisor { pids { pids.max = 5; } }\n\
+             group . { pids { pids.max = 5; } }\n\
+             group a { memory { } }\n\
+             group b { pids { pids.max = 5; } }\n",
+        )
+        .unwrap();
+        let sources = Sources {
+            config: config.clone(),
+            dropins: dir.path().join("none"),
+        };
+        let refused = load(&cg, &HostFacts::example(), &placement, &sources).unwrap_err();
+        let at = |line: usize, col: usize| format!("{}:{line}:{col}: error: ", config.display());
+        assert_eq!(refused.lines.len(), 3, "{:?}", refused.lines);
+        assert!(
+            refused.lines[0].starts_with(&format!(
+                "{}`supervisor` is reserved in delegated mode",
+                at(1, 7)
+            )),
+            "{:?}",
+            refused.lines
+        );
+        assert!(
+            refused.lines[1].starts_with(&format!("{}`.` is the service's own cgroup", at(2, 7))),
+            "{:?}",
+            refused.lines
+        );
+        assert!(
+            refused.lines[2].starts_with(&format!(
+                "{}controller `memory` of `a` not delegated to cgconfigd's service (hint: its cgroup.controllers lists pids",
+                at(3, 7)
+            )),
+            "{:?}",
+            refused.lines
+        );
+        // Without them, the file loads, rooted below the service's cgroup.
+        fs::write(&config, "group b { pids { pids.max = 5; } }\n").unwrap();
+        let desired = load(&cg, &HostFacts::example(), &placement, &sources).unwrap();
+        assert_eq!(
+            desired.cgroups[0].path.to_string(),
+            "/system.slice/x.service/b"
+        );
+        assert_eq!(desired.groups(), 1);
     }
 
     #[test]
