@@ -44,6 +44,8 @@ enum Undo {
 pub struct Applied {
     /// Directories created (parents included).
     pub created: usize,
+    /// The directories created, top-down per step, as (hierarchy index, path).
+    pub created_dirs: Vec<(usize, GroupPath)>,
     /// Settings written.
     pub written: usize,
     /// Files whose owner or mode changed.
@@ -63,12 +65,43 @@ pub struct Failure {
     pub not_undone: Vec<String>,
 }
 
+/// Told about changes before they are made.
+///
+/// cgconfigd writes its record of the directories it created here, so that the record is
+/// on disk before the directory exists and a crash at any moment leaves no directory it
+/// created unrecorded.
+pub trait Observer {
+    /// `dirs` of hierarchy `hierarchy` (an index into [`Cgroups::hierarchies`]) are about
+    /// to be created, top-down. An error stops the apply before the step, and the run is
+    /// undone. A directory someone else removes between this call and the creation is
+    /// re-created by the step and announced right after it (best effort).
+    fn before_create(&mut self, hierarchy: usize, dirs: &[GroupPath]) -> Result<(), Error>;
+}
+
+/// The observer of [`apply`]: nobody.
+struct Unobserved;
+
+impl Observer for Unobserved {
+    fn before_create(&mut self, _: usize, _: &[GroupPath]) -> Result<(), Error> {
+        Ok(())
+    }
+}
+
 /// Applies `plan`; on failure undoes this run's changes and says what happened.
 pub fn apply(cgroups: &Cgroups, plan: &Plan) -> Result<Applied, Box<Failure>> {
+    apply_observed(cgroups, plan, &mut Unobserved)
+}
+
+/// [`apply`], telling `observer` about every directory before it is created.
+pub fn apply_observed(
+    cgroups: &Cgroups,
+    plan: &Plan,
+    observer: &mut dyn Observer,
+) -> Result<Applied, Box<Failure>> {
     let mut log = Log::default();
     let mut applied = Applied::default();
     for step in &plan.steps {
-        if let Err(error) = run(cgroups, step, &mut log, &mut applied) {
+        if let Err(error) = run(cgroups, step, &mut log, &mut applied, observer) {
             let (undone, not_undone) = undo(cgroups, log.entries);
             return Err(Box::new(Failure {
                 error,
@@ -125,7 +158,13 @@ impl Log {
     }
 }
 
-fn run(cgroups: &Cgroups, step: &Step, log: &mut Log, applied: &mut Applied) -> Result<(), Error> {
+fn run(
+    cgroups: &Cgroups,
+    step: &Step,
+    log: &mut Log,
+    applied: &mut Applied,
+    observer: &mut dyn Observer,
+) -> Result<(), Error> {
     match step {
         Step::Create {
             hierarchy,
@@ -134,10 +173,36 @@ fn run(cgroups: &Cgroups, step: &Step, log: &mut Log, applied: &mut Applied) -> 
             ..
         } => {
             let cgroup = cgroup_at(cgroups, *hierarchy, path)?;
+            let mut chain = path.ancestors();
+            chain.push(path.clone());
+            let missing: Vec<GroupPath> = chain
+                .into_iter()
+                .filter(|p| !p.is_root())
+                .filter(|p| !cgroup_at(cgroups, *hierarchy, p).is_ok_and(|c| c.exists()))
+                .collect();
+            if !missing.is_empty() {
+                observer.before_create(*hierarchy, &missing)?;
+            }
             // On failure the backend has already undone its own part of this step.
             let report = cgroup.create(controllers)?;
             applied.created += report.created.len();
-            record_create(&cgroups.hierarchies()[*hierarchy], *hierarchy, &report, log);
+            let hierarchy_info = &cgroups.hierarchies()[*hierarchy];
+            let created: Vec<GroupPath> = report
+                .created
+                .iter()
+                .filter_map(|dir| relative_path(hierarchy_info, dir))
+                .collect();
+            record_create(hierarchy_info, *hierarchy, &report, log);
+            applied
+                .created_dirs
+                .extend(created.iter().map(|p| (*hierarchy, p.clone())));
+            let late: Vec<GroupPath> = created
+                .into_iter()
+                .filter(|p| !missing.contains(p))
+                .collect();
+            if !late.is_empty() {
+                observer.before_create(*hierarchy, &late)?;
+            }
         }
         Step::Permissions {
             hierarchy,
@@ -192,10 +257,7 @@ fn run(cgroups: &Cgroups, step: &Step, log: &mut Log, applied: &mut Applied) -> 
 /// Records a create's effects in the order they happened: the controllers enabled in a
 /// directory come before the creation of its child.
 fn record_create(hierarchy: &Hierarchy, index: usize, report: &CreateReport, log: &mut Log) {
-    let relative = |dir: &Path| -> Option<GroupPath> {
-        let rel = dir.strip_prefix(hierarchy.fs_path()).ok()?;
-        GroupPath::new(&format!("/{}", rel.to_str()?)).ok()
-    };
+    let relative = |dir: &Path| relative_path(hierarchy, dir);
     let mut events: Vec<(usize, Undo)> = Vec::new();
     for enabled in &report.enabled {
         if let Some(path) = relative(&enabled.dir) {
@@ -224,6 +286,12 @@ fn record_create(hierarchy: &Hierarchy, index: usize, report: &CreateReport, log
     for (_, undo) in events {
         log.push(undo);
     }
+}
+
+/// A directory of `hierarchy` as a group path.
+fn relative_path(hierarchy: &Hierarchy, dir: &Path) -> Option<GroupPath> {
+    let rel = dir.strip_prefix(hierarchy.fs_path()).ok()?;
+    GroupPath::new(&format!("/{}", rel.to_str()?)).ok()
 }
 
 /// Takes back the logged changes, last first. Returns what was undone and what was not.

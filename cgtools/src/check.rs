@@ -6,7 +6,7 @@
 //! an unknown user only when it gets there, and does not notice an unknown group at all
 //! (it applies a garbage gid); we refuse the file before anything is touched.
 
-use crate::desired::{desired_state, DesiredState};
+use crate::desired::{desired_state_in, DesiredState, Roots};
 use crate::values::HostFacts;
 use crate::{Cgroups, Permissions};
 use grammar::cgconfig::{self, Config};
@@ -92,6 +92,18 @@ pub fn load(
     defaults: &Permissions,
     accounts: &mut dyn Accounts,
 ) -> Result<Loaded, FileError> {
+    load_in(path, cgroups, host, defaults, accounts, &Roots::default())
+}
+
+/// [`load`] with the groups rooted as `roots` says (cgconfigd's base and delegated mode).
+pub fn load_in(
+    path: &Path,
+    cgroups: &Cgroups,
+    host: &HostFacts,
+    defaults: &Permissions,
+    accounts: &mut dyn Accounts,
+    roots: &Roots,
+) -> Result<Loaded, FileError> {
     let source = match SourceFile::read(path) {
         Ok(src) => src,
         Err(err @ ReadError::Io { .. }) => return Err(FileError::Unreadable(err.to_string())),
@@ -109,7 +121,7 @@ pub fn load(
         exit_code,
     };
     let config = cgconfig::parse(&source).map_err(|errors| invalid(&errors, EXIT_CONFIG))?;
-    let state = desired_state(&config, cgroups, host, defaults, accounts)
+    let state = desired_state_in(&config, cgroups, host, defaults, accounts, roots)
         .map_err(|rejected| invalid(&rejected.diagnostics, rejected.exit_code))?;
     Ok(Loaded {
         source,

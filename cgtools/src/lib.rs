@@ -26,6 +26,7 @@ mod fsio;
 pub mod group;
 pub mod group_path;
 pub mod hierarchy;
+pub mod membership;
 pub mod permissions;
 pub mod plan;
 pub mod read;

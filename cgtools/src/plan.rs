@@ -113,12 +113,23 @@ fn plan_cgroup(
     let hierarchy = &cgroups.hierarchies()[desired.hierarchy];
     let cgroup = cgroups.cgroup(hierarchy, &desired.path)?;
     let group = format!("{}:{}", hierarchy.label(), desired.path);
-    let exists = cgroup.exists();
+    // Opened once for the existence check and every read (5000 groups: 5000 opens
+    // instead of one per setting more).
+    let dir = cgroups
+        .open(desired.hierarchy, &desired.path, crate::Op::Read)
+        .ok();
+    let exists = dir.is_some();
+    let read = |name: &str| -> Result<String> {
+        match &dir {
+            Some(dir) => crate::group::read_setting(dir, name),
+            None => cgroup.get(name),
+        }
+    };
     let missing_controllers = if !exists {
         desired.controllers.clone()
     } else if hierarchy.version() == Version::V2 && !desired.controllers.is_empty() {
         // The group's cgroup.controllers lists what its parent enables.
-        let available = cgroup.get("cgroup.controllers")?;
+        let available = read("cgroup.controllers")?;
         desired
             .controllers
             .iter()
@@ -155,7 +166,7 @@ fn plan_cgroup(
     }
     let live = |name: &str| -> Option<String> {
         if exists {
-            cgroup.get(name).ok()
+            read(name).ok()
         } else {
             None
         }
@@ -284,6 +295,39 @@ impl Plan {
                         }
                         None => out.push('\n'),
                     }
+                }
+            }
+        }
+        out
+    }
+
+    /// The directories applying the plan would create (groups and their missing
+    /// parents), top-down, as (hierarchy index, path); reads whether each exists now.
+    /// cgconfigd records them as its own before it applies the plan.
+    pub fn new_directories(&self, cgroups: &Cgroups) -> Vec<(usize, GroupPath)> {
+        let mut seen = std::collections::HashSet::new();
+        let mut out = Vec::new();
+        for step in &self.steps {
+            let Step::Create {
+                hierarchy,
+                path,
+                exists: false,
+                ..
+            } = step
+            else {
+                continue;
+            };
+            let mut chain = path.ancestors();
+            chain.push(path.clone());
+            for dir in chain.into_iter().filter(|p| !p.is_root()) {
+                if !seen.insert((*hierarchy, dir.clone())) {
+                    continue;
+                }
+                let exists = cgroups
+                    .cgroup(&cgroups.hierarchies()[*hierarchy], &dir)
+                    .is_ok_and(|c| c.exists());
+                if !exists {
+                    out.push((*hierarchy, dir));
                 }
             }
         }

@@ -392,3 +392,100 @@ fn collect_dirs(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         }
     }
 }
+
+/// Records what the observer was told, checking each directory does not exist yet, and
+/// refuses the `fail_at`-th announcement.
+struct Recorder<'a> {
+    cg: &'a Cgroups,
+    seen: Vec<(usize, String)>,
+    fail_at: Option<usize>,
+}
+
+impl cgtools::apply::Observer for Recorder<'_> {
+    fn before_create(
+        &mut self,
+        hierarchy: usize,
+        dirs: &[cgtools::GroupPath],
+    ) -> Result<(), cgtools::Error> {
+        if self.fail_at == Some(self.seen.len()) {
+            return Err(cgtools::Error::os(
+                cgtools::Op::Create,
+                "/run/record",
+                nix::errno::Errno::ENOSPC,
+            ));
+        }
+        let h = &self.cg.hierarchies()[hierarchy];
+        for dir in dirs {
+            assert!(
+                !h.fs_path().join(dir.as_relative()).exists(),
+                "{dir} announced after it was created"
+            );
+            self.seen.push((hierarchy, dir.to_string()));
+        }
+        Ok(())
+    }
+}
+
+#[test]
+fn the_observer_hears_of_every_directory_before_it_exists() {
+    let Some(cg) = host() else { return };
+    if !controllers_present(&cg, &["cpu", "memory"]) {
+        return;
+    }
+    let t = TestGroups::new(&cg);
+    let state = desired(&cg, &twenty_groups(&t.prefix)).unwrap();
+    let host_facts = HostFacts::read(&cg);
+    let planned = plan(&cg, &state, &host_facts).unwrap();
+    let announced_by_plan: Vec<(usize, String)> = planned
+        .new_directories(&cg)
+        .into_iter()
+        .map(|(h, p)| (h, p.to_string()))
+        .collect();
+
+    // A refusal in the middle stops the apply and takes back what it did.
+    let mut refusing = Recorder {
+        cg: &cg,
+        seen: Vec::new(),
+        fail_at: Some(10),
+    };
+    let failure = cgtools::apply::apply_observed(&cg, &planned, &mut refusing).unwrap_err();
+    assert!(
+        failure.error.to_string().contains("/run/record"),
+        "{}",
+        failure.error
+    );
+    for h in cg.hierarchies() {
+        assert!(
+            !h.fs_path().join(&t.prefix).exists(),
+            "undo left {}",
+            h.label()
+        );
+    }
+
+    let mut recorder = Recorder {
+        cg: &cg,
+        seen: Vec::new(),
+        fail_at: None,
+    };
+    let applied = cgtools::apply::apply_observed(&cg, &planned, &mut recorder).unwrap();
+    let created: Vec<(usize, String)> = applied
+        .created_dirs
+        .iter()
+        .map(|(h, p)| (*h, p.to_string()))
+        .collect();
+    assert_eq!(recorder.seen, created, "announced = created, in order");
+    assert_eq!(applied.created, created.len());
+    let mut sorted_plan = announced_by_plan.clone();
+    let mut sorted_created = created.clone();
+    sorted_plan.sort();
+    sorted_created.sort();
+    assert_eq!(
+        sorted_plan, sorted_created,
+        "the plan knew which directories it would create"
+    );
+    // The prefix itself and the four g<N> parents are among them, in both hierarchies.
+    assert!(created.iter().any(|(_, p)| *p == format!("/{}", t.prefix)));
+    assert!(created
+        .iter()
+        .any(|(_, p)| *p == format!("/{}/g3", t.prefix)));
+}

@@ -4,6 +4,7 @@
 //! Each tool has a module with `pub fn command() -> clap::Command`; [`all`] lists them.
 
 pub mod cgclassify;
+pub mod cgconfigd;
 pub mod cgconfigparser;
 pub mod cgcreate;
 pub mod cgdelete;
@@ -20,6 +21,7 @@ pub mod lssubsys;
 pub fn all() -> Vec<clap::Command> {
     vec![
         cgclassify::command(),
+        cgconfigd::command(),
         cgconfigparser::command(),
         cgcreate::command(),
         cgdelete::command(),
@@ -32,4 +34,22 @@ pub fn all() -> Vec<clap::Command> {
         lscgroup::command(),
         lssubsys::command(),
     ]
+}
+
+/// The manual section of a tool's page: 8 (system administration) for the daemon, 1 for
+/// the commands.
+pub fn man_section(name: &str) -> &'static str {
+    match name {
+        "cgconfigd" => cgconfigd::MAN_SECTION,
+        _ => "1",
+    }
+}
+
+/// Sections of a tool's manual page beyond those generated from its options, as
+/// (heading, plain-text paragraphs).
+pub fn man_extra(name: &str) -> &'static [(&'static str, &'static [&'static str])] {
+    match name {
+        "cgconfigd" => cgconfigd::MAN_EXTRA,
+        _ => &[],
+    }
 }

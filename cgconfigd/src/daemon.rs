@@ -1,0 +1,545 @@
+//! The run modes and the event loop.
+//!
+//! Start: discover the hierarchies, lock the state directory and read the record, work
+//! out where groups go (in delegated mode: move into the supervisor leaf first), start
+//! watching the files (before reading them, so that no edit is missed), load and apply.
+//! Then `READY=1`, and wait on one `poll` for signals (a `signalfd`: SIGHUP, SIGTERM,
+//! SIGINT) and inotify events. Events are debounced: a reload starts once no event came
+//! for [`DEBOUNCE`], or [`MAX_DELAY`] after the first. Dropped groups that could not be
+//! removed are tried again every [`RETRY_KEPT`].
+
+use crate::config::{self, describe_files, Desired, Refused};
+use crate::log::Logger;
+use crate::notify::Notifier;
+use crate::options::{Options, RunMode};
+use crate::placement::{Mode, Placement};
+use crate::reconcile::{Outcome, Reconciler};
+use crate::record::Record;
+use crate::watch::Watcher;
+use cgtools::check::{load_in, FileError, SystemAccounts};
+use cgtools::values::HostFacts;
+use cgtools::{Cgroups, Permissions};
+use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
+use nix::sys::signal::{SigSet, Signal};
+use nix::sys::signalfd::{SfdFlags, SignalFd};
+use std::os::fd::AsFd;
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// Quiet time after the last inotify event before a reload.
+pub const DEBOUNCE: Duration = Duration::from_millis(100);
+/// Longest wait after the first event, for files that keep changing.
+pub const MAX_DELAY: Duration = Duration::from_secs(1);
+/// How often dropped groups that were kept (still in use) are tried again.
+pub const RETRY_KEPT: Duration = Duration::from_secs(30);
+
+/// Runs what the options ask for.
+pub fn run(options: &Options) -> ExitCode {
+    let log = Logger::new(options.log_level);
+    match options.run {
+        RunMode::Check => check(options),
+        RunMode::DryRun => dry_run(options, &log),
+        RunMode::Unload => unload(options, &log),
+        RunMode::Once | RunMode::Daemon => serve(options, &log),
+    }
+}
+
+/// `--check`: each file parsed and checked against the host, one line per good file,
+/// the errors as the tools print them. Groups are placed as in root mode (below
+/// `--base`), so that the check needs no service cgroup.
+fn check(options: &Options) -> ExitCode {
+    let (files, main_missing) = match options.sources.files() {
+        Ok(found) => found,
+        Err(refused) => {
+            eprint!("cgconfigd: {}", refused.report);
+            return ExitCode::FAILURE;
+        }
+    };
+    if main_missing {
+        println!(
+            "{}: does not exist (cgconfigd reads it as empty)",
+            options.sources.config.display()
+        );
+    }
+    let cg = match Cgroups::discover() {
+        Ok(cg) => cg,
+        Err(e) => {
+            eprintln!("cgconfigd: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let host = HostFacts::read(&cg);
+    let placement = Placement::root(options.base.clone());
+    let mut accounts = SystemAccounts::default();
+    let mut defaults = Permissions::default();
+    let mut failed = false;
+    for file in files {
+        match load_in(
+            &file,
+            &cg,
+            &host,
+            &defaults,
+            &mut accounts,
+            &placement.roots,
+        ) {
+            Ok(loaded) => {
+                println!(
+                    "{}: ok ({} groups, {} templates)",
+                    file.display(),
+                    loaded.config.groups().count(),
+                    loaded.config.templates().count()
+                );
+                defaults = loaded.state.defaults_after;
+            }
+            Err(FileError::Unreadable(reason)) => {
+                eprintln!("cgconfigd: {reason}");
+                failed = true;
+            }
+            Err(FileError::Invalid { report, .. }) => {
+                eprint!("{report}");
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+/// Where the groups go, for a run that does not move itself.
+fn placement(options: &Options, cg: &Cgroups) -> Result<Placement, String> {
+    match options.mode {
+        Mode::Root => Ok(Placement::root(options.base.clone())),
+        Mode::Delegated => {
+            let own = cg
+                .membership(std::process::id())
+                .map_err(|e| e.to_string())?;
+            Placement::delegated(cg, &own, &options.base, &options.supervisor)
+        }
+    }
+}
+
+/// `--dry-run`: the plan and the removals, one per line; nothing is written, not even
+/// the state directory.
+fn dry_run(options: &Options, log: &Logger) -> ExitCode {
+    let cg = match Cgroups::discover() {
+        Ok(cg) => cg,
+        Err(e) => {
+            log.error(&e.to_string());
+            return ExitCode::FAILURE;
+        }
+    };
+    let host = HostFacts::read(&cg);
+    let result = placement(options, &cg).and_then(|placement| {
+        let record = Record::read(&options.state_dir)?;
+        let desired = config::load(&cg, &host, &placement, &options.sources).map_err(|r| {
+            eprint!("{}", r.report);
+            format!("{}: nothing would be changed", r.summary())
+        })?;
+        let reconciler = Reconciler::new(&cg, record, placement.supervisor.clone());
+        let (plan, removals) = reconciler.preview(&desired.cgroups, &host)?;
+        let (create, permissions, writes) = plan.counts();
+        println!(
+            "{}: {} groups; {create} to create, {permissions} owner and mode changes, {writes} settings to write, {} to remove",
+            describe_files(&desired.files, &options.sources.config),
+            desired.groups(),
+            removals.len()
+        );
+        print!("{}", plan.describe());
+        for group in removals {
+            println!("remove {group} (if empty)");
+        }
+        Ok(())
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            log.error(&message);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--unload`: every empty group the record lists is removed.
+fn unload(options: &Options, log: &Logger) -> ExitCode {
+    let result = (|| -> Result<bool, String> {
+        let cg = Cgroups::discover().map_err(|e| e.to_string())?;
+        let (record, _lock) = Record::open(&options.state_dir)?;
+        let keep = match options.mode {
+            Mode::Delegated => placement(options, &cg)
+                .map(|p| p.supervisor)
+                .unwrap_or_default(),
+            Mode::Root => Vec::new(),
+        };
+        let mut reconciler = Reconciler::new(&cg, record, keep);
+        let removed = reconciler.remove_all(log)?;
+        log.info(&format!(
+            "unloaded: {} group{} removed, {} kept",
+            removed.len(),
+            if removed.len() == 1 { "" } else { "s" },
+            reconciler.kept().len()
+        ));
+        Ok(reconciler.kept().is_empty())
+    })();
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(message) => {
+            log.error(&message);
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Why a load-and-apply changed nothing.
+enum NotApplied {
+    /// The files have errors (the first one, and how many more).
+    Refused(String),
+    /// The kernel refused a change; the engine undid the run.
+    Failed(String),
+}
+
+impl NotApplied {
+    fn message(&self) -> &str {
+        match self {
+            NotApplied::Refused(m) | NotApplied::Failed(m) => m,
+        }
+    }
+
+    /// The part of `STATUS=` that says so.
+    fn status(&self) -> String {
+        match self {
+            NotApplied::Refused(m) => format!("last change refused: {m}"),
+            NotApplied::Failed(m) => format!("last apply failed: {m}"),
+        }
+    }
+}
+
+/// What the daemon knows between events.
+struct Service<'a> {
+    options: &'a Options,
+    log: &'a Logger,
+    notifier: Notifier,
+    cg: &'a Cgroups,
+    placement: Placement,
+    reconciler: Reconciler<'a>,
+    /// The last configuration that was applied.
+    applied: Desired,
+    /// Why the last reload changed nothing or failed, on one line (`last change
+    /// refused: ...` or `last apply failed: ...`).
+    last_error: Option<String>,
+}
+
+impl Service<'_> {
+    fn status(&self) -> String {
+        let record = self.reconciler.record();
+        let mut status = format!(
+            "{} group{} applied from {}; {} directories created by cgconfigd",
+            self.applied.groups(),
+            if self.applied.groups() == 1 { "" } else { "s" },
+            describe_files(&self.applied.files, &self.options.sources.config),
+            record.len()
+        );
+        let kept = self.reconciler.kept();
+        if !kept.is_empty() {
+            let names: Vec<&str> = kept.iter().take(3).map(|k| k.group.as_str()).collect();
+            status.push_str(&format!(
+                "; {} dropped group{} kept while in use: {}{}",
+                kept.len(),
+                if kept.len() == 1 { "" } else { "s" },
+                names.join(", "),
+                if kept.len() > 3 { ", ..." } else { "" }
+            ));
+        }
+        if let Some(error) = &self.last_error {
+            status.push_str(&format!("; {error}"));
+        }
+        status
+    }
+
+    fn notify(&self, result: std::io::Result<()>) {
+        if let Err(e) = result {
+            self.log.warning(&format!(
+                "cannot notify the service manager: {}",
+                grammar::diagnostic::io_reason(&e)
+            ));
+        }
+    }
+
+    /// Loads the files and applies them. `Err` when nothing was applied.
+    fn apply(&mut self) -> Result<Outcome, NotApplied> {
+        let started = Instant::now();
+        let host = HostFacts::read(self.cg);
+        let desired = match config::load(self.cg, &host, &self.placement, &self.options.sources) {
+            Ok(desired) => {
+                self.log.debug(&format!(
+                    "read and checked {} in {} ms",
+                    describe_files(&desired.files, &self.options.sources.config),
+                    started.elapsed().as_millis()
+                ));
+                desired
+            }
+            Err(Refused { lines, .. }) => {
+                for line in &lines {
+                    self.log.error(line);
+                }
+                let summary = Refused {
+                    report: String::new(),
+                    lines,
+                }
+                .summary();
+                return Err(NotApplied::Refused(summary));
+            }
+        };
+        if desired.main_missing {
+            self.log.info(&format!(
+                "{} does not exist: read as empty",
+                self.options.sources.config.display()
+            ));
+        }
+        match self.reconciler.reconcile(&desired.cgroups, &host, self.log) {
+            Ok(outcome) => {
+                self.log.info(&format!(
+                    "applied {} ({} group{}): {}",
+                    describe_files(&desired.files, &self.options.sources.config),
+                    desired.groups(),
+                    if desired.groups() == 1 { "" } else { "s" },
+                    outcome.describe()
+                ));
+                self.applied = desired;
+                Ok(outcome)
+            }
+            Err(message) => {
+                self.log.error(&format!("cannot apply: {message}"));
+                Err(NotApplied::Failed(message))
+            }
+        }
+    }
+
+    fn reload(&mut self, why: &str) {
+        self.log.info(&format!("reloading: {why}"));
+        self.notify(self.notifier.reloading(&format!("reloading: {why}")));
+        self.last_error = self.apply().err().map(|e| e.status());
+        self.notify(self.notifier.ready(&self.status()));
+    }
+}
+
+/// The daemon, and `--once`.
+fn serve(options: &Options, log: &Logger) -> ExitCode {
+    let daemon = options.run == RunMode::Daemon;
+    let notifier = if daemon {
+        Notifier::from_env().unwrap_or_else(|e| {
+            log.warning(&format!("not notifying the service manager: {e}"));
+            Notifier::none()
+        })
+    } else {
+        Notifier::none()
+    };
+    let fail = |message: &str| {
+        log.error(message);
+        let _ = notifier.status(&format!("failed: {}", crate::log::one_line(message)));
+        ExitCode::FAILURE
+    };
+    // Blocked before anything else, so that a SIGTERM during the first apply waits for
+    // it to finish instead of killing the daemon half-way (which would be safe, but
+    // slower to recover from).
+    let signals = if daemon {
+        let mut set = SigSet::empty();
+        for s in [Signal::SIGHUP, Signal::SIGTERM, Signal::SIGINT] {
+            set.add(s);
+        }
+        let blocked = set.thread_block().and_then(|()| {
+            SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
+        });
+        match blocked {
+            Ok(fd) => Some(fd),
+            Err(e) => return fail(&format!("cannot set up signal handling: {}", e.desc())),
+        }
+    } else {
+        None
+    };
+    let cg = match Cgroups::discover() {
+        Ok(cg) => cg,
+        Err(e) => return fail(&e.to_string()),
+    };
+    let (record, _lock) = match Record::open(&options.state_dir) {
+        Ok(opened) => opened,
+        Err(message) => return fail(&message),
+    };
+    let mut placement = match placement(options, &cg) {
+        Ok(p) => p,
+        Err(message) => return fail(&message),
+    };
+    log.info(&placement.describe(&cg));
+    match placement.enter_supervisor(&cg, std::process::id()) {
+        Ok(moves) => moves.iter().for_each(|m| log.info(m)),
+        Err(message) => return fail(&message),
+    }
+    let mut watcher = None;
+    if daemon {
+        match Watcher::new(&options.sources.config, &options.sources.dropins) {
+            Ok((w, warnings)) => {
+                warnings.iter().for_each(|w| log.warning(w));
+                watcher = Some(w);
+            }
+            Err(message) => log.warning(&format!("{message}; files are reloaded on SIGHUP only")),
+        }
+    }
+    let reconciler = Reconciler::new(&cg, record, placement.supervisor.clone());
+    let mut service = Service {
+        options,
+        log,
+        notifier,
+        cg: &cg,
+        placement,
+        reconciler,
+        applied: Desired::default(),
+        last_error: None,
+    };
+    if let Err(why) = service.apply() {
+        let _ = service
+            .notifier
+            .status(&format!("failed: {}", crate::log::one_line(why.message())));
+        log.error("nothing was applied; exiting");
+        return ExitCode::FAILURE;
+    }
+    if !daemon {
+        // Dropped groups kept because they are in use were reported; the configuration
+        // itself is applied.
+        return ExitCode::SUCCESS;
+    }
+    service.notify(service.notifier.ready(&service.status()));
+    log.info(&format!("ready: {}", service.status()));
+    let Some(signals) = signals else {
+        return ExitCode::FAILURE;
+    };
+    event_loop(&mut service, &signals, watcher.as_mut())
+}
+
+fn event_loop(
+    service: &mut Service<'_>,
+    signals: &SignalFd,
+    mut watcher: Option<&mut Watcher>,
+) -> ExitCode {
+    // (first event, last event, what changed)
+    let mut pending: Option<(Instant, Instant, Vec<String>)> = None;
+    let mut retry_at: Option<Instant> = None;
+    loop {
+        let now = Instant::now();
+        let mut deadline = pending
+            .as_ref()
+            .map(|(first, last, _)| (*last + DEBOUNCE).min(*first + MAX_DELAY));
+        if service.reconciler.kept().is_empty() {
+            retry_at = None;
+        } else {
+            let at = *retry_at.get_or_insert(now + RETRY_KEPT);
+            deadline = Some(deadline.map_or(at, |d| d.min(at)));
+        }
+        let timeout = match deadline {
+            None => PollTimeout::NONE,
+            Some(at) => {
+                let wait = at.saturating_duration_since(now);
+                let ms = wait.as_micros().div_ceil(1000);
+                PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
+            }
+        };
+        let mut fds = vec![PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
+        if let Some(w) = watcher.as_deref() {
+            fds.push(PollFd::new(w.fd(), PollFlags::POLLIN));
+        }
+        match poll(&mut fds, timeout) {
+            Ok(_) | Err(nix::errno::Errno::EINTR) => {}
+            Err(e) => {
+                service
+                    .log
+                    .error(&format!("cannot wait for events: {}", e.desc()));
+                return ExitCode::FAILURE;
+            }
+        }
+        let signal_ready = fds[0]
+            .revents()
+            .is_some_and(|r| r.contains(PollFlags::POLLIN));
+        let inotify_ready = fds
+            .get(1)
+            .and_then(PollFd::revents)
+            .is_some_and(|r| r.contains(PollFlags::POLLIN));
+        drop(fds);
+
+        let mut reload_now = false;
+        if signal_ready {
+            while let Ok(Some(info)) = signals.read_signal() {
+                match Signal::try_from(info.ssi_signo as i32) {
+                    Ok(Signal::SIGHUP) => reload_now = true,
+                    Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) => return stop(service),
+                    _ => {}
+                }
+            }
+        }
+        if inotify_ready {
+            if let Some(w) = watcher.as_deref_mut() {
+                let changes = w.read();
+                if !changes.is_empty() {
+                    for change in &changes {
+                        service.log.debug(&format!("changed: {change}"));
+                    }
+                    let now = Instant::now();
+                    match &mut pending {
+                        Some((_, last, what)) => {
+                            *last = now;
+                            what.extend(changes);
+                        }
+                        None => pending = Some((now, now, changes)),
+                    }
+                }
+            }
+        }
+        let now = Instant::now();
+        let due = pending
+            .as_ref()
+            .is_some_and(|(first, last, _)| now >= *last + DEBOUNCE || now >= *first + MAX_DELAY);
+        if reload_now || due {
+            let why = match (reload_now, pending.take()) {
+                (true, _) => "SIGHUP".to_string(),
+                (false, Some((_, _, mut what))) => {
+                    what.sort();
+                    what.dedup();
+                    format!("{} changed", what.join(", "))
+                }
+                (false, None) => "changed".to_string(),
+            };
+            service.reload(&why);
+            retry_at = None;
+        } else if retry_at.is_some_and(|at| now >= at) {
+            retry_at = None;
+            let desired = service.applied.cgroups.clone();
+            match service.reconciler.retry_kept(&desired, service.log) {
+                Ok(removed) if !removed.is_empty() => {
+                    service.notify(service.notifier.status(&service.status()));
+                }
+                Ok(_) => {}
+                Err(message) => service.log.error(&message),
+            }
+        }
+    }
+}
+
+/// SIGTERM or SIGINT: `STOPPING=1`, remove empty groups with `--remove-on-stop`, exit 0.
+fn stop(service: &mut Service<'_>) -> ExitCode {
+    let _ = service.notifier.stopping("stopping");
+    if service.options.remove_on_stop {
+        match service.reconciler.remove_all(service.log) {
+            Ok(removed) => service.log.info(&format!(
+                "stopping: {} group{} removed, {} kept",
+                removed.len(),
+                if removed.len() == 1 { "" } else { "s" },
+                service.reconciler.kept().len()
+            )),
+            Err(message) => service.log.error(&message),
+        }
+    } else {
+        service.log.info("stopping: the groups stay");
+    }
+    ExitCode::SUCCESS
+}

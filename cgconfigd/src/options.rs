@@ -1,0 +1,134 @@
+//! The command line as values (the definition is `cgtools::cli::cgconfigd`).
+
+use crate::config::Sources;
+use crate::log::Level;
+use crate::placement::Mode;
+use cgtools::GroupPath;
+use std::path::PathBuf;
+
+/// What the run does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RunMode {
+    /// Stay in the foreground, keep the tree matching the files.
+    Daemon,
+    /// Apply, then exit.
+    Once,
+    /// Parse and check, then exit.
+    Check,
+    /// Print what applying would change, then exit.
+    DryRun,
+    /// Remove the groups the record lists, then exit.
+    Unload,
+}
+
+/// Every option.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// The files.
+    pub sources: Sources,
+    /// The state directory.
+    pub state_dir: PathBuf,
+    /// Root or delegated.
+    pub mode: Mode,
+    /// Where the groups are rooted.
+    pub base: GroupPath,
+    /// Delegated mode: the daemon's own leaf.
+    pub supervisor: String,
+    /// On SIGTERM, remove the empty groups it created.
+    pub remove_on_stop: bool,
+    /// Log messages up to this level.
+    pub log_level: Level,
+    /// What the run does.
+    pub run: RunMode,
+}
+
+impl Options {
+    /// From clap's matches of `cgtools::cli::cgconfigd::command()`.
+    pub fn from_matches(m: &clap::ArgMatches) -> Options {
+        let path = |id: &str| m.get_one::<PathBuf>(id).cloned().unwrap_or_default();
+        let text = |id: &str| m.get_one::<String>(id).cloned().unwrap_or_default();
+        let run = if m.get_flag("once") {
+            RunMode::Once
+        } else if m.get_flag("check") {
+            RunMode::Check
+        } else if m.get_flag("dry-run") {
+            RunMode::DryRun
+        } else if m.get_flag("unload") {
+            RunMode::Unload
+        } else {
+            RunMode::Daemon
+        };
+        Options {
+            sources: Sources {
+                config: path("config"),
+                dropins: path("config-dir"),
+            },
+            state_dir: path("state-dir"),
+            mode: if text("mode") == "delegated" {
+                Mode::Delegated
+            } else {
+                Mode::Root
+            },
+            base: m.get_one::<GroupPath>("base").cloned().unwrap_or_default(),
+            supervisor: text("supervisor"),
+            remove_on_stop: m.get_flag("remove-on-stop"),
+            log_level: text("log-level").parse().unwrap_or(Level::Info),
+            run,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_are_libcgroups_paths_and_run() {
+        let m = cgtools::cli::cgconfigd::command()
+            .try_get_matches_from(["cgconfigd"])
+            .unwrap();
+        let o = Options::from_matches(&m);
+        assert_eq!(o.sources.config, PathBuf::from("/etc/cgconfig.conf"));
+        assert_eq!(o.sources.dropins, PathBuf::from("/etc/cgconfig.d"));
+        assert_eq!(o.state_dir, PathBuf::from("/run/cgconfigd"));
+        assert_eq!(o.mode, Mode::Root);
+        assert!(o.base.is_root());
+        assert_eq!(o.supervisor, "supervisor");
+        assert_eq!(o.log_level, Level::Info);
+        assert_eq!(o.run, RunMode::Daemon);
+        assert!(!o.remove_on_stop);
+    }
+
+    #[test]
+    fn every_option_is_read() {
+        let m = cgtools::cli::cgconfigd::command()
+            .try_get_matches_from([
+                "cgconfigd",
+                "-c",
+                "a.conf",
+                "-d",
+                "d",
+                "--state-dir",
+                "s",
+                "--mode",
+                "delegated",
+                "-b",
+                "x/y",
+                "--supervisor",
+                "me",
+                "--remove-on-stop",
+                "--log-level",
+                "debug",
+                "--dry-run",
+            ])
+            .unwrap();
+        let o = Options::from_matches(&m);
+        assert_eq!(o.sources.config, PathBuf::from("a.conf"));
+        assert_eq!(o.mode, Mode::Delegated);
+        assert_eq!(o.base.as_relative(), "x/y");
+        assert_eq!(o.supervisor, "me");
+        assert!(o.remove_on_stop);
+        assert_eq!(o.log_level, Level::Debug);
+        assert_eq!(o.run, RunMode::DryRun);
+    }
+}

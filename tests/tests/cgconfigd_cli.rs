@@ -1,0 +1,237 @@
+//! cgconfigd's command line, its dry run on the example configuration, the systemd units
+//! and the install target: what an administrator or a packager sees. (The service itself
+//! is tested on the real kernel in `cgconfigd/tests/kernel_daemon.rs`.)
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use cgtools_e2e::{bin, repo_root, run_in};
+use std::fs;
+use std::process::Command;
+
+#[test]
+fn help_and_usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = run_in(dir.path(), "cgconfigd", &["--help"]);
+    assert_eq!(help.code, Some(0));
+    insta::assert_snapshot!(help.stdout);
+    let short = run_in(dir.path(), "cgconfigd", &["-h"]);
+    insta::assert_snapshot!(short.stdout);
+    for bad in [
+        &["--once", "--dry-run"][..],
+        &["--mode", "systemd"],
+        &["--base", "a/../b"],
+        &["--supervisor", "a/b"],
+        &["--log-level", "loud"],
+    ] {
+        let out = run_in(dir.path(), "cgconfigd", bad);
+        assert_eq!(out.code, Some(129), "{bad:?}: {}", out.transcript());
+        assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+    }
+    let version = run_in(dir.path(), "cgconfigd", &["--version"]);
+    assert_eq!(
+        version.stdout,
+        format!("cgconfigd {}\n", env!("CARGO_PKG_VERSION"))
+    );
+}
+
+#[test]
+fn a_dry_run_of_the_example_configuration_changes_nothing() {
+    let state = tempfile::tempdir().unwrap();
+    let base = format!("cgconfigd-dry-run-{}", std::process::id());
+    let out = run_in(
+        &repo_root(),
+        "cgconfigd",
+        &[
+            "--dry-run",
+            "-c",
+            "etc/cgconfig.conf",
+            "-d",
+            "etc/cgconfig.d",
+            "--state-dir",
+            state.path().join("state").to_str().unwrap(),
+            "--base",
+            &base,
+        ],
+    );
+    if out.code != Some(0) {
+        // Hosts without the example's controllers (cpu, memory, pids, devices) refuse the
+        // file with its locations; that is what the dry run is for.
+        assert!(out.stderr.contains("etc/cgconfig"), "{}", out.transcript());
+        return;
+    }
+    let first = out.stdout.lines().next().unwrap();
+    assert!(
+        first.starts_with("etc/cgconfig.conf + 1 drop-in: 3 groups; "),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!(":/{base}/foo")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        out.stdout.contains(&format!(":/{base}/web/frontend")),
+        "{}",
+        out.stdout
+    );
+    assert!(
+        !state.path().join("state").exists(),
+        "a dry run wrote its state directory"
+    );
+    let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap();
+    for line in mounts.lines().filter(|l| l.contains(" - cgroup")) {
+        let mount_point = line.split(' ').nth(4).unwrap();
+        assert!(
+            !std::path::Path::new(mount_point).join(&base).exists(),
+            "a dry run created {base} in {mount_point}"
+        );
+    }
+}
+
+#[test]
+fn a_missing_main_file_is_empty_and_check_says_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = run_in(
+        dir.path(),
+        "cgconfigd",
+        &["--check", "-c", "none.conf", "-d", "none.d"],
+    );
+    insta::assert_snapshot!(out.transcript(), @r"
+    --- stdout
+    none.conf: does not exist (cgconfigd reads it as empty)
+    --- exit Some(0)
+    ");
+}
+
+fn unit(name: &str) -> String {
+    fs::read_to_string(repo_root().join("etc/systemd").join(name)).unwrap()
+}
+
+#[test]
+fn the_units_are_notify_services_early_at_boot() {
+    for name in ["cgconfigd.service", "cgconfigd-delegated.service"] {
+        let text = unit(name);
+        for line in [
+            "Type=notify",
+            "ExecReload=/bin/kill -HUP $MAINPID",
+            "DefaultDependencies=no",
+            "Before=basic.target shutdown.target",
+            "Conflicts=shutdown.target",
+            "RuntimeDirectoryPreserve=yes",
+            "WantedBy=sysinit.target",
+        ] {
+            let has = |l: &str| l == line || l.starts_with(&format!("{line} "));
+            assert!(text.lines().any(has), "{name} lacks {line}");
+        }
+        assert!(!text.contains("RemainAfterExit"), "{name}");
+    }
+    let delegated = unit("cgconfigd-delegated.service");
+    for line in [
+        "ExecStart=/usr/sbin/cgconfigd --mode delegated",
+        "Delegate=yes",
+        "DelegateSubgroup=supervisor",
+        "KillMode=process",
+    ] {
+        assert!(
+            delegated.lines().any(|l| l == line),
+            "delegated unit lacks {line}"
+        );
+    }
+    // systemd's own check, where systemd is installed (it needs the binary it names).
+    let Ok(status) = Command::new("systemd-analyze").arg("--version").output() else {
+        eprintln!("skipping systemd-analyze verify: not installed");
+        return;
+    };
+    if !status.status.success() {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["cgconfigd.service", "cgconfigd-delegated.service"] {
+        let text = unit(name).replace("/usr/sbin/cgconfigd", bin("cgconfigd").to_str().unwrap());
+        fs::write(dir.path().join(name), text).unwrap();
+    }
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(dir.path().join("cgconfigd.service"))
+        .arg(dir.path().join("cgconfigd-delegated.service"))
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in stderr.lines() {
+        // Older systemd does not know DelegateSubgroup= (254+) and the man page is not
+        // installed here: both are expected.
+        let expected = line.contains("Unknown key 'DelegateSubgroup'")
+            || line.contains("man cgconfigd(8)")
+            || line.trim().is_empty();
+        assert!(expected, "systemd-analyze verify: {line}");
+    }
+}
+
+#[test]
+fn make_install_honours_prefix_and_destdir() {
+    if Command::new("make").arg("--version").output().is_err() {
+        eprintln!("skipping: no make");
+        return;
+    }
+    // The binaries cargo built for this test run, wherever its target directory is.
+    let built = bin("cgconfigd");
+    let profile_dir = built.parent().unwrap();
+    let stage = tempfile::tempdir().unwrap();
+    let run = |target: &str| {
+        Command::new("make")
+            .arg(target)
+            .arg(format!("DESTDIR={}", stage.path().display()))
+            .arg("PREFIX=/opt/cg")
+            .arg(format!(
+                "PROFILE={}",
+                profile_dir.file_name().unwrap().to_str().unwrap()
+            ))
+            .arg(format!(
+                "TARGETDIR={}",
+                profile_dir.parent().unwrap().display()
+            ))
+            .current_dir(repo_root())
+            .output()
+            .unwrap()
+    };
+    let out = run("install");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let s = stage.path();
+    for file in [
+        "opt/cg/sbin/cgconfigd",
+        "opt/cg/sbin/cgconfigparser",
+        "opt/cg/share/man/man8/cgconfigd.8",
+        "etc/systemd/system/cgconfigd.service",
+        "etc/systemd/system/cgconfigd-delegated.service",
+        "opt/cg/share/doc/cgtools/examples/cgconfig.conf",
+        "opt/cg/share/doc/cgtools/examples/cgconfig.d/10-web.conf",
+        "opt/cg/share/doc/cgtools/cgconfigd.md",
+    ] {
+        assert!(s.join(file).is_file(), "{file} not installed");
+    }
+    assert!(s.join("etc/cgconfig.d").is_dir());
+    assert!(
+        !s.join("etc/cgconfig.conf").exists(),
+        "an example became the configuration"
+    );
+    let unit = fs::read_to_string(s.join("etc/systemd/system/cgconfigd.service")).unwrap();
+    assert!(
+        unit.lines()
+            .any(|l| l == "ExecStart=/opt/cg/sbin/cgconfigd"),
+        "{unit}"
+    );
+    let out = run("uninstall");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!s.join("opt/cg/sbin/cgconfigd").exists());
+    assert!(!s.join("etc/systemd/system/cgconfigd.service").exists());
+}
