@@ -24,8 +24,9 @@ pub fn generate() -> io::Result<BTreeMap<PathBuf, Vec<u8>>> {
     let mut files = BTreeMap::new();
     for command in cgtools::cli::all() {
         let name = command.get_name().to_string();
+        let section = cgtools::cli::man_section(&name);
         files.insert(
-            PathBuf::from(format!("man/{name}.1")),
+            PathBuf::from(format!("man/{name}.{section}")),
             man_page(command.clone())?,
         );
         files.insert(
@@ -44,16 +45,56 @@ pub fn generate() -> io::Result<BTreeMap<PathBuf, Vec<u8>>> {
     Ok(files)
 }
 
+/// A tool's page: clap_mangen's sections, then the tool's extra sections
+/// ([`cgtools::cli::man_extra`], e.g. cgconfigd's signals and files), then the version.
 fn man_page(command: clap::Command) -> io::Result<Vec<u8>> {
-    let mut out = Vec::new();
+    use clap_mangen::roff::{roman, Roff};
+    let name = command.get_name().to_string();
+    let section = cgtools::cli::man_section(&name);
+    let manual = if section == "8" {
+        "System Administration"
+    } else {
+        "User Commands"
+    };
     // No date, so that the pages are reproducible; a blank one keeps the .TH fields in
     // place (clap_mangen drops an empty field, shifting the source into the date's slot).
-    clap_mangen::Man::new(command)
+    let man = clap_mangen::Man::new(command)
+        .section(section)
         .date(" ")
         .source(format!("cgtools {}", env!("CARGO_PKG_VERSION")))
-        .manual("User Commands")
-        .render(&mut out)?;
-    Ok(out)
+        .manual(manual);
+    let extra_sections = cgtools::cli::man_extra(&name);
+    let mut out = Vec::new();
+    if extra_sections.is_empty() {
+        man.render(&mut out)?;
+        return Ok(out);
+    }
+    man.render_title(&mut out)?;
+    man.render_name_section(&mut out)?;
+    man.render_synopsis_section(&mut out)?;
+    man.render_description_section(&mut out)?;
+    man.render_options_section(&mut out)?;
+    let mut extra = Roff::default();
+    for (heading, paragraphs) in extra_sections {
+        extra.control("SH", [*heading]);
+        for (i, paragraph) in paragraphs.iter().enumerate() {
+            if i > 0 {
+                extra.control("PP", []);
+            }
+            extra.text([roman(*paragraph)]);
+        }
+    }
+    extra.to_writer(&mut out)?;
+    man.render_version_section(&mut out)?;
+    // Each section rendered alone starts with roff's quote-string preamble: keep the first.
+    let text = String::from_utf8(out).map_err(|e| io::Error::other(e.to_string()))?;
+    let preamble = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";
+    let mut parts = text.split(preamble);
+    let mut joined = format!("{}{preamble}", parts.next().unwrap_or_default());
+    for part in parts {
+        joined.push_str(part);
+    }
+    Ok(joined.into_bytes())
 }
 
 fn completion(shell: impl Generator, mut command: clap::Command) -> io::Result<Vec<u8>> {
