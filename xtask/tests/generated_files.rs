@@ -21,7 +21,7 @@ fn every_tool_has_a_man_page_and_three_completions() {
     for command in cgtools::cli::all() {
         let name = command.get_name();
         for path in [
-            format!("man/{name}.1"),
+            format!("man/{name}.{}", cgtools::cli::man_section(name)),
             format!("completions/bash/{name}"),
             format!("completions/zsh/_{name}"),
             format!("completions/fish/{name}.fish"),
