@@ -12,7 +12,7 @@ use crate::{Cgroups, Permissions};
 use grammar::cgconfig::{self, Config};
 use grammar::diagnostic::render_all;
 use grammar::source::ReadError;
-use grammar::{Diagnostic, SourceFile};
+use grammar::SourceFile;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -104,6 +104,14 @@ pub fn load_in(
     accounts: &mut dyn Accounts,
     roots: &Roots,
 ) -> Result<Loaded, FileError> {
+    let (source, config) = read_config(path)?;
+    check_config(source, config, cgroups, host, defaults, accounts, roots)
+}
+
+/// Reads and parses one file: the first half of [`load`], for callers that act on the
+/// syntax tree before the host checks (cgconfigparser mounts a file's `mount` sections
+/// first).
+pub fn read_config(path: &Path) -> Result<(SourceFile, Config), FileError> {
     let source = match SourceFile::read(path) {
         Ok(src) => src,
         Err(err @ ReadError::Io { .. }) => return Err(FileError::Unreadable(err.to_string())),
@@ -115,19 +123,38 @@ pub fn load_in(
             })
         }
     };
-    let invalid = |errors: &[Diagnostic], exit_code: u8| FileError::Invalid {
-        report: render_all(errors, &source),
-        count: errors.len(),
-        exit_code,
-    };
-    let config = cgconfig::parse(&source).map_err(|errors| invalid(&errors, EXIT_CONFIG))?;
-    let state = desired_state_in(&config, cgroups, host, defaults, accounts, roots)
-        .map_err(|rejected| invalid(&rejected.diagnostics, rejected.exit_code))?;
-    Ok(Loaded {
-        source,
-        config,
-        state,
-    })
+    match cgconfig::parse(&source) {
+        Ok(config) => Ok((source, config)),
+        Err(errors) => Err(FileError::Invalid {
+            report: render_all(&errors, &source),
+            count: errors.len(),
+            exit_code: EXIT_CONFIG,
+        }),
+    }
+}
+
+/// Checks a parsed file against the host: the second half of [`load`].
+pub fn check_config(
+    source: SourceFile,
+    config: Config,
+    cgroups: &Cgroups,
+    host: &HostFacts,
+    defaults: &Permissions,
+    accounts: &mut dyn Accounts,
+    roots: &Roots,
+) -> Result<Loaded, FileError> {
+    match desired_state_in(&config, cgroups, host, defaults, accounts, roots) {
+        Ok(state) => Ok(Loaded {
+            source,
+            config,
+            state,
+        }),
+        Err(rejected) => Err(FileError::Invalid {
+            report: render_all(&rejected.diagnostics, &source),
+            count: rejected.diagnostics.len(),
+            exit_code: rejected.exit_code,
+        }),
+    }
 }
 
 /// libcgroup's ECGCONFIGPARSEFAIL as an exit status.

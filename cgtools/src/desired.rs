@@ -624,35 +624,30 @@ impl Builder<'_> {
             .clone()
     }
 
+    /// A `mount` section: a hierarchy already mounted as asked, or one no controller of
+    /// which is mounted yet (cgconfigparser mounts it before checking the groups), is
+    /// fine; one that would need another hierarchy changed is refused.
     fn mount(&mut self, mount: &cgconfig::Mount) {
-        for point in &mount.points {
-            let wanted: Vec<&str> = point
-                .controllers
-                .value
-                .split(',')
-                .filter(|c| !matches!(*c, "nodev" | "noexec" | "nosuid" | "none"))
-                .collect();
-            let cg = self.cgroups;
-            let served: Vec<Option<&crate::Hierarchy>> =
-                wanted.iter().map(|c| cg.hierarchy_for(c).ok()).collect();
-            let first = served.first().copied().flatten();
-            let all_in_one = first.is_some() && served.iter().all(|h| *h == first);
-            if let (true, Some(h)) = (all_in_one, first) {
-                if h.controllers().len() == wanted.len() || h.name().is_some() {
-                    continue; // already mounted as asked: nothing to do
-                }
+        let config = Config {
+            sections: vec![Section::Mount(mount.clone())],
+        };
+        for request in crate::mounts::requests(&config) {
+            if let crate::mounts::Status::Conflict(why) =
+                crate::mounts::status(&request, self.cgroups.layout())
+            {
+                let d = self.error(
+                    request.span,
+                    format!(
+                        "cannot mount `{}` at {}: {why}",
+                        request.controllers.join(","),
+                        request.path.display()
+                    ),
+                );
+                *d = d.clone().with_hint(
+                    "a controller can be in one v1 hierarchy only: name the controllers as \
+                     they are mounted (`lssubsys -m`), or remove the `mount` section",
+                );
             }
-            let d = self.error(
-                point.controllers.span,
-                format!(
-                    "`{}` is not mounted as one hierarchy on this host, and cgtools does not mount hierarchies",
-                    point.controllers.value
-                ),
-            );
-            *d = d.clone().with_hint(
-                "mount it before applying (`mount -t cgroup -o <controllers> cgroup <path>`), or \
-                 remove the `mount` section: hierarchies are mounted by the init system",
-            );
         }
     }
 }

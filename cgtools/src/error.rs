@@ -95,6 +95,8 @@ pub enum Op {
     Chmod,
     /// Converting a setting between cgroup v1 and v2.
     Translate,
+    /// Mounting or unmounting a v1 hierarchy (`mount` sections).
+    Mount,
 }
 
 impl Op {
@@ -112,6 +114,7 @@ impl Op {
             Op::Chown => "change the owner of",
             Op::Chmod => "change the mode of",
             Op::Translate => "translate",
+            Op::Mount => "mount or unmount a hierarchy at",
         }
     }
 }

@@ -27,6 +27,7 @@ pub mod group;
 pub mod group_path;
 pub mod hierarchy;
 pub mod membership;
+pub mod mounts;
 pub mod permissions;
 pub mod plan;
 pub mod read;

@@ -16,11 +16,13 @@
 //! file; 1 a `-L` directory cannot be opened; 129 a usage error.
 
 use cgtools::apply::apply;
-use cgtools::check::{load, Accounts, FileError, SystemAccounts};
+use cgtools::check::{check_config, read_config, Accounts, FileError, SystemAccounts};
 use cgtools::cli::cgconfigparser::command;
 use cgtools::cmdline::{parse_args, OwnerSpec, EXIT_USAGE};
 use cgtools::config_files::conf_files_in;
 use cgtools::desired::DesiredState;
+use cgtools::desired::Roots;
+use cgtools::mounts::{self, MountRequest, MountedHere, Status};
 use cgtools::plan::plan;
 use cgtools::values::HostFacts;
 use cgtools::{Cgroups, Owner, Permissions};
@@ -200,30 +202,45 @@ fn default_permissions(
 impl Run {
     /// Processes one file; the exit status on failure.
     fn file(&mut self, path: &Path) -> Result<(), u8> {
-        let loaded = match load(
-            path,
+        let refused = |error: FileError| -> u8 {
+            match error {
+                FileError::Unreadable(reason) => {
+                    eprintln!("cgconfigparser: {reason}");
+                    EXIT_OTHER
+                }
+                FileError::Invalid {
+                    report,
+                    count,
+                    exit_code,
+                } => {
+                    eprint!("{report}");
+                    let plural = if count == 1 { "" } else { "s" };
+                    eprintln!(
+                        "cgconfigparser: {}: {count} error{plural}; nothing was changed",
+                        path.display()
+                    );
+                    exit_code
+                }
+            }
+        };
+        let (source, config) = read_config(path).map_err(refused)?;
+        // Hierarchies the file's `mount` sections ask for come first: its groups are
+        // checked against the host as it will be.
+        let mounted = self.mount_missing(&source, &config)?;
+        let loaded = match check_config(
+            source,
+            config,
             &self.cgroups,
             &self.host,
             &self.defaults,
             &mut self.accounts,
+            &Roots::default(),
         ) {
             Ok(loaded) => loaded,
-            Err(FileError::Unreadable(reason)) => {
-                eprintln!("cgconfigparser: {reason}");
-                return Err(EXIT_OTHER);
-            }
-            Err(FileError::Invalid {
-                report,
-                count,
-                exit_code,
-            }) => {
-                eprint!("{report}");
-                let plural = if count == 1 { "" } else { "s" };
-                eprintln!(
-                    "cgconfigparser: {}: {count} error{plural}; nothing was changed",
-                    path.display()
-                );
-                return Err(exit_code);
+            Err(error) => {
+                let code = refused(error);
+                self.unmount(&mounted);
+                return Err(code);
             }
         };
         let (src, state) = (&loaded.source, &loaded.state);
@@ -237,13 +254,94 @@ impl Run {
                 );
             }
             Mode::DryRun { json } => self.dry_run(src, state, json)?,
-            Mode::Apply => self.apply(src, state)?,
+            Mode::Apply => {
+                if let Err(code) = self.apply(src, state) {
+                    // The file is a unit: what it mounted goes with what it created.
+                    self.unmount(&mounted);
+                    return Err(code);
+                }
+            }
             Mode::Unload { recursive } => self.unload(state, recursive)?,
         }
         // A `default` section counts for the files after this one (libcgroup's process-
         // global default), once this file has gone through.
         self.defaults = loaded.state.defaults_after;
         Ok(())
+    }
+
+    /// Mounts the hierarchies the file asks for that are not mounted yet (only when
+    /// applying; the other modes say what they would mount), then discovers the host
+    /// again: the mount table changed under us, through our own doing.
+    fn mount_missing(
+        &mut self,
+        source: &SourceFile,
+        config: &grammar::cgconfig::Config,
+    ) -> Result<Vec<MountedHere>, u8> {
+        let missing: Vec<MountRequest> = mounts::requests(config)
+            .into_iter()
+            .filter(|r| mounts::status(r, self.cgroups.layout()) == Status::Missing)
+            .collect();
+        if missing.is_empty() {
+            return Ok(Vec::new());
+        }
+        if self.mode != Mode::Apply {
+            for request in &missing {
+                eprintln!(
+                    "cgconfigparser: {}: would mount {} at {} (its groups are checked once it is mounted)",
+                    source.name(),
+                    request.data(),
+                    request.path.display()
+                );
+            }
+            return Ok(Vec::new());
+        }
+        let mut mounted = Vec::new();
+        for request in &missing {
+            match mounts::mount_hierarchy(request) {
+                Ok(here) => mounted.push(here),
+                Err(e) => {
+                    let code = fail(source.name(), &e);
+                    self.unmount(&mounted);
+                    return Err(code);
+                }
+            }
+        }
+        self.rediscover().inspect_err(|_| self.unmount(&mounted))?;
+        Ok(mounted)
+    }
+
+    /// Unmounts what this file mounted, last first, reporting what cannot be undone.
+    fn unmount(&mut self, mounted: &[MountedHere]) {
+        if mounted.is_empty() {
+            return;
+        }
+        // The handle holds the hierarchies' roots open, which keeps a mount busy: start
+        // from a fresh one, which opens nothing until used.
+        let _ = self.rediscover();
+        for here in mounted.iter().rev() {
+            match mounts::unmount_hierarchy(here) {
+                Ok(()) => eprintln!("cgconfigparser: unmounted {}", here.path.display()),
+                Err(e) => eprintln!(
+                    "cgconfigparser: could not unmount {}: {e}",
+                    here.path.display()
+                ),
+            }
+        }
+        let _ = self.rediscover();
+    }
+
+    fn rediscover(&mut self) -> Result<(), u8> {
+        match Cgroups::discover() {
+            Ok(cgroups) => {
+                self.host = HostFacts::read(&cgroups);
+                self.cgroups = cgroups;
+                Ok(())
+            }
+            Err(e) => {
+                eprintln!("cgconfigparser: {e}");
+                Err(e.exit_code())
+            }
+        }
     }
 
     fn dry_run(&mut self, src: &SourceFile, state: &DesiredState, json: bool) -> Result<(), u8> {
