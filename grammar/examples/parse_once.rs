@@ -2,7 +2,10 @@
 //! callgrind: `valgrind --tool=callgrind target/release/examples/parse_once 3`.
 
 fn main() {
-    let n: usize = std::env::args().nth(1).and_then(|a| a.parse().ok()).unwrap_or(1);
+    let n: usize = std::env::args()
+        .nth(1)
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1);
     let mut text = String::new();
     for i in 0..5000 {
         text.push_str(&format!("group bench/parent{}/child{i} {{\n", i / 50));
@@ -14,7 +17,9 @@ fn main() {
     let src = grammar::SourceFile::new("bench.conf", text);
     let mut groups = 0;
     for _ in 0..n {
-        groups += grammar::cgconfig::parse(&src).map(|c| c.sections.len()).unwrap_or(0);
+        groups += grammar::cgconfig::parse(&src)
+            .map(|c| c.sections.len())
+            .unwrap_or(0);
     }
     println!("{groups}");
 }
