@@ -14,7 +14,8 @@
 #
 # What it does, on a fresh Debian/Ubuntu machine as root with cgroup v1 cpu and memory
 # hierarchies (v1 or hybrid: libcgroup 2.0.2 knows only v1 setting names):
-#  1. installs what is missing: cgroup-tools (libcgroup 2.0.2), strace, time, gcc;
+#  1. installs what is missing: cgroup-tools (libcgroup 2.0.2), strace, time, gcc, and
+#     tries linux-perf (optional);
 #  2. builds our binaries (cargo build --release) and compiles bench/floor.c, bench/tm.c
 #     and bench/notify.c;
 #  3. for each workload: runs every side once and compares the cgroup state it reached
@@ -24,7 +25,10 @@
 #  4. times the sides interleaved (ours, libcgroup, floor, ours, libcgroup, floor, ...) so
 #     that drift of a busy machine hits all of them alike; untimed set-up and tear-down run
 #     around every timed run (e.g. removing the groups an apply created);
-#  5. counts syscalls with `strace -f -c` (one extra run per side, not timed);
+#  5. counts syscalls (one extra run per side, not timed) with perf's syscall tracepoints,
+#     which count exactly what `strace -f -c` counts without stopping the process at every
+#     call (strace makes libcgroup's cgsnapshot take minutes); without a working perf,
+#     with `strace -f -c`;
 #  6. prints one markdown table per workload: median wall time per side, the medians of
 #     the per-round ratios ours/floor (with libcgroup/floor in brackets) and
 #     ours/libcgroup, with the interquartile range of ours/floor, peak RSS, syscalls, and
@@ -35,7 +39,8 @@
 # sleepers of the cgclassify workload, the cgconfigd under test) are killed by their pid,
 # never by name. Nothing outside the prefix is written.
 # shellcheck disable=SC2034 # R_CONF<n> and V_<side> are read indirectly
-set -euo pipefail
+set -eEuo pipefail
+trap 'echo "bench/run.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 
@@ -46,7 +51,7 @@ while [ $# -gt 0 ]; do
         --no-build) BUILD=0 ;;
         --only) ONLY=${2:?--only needs a list}; shift ;;
         --out) OUT=${2:?--out needs a directory}; shift ;;
-        -h | --help) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+        -h | --help) awk 'NR > 1 && !/^#/ { exit } NR > 1 && !/shellcheck/ { sub(/^# ?/, ""); print }' "$0"; exit 0 ;;
         *) echo "bench/run.sh: unknown argument $1 (see --help)" >&2; exit 129 ;;
     esac
     shift
@@ -74,7 +79,7 @@ R_GET=$(rounds cgget 21)
 R_RELOAD=$(rounds reload 5)
 
 T_START=$(date +%s)
-log() { printf '[%4ds] %s\n' "$(($(date +%s) - T_START))" "$*" >&2; }
+log() { printf '[%4ds] %s\n' "$(($(date +%s) - T_START))" "$*" >&2 || true; }
 
 # --- 1. dependencies -------------------------------------------------------------------
 missing=()
@@ -86,6 +91,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+if ! command -v perf >/dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null 2>&1 || true
+fi
+# perf counts syscalls only where its tracepoints work (root, tracefs, a matching perf).
+# BENCH_COUNTER=strace forces strace.
+if [ "${BENCH_COUNTER:-}" = strace ]; then
+    COUNTER=strace
+elif perf stat -x, -e raw_syscalls:sys_enter -- true >/dev/null 2>&1; then
+    COUNTER=perf
+else
+    COUNTER=strace
 fi
 LIBCGROUP_VERSION=$(dpkg-query -W -f '${Version}' cgroup-tools 2>/dev/null || echo unknown)
 
@@ -163,7 +180,13 @@ times_ms() { awk '{ printf "%.6f\n", $1 / 1e6 }' "$W/$1${2:+.$2}.times"; }
 round_ratio() { paste -d' ' "$W/$1.$2.times" "$W/$1.$3.times" | awk '$4 > 0 { print $1 / $4 }' | median; }
 round_ratio_q() { paste -d' ' "$W/$1.$2.times" "$W/$1.$3.times" | awk '$4 > 0 { print $1 / $4 }' | quartiles; }
 rss_kib() { awk '{ print $2 }' "$W/$1.$2.times" | median; }
-calls() { [ -f "$W/$1.$2.strace" ] && awk '$NF == "total" { print $4 }' "$W/$1.$2.strace" || echo nan; }
+calls() { [ -f "$W/$1.$2.syscalls" ] && awk '$2 == "total" { print $1 }' "$W/$1.$2.syscalls" || echo nan; }
+# Calls of some syscalls in a table: calls_of ID SIDE NAME...
+calls_of() {
+    local id=$1 side=$2
+    shift 2
+    awk -v names=" $* " 'index(names, " " $2 " ") { t += $1 } END { print t + 0 }' "$W/$id.$side.syscalls"
+}
 
 table_head() {
     say ""
@@ -272,26 +295,40 @@ measure() { # ID ROUNDS
         done
     done
 }
-syscalls() { # ID [SIDES]: strace -f -c of one run of each side
+# Syscalls of one command, children included, to OUT: "CALLS NAME" lines, most first,
+# with "TOTAL total" among them.
+count_syscalls() { # OUT CMD...
+    local out=$1
+    shift
+    if [ "$COUNTER" = perf ]; then
+        perf stat -x, -o "$out.raw" -e 'syscalls:sys_enter_*' -- "$@" >/dev/null 2>&1 || true
+        awk -F, '$1 ~ /^[0-9]+$/ && $1 > 0 { n = $3; sub(/^syscalls:sys_enter_/, "", n); print $1, n; t += $1 }
+            END { print t + 0, "total" }' "$out.raw" | sort -rn >"$out"
+    else
+        strace -f -c -o "$out.raw" "$@" >/dev/null 2>&1 || true
+        awk 'NR > 2 && $1 !~ /^-/ && NF >= 5 { print $4, $NF }' "$out.raw" | sort -rn >"$out"
+    fi
+    rm -f "$out.raw"
+}
+syscalls() { # ID [SIDES]: the syscalls of one run of each side
     ID=$1
     local side
     for side in ${2:-$SIDES}; do
         get_cmd "$side"
         "$PREP" "$side"
-        strace -f -c -o "$W/$ID.$side.strace" "${CMD[@]}" >/dev/null 2>&1 || true
+        count_syscalls "$W/$ID.$side.syscalls" "${CMD[@]}"
         "$UNDO" "$side"
     done
 }
 # Write-like syscalls of one command, with the file each fd is (strace -y).
 WRITE_CALLS=write,pwrite64,writev,mkdir,mkdirat,rmdir,unlinkat,chown,fchown,fchownat,lchown,chmod,fchmod,fchmodat
-writes_of() { # OUTFILE CMD... -> prints "ALL CGROUP_TREE" counts; OUTFILE.summary: per call
+writes_of() { # OUTFILE CMD... -> prints "ALL CGROUP_TREE" counts
     local out=$1
     shift
-    strace -f -y -qq -o "$out" -e trace="$WRITE_CALLS" "$@" >/dev/null 2>&1 || true
-    sed 's/^[0-9]* *//; s/(.*//' "$out" | sort | uniq -c >"$out.summary"
+    # --seccomp-bpf: only the traced calls stop the process (not in every strace).
+    strace --seccomp-bpf -f -y -qq -o "$out" -e trace="$WRITE_CALLS" "$@" >/dev/null 2>&1 ||
+        strace -f -y -qq -o "$out" -e trace="$WRITE_CALLS" "$@" >/dev/null 2>&1 || true
     echo "$(grep -c . "$out" || true) $(grep -c /sys/fs/cgroup "$out" || true)"
-    # A full trace of libcgroup's re-apply is 300k lines: keep only small ones.
-    [ "$(wc -l <"$out")" -lt 1000 ] || rm -f "$out"
 }
 
 # State helpers: a tree under the prefix in cpu and memory, listed with owners and modes,
@@ -315,6 +352,7 @@ say ""
 say "- machine: $(nproc) x $CPU_MODEL, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $( . /etc/os-release && echo "$PRETTY_NAME")"
 say "- cgroups: cpu at $CPU_MNT, memory at $MEM_MNT (v1); libcgroup (cgroup-tools) $LIBCGROUP_VERSION; $(rustc --version 2>/dev/null || echo rustc ?)"
 say "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
+say "- syscalls counted with $COUNTER"
 say "- times are medians of wall time per whole process (fork to reap); ratios are medians of per-round ratios, (q1–q3) their interquartile range"
 
 # --- 1. cgexec -----------------------------------------------------------------------------
@@ -371,7 +409,7 @@ if want conf; then
         rss=$(rss_kib conf5000 ours)
         target "$(verdict le "$ROW_OF" 1.3)" "cgconfigparser 5000 groups: time ours/floor $(ratio "$ROW_OF") <= 1.3 (libcgroup $(ratio "$ROW_LF"))"
         target "$(verdict le "$ROW_CALLS_OF" 1.2)" "cgconfigparser 5000 groups: syscalls ours/floor $(ratio "$ROW_CALLS_OF") <= 1.2 (libcgroup $(ratio "$(awk -v a="$(calls conf5000 lib)" -v b="$(calls conf5000 floor)" 'BEGIN { print a / b }')"))"
-        le "$rss" $((24 * 1024)); target $? "cgconfigparser 5000 groups: peak RSS $(mib "$rss") MiB <= 24 MiB (libcgroup $(mib "$(rss_kib conf5000 lib)") MiB)"
+        target "$(verdict le "$rss" $((24 * 1024)))" "cgconfigparser 5000 groups: peak RSS $(mib "$rss") MiB <= 24 MiB (libcgroup $(mib "$(rss_kib conf5000 lib)") MiB)"
     else
         RESULTS+=("MISSED: cgconfigparser 5000 groups (not timed: state check failed)")
     fi
@@ -390,19 +428,19 @@ if want reapply; then
     cp "$W/reapply.before.state" "$W/reapply.floor.state"
     table_head "re-apply of an unchanged 5000-group config"
     if verify reapply floor && measure reapply "$R_REAPPLY"; then
-        # libcgroup's re-apply under strace -f -c takes half a minute: its writes are
-        # counted below, its syscall total is the first apply's.
-        syscalls reapply ours
+        # Under strace libcgroup's re-apply takes half a minute: without perf, its writes are
+        # not counted.
+        if [ "$COUNTER" = perf ]; then syscalls reapply; else syscalls reapply ours; fi
         read -r w_all w_tree < <(writes_of "$W/reapply.ours.writes" "${C_ours[@]}")
-        read -r l_all l_tree < <(writes_of "$W/reapply.lib.writes" "${C_lib[@]}")
+        l_all=$( [ -f "$W/reapply.lib.syscalls" ] && calls_of reapply lib ${WRITE_CALLS//,/ } || echo "?")
         row reapply "re-apply"
         # Our first apply: the cgconfigparser workload's median, else the one above.
         first=$( [ -s "$W/conf5000.ours.times" ] && times_ms conf5000 ours | median || times_ms reapply.first "" | median)
         again=$(times_ms reapply ours | median)
         rel=$(awk -v a="$again" -v b="$first" 'BEGIN { if (b == "nan") print "nan"; else print a / b }')
         say ""
-        say "Writes during a re-apply (strace -y: write, mkdir, rmdir, chown, chmod and their variants): ours $w_all in all, $w_tree to the cgroup tree; libcgroup $l_all, $l_tree to the cgroup tree. Ours re-apply / ours first apply: $(ratio "$rel") ($(ms "$again") ms / $(ms "$first") ms)."
-        target "$(verdict [ "$w_tree" = 0 ])" "re-apply of an unchanged 5000-group config: $w_tree writes to the cgroup tree, target 0 (libcgroup $l_tree)"
+        say "Write-like syscalls (write, mkdir, rmdir, chown, chmod and their variants) during a re-apply: ours $w_all, of which $w_tree to the cgroup tree (strace -y); libcgroup $l_all. Ours re-apply / ours first apply: $(ratio "$rel") ($(ms "$again") ms / $(ms "$first") ms)."
+        target "$(verdict [ "$w_tree" = 0 ])" "re-apply of an unchanged 5000-group config: $w_tree writes to the cgroup tree, target 0 (libcgroup $l_all write-like calls)"
         target "$(verdict le "$rel" 0.2)" "re-apply of an unchanged 5000-group config: $(ratio "$rel") x our first apply <= 0.2"
     else
         RESULTS+=("MISSED: re-apply (not timed: state check failed)")
@@ -568,9 +606,12 @@ if want snapshot; then
             }' "$W/$ID.$1.out" | LC_ALL=C sort
     }
     STATE=snap_state
+    say ""
+    say "At this point the cpu hierarchy has $(find "$CPU_MNT" -type d | wc -l) groups and memory $(find "$MEM_MNT" -type d | wc -l) (the root included)."
     table_head "cgsnapshot -s -b DENYLIST cpu memory (whole hierarchies: the 1000-group tree and the machine's groups)"
     if verify snapshot && measure snapshot "$R_SNAP"; then
-        syscalls snapshot
+        # Under strace libcgroup's cgsnapshot takes minutes: without perf it is not counted.
+        if [ "$COUNTER" = perf ]; then syscalls snapshot; else syscalls snapshot "ours floor"; fi
         row snapshot "cgsnapshot"
         target "$(verdict le "$ROW_OL" 0.3)" "cgsnapshot cpu memory: ours/libcgroup $(ratio "$ROW_OL") <= 0.3 (libcgroup $(ms "$(times_ms snapshot lib | median)") ms)"
     else
@@ -638,7 +679,7 @@ if want cgconfigd; then
             say "| RSS after the reloads (VmRSS) | $(mib "$(awk '$1 == "rss_after_kib" { print $2 }' "$W/notify.out")") MiB |"
             target "$(verdict le "$reload" 50)" "cgconfigd reload, one line changed in 5000 groups: $(ms "$reload") ms <= 50 ms"
             target "$(verdict le "$w_tree" 5)" "cgconfigd reload: $w_tree writes <= 5"
-            le "$idle" $((8 * 1024)); target $? "cgconfigd idle RSS $(mib "$idle") MiB <= 8 MiB"
+            target "$(verdict le "$idle" $((8 * 1024)))" "cgconfigd idle RSS $(mib "$idle") MiB <= 8 MiB"
         else
             say "cgconfigd failed under the harness (exit $status): $(head -c 300 "$W/notify.err" | tr '\n' ' ')"
             RESULTS+=("MISSED: cgconfigd (the daemon failed under the harness)")
