@@ -9,8 +9,12 @@
 #   --only LIST  comma-separated workloads: exec,conf,reapply,create,delete,classify,
 #                lscgroup,snapshot,cgget,cgconfigd (default: all)
 #   --no-build   use target/release as it is
-#   --out DIR    keep raw data (times, strace tables, states) in DIR (default: a new
+#   --out DIR    keep raw data (times, syscall tables, states) in DIR (default: a new
 #                directory under /tmp, printed at the end)
+#
+# Environment: CGTOOLS_BIN=DIR measures the binaries in DIR instead of building
+# target/release; CGCONFIGD=FILE measures that cgconfigd (e.g. one built from another
+# branch); BENCH_COUNTER=strace counts syscalls with strace even where perf works.
 #
 # What it does, on a fresh Debian/Ubuntu machine as root with cgroup v1 cpu and memory
 # hierarchies (v1 or hybrid: libcgroup 2.0.2 knows only v1 setting names):
@@ -68,13 +72,13 @@ rounds() { # NAME DEFAULT
 R_EXEC=$(rounds exec 301)
 R_CONF100=$(rounds conf100 21)
 R_CONF1000=$(rounds conf1000 9)
-R_CONF5000=$(rounds conf5000 5)
-R_REAPPLY=$(rounds reapply 5)
-R_LOOP=$(rounds loop 3)
+R_CONF5000=$(rounds conf5000 7)
+R_REAPPLY=$(rounds reapply 7)
+R_LOOP=$(rounds loop 5)
 R_ONE=$(rounds one 9)
 R_CLASSIFY=$(rounds classify 21)
 R_LIST=$(rounds list 21)
-R_SNAP=$(rounds snapshot 5)
+R_SNAP=$(rounds snapshot 9)
 R_GET=$(rounds cgget 21)
 R_RELOAD=$(rounds reload 5)
 
@@ -107,17 +111,18 @@ fi
 LIBCGROUP_VERSION=$(dpkg-query -W -f '${Version}' cgroup-tools 2>/dev/null || echo unknown)
 
 # --- 2. build ------------------------------------------------------------------------------
-if [ "$BUILD" = 1 ]; then
+OURS=${CGTOOLS_BIN:-$ROOT/target/release}
+if [ "$BUILD" = 1 ] && [ -z "${CGTOOLS_BIN:-}" ]; then
     log "building cgtools and cgconfigd (release)"
     cargo build --release --quiet -p cgtools -p cgconfigd
 fi
-OURS=$ROOT/target/release
 for t in cgexec cgconfigparser cgcreate cgdelete cgclassify lscgroup cgsnapshot cgget; do
     [ -x "$OURS/$t" ] || { echo "bench/run.sh: $OURS/$t is missing (build failed?)" >&2; exit 1; }
 done
 W=${OUT:-$(mktemp -d /tmp/cgbench.XXXXXX)}
 mkdir -p "$W"
-gcc -O2 -Wall -o "$W/floor" bench/floor.c
+# shellcheck disable=SC2086 # FLOOR_CFLAGS is a list of flags (e.g. -static, for experiments)
+gcc -O2 -Wall ${FLOOR_CFLAGS:-} -o "$W/floor" bench/floor.c
 gcc -O2 -Wall -o "$W/tm" bench/tm.c
 gcc -O2 -Wall -o "$W/notify" bench/notify.c
 FLOOR=$W/floor TM=$W/tm
@@ -142,6 +147,7 @@ NOTIFY_PID=""
 
 cleanup() {
     set +e
+    trap - ERR
     # notify stops the daemon it started when it gets SIGTERM.
     [ -n "$NOTIFY_PID" ] && kill "$NOTIFY_PID" 2>/dev/null && wait "$NOTIFY_PID" 2>/dev/null
     if [ ${#SLEEPERS[@]} -gt 0 ]; then
@@ -153,6 +159,7 @@ cleanup() {
             if ($(i + 1) ~ /^cgroup2?$/) print $5 }' /proc/self/mountinfo); do
         [ -d "$m/$PREFIX" ] && "$FLOOR" rmtree "$m/$PREFIX"
     done
+    return 0
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -171,7 +178,8 @@ RESULTS=() # "met|MISSED|not measured: what"
 target() { # VERDICT(0=met) TEXT
     if [ "$1" = 0 ]; then RESULTS+=("met: $2"); else RESULTS+=("MISSED: $2"); fi
 }
-le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "nan" && a != "" && a + 0 <= b + 0) }'; }
+# A <= B, at the precision the report prints ratios with (2 decimals).
+le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a != "nan" && a != "" && sprintf("%.2f", a) + 0 <= b + 0) }'; }
 verdict() { if "$@"; then echo 0; else echo 1; fi; } # a check as 0/1 for target (set -e safe)
 
 # Per-round times of one side, in ms.
@@ -358,6 +366,7 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 say "# Run of $(date -u '+%Y-%m-%d %H:%M UTC'), cgtools $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (modified)')"
 say ""
 say "- machine: $(nproc) x $CPU_MODEL, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $( . /etc/os-release && echo "$PRETTY_NAME")"
+say "- our binaries: $OURS"
 say "- cgroups: cpu at $CPU_MNT, memory at $MEM_MNT (v1); libcgroup (cgroup-tools) $LIBCGROUP_VERSION; $(rustc --version 2>/dev/null || echo rustc ?)"
 say "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "- syscalls counted with $COUNTER"
