@@ -18,7 +18,7 @@
 #
 # What it does, on a fresh Debian/Ubuntu machine as root with cgroup v1 cpu and memory
 # hierarchies (v1 or hybrid: libcgroup 2.0.2 knows only v1 setting names):
-#  1. installs what is missing: cgroup-tools (libcgroup 2.0.2), strace, time, gcc, and
+#  1. installs what is missing: cgroup-tools (libcgroup 2.0.2), strace, gcc, and
 #     tries linux-perf (optional);
 #  2. builds our binaries (cargo build --release) and compiles bench/floor.c, bench/tm.c
 #     and bench/notify.c;
@@ -37,6 +37,9 @@
 #     the per-round ratios ours/floor (with libcgroup/floor in brackets) and
 #     ours/libcgroup, with the interquartile range of ours/floor, peak RSS, syscalls, and
 #     the issue's target, met or MISSED.
+#
+# Exit status: 0 when every side of every workload ran and reached the same state (missed
+# targets included: they are results), 1 otherwise, 129 for a bad argument.
 #
 # Every group lives under one prefix, cgbench-<time>-<pid>, in each hierarchy, and is
 # removed on exit, also after a failure or Ctrl-C. Processes the harness starts (the 500
@@ -89,7 +92,6 @@ log() { printf '[%4ds] %s\n' "$(($(date +%s) - T_START))" "$*" >&2 || true; }
 missing=()
 [ -x /usr/bin/cgexec ] && [ -x /usr/sbin/cgconfigparser ] || missing+=(cgroup-tools)
 command -v strace >/dev/null || missing+=(strace)
-[ -x /usr/bin/time ] || missing+=(time)
 command -v gcc >/dev/null || missing+=(gcc libc6-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
@@ -253,6 +255,7 @@ run_side() { # SIDE VERIFY? -> runs the side's command, output to $W/$ID.$SIDE.o
 }
 QUIET=0
 note() { [ "$QUIET" = 1 ] || say "$@"; }
+BROKEN=0 # a side failed or reached another state: the run exits 1
 # Runs every side once and compares its state with the floor's (or with REF's).
 verify() { # ID [REFERENCE_SIDE]
     ID=$1
@@ -270,7 +273,7 @@ verify() { # ID [REFERENCE_SIDE]
         "$STATE" "$side" >"$W/$ID.$side.state"
         "$UNDO" "$side"
     done
-    [ "$ok" = 0 ] || return 1
+    [ "$ok" = 0 ] || { [ "$QUIET" = 1 ] || BROKEN=1; return 1; }
     for side in $SIDES; do
         [ "$side" = "$ref" ] && continue
         if ! cmp -s "$W/$ID.$ref.state" "$W/$ID.$side.state"; then
@@ -283,6 +286,7 @@ verify() { # ID [REFERENCE_SIDE]
     done
     # Matching states are large and say nothing more: keep only a mismatch's.
     [ "$ok" = 0 ] && for side in $SIDES; do rm -f "$W/$ID.$side.state" "$W/$ID.$side.out"; done
+    [ "$ok" = 0 ] || [ "$QUIET" = 1 ] || BROKEN=1
     return "$ok"
 }
 measure() { # ID ROUNDS
@@ -298,6 +302,7 @@ measure() { # ID ROUNDS
             "$UNDO" "$side"
             if [ "$status" != 0 ]; then
                 say "**$ID: $side failed in round $r (exit $status)**"
+                BROKEN=1
                 return 1
             fi
         done
@@ -699,6 +704,7 @@ if want cgconfigd; then
             target "$(verdict le "$idle" $((8 * 1024)))" "cgconfigd idle RSS $(mib "$idle") MiB <= 8 MiB"
         else
             say "cgconfigd failed under the harness (exit $status): $(head -c 300 "$W/notify.err" | tr '\n' ' ')"
+            BROKEN=1
             RESULTS+=("MISSED: cgconfigd (the daemon failed under the harness)")
         fi
         rmrel svc
@@ -716,3 +722,5 @@ for r in "${RESULTS[@]}"; do say "- $r"; done
 say ""
 say "Load average at the end: $(cut -d' ' -f1-3 /proc/loadavg). Duration: $(($(date +%s) - T_START)) s (build included). Raw data: $W"
 log "done; report in $REPORT"
+# Missed targets are results; a tool that failed or reached another state is not.
+exit "$BROKEN"
