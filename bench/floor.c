@@ -34,8 +34,10 @@
  *   snapshot DENYFILE CTRL...    every group of the hierarchies: list, stat the candidate
  *                                files (only owner-writable ones are settings), read the
  *                                settings, print a cgconfig.conf              = cgsnapshot
- *   genconf N BASE [UID GID]     print the benchmark's cgconfig.conf
- *   apply N BASE [UID GID]       reach the state that file describes          = cgconfigparser
+ *   genconf N BASE [USER GROUP]  print the benchmark's cgconfig.conf (perm owner by name,
+ *                                default nobody:nogroup)
+ *   apply N BASE [UID GID]       reach the state that file describes (the same owner, as
+ *                                numbers: resolving names is the tools' job) = cgconfigparser
  *   rmtree DIR...                rmdir every directory below DIR and DIR, bottom-up
  *                                (harness cleanup; never touches a file or a task)
  *
