@@ -8,7 +8,7 @@
 //! forced: no task is ever moved or killed to make an rmdir succeed.
 
 use crate::create::CreateReport;
-use crate::permissions::MetaChange;
+use crate::permissions::{MetaChange, Owner};
 use crate::plan::{Plan, Step};
 use crate::{Cgroup, Cgroups, Error, GroupPath, Hierarchy};
 use std::path::Path;
@@ -212,8 +212,17 @@ fn run(
         } => {
             let cgroup = cgroup_at(cgroups, *hierarchy, path)?;
             let new = log.created_here(*hierarchy, path);
-            // Recomputed now: for a new group the files exist only since the create.
-            let changes = cgroup.permission_changes(permissions)?;
+            // Computed now: a new group's files exist only since the create, and belong
+            // to us, so they need no stat (unless modes are asked for).
+            let changes = if new {
+                let creator = Owner {
+                    uid: Some(nix::unistd::geteuid().as_raw()),
+                    gid: Some(nix::unistd::getegid().as_raw()),
+                };
+                cgroup.fresh_permission_changes(permissions, creator)?
+            } else {
+                cgroup.permission_changes(permissions)?
+            };
             let (done, result) = match cgroup.apply_metas(&changes) {
                 Ok(_) => (changes.len(), Ok(())),
                 Err((done, e)) => (done, Err(e)),

@@ -210,9 +210,24 @@ impl<'a> Dir<'a> {
     /// Reads a whole file (cgroup files are generated on read; one read may not be all).
     pub(crate) fn read(&self, name: &str) -> nix::Result<String> {
         let mut file = self.open_file(name, OFlag::O_RDONLY)?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|e| crate::error::errno_of(&e))?;
+        // open, read, close: cgroup files are seq_files, which fill the buffer up to the
+        // end of their content in one read, so a short read is the end. (read_to_end
+        // would also fstat and lseek to size its buffer, then read once more to see EOF:
+        // twice the syscalls of reading a setting.)
+        const CHUNK: usize = 16 * 1024;
+        let mut bytes = vec![0u8; CHUNK];
+        let mut len = 0;
+        loop {
+            let n = file
+                .read(&mut bytes[len..])
+                .map_err(|e| crate::error::errno_of(&e))?;
+            len += n;
+            if n == 0 || len < bytes.len() {
+                break;
+            }
+            bytes.resize(bytes.len() + CHUNK, 0);
+        }
+        bytes.truncate(len);
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 

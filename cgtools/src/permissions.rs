@@ -149,6 +149,62 @@ impl Cgroup<'_> {
         Ok(changes)
     }
 
+    /// The owner changes `permissions` needs in a group this process has just created,
+    /// without a `stat` per file: its directory and files belong to the creator (the
+    /// kernel gives a new cgroup's files its creator's owner), so only the names are
+    /// needed. When modes are asked for, the current modes matter (libcgroup's masking)
+    /// and this is [`Cgroup::permission_changes`]. The modes in the returned changes are
+    /// placeholders (equal before and after): they are not for undo, which removes a new
+    /// group instead.
+    pub fn fresh_permission_changes(
+        &self,
+        permissions: &Permissions,
+        creator: Owner,
+    ) -> Result<Vec<MetaChange>> {
+        if permissions.dir_mode.is_some()
+            || permissions.file_mode.is_some()
+            || permissions.task_mode.is_some()
+        {
+            return self.permission_changes(permissions);
+        }
+        let dir = self.open(Op::Chown)?;
+        let as_created = |owner: Owner| FileMeta {
+            uid: owner.uid.unwrap_or(0),
+            gid: owner.gid.unwrap_or(0),
+            mode: 0,
+        };
+        let before = as_created(creator);
+        let change = |file: Option<String>, wanted: Owner| {
+            let after = FileMeta {
+                uid: wanted.uid.unwrap_or(before.uid),
+                gid: wanted.gid.unwrap_or(before.gid),
+                mode: 0,
+            };
+            (after != before).then_some(MetaChange {
+                file,
+                before,
+                after,
+            })
+        };
+        let mut changes: Vec<MetaChange> = change(None, permissions.admin).into_iter().collect();
+        if permissions.admin == Owner::default() && permissions.task == Owner::default() {
+            return Ok(changes);
+        }
+        let task_files = self.hierarchy().version().task_files();
+        let entries = dir
+            .entries()
+            .map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
+        for entry in entries.into_iter().filter(|e| !e.is_dir) {
+            let wanted = if task_files.contains(&entry.name.as_str()) {
+                permissions.task
+            } else {
+                permissions.admin
+            };
+            changes.extend(change(Some(entry.name), wanted));
+        }
+        Ok(changes)
+    }
+
     /// Makes one change (a chown and/or a chmod); returns how many calls it took.
     pub fn apply_meta(&self, change: &MetaChange) -> Result<usize> {
         self.apply_metas(std::slice::from_ref(change))

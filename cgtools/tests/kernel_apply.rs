@@ -489,3 +489,45 @@ fn the_observer_hears_of_every_directory_before_it_exists() {
         .iter()
         .any(|(_, p)| *p == format!("/{}/g3", t.prefix)));
 }
+
+#[test]
+fn owners_without_modes_reach_every_file_of_a_new_group() {
+    let Some(cg) = host() else { return };
+    let Some(cpu) = serving(&cg, "cpu") else {
+        return;
+    };
+    let t = TestGroups::new(&cg);
+    let state = desired(
+        &cg,
+        &format!(
+            "group {p}/owned {{\n\tperm {{\n\t\ttask {{ uid = nobody; gid = nogroup; }}\n\t\tadmin {{ uid = nobody; }}\n\t}}\n\tcpu {{ }}\n}}\n",
+            p = t.prefix
+        ),
+    )
+    .unwrap();
+    apply(&cg, &plan(&cg, &state, &HostFacts::read(&cg)).unwrap()).unwrap();
+    let nobody = nix::unistd::User::from_name("nobody")
+        .unwrap()
+        .unwrap()
+        .uid
+        .as_raw();
+    let nogroup = nix::unistd::Group::from_name("nogroup")
+        .unwrap()
+        .unwrap()
+        .gid
+        .as_raw();
+    let dir = cpu.fs_path().join(&t.prefix).join("owned");
+    let task_files = cpu.version().task_files();
+    assert_eq!(fs::metadata(&dir).unwrap().uid(), nobody);
+    for entry in fs::read_dir(&dir).unwrap().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let meta = entry.metadata().unwrap();
+        if task_files.contains(&name.as_str()) {
+            assert_eq!((meta.uid(), meta.gid()), (nobody, nogroup), "{name}");
+        } else if meta.is_file() {
+            assert_eq!((meta.uid(), meta.gid()), (nobody, 0), "{name}");
+        }
+    }
+    // And applying again changes nothing.
+    assert!(plan(&cg, &state, &HostFacts::read(&cg)).unwrap().is_empty());
+}
