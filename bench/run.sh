@@ -609,9 +609,14 @@ if want snapshot; then
     log "cgsnapshot cpu memory"
     new_workload
     # libcgroup 2.0.2 refuses to run without a deny list (/etc/cgsnapshot_blacklist.conf or
-    # -b); ours falls back to a built-in one. Every side gets the same file: our built-in
-    # list, so that all read and print the same settings.
-    sed -n '/BUILTIN_DENYLIST: &\[&str\] = &\[/,/^\];/p' cgtools/src/snapshot.rs | grep -o '"[^"]*"' | tr -d '"' >"$W/denylist.conf"
+    # -b); ours never captures what is not configuration (cgtools::setting::is_configuration:
+    # counters, actions, aliases). Every side gets the same file: the names of cpu and memory
+    # that rule leaves out on a v1 host, so that all read and print the same settings.
+    printf '%s\n' memory.failcnt memory.kmem.failcnt memory.kmem.tcp.failcnt \
+        memory.memsw.failcnt memory.max_usage_in_bytes memory.kmem.max_usage_in_bytes \
+        memory.kmem.tcp.max_usage_in_bytes memory.memsw.max_usage_in_bytes \
+        memory.kmem.limit_in_bytes memory.oom_control memory.force_empty \
+        memory.pressure_level memory.use_hierarchy cpu.weight.nice >"$W/denylist.conf"
     C_ours=("$OURS/cgsnapshot" -s -b "$W/denylist.conf" cpu memory)
     C_lib=(/usr/bin/cgsnapshot -s -b "$W/denylist.conf" cpu memory)
     C_floor=("$FLOOR" snapshot "$W/denylist.conf" cpu memory)
