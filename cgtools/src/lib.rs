@@ -32,6 +32,7 @@ pub mod permissions;
 pub mod plan;
 pub mod read;
 pub mod remove;
+pub mod rules;
 pub mod set;
 pub mod setting;
 pub mod snapshot;

@@ -1,0 +1,322 @@
+//! Classification by cgrules.conf: which rule a process matches and where it goes.
+//!
+//! libcgroup's semantics (`docs/compat.md` for the differences): rules are tried in file
+//! order and the first whose subject and process pattern match wins, together with the
+//! `%` lines that continue it. A subject is a user (the process's effective uid), `@group`
+//! (the effective gid, or the user listed as a member of the group) or `*`. A process
+//! pattern is compared with the process name and the last component of it, a trailing `*`
+//! making it a prefix. `ignore` leaves the process where it is; `ignore_rt` does so only
+//! for real-time processes. Destinations expand `%u %U %g %G %p %P`; a destination with
+//! variables names the template (in cgconfig.conf) that supplies the new group's settings.
+//!
+//! Users and groups named in the rules are resolved once, when the rules are compiled; a
+//! rule naming one the host does not know is skipped with a warning, with its `%` lines.
+
+use crate::check::Accounts;
+use grammar::cgrules::{Controllers, Expansion, Rule, Rules, Subject};
+
+/// A process to classify.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Process {
+    /// Its id.
+    pub pid: u32,
+    /// Effective user id.
+    pub uid: u32,
+    /// Effective group id.
+    pub gid: u32,
+    /// The user's name, if the user database has one.
+    pub user: Option<String>,
+    /// The group's name, if the group database has one.
+    pub group: Option<String>,
+    /// Its name as rules match it: the command (`argv[0]`, or `comm`), possibly a path.
+    pub name: String,
+    /// Whether it runs under a real-time scheduling policy (for `ignore_rt`).
+    pub realtime: bool,
+}
+
+/// Where a process goes in the hierarchies of one controller list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// The controllers (`None`: every mounted controller, the rule's `*`).
+    pub controllers: Option<Vec<String>>,
+    /// The group, variables expanded.
+    pub group: String,
+    /// The destination as written, when it had variables: the name of the template that
+    /// supplies the group's settings if it does not exist.
+    pub template: Option<String>,
+}
+
+/// The outcome of classifying one process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// No rule matches: the process stays where it is.
+    NoRule,
+    /// The matching rule says to leave it where it is (`ignore`, or `ignore_rt` for a
+    /// real-time process); its line number.
+    Ignore(usize),
+    /// Move it: one placement per target of the matching rule.
+    Move(Vec<Placement>),
+}
+
+/// A rule with its users and groups resolved.
+#[derive(Clone, Debug)]
+struct Compiled {
+    rule: Rule,
+    subject: Resolved,
+    line: usize,
+}
+
+#[derive(Clone, Debug)]
+enum Resolved {
+    Uid(u32),
+    Group { gid: u32, members: Vec<String> },
+    Any,
+}
+
+/// The rules of a file, ready to classify with.
+#[derive(Clone, Debug, Default)]
+pub struct Classifier {
+    rules: Vec<Compiled>,
+}
+
+impl Classifier {
+    /// Resolves the rules' users and groups. `line_of` gives a rule's line number for
+    /// messages. Returns the classifier and one warning per skipped rule.
+    pub fn new(
+        rules: &Rules,
+        accounts: &mut dyn Accounts,
+        line_of: impl Fn(&Rule) -> usize,
+    ) -> (Classifier, Vec<String>) {
+        let mut compiled = Vec::new();
+        let mut warnings = Vec::new();
+        for rule in rules.iter() {
+            let line = line_of(rule);
+            let subject = match &rule.subject.value {
+                Subject::Any => Some(Resolved::Any),
+                Subject::User(name) => match lookup(name, |n| accounts.uid(n)) {
+                    Some(uid) => Some(Resolved::Uid(uid)),
+                    None => {
+                        warnings.push(format!(
+                            "line {line}: unknown user `{name}`: the rule is skipped"
+                        ));
+                        None
+                    }
+                },
+                Subject::Group(name) => match lookup(name, |n| accounts.gid(n)) {
+                    Some(gid) => Some(Resolved::Group {
+                        gid,
+                        members: group_members(name),
+                    }),
+                    None => {
+                        warnings.push(format!(
+                            "line {line}: unknown group `{name}`: the rule is skipped"
+                        ));
+                        None
+                    }
+                },
+            };
+            if let Some(subject) = subject {
+                compiled.push(Compiled {
+                    rule: rule.clone(),
+                    subject,
+                    line,
+                });
+            }
+        }
+        (Classifier { rules: compiled }, warnings)
+    }
+
+    /// Where `process` goes. A destination whose variables cannot make a group name for
+    /// this process (a process named `..`) is an error naming the rule.
+    pub fn classify(&self, process: &Process) -> Result<Decision, String> {
+        let Some(found) = self.rules.iter().find(|c| matches(c, process)) else {
+            return Ok(Decision::NoRule);
+        };
+        let rule = &found.rule;
+        if rule.ignores() || (rule.ignores_rt() && process.realtime) {
+            return Ok(Decision::Ignore(found.line));
+        }
+        let expansion = Expansion {
+            user: process.user.as_deref(),
+            uid: process.uid,
+            group: process.group.as_deref(),
+            gid: process.gid,
+            process: Some(process.name.rsplit('/').next().unwrap_or(&process.name))
+                .filter(|n| !n.is_empty()),
+            pid: process.pid,
+        };
+        let mut placements = Vec::new();
+        for target in &rule.targets {
+            let destination = &target.destination.value;
+            let group = destination
+                .expand(&expansion)
+                .map_err(|e| format!("rule on line {}: {e}", found.line))?;
+            placements.push(Placement {
+                controllers: match &target.controllers.value {
+                    Controllers::All => None,
+                    Controllers::List(names) => {
+                        Some(names.iter().map(|n| n.value.clone()).collect())
+                    }
+                },
+                group,
+                template: destination
+                    .has_variables()
+                    .then(|| destination.as_str().to_string()),
+            });
+        }
+        Ok(Decision::Move(placements))
+    }
+}
+
+fn lookup(name: &str, find: impl FnOnce(&str) -> Result<Option<u32>, String>) -> Option<u32> {
+    find(name).ok().flatten()
+}
+
+/// The user names listed as members of group `name` in the group database.
+fn group_members(name: &str) -> Vec<String> {
+    nix::unistd::Group::from_name(name)
+        .ok()
+        .flatten()
+        .map(|g| g.mem)
+        .unwrap_or_default()
+}
+
+fn matches(compiled: &Compiled, process: &Process) -> bool {
+    let subject = match &compiled.subject {
+        Resolved::Any => true,
+        Resolved::Uid(uid) => *uid == process.uid,
+        Resolved::Group { gid, members } => {
+            *gid == process.gid
+                || process
+                    .user
+                    .as_ref()
+                    .is_some_and(|u| members.iter().any(|m| m == u))
+        }
+    };
+    subject
+        && compiled
+            .rule
+            .process
+            .as_ref()
+            .is_none_or(|pattern| pattern.value.matches(&process.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grammar::{cgrules, SourceFile};
+
+    struct Host;
+    impl Accounts for Host {
+        fn uid(&mut self, name: &str) -> Result<Option<u32>, String> {
+            Ok(match name {
+                "root" => Some(0),
+                "alice" => Some(1000),
+                "bob" => Some(1001),
+                _ => None,
+            })
+        }
+        fn gid(&mut self, name: &str) -> Result<Option<u32>, String> {
+            Ok(match name {
+                "students" => Some(2000),
+                _ => None,
+            })
+        }
+    }
+
+    fn classifier(text: &str) -> (Classifier, Vec<String>) {
+        let src = SourceFile::new("cgrules.conf", text);
+        let rules = cgrules::parse(&src).unwrap();
+        Classifier::new(&rules, &mut Host, |r| src.line_col(r.span.start).line)
+    }
+
+    fn process(uid: u32, gid: u32, user: &str, name: &str) -> Process {
+        Process {
+            pid: 4242,
+            uid,
+            gid,
+            user: Some(user.to_string()),
+            group: None,
+            name: name.to_string(),
+            realtime: false,
+        }
+    }
+
+    const RULES: &str = "\
+root              *            *                 ignore
+@students         cpu,memory   students/%u
+%                 blkio        students/io
+alice:/usr/bin/rsync  cpu      batch/
+*:java*           memory       jvm/%p
+ghost             cpu          never/
+*                 cpu          default/
+";
+
+    #[test]
+    fn the_first_matching_rule_wins_with_its_continuations() {
+        let (c, warnings) = classifier(RULES);
+        assert_eq!(
+            warnings,
+            ["line 6: unknown user `ghost`: the rule is skipped"]
+        );
+        assert_eq!(
+            c.classify(&process(0, 0, "root", "bash")),
+            Ok(Decision::Ignore(1))
+        );
+        let Ok(Decision::Move(places)) = c.classify(&process(1001, 2000, "bob", "vim")) else {
+            panic!("bob is a student")
+        };
+        assert_eq!(places.len(), 2);
+        assert_eq!(places[0].group, "students/bob");
+        assert_eq!(places[0].template.as_deref(), Some("students/%u"));
+        assert_eq!(
+            places[0].controllers,
+            Some(vec!["cpu".into(), "memory".into()])
+        );
+        assert_eq!(places[1].group, "students/io");
+        assert_eq!(places[1].template, None);
+    }
+
+    #[test]
+    fn process_patterns_match_names_paths_and_prefixes() {
+        let (c, _) = classifier(RULES);
+        let group_of = |p: Process| match c.classify(&p) {
+            Ok(Decision::Move(places)) => places[0].group.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            group_of(process(1000, 100, "alice", "/usr/bin/rsync")),
+            "batch/"
+        );
+        assert_eq!(group_of(process(1000, 100, "alice", "rsync")), "default/");
+        assert_eq!(
+            group_of(process(1002, 100, "carol", "java-17")),
+            "jvm/java-17"
+        );
+        assert_eq!(
+            group_of(process(1002, 100, "carol", "/opt/jdk/bin/java")),
+            "jvm/java"
+        );
+        assert_eq!(group_of(process(1002, 100, "carol", "python3")), "default/");
+    }
+
+    #[test]
+    fn ignore_rt_spares_only_real_time_processes() {
+        let (c, _) = classifier("*:daemon  cpu  rt/  ignore_rt\n");
+        let mut p = process(5, 5, "x", "daemon");
+        assert!(matches!(c.classify(&p), Ok(Decision::Move(_))));
+        p.realtime = true;
+        assert_eq!(c.classify(&p), Ok(Decision::Ignore(1)));
+        assert_eq!(
+            c.classify(&process(5, 5, "x", "other")),
+            Ok(Decision::NoRule)
+        );
+    }
+
+    #[test]
+    fn a_process_name_cannot_leave_the_subtree() {
+        let (c, _) = classifier("*  cpu  users/%p\n");
+        let err = c.classify(&process(5, 5, "x", "..")).unwrap_err();
+        assert!(err.starts_with("rule on line 1: "), "{err}");
+    }
+}
