@@ -1,0 +1,81 @@
+//! Rule destinations on the real kernel: a destination with variables is created from the
+//! template of the same name (libcgroup's observed example: `root:cat cpu rule_probe/%u/%p`
+//! with a template setting `cpu.shares = 333` puts `cat` in `/rule_probe/root/cat` with
+//! 333 shares), intermediate levels without settings; an existing group is left alone.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+mod common;
+
+use cgtools::check::SystemAccounts;
+use cgtools::rules::{materialize, Classifier, Decision, Process};
+use cgtools::values::HostFacts;
+use common::{host, serving, TestGroups};
+use grammar::{cgconfig, cgrules, SourceFile};
+use std::fs;
+
+#[test]
+fn a_template_destination_is_created_with_the_templates_settings() {
+    let Some(cg) = host() else { return };
+    let Some(cpu) = serving(&cg, "cpu") else {
+        return;
+    };
+    let t = TestGroups::new(&cg);
+    let p = &t.prefix;
+    let rules = cgrules::parse(&SourceFile::new(
+        "cgrules.conf",
+        format!("root:cat  cpu  {p}/rule_probe/%u/%p\n"),
+    ))
+    .unwrap();
+    let config = cgconfig::parse(&SourceFile::new(
+        "cgconfig.conf",
+        format!("template {p}/rule_probe/%u/%p {{ cpu {{ cpu.shares = 333; }} }}\n"),
+    ))
+    .unwrap();
+    let templates: Vec<_> = config.templates().cloned().collect();
+    let (classifier, warnings) = Classifier::new(&rules, &mut SystemAccounts::default(), |_| 1);
+    assert!(warnings.is_empty());
+    let cat = Process {
+        pid: 1,
+        uid: 0,
+        gid: 0,
+        user: Some("root".into()),
+        group: Some("root".into()),
+        name: "/usr/bin/cat".into(),
+        realtime: false,
+    };
+    let Ok(Decision::Move(places)) = classifier.classify(&cat) else {
+        panic!("root:cat matches")
+    };
+    let host_facts = HostFacts::read(&cg);
+    let created = materialize(
+        &cg,
+        &places[0],
+        &templates,
+        &host_facts,
+        &mut SystemAccounts::default(),
+    )
+    .unwrap();
+    assert!(
+        created >= 3,
+        "prefix, rule_probe/root and the leaf: {created}"
+    );
+    let leaf = cpu.fs_path().join(p).join("rule_probe/root/cat");
+    let shares = if leaf.join("cpu.shares").exists() {
+        fs::read_to_string(leaf.join("cpu.shares")).unwrap()
+    } else {
+        // cgroup v2: the template's v1 value, translated.
+        fs::read_to_string(leaf.join("cpu.weight")).unwrap()
+    };
+    assert!(["333", "32"].contains(&shares.trim()), "{shares}");
+    // The level above has no settings of its own, and a second call creates nothing.
+    let created = materialize(
+        &cg,
+        &places[0],
+        &templates,
+        &host_facts,
+        &mut SystemAccounts::default(),
+    )
+    .unwrap();
+    assert_eq!(created, 0);
+}
