@@ -201,6 +201,77 @@ fn matches(compiled: &Compiled, process: &Process) -> bool {
             .is_none_or(|pattern| pattern.value.matches(&process.name))
 }
 
+/// Creates the group a placement names if it does not exist yet, as libcgroup does for
+/// rule destinations: with the settings and owners of the template whose name is the
+/// destination as written (cgconfig.conf's `template`; no `default` owners apply), in the
+/// rule's controllers; intermediate levels are created without settings. Goes through the
+/// apply engine, so a failure takes back what it created. Returns the directories created.
+pub fn materialize(
+    cgroups: &crate::Cgroups,
+    placement: &Placement,
+    templates: &[grammar::cgconfig::Group],
+    host: &crate::values::HostFacts,
+    accounts: &mut dyn Accounts,
+) -> Result<usize, String> {
+    use grammar::cgconfig::{Config, Controller, Group, Section};
+    use grammar::Spanned;
+    let template = placement
+        .template
+        .as_deref()
+        .and_then(|name| templates.iter().find(|t| t.name.value == name));
+    let mut group = match template {
+        Some(t) => t.clone(),
+        None => Group {
+            name: Spanned::unplaced(String::new()),
+            perm: None,
+            controllers: Vec::new(),
+            span: Default::default(),
+        },
+    };
+    group.name = Spanned::unplaced(placement.group.clone());
+    let wanted: Vec<String> = match &placement.controllers {
+        Some(list) => list.clone(),
+        None => cgroups
+            .layout()
+            .mounted_controllers()
+            .map(str::to_string)
+            .collect(),
+    };
+    // The rule decides the hierarchies; the template only supplies settings for them.
+    group.controllers.retain(|c| wanted.contains(&c.name.value));
+    for controller in &wanted {
+        if group.controller(controller).is_none() {
+            group.controllers.push(Controller {
+                name: Spanned::unplaced(controller.clone()),
+                settings: Vec::new(),
+                span: Default::default(),
+            });
+        }
+    }
+    let config = Config {
+        sections: vec![Section::Group(group)],
+    };
+    let state = crate::desired::desired_state(
+        &config,
+        cgroups,
+        host,
+        &crate::Permissions::default(),
+        accounts,
+    )
+    .map_err(|rejected| {
+        rejected
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let plan = crate::plan::plan(cgroups, &state, host).map_err(|e| e.to_string())?;
+    let applied = crate::apply::apply(cgroups, &plan)
+        .map_err(|failure| format!("{} (while {}; undone)", failure.error, failure.step))?;
+    Ok(applied.created)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,75 +390,4 @@ ghost             cpu          never/
         let err = c.classify(&process(5, 5, "x", "..")).unwrap_err();
         assert!(err.starts_with("rule on line 1: "), "{err}");
     }
-}
-
-/// Creates the group a placement names if it does not exist yet, as libcgroup does for
-/// rule destinations: with the settings and owners of the template whose name is the
-/// destination as written (cgconfig.conf's `template`; no `default` owners apply), in the
-/// rule's controllers; intermediate levels are created without settings. Goes through the
-/// apply engine, so a failure takes back what it created. Returns the directories created.
-pub fn materialize(
-    cgroups: &crate::Cgroups,
-    placement: &Placement,
-    templates: &[grammar::cgconfig::Group],
-    host: &crate::values::HostFacts,
-    accounts: &mut dyn Accounts,
-) -> Result<usize, String> {
-    use grammar::cgconfig::{Config, Controller, Group, Section};
-    use grammar::Spanned;
-    let template = placement
-        .template
-        .as_deref()
-        .and_then(|name| templates.iter().find(|t| t.name.value == name));
-    let mut group = match template {
-        Some(t) => t.clone(),
-        None => Group {
-            name: Spanned::unplaced(String::new()),
-            perm: None,
-            controllers: Vec::new(),
-            span: Default::default(),
-        },
-    };
-    group.name = Spanned::unplaced(placement.group.clone());
-    let wanted: Vec<String> = match &placement.controllers {
-        Some(list) => list.clone(),
-        None => cgroups
-            .layout()
-            .mounted_controllers()
-            .map(str::to_string)
-            .collect(),
-    };
-    // The rule decides the hierarchies; the template only supplies settings for them.
-    group.controllers.retain(|c| wanted.contains(&c.name.value));
-    for controller in &wanted {
-        if group.controller(controller).is_none() {
-            group.controllers.push(Controller {
-                name: Spanned::unplaced(controller.clone()),
-                settings: Vec::new(),
-                span: Default::default(),
-            });
-        }
-    }
-    let config = Config {
-        sections: vec![Section::Group(group)],
-    };
-    let state = crate::desired::desired_state(
-        &config,
-        cgroups,
-        host,
-        &crate::Permissions::default(),
-        accounts,
-    )
-    .map_err(|rejected| {
-        rejected
-            .diagnostics
-            .iter()
-            .map(|d| d.message.clone())
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
-    let plan = crate::plan::plan(cgroups, &state, host).map_err(|e| e.to_string())?;
-    let applied = crate::apply::apply(cgroups, &plan)
-        .map_err(|failure| format!("{} (while {}; undone)", failure.error, failure.step))?;
-    Ok(applied.created)
 }
