@@ -58,6 +58,110 @@ pub enum Decision {
     Move(Vec<Placement>),
 }
 
+impl Process {
+    /// Reads a running process from `/proc/<pid>`: effective ids from `status`, the name
+    /// rules match (the command's `argv[0]` from `cmdline`, else `status`'s `Name:`, which
+    /// the kernel cuts at 15 characters), the scheduling policy from `stat`.
+    pub fn of_pid(pid: u32) -> std::io::Result<Process> {
+        let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+        let status = std::fs::read_to_string(proc_dir.join("status"))?;
+        let field = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_string()
+        };
+        // `Uid:` and `Gid:` list real, effective, saved and filesystem ids.
+        let effective = |key: &str| -> u32 {
+            field(key)
+                .split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(u32::MAX)
+        };
+        let (uid, gid) = (effective("Uid:"), effective("Gid:"));
+        let cmdline = std::fs::read(proc_dir.join("cmdline")).unwrap_or_default();
+        let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+        let name = if argv0.is_empty() {
+            field("Name:")
+        } else {
+            String::from_utf8_lossy(argv0).into_owned()
+        };
+        // Field 41 of stat is the policy: SCHED_FIFO (1) and SCHED_RR (2) are real-time.
+        // The command name in field 2 may hold spaces, so count from its closing `)`.
+        let stat = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+        let policy = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.split_whitespace().nth(38))
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0);
+        Ok(Process {
+            pid,
+            uid,
+            gid,
+            user: nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                .ok()
+                .flatten()
+                .map(|u| u.name),
+            group: nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                .ok()
+                .flatten()
+                .map(|g| g.name),
+            name,
+            realtime: matches!(policy, 1 | 2),
+        })
+    }
+}
+
+/// Reads and parses `/etc/cgrules.conf` and every file of `/etc/cgrules.d` (sorted by
+/// name; libcgroup reads them in directory order), in that order. A missing main file is
+/// an error, as in libcgroup (ECGROUPPARSEFAIL for rule-based cgexec and cgclassify); a
+/// missing directory is not. Errors are rendered with their location.
+pub fn load_rules(
+    main: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<(Rules, Vec<std::path::PathBuf>), String> {
+    let mut files = vec![main.to_path_buf()];
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut more: Vec<std::path::PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        more.sort();
+        files.extend(more);
+    }
+    let mut all = Rules::default();
+    let mut errors = String::new();
+    for file in &files {
+        let src = match grammar::SourceFile::read(file) {
+            Ok(src) => src,
+            Err(e) => {
+                errors.push_str(&format!("{e}\n"));
+                continue;
+            }
+        };
+        match grammar::cgrules::parse(&src) {
+            Ok(rules) => all.rules.extend(rules.rules),
+            Err(diagnostics) => {
+                errors.push_str(&grammar::diagnostic::render_all(&diagnostics, &src))
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok((all, files))
+    } else {
+        Err(errors)
+    }
+}
+
 /// A rule with its users and groups resolved.
 #[derive(Clone, Debug)]
 struct Compiled {
@@ -389,5 +493,33 @@ ghost             cpu          never/
         let (c, _) = classifier("*  cpu  users/%p\n");
         let err = c.classify(&process(5, 5, "x", "..")).unwrap_err();
         assert!(err.starts_with("rule on line 1: "), "{err}");
+    }
+
+    #[test]
+    fn this_process_reads_as_itself() {
+        let me = Process::of_pid(std::process::id()).unwrap();
+        assert_eq!(me.uid, nix::unistd::geteuid().as_raw());
+        assert_eq!(me.gid, nix::unistd::getegid().as_raw());
+        assert!(!me.name.is_empty());
+        assert!(!me.realtime);
+    }
+
+    #[test]
+    fn rules_files_load_in_order_and_report_located_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("cgrules.conf");
+        let d = dir.path().join("cgrules.d");
+        std::fs::write(&main, "alice  cpu  a/\n").unwrap();
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("20-b"), "bob  cpu  b/\n").unwrap();
+        std::fs::write(d.join("10-c"), "carol  cpu  c/\n").unwrap();
+        let (rules, files) = load_rules(&main, &d).unwrap();
+        let subjects: Vec<String> = rules.iter().map(|r| r.subject.value.to_field()).collect();
+        assert_eq!(subjects, ["alice", "carol", "bob"]);
+        assert_eq!(files.len(), 3);
+        std::fs::write(d.join("30-bad"), "dave  cpu\n").unwrap();
+        let err = load_rules(&main, &d).unwrap_err();
+        assert!(err.contains("30-bad:1:"), "{err}");
+        assert!(load_rules(&dir.path().join("missing"), &d).is_err());
     }
 }
