@@ -1,23 +1,41 @@
 //! Reading the configuration: the main file and the drop-ins, each loaded and checked
-//! with the shared engine ([`cgtools::check::load_in`]), merged into one desired state.
+//! with the shared engine ([`cgtools::desired::desired_state_in`]), merged into one desired
+//! state.
 //!
 //! The whole set of files is one unit: a file's `default` section applies to the files
 //! after it (libcgroup's process-wide default), a group may be named in several files
 //! (later values win, as applying them in order would give), and one error anywhere
 //! refuses the whole set, so that a half-edited configuration never removes or changes
 //! anything.
+//!
+//! A load can reuse the previous one ([`Applied`]): the daemon remembers, per file, a
+//! digest of its text and of each of its top-level sections, and per configured
+//! directory a fingerprint of what the files ask of it. Then an unchanged file is not
+//! parsed at all, and in a changed one only the `group` sections whose text changed are
+//! parsed and checked, as long as the sections that change how a file's groups are read
+//! (`default`, `namespace`, `mount`, `template`, `systemd`) and the defaults from the
+//! files before it are the same. Only the groups whose fingerprint changed are planned.
+//! So an edit costs in proportion to what it changed, not to the configuration. What is
+//! not re-checked for the sections reused: the live tree (that a setting's file exists)
+//! and user and group names (an account renamed since); a full load (start, SIGHUP)
+//! checks everything and plans against the live tree again. A directory named by more
+//! than one section (merging needs all of them) makes the next load a full one.
 
 use crate::placement::{Mode, Placement};
-use cgtools::check::{load_in, FileError, SystemAccounts};
+use cgtools::check::{read_source, FileError, SystemAccounts};
 use cgtools::config_files::conf_files_in;
-use cgtools::desired::DesiredCgroup;
+use cgtools::desired::{desired_state_in, DesiredCgroup};
 use cgtools::values::HostFacts;
 use cgtools::{Cgroups, GroupPath, Permissions, Version};
+use grammar::cgconfig::{chunks, parse, parse_chunks};
 use grammar::diagnostic::{io_reason, render_all};
-use grammar::Diagnostic;
+use grammar::{Diagnostic, SourceFile};
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
+use std::hash::{Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// The files to read.
 #[derive(Clone, Debug)]
@@ -28,26 +46,155 @@ pub struct Sources {
     pub dropins: PathBuf,
 }
 
-/// What the files ask for, merged.
+/// A group directory: (hierarchy index, path).
+pub type Key = (usize, GroupPath);
+
+/// What the daemon remembers of a configuration it applied: enough to reload in
+/// proportion to an edit, not the texts or syntax trees. Kept compact (digests, and the
+/// directories' paths in one string per file): the daemon holds it while it idles.
 #[derive(Clone, Debug, Default)]
-pub struct Desired {
-    /// Group directories, parents first.
-    pub cgroups: Vec<DesiredCgroup>,
+pub struct Applied {
     /// The files read, in order.
     pub files: Vec<PathBuf>,
     /// Whether the main file was missing.
     pub main_missing: bool,
+    /// Every configured directory (the digest of its hierarchy and path) -> the
+    /// fingerprint of what the files ask of it ([`DesiredCgroup::fingerprint`]).
+    groups: HashMap<u64, u64>,
+    /// How many groups (distinct paths, whatever their hierarchies).
+    group_count: usize,
+    /// Per file, what a later load can reuse.
+    memos: Vec<Rc<FileMemo>>,
+    /// The host as the configuration was checked against it.
+    host: Option<HostFacts>,
+    /// Whether a later load may reuse sections (false when a directory is named by more
+    /// than one section: merging them needs all of them).
+    reusable: bool,
 }
 
-impl Desired {
+impl Applied {
     /// How many groups (distinct paths, whatever their hierarchies).
     pub fn groups(&self) -> usize {
-        self.cgroups
-            .iter()
-            .map(|c| &c.path)
-            .collect::<HashSet<_>>()
-            .len()
+        self.group_count
     }
+
+    /// Every configured directory.
+    pub fn configured(&self) -> Vec<Key> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for memo in &self.memos {
+            for dir in &memo.dirs.entries {
+                if !seen.insert(dir.key) {
+                    continue;
+                }
+                if let Ok(path) = GroupPath::new(memo.dirs.path(dir)) {
+                    out.push((dir.hierarchy as usize, path));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a directory configured here is not configured in `next`.
+    pub fn dropped_in(&self, next: &Applied) -> bool {
+        self.groups.keys().any(|key| !next.groups.contains_key(key))
+    }
+}
+
+/// One file as it was loaded.
+#[derive(Debug)]
+struct FileMemo {
+    path: PathBuf,
+    /// Digest and length of the text.
+    text: (u64, usize),
+    /// The defaults in force before the file and after it.
+    defaults_before: Permissions,
+    defaults_after: Permissions,
+    /// Digest of the defaults before it and of its sections other than `group`.
+    context: u64,
+    /// Digest of each `group` section's text -> the range of `dirs` it asks for; `None`
+    /// when the file could not be cut into sections (then it is always read whole).
+    sections: Option<HashMap<u64, (u32, u32)>>,
+    /// The directories the file's groups ask for.
+    dirs: Dirs,
+}
+
+/// Directories, their paths in one string.
+#[derive(Debug, Default)]
+struct Dirs {
+    paths: String,
+    entries: Vec<Dir>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Dir {
+    hierarchy: u32,
+    start: u32,
+    len: u32,
+    /// [`key_digest`] of the directory.
+    key: u64,
+}
+
+impl Dirs {
+    fn path(&self, dir: &Dir) -> &str {
+        let start = dir.start as usize;
+        self.paths
+            .get(start..start + dir.len as usize)
+            .unwrap_or("")
+    }
+
+    fn push(&mut self, hierarchy: usize, path: &str, key: u64) {
+        let (Ok(hierarchy), Ok(start), Ok(len)) = (
+            u32::try_from(hierarchy),
+            u32::try_from(self.paths.len()),
+            u32::try_from(path.len()),
+        ) else {
+            return; // 4 GiB of paths: never read back, so never reused
+        };
+        self.paths.push_str(path);
+        self.entries.push(Dir {
+            hierarchy,
+            start,
+            len,
+            key,
+        });
+    }
+
+    /// The index range of the entries pushed since `from`.
+    fn since(&self, from: usize) -> (u32, u32) {
+        let to = self.entries.len();
+        (
+            u32::try_from(from).unwrap_or(u32::MAX),
+            u32::try_from(to).unwrap_or(u32::MAX),
+        )
+    }
+
+    fn range(&self, (from, to): (u32, u32)) -> &[Dir] {
+        self.entries.get(from as usize..to as usize).unwrap_or(&[])
+    }
+}
+
+/// The digest of a directory: its hierarchy and path.
+fn key_digest(hierarchy: usize, path: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    (hierarchy, path).hash(&mut h);
+    h.finish()
+}
+
+/// A load's result.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The groups to plan, parents first: all of them after a full load; after a load
+    /// that reused the previous one, those whose fingerprint changed.
+    pub to_plan: Vec<DesiredCgroup>,
+    /// What to remember once it is applied.
+    pub applied: Applied,
+    /// Whether the previous load was reused.
+    pub incremental: bool,
+    /// `group` sections parsed and checked, and reused without parsing.
+    pub sections_checked: usize,
+    /// See `sections_checked`.
+    pub sections_reused: usize,
 }
 
 /// Why the files cannot be used; nothing was changed.
@@ -65,6 +212,17 @@ impl Refused {
             report: format!("{text}\n"),
             lines: vec![text],
         }
+    }
+
+    /// Adds a rendered report.
+    fn add_report(&mut self, report: String) {
+        self.lines.extend(one_line_errors(&report));
+        self.report.push_str(&report);
+    }
+
+    /// Adds a problem of `src`.
+    fn add(&mut self, diagnostics: &[Diagnostic], src: &SourceFile) {
+        self.add_report(render_all(diagnostics, src));
     }
 
     /// The first error, and how many more, on one line (for `STATUS=`).
@@ -110,67 +268,370 @@ impl Sources {
     }
 }
 
-/// Loads and checks every file; merges them.
+/// Loads and checks every file; merges them. With `previous` (the configuration applied
+/// last), reuses what did not change (see the module docs); without, a full load.
 pub fn load(
     cg: &Cgroups,
     host: &HostFacts,
     placement: &Placement,
     sources: &Sources,
-) -> Result<Desired, Refused> {
+    previous: Option<&Applied>,
+) -> Result<Loaded, Refused> {
     let (files, main_missing) = sources.files()?;
-    // Looked up afresh on every load: an account added since the last one must be found.
-    let mut accounts = SystemAccounts::default();
-    let mut defaults = Permissions::default();
-    let mut refused = Refused {
-        report: String::new(),
-        lines: Vec::new(),
-    };
-    let mut merged: Vec<DesiredCgroup> = Vec::new();
-    let mut slots: HashMap<(usize, GroupPath), usize> = HashMap::new();
-    for file in &files {
-        let loaded = match load_in(file, cg, host, &defaults, &mut accounts, &placement.roots) {
-            Ok(loaded) => loaded,
+    let reusable = previous.filter(|p| p.reusable && p.host.as_ref() == Some(host));
+    if let Some(previous) = reusable {
+        let run = Run::new(cg, host, placement, Some(previous));
+        if let Some(loaded) = run.load(&files, main_missing)? {
+            return Ok(loaded);
+        }
+    }
+    Run::new(cg, host, placement, None)
+        .load(&files, main_missing)?
+        .ok_or_else(|| Refused::message("internal error: a full load gave up".into()))
+}
+
+/// One load.
+struct Run<'a> {
+    cg: &'a Cgroups,
+    host: &'a HostFacts,
+    placement: &'a Placement,
+    previous: Option<&'a Applied>,
+    accounts: SystemAccounts,
+    defaults: Permissions,
+    refused: Refused,
+    /// The directories checked in this load, in file order, merged.
+    fresh: Vec<DesiredCgroup>,
+    /// Where each of them is in `fresh`.
+    slots: HashMap<Key, usize>,
+    /// The digest of every directory asked for so far.
+    claimed: HashSet<u64>,
+    /// The directories of sections reused, with their fingerprints.
+    reused_groups: Vec<(u64, u64)>,
+    memos: Vec<Rc<FileMemo>>,
+    reusable: bool,
+    checked: usize,
+    reused: usize,
+}
+
+/// A load that reuses the previous one gives up: it needs a full load.
+struct GiveUp;
+
+impl<'a> Run<'a> {
+    fn new(
+        cg: &'a Cgroups,
+        host: &'a HostFacts,
+        placement: &'a Placement,
+        previous: Option<&'a Applied>,
+    ) -> Self {
+        Run {
+            cg,
+            host,
+            placement,
+            previous,
+            // Looked up afresh on every load: an account added since the last one must be
+            // found.
+            accounts: SystemAccounts::default(),
+            defaults: Permissions::default(),
+            refused: Refused {
+                report: String::new(),
+                lines: Vec::new(),
+            },
+            fresh: Vec::new(),
+            slots: HashMap::new(),
+            claimed: HashSet::new(),
+            reused_groups: Vec::new(),
+            memos: Vec::new(),
+            reusable: true,
+            checked: 0,
+            reused: 0,
+        }
+    }
+
+    /// `Ok(None)`: a load reusing the previous one met a directory named by more than one
+    /// section, and gave up.
+    fn load(mut self, files: &[PathBuf], main_missing: bool) -> Result<Option<Loaded>, Refused> {
+        for file in files {
+            if self.file(file).is_err() {
+                return Ok(None);
+            }
+        }
+        if !self.refused.lines.is_empty() {
+            return Err(self.refused);
+        }
+        let mut groups: HashMap<u64, u64> = self.reused_groups.into_iter().collect();
+        groups.reserve(self.fresh.len());
+        let mut to_plan = Vec::new();
+        for cgroup in self.fresh {
+            let fingerprint = cgroup.fingerprint();
+            let key = key_digest(cgroup.hierarchy, cgroup.path.as_relative());
+            let unchanged = self
+                .previous
+                .is_some_and(|p| p.groups.get(&key) == Some(&fingerprint));
+            groups.insert(key, fingerprint);
+            if !unchanged {
+                to_plan.push(cgroup);
+            }
+        }
+        // Parents first, otherwise file order (a stable sort), as the engine plans.
+        to_plan.sort_by_key(|c| c.path.depth());
+        let group_count = self
+            .memos
+            .iter()
+            .flat_map(|m| m.dirs.entries.iter().map(|d| m.dirs.path(d)))
+            .collect::<HashSet<_>>()
+            .len();
+        Ok(Some(Loaded {
+            to_plan,
+            applied: Applied {
+                files: files.to_vec(),
+                main_missing,
+                groups,
+                group_count,
+                memos: self.memos,
+                host: Some(self.host.clone()),
+                reusable: self.reusable,
+            },
+            incremental: self.previous.is_some(),
+            sections_checked: self.checked,
+            sections_reused: self.reused,
+        }))
+    }
+
+    /// The memo of `file` in the previous load.
+    fn memo(&self, file: &Path) -> Option<&'a Rc<FileMemo>> {
+        self.previous?.memos.iter().find(|m| m.path == file)
+    }
+
+    /// Records that a section reused from the previous load asks for `dirs`.
+    fn claim_reused(&mut self, dirs: &[Dir]) -> Result<(), GiveUp> {
+        for dir in dirs {
+            let fingerprint = self
+                .previous
+                .and_then(|p| p.groups.get(&dir.key))
+                .copied()
+                .ok_or(GiveUp)?;
+            if !self.claimed.insert(dir.key) {
+                return Err(GiveUp);
+            }
+            self.reused_groups.push((dir.key, fingerprint));
+        }
+        Ok(())
+    }
+
+    /// Records a directory checked in this load, merging it into one named before.
+    fn claim_fresh(&mut self, cgroup: DesiredCgroup) -> Result<(), GiveUp> {
+        let digest = key_digest(cgroup.hierarchy, cgroup.path.as_relative());
+        let digest_taken = !self.claimed.insert(digest);
+        let key = (cgroup.hierarchy, cgroup.path.clone());
+        match self.slots.get(&key) {
+            Some(&i) => {
+                self.merged()?;
+                merge(&mut self.fresh[i], cgroup);
+            }
+            None => {
+                if digest_taken {
+                    // A reused section named it, or (2^-64) another directory has its
+                    // digest: the next load must not rely on digests.
+                    self.merged()?;
+                }
+                self.slots.insert(key, self.fresh.len());
+                self.fresh.push(cgroup);
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads one file; problems go to `self.refused`.
+    fn file(&mut self, file: &Path) -> Result<(), GiveUp> {
+        let src = match read_source(file) {
+            Ok(src) => src,
             Err(FileError::Unreadable(reason)) => {
-                refused.report.push_str(&reason);
-                refused.report.push('\n');
-                refused.lines.push(reason);
-                continue;
+                self.refused.add_report(format!("{reason}\n"));
+                return Ok(());
             }
             Err(FileError::Invalid { report, .. }) => {
-                refused.lines.extend(one_line_errors(&report));
-                refused.report.push_str(&report);
-                continue;
+                self.refused.add_report(report);
+                return Ok(());
             }
         };
-        let problems = placement_problems(cg, placement, &loaded.state.cgroups);
-        if !problems.is_empty() {
-            let report = render_all(&problems, &loaded.source);
-            refused.lines.extend(one_line_errors(&report));
-            refused.report.push_str(&report);
-            continue;
+        let text = src.text();
+        let digest = (hash(text), text.len());
+        let old = self.memo(file);
+        if let Some(old) = old.filter(|m| {
+            m.text == digest && m.defaults_before == self.defaults && m.sections.is_some()
+        }) {
+            // Unchanged, and so is everything it depends on.
+            self.reused += old.sections.as_ref().map_or(0, HashMap::len);
+            self.claim_reused(&old.dirs.entries)?;
+            self.defaults = old.defaults_after.clone();
+            self.memos.push(Rc::clone(old));
+            return Ok(());
         }
-        defaults = loaded.state.defaults_after.clone();
-        for cgroup in loaded.state.cgroups {
-            let key = (cgroup.hierarchy, cgroup.path.clone());
-            match slots.get(&key) {
-                Some(&i) => merge(&mut merged[i], cgroup),
-                None => {
-                    slots.insert(key, merged.len());
-                    merged.push(cgroup);
+        // The sections to parse: all but the `group` sections reused.
+        let found = chunks(text);
+        let mut context = DefaultHasher::new();
+        hash_permissions(&self.defaults, &mut context);
+        // (start, digest) of the group sections parsed, in file order.
+        let mut fresh_sections: Vec<(usize, u64)> = Vec::new();
+        // (digest, range in the old memo) of those reused.
+        let mut reused: Vec<(u64, (u32, u32))> = Vec::new();
+        let old_dirs = old.map(|m| &m.dirs);
+        let config = match &found {
+            Some(found) => {
+                for chunk in found.iter().filter(|c| !c.is_group) {
+                    src.slice(chunk.span).hash(&mut context);
                 }
+                let context = context.finish();
+                let old_sections = old
+                    .filter(|m| m.context == context)
+                    .and_then(|m| m.sections.as_ref());
+                let mut spans = Vec::new();
+                for chunk in found {
+                    if !chunk.is_group {
+                        spans.push(chunk.span);
+                        continue;
+                    }
+                    let h = hash(src.slice(chunk.span));
+                    match old_sections.and_then(|s| s.get(&h)) {
+                        Some(range) => reused.push((h, *range)),
+                        None => {
+                            spans.push(chunk.span);
+                            fresh_sections.push((chunk.span.start, h));
+                        }
+                    }
+                }
+                parse_chunks(&src, spans)
+            }
+            None => parse(&src),
+        };
+        let context = context.finish();
+        let config = match config {
+            Ok(config) => config,
+            Err(diagnostics) => {
+                self.refused.add(&diagnostics, &src);
+                return Ok(());
+            }
+        };
+        let state = desired_state_in(
+            &config,
+            self.cg,
+            self.host,
+            &self.defaults,
+            &mut self.accounts,
+            &self.placement.roots,
+        );
+        let sections_checked = config.groups().count();
+        drop(config);
+        let state = match state {
+            Ok(state) => state,
+            Err(rejected) => {
+                self.refused.add(&rejected.diagnostics, &src);
+                return Ok(());
+            }
+        };
+        let problems = placement_problems(self.cg, self.placement, &state.cgroups);
+        if !problems.is_empty() {
+            self.refused.add(&problems, &src);
+            return Ok(());
+        }
+        self.checked += sections_checked;
+        self.reused += reused.len();
+        // The memo: the reused sections' directories copied, then each parsed section's.
+        let mut dirs = Dirs::default();
+        let mut sections = found.as_ref().map(|_| HashMap::new());
+        for (h, range) in &reused {
+            let Some(old_dirs) = old_dirs else {
+                continue;
+            };
+            let entries = old_dirs.range(*range);
+            self.claim_reused(entries)?;
+            let from = dirs.entries.len();
+            for dir in entries {
+                dirs.push(dir.hierarchy as usize, old_dirs.path(dir), dir.key);
+            }
+            if let Some(sections) = sections.as_mut() {
+                sections.insert(*h, dirs.since(from));
             }
         }
+        // Each directory checked, by the section that names it (the last one starting
+        // before its name).
+        let mut by_section: Vec<Vec<usize>> = vec![Vec::new(); fresh_sections.len()];
+        let mut unplaced = Vec::new();
+        for (i, cgroup) in state.cgroups.iter().enumerate() {
+            let at = fresh_sections.partition_point(|(start, _)| *start <= cgroup.span.start);
+            match at.checked_sub(1) {
+                Some(section) => by_section[section].push(i),
+                None => unplaced.push(i),
+            }
+        }
+        for (section, members) in by_section.iter().enumerate() {
+            let from = dirs.entries.len();
+            for &i in members {
+                let c = &state.cgroups[i];
+                let path = c.path.as_relative();
+                dirs.push(c.hierarchy, path, key_digest(c.hierarchy, path));
+            }
+            if let Some(sections) = sections.as_mut() {
+                sections.insert(fresh_sections[section].1, dirs.since(from));
+            }
+        }
+        for &i in &unplaced {
+            let c = &state.cgroups[i];
+            let path = c.path.as_relative();
+            dirs.push(c.hierarchy, path, key_digest(c.hierarchy, path));
+        }
+        if !unplaced.is_empty() && found.is_some() {
+            // Cannot happen (every group is in a section); reading the file whole next
+            // time is always right.
+            sections = None;
+        }
+        for cgroup in state.cgroups {
+            if !cgroup.also_named_at.is_empty() {
+                self.merged()?;
+            }
+            self.claim_fresh(cgroup)?;
+        }
+        self.memos.push(Rc::new(FileMemo {
+            path: file.to_path_buf(),
+            text: digest,
+            defaults_before: std::mem::replace(&mut self.defaults, state.defaults_after.clone()),
+            defaults_after: state.defaults_after,
+            context,
+            sections,
+            dirs,
+        }));
+        Ok(())
     }
-    if !refused.lines.is_empty() {
-        return Err(refused);
+
+    /// A directory is named by more than one section: a load reusing the previous one
+    /// gives up, a full load merges them and makes the next load a full one too.
+    fn merged(&mut self) -> Result<(), GiveUp> {
+        if self.previous.is_some() {
+            return Err(GiveUp);
+        }
+        self.reusable = false;
+        Ok(())
     }
-    // Parents first, otherwise file order (a stable sort), as the engine plans.
-    merged.sort_by_key(|c| c.path.depth());
-    Ok(Desired {
-        cgroups: merged,
-        files,
-        main_missing,
-    })
+}
+
+/// A digest of a text.
+fn hash(text: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+fn hash_permissions(p: &Permissions, h: &mut DefaultHasher) {
+    (
+        p.admin.uid,
+        p.admin.gid,
+        p.task.uid,
+        p.task.gid,
+        p.dir_mode,
+        p.file_mode,
+        p.task_mode,
+    )
+        .hash(h);
 }
 
 /// A later file's section for a group an earlier file named: what applying both in order
@@ -382,7 +843,7 @@ mod tests {
             config: config.clone(),
             dropins: dir.path().join("none"),
         };
-        let refused = load(&cg, &HostFacts::example(), &placement, &sources).unwrap_err();
+        let refused = load(&cg, &HostFacts::example(), &placement, &sources, None).unwrap_err();
         let at = |line: usize, col: usize| format!("{}:{line}:{col}: error: ", config.display());
         assert_eq!(refused.lines.len(), 3, "{:?}", refused.lines);
         assert!(
@@ -408,12 +869,12 @@ mod tests {
         );
         // Without them, the file loads, rooted below the service's cgroup.
         fs::write(&config, "group b { pids { pids.max = 5; } }\n").unwrap();
-        let desired = load(&cg, &HostFacts::example(), &placement, &sources).unwrap();
+        let desired = load(&cg, &HostFacts::example(), &placement, &sources, None).unwrap();
         assert_eq!(
-            desired.cgroups[0].path.to_string(),
+            desired.to_plan[0].path.to_string(),
             "/system.slice/x.service/b"
         );
-        assert_eq!(desired.groups(), 1);
+        assert_eq!(desired.applied.groups(), 1);
     }
 
     #[test]

@@ -8,7 +8,7 @@
 //! for [`DEBOUNCE`], or [`MAX_DELAY`] after the first. Dropped groups that could not be
 //! removed are tried again every [`RETRY_KEPT`].
 
-use crate::config::{self, describe_files, Desired, Refused};
+use crate::config::{self, describe_files, Applied, Refused};
 use crate::log::Logger;
 use crate::notify::Notifier;
 use crate::options::{Options, RunMode};
@@ -134,17 +134,19 @@ fn dry_run(options: &Options, log: &Logger) -> ExitCode {
     let host = HostFacts::read(&cg);
     let result = placement(options, &cg).and_then(|placement| {
         let record = Record::read(&options.state_dir)?;
-        let desired = config::load(&cg, &host, &placement, &options.sources).map_err(|r| {
-            eprint!("{}", r.report);
-            format!("{}: nothing would be changed", r.summary())
-        })?;
+        let loaded =
+            config::load(&cg, &host, &placement, &options.sources, None).map_err(|r| {
+                eprint!("{}", r.report);
+                format!("{}: nothing would be changed", r.summary())
+            })?;
+        let applied = loaded.applied;
         let reconciler = Reconciler::new(&cg, record, placement.supervisor.clone());
-        let (plan, removals) = reconciler.preview(&desired.cgroups, &host)?;
+        let (plan, removals) = reconciler.preview(loaded.to_plan, &applied.configured(), &host)?;
         let (create, permissions, writes) = plan.counts();
         println!(
             "{}: {} groups; {create} to create, {permissions} owner and mode changes, {writes} settings to write, {} to remove",
-            describe_files(&desired.files, &options.sources.config),
-            desired.groups(),
+            describe_files(&applied.files, &options.sources.config),
+            applied.groups(),
             removals.len()
         );
         print!("{}", plan.describe());
@@ -226,7 +228,7 @@ struct Service<'a> {
     placement: Placement,
     reconciler: Reconciler<'a>,
     /// The last configuration that was applied.
-    applied: Desired,
+    applied: Applied,
     /// Why the last reload changed nothing or failed, on one line (`last change
     /// refused: ...` or `last apply failed: ...`).
     last_error: Option<String>,
@@ -268,18 +270,32 @@ impl Service<'_> {
         }
     }
 
-    /// Loads the files and applies them. `Err` when nothing was applied.
-    fn apply(&mut self) -> Result<Outcome, NotApplied> {
+    /// Loads the files and applies them. `Err` when nothing was applied. A full load
+    /// reads and checks every file and plans every group against the live tree (start,
+    /// SIGHUP: it repairs changes made by hand); otherwise only what changed since the
+    /// last apply is read, checked and planned ([`config`]).
+    fn apply(&mut self, full: bool) -> Result<Outcome, NotApplied> {
         let started = Instant::now();
         let host = HostFacts::read(self.cg);
-        let desired = match config::load(self.cg, &host, &self.placement, &self.options.sources) {
-            Ok(desired) => {
+        let previous = (!full).then_some(&self.applied);
+        let loaded = match config::load(
+            self.cg,
+            &host,
+            &self.placement,
+            &self.options.sources,
+            previous,
+        ) {
+            Ok(loaded) => {
                 self.log.debug(&format!(
-                    "read and checked {} in {} ms",
-                    describe_files(&desired.files, &self.options.sources.config),
-                    started.elapsed().as_millis()
+                    "read and checked {} in {} ms: {} group sections checked, {} unchanged{}; {} groups to plan",
+                    describe_files(&loaded.applied.files, &self.options.sources.config),
+                    started.elapsed().as_millis(),
+                    loaded.sections_checked,
+                    loaded.sections_reused,
+                    if loaded.incremental { "" } else { " (full load)" },
+                    loaded.to_plan.len()
                 ));
-                desired
+                loaded
             }
             Err(Refused { lines, .. }) => {
                 for line in &lines {
@@ -293,22 +309,33 @@ impl Service<'_> {
                 return Err(NotApplied::Refused(summary));
             }
         };
-        if desired.main_missing {
+        let applied = loaded.applied;
+        if applied.main_missing {
             self.log.info(&format!(
                 "{} does not exist: read as empty",
                 self.options.sources.config.display()
             ));
         }
-        match self.reconciler.reconcile(&desired.cgroups, &host, self.log) {
+        // Directories configured before and not now are removed; when nothing left, the
+        // reconciler need not look at its record.
+        let dropped = full || !loaded.incremental || self.applied.dropped_in(&applied);
+        let result = self.reconciler.reconcile(
+            loaded.to_plan,
+            || applied.configured(),
+            dropped,
+            &host,
+            self.log,
+        );
+        match result {
             Ok(outcome) => {
                 self.log.info(&format!(
                     "applied {} ({} group{}): {}",
-                    describe_files(&desired.files, &self.options.sources.config),
-                    desired.groups(),
-                    if desired.groups() == 1 { "" } else { "s" },
+                    describe_files(&applied.files, &self.options.sources.config),
+                    applied.groups(),
+                    if applied.groups() == 1 { "" } else { "s" },
                     outcome.describe()
                 ));
-                self.applied = desired;
+                self.applied = applied;
                 Ok(outcome)
             }
             Err(message) => {
@@ -318,11 +345,12 @@ impl Service<'_> {
         }
     }
 
-    fn reload(&mut self, why: &str) {
+    fn reload(&mut self, why: &str, full: bool) {
         self.log.info(&format!("reloading: {why}"));
         self.notify(self.notifier.reloading(&format!("reloading: {why}")));
-        self.last_error = self.apply().err().map(|e| e.status());
+        self.last_error = self.apply(full).err().map(|e| e.status());
         self.notify(self.notifier.ready(&self.status()));
+        crate::memory::release_free_memory();
     }
 }
 
@@ -395,10 +423,12 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
         cg: &cg,
         placement,
         reconciler,
-        applied: Desired::default(),
+        applied: Applied::default(),
         last_error: None,
     };
-    if let Err(why) = service.apply() {
+    let first = service.apply(true);
+    crate::memory::release_free_memory();
+    if let Err(why) = first {
         let _ = service
             .notifier
             .status(&format!("failed: {}", crate::log::one_line(why.message())));
@@ -509,12 +539,14 @@ fn event_loop(
                 }
                 (false, None) => "changed".to_string(),
             };
-            service.reload(&why);
+            service.reload(&why, reload_now);
             retry_at = None;
         } else if retry_at.is_some_and(|at| now >= at) {
             retry_at = None;
-            let desired = service.applied.cgroups.clone();
-            match service.reconciler.retry_kept(&desired, service.log) {
+            match service
+                .reconciler
+                .retry_kept(&service.applied.configured(), service.log)
+            {
                 Ok(removed) if !removed.is_empty() => {
                     service.notify(service.notifier.status(&service.status()));
                 }
