@@ -4,9 +4,10 @@
 //! out where groups go (in delegated mode: move into the supervisor leaf first), start
 //! watching the files (before reading them, so that no edit is missed), load and apply.
 //! Then `READY=1`, and wait on one `poll` for signals (a `signalfd`: SIGHUP, SIGTERM,
-//! SIGINT) and inotify events. Events are debounced: a reload starts once no event came
-//! for [`DEBOUNCE`], or [`MAX_DELAY`] after the first. Dropped groups that could not be
-//! removed are tried again every [`RETRY_KEPT`].
+//! SIGINT) and inotify events. Events are debounced ([`Pending`]): a reload starts once
+//! every changed file is complete and no event came for [`QUIET`] ([`QUIET_AFTER_GONE`]
+//! when a file went away), or [`MAX_DELAY`] after the first event. Dropped groups that
+//! could not be removed are tried again every [`RETRY_KEPT`].
 
 use crate::config::{self, describe_files, Applied, Refused};
 use crate::log::Logger;
@@ -15,7 +16,7 @@ use crate::options::{Options, RunMode};
 use crate::placement::{Mode, Placement};
 use crate::reconcile::{Outcome, Reconciler};
 use crate::record::Record;
-use crate::watch::Watcher;
+use crate::watch::{Change, Event, Watcher};
 use cgtools::check::{load_in, FileError, SystemAccounts};
 use cgtools::values::HostFacts;
 use cgtools::{Cgroups, Permissions};
@@ -26,9 +27,15 @@ use std::os::fd::AsFd;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-/// Quiet time after the last inotify event before a reload.
-pub const DEBOUNCE: Duration = Duration::from_millis(100);
-/// Longest wait after the first event, for files that keep changing.
+/// Quiet time after the last inotify event before a reload, once every changed file is
+/// complete. A file renamed into place, or closed after writing, is complete; the wait is
+/// for the other files of the same change (a tool writing several drop-ins makes its
+/// events within a few milliseconds), so that they are one reload.
+pub const QUIET: Duration = Duration::from_millis(10);
+/// Quiet time when a file went away (deleted, renamed away): an editor or a tool that
+/// deletes and re-creates a file must not have its groups removed in between.
+pub const QUIET_AFTER_GONE: Duration = Duration::from_millis(100);
+/// Longest wait after the first event, for files that keep changing or stay open.
 pub const MAX_DELAY: Duration = Duration::from_secs(1);
 /// How often dropped groups that were kept (still in use) are tried again.
 pub const RETRY_KEPT: Duration = Duration::from_secs(30);
@@ -448,19 +455,66 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
     event_loop(&mut service, &signals, watcher.as_mut())
 }
 
+/// Changes seen and not reloaded yet.
+#[derive(Debug)]
+pub struct Pending {
+    first: Instant,
+    last: Instant,
+    /// Each file's last event.
+    files: std::collections::BTreeMap<String, Event>,
+}
+
+impl Pending {
+    /// Changes that start at `now`.
+    pub fn new(now: Instant) -> Pending {
+        Pending {
+            first: now,
+            last: now,
+            files: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Adds changes seen at `now`.
+    pub fn add(&mut self, now: Instant, changes: Vec<Change>) {
+        self.last = now;
+        for change in changes {
+            self.files.insert(change.what, change.event);
+        }
+    }
+
+    /// When the reload is due: [`QUIET`] after the last event once every file is
+    /// complete, [`QUIET_AFTER_GONE`] if one went away, never while one is being written;
+    /// [`MAX_DELAY`] after the first event at the latest.
+    pub fn due(&self) -> Instant {
+        let latest = self.first + MAX_DELAY;
+        let events = || self.files.values();
+        let quiet = if events().any(|e| *e == Event::Writing) {
+            return latest;
+        } else if events().any(|e| *e == Event::Gone) {
+            QUIET_AFTER_GONE
+        } else {
+            QUIET
+        };
+        (self.last + quiet).min(latest)
+    }
+
+    /// What changed, in words.
+    pub fn describe(&self) -> String {
+        let names: Vec<&str> = self.files.keys().map(String::as_str).collect();
+        format!("{} changed", names.join(", "))
+    }
+}
+
 fn event_loop(
     service: &mut Service<'_>,
     signals: &SignalFd,
     mut watcher: Option<&mut Watcher>,
 ) -> ExitCode {
-    // (first event, last event, what changed)
-    let mut pending: Option<(Instant, Instant, Vec<String>)> = None;
+    let mut pending: Option<Pending> = None;
     let mut retry_at: Option<Instant> = None;
     loop {
         let now = Instant::now();
-        let mut deadline = pending
-            .as_ref()
-            .map(|(first, last, _)| (*last + DEBOUNCE).min(*first + MAX_DELAY));
+        let mut deadline = pending.as_ref().map(Pending::due);
         if service.reconciler.kept().is_empty() {
             retry_at = None;
         } else {
@@ -509,34 +563,30 @@ fn event_loop(
         }
         if inotify_ready {
             if let Some(w) = watcher.as_deref_mut() {
-                let changes = w.read();
+                let mut changes = w.read();
                 if !changes.is_empty() {
+                    changes.dedup();
                     for change in &changes {
-                        service.log.debug(&format!("changed: {change}"));
+                        let how = match change.event {
+                            Event::Done => "",
+                            Event::Writing => " (being written)",
+                            Event::Gone => " (gone)",
+                        };
+                        service.log.debug(&format!("changed: {}{how}", change.what));
                     }
                     let now = Instant::now();
-                    match &mut pending {
-                        Some((_, last, what)) => {
-                            *last = now;
-                            what.extend(changes);
-                        }
-                        None => pending = Some((now, now, changes)),
-                    }
+                    pending
+                        .get_or_insert_with(|| Pending::new(now))
+                        .add(now, changes);
                 }
             }
         }
         let now = Instant::now();
-        let due = pending
-            .as_ref()
-            .is_some_and(|(first, last, _)| now >= *last + DEBOUNCE || now >= *first + MAX_DELAY);
+        let due = pending.as_ref().is_some_and(|p| now >= p.due());
         if reload_now || due {
             let why = match (reload_now, pending.take()) {
                 (true, _) => "SIGHUP".to_string(),
-                (false, Some((_, _, mut what))) => {
-                    what.sort();
-                    what.dedup();
-                    format!("{} changed", what.join(", "))
-                }
+                (false, Some(p)) => p.describe(),
                 (false, None) => "changed".to_string(),
             };
             service.reload(&why, reload_now);
@@ -574,4 +624,47 @@ fn stop(service: &mut Service<'_>) -> ExitCode {
         service.log.info("stopping: the groups stay");
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(what: &str, event: Event) -> Vec<Change> {
+        vec![Change {
+            what: what.into(),
+            event,
+        }]
+    }
+
+    #[test]
+    fn a_reload_waits_for_complete_files_and_longer_after_a_removal() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        // Renamed into place: QUIET after the event.
+        let mut p = Pending::new(t0);
+        p.add(t0, change("/etc/cgconfig.conf", Event::Done));
+        assert_eq!(p.due(), t0 + QUIET);
+        // Another file of the same change moves the deadline.
+        p.add(ms(4), change("/etc/cgconfig.d/a.conf", Event::Done));
+        assert_eq!(p.due(), ms(4) + QUIET);
+        // One being written: not before it is closed (or MAX_DELAY).
+        p.add(ms(6), change("/etc/cgconfig.d/b.conf", Event::Writing));
+        assert_eq!(p.due(), t0 + MAX_DELAY);
+        p.add(ms(9), change("/etc/cgconfig.d/b.conf", Event::Done));
+        assert_eq!(p.due(), ms(9) + QUIET);
+        // Deleted: longer, so that a re-creation comes first...
+        p.add(ms(12), change("/etc/cgconfig.conf", Event::Gone));
+        assert_eq!(p.due(), ms(12) + QUIET_AFTER_GONE);
+        // ... and once re-created, the short wait again.
+        p.add(ms(14), change("/etc/cgconfig.conf", Event::Done));
+        assert_eq!(p.due(), ms(14) + QUIET);
+        // Events that never stop: MAX_DELAY after the first.
+        p.add(ms(995), change("/etc/cgconfig.conf", Event::Done));
+        assert_eq!(p.due(), t0 + MAX_DELAY);
+        assert_eq!(
+            p.describe(),
+            "/etc/cgconfig.conf, /etc/cgconfig.d/a.conf, /etc/cgconfig.d/b.conf changed"
+        );
+    }
 }
