@@ -877,6 +877,222 @@ mod tests {
         assert_eq!(desired.applied.groups(), 1);
     }
 
+    /// A fake v2 host with an existing group whose files new groups will have.
+    fn v2_host() -> (tempfile::TempDir, Cgroups) {
+        use std::fs;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        let existing = root.join("existing");
+        fs::create_dir_all(&existing).unwrap();
+        fs::write(root.join("cgroup.controllers"), "pids").unwrap();
+        for file in ["pids.max", "cgroup.max.descendants", "cgroup.procs"] {
+            fs::write(existing.join(file), "max").unwrap();
+        }
+        let cg = Cgroups::from_sources(
+            "30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        (dir, cg)
+    }
+
+    /// `n` groups; every third has its own task owner, and `g{edit}` gets `value`.
+    fn groups_text(n: usize, edit: usize, value: u32) -> String {
+        let mut text = String::from("default { perm { task { uid = 1000; } } }\n");
+        for i in 0..n {
+            let v = if i == edit { value } else { 5 };
+            text.push_str(&format!("group g{i} {{\n"));
+            if i % 3 == 0 {
+                text.push_str("\tperm { task { uid = 2000; } }\n");
+            }
+            text.push_str(&format!("\tpids {{ pids.max = {v}; }}\n}}\n"));
+        }
+        text
+    }
+
+    fn planned(loaded: &Loaded) -> Vec<String> {
+        loaded.to_plan.iter().map(|c| c.path.to_string()).collect()
+    }
+
+    #[test]
+    fn a_reload_checks_and_plans_only_what_the_edit_changed() {
+        use std::fs;
+        let (dir, cg) = v2_host();
+        let host = HostFacts::example();
+        let placement = Placement::root(GroupPath::root());
+        let config = dir.path().join("c.conf");
+        let sources = Sources {
+            config: config.clone(),
+            dropins: dir.path().join("d"),
+        };
+        let load_now =
+            |previous: Option<&Applied>| load(&cg, &host, &placement, &sources, previous);
+        fs::write(&config, groups_text(30, 0, 5)).unwrap();
+        let first = load_now(None).unwrap();
+        assert!(!first.incremental);
+        assert_eq!(first.to_plan.len(), 30);
+        assert_eq!(first.sections_checked, 30);
+        let mut applied = first.applied;
+        assert_eq!(applied.groups(), 30);
+
+        // Nothing changed: nothing parsed, nothing planned.
+        let same = load_now(Some(&applied)).unwrap();
+        assert!(same.incremental);
+        assert_eq!((same.sections_checked, same.sections_reused), (0, 30));
+        assert!(same.to_plan.is_empty());
+
+        // One line: that group only.
+        fs::write(&config, groups_text(30, 7, 9)).unwrap();
+        let one = load_now(Some(&applied)).unwrap();
+        assert_eq!((one.sections_checked, one.sections_reused), (1, 29));
+        assert_eq!(planned(&one), ["/g7"]);
+        assert_eq!(one.to_plan[0].settings[0].value, "9");
+        assert!(!applied.dropped_in(&one.applied));
+        applied = one.applied;
+
+        // A comment in a group: read again, nothing to plan.
+        fs::write(
+            &config,
+            groups_text(30, 7, 9).replace("group g8 {", "group g8 { # why"),
+        )
+        .unwrap();
+        let comment = load_now(Some(&applied)).unwrap();
+        assert_eq!(comment.sections_checked, 1);
+        assert!(comment.to_plan.is_empty());
+        applied = comment.applied;
+
+        // The default changes: every group is checked again, and the groups whose owner
+        // comes from it are planned; those with their own are not.
+        fs::write(
+            &config,
+            groups_text(30, 7, 9).replace("uid = 1000", "uid = 1001"),
+        )
+        .unwrap();
+        let defaults = load_now(Some(&applied)).unwrap();
+        assert_eq!(defaults.sections_checked, 30);
+        assert_eq!(defaults.to_plan.len(), 20);
+        assert!(defaults
+            .to_plan
+            .iter()
+            .all(|c| c.permissions.task.uid == Some(1001)));
+        applied = defaults.applied;
+
+        // A bad edit (a good change in g1, an error in g2) is refused as a whole, and
+        // the next good edit is compared with what was applied before it.
+        let text = groups_text(30, 7, 9).replace("uid = 1000", "uid = 1001");
+        let bad = text
+            .replace(
+                "group g1 {\n\tpids { pids.max = 5;",
+                "group g1 {\n\tpids { pids.max = 6;",
+            )
+            .replace(
+                "group g2 {\n\tpids { pids.max = 5;",
+                "group g2 {\n\tpids { pids.max = 1:2;",
+            );
+        fs::write(&config, &bad).unwrap();
+        let refused = load_now(Some(&applied)).unwrap_err();
+        assert_eq!(refused.lines.len(), 1, "{:?}", refused.lines);
+        assert!(refused.lines[0].contains("c.conf:"), "{:?}", refused.lines);
+        let unknown = text.replace(
+            "group g2 {\n\tpids { pids.max = 5;",
+            "group g2 {\n\tpids { pids.maks = 5;",
+        );
+        fs::write(&config, &unknown).unwrap();
+        let refused = load_now(Some(&applied)).unwrap_err();
+        assert!(
+            refused.lines[0].contains("pids.maks"),
+            "{:?}",
+            refused.lines
+        );
+        fs::write(
+            &config,
+            text.replace(
+                "group g1 {\n\tpids { pids.max = 5;",
+                "group g1 {\n\tpids { pids.max = 6;",
+            ),
+        )
+        .unwrap();
+        let good = load_now(Some(&applied)).unwrap();
+        assert_eq!(planned(&good), ["/g1"]);
+        applied = good.applied;
+
+        // A group dropped: nothing to plan, but the reconciler is told.
+        let dropped_text = fs::read_to_string(&config)
+            .unwrap()
+            .replace("group g29 {\n\tpids { pids.max = 5; }\n}\n", "");
+        fs::write(&config, dropped_text).unwrap();
+        let dropped = load_now(Some(&applied)).unwrap();
+        assert!(dropped.to_plan.is_empty());
+        assert!(applied.dropped_in(&dropped.applied));
+        assert_eq!(dropped.applied.groups(), 29);
+        assert!(!dropped
+            .applied
+            .configured()
+            .iter()
+            .any(|(_, p)| p.as_relative() == "g29"));
+    }
+
+    #[test]
+    fn defaults_and_groups_across_files_are_followed() {
+        use std::fs;
+        let (dir, cg) = v2_host();
+        let host = HostFacts::example();
+        let placement = Placement::root(GroupPath::root());
+        let config = dir.path().join("c.conf");
+        let dropins = dir.path().join("d");
+        fs::create_dir(&dropins).unwrap();
+        let sources = Sources {
+            config: config.clone(),
+            dropins: dropins.clone(),
+        };
+        let load_now =
+            |previous: Option<&Applied>| load(&cg, &host, &placement, &sources, previous);
+        fs::write(
+            &config,
+            "default { perm { task { uid = 1000; } } }\ngroup a { pids { } }\n",
+        )
+        .unwrap();
+        fs::write(
+            dropins.join("10-b.conf"),
+            "group b { pids { pids.max = 3; } }\n",
+        )
+        .unwrap();
+        let applied = load_now(None).unwrap().applied;
+        // The main file's default changes the drop-in's groups too, whose text did not
+        // change.
+        fs::write(
+            &config,
+            "default { perm { task { uid = 1001; } } }\ngroup a { pids { } }\n",
+        )
+        .unwrap();
+        let next = load_now(Some(&applied)).unwrap();
+        assert_eq!(planned(&next), ["/a", "/b"]);
+        let applied = next.applied;
+        // A drop-in naming a group of the main file: merged as applying both in order,
+        // with a full load, and the next load is a full one too.
+        fs::write(
+            dropins.join("20-a.conf"),
+            "group a { pids { pids.max = 4; } }\n",
+        )
+        .unwrap();
+        let merged = load_now(Some(&applied)).unwrap();
+        assert!(!merged.incremental);
+        let a = merged
+            .to_plan
+            .iter()
+            .find(|c| c.path.as_relative() == "a")
+            .unwrap();
+        assert_eq!(a.settings[0].value, "4");
+        assert_eq!(a.permissions.task.uid, Some(1001));
+        assert!(!load_now(Some(&merged.applied)).unwrap().incremental);
+        // Gone again: incremental again after one full load.
+        fs::remove_file(dropins.join("20-a.conf")).unwrap();
+        let full = load_now(Some(&merged.applied)).unwrap();
+        assert!(!full.incremental);
+        assert!(load_now(Some(&full.applied)).unwrap().incremental);
+    }
+
     #[test]
     fn dropin_names_follow_the_loader() {
         for (name, ok) in [

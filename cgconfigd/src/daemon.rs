@@ -293,14 +293,21 @@ impl Service<'_> {
             previous,
         ) {
             Ok(loaded) => {
+                let plural = |n: usize, one: &str, many: &str| {
+                    format!("{n} {}", if n == 1 { one } else { many })
+                };
                 self.log.debug(&format!(
-                    "read and checked {} in {} ms: {} group sections checked, {} unchanged{}; {} groups to plan",
+                    "read and checked {} in {} ms: {} checked, {} unchanged{}; {} to plan",
                     describe_files(&loaded.applied.files, &self.options.sources.config),
                     started.elapsed().as_millis(),
-                    loaded.sections_checked,
+                    plural(loaded.sections_checked, "group section", "group sections"),
                     loaded.sections_reused,
-                    if loaded.incremental { "" } else { " (full load)" },
-                    loaded.to_plan.len()
+                    if loaded.incremental {
+                        ""
+                    } else {
+                        " (full load)"
+                    },
+                    plural(loaded.to_plan.len(), "group", "groups"),
                 ));
                 loaded
             }

@@ -663,6 +663,32 @@ mod tests {
     }
 
     #[test]
+    fn forgotten_entries_come_back_and_go_at_the_next_save() {
+        let (dir, cg) = fake();
+        let state = dir.path().join("state");
+        let (mut record, _lock) = Record::open(&state).unwrap();
+        // Out of order, twice, and from two batches.
+        record.add_pending(&cg, &[(0, p("b")), (0, p("a/x")), (0, p("b"))]);
+        record.add_pending(&cg, &[(0, p("a"))]);
+        assert_eq!(record.len(), 3);
+        record.forget(&cg, 0, &p("a/x"));
+        assert_eq!(record.len(), 2);
+        assert!(!record.contains(&cg, 0, &p("a/x")));
+        assert_eq!(record.verify(&cg, 0, &p("a/x")), Verdict::NotRecorded);
+        // Recorded again: pending again.
+        assert!(record.add_pending(&cg, &[(0, p("a/x"))]));
+        assert!(record.contains(&cg, 0, &p("a/x")));
+        record.forget(&cg, 0, &p("b"));
+        record.save().unwrap();
+        let text = fs::read_to_string(state.join(FILE)).unwrap();
+        assert!(text.contains("\"path\":\"/a\",\"inode\":null},\n{\"mount\":\"/sys/fs/cgroup/memory\",\"path\":\"/a/x\""), "{text}");
+        assert!(!text.contains("/b"), "{text}");
+        let again = Record::read(&state).unwrap();
+        assert_eq!(again.owned(&cg), [(0, p("a/x")), (0, p("a"))]);
+        assert_eq!(record.owned(&cg), again.owned(&cg));
+    }
+
+    #[test]
     fn a_torn_or_foreign_file_is_an_error_not_a_guess() {
         let dir = tempfile::tempdir().unwrap();
         fs::write(dir.path().join(FILE), "{\"mount\":\"/x\",\"pa").unwrap();

@@ -806,6 +806,50 @@ mod tests {
     }
 
     #[test]
+    fn fingerprints_say_what_a_group_asks_not_where() {
+        let fp = |text: &str| -> Vec<u64> {
+            build(text)
+                .unwrap()
+                .cgroups
+                .iter()
+                .map(DesiredCgroup::fingerprint)
+                .collect()
+        };
+        let base = fp("group a { cpu { cpu.shares = 5; } }\n");
+        assert_eq!(
+            base,
+            fp("\n\n# moved\ngroup   a {\n\tcpu { cpu.shares = \"5\"; }\n}\n")
+        );
+        assert_ne!(base, fp("group a { cpu { cpu.shares = 6; } }\n"));
+        assert_ne!(base, fp("group b { cpu { cpu.shares = 5; } }\n"));
+        assert_ne!(
+            base,
+            fp("group a { perm { task { uid = root; } } cpu { cpu.shares = 5; } }\n")
+        );
+        assert_ne!(
+            base,
+            fp("default { perm { admin { dperm = 700; } } }\ngroup a { cpu { cpu.shares = 5; } }\n")
+        );
+    }
+
+    #[test]
+    fn a_directory_named_by_two_sections_says_so() {
+        // cpu and cpuacct share a directory: one section, not two.
+        let one = build("group a { cpu { cpu.shares = 5; } cpuacct { } }\n").unwrap();
+        assert!(one.cgroups[0].also_named_at.is_empty());
+        let text = "group a { cpu { cpu.shares = 5; } }\ngroup a { cpu { cpu.shares = 6; } }\n";
+        let two = build(text).unwrap();
+        assert_eq!(two.cgroups.len(), 1);
+        assert_eq!(two.cgroups[0].settings[0].value, "6");
+        let at: Vec<usize> = two.cgroups[0]
+            .also_named_at
+            .iter()
+            .map(|s| s.start)
+            .collect();
+        assert_eq!(at, [text.rfind("a {").unwrap()]);
+    }
+
+    #[test]
     fn host_problems_are_located_errors() {
         let err = build(
             "group a {\n\tcpu { cpu.sharez = 5; }\n\tblkio { blkio.weight = 100; }\n\tcpuset { cpuset.cpus = \"0-5\"; }\n\tmemory { memory.limit_in_bytes = lots; }\n\tperm { task { uid = ghost; } }\n}\n",
