@@ -11,6 +11,7 @@
 
 use crate::config::{self, describe_files, Applied, Refused};
 use crate::log::Logger;
+use crate::memory::Memory;
 use crate::notify::Notifier;
 use crate::options::{Options, RunMode};
 use crate::placement::{Mode, Placement};
@@ -239,6 +240,7 @@ struct Service<'a> {
     /// Why the last reload changed nothing or failed, on one line (`last change
     /// refused: ...` or `last apply failed: ...`).
     last_error: Option<String>,
+    memory: Memory,
 }
 
 impl Service<'_> {
@@ -363,8 +365,20 @@ impl Service<'_> {
         self.log.info(&format!("reloading: {why}"));
         self.notify(self.notifier.reloading(&format!("reloading: {why}")));
         self.last_error = self.apply(full).err().map(|e| e.status());
+        self.give_back_memory();
         self.notify(self.notifier.ready(&self.status()));
-        crate::memory::release_free_memory();
+    }
+
+    /// After an apply: free memory back to the system if the apply grew the process
+    /// ([`crate::memory`]).
+    fn give_back_memory(&mut self) {
+        let started = Instant::now();
+        if self.memory.after_reload() {
+            self.log.debug(&format!(
+                "free memory given back in {:.1} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
     }
 }
 
@@ -439,9 +453,10 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
         reconciler,
         applied: Applied::default(),
         last_error: None,
+        memory: Memory::default(),
     };
     let first = service.apply(true);
-    crate::memory::release_free_memory();
+    service.give_back_memory();
     if let Err(why) = first {
         let _ = service
             .notifier
