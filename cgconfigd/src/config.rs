@@ -32,7 +32,7 @@ use grammar::diagnostic::{io_reason, render_all};
 use grammar::{Diagnostic, SourceFile};
 use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
-use std::hash::{Hash, Hasher};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -60,7 +60,7 @@ pub struct Applied {
     pub main_missing: bool,
     /// Every configured directory (the digest of its hierarchy and path) -> the
     /// fingerprint of what the files ask of it ([`DesiredCgroup::fingerprint`]).
-    groups: HashMap<u64, u64>,
+    groups: ByDigest<u64>,
     /// How many groups (distinct paths, whatever their hierarchies).
     group_count: usize,
     /// Per file, what a later load can reuse.
@@ -80,7 +80,7 @@ impl Applied {
 
     /// Every configured directory.
     pub fn configured(&self) -> Vec<Key> {
-        let mut seen = HashSet::new();
+        let mut seen = Digests::default();
         let mut out = Vec::new();
         for memo in &self.memos {
             for dir in &memo.dirs.entries {
@@ -88,7 +88,7 @@ impl Applied {
                     continue;
                 }
                 if let Ok(path) = GroupPath::new(memo.dirs.path(dir)) {
-                    out.push((dir.hierarchy as usize, path));
+                    out.push((dir.hierarchy, path));
                 }
             }
         }
@@ -114,7 +114,7 @@ struct FileMemo {
     context: u64,
     /// Digest of each `group` section's text -> the range of `dirs` it asks for; `None`
     /// when the file could not be cut into sections (then it is always read whole).
-    sections: Option<HashMap<u64, (u32, u32)>>,
+    sections: Option<ByDigest<(usize, usize)>>,
     /// The directories the file's groups ask for.
     dirs: Dirs,
 }
@@ -128,49 +128,68 @@ struct Dirs {
 
 #[derive(Clone, Copy, Debug)]
 struct Dir {
-    hierarchy: u32,
-    start: u32,
-    len: u32,
+    hierarchy: usize,
+    start: usize,
+    len: usize,
     /// [`key_digest`] of the directory.
     key: u64,
+    /// Digest of its path alone (groups are counted by path).
+    path: u64,
 }
 
 impl Dirs {
     fn path(&self, dir: &Dir) -> &str {
-        let start = dir.start as usize;
-        self.paths
-            .get(start..start + dir.len as usize)
-            .unwrap_or("")
+        self.paths.get(dir.start..dir.start + dir.len).unwrap_or("")
     }
 
-    fn push(&mut self, hierarchy: usize, path: &str, key: u64) {
-        let (Ok(hierarchy), Ok(start), Ok(len)) = (
-            u32::try_from(hierarchy),
-            u32::try_from(self.paths.len()),
-            u32::try_from(path.len()),
-        ) else {
-            return; // 4 GiB of paths: never read back, so never reused
-        };
-        self.paths.push_str(path);
+    /// Adds a directory; `digests` are its key's and its path's, when known.
+    fn push(&mut self, hierarchy: usize, path: &str, digests: Option<(u64, u64)>) {
+        let (key, path_digest) =
+            digests.unwrap_or_else(|| (key_digest(hierarchy, path), hash(path)));
         self.entries.push(Dir {
             hierarchy,
-            start,
-            len,
+            start: self.paths.len(),
+            len: path.len(),
             key,
+            path: path_digest,
         });
+        self.paths.push_str(path);
     }
 
     /// The index range of the entries pushed since `from`.
-    fn since(&self, from: usize) -> (u32, u32) {
-        let to = self.entries.len();
-        (
-            u32::try_from(from).unwrap_or(u32::MAX),
-            u32::try_from(to).unwrap_or(u32::MAX),
-        )
+    fn since(&self, from: usize) -> (usize, usize) {
+        (from, self.entries.len())
     }
 
-    fn range(&self, (from, to): (u32, u32)) -> &[Dir] {
-        self.entries.get(from as usize..to as usize).unwrap_or(&[])
+    fn range(&self, (from, to): (usize, usize)) -> &[Dir] {
+        self.entries.get(from..to).unwrap_or(&[])
+    }
+}
+
+/// Maps keyed by digests: the digest is the hash (hashing it again with SipHash is what a
+/// reload after a one-line edit spent most of its time on).
+type ByDigest<V> = HashMap<u64, V, BuildHasherDefault<DigestHasher>>;
+/// A set of digests.
+type Digests = HashSet<u64, BuildHasherDefault<DigestHasher>>;
+
+/// A hasher for keys that are digests already.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used for `u64` keys; something sensible for anything else.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
     }
 }
 
@@ -304,7 +323,7 @@ struct Run<'a> {
     /// Where each of them is in `fresh`.
     slots: HashMap<Key, usize>,
     /// The digest of every directory asked for so far.
-    claimed: HashSet<u64>,
+    claimed: Digests,
     /// The directories of sections reused, with their fingerprints.
     reused_groups: Vec<(u64, u64)>,
     memos: Vec<Rc<FileMemo>>,
@@ -338,8 +357,11 @@ impl<'a> Run<'a> {
             },
             fresh: Vec::new(),
             slots: HashMap::new(),
-            claimed: HashSet::new(),
-            reused_groups: Vec::new(),
+            claimed: Digests::with_capacity_and_hasher(
+                previous.map_or(0, |p| p.groups.len()),
+                BuildHasherDefault::default(),
+            ),
+            reused_groups: Vec::with_capacity(previous.map_or(0, |p| p.groups.len())),
             memos: Vec::new(),
             reusable: true,
             checked: 0,
@@ -358,8 +380,11 @@ impl<'a> Run<'a> {
         if !self.refused.lines.is_empty() {
             return Err(self.refused);
         }
-        let mut groups: HashMap<u64, u64> = self.reused_groups.into_iter().collect();
-        groups.reserve(self.fresh.len());
+        let mut groups = ByDigest::with_capacity_and_hasher(
+            self.reused_groups.len() + self.fresh.len(),
+            BuildHasherDefault::default(),
+        );
+        groups.extend(self.reused_groups);
         let mut to_plan = Vec::new();
         for cgroup in self.fresh {
             let fingerprint = cgroup.fingerprint();
@@ -377,8 +402,8 @@ impl<'a> Run<'a> {
         let group_count = self
             .memos
             .iter()
-            .flat_map(|m| m.dirs.entries.iter().map(|d| m.dirs.path(d)))
-            .collect::<HashSet<_>>()
+            .flat_map(|m| m.dirs.entries.iter().map(|d| d.path))
+            .collect::<Digests>()
             .len();
         Ok(Some(Loaded {
             to_plan,
@@ -461,7 +486,7 @@ impl<'a> Run<'a> {
             m.text == digest && m.defaults_before == self.defaults && m.sections.is_some()
         }) {
             // Unchanged, and so is everything it depends on.
-            self.reused += old.sections.as_ref().map_or(0, HashMap::len);
+            self.reused += old.sections.as_ref().map_or(0, |s| s.len());
             self.claim_reused(&old.dirs.entries)?;
             self.defaults = old.defaults_after.clone();
             self.memos.push(Rc::clone(old));
@@ -474,7 +499,7 @@ impl<'a> Run<'a> {
         // (start, digest) of the group sections parsed, in file order.
         let mut fresh_sections: Vec<(usize, u64)> = Vec::new();
         // (digest, range in the old memo) of those reused.
-        let mut reused: Vec<(u64, (u32, u32))> = Vec::new();
+        let mut reused: Vec<(u64, (usize, usize))> = Vec::new();
         let old_dirs = old.map(|m| &m.dirs);
         let config = match &found {
             Some(found) => {
@@ -538,7 +563,12 @@ impl<'a> Run<'a> {
         self.reused += reused.len();
         // The memo: the reused sections' directories copied, then each parsed section's.
         let mut dirs = Dirs::default();
-        let mut sections = found.as_ref().map(|_| HashMap::new());
+        let mut sections = found.as_ref().map(|_| {
+            ByDigest::with_capacity_and_hasher(
+                reused.len() + fresh_sections.len(),
+                BuildHasherDefault::default(),
+            )
+        });
         for (h, range) in &reused {
             let Some(old_dirs) = old_dirs else {
                 continue;
@@ -547,7 +577,7 @@ impl<'a> Run<'a> {
             self.claim_reused(entries)?;
             let from = dirs.entries.len();
             for dir in entries {
-                dirs.push(dir.hierarchy as usize, old_dirs.path(dir), dir.key);
+                dirs.push(dir.hierarchy, old_dirs.path(dir), Some((dir.key, dir.path)));
             }
             if let Some(sections) = sections.as_mut() {
                 sections.insert(*h, dirs.since(from));
@@ -569,7 +599,7 @@ impl<'a> Run<'a> {
             for &i in members {
                 let c = &state.cgroups[i];
                 let path = c.path.as_relative();
-                dirs.push(c.hierarchy, path, key_digest(c.hierarchy, path));
+                dirs.push(c.hierarchy, path, None);
             }
             if let Some(sections) = sections.as_mut() {
                 sections.insert(fresh_sections[section].1, dirs.since(from));
@@ -578,7 +608,7 @@ impl<'a> Run<'a> {
         for &i in &unplaced {
             let c = &state.cgroups[i];
             let path = c.path.as_relative();
-            dirs.push(c.hierarchy, path, key_digest(c.hierarchy, path));
+            dirs.push(c.hierarchy, path, None);
         }
         if !unplaced.is_empty() && found.is_some() {
             // Cannot happen (every group is in a section); reading the file whole next

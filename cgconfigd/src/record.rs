@@ -74,9 +74,9 @@ struct Entries {
 
 #[derive(Clone, Copy, Debug)]
 struct Item {
-    mount: u32,
-    start: u32,
-    len: u32,
+    mount: usize,
+    start: usize,
+    len: usize,
     state: State,
 }
 
@@ -101,21 +101,17 @@ impl State {
 
 impl Entries {
     fn path(&self, item: &Item) -> &str {
-        let start = item.start as usize;
         self.text
-            .get(start..start + item.len as usize)
+            .get(item.start..item.start + item.len)
             .unwrap_or("")
     }
 
-    fn mount_index(&self, mount: &Path) -> Option<u32> {
-        self.mounts
-            .iter()
-            .position(|m| m == mount)
-            .and_then(|i| u32::try_from(i).ok())
+    fn mount_index(&self, mount: &Path) -> Option<usize> {
+        self.mounts.iter().position(|m| m == mount)
     }
 
     /// The index of `(mount, path)` in `items`, or where it would go.
-    fn find(&self, mount: u32, path: &str) -> Result<usize, usize> {
+    fn find(&self, mount: usize, path: &str) -> Result<usize, usize> {
         self.items
             .binary_search_by(|item| (item.mount, self.path(item)).cmp(&(mount, path)))
     }
@@ -131,13 +127,13 @@ impl Entries {
     /// for a directory wins). Returns whether anything changed.
     fn set_all<'p>(&mut self, dirs: impl IntoIterator<Item = (&'p Path, &'p str, State)>) -> bool {
         let mut changed = false;
-        let mut new: Vec<(u32, &str, State)> = Vec::new();
+        let mut new: Vec<(usize, &str, State)> = Vec::new();
         for (mount, path, state) in dirs {
             let m = match self.mount_index(mount) {
                 Some(m) => m,
                 None => {
                     self.mounts.push(mount.to_path_buf());
-                    u32::try_from(self.mounts.len() - 1).unwrap_or(u32::MAX)
+                    self.mounts.len() - 1
                 }
             };
             match self.find(m, path) {
@@ -167,25 +163,20 @@ impl Entries {
         });
         self.items.reserve(new.len());
         for (mount, path, state) in new {
-            let (Ok(start), Ok(len)) = (u32::try_from(self.text.len()), u32::try_from(path.len()))
-            else {
-                continue; // 4 GiB of paths: not a record this daemon wrote
-            };
-            self.text.push_str(path);
             self.items.push(Item {
                 mount,
-                start,
-                len,
+                start: self.text.len(),
+                len: path.len(),
                 state,
             });
+            self.text.push_str(path);
         }
         let Entries { text, items, .. } = self;
         let text: &str = text;
         let key = |item: &Item| {
-            let start = item.start as usize;
             (
                 item.mount,
-                text.get(start..start + item.len as usize).unwrap_or(""),
+                text.get(item.start..item.start + item.len).unwrap_or(""),
             )
         };
         items.sort_by(|a, b| key(a).cmp(&key(b)));
@@ -210,9 +201,11 @@ impl Entries {
         let mut text = String::with_capacity(self.text.len());
         let mut items = Vec::with_capacity(self.items.len() - self.forgotten);
         for item in self.items.iter().filter(|i| i.state != State::Forgotten) {
-            let start = text.len() as u32;
+            items.push(Item {
+                start: text.len(),
+                ..*item
+            });
             text.push_str(self.path(item));
-            items.push(Item { start, ..*item });
         }
         self.text = text;
         self.items = items;
@@ -226,7 +219,7 @@ impl Entries {
             .enumerate()
             .filter(|(_, item)| item.state != State::Forgotten)
             .map(|(i, item)| {
-                let mount = self.mounts[item.mount as usize].as_path();
+                let mount = self.mounts[item.mount].as_path();
                 (i, mount, self.path(item), item.state)
             })
     }
@@ -367,7 +360,7 @@ impl Record {
             if state != State::Pending {
                 continue;
             }
-            let Some(h) = hierarchies[self.entries.items[i].mount as usize] else {
+            let Some(h) = hierarchies[self.entries.items[i].mount] else {
                 continue;
             };
             settled.push((i, inode_of(&cg.hierarchies()[h], path)));
@@ -415,7 +408,7 @@ impl Record {
         // (item, new state)
         let mut changes: Vec<(usize, State)> = Vec::new();
         for (i, _, path, state) in self.entries.live() {
-            let Some(index) = hierarchies[self.entries.items[i].mount as usize] else {
+            let Some(index) = hierarchies[self.entries.items[i].mount] else {
                 continue;
             };
             let h = &cg.hierarchies()[index];
@@ -460,7 +453,7 @@ impl Record {
             .entries
             .live()
             .filter_map(|(i, _, path, _)| {
-                let index = hierarchies[self.entries.items[i].mount as usize]?;
+                let index = hierarchies[self.entries.items[i].mount]?;
                 Some((index, GroupPath::new(path).ok()?))
             })
             .collect();
