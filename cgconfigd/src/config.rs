@@ -80,11 +80,11 @@ impl Applied {
 
     /// Every configured directory.
     pub fn configured(&self) -> Vec<Key> {
-        let mut seen = Digests::default();
+        let mut seen = HashSet::new();
         let mut out = Vec::new();
         for memo in &self.memos {
             for dir in &memo.dirs.entries {
-                if !seen.insert(dir.key) {
+                if !seen.insert((dir.hierarchy, memo.dirs.path(dir))) {
                     continue;
                 }
                 if let Ok(path) = GroupPath::new(memo.dirs.path(dir)) {
@@ -621,6 +621,9 @@ impl<'a> Run<'a> {
             }
             self.claim_fresh(cgroup)?;
         }
+        // Kept while the daemon idles: no spare capacity.
+        dirs.paths.shrink_to_fit();
+        dirs.entries.shrink_to_fit();
         self.memos.push(Rc::new(FileMemo {
             path: file.to_path_buf(),
             text: digest,
