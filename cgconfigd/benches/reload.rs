@@ -7,7 +7,7 @@
 //! * the idle RSS of the daemon once ready;
 //! * the reload latency of a one-line edit written in place: from the write to the new
 //!   value in the tree, and to `READY=1` (both include the debounce: 10 ms once the file
-//!   is closed), and the daemon's own time for the reload as it logs it;
+//!   is closed), and the reload itself (from `RELOADING=1` to `READY=1`);
 //! * SIGHUP (no debounce, a full reload: every file checked, every group planned);
 //! * the RSS after the reloads.
 //!
@@ -160,12 +160,15 @@ impl Daemon {
         }
     }
 
-    /// The daemon's own time for its last apply, from its log line `(... N ms)`.
-    fn last_apply_ms(&self) -> Option<u64> {
-        let log = self.log.lock().unwrap();
-        let line = log.iter().rev().find(|l| l.contains(": applied "))?;
-        let inner = line.rsplit('(').next()?;
-        inner.split(' ').next()?.parse().ok()
+    /// When the first `RELOADING=1` after message `after` arrived, if one did.
+    fn reloading_after(&self, after: usize) -> Option<Instant> {
+        self.messages
+            .lock()
+            .unwrap()
+            .iter()
+            .skip(after)
+            .find(|(_, m)| m.contains("RELOADING=1"))
+            .map(|(at, _)| *at)
     }
 
     fn rss_kib(&self) -> (u64, u64) {
@@ -272,9 +275,10 @@ fn run(
             sleep(Duration::from_millis(1));
         }
         to_tree.push(t0.elapsed());
-        to_ready.push(d.ready_after(n) - t0);
-        if let Some(ms) = d.last_apply_ms() {
-            internal.push(Duration::from_millis(ms));
+        let ready = d.ready_after(n);
+        to_ready.push(ready - t0);
+        if let Some(reloading) = d.reloading_after(n) {
+            internal.push(ready - reloading);
         }
         sleep(Duration::from_millis(150));
     }
@@ -290,7 +294,7 @@ fn run(
     );
     if !internal.is_empty() {
         println!(
-            "  the daemon's reload (read, check, plan, apply, prune) as logged: median {}, max {}",
+            "  of which the reload itself (RELOADING=1 to READY=1: read, check, plan, apply): median {}, max {}",
             ms(median(internal.clone())),
             ms(max(&internal))
         );

@@ -87,7 +87,7 @@ impl Applied {
                 if !seen.insert((dir.hierarchy, memo.dirs.path(dir))) {
                     continue;
                 }
-                if let Ok(path) = GroupPath::new(memo.dirs.path(dir)) {
+                if let Ok(path) = relative_path(memo.dirs.path(dir)) {
                     out.push((dir.hierarchy, path));
                 }
             }
@@ -190,6 +190,15 @@ impl Hasher for DigestHasher {
 
     fn finish(&self) -> u64 {
         self.0
+    }
+}
+
+/// A path as [`GroupPath::as_relative`] wrote it (empty for the root).
+pub fn relative_path(text: &str) -> cgtools::Result<GroupPath> {
+    if text.is_empty() {
+        Ok(GroupPath::root())
+    } else {
+        GroupPath::new(text)
     }
 }
 

@@ -454,7 +454,7 @@ impl Record {
             .live()
             .filter_map(|(i, _, path, _)| {
                 let index = hierarchies[self.entries.items[i].mount]?;
-                Some((index, GroupPath::new(path).ok()?))
+                Some((index, crate::config::relative_path(path).ok()?))
             })
             .collect();
         out.sort_by(|a, b| b.1.depth().cmp(&a.1.depth()).then_with(|| a.cmp(b)));
