@@ -14,7 +14,7 @@
 use std::fs;
 
 /// Growth of the resident set since the last trim that makes the next one worth it.
-const GROWTH: u64 = 1 << 20;
+pub const GROWTH: u64 = 1 << 20;
 
 /// Watches the resident set between reloads.
 #[derive(Debug, Default)]
