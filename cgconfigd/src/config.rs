@@ -1,23 +1,41 @@
 //! Reading the configuration: the main file and the drop-ins, each loaded and checked
-//! with the shared engine ([`cgtools::check::load_in`]), merged into one desired state.
+//! with the shared engine ([`cgtools::desired::desired_state_in`]), merged into one desired
+//! state.
 //!
 //! The whole set of files is one unit: a file's `default` section applies to the files
 //! after it (libcgroup's process-wide default), a group may be named in several files
 //! (later values win, as applying them in order would give), and one error anywhere
 //! refuses the whole set, so that a half-edited configuration never removes or changes
 //! anything.
+//!
+//! A load can reuse the previous one ([`Applied`]): the daemon remembers, per file, a
+//! digest of its text and of each of its top-level sections, and per configured
+//! directory a fingerprint of what the files ask of it. Then an unchanged file is not
+//! parsed at all, and in a changed one only the `group` sections whose text changed are
+//! parsed and checked, as long as the sections that change how a file's groups are read
+//! (`default`, `namespace`, `mount`, `template`, `systemd`) and the defaults from the
+//! files before it are the same. Only the groups whose fingerprint changed are planned.
+//! So an edit costs in proportion to what it changed, not to the configuration. What is
+//! not re-checked for the sections reused: the live tree (that a setting's file exists)
+//! and user and group names (an account renamed since); a full load (start, SIGHUP)
+//! checks everything and plans against the live tree again. A directory named by more
+//! than one section (merging needs all of them) makes the next load a full one.
 
 use crate::placement::{Mode, Placement};
-use cgtools::check::{load_in, FileError, SystemAccounts};
+use cgtools::check::{read_source, FileError, SystemAccounts};
 use cgtools::config_files::conf_files_in;
-use cgtools::desired::DesiredCgroup;
+use cgtools::desired::{desired_state_in, DesiredCgroup};
 use cgtools::values::HostFacts;
 use cgtools::{Cgroups, GroupPath, Permissions, Version};
+use grammar::cgconfig::{chunks, parse, parse_chunks};
 use grammar::diagnostic::{io_reason, render_all};
-use grammar::Diagnostic;
+use grammar::{Diagnostic, SourceFile};
+use std::collections::hash_map::DefaultHasher;
 use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hash, Hasher};
 use std::io;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 /// The files to read.
 #[derive(Clone, Debug)]
@@ -28,26 +46,183 @@ pub struct Sources {
     pub dropins: PathBuf,
 }
 
-/// What the files ask for, merged.
+/// A group directory: (hierarchy index, path).
+pub type Key = (usize, GroupPath);
+
+/// What the daemon remembers of a configuration it applied: enough to reload in
+/// proportion to an edit, not the texts or syntax trees. Kept compact (digests, and the
+/// directories' paths in one string per file): the daemon holds it while it idles.
 #[derive(Clone, Debug, Default)]
-pub struct Desired {
-    /// Group directories, parents first.
-    pub cgroups: Vec<DesiredCgroup>,
+pub struct Applied {
     /// The files read, in order.
     pub files: Vec<PathBuf>,
     /// Whether the main file was missing.
     pub main_missing: bool,
+    /// Every configured directory (the digest of its hierarchy and path) -> the
+    /// fingerprint of what the files ask of it ([`DesiredCgroup::fingerprint`]).
+    groups: ByDigest<u64>,
+    /// How many groups (distinct paths, whatever their hierarchies).
+    group_count: usize,
+    /// Per file, what a later load can reuse.
+    memos: Vec<Rc<FileMemo>>,
+    /// The host as the configuration was checked against it.
+    host: Option<HostFacts>,
+    /// Whether a later load may reuse sections (false when a directory is named by more
+    /// than one section: merging them needs all of them).
+    reusable: bool,
 }
 
-impl Desired {
+impl Applied {
     /// How many groups (distinct paths, whatever their hierarchies).
     pub fn groups(&self) -> usize {
-        self.cgroups
-            .iter()
-            .map(|c| &c.path)
-            .collect::<HashSet<_>>()
-            .len()
+        self.group_count
     }
+
+    /// Every configured directory.
+    pub fn configured(&self) -> Vec<Key> {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        for memo in &self.memos {
+            for dir in &memo.dirs.entries {
+                if !seen.insert((dir.hierarchy, memo.dirs.path(dir))) {
+                    continue;
+                }
+                if let Ok(path) = relative_path(memo.dirs.path(dir)) {
+                    out.push((dir.hierarchy, path));
+                }
+            }
+        }
+        out
+    }
+
+    /// Whether a directory configured here is not configured in `next`.
+    pub fn dropped_in(&self, next: &Applied) -> bool {
+        self.groups.keys().any(|key| !next.groups.contains_key(key))
+    }
+}
+
+/// One file as it was loaded.
+#[derive(Debug)]
+struct FileMemo {
+    path: PathBuf,
+    /// Digest and length of the text.
+    text: (u64, usize),
+    /// The defaults in force before the file and after it.
+    defaults_before: Permissions,
+    defaults_after: Permissions,
+    /// Digest of the defaults before it and of its sections other than `group`.
+    context: u64,
+    /// Digest of each `group` section's text -> the range of `dirs` it asks for; `None`
+    /// when the file could not be cut into sections (then it is always read whole).
+    sections: Option<ByDigest<(usize, usize)>>,
+    /// The directories the file's groups ask for.
+    dirs: Dirs,
+}
+
+/// Directories, their paths in one string.
+#[derive(Debug, Default)]
+struct Dirs {
+    paths: String,
+    entries: Vec<Dir>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Dir {
+    hierarchy: usize,
+    start: usize,
+    len: usize,
+    /// [`key_digest`] of the directory.
+    key: u64,
+    /// Digest of its path alone (groups are counted by path).
+    path: u64,
+}
+
+impl Dirs {
+    fn path(&self, dir: &Dir) -> &str {
+        self.paths.get(dir.start..dir.start + dir.len).unwrap_or("")
+    }
+
+    /// Adds a directory; `digests` are its key's and its path's, when known.
+    fn push(&mut self, hierarchy: usize, path: &str, digests: Option<(u64, u64)>) {
+        let (key, path_digest) =
+            digests.unwrap_or_else(|| (key_digest(hierarchy, path), hash(path)));
+        self.entries.push(Dir {
+            hierarchy,
+            start: self.paths.len(),
+            len: path.len(),
+            key,
+            path: path_digest,
+        });
+        self.paths.push_str(path);
+    }
+
+    /// The index range of the entries pushed since `from`.
+    fn since(&self, from: usize) -> (usize, usize) {
+        (from, self.entries.len())
+    }
+
+    fn range(&self, (from, to): (usize, usize)) -> &[Dir] {
+        self.entries.get(from..to).unwrap_or(&[])
+    }
+}
+
+/// Maps keyed by digests: the digest is the hash (hashing it again with SipHash is what a
+/// reload after a one-line edit spent most of its time on).
+type ByDigest<V> = HashMap<u64, V, BuildHasherDefault<DigestHasher>>;
+/// A set of digests.
+type Digests = HashSet<u64, BuildHasherDefault<DigestHasher>>;
+
+/// A hasher for keys that are digests already.
+#[derive(Default)]
+struct DigestHasher(u64);
+
+impl Hasher for DigestHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        // Not used for `u64` keys; something sensible for anything else.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A path as [`GroupPath::as_relative`] wrote it (empty for the root).
+pub fn relative_path(text: &str) -> cgtools::Result<GroupPath> {
+    if text.is_empty() {
+        Ok(GroupPath::root())
+    } else {
+        GroupPath::new(text)
+    }
+}
+
+/// The digest of a directory: its hierarchy and path.
+fn key_digest(hierarchy: usize, path: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    (hierarchy, path).hash(&mut h);
+    h.finish()
+}
+
+/// A load's result.
+#[derive(Debug)]
+pub struct Loaded {
+    /// The groups to plan, parents first: all of them after a full load; after a load
+    /// that reused the previous one, those whose fingerprint changed.
+    pub to_plan: Vec<DesiredCgroup>,
+    /// What to remember once it is applied.
+    pub applied: Applied,
+    /// Whether the previous load was reused.
+    pub incremental: bool,
+    /// `group` sections parsed and checked, and reused without parsing.
+    pub sections_checked: usize,
+    /// See `sections_checked`.
+    pub sections_reused: usize,
 }
 
 /// Why the files cannot be used; nothing was changed.
@@ -65,6 +240,17 @@ impl Refused {
             report: format!("{text}\n"),
             lines: vec![text],
         }
+    }
+
+    /// Adds a rendered report.
+    fn add_report(&mut self, report: String) {
+        self.lines.extend(one_line_errors(&report));
+        self.report.push_str(&report);
+    }
+
+    /// Adds a problem of `src`.
+    fn add(&mut self, diagnostics: &[Diagnostic], src: &SourceFile) {
+        self.add_report(render_all(diagnostics, src));
     }
 
     /// The first error, and how many more, on one line (for `STATUS=`).
@@ -110,67 +296,384 @@ impl Sources {
     }
 }
 
-/// Loads and checks every file; merges them.
+/// Loads and checks every file; merges them. With `previous` (the configuration applied
+/// last), reuses what did not change (see the module docs); without, a full load.
 pub fn load(
     cg: &Cgroups,
     host: &HostFacts,
     placement: &Placement,
     sources: &Sources,
-) -> Result<Desired, Refused> {
+    previous: Option<&Applied>,
+) -> Result<Loaded, Refused> {
     let (files, main_missing) = sources.files()?;
-    // Looked up afresh on every load: an account added since the last one must be found.
-    let mut accounts = SystemAccounts::default();
-    let mut defaults = Permissions::default();
-    let mut refused = Refused {
-        report: String::new(),
-        lines: Vec::new(),
-    };
-    let mut merged: Vec<DesiredCgroup> = Vec::new();
-    let mut slots: HashMap<(usize, GroupPath), usize> = HashMap::new();
-    for file in &files {
-        let loaded = match load_in(file, cg, host, &defaults, &mut accounts, &placement.roots) {
-            Ok(loaded) => loaded,
+    let reusable = previous.filter(|p| p.reusable && p.host.as_ref() == Some(host));
+    if let Some(previous) = reusable {
+        let run = Run::new(cg, host, placement, Some(previous));
+        if let Some(loaded) = run.load(&files, main_missing)? {
+            return Ok(loaded);
+        }
+    }
+    Run::new(cg, host, placement, None)
+        .load(&files, main_missing)?
+        .ok_or_else(|| Refused::message("internal error: a full load gave up".into()))
+}
+
+/// One load.
+struct Run<'a> {
+    cg: &'a Cgroups,
+    host: &'a HostFacts,
+    placement: &'a Placement,
+    previous: Option<&'a Applied>,
+    accounts: SystemAccounts,
+    defaults: Permissions,
+    refused: Refused,
+    /// The directories checked in this load, in file order, merged.
+    fresh: Vec<DesiredCgroup>,
+    /// Where each of them is in `fresh`.
+    slots: HashMap<Key, usize>,
+    /// The digest of every directory asked for so far.
+    claimed: Digests,
+    /// The directories of sections reused, with their fingerprints.
+    reused_groups: Vec<(u64, u64)>,
+    memos: Vec<Rc<FileMemo>>,
+    reusable: bool,
+    checked: usize,
+    reused: usize,
+}
+
+/// A load that reuses the previous one gives up: it needs a full load.
+struct GiveUp;
+
+impl<'a> Run<'a> {
+    fn new(
+        cg: &'a Cgroups,
+        host: &'a HostFacts,
+        placement: &'a Placement,
+        previous: Option<&'a Applied>,
+    ) -> Self {
+        Run {
+            cg,
+            host,
+            placement,
+            previous,
+            // Looked up afresh on every load: an account added since the last one must be
+            // found.
+            accounts: SystemAccounts::default(),
+            defaults: Permissions::default(),
+            refused: Refused {
+                report: String::new(),
+                lines: Vec::new(),
+            },
+            fresh: Vec::new(),
+            slots: HashMap::new(),
+            claimed: Digests::with_capacity_and_hasher(
+                previous.map_or(0, |p| p.groups.len()),
+                BuildHasherDefault::default(),
+            ),
+            reused_groups: Vec::with_capacity(previous.map_or(0, |p| p.groups.len())),
+            memos: Vec::new(),
+            reusable: true,
+            checked: 0,
+            reused: 0,
+        }
+    }
+
+    /// `Ok(None)`: a load reusing the previous one met a directory named by more than one
+    /// section, and gave up.
+    fn load(mut self, files: &[PathBuf], main_missing: bool) -> Result<Option<Loaded>, Refused> {
+        for file in files {
+            if self.file(file).is_err() {
+                return Ok(None);
+            }
+        }
+        if !self.refused.lines.is_empty() {
+            return Err(self.refused);
+        }
+        let mut groups = ByDigest::with_capacity_and_hasher(
+            self.reused_groups.len() + self.fresh.len(),
+            BuildHasherDefault::default(),
+        );
+        groups.extend(self.reused_groups);
+        let mut to_plan = Vec::new();
+        for cgroup in self.fresh {
+            let fingerprint = cgroup.fingerprint();
+            let key = key_digest(cgroup.hierarchy, cgroup.path.as_relative());
+            let unchanged = self
+                .previous
+                .is_some_and(|p| p.groups.get(&key) == Some(&fingerprint));
+            groups.insert(key, fingerprint);
+            if !unchanged {
+                to_plan.push(cgroup);
+            }
+        }
+        // Parents first, otherwise file order (a stable sort), as the engine plans.
+        to_plan.sort_by_key(|c| c.path.depth());
+        let group_count = self
+            .memos
+            .iter()
+            .flat_map(|m| m.dirs.entries.iter().map(|d| d.path))
+            .collect::<Digests>()
+            .len();
+        Ok(Some(Loaded {
+            to_plan,
+            applied: Applied {
+                files: files.to_vec(),
+                main_missing,
+                groups,
+                group_count,
+                memos: self.memos,
+                host: Some(self.host.clone()),
+                reusable: self.reusable,
+            },
+            incremental: self.previous.is_some(),
+            sections_checked: self.checked,
+            sections_reused: self.reused,
+        }))
+    }
+
+    /// The memo of `file` in the previous load.
+    fn memo(&self, file: &Path) -> Option<&'a Rc<FileMemo>> {
+        self.previous?.memos.iter().find(|m| m.path == file)
+    }
+
+    /// Records that a section reused from the previous load asks for `dirs`.
+    fn claim_reused(&mut self, dirs: &[Dir]) -> Result<(), GiveUp> {
+        for dir in dirs {
+            let fingerprint = self
+                .previous
+                .and_then(|p| p.groups.get(&dir.key))
+                .copied()
+                .ok_or(GiveUp)?;
+            if !self.claimed.insert(dir.key) {
+                return Err(GiveUp);
+            }
+            self.reused_groups.push((dir.key, fingerprint));
+        }
+        Ok(())
+    }
+
+    /// Records a directory checked in this load, merging it into one named before.
+    fn claim_fresh(&mut self, cgroup: DesiredCgroup) -> Result<(), GiveUp> {
+        let digest = key_digest(cgroup.hierarchy, cgroup.path.as_relative());
+        let digest_taken = !self.claimed.insert(digest);
+        let key = (cgroup.hierarchy, cgroup.path.clone());
+        match self.slots.get(&key) {
+            Some(&i) => {
+                self.merged()?;
+                merge(&mut self.fresh[i], cgroup);
+            }
+            None => {
+                if digest_taken {
+                    // A reused section named it, or (2^-64) another directory has its
+                    // digest: the next load must not rely on digests.
+                    self.merged()?;
+                }
+                self.slots.insert(key, self.fresh.len());
+                self.fresh.push(cgroup);
+            }
+        }
+        Ok(())
+    }
+
+    /// Loads one file; problems go to `self.refused`.
+    fn file(&mut self, file: &Path) -> Result<(), GiveUp> {
+        let src = match read_source(file) {
+            Ok(src) => src,
             Err(FileError::Unreadable(reason)) => {
-                refused.report.push_str(&reason);
-                refused.report.push('\n');
-                refused.lines.push(reason);
-                continue;
+                self.refused.add_report(format!("{reason}\n"));
+                return Ok(());
             }
             Err(FileError::Invalid { report, .. }) => {
-                refused.lines.extend(one_line_errors(&report));
-                refused.report.push_str(&report);
-                continue;
+                self.refused.add_report(report);
+                return Ok(());
             }
         };
-        let problems = placement_problems(cg, placement, &loaded.state.cgroups);
-        if !problems.is_empty() {
-            let report = render_all(&problems, &loaded.source);
-            refused.lines.extend(one_line_errors(&report));
-            refused.report.push_str(&report);
-            continue;
+        let text = src.text();
+        let digest = (hash(text), text.len());
+        let old = self.memo(file);
+        if let Some(old) = old.filter(|m| {
+            m.text == digest && m.defaults_before == self.defaults && m.sections.is_some()
+        }) {
+            // Unchanged, and so is everything it depends on.
+            self.reused += old.sections.as_ref().map_or(0, |s| s.len());
+            self.claim_reused(&old.dirs.entries)?;
+            self.defaults = old.defaults_after.clone();
+            self.memos.push(Rc::clone(old));
+            return Ok(());
         }
-        defaults = loaded.state.defaults_after.clone();
-        for cgroup in loaded.state.cgroups {
-            let key = (cgroup.hierarchy, cgroup.path.clone());
-            match slots.get(&key) {
-                Some(&i) => merge(&mut merged[i], cgroup),
-                None => {
-                    slots.insert(key, merged.len());
-                    merged.push(cgroup);
+        // The sections to parse: all but the `group` sections reused.
+        let found = chunks(text);
+        let mut context = DefaultHasher::new();
+        hash_permissions(&self.defaults, &mut context);
+        // (start, digest) of the group sections parsed, in file order.
+        let mut fresh_sections: Vec<(usize, u64)> = Vec::new();
+        // (digest, range in the old memo) of those reused.
+        let mut reused: Vec<(u64, (usize, usize))> = Vec::new();
+        let old_dirs = old.map(|m| &m.dirs);
+        let config = match &found {
+            Some(found) => {
+                for chunk in found.iter().filter(|c| !c.is_group) {
+                    src.slice(chunk.span).hash(&mut context);
                 }
+                let context = context.finish();
+                let old_sections = old
+                    .filter(|m| m.context == context)
+                    .and_then(|m| m.sections.as_ref());
+                let mut spans = Vec::new();
+                for chunk in found {
+                    if !chunk.is_group {
+                        spans.push(chunk.span);
+                        continue;
+                    }
+                    let h = hash(src.slice(chunk.span));
+                    match old_sections.and_then(|s| s.get(&h)) {
+                        Some(range) => reused.push((h, *range)),
+                        None => {
+                            spans.push(chunk.span);
+                            fresh_sections.push((chunk.span.start, h));
+                        }
+                    }
+                }
+                parse_chunks(&src, spans)
+            }
+            None => parse(&src),
+        };
+        let context = context.finish();
+        let config = match config {
+            Ok(config) => config,
+            Err(diagnostics) => {
+                self.refused.add(&diagnostics, &src);
+                return Ok(());
+            }
+        };
+        let state = desired_state_in(
+            &config,
+            self.cg,
+            self.host,
+            &self.defaults,
+            &mut self.accounts,
+            &self.placement.roots,
+        );
+        let sections_checked = config.groups().count();
+        drop(config);
+        let state = match state {
+            Ok(state) => state,
+            Err(rejected) => {
+                self.refused.add(&rejected.diagnostics, &src);
+                return Ok(());
+            }
+        };
+        let problems = placement_problems(self.cg, self.placement, &state.cgroups);
+        if !problems.is_empty() {
+            self.refused.add(&problems, &src);
+            return Ok(());
+        }
+        self.checked += sections_checked;
+        self.reused += reused.len();
+        // The memo: the reused sections' directories copied, then each parsed section's.
+        let mut dirs = Dirs::default();
+        let mut sections = found.as_ref().map(|_| {
+            ByDigest::with_capacity_and_hasher(
+                reused.len() + fresh_sections.len(),
+                BuildHasherDefault::default(),
+            )
+        });
+        for (h, range) in &reused {
+            let Some(old_dirs) = old_dirs else {
+                continue;
+            };
+            let entries = old_dirs.range(*range);
+            self.claim_reused(entries)?;
+            let from = dirs.entries.len();
+            for dir in entries {
+                dirs.push(dir.hierarchy, old_dirs.path(dir), Some((dir.key, dir.path)));
+            }
+            if let Some(sections) = sections.as_mut() {
+                sections.insert(*h, dirs.since(from));
             }
         }
+        // Each directory checked, by the section that names it (the last one starting
+        // before its name).
+        let mut by_section: Vec<Vec<usize>> = vec![Vec::new(); fresh_sections.len()];
+        let mut unplaced = Vec::new();
+        for (i, cgroup) in state.cgroups.iter().enumerate() {
+            let at = fresh_sections.partition_point(|(start, _)| *start <= cgroup.span.start);
+            match at.checked_sub(1) {
+                Some(section) => by_section[section].push(i),
+                None => unplaced.push(i),
+            }
+        }
+        for (section, members) in by_section.iter().enumerate() {
+            let from = dirs.entries.len();
+            for &i in members {
+                let c = &state.cgroups[i];
+                let path = c.path.as_relative();
+                dirs.push(c.hierarchy, path, None);
+            }
+            if let Some(sections) = sections.as_mut() {
+                sections.insert(fresh_sections[section].1, dirs.since(from));
+            }
+        }
+        for &i in &unplaced {
+            let c = &state.cgroups[i];
+            let path = c.path.as_relative();
+            dirs.push(c.hierarchy, path, None);
+        }
+        if !unplaced.is_empty() && found.is_some() {
+            // Cannot happen (every group is in a section); reading the file whole next
+            // time is always right.
+            sections = None;
+        }
+        for cgroup in state.cgroups {
+            if !cgroup.also_named_at.is_empty() {
+                self.merged()?;
+            }
+            self.claim_fresh(cgroup)?;
+        }
+        // Kept while the daemon idles: no spare capacity.
+        dirs.paths.shrink_to_fit();
+        dirs.entries.shrink_to_fit();
+        self.memos.push(Rc::new(FileMemo {
+            path: file.to_path_buf(),
+            text: digest,
+            defaults_before: std::mem::replace(&mut self.defaults, state.defaults_after.clone()),
+            defaults_after: state.defaults_after,
+            context,
+            sections,
+            dirs,
+        }));
+        Ok(())
     }
-    if !refused.lines.is_empty() {
-        return Err(refused);
+
+    /// A directory is named by more than one section: a load reusing the previous one
+    /// gives up, a full load merges them and makes the next load a full one too.
+    fn merged(&mut self) -> Result<(), GiveUp> {
+        if self.previous.is_some() {
+            return Err(GiveUp);
+        }
+        self.reusable = false;
+        Ok(())
     }
-    // Parents first, otherwise file order (a stable sort), as the engine plans.
-    merged.sort_by_key(|c| c.path.depth());
-    Ok(Desired {
-        cgroups: merged,
-        files,
-        main_missing,
-    })
+}
+
+/// A digest of a text.
+fn hash(text: &str) -> u64 {
+    let mut h = DefaultHasher::new();
+    text.hash(&mut h);
+    h.finish()
+}
+
+fn hash_permissions(p: &Permissions, h: &mut DefaultHasher) {
+    (
+        p.admin.uid,
+        p.admin.gid,
+        p.task.uid,
+        p.task.gid,
+        p.dir_mode,
+        p.file_mode,
+        p.task_mode,
+    )
+        .hash(h);
 }
 
 /// A later file's section for a group an earlier file named: what applying both in order
@@ -382,7 +885,7 @@ mod tests {
             config: config.clone(),
             dropins: dir.path().join("none"),
         };
-        let refused = load(&cg, &HostFacts::example(), &placement, &sources).unwrap_err();
+        let refused = load(&cg, &HostFacts::example(), &placement, &sources, None).unwrap_err();
         let at = |line: usize, col: usize| format!("{}:{line}:{col}: error: ", config.display());
         assert_eq!(refused.lines.len(), 3, "{:?}", refused.lines);
         assert!(
@@ -408,12 +911,228 @@ mod tests {
         );
         // Without them, the file loads, rooted below the service's cgroup.
         fs::write(&config, "group b { pids { pids.max = 5; } }\n").unwrap();
-        let desired = load(&cg, &HostFacts::example(), &placement, &sources).unwrap();
+        let desired = load(&cg, &HostFacts::example(), &placement, &sources, None).unwrap();
         assert_eq!(
-            desired.cgroups[0].path.to_string(),
+            desired.to_plan[0].path.to_string(),
             "/system.slice/x.service/b"
         );
-        assert_eq!(desired.groups(), 1);
+        assert_eq!(desired.applied.groups(), 1);
+    }
+
+    /// A fake v2 host with an existing group whose files new groups will have.
+    fn v2_host() -> (tempfile::TempDir, Cgroups) {
+        use std::fs;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        let existing = root.join("existing");
+        fs::create_dir_all(&existing).unwrap();
+        fs::write(root.join("cgroup.controllers"), "pids").unwrap();
+        for file in ["pids.max", "cgroup.max.descendants", "cgroup.procs"] {
+            fs::write(existing.join(file), "max").unwrap();
+        }
+        let cg = Cgroups::from_sources(
+            "30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        (dir, cg)
+    }
+
+    /// `n` groups; every third has its own task owner, and `g{edit}` gets `value`.
+    fn groups_text(n: usize, edit: usize, value: u32) -> String {
+        let mut text = String::from("default { perm { task { uid = 1000; } } }\n");
+        for i in 0..n {
+            let v = if i == edit { value } else { 5 };
+            text.push_str(&format!("group g{i} {{\n"));
+            if i % 3 == 0 {
+                text.push_str("\tperm { task { uid = 2000; } }\n");
+            }
+            text.push_str(&format!("\tpids {{ pids.max = {v}; }}\n}}\n"));
+        }
+        text
+    }
+
+    fn planned(loaded: &Loaded) -> Vec<String> {
+        loaded.to_plan.iter().map(|c| c.path.to_string()).collect()
+    }
+
+    #[test]
+    fn a_reload_checks_and_plans_only_what_the_edit_changed() {
+        use std::fs;
+        let (dir, cg) = v2_host();
+        let host = HostFacts::example();
+        let placement = Placement::root(GroupPath::root());
+        let config = dir.path().join("c.conf");
+        let sources = Sources {
+            config: config.clone(),
+            dropins: dir.path().join("d"),
+        };
+        let load_now =
+            |previous: Option<&Applied>| load(&cg, &host, &placement, &sources, previous);
+        fs::write(&config, groups_text(30, 0, 5)).unwrap();
+        let first = load_now(None).unwrap();
+        assert!(!first.incremental);
+        assert_eq!(first.to_plan.len(), 30);
+        assert_eq!(first.sections_checked, 30);
+        let mut applied = first.applied;
+        assert_eq!(applied.groups(), 30);
+
+        // Nothing changed: nothing parsed, nothing planned.
+        let same = load_now(Some(&applied)).unwrap();
+        assert!(same.incremental);
+        assert_eq!((same.sections_checked, same.sections_reused), (0, 30));
+        assert!(same.to_plan.is_empty());
+
+        // One line: that group only.
+        fs::write(&config, groups_text(30, 7, 9)).unwrap();
+        let one = load_now(Some(&applied)).unwrap();
+        assert_eq!((one.sections_checked, one.sections_reused), (1, 29));
+        assert_eq!(planned(&one), ["/g7"]);
+        assert_eq!(one.to_plan[0].settings[0].value, "9");
+        assert!(!applied.dropped_in(&one.applied));
+        applied = one.applied;
+
+        // A comment in a group: read again, nothing to plan.
+        fs::write(
+            &config,
+            groups_text(30, 7, 9).replace("group g8 {", "group g8 { # why"),
+        )
+        .unwrap();
+        let comment = load_now(Some(&applied)).unwrap();
+        assert_eq!(comment.sections_checked, 1);
+        assert!(comment.to_plan.is_empty());
+        applied = comment.applied;
+
+        // The default changes: every group is checked again, and the groups whose owner
+        // comes from it are planned; those with their own are not.
+        fs::write(
+            &config,
+            groups_text(30, 7, 9).replace("uid = 1000", "uid = 1001"),
+        )
+        .unwrap();
+        let defaults = load_now(Some(&applied)).unwrap();
+        assert_eq!(defaults.sections_checked, 30);
+        assert_eq!(defaults.to_plan.len(), 20);
+        assert!(defaults
+            .to_plan
+            .iter()
+            .all(|c| c.permissions.task.uid == Some(1001)));
+        applied = defaults.applied;
+
+        // A bad edit (a good change in g1, an error in g2) is refused as a whole, and
+        // the next good edit is compared with what was applied before it.
+        let text = groups_text(30, 7, 9).replace("uid = 1000", "uid = 1001");
+        let bad = text
+            .replace(
+                "group g1 {\n\tpids { pids.max = 5;",
+                "group g1 {\n\tpids { pids.max = 6;",
+            )
+            .replace(
+                "group g2 {\n\tpids { pids.max = 5;",
+                "group g2 {\n\tpids { pids.max = 1:2;",
+            );
+        fs::write(&config, &bad).unwrap();
+        let refused = load_now(Some(&applied)).unwrap_err();
+        assert_eq!(refused.lines.len(), 1, "{:?}", refused.lines);
+        assert!(refused.lines[0].contains("c.conf:"), "{:?}", refused.lines);
+        let unknown = text.replace(
+            "group g2 {\n\tpids { pids.max = 5;",
+            "group g2 {\n\tpids { pids.maks = 5;",
+        );
+        fs::write(&config, &unknown).unwrap();
+        let refused = load_now(Some(&applied)).unwrap_err();
+        assert!(
+            refused.lines[0].contains("pids.maks"),
+            "{:?}",
+            refused.lines
+        );
+        fs::write(
+            &config,
+            text.replace(
+                "group g1 {\n\tpids { pids.max = 5;",
+                "group g1 {\n\tpids { pids.max = 6;",
+            ),
+        )
+        .unwrap();
+        let good = load_now(Some(&applied)).unwrap();
+        assert_eq!(planned(&good), ["/g1"]);
+        applied = good.applied;
+
+        // A group dropped: nothing to plan, but the reconciler is told.
+        let dropped_text = fs::read_to_string(&config)
+            .unwrap()
+            .replace("group g29 {\n\tpids { pids.max = 5; }\n}\n", "");
+        fs::write(&config, dropped_text).unwrap();
+        let dropped = load_now(Some(&applied)).unwrap();
+        assert!(dropped.to_plan.is_empty());
+        assert!(applied.dropped_in(&dropped.applied));
+        assert_eq!(dropped.applied.groups(), 29);
+        assert!(!dropped
+            .applied
+            .configured()
+            .iter()
+            .any(|(_, p)| p.as_relative() == "g29"));
+    }
+
+    #[test]
+    fn defaults_and_groups_across_files_are_followed() {
+        use std::fs;
+        let (dir, cg) = v2_host();
+        let host = HostFacts::example();
+        let placement = Placement::root(GroupPath::root());
+        let config = dir.path().join("c.conf");
+        let dropins = dir.path().join("d");
+        fs::create_dir(&dropins).unwrap();
+        let sources = Sources {
+            config: config.clone(),
+            dropins: dropins.clone(),
+        };
+        let load_now =
+            |previous: Option<&Applied>| load(&cg, &host, &placement, &sources, previous);
+        fs::write(
+            &config,
+            "default { perm { task { uid = 1000; } } }\ngroup a { pids { } }\n",
+        )
+        .unwrap();
+        fs::write(
+            dropins.join("10-b.conf"),
+            "group b { pids { pids.max = 3; } }\n",
+        )
+        .unwrap();
+        let applied = load_now(None).unwrap().applied;
+        // The main file's default changes the drop-in's groups too, whose text did not
+        // change.
+        fs::write(
+            &config,
+            "default { perm { task { uid = 1001; } } }\ngroup a { pids { } }\n",
+        )
+        .unwrap();
+        let next = load_now(Some(&applied)).unwrap();
+        assert_eq!(planned(&next), ["/a", "/b"]);
+        let applied = next.applied;
+        // A drop-in naming a group of the main file: merged as applying both in order,
+        // with a full load, and the next load is a full one too.
+        fs::write(
+            dropins.join("20-a.conf"),
+            "group a { pids { pids.max = 4; } }\n",
+        )
+        .unwrap();
+        let merged = load_now(Some(&applied)).unwrap();
+        assert!(!merged.incremental);
+        let a = merged
+            .to_plan
+            .iter()
+            .find(|c| c.path.as_relative() == "a")
+            .unwrap();
+        assert_eq!(a.settings[0].value, "4");
+        assert_eq!(a.permissions.task.uid, Some(1001));
+        assert!(!load_now(Some(&merged.applied)).unwrap().incremental);
+        // Gone again: incremental again after one full load.
+        fs::remove_file(dropins.join("20-a.conf")).unwrap();
+        let full = load_now(Some(&merged.applied)).unwrap();
+        assert!(!full.incremental);
+        assert!(load_now(Some(&full.applied)).unwrap().incremental);
     }
 
     #[test]

@@ -4,18 +4,20 @@
 //! out where groups go (in delegated mode: move into the supervisor leaf first), start
 //! watching the files (before reading them, so that no edit is missed), load and apply.
 //! Then `READY=1`, and wait on one `poll` for signals (a `signalfd`: SIGHUP, SIGTERM,
-//! SIGINT) and inotify events. Events are debounced: a reload starts once no event came
-//! for [`DEBOUNCE`], or [`MAX_DELAY`] after the first. Dropped groups that could not be
-//! removed are tried again every [`RETRY_KEPT`].
+//! SIGINT) and inotify events. Events are debounced ([`Pending`]): a reload starts once
+//! every changed file is complete and no event came for [`QUIET`] ([`QUIET_AFTER_GONE`]
+//! when a file went away), or [`MAX_DELAY`] after the first event. Dropped groups that
+//! could not be removed are tried again every [`RETRY_KEPT`].
 
-use crate::config::{self, describe_files, Desired, Refused};
+use crate::config::{self, describe_files, Applied, Refused};
 use crate::log::Logger;
+use crate::memory::Memory;
 use crate::notify::Notifier;
 use crate::options::{Options, RunMode};
 use crate::placement::{Mode, Placement};
 use crate::reconcile::{Outcome, Reconciler};
 use crate::record::Record;
-use crate::watch::Watcher;
+use crate::watch::{Change, Event, Watcher};
 use cgtools::check::{load_in, FileError, SystemAccounts};
 use cgtools::values::HostFacts;
 use cgtools::{Cgroups, Permissions};
@@ -26,9 +28,15 @@ use std::os::fd::AsFd;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-/// Quiet time after the last inotify event before a reload.
-pub const DEBOUNCE: Duration = Duration::from_millis(100);
-/// Longest wait after the first event, for files that keep changing.
+/// Quiet time after the last inotify event before a reload, once every changed file is
+/// complete. A file renamed into place, or closed after writing, is complete; the wait is
+/// for the other files of the same change (a tool writing several drop-ins makes its
+/// events within a few milliseconds), so that they are one reload.
+pub const QUIET: Duration = Duration::from_millis(10);
+/// Quiet time when a file went away (deleted, renamed away): an editor or a tool that
+/// deletes and re-creates a file must not have its groups removed in between.
+pub const QUIET_AFTER_GONE: Duration = Duration::from_millis(100);
+/// Longest wait after the first event, for files that keep changing or stay open.
 pub const MAX_DELAY: Duration = Duration::from_secs(1);
 /// How often dropped groups that were kept (still in use) are tried again.
 pub const RETRY_KEPT: Duration = Duration::from_secs(30);
@@ -134,17 +142,19 @@ fn dry_run(options: &Options, log: &Logger) -> ExitCode {
     let host = HostFacts::read(&cg);
     let result = placement(options, &cg).and_then(|placement| {
         let record = Record::read(&options.state_dir)?;
-        let desired = config::load(&cg, &host, &placement, &options.sources).map_err(|r| {
-            eprint!("{}", r.report);
-            format!("{}: nothing would be changed", r.summary())
-        })?;
+        let loaded =
+            config::load(&cg, &host, &placement, &options.sources, None).map_err(|r| {
+                eprint!("{}", r.report);
+                format!("{}: nothing would be changed", r.summary())
+            })?;
+        let applied = loaded.applied;
         let reconciler = Reconciler::new(&cg, record, placement.supervisor.clone());
-        let (plan, removals) = reconciler.preview(&desired.cgroups, &host)?;
+        let (plan, removals) = reconciler.preview(loaded.to_plan, &applied.configured(), &host)?;
         let (create, permissions, writes) = plan.counts();
         println!(
             "{}: {} groups; {create} to create, {permissions} owner and mode changes, {writes} settings to write, {} to remove",
-            describe_files(&desired.files, &options.sources.config),
-            desired.groups(),
+            describe_files(&applied.files, &options.sources.config),
+            applied.groups(),
             removals.len()
         );
         print!("{}", plan.describe());
@@ -226,10 +236,11 @@ struct Service<'a> {
     placement: Placement,
     reconciler: Reconciler<'a>,
     /// The last configuration that was applied.
-    applied: Desired,
+    applied: Applied,
     /// Why the last reload changed nothing or failed, on one line (`last change
     /// refused: ...` or `last apply failed: ...`).
     last_error: Option<String>,
+    memory: Memory,
 }
 
 impl Service<'_> {
@@ -268,18 +279,39 @@ impl Service<'_> {
         }
     }
 
-    /// Loads the files and applies them. `Err` when nothing was applied.
-    fn apply(&mut self) -> Result<Outcome, NotApplied> {
+    /// Loads the files and applies them. `Err` when nothing was applied. A full load
+    /// reads and checks every file and plans every group against the live tree (start,
+    /// SIGHUP: it repairs changes made by hand); otherwise only what changed since the
+    /// last apply is read, checked and planned ([`config`]).
+    fn apply(&mut self, full: bool) -> Result<Outcome, NotApplied> {
         let started = Instant::now();
         let host = HostFacts::read(self.cg);
-        let desired = match config::load(self.cg, &host, &self.placement, &self.options.sources) {
-            Ok(desired) => {
+        let previous = (!full).then_some(&self.applied);
+        let loaded = match config::load(
+            self.cg,
+            &host,
+            &self.placement,
+            &self.options.sources,
+            previous,
+        ) {
+            Ok(loaded) => {
+                let plural = |n: usize, one: &str, many: &str| {
+                    format!("{n} {}", if n == 1 { one } else { many })
+                };
                 self.log.debug(&format!(
-                    "read and checked {} in {} ms",
-                    describe_files(&desired.files, &self.options.sources.config),
-                    started.elapsed().as_millis()
+                    "read and checked {} in {} ms: {} checked, {} unchanged{}; {} to plan",
+                    describe_files(&loaded.applied.files, &self.options.sources.config),
+                    started.elapsed().as_millis(),
+                    plural(loaded.sections_checked, "group section", "group sections"),
+                    loaded.sections_reused,
+                    if loaded.incremental {
+                        ""
+                    } else {
+                        " (full load)"
+                    },
+                    plural(loaded.to_plan.len(), "group", "groups"),
                 ));
-                desired
+                loaded
             }
             Err(Refused { lines, .. }) => {
                 for line in &lines {
@@ -293,22 +325,33 @@ impl Service<'_> {
                 return Err(NotApplied::Refused(summary));
             }
         };
-        if desired.main_missing {
+        let applied = loaded.applied;
+        if applied.main_missing {
             self.log.info(&format!(
                 "{} does not exist: read as empty",
                 self.options.sources.config.display()
             ));
         }
-        match self.reconciler.reconcile(&desired.cgroups, &host, self.log) {
+        // Directories configured before and not now are removed; when nothing left, the
+        // reconciler need not look at its record.
+        let dropped = full || !loaded.incremental || self.applied.dropped_in(&applied);
+        let result = self.reconciler.reconcile(
+            loaded.to_plan,
+            || applied.configured(),
+            dropped,
+            &host,
+            self.log,
+        );
+        match result {
             Ok(outcome) => {
                 self.log.info(&format!(
                     "applied {} ({} group{}): {}",
-                    describe_files(&desired.files, &self.options.sources.config),
-                    desired.groups(),
-                    if desired.groups() == 1 { "" } else { "s" },
+                    describe_files(&applied.files, &self.options.sources.config),
+                    applied.groups(),
+                    if applied.groups() == 1 { "" } else { "s" },
                     outcome.describe()
                 ));
-                self.applied = desired;
+                self.applied = applied;
                 Ok(outcome)
             }
             Err(message) => {
@@ -318,11 +361,24 @@ impl Service<'_> {
         }
     }
 
-    fn reload(&mut self, why: &str) {
+    fn reload(&mut self, why: &str, full: bool) {
         self.log.info(&format!("reloading: {why}"));
         self.notify(self.notifier.reloading(&format!("reloading: {why}")));
-        self.last_error = self.apply().err().map(|e| e.status());
+        self.last_error = self.apply(full).err().map(|e| e.status());
+        self.give_back_memory();
         self.notify(self.notifier.ready(&self.status()));
+    }
+
+    /// After an apply: free memory back to the system if the apply grew the process
+    /// ([`crate::memory`]).
+    fn give_back_memory(&mut self) {
+        let started = Instant::now();
+        if self.memory.after_reload() {
+            self.log.debug(&format!(
+                "free memory given back in {:.1} ms",
+                started.elapsed().as_secs_f64() * 1000.0
+            ));
+        }
     }
 }
 
@@ -395,10 +451,13 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
         cg: &cg,
         placement,
         reconciler,
-        applied: Desired::default(),
+        applied: Applied::default(),
         last_error: None,
+        memory: Memory::default(),
     };
-    if let Err(why) = service.apply() {
+    let first = service.apply(true);
+    service.give_back_memory();
+    if let Err(why) = first {
         let _ = service
             .notifier
             .status(&format!("failed: {}", crate::log::one_line(why.message())));
@@ -418,19 +477,66 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
     event_loop(&mut service, &signals, watcher.as_mut())
 }
 
+/// Changes seen and not reloaded yet.
+#[derive(Debug)]
+pub struct Pending {
+    first: Instant,
+    last: Instant,
+    /// Each file's last event.
+    files: std::collections::BTreeMap<String, Event>,
+}
+
+impl Pending {
+    /// Changes that start at `now`.
+    pub fn new(now: Instant) -> Pending {
+        Pending {
+            first: now,
+            last: now,
+            files: std::collections::BTreeMap::new(),
+        }
+    }
+
+    /// Adds changes seen at `now`.
+    pub fn add(&mut self, now: Instant, changes: Vec<Change>) {
+        self.last = now;
+        for change in changes {
+            self.files.insert(change.what, change.event);
+        }
+    }
+
+    /// When the reload is due: [`QUIET`] after the last event once every file is
+    /// complete, [`QUIET_AFTER_GONE`] if one went away, never while one is being written;
+    /// [`MAX_DELAY`] after the first event at the latest.
+    pub fn due(&self) -> Instant {
+        let latest = self.first + MAX_DELAY;
+        let events = || self.files.values();
+        let quiet = if events().any(|e| *e == Event::Writing) {
+            return latest;
+        } else if events().any(|e| *e == Event::Gone) {
+            QUIET_AFTER_GONE
+        } else {
+            QUIET
+        };
+        (self.last + quiet).min(latest)
+    }
+
+    /// What changed, in words.
+    pub fn describe(&self) -> String {
+        let names: Vec<&str> = self.files.keys().map(String::as_str).collect();
+        format!("{} changed", names.join(", "))
+    }
+}
+
 fn event_loop(
     service: &mut Service<'_>,
     signals: &SignalFd,
     mut watcher: Option<&mut Watcher>,
 ) -> ExitCode {
-    // (first event, last event, what changed)
-    let mut pending: Option<(Instant, Instant, Vec<String>)> = None;
+    let mut pending: Option<Pending> = None;
     let mut retry_at: Option<Instant> = None;
     loop {
         let now = Instant::now();
-        let mut deadline = pending
-            .as_ref()
-            .map(|(first, last, _)| (*last + DEBOUNCE).min(*first + MAX_DELAY));
+        let mut deadline = pending.as_ref().map(Pending::due);
         if service.reconciler.kept().is_empty() {
             retry_at = None;
         } else {
@@ -479,42 +585,40 @@ fn event_loop(
         }
         if inotify_ready {
             if let Some(w) = watcher.as_deref_mut() {
-                let changes = w.read();
+                let mut changes = w.read();
                 if !changes.is_empty() {
+                    changes.dedup();
                     for change in &changes {
-                        service.log.debug(&format!("changed: {change}"));
+                        let how = match change.event {
+                            Event::Done => "",
+                            Event::Writing => " (being written)",
+                            Event::Gone => " (gone)",
+                        };
+                        service.log.debug(&format!("changed: {}{how}", change.what));
                     }
                     let now = Instant::now();
-                    match &mut pending {
-                        Some((_, last, what)) => {
-                            *last = now;
-                            what.extend(changes);
-                        }
-                        None => pending = Some((now, now, changes)),
-                    }
+                    pending
+                        .get_or_insert_with(|| Pending::new(now))
+                        .add(now, changes);
                 }
             }
         }
         let now = Instant::now();
-        let due = pending
-            .as_ref()
-            .is_some_and(|(first, last, _)| now >= *last + DEBOUNCE || now >= *first + MAX_DELAY);
+        let due = pending.as_ref().is_some_and(|p| now >= p.due());
         if reload_now || due {
             let why = match (reload_now, pending.take()) {
                 (true, _) => "SIGHUP".to_string(),
-                (false, Some((_, _, mut what))) => {
-                    what.sort();
-                    what.dedup();
-                    format!("{} changed", what.join(", "))
-                }
+                (false, Some(p)) => p.describe(),
                 (false, None) => "changed".to_string(),
             };
-            service.reload(&why);
+            service.reload(&why, reload_now);
             retry_at = None;
         } else if retry_at.is_some_and(|at| now >= at) {
             retry_at = None;
-            let desired = service.applied.cgroups.clone();
-            match service.reconciler.retry_kept(&desired, service.log) {
+            match service
+                .reconciler
+                .retry_kept(&service.applied.configured(), service.log)
+            {
                 Ok(removed) if !removed.is_empty() => {
                     service.notify(service.notifier.status(&service.status()));
                 }
@@ -542,4 +646,47 @@ fn stop(service: &mut Service<'_>) -> ExitCode {
         service.log.info("stopping: the groups stay");
     }
     ExitCode::SUCCESS
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn change(what: &str, event: Event) -> Vec<Change> {
+        vec![Change {
+            what: what.into(),
+            event,
+        }]
+    }
+
+    #[test]
+    fn a_reload_waits_for_complete_files_and_longer_after_a_removal() {
+        let t0 = Instant::now();
+        let ms = |n: u64| t0 + Duration::from_millis(n);
+        // Renamed into place: QUIET after the event.
+        let mut p = Pending::new(t0);
+        p.add(t0, change("/etc/cgconfig.conf", Event::Done));
+        assert_eq!(p.due(), t0 + QUIET);
+        // Another file of the same change moves the deadline.
+        p.add(ms(4), change("/etc/cgconfig.d/a.conf", Event::Done));
+        assert_eq!(p.due(), ms(4) + QUIET);
+        // One being written: not before it is closed (or MAX_DELAY).
+        p.add(ms(6), change("/etc/cgconfig.d/b.conf", Event::Writing));
+        assert_eq!(p.due(), t0 + MAX_DELAY);
+        p.add(ms(9), change("/etc/cgconfig.d/b.conf", Event::Done));
+        assert_eq!(p.due(), ms(9) + QUIET);
+        // Deleted: longer, so that a re-creation comes first...
+        p.add(ms(12), change("/etc/cgconfig.conf", Event::Gone));
+        assert_eq!(p.due(), ms(12) + QUIET_AFTER_GONE);
+        // ... and once re-created, the short wait again.
+        p.add(ms(14), change("/etc/cgconfig.conf", Event::Done));
+        assert_eq!(p.due(), ms(14) + QUIET);
+        // Events that never stop: MAX_DELAY after the first.
+        p.add(ms(995), change("/etc/cgconfig.conf", Event::Done));
+        assert_eq!(p.due(), t0 + MAX_DELAY);
+        assert_eq!(
+            p.describe(),
+            "/etc/cgconfig.conf, /etc/cgconfig.d/a.conf, /etc/cgconfig.d/b.conf changed"
+        );
+    }
 }

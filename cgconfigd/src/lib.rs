@@ -12,11 +12,13 @@
 //! * [`watch`]: inotify on the files and directories;
 //! * [`notify`]: the service manager's readiness protocol;
 //! * [`log`]: one line per event, journal priorities under systemd;
+//! * [`memory`]: free memory given back after each reload;
 //! * [`daemon`]: the run modes and the event loop.
 
 pub mod config;
 pub mod daemon;
 pub mod log;
+pub mod memory;
 pub mod notify;
 pub mod options;
 pub mod placement;

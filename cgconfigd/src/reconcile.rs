@@ -2,8 +2,9 @@
 //!
 //! One reconcile:
 //!
-//! 1. check the record against the live tree ([`Record::check`]);
-//! 2. plan with the engine (reads only: an unchanged configuration plans nothing);
+//! 1. check the record against the live tree ([`Record::check`]; the first time only);
+//! 2. plan with the engine the groups it is given (reads only: an unchanged configuration
+//!    plans nothing; after an edit the daemon gives only the groups the edit changed);
 //! 3. record every directory the plan will create, save the record;
 //! 4. apply with the engine's undo log, the record saved again before any directory the
 //!    plan did not foresee ([`cgtools::apply::Observer`]); on failure the engine takes
@@ -11,7 +12,10 @@
 //! 5. settle the record (pending entries get their inode, or are dropped);
 //! 6. remove the recorded directories the configuration no longer needs, deepest first,
 //!    each only when it is empty (no task, no child group); others are kept and reported.
+//!    Skipped when no configured directory left the configuration and none is kept: after
+//!    a reconcile every recorded directory is configured (or an ancestor of one) or kept.
 
+use crate::config::Key;
 use crate::log::Logger;
 use crate::record::{Record, Verdict};
 use cgtools::apply::{apply_observed, Observer};
@@ -125,24 +129,30 @@ impl<'a> Reconciler<'a> {
         &self.kept
     }
 
-    /// Makes the live tree match `desired`. On `Err` nothing of this run stays changed
-    /// (the engine undid it) except removals already made, and the message says what
-    /// failed.
+    /// Makes the live tree match `to_plan` (groups, parents first), and removes the
+    /// recorded directories that are not `configured` (nor an ancestor of one) when
+    /// `dropped` says some may have left the configuration (`configured` is called only
+    /// then). On `Err` nothing of this run stays changed (the engine undid it) except
+    /// removals already made, and the message says what failed.
     pub fn reconcile(
         &mut self,
-        desired: &[DesiredCgroup],
+        to_plan: Vec<DesiredCgroup>,
+        configured: impl FnOnce() -> Vec<Key>,
+        dropped: bool,
         host: &HostFacts,
         log: &Logger,
     ) -> Result<Outcome, String> {
         let start = Instant::now();
+        let prune = dropped || !self.checked || !self.kept.is_empty();
         if !self.checked {
             self.check_record(log)?;
         }
         let state = DesiredState {
-            cgroups: desired.to_vec(),
+            cgroups: to_plan,
             ..DesiredState::default()
         };
         let planned = plan(self.cg, &state, host).map_err(|e| with_hint("cannot plan", &e))?;
+        drop(state);
         log.debug(&format!(
             "planned {} steps in {} ms",
             planned.steps.len(),
@@ -195,23 +205,22 @@ impl<'a> Reconciler<'a> {
                 }
             }
         }
-        let keep = keep_set(desired, &self.keep_always);
-        outcome.removed = self.prune(&keep, "no longer in the configuration", log)?;
+        drop(planned);
+        if prune {
+            let keep = keep_set(&configured(), &self.keep_always);
+            outcome.removed = self.prune(&keep, "no longer in the configuration", log)?;
+        }
         outcome.took = start.elapsed();
         Ok(outcome)
     }
 
     /// Tries again to remove the dropped groups kept last time (their tasks may have
     /// left). Returns the groups removed.
-    pub fn retry_kept(
-        &mut self,
-        desired: &[DesiredCgroup],
-        log: &Logger,
-    ) -> Result<Vec<String>, String> {
+    pub fn retry_kept(&mut self, configured: &[Key], log: &Logger) -> Result<Vec<String>, String> {
         if self.kept.is_empty() {
             return Ok(Vec::new());
         }
-        let keep = keep_set(desired, &self.keep_always);
+        let keep = keep_set(configured, &self.keep_always);
         self.prune(&keep, "no longer in the configuration", log)
     }
 
@@ -227,15 +236,16 @@ impl<'a> Reconciler<'a> {
     /// try to remove (`--dry-run`).
     pub fn preview(
         &self,
-        desired: &[DesiredCgroup],
+        to_plan: Vec<DesiredCgroup>,
+        configured: &[Key],
         host: &HostFacts,
     ) -> Result<(Plan, Vec<String>), String> {
         let state = DesiredState {
-            cgroups: desired.to_vec(),
+            cgroups: to_plan,
             ..DesiredState::default()
         };
         let planned = plan(self.cg, &state, host).map_err(|e| with_hint("cannot plan", &e))?;
-        let keep = keep_set(desired, &self.keep_always);
+        let keep = keep_set(configured, &self.keep_always);
         let removals = self
             .record
             .owned(self.cg)
@@ -371,15 +381,9 @@ impl<'a> Reconciler<'a> {
 
 /// Every configured directory and its ancestors, and the daemon's own leaves: what
 /// pruning leaves alone.
-fn keep_set(
-    desired: &[DesiredCgroup],
-    keep_always: &[(usize, GroupPath)],
-) -> HashSet<(usize, GroupPath)> {
+fn keep_set(configured: &[Key], keep_always: &[Key]) -> HashSet<Key> {
     let mut keep = HashSet::new();
-    let all = desired
-        .iter()
-        .map(|c| (c.hierarchy, &c.path))
-        .chain(keep_always.iter().map(|(h, p)| (*h, p)));
+    let all = configured.iter().chain(keep_always).map(|(h, p)| (*h, p));
     for (h, path) in all {
         if !keep.insert((h, path.clone())) {
             continue;

@@ -31,7 +31,6 @@
 
 use cgtools::{Cgroups, GroupPath};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
@@ -53,8 +52,177 @@ struct Line {
 #[derive(Debug)]
 pub struct Record {
     file: Option<PathBuf>,
-    entries: BTreeMap<(PathBuf, GroupPath), Option<u64>>,
+    entries: Entries,
     dirty: bool,
+}
+
+/// The recorded directories, compactly: every path in one string, every entry in one
+/// vector. A record lists thousands of directories for as long as the daemon runs; one
+/// allocation per entry would scatter them over the heap, in pages the allocator then
+/// cannot give back after a reload.
+#[derive(Debug, Default)]
+struct Entries {
+    /// Mount points, each once; items name theirs by index.
+    mounts: Vec<PathBuf>,
+    /// The paths relative to their hierarchy's root, one after the other.
+    text: String,
+    /// Sorted by (mount index, path).
+    items: Vec<Item>,
+    /// Items forgotten, left in place until the next compaction.
+    forgotten: usize,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    mount: usize,
+    start: usize,
+    len: usize,
+    state: State,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    /// About to be created: no inode yet.
+    Pending,
+    /// Created, with its inode.
+    Created(u64),
+    /// Forgotten (removed from the record).
+    Forgotten,
+}
+
+impl State {
+    fn inode(self) -> Option<u64> {
+        match self {
+            State::Created(inode) => Some(inode),
+            State::Pending | State::Forgotten => None,
+        }
+    }
+}
+
+impl Entries {
+    fn path(&self, item: &Item) -> &str {
+        self.text
+            .get(item.start..item.start + item.len)
+            .unwrap_or("")
+    }
+
+    fn mount_index(&self, mount: &Path) -> Option<usize> {
+        self.mounts.iter().position(|m| m == mount)
+    }
+
+    /// The index of `(mount, path)` in `items`, or where it would go.
+    fn find(&self, mount: usize, path: &str) -> Result<usize, usize> {
+        self.items
+            .binary_search_by(|item| (item.mount, self.path(item)).cmp(&(mount, path)))
+    }
+
+    /// The live item of `(mount, path)`.
+    fn get(&self, mount: &Path, path: &GroupPath) -> Option<usize> {
+        let m = self.mount_index(mount)?;
+        let i = self.find(m, path.as_relative()).ok()?;
+        (self.items[i].state != State::Forgotten).then_some(i)
+    }
+
+    /// Sets the state of each directory, adding those not listed (the last state given
+    /// for a directory wins). Returns whether anything changed.
+    fn set_all<'p>(&mut self, dirs: impl IntoIterator<Item = (&'p Path, &'p str, State)>) -> bool {
+        let mut changed = false;
+        let mut new: Vec<(usize, &str, State)> = Vec::new();
+        for (mount, path, state) in dirs {
+            let m = match self.mount_index(mount) {
+                Some(m) => m,
+                None => {
+                    self.mounts.push(mount.to_path_buf());
+                    self.mounts.len() - 1
+                }
+            };
+            match self.find(m, path) {
+                Ok(i) => {
+                    let item = &mut self.items[i];
+                    if item.state != state {
+                        if item.state == State::Forgotten {
+                            self.forgotten -= 1;
+                        }
+                        item.state = state;
+                        changed = true;
+                    }
+                }
+                Err(_) => new.push((m, path, state)),
+            }
+        }
+        if new.is_empty() {
+            return changed;
+        }
+        new.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+        new.dedup_by(|later, kept| {
+            let same = (later.0, later.1) == (kept.0, kept.1);
+            if same {
+                kept.2 = later.2;
+            }
+            same
+        });
+        self.items.reserve(new.len());
+        for (mount, path, state) in new {
+            self.items.push(Item {
+                mount,
+                start: self.text.len(),
+                len: path.len(),
+                state,
+            });
+            self.text.push_str(path);
+        }
+        let Entries { text, items, .. } = self;
+        let text: &str = text;
+        let key = |item: &Item| {
+            (
+                item.mount,
+                text.get(item.start..item.start + item.len).unwrap_or(""),
+            )
+        };
+        items.sort_by(|a, b| key(a).cmp(&key(b)));
+        true
+    }
+
+    fn forget(&mut self, i: usize) -> bool {
+        let item = &mut self.items[i];
+        if item.state == State::Forgotten {
+            return false;
+        }
+        item.state = State::Forgotten;
+        self.forgotten += 1;
+        true
+    }
+
+    /// Drops the forgotten items and their text.
+    fn compact(&mut self) {
+        if self.forgotten == 0 {
+            return;
+        }
+        let mut text = String::with_capacity(self.text.len());
+        let mut items = Vec::with_capacity(self.items.len() - self.forgotten);
+        for item in self.items.iter().filter(|i| i.state != State::Forgotten) {
+            items.push(Item {
+                start: text.len(),
+                ..*item
+            });
+            text.push_str(self.path(item));
+        }
+        self.text = text;
+        self.items = items;
+        self.forgotten = 0;
+    }
+
+    /// The live items: mount point, path, state.
+    fn live(&self) -> impl Iterator<Item = (usize, &Path, &str, State)> + '_ {
+        self.items
+            .iter()
+            .enumerate()
+            .filter(|(_, item)| item.state != State::Forgotten)
+            .map(|(i, item)| {
+                let mount = self.mounts[item.mount].as_path();
+                (i, mount, self.path(item), item.state)
+            })
+    }
 }
 
 /// Holds the state directory's lock until dropped.
@@ -112,7 +280,7 @@ impl Record {
         let file = dir.join(FILE);
         let mut record = Record {
             file: Some(file.clone()),
-            entries: BTreeMap::new(),
+            entries: Entries::default(),
             dirty: false,
         };
         let text = match fs::read_to_string(&file) {
@@ -120,6 +288,7 @@ impl Record {
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(record),
             Err(e) => return Err(format!("cannot read {}: {}", file.display(), reason(&e))),
         };
+        let mut lines = Vec::new();
         for (number, line) in text.lines().enumerate() {
             let line = line.trim().trim_end_matches(',');
             if !line.starts_with("{\"mount\"") {
@@ -130,8 +299,14 @@ impl Record {
             })?;
             let path = GroupPath::new(&parsed.path)
                 .map_err(|e| format!("{}:{}: {e}", file.display(), number + 1))?;
-            record.entries.insert((parsed.mount, path), parsed.inode);
+            let state = parsed.inode.map_or(State::Pending, State::Created);
+            lines.push((parsed.mount, path, state));
         }
+        record.entries.set_all(
+            lines
+                .iter()
+                .map(|(mount, path, state)| (mount.as_path(), path.as_relative(), *state)),
+        );
         Ok(record)
     }
 
@@ -139,7 +314,7 @@ impl Record {
     pub fn in_memory() -> Record {
         Record {
             file: None,
-            entries: BTreeMap::new(),
+            entries: Entries::default(),
             dirty: false,
         }
     }
@@ -151,35 +326,27 @@ impl Record {
 
     /// How many directories it lists.
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.entries.items.len() - self.entries.forgotten
     }
 
     /// Whether it lists none.
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
     /// Whether it lists directory `path` of hierarchy `hierarchy`.
     pub fn contains(&self, cg: &Cgroups, hierarchy: usize, path: &GroupPath) -> bool {
-        self.entries
-            .contains_key(&(mount(cg, hierarchy), path.clone()))
+        self.entries.get(mount(cg, hierarchy), path).is_some()
     }
 
     /// Adds directories about to be created (pending: no inode yet); an entry already
     /// there becomes pending again (its directory was removed, and is being re-created).
     /// Returns whether the record changed.
     pub fn add_pending(&mut self, cg: &Cgroups, dirs: &[(usize, GroupPath)]) -> bool {
-        let mut changed = false;
-        for (hierarchy, path) in dirs {
-            let slot = self
-                .entries
-                .entry((mount(cg, *hierarchy), path.clone()))
-                .or_insert(Some(0));
-            if slot.is_some() {
-                *slot = None;
-                changed = true;
-            }
-        }
+        let changed = self.entries.set_all(
+            dirs.iter()
+                .map(|(h, path)| (mount(cg, *h), path.as_relative(), State::Pending)),
+        );
         self.dirty |= changed;
         changed
     }
@@ -187,23 +354,23 @@ impl Record {
     /// Settles the pending entries only (after an apply): those whose directory exists
     /// get its inode, the others are dropped.
     pub fn settle(&mut self, cg: &Cgroups) {
-        let pending: Vec<(PathBuf, GroupPath)> = self
-            .entries
-            .iter()
-            .filter(|(_, inode)| inode.is_none())
-            .map(|(key, _)| key.clone())
-            .collect();
-        for key in pending {
-            let Some(h) = cg.hierarchies().iter().find(|h| h.mount_point() == key.0) else {
+        let hierarchies = self.hierarchies(cg);
+        let mut settled = Vec::new();
+        for (i, _, path, state) in self.entries.live() {
+            if state != State::Pending {
+                continue;
+            }
+            let Some(h) = hierarchies[self.entries.items[i].mount] else {
                 continue;
             };
+            settled.push((i, inode_of(&cg.hierarchies()[h], path)));
+        }
+        for (i, inode) in settled {
             self.dirty = true;
-            match inode_of(h, &key.1) {
-                Some(ino) => {
-                    self.entries.insert(key, Some(ino));
-                }
+            match inode {
+                Some(ino) => self.entries.items[i].state = State::Created(ino),
                 None => {
-                    self.entries.remove(&key);
+                    self.entries.forget(i);
                 }
             }
         }
@@ -213,24 +380,23 @@ impl Record {
     /// has the recorded inode (a pending entry has none yet: any directory will do).
     pub fn verify(&self, cg: &Cgroups, hierarchy: usize, path: &GroupPath) -> Verdict {
         let h = &cg.hierarchies()[hierarchy];
-        let Some(recorded) = self.entries.get(&(mount(cg, hierarchy), path.clone())) else {
+        let Some(i) = self.entries.get(mount(cg, hierarchy), path) else {
             return Verdict::NotRecorded;
         };
-        match (recorded, inode_of(h, path)) {
+        match (
+            self.entries.items[i].state.inode(),
+            inode_of(h, path.as_relative()),
+        ) {
             (_, None) => Verdict::Gone,
-            (Some(old), Some(ino)) if *old != ino => Verdict::Replaced,
+            (Some(old), Some(ino)) if old != ino => Verdict::Replaced,
             _ => Verdict::Ours,
         }
     }
 
     /// Forgets a directory (after removing it).
     pub fn forget(&mut self, cg: &Cgroups, hierarchy: usize, path: &GroupPath) {
-        if self
-            .entries
-            .remove(&(mount(cg, hierarchy), path.clone()))
-            .is_some()
-        {
-            self.dirty = true;
+        if let Some(i) = self.entries.get(mount(cg, hierarchy), path) {
+            self.dirty |= self.entries.forget(i);
         }
     }
 
@@ -238,49 +404,42 @@ impl Record {
     /// docs); entries of hierarchies not mounted now are kept as they are.
     pub fn check(&mut self, cg: &Cgroups) -> Checked {
         let mut checked = Checked::default();
-        // (entry, new inode or None to forget it)
-        type Change = ((PathBuf, GroupPath), Option<Option<u64>>);
-        let mut changes: Vec<Change> = Vec::new();
-        for ((mount_point, path), inode) in &self.entries {
-            let Some(h) = cg
-                .hierarchies()
-                .iter()
-                .find(|h| h.mount_point() == mount_point)
-            else {
+        let hierarchies = self.hierarchies(cg);
+        // (item, new state)
+        let mut changes: Vec<(usize, State)> = Vec::new();
+        for (i, _, path, state) in self.entries.live() {
+            let Some(index) = hierarchies[self.entries.items[i].mount] else {
                 continue;
             };
-            let label = format!("{}:{path}", h.label());
-            let live = inode_of(h, path);
-            let key = (mount_point.clone(), path.clone());
-            match (inode, live) {
+            let h = &cg.hierarchies()[index];
+            let label = || format!("{}:/{path}", h.label());
+            match (state.inode(), inode_of(h, path)) {
                 (None, None) => {
-                    checked.never_created.push(label);
-                    changes.push((key, None));
+                    checked.never_created.push(label());
+                    changes.push((i, State::Forgotten));
                 }
                 (Some(_), None) => {
-                    checked.gone.push(label);
-                    changes.push((key, None));
+                    checked.gone.push(label());
+                    changes.push((i, State::Forgotten));
                 }
                 (None, Some(ino)) => {
-                    checked.adopted.push(label);
-                    changes.push((key, Some(Some(ino))));
+                    checked.adopted.push(label());
+                    changes.push((i, State::Created(ino)));
                 }
-                (Some(old), Some(ino)) if *old != ino => {
-                    checked.replaced.push(label);
-                    changes.push((key, None));
+                (Some(old), Some(ino)) if old != ino => {
+                    checked.replaced.push(label());
+                    changes.push((i, State::Forgotten));
                 }
                 _ => {}
             }
         }
-        for (key, change) in changes {
+        for (i, state) in changes {
             self.dirty = true;
-            match change {
-                None => {
-                    self.entries.remove(&key);
+            match state {
+                State::Forgotten => {
+                    self.entries.forget(i);
                 }
-                Some(inode) => {
-                    self.entries.insert(key, inode);
-                }
+                state => self.entries.items[i].state = state,
             }
         }
         checked
@@ -289,19 +448,26 @@ impl Record {
     /// The recorded directories of mounted hierarchies, as (hierarchy index, path),
     /// deepest first (the order to remove them in).
     pub fn owned(&self, cg: &Cgroups) -> Vec<(usize, GroupPath)> {
+        let hierarchies = self.hierarchies(cg);
         let mut out: Vec<(usize, GroupPath)> = self
             .entries
-            .keys()
-            .filter_map(|(mount_point, path)| {
-                let index = cg
-                    .hierarchies()
-                    .iter()
-                    .position(|h| h.mount_point() == mount_point)?;
-                Some((index, path.clone()))
+            .live()
+            .filter_map(|(i, _, path, _)| {
+                let index = hierarchies[self.entries.items[i].mount]?;
+                Some((index, crate::config::relative_path(path).ok()?))
             })
             .collect();
         out.sort_by(|a, b| b.1.depth().cmp(&a.1.depth()).then_with(|| a.cmp(b)));
         out
+    }
+
+    /// Each recorded mount point's hierarchy index, if it is mounted now.
+    fn hierarchies(&self, cg: &Cgroups) -> Vec<Option<usize>> {
+        self.entries
+            .mounts
+            .iter()
+            .map(|m| cg.hierarchies().iter().position(|h| h.mount_point() == m))
+            .collect()
     }
 
     /// Saves the record if it changed since the last save: atomically, and durably.
@@ -309,18 +475,23 @@ impl Record {
         if !self.dirty {
             return Ok(());
         }
+        self.entries.compact();
         let Some(file) = &self.file else {
             self.dirty = false;
             return Ok(());
         };
-        let mut text = String::with_capacity(64 + self.entries.len() * 64);
+        let mut text = String::with_capacity(64 + self.len() * 64);
         text.push_str("{\"comment\":\"group directories cgconfigd created; written by cgconfigd, do not edit\",\n\"version\":1,\n\"directories\":[\n");
+        // By mount point, then path.
+        let mut lines: Vec<(&Path, &str, State)> =
+            self.entries.live().map(|(_, m, p, s)| (m, p, s)).collect();
+        lines.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
         let mut first = true;
-        for ((mount_point, path), inode) in &self.entries {
+        for (mount_point, path, state) in lines {
             let line = Line {
-                mount: mount_point.clone(),
-                path: path.to_string(),
-                inode: *inode,
+                mount: mount_point.to_path_buf(),
+                path: format!("/{path}"),
+                inode: state.inode(),
             };
             if !first {
                 text.push_str(",\n");
@@ -365,16 +536,17 @@ pub enum Verdict {
     NotRecorded,
 }
 
-/// The inode of a group directory, `None` when it does not exist.
-fn inode_of(h: &cgtools::Hierarchy, path: &GroupPath) -> Option<u64> {
-    fs::symlink_metadata(h.fs_path().join(path.as_relative()))
+/// The inode of a group directory (its path relative to the hierarchy's root), `None`
+/// when it does not exist.
+fn inode_of(h: &cgtools::Hierarchy, path: &str) -> Option<u64> {
+    fs::symlink_metadata(h.fs_path().join(path))
         .ok()
         .filter(|m| m.is_dir())
         .map(|m| m.ino())
 }
 
-fn mount(cg: &Cgroups, hierarchy: usize) -> PathBuf {
-    cg.hierarchies()[hierarchy].mount_point().to_path_buf()
+fn mount(cg: &Cgroups, hierarchy: usize) -> &Path {
+    cg.hierarchies()[hierarchy].mount_point()
 }
 
 fn reason(e: &io::Error) -> String {
@@ -481,6 +653,32 @@ mod tests {
         assert_eq!(record.verify(&cg, 0, &p("soon")), Verdict::Replaced);
         fs::remove_dir(root.join("soon")).unwrap();
         assert_eq!(record.verify(&cg, 0, &p("soon")), Verdict::Gone);
+    }
+
+    #[test]
+    fn forgotten_entries_come_back_and_go_at_the_next_save() {
+        let (dir, cg) = fake();
+        let state = dir.path().join("state");
+        let (mut record, _lock) = Record::open(&state).unwrap();
+        // Out of order, twice, and from two batches.
+        record.add_pending(&cg, &[(0, p("b")), (0, p("a/x")), (0, p("b"))]);
+        record.add_pending(&cg, &[(0, p("a"))]);
+        assert_eq!(record.len(), 3);
+        record.forget(&cg, 0, &p("a/x"));
+        assert_eq!(record.len(), 2);
+        assert!(!record.contains(&cg, 0, &p("a/x")));
+        assert_eq!(record.verify(&cg, 0, &p("a/x")), Verdict::NotRecorded);
+        // Recorded again: pending again.
+        assert!(record.add_pending(&cg, &[(0, p("a/x"))]));
+        assert!(record.contains(&cg, 0, &p("a/x")));
+        record.forget(&cg, 0, &p("b"));
+        record.save().unwrap();
+        let text = fs::read_to_string(state.join(FILE)).unwrap();
+        assert!(text.contains("\"path\":\"/a\",\"inode\":null},\n{\"mount\":\"/sys/fs/cgroup/memory\",\"path\":\"/a/x\""), "{text}");
+        assert!(!text.contains("/b"), "{text}");
+        let again = Record::read(&state).unwrap();
+        assert_eq!(again.owned(&cg), [(0, p("a/x")), (0, p("a"))]);
+        assert_eq!(record.owned(&cg), again.owned(&cg));
     }
 
     #[test]

@@ -17,8 +17,11 @@
 //! dropped. A symlinked main file is noticed when the link changes, not when its target
 //! does (SIGHUP reloads in that case).
 //!
-//! The watcher only says *that* something changed; the daemon waits until the events
-//! stop for a moment (debouncing) and then reads all files again.
+//! The watcher says *that* a file changed and in which way ([`Event`]): its new content is
+//! complete (closed after writing, renamed into place), it is being written (created or
+//! modified, not closed yet), or it went away (deleted, renamed away: maybe about to be
+//! re-created). The daemon waits until the files are complete and the events stop for a
+//! moment (debouncing) and then reads them again.
 
 use crate::config::is_dropin_name;
 use nix::sys::inotify::{AddWatchFlags, InitFlags, Inotify, WatchDescriptor};
@@ -34,6 +37,45 @@ fn entry_events() -> AddWatchFlags {
         | AddWatchFlags::IN_CREATE
         | AddWatchFlags::IN_DELETE
         | AddWatchFlags::IN_ATTRIB
+        | AddWatchFlags::IN_MODIFY
+}
+
+/// What an event says about a file.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Event {
+    /// Its new content is complete: closed after writing, renamed into place, its
+    /// attributes changed; a directory appeared.
+    Done,
+    /// It is being written: created or modified, not closed yet (a reader would see half
+    /// of it, or nothing after the truncation of a rewrite in place).
+    Writing,
+    /// It went away: deleted or renamed away, perhaps about to be re-created; or the
+    /// events were lost (queue overflow) and anything may be under way.
+    Gone,
+}
+
+impl Event {
+    /// What an inotify mask says about the file it names.
+    fn of(mask: AddWatchFlags) -> Event {
+        if mask.intersects(AddWatchFlags::IN_DELETE | AddWatchFlags::IN_MOVED_FROM) {
+            Event::Gone
+        } else if mask.intersects(AddWatchFlags::IN_CREATE | AddWatchFlags::IN_MODIFY)
+            && !mask.contains(AddWatchFlags::IN_ISDIR)
+        {
+            Event::Writing
+        } else {
+            Event::Done
+        }
+    }
+}
+
+/// A change to the configuration: the file or directory (in words), and what happened.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    /// The path, or what happened when no one path says it.
+    pub what: String,
+    /// What the event says.
+    pub event: Event,
 }
 
 /// Watches the configuration files.
@@ -114,10 +156,11 @@ impl Watcher {
         }
     }
 
-    /// Reads the pending events; returns the changes that concern the configuration,
-    /// in words (empty: nothing relevant).
-    pub fn read(&mut self) -> Vec<String> {
+    /// Reads the pending events; returns the changes that concern the configuration, in
+    /// the order they happened (empty: nothing relevant).
+    pub fn read(&mut self) -> Vec<Change> {
         let mut changes = Vec::new();
+        let mut push = |what: String, event: Event| changes.push(Change { what, event });
         loop {
             let events = match self.inotify.read_events() {
                 Ok(events) if !events.is_empty() => events,
@@ -126,7 +169,10 @@ impl Watcher {
             };
             for event in events {
                 if event.mask.contains(AddWatchFlags::IN_Q_OVERFLOW) {
-                    changes.push("too many changes at once (inotify queue overflow)".into());
+                    push(
+                        "too many changes at once (inotify queue overflow)".into(),
+                        Event::Gone,
+                    );
                     continue;
                 }
                 let name = event.name.clone().unwrap_or_default();
@@ -136,24 +182,31 @@ impl Watcher {
                             | AddWatchFlags::IN_MOVE_SELF
                             | AddWatchFlags::IN_IGNORED,
                     ) {
-                        changes.push(format!("{} went away", self.dropins.display()));
+                        push(format!("{} went away", self.dropins.display()), Event::Gone);
                         self.watch_dropins();
                     } else if is_dropin_name(&name) {
-                        changes.push(self.dropins.join(&name).display().to_string());
+                        push(
+                            self.dropins.join(&name).display().to_string(),
+                            Event::of(event.mask),
+                        );
                     }
                     continue;
                 }
                 if Some(event.wd) == self.config_watch && name == self.config_name {
-                    changes.push(self.config.display().to_string());
+                    push(self.config.display().to_string(), Event::of(event.mask));
                 }
                 if Some(event.wd) == self.dropins_parent_watch && name == self.dropins_name {
-                    changes.push(self.dropins.display().to_string());
+                    // The directory itself appeared or went: its files are complete
+                    // (or gone) as far as this event goes.
+                    let event = match Event::of(event.mask) {
+                        Event::Writing => Event::Done,
+                        other => other,
+                    };
+                    push(self.dropins.display().to_string(), event);
                     self.watch_dropins();
                 }
             }
         }
-        changes.sort();
-        changes.dedup();
         changes
     }
 }
@@ -176,17 +229,57 @@ mod tests {
     use std::fs;
     use std::time::{Duration, Instant};
 
-    /// Waits up to a second for changes.
-    fn changes(w: &mut Watcher) -> Vec<String> {
+    /// The changes of the next 300 ms, in order.
+    fn events(w: &mut Watcher) -> Vec<Change> {
         let start = Instant::now();
         let mut all = Vec::new();
         while start.elapsed() < Duration::from_millis(300) {
             all.extend(w.read());
             std::thread::sleep(Duration::from_millis(10));
         }
+        all
+    }
+
+    /// The paths that changed in the next 300 ms.
+    fn changes(w: &mut Watcher) -> Vec<String> {
+        let mut all: Vec<String> = events(w).into_iter().map(|c| c.what).collect();
         all.sort();
         all.dedup();
         all
+    }
+
+    #[test]
+    fn events_say_whether_the_file_is_complete() {
+        use std::io::Write;
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("cgconfig.conf");
+        let (mut w, _) = Watcher::new(&config, &dir.path().join("d")).unwrap();
+        let kinds = |w: &mut Watcher| -> Vec<Event> {
+            let mut kinds: Vec<Event> = events(w).into_iter().map(|c| c.event).collect();
+            kinds.dedup();
+            kinds
+        };
+        // Created, written, and still open: being written until closed.
+        let mut file = fs::File::create(&config).unwrap();
+        file.write_all(b"# half").unwrap();
+        assert_eq!(kinds(&mut w), [Event::Writing]);
+        drop(file);
+        assert_eq!(kinds(&mut w), [Event::Done]);
+        // Rewritten in place: truncated and written, then closed.
+        fs::write(&config, "# again\n").unwrap();
+        assert_eq!(kinds(&mut w), [Event::Writing, Event::Done]);
+        // Renamed into place: complete at once.
+        let tmp = dir.path().join(".tmp");
+        fs::write(&tmp, "# renamed\n").unwrap();
+        fs::rename(&tmp, &config).unwrap();
+        assert_eq!(kinds(&mut w), [Event::Done]);
+        // Deleted, or renamed away.
+        fs::rename(&config, &tmp).unwrap();
+        assert_eq!(kinds(&mut w), [Event::Gone]);
+        fs::rename(&tmp, &config).unwrap();
+        assert_eq!(kinds(&mut w), [Event::Done]);
+        fs::remove_file(&config).unwrap();
+        assert_eq!(kinds(&mut w), [Event::Gone]);
     }
 
     #[test]

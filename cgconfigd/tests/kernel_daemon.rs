@@ -541,6 +541,112 @@ fn ready_then_the_tree_follows_every_kind_of_edit() {
     assert!(status.starts_with("3 groups applied"), "status: {status}");
 }
 
+/// Read syscalls the process made so far (`/proc/PID/io`).
+fn reads_of(pid: u32) -> u64 {
+    fs::read_to_string(format!("/proc/{pid}/io"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("syscr: "))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
+}
+
+/// `n` groups `g0`..; even ones have their own task owner (2000), the others take the
+/// `default` section's; `g7` has `cgroup.max.descendants = g7`, the others 5.
+fn many(n: usize, g7: u32, default_uid: u32) -> String {
+    let mut text = format!("default {{ perm {{ task {{ uid = {default_uid}; }} }} }}\n");
+    for i in 0..n {
+        text.push_str(&format!("group g{i} {{\n"));
+        if i % 2 == 0 {
+            text.push_str("\tperm { task { uid = 2000; } }\n");
+        }
+        let v = if i == 7 { g7 } else { 5 };
+        text.push_str(&format!(
+            "\tcgroup {{ cgroup.max.descendants = {v}; }}\n}}\n"
+        ));
+    }
+    text
+}
+
+fn task_owner(dir: &Path) -> u32 {
+    fs::metadata(dir.join("cgroup.procs")).unwrap().uid()
+}
+
+/// A reload after an edit reads and writes for the groups the edit changed, not for the
+/// whole configuration: the other groups' files are not even read (so a value changed by
+/// hand elsewhere stays until SIGHUP, which reads and repairs everything). A change of
+/// the `default` section re-owns exactly the groups that take their owner from it.
+#[test]
+fn an_edit_reads_and_writes_only_the_groups_it_changes() {
+    let Some((_cg, unified)) = host() else { return };
+    let t = Prefix::new(&_cg);
+    const N: usize = 300;
+    fs::write(t.config(), many(N, 5, 1000)).unwrap();
+    let d = Daemon::start(&t, &["--log-level", "debug"]);
+    d.ready(0);
+    let (g7, g8, g9) = (
+        group(&unified, &t, "g7"),
+        group(&unified, &t, "g8"),
+        group(&unified, &t, "g9"),
+    );
+    assert_eq!(task_owner(&g7), 1000);
+    assert_eq!(task_owner(&g8), 2000);
+    // Someone changes g9 by hand.
+    fs::write(g9.join("cgroup.max.descendants"), "50").unwrap();
+
+    // One line changed.
+    let reads = reads_of(d.pid());
+    let n = d.seen();
+    write_atomically(&t.config(), &many(N, 9, 1000));
+    d.ready(n);
+    let edit_reads = reads_of(d.pid()) - reads;
+    assert_eq!(max_descendants(&g7).as_deref(), Some("9"));
+    assert!(
+        d.logged(&format!("({N} groups): 1 setting written")),
+        "{}",
+        d.log()
+    );
+    assert!(
+        d.logged("1 group section checked, 299 unchanged; 1 group to plan"),
+        "{}",
+        d.log()
+    );
+    assert!(edit_reads <= 20, "{edit_reads} reads for a one-line edit");
+    assert_eq!(
+        max_descendants(&g9).as_deref(),
+        Some("50"),
+        "not read, not repaired"
+    );
+
+    // SIGHUP: everything read again (a read per group at least), g9 repaired.
+    let reads = reads_of(d.pid());
+    let n = d.seen();
+    d.signal(nix::sys::signal::Signal::SIGHUP);
+    d.ready(n);
+    let full_reads = reads_of(d.pid()) - reads;
+    assert!(
+        full_reads >= N as u64,
+        "{full_reads} reads for a full reload"
+    );
+    assert_eq!(max_descendants(&g9).as_deref(), Some("5"));
+    eprintln!("read syscalls: {edit_reads} for a one-line edit, {full_reads} for SIGHUP");
+
+    // The default owner changes: the odd groups follow it, the even ones keep theirs.
+    let n = d.seen();
+    write_atomically(&t.config(), &many(N, 9, 1001));
+    d.ready(n);
+    assert_eq!(task_owner(&g7), 1001);
+    assert_eq!(task_owner(&g9), 1001);
+    assert_eq!(task_owner(&g8), 2000);
+    assert!(
+        d.logged(&format!("{} groups to plan", N / 2)),
+        "{}",
+        d.log()
+    );
+}
+
 #[test]
 fn a_bad_edit_changes_nothing_and_says_where() {
     let Some((_cg, unified)) = host() else { return };

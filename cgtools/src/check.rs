@@ -112,22 +112,26 @@ pub fn load_in(
 /// syntax tree before the host checks (cgconfigparser mounts a file's `mount` sections
 /// first).
 pub fn read_config(path: &Path) -> Result<(SourceFile, Config), FileError> {
-    let source = match SourceFile::read(path) {
-        Ok(src) => src,
-        Err(err @ ReadError::Io { .. }) => return Err(FileError::Unreadable(err.to_string())),
-        Err(err @ ReadError::NotUtf8 { .. }) => {
-            return Err(FileError::Invalid {
-                report: format!("{err}\n"),
-                count: 1,
-                exit_code: EXIT_CONFIG,
-            })
-        }
-    };
+    let source = read_source(path)?;
     match cgconfig::parse(&source) {
         Ok(config) => Ok((source, config)),
         Err(errors) => Err(FileError::Invalid {
             report: render_all(&errors, &source),
             count: errors.len(),
+            exit_code: EXIT_CONFIG,
+        }),
+    }
+}
+
+/// Reads one file as text, with the errors [`load`] gives for a file that cannot be read
+/// or is not UTF-8.
+pub fn read_source(path: &Path) -> Result<SourceFile, FileError> {
+    match SourceFile::read(path) {
+        Ok(src) => Ok(src),
+        Err(err @ ReadError::Io { .. }) => Err(FileError::Unreadable(err.to_string())),
+        Err(err @ ReadError::NotUtf8 { .. }) => Err(FileError::Invalid {
+            report: format!("{err}\n"),
+            count: 1,
             exit_code: EXIT_CONFIG,
         }),
     }

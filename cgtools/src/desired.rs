@@ -24,6 +24,7 @@ use grammar::cgconfig::{self, Config, Id, Perm, Section};
 use grammar::{Diagnostic, Span, Spanned};
 use serde::Serialize;
 use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
 
 /// One group directory in one hierarchy, as the configuration wants it.
 #[derive(Clone, Debug, Serialize)]
@@ -43,6 +44,40 @@ pub struct DesiredCgroup {
     /// Where the group is named in the file.
     #[serde(skip)]
     pub span: Span,
+    /// Where later sections of the same file name the same directory again (their
+    /// values and owners were merged into this one, the later ones winning).
+    #[serde(skip)]
+    pub also_named_at: Vec<Span>,
+}
+
+impl DesiredCgroup {
+    /// A digest of what the group asks for: its directory, controllers, settings, owners
+    /// and modes, not where the file says it. Two loads of a configuration that give a
+    /// group the same fingerprint ask the same of its directory (cgconfigd plans only the
+    /// groups whose fingerprint changed).
+    pub fn fingerprint(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.hierarchy.hash(&mut h);
+        self.path.hash(&mut h);
+        self.group.hash(&mut h);
+        self.controllers.hash(&mut h);
+        self.settings.len().hash(&mut h);
+        for s in &self.settings {
+            (&s.name, &s.value, &s.written_as).hash(&mut h);
+        }
+        let p = &self.permissions;
+        (
+            p.admin.uid,
+            p.admin.gid,
+            p.task.uid,
+            p.task.gid,
+            p.dir_mode,
+            p.file_mode,
+            p.task_mode,
+        )
+            .hash(&mut h);
+        h.finish()
+    }
 }
 
 /// A setting to write.
@@ -423,11 +458,20 @@ impl Builder<'_> {
                         settings: Vec::new(),
                         permissions: permissions.clone(),
                         span: group.name.span,
+                        also_named_at: Vec::new(),
                     });
                     out.len() - 1
                 }
             };
             let target = &mut out[slot];
+            if target.span.start != group.name.span.start
+                && !target
+                    .also_named_at
+                    .iter()
+                    .any(|s| s.start == group.name.span.start)
+            {
+                target.also_named_at.push(group.name.span);
+            }
             // The same group written twice: the later section's owners and values win,
             // as libcgroup applies both in order.
             target.permissions = permissions.clone();
@@ -759,6 +803,50 @@ mod tests {
         assert_eq!(ab.permissions.dir_mode, Some(0o750));
         assert_eq!(ab.settings[0].name, "cpu.shares");
         assert_eq!(state.defaults_after.task.uid, Some(65534));
+    }
+
+    #[test]
+    fn fingerprints_say_what_a_group_asks_not_where() {
+        let fp = |text: &str| -> Vec<u64> {
+            build(text)
+                .unwrap()
+                .cgroups
+                .iter()
+                .map(DesiredCgroup::fingerprint)
+                .collect()
+        };
+        let base = fp("group a { cpu { cpu.shares = 5; } }\n");
+        assert_eq!(
+            base,
+            fp("\n\n# moved\ngroup   a {\n\tcpu { cpu.shares = \"5\"; }\n}\n")
+        );
+        assert_ne!(base, fp("group a { cpu { cpu.shares = 6; } }\n"));
+        assert_ne!(base, fp("group b { cpu { cpu.shares = 5; } }\n"));
+        assert_ne!(
+            base,
+            fp("group a { perm { task { uid = root; } } cpu { cpu.shares = 5; } }\n")
+        );
+        assert_ne!(
+            base,
+            fp("default { perm { admin { dperm = 700; } } }\ngroup a { cpu { cpu.shares = 5; } }\n")
+        );
+    }
+
+    #[test]
+    fn a_directory_named_by_two_sections_says_so() {
+        // cpu and cpuacct share a directory: one section, not two.
+        let one = build("group a { cpu { cpu.shares = 5; } cpuacct { } }\n").unwrap();
+        assert!(one.cgroups[0].also_named_at.is_empty());
+        let text = "group a { cpu { cpu.shares = 5; } }\ngroup a { cpu { cpu.shares = 6; } }\n";
+        let two = build(text).unwrap();
+        assert_eq!(two.cgroups.len(), 1);
+        assert_eq!(two.cgroups[0].settings[0].value, "6");
+        let at: Vec<usize> = two.cgroups[0]
+            .also_named_at
+            .iter()
+            .map(|s| s.start)
+            .collect();
+        assert_eq!(at, [text.rfind("a {").unwrap()]);
     }
 
     #[test]

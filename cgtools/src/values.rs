@@ -214,7 +214,7 @@ pub fn normalize(name: &str, value: &str, host: &HostFacts) -> String {
 }
 
 /// What validation needs to know about the host, read once per run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostFacts {
     /// The CPUs tasks may use (root cpuset), if the host has a cpuset hierarchy.
     pub cpus: Option<Vec<u32>>,

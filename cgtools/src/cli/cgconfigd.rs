@@ -158,22 +158,23 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
     (
         "RELOADING",
         &[
-            "cgconfigd watches FILE's directory and DIR with inotify: an edit in place, a new version renamed over the old one, a file deleted or re-created, DIR created after the start or removed. Events are gathered until none came for 100 ms (at most 1 s), then the files are read again. SIGHUP does the same at once. Both send RELOADING=1, then READY=1 when done.",
-            "A reload checks all the files before it changes anything. When one has an error, nothing is changed: the error is logged with its file:line:col, STATUS= shows it, and the last good configuration stays applied. Otherwise the live tree is compared with the configuration and only what differs is written: new groups created, changed settings written, owners and modes corrected, and groups that left the configuration removed (see OWNERSHIP). If the kernel refuses a change, what that reload did is taken back and the error is logged.",
+            "cgconfigd watches FILE's directory and DIR with inotify: an edit in place, a new version renamed over the old one, a file deleted or re-created, DIR created after the start or removed. A reload starts once every changed file is complete (closed after writing, or renamed into place) and no event came for 10 ms, or 100 ms when a file was deleted or renamed away (it may be about to be re-created); at the latest 1 s after the first event. SIGHUP starts one at once. Both send RELOADING=1, then READY=1 when done.",
+            "A reload after an edit costs in proportion to the edit: a file whose text did not change is not parsed again, and in a changed file only the group sections whose text changed are parsed and checked (all its groups when its default, namespace, mount, template or systemd sections change, or a default section of a file before it); only the groups whose desired state changed, and those that left the configuration, are compared with the live tree. SIGHUP is a full reload: every file is parsed and checked again (user and group names looked up again), and every group is compared with the live tree, which also puts back values, owners and modes changed by hand since.",
+            "A reload checks all the files before it changes anything. When one has an error, nothing is changed: the error is logged with its file:line:col, STATUS= shows it, and the last good configuration stays applied. Otherwise only what differs from the live tree is written: new groups created, changed settings written, owners and modes corrected, and groups that left the configuration removed (see OWNERSHIP). If the kernel refuses a change, what that reload did is taken back and the error is logged.",
             "Removing a setting from the file leaves the group's value as it is: the file lists values to write, not a complete state.",
         ],
     ),
     (
         "OWNERSHIP",
         &[
-            "STATE-DIR/owned.json lists every group directory cgconfigd created, written (to a temporary file, fsynced, renamed into place) before the directory is created and updated after a directory is removed. At start and on every reload the record is checked against the live tree: directories that are gone are forgotten, and a directory that was removed and re-created by someone else (another inode) is not cgconfigd's any more. Only recorded directories are ever removed, and only when empty: a group with tasks or with child groups is kept and reported in the log and in STATUS=, and removal is tried again on every reload and every 30 seconds.",
+            "STATE-DIR/owned.json lists every group directory cgconfigd created, written (to a temporary file, fsynced, renamed into place) before the directory is created and updated after a directory is removed. At start the record is checked against the live tree, and each entry again before its directory is removed: directories that are gone are forgotten, and a directory that was removed and re-created by someone else (another inode) is not cgconfigd's any more. Only recorded directories are ever removed, and only when empty: a group with tasks or with child groups is kept and reported in the log and in STATUS=, and removal is tried again on every reload and every 30 seconds.",
             "Killed at any moment (even with SIGKILL in the middle of an apply), cgconfigd started again converges to the configuration and its record stays correct. The default state directory is on /run, a tmpfs: it lives exactly as long as the cgroup tree it describes. A state directory is locked; a second cgconfigd using it is refused.",
         ],
     ),
     (
         "SIGNALS",
         &[
-            "SIGHUP: read the files again and apply the difference.",
+            "SIGHUP: a full reload: read and check every file again, compare every group with the live tree, and apply the difference (this repairs changes made by hand, which a reload after an edit leaves alone in the groups the edit did not change).",
             "SIGTERM, SIGINT: send STOPPING=1 and exit with status 0. The groups stay (as with libcgroup's service); with --remove-on-stop the empty groups cgconfigd created are removed first. A signal that arrives during an apply is handled when the apply is done.",
         ],
     ),

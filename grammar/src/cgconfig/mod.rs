@@ -33,7 +33,7 @@ pub use build::parse_mode;
 pub use print::{print, PrintError};
 
 use crate::diagnostic::Diagnostic;
-use crate::source::SourceFile;
+use crate::source::{SourceFile, Span};
 use build::Builder;
 use pest::Parser as _;
 
@@ -47,21 +47,181 @@ mod generated {
 use generated::{CgconfigParser, Rule};
 
 /// Parses and checks one file. On failure, returns every error found, in file order.
+///
+/// The file is parsed one section at a time: the sections are found by [`chunks`] and
+/// each is handed to pest alone, so that pest's token queue (two tokens per matched rule,
+/// built for the whole input before the first pair) holds one section, not the file (a
+/// 5000-group file: 20 MiB). The result is the one a single parse of the whole file
+/// gives; a file with a syntax error is parsed again as a whole to explain it.
 pub fn parse(src: &SourceFile) -> Result<Config, Vec<Diagnostic>> {
     let text = src.text();
     let mut builder = Builder {
         base: 0,
         diagnostics: Vec::new(),
     };
-    let mut sections = Vec::new();
-    match CgconfigParser::parse(Rule::file, text) {
-        Ok(pairs) => {
-            for file in pairs {
-                sections.extend(file.into_inner().filter_map(|p| builder.section(p)));
+    let parsed = chunks(text)
+        .and_then(|found| parse_exact(text, found.iter().map(|chunk| chunk.span), &mut builder));
+    let sections = match parsed {
+        Some(sections) => sections,
+        None => {
+            // Start over: the sections built so far reported their problems already.
+            builder.diagnostics.clear();
+            let mut sections = Vec::new();
+            recover(text, &mut builder, &mut sections);
+            sections
+        }
+    };
+    finish(builder, sections)
+}
+
+/// A top-level section of a file, found by [`chunks`] without parsing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Chunk {
+    /// From the section's keyword to its closing `}`.
+    pub span: Span,
+    /// Whether it is a `group` section. The others (`default`, `namespace`, `mount`,
+    /// `template`, `systemd`) change how the file's groups are read or are checked
+    /// together.
+    pub is_group: bool,
+}
+
+/// Cuts `text` into its top-level sections by a lexical scan: blanks and comments
+/// between sections as the grammar defines them (`#` to the end of the line, a line
+/// starting with `*`), and each section from its first word to the `}` that closes its
+/// first `{`, quoted words and comments skipped. Nothing is checked inside a section:
+/// [`parse_chunks`] does that. `None` when the text is not sections separated by blanks
+/// and comments (a syntax error, which [`parse`] explains).
+///
+/// For a well-formed file the chunks are exactly the sections a parse finds, so a caller
+/// that keeps the result of parsing a chunk's text can reuse it wherever the same text
+/// comes back (cgconfigd re-parses only the sections an edit changed).
+pub fn chunks(text: &str) -> Option<Vec<Chunk>> {
+    let bytes = text.as_bytes();
+    let end_of_line = |i: usize| memchr_newline(bytes, i);
+    let mut out = Vec::new();
+    let mut i = 0;
+    // `*` in the first column of the first line starts a comment too.
+    if bytes.first() == Some(&b'*') {
+        i = end_of_line(0);
+    }
+    loop {
+        // Blanks and comments, as the grammar's WHITESPACE.
+        loop {
+            match bytes.get(i) {
+                None => return Some(out),
+                Some(b' ' | b'\t' | b'\r') => i += 1,
+                Some(b'\n') => {
+                    i += 1;
+                    if bytes.get(i) == Some(&b'*') {
+                        i = end_of_line(i);
+                    }
+                }
+                Some(b'#') => i = end_of_line(i),
+                Some(_) => break,
             }
         }
-        Err(_) => recover(text, &mut builder, &mut sections),
+        let start = i;
+        if !bytes[start].is_ascii_alphabetic() {
+            return None;
+        }
+        let word_end = bytes[start..]
+            .iter()
+            .position(|&b| !is_id_byte(b))
+            .map_or(bytes.len(), |n| start + n);
+        let is_group = &text[start..word_end] == "group";
+        let mut depth = 0usize;
+        let mut j = word_end;
+        let end = loop {
+            match bytes.get(j)? {
+                b'"' => {
+                    let close = bytes[j + 1..].iter().position(|&b| b == b'"')?;
+                    j += close + 2;
+                }
+                b'#' => j = end_of_line(j),
+                b'\n' => {
+                    j += 1;
+                    if bytes.get(j) == Some(&b'*') {
+                        j = end_of_line(j);
+                    }
+                }
+                b'{' => {
+                    depth += 1;
+                    j += 1;
+                }
+                b'}' => {
+                    depth = depth.checked_sub(1)?;
+                    j += 1;
+                    if depth == 0 {
+                        break j;
+                    }
+                }
+                _ => j += 1,
+            }
+        };
+        out.push(Chunk {
+            span: Span::new(start, end),
+            is_group,
+        });
+        i = end;
     }
+}
+
+/// A character of an unquoted word (the grammar's `id_char`).
+fn is_id_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b',' | b'-' | b'.' | b'/' | b'_' | b'%' | b'@' | b'\\')
+}
+
+/// The offset of the next `\n` at or after `from` (the end of the text if none).
+fn memchr_newline(bytes: &[u8], from: usize) -> usize {
+    bytes[from..]
+        .iter()
+        .position(|&b| b == b'\n')
+        .map_or(bytes.len(), |n| from + n)
+}
+
+/// Parses the sections of `src` at `spans` (chunks found by [`chunks`] in this text, any
+/// of them, in file order) and checks them as [`parse`] checks a file made of them. On
+/// a syntax error in one of them, returns every error of the whole file, as [`parse`]
+/// reports them.
+pub fn parse_chunks(
+    src: &SourceFile,
+    spans: impl IntoIterator<Item = Span>,
+) -> Result<Config, Vec<Diagnostic>> {
+    let mut builder = Builder {
+        base: 0,
+        diagnostics: Vec::new(),
+    };
+    match parse_exact(src.text(), spans, &mut builder) {
+        Some(sections) => finish(builder, sections),
+        None => Err(parse(src).err().unwrap_or_else(|| {
+            vec![Diagnostic::error(
+                Span::new(0, 0),
+                "internal error: a chunk is not one section of this file",
+            )]
+        })),
+    }
+}
+
+/// Each span parsed as exactly one section; `None` at the first that is not.
+fn parse_exact(
+    text: &str,
+    spans: impl IntoIterator<Item = Span>,
+    builder: &mut Builder,
+) -> Option<Vec<Section>> {
+    let mut sections = Vec::new();
+    for span in spans {
+        let chunk = text.get(span.start..span.end)?;
+        let pairs = CgconfigParser::parse(Rule::exact_section, chunk).ok()?;
+        builder.base = span.start;
+        for exact in pairs {
+            sections.extend(exact.into_inner().filter_map(|p| builder.section(p)));
+        }
+    }
+    Some(sections)
+}
+
+/// The file-level checks, then the verdict.
+fn finish(mut builder: Builder, sections: Vec<Section>) -> Result<Config, Vec<Diagnostic>> {
     let config = Config { sections };
     builder.file(&config);
     let mut diagnostics = builder.diagnostics;

@@ -159,3 +159,154 @@ fn a_printed_value_with_a_quote_is_an_error_not_a_panic() {
     g.controllers[0].settings[0].value.value = "say \"hi\"".into();
     assert!(matches!(print(&config), Err(PrintError::Quote { .. })));
 }
+
+/// The parse before section-by-section parsing: pest over the whole file.
+fn parse_whole(src: &SourceFile) -> Result<Config, Vec<Diagnostic>> {
+    let text = src.text();
+    let mut builder = build::Builder {
+        base: 0,
+        diagnostics: Vec::new(),
+    };
+    let mut sections = Vec::new();
+    match CgconfigParser::parse(Rule::file, text) {
+        Ok(pairs) => {
+            for file in pairs {
+                sections.extend(file.into_inner().filter_map(|p| builder.section(p)));
+            }
+        }
+        Err(_) => recover(text, &mut builder, &mut sections),
+    }
+    finish(builder, sections)
+}
+
+fn fixtures() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for kind in ["good", "bad"] {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/cgconfig")
+            .join(kind);
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        names.sort();
+        for path in names {
+            let text = std::fs::read_to_string(&path).unwrap();
+            out.push((path.display().to_string(), text));
+        }
+    }
+    out
+}
+
+/// Section by section gives what one parse of the whole file gives (Debug shows the
+/// spans, which `==` ignores), on the fixtures and on damaged copies of them: every
+/// character that matters to the scan (braces, quotes, comments, line breaks) inserted
+/// or deleted at many places.
+#[test]
+fn section_by_section_equals_the_whole_file_parse() {
+    let mut texts = fixtures();
+    texts.extend(
+        [
+            "group a { cpu { cpu.shares = 1; } }*x\n",
+            "* first\ngroup a { cpu { x = \"}{#\"; } }\n*\n# }\ngroup b{cpu{}}",
+            "group a { cpu { x = \"\n*}\"; } }",
+            "group a { # }\n cpu { } }\ngroup b { cpu { } } }",
+            "group a { cpu { } }\n\r\n*{\ndefault { perm { task { uid = 0; } } }",
+            "template t { cpu { } }group a{cpu{}}mount { cpu = /x; }",
+            "groupx a { cpu { } }",
+            "group a { # }\n cpu { # {\n x = \"#\"; } # }\n}\n",
+            "group a {\n* }\n cpu {\n*{\n } }\n",
+            "group a { cpu { } ",
+            "\"group\" a { cpu { } }",
+        ]
+        .iter()
+        .map(|t| ("inline".to_string(), t.to_string())),
+    );
+    let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut next = move |n: usize| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        (seed % n as u64) as usize
+    };
+    let mut damaged = Vec::new();
+    for (name, text) in &texts {
+        for _ in 0..40 {
+            if text.is_empty() {
+                break;
+            }
+            let mut t = text.clone();
+            let mut at = next(t.len() + 1);
+            while !t.is_char_boundary(at) {
+                at -= 1;
+            }
+            if next(2) == 0 && at < t.len() {
+                t.remove(at);
+            } else {
+                let c = ['{', '}', '"', '#', '*', '\n', ';', ' '][next(8)];
+                t.insert(at, c);
+            }
+            damaged.push((name.clone(), t));
+        }
+    }
+    texts.extend(damaged);
+    let mut well_formed = 0;
+    for (name, text) in &texts {
+        let src = SourceFile::new("t.conf", text.as_str());
+        assert_eq!(
+            format!("{:?}", parse(&src)),
+            format!("{:?}", parse_whole(&src)),
+            "{name}: {text:?}"
+        );
+        // Where pest takes the whole file, the scan finds exactly its sections (so the
+        // fast path is taken, not the fallback).
+        if let Ok(pairs) = CgconfigParser::parse(Rule::file, text) {
+            well_formed += 1;
+            let sections: Vec<(usize, usize)> = pairs
+                .flat_map(|file| file.into_inner())
+                .filter(|p| p.as_rule() != Rule::EOI)
+                .map(|p| (p.as_span().start(), p.as_span().end()))
+                .collect();
+            let found: Option<Vec<(usize, usize)>> =
+                chunks(text).map(|c| c.iter().map(|c| (c.span.start, c.span.end)).collect());
+            assert_eq!(found, Some(sections), "{name}: {text:?}");
+        }
+    }
+    assert!(well_formed > 50, "{well_formed}");
+}
+
+#[test]
+fn chunks_are_the_sections_and_parse_alone() {
+    let text = "* c\ndefault { perm { task { uid = 0; } } }\n# }\ngroup \"a{\" {\n*}\n cpu { x = \"}\"; } }  group b{cpu{}}\n";
+    let found = chunks(text).unwrap();
+    let shown: Vec<(&str, bool)> = found
+        .iter()
+        .map(|c| (&text[c.span.start..c.span.end], c.is_group))
+        .collect();
+    assert_eq!(
+        shown,
+        [
+            ("default { perm { task { uid = 0; } } }", false),
+            ("group \"a{\" {\n*}\n cpu { x = \"}\"; } }", true),
+            ("group b{cpu{}}", true),
+        ]
+    );
+    let src = SourceFile::new("t.conf", text);
+    // Any subset, with the spans of the whole file.
+    let config = parse_chunks(&src, [found[2].span]).unwrap();
+    let b = only_group(&config);
+    assert_eq!(b.name.value, "b");
+    assert_eq!(b.name.span.start, text.find("b{").unwrap());
+    // Not sections: no chunks.
+    assert_eq!(chunks("group a { cpu { } "), None);
+    assert_eq!(chunks("} group a { cpu { } }"), None);
+    assert_eq!(chunks("group a { cpu { } }\n *x"), None);
+    // A syntax error in a chunk: the whole file's errors.
+    let bad = SourceFile::new(
+        "t.conf",
+        "group a { cpu { x = 1 } }\ngroup b { cpu { y = ; } }\n",
+    );
+    let spans: Vec<Span> = chunks(bad.text()).unwrap().iter().map(|c| c.span).collect();
+    let errors = parse_chunks(&bad, [spans[1]]).unwrap_err();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+}
