@@ -177,6 +177,41 @@ impl Writer<'_> {
     }
 }
 
+/// Whether a cgroup file is generated record by record: the task lists, which the kernel
+/// walks one pid per record (`seq_start`/`seq_next` in kernel/cgroup). Every other cgroup
+/// file is one record, printed whole by one `seq_show`.
+fn is_record_list(name: &str) -> bool {
+    matches!(name, "tasks" | "cgroup.procs" | "cgroup.threads")
+}
+
+/// Reads `file` to its end. With `single_record`, a short read is the end: a seq_file
+/// hands out a whole record whenever the caller's buffer has room for it, so a
+/// one-record file (a setting) costs one `read` instead of `read_to_end`'s `statx`,
+/// `lseek` and a second `read` to see EOF. A record list must be read until `read`
+/// returns 0: the kernel fills at most its own buffer (a page) per call, so a list of
+/// 1500 thread ids comes back in 4 KiB pieces.
+fn read_all(mut file: File, single_record: bool) -> nix::Result<String> {
+    const CHUNK: usize = 16 * 1024;
+    let mut bytes = vec![0u8; CHUNK];
+    let mut len = 0;
+    loop {
+        let n = match file.read(&mut bytes[len..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(crate::error::errno_of(&e)),
+        };
+        len += n;
+        if n == 0 || (single_record && len < bytes.len()) {
+            break;
+        }
+        if len == bytes.len() {
+            bytes.resize(bytes.len() + CHUNK, 0);
+        }
+    }
+    bytes.truncate(len);
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// A name must be one component: never a path, `.` or `..`.
 fn check_name(name: &str) -> nix::Result<()> {
     if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
@@ -209,26 +244,8 @@ impl<'a> Dir<'a> {
 
     /// Reads a whole file (cgroup files are generated on read; one read may not be all).
     pub(crate) fn read(&self, name: &str) -> nix::Result<String> {
-        let mut file = self.open_file(name, OFlag::O_RDONLY)?;
-        // open, read, close: cgroup files are seq_files, which fill the buffer up to the
-        // end of their content in one read, so a short read is the end. (read_to_end
-        // would also fstat and lseek to size its buffer, then read once more to see EOF:
-        // twice the syscalls of reading a setting.)
-        const CHUNK: usize = 16 * 1024;
-        let mut bytes = vec![0u8; CHUNK];
-        let mut len = 0;
-        loop {
-            let n = file
-                .read(&mut bytes[len..])
-                .map_err(|e| crate::error::errno_of(&e))?;
-            len += n;
-            if n == 0 || len < bytes.len() {
-                break;
-            }
-            bytes.resize(bytes.len() + CHUNK, 0);
-        }
-        bytes.truncate(len);
-        Ok(String::from_utf8_lossy(&bytes).into_owned())
+        let file = self.open_file(name, OFlag::O_RDONLY)?;
+        read_all(file, !is_record_list(name))
     }
 
     /// Writes a value: one write(2) per line on one open file, as the kernel parses each

@@ -211,6 +211,34 @@ fn attach_moves_all_threads_of_a_process() {
     assert_eq!(cgroup_of(proc_.pid(), h), format!("/{}/threads", t.prefix));
 }
 
+/// A task list longer than a page comes back whole (the kernel hands it out 4 KiB per
+/// read), and a recursive remove moves every one of those threads out before it removes
+/// the group.
+#[test]
+fn task_lists_longer_than_a_page_are_read_whole() {
+    let Some(cg) = host() else { return };
+    if serving(&cg, "pids").is_none() {
+        return;
+    }
+    let Some(proc_) = Spawned::threaded(1500) else {
+        return;
+    };
+    let t = TestGroups::new(&cg);
+    let group = cg.group(&["pids"], &t.path("many")).unwrap();
+    group.create().unwrap();
+    group.attach(proc_.pid()).unwrap();
+    let threads = group.cgroups()[0].threads().unwrap();
+    let bytes: usize = threads.iter().map(|t| t.to_string().len() + 1).sum();
+    assert!(bytes > 4096, "the list should span pages: {bytes} bytes");
+    assert_eq!(threads.len(), 1501);
+    let report = group.remove(true).unwrap();
+    assert!(!group.exists(), "{report:?}");
+    assert_eq!(
+        cgroup_of(proc_.pid(), serving(&cg, "pids").unwrap()),
+        format!("/{}", t.prefix)
+    );
+}
+
 /// Non-recursive remove refuses a group with a task and leaves both alone.
 #[test]
 fn remove_without_recursion_refuses_a_busy_group() {
