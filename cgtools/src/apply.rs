@@ -8,9 +8,14 @@
 //! forced: no task is ever moved or killed to make an rmdir succeed.
 
 use crate::create::CreateReport;
-use crate::permissions::{MetaChange, Owner};
+use crate::cursor::{Cursor, Cursors};
+use crate::group::write_setting;
+use crate::permissions::{
+    apply_metas_in, fresh_permission_changes_in, permission_changes_in, MetaChange, Owner,
+};
 use crate::plan::{Plan, Step};
-use crate::{Cgroup, Cgroups, Error, GroupPath, Hierarchy};
+use crate::setting::check_setting_name;
+use crate::{Cgroup, Cgroups, Error, GroupPath, Hierarchy, Op};
 use std::path::Path;
 
 /// One thing this run changed, with what is needed to take it back.
@@ -100,8 +105,24 @@ pub fn apply_observed(
 ) -> Result<Applied, Box<Failure>> {
     let mut log = Log::default();
     let mut applied = Applied::default();
+    let mut cursors = Cursors::new(cgroups);
+    let creator = Owner {
+        uid: Some(nix::unistd::geteuid().as_raw()),
+        gid: Some(nix::unistd::getegid().as_raw()),
+    };
     for step in &plan.steps {
-        if let Err(error) = run(cgroups, step, &mut log, &mut applied, observer) {
+        let cursor = cursors.of(step.hierarchy());
+        if let Err(error) = run(
+            cgroups,
+            cursor,
+            creator,
+            step,
+            &mut log,
+            &mut applied,
+            observer,
+        ) {
+            // Undo may remove directories the cursors hold open.
+            drop(cursors);
             let (undone, not_undone) = undo(cgroups, log.entries);
             return Err(Box::new(Failure {
                 error,
@@ -158,8 +179,10 @@ impl Log {
     }
 }
 
-fn run(
-    cgroups: &Cgroups,
+fn run<'a>(
+    cgroups: &'a Cgroups,
+    cursor: &mut Cursor<'a>,
+    creator: Owner,
     step: &Step,
     log: &mut Log,
     applied: &mut Applied,
@@ -173,18 +196,16 @@ fn run(
             ..
         } => {
             let cgroup = cgroup_at(cgroups, *hierarchy, path)?;
+            let existing = cursor.reach(path, Op::Create)?;
             let mut chain = path.ancestors();
             chain.push(path.clone());
-            let missing: Vec<GroupPath> = chain
-                .into_iter()
-                .filter(|p| !p.is_root())
-                .filter(|p| !cgroup_at(cgroups, *hierarchy, p).is_ok_and(|c| c.exists()))
-                .collect();
+            let missing: Vec<GroupPath> =
+                chain.into_iter().filter(|p| p.depth() > existing).collect();
             if !missing.is_empty() {
                 observer.before_create(*hierarchy, &missing)?;
             }
             // On failure the backend has already undone its own part of this step.
-            let report = cgroup.create(controllers)?;
+            let report = cgroup.create_with(cursor, controllers)?;
             applied.created += report.created.len();
             let hierarchy_info = &cgroups.hierarchies()[*hierarchy];
             let created: Vec<GroupPath> = report
@@ -210,20 +231,17 @@ fn run(
             permissions,
             ..
         } => {
-            let cgroup = cgroup_at(cgroups, *hierarchy, path)?;
             let new = log.created_here(*hierarchy, path);
+            let version = cgroups.hierarchies()[*hierarchy].version();
+            let dir = cursor.open(path, Op::Chown)?;
             // Computed now: a new group's files exist only since the create, and belong
             // to us, so they need no stat (unless modes are asked for).
             let changes = if new {
-                let creator = Owner {
-                    uid: Some(nix::unistd::geteuid().as_raw()),
-                    gid: Some(nix::unistd::getegid().as_raw()),
-                };
-                cgroup.fresh_permission_changes(permissions, creator)?
+                fresh_permission_changes_in(dir, version, permissions, creator)?
             } else {
-                cgroup.permission_changes(permissions)?
+                permission_changes_in(dir, version, permissions)?
             };
-            let (done, result) = match cgroup.apply_metas(&changes) {
+            let (done, result) = match apply_metas_in(dir, &changes) {
                 Ok(_) => (changes.len(), Ok(())),
                 Err((done, e)) => (done, Err(e)),
             };
@@ -247,8 +265,9 @@ fn run(
             before,
             ..
         } => {
-            let cgroup = cgroup_at(cgroups, *hierarchy, path)?;
-            cgroup.set(name, value)?;
+            check_setting_name(name)?;
+            let dir = cursor.open(path, Op::Write)?;
+            write_setting(dir, name, value)?;
             applied.written += 1;
             if !log.created_here(*hierarchy, path) {
                 log.push(Undo::Wrote {

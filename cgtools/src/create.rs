@@ -21,6 +21,7 @@ use std::path::PathBuf;
 use nix::errno::Errno;
 use serde::Serialize;
 
+use crate::cursor::Cursor;
 use crate::error::{Error, ErrorKind, Op, Result};
 use crate::fsio::Dir;
 use crate::group::{read_setting, write_setting, Cgroup, Group};
@@ -80,11 +81,23 @@ impl<'a> Cgroup<'a> {
     /// Creates the group and missing parents; in v2, enables `controllers` in every
     /// ancestor's `cgroup.subtree_control` that lacks them.
     pub fn create(&self, controllers: &[String]) -> Result<CreateReport> {
+        self.create_with(&mut Cursor::new(self.cg, self.index), controllers)
+    }
+
+    /// [`Cgroup::create`] through `cursor` (of this group's hierarchy), which is left at
+    /// the group: the apply engine creates many groups, and then changes their owners and
+    /// settings, through one cursor.
+    pub(crate) fn create_with(
+        &self,
+        cursor: &mut Cursor<'a>,
+        controllers: &[String],
+    ) -> Result<CreateReport> {
         let mut report = CreateReport::default();
         let mut undo = Vec::new();
-        match self.create_steps(controllers, &mut report, &mut undo) {
+        match self.create_steps(cursor, controllers, &mut report, &mut undo) {
             Ok(()) => Ok(report),
             Err(e) => {
+                cursor.reset();
                 self.undo(undo);
                 Err(e)
             }
@@ -93,48 +106,45 @@ impl<'a> Cgroup<'a> {
 
     fn create_steps(
         &self,
+        cursor: &mut Cursor<'a>,
         controllers: &[String],
         report: &mut CreateReport,
         undo: &mut Vec<Undo>,
     ) -> Result<()> {
         let version = self.hierarchy().version();
         let cpuset = version == Version::V1 && self.hierarchy().has_controller("cpuset");
-        let mut dir = self.cg.open(self.index, &GroupPath::root(), Op::Create)?;
+        let existing = cursor.reach(&self.path, Op::Create)?;
         let mut path = GroupPath::root();
-        let components: Vec<String> = self.path.components().map(str::to_string).collect();
-        for name in &components {
+        let components: Vec<&str> = self.path.components().collect();
+        for (depth, name) in components.iter().enumerate() {
             if version == Version::V2 && !controllers.is_empty() {
                 let may_write = !path.is_root() || components.len() == 1;
-                if let Some(enabled) = enable(&dir, &path, controllers, may_write)? {
+                if let Some(enabled) = enable(cursor, depth, &path, controllers, may_write)? {
                     undo.push(Undo::Enabled(path.clone(), enabled.controllers.clone()));
                     report.enabled.push(enabled);
                 }
             }
             let child_path = path.child(name)?;
-            let child = match dir.child(name) {
-                Ok(child) => child,
-                Err(Errno::ENOENT) => {
-                    let made_here = match dir.mkdir(name, 0o755) {
-                        Ok(()) => true,
-                        // Someone else made it meanwhile: it is not ours to undo.
-                        Err(Errno::EEXIST) => false,
-                        Err(errno) => return Err(Error::os(Op::Create, dir.file(name), errno)),
-                    };
-                    if made_here {
-                        undo.push(Undo::Created(child_path.clone()));
-                        report.created.push(dir.file(name));
-                    }
-                    let child = dir
-                        .child(name)
-                        .map_err(|errno| Error::os(Op::Create, dir.file(name), errno))?;
-                    if cpuset && made_here {
-                        inherit_cpuset(&dir, &child)?;
-                    }
-                    child
+            if depth >= existing {
+                let dir = cursor.dir(depth);
+                let made_here = match dir.mkdir(name, 0o755) {
+                    Ok(()) => true,
+                    // Someone else made it meanwhile: it is not ours to undo.
+                    Err(Errno::EEXIST) => false,
+                    Err(errno) => return Err(Error::os(Op::Create, dir.file(name), errno)),
+                };
+                if made_here {
+                    undo.push(Undo::Created(child_path.clone()));
+                    report.created.push(dir.file(name));
                 }
-                Err(errno) => return Err(Error::os(Op::Create, dir.file(name), errno)),
-            };
-            dir = child;
+                let file = dir.file(name);
+                cursor
+                    .descend(name)
+                    .map_err(|errno| Error::os(Op::Create, file, errno))?;
+                if cpuset && made_here {
+                    inherit_cpuset(cursor.dir(depth), cursor.dir(depth + 1))?;
+                }
+            }
             path = child_path;
         }
         if undo
@@ -235,18 +245,28 @@ fn tokens(sign: char, controllers: &[String]) -> String {
         .join(" ")
 }
 
-/// Enables the controllers missing from `dir`'s `cgroup.subtree_control` in one write;
-/// with `may_write` false, a missing controller is an error instead.
+/// Enables the controllers missing from the `cgroup.subtree_control` of the directory at
+/// `depth` of `cursor` in one write; with `may_write` false, a missing controller is an
+/// error instead. The file is read once while the cursor holds the directory (5000
+/// siblings: one read, not 5000).
 fn enable(
-    dir: &Dir<'_>,
+    cursor: &mut Cursor<'_>,
+    depth: usize,
     path: &GroupPath,
     controllers: &[String],
     may_write: bool,
 ) -> Result<Option<Enabled>> {
     const FILE: &str = "cgroup.subtree_control";
-    let current = dir
-        .read(FILE)
-        .map_err(|errno| Error::os(Op::EnableControllers, dir.file(FILE), errno))?;
+    let current = match cursor.subtree_control(depth) {
+        Ok(current) => current,
+        Err(errno) => {
+            return Err(Error::os(
+                Op::EnableControllers,
+                cursor.dir(depth).file(FILE),
+                errno,
+            ))
+        }
+    };
     let present: Vec<&str> = current.split_whitespace().collect();
     let missing: Vec<String> = controllers
         .iter()
@@ -256,6 +276,7 @@ fn enable(
     if missing.is_empty() {
         return Ok(None);
     }
+    let dir = cursor.dir(depth);
     if !may_write {
         return Err(Error::new(
             ErrorKind::ControllerNotEnabled {
@@ -265,26 +286,30 @@ fn enable(
         )
         .at(dir.file(FILE))
         .with_hint(
-            "create the top group first (cgcreate writes the root's cgroup.subtree_control              only for a group directly under the root), or enable the controller at the root",
+            "create the top group first (cgcreate writes the root's cgroup.subtree_control \
+             only for a group directly under the root), or enable the controller at the root",
         ));
     }
-    dir.write(FILE, &tokens('+', &missing)).map_err(|errno| {
-        let e = Error::os(Op::EnableControllers, dir.file(FILE), errno);
+    let written = dir.write(FILE, &tokens('+', &missing));
+    let enabled = Enabled {
+        dir: dir.path().to_path_buf(),
+        controllers: missing,
+        root: path.is_root(),
+    };
+    cursor.changed(depth);
+    written.map_err(|errno| {
+        let e = Error::os(Op::EnableControllers, enabled.dir.join(FILE), errno);
         if errno == Errno::ENOENT && path.is_root() {
             e.with_hint(format!(
                 "the v2 root does not offer {} (see its cgroup.controllers); on a hybrid host \
                  the controller may be bound to a v1 hierarchy",
-                missing.join(", ")
+                enabled.controllers.join(", ")
             ))
         } else {
             e
         }
     })?;
-    Ok(Some(Enabled {
-        dir: dir.path().to_path_buf(),
-        controllers: missing,
-        root: path.is_root(),
-    }))
+    Ok(Some(enabled))
 }
 
 /// A new v1 cpuset starts with no CPUs and no memory nodes; copy the parent's.

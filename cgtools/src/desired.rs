@@ -16,6 +16,7 @@
 //! section is refused with an explanation.
 
 use crate::check::Accounts;
+use crate::cursor::Cursors;
 use crate::hierarchy::Version;
 use crate::permissions::{Owner, Permissions};
 use crate::values::{check as check_value, HostFacts};
@@ -192,6 +193,8 @@ pub fn desired_state_in(
         roots,
         diagnostics: Vec::new(),
         files: HashMap::new(),
+        stand_ins: HashMap::new(),
+        cursors: Cursors::new(cgroups),
         slots: HashMap::new(),
         first_code: None,
     };
@@ -251,6 +254,10 @@ struct Builder<'a> {
     diagnostics: Vec<Diagnostic>,
     /// File names of existing directories, per (hierarchy, path), read at most once.
     files: HashMap<(usize, GroupPath), Option<Vec<String>>>,
+    /// Per hierarchy, the child of the root whose files stand in for the root's.
+    stand_ins: HashMap<usize, Option<GroupPath>>,
+    /// The open directories of the groups being checked, per hierarchy.
+    cursors: Cursors<'a>,
     /// Where each (hierarchy, path) is in the output, so that a group named again is
     /// found without a search (a linear one made 5000 groups cost 12 million compares).
     slots: HashMap<(usize, GroupPath), usize>,
@@ -590,32 +597,24 @@ impl Builder<'_> {
     ) -> Option<(String, String)> {
         let cg = self.cgroups;
         let hierarchy = &cg.hierarchies()[index];
+        // The cursor walks the file's groups in order: a group under a parent already
+        // found missing costs no lookup, one under an existing parent one.
+        let cursor = self.cursors.of(index);
+        let existing = cursor.reach(path, crate::Op::List).ok()?;
         // Fast path: the group exists and has the file (one stat; listing a directory
         // costs more, and is only needed to explain a missing file).
-        if let Ok(dir) = cg.open(index, path, crate::Op::List) {
-            if dir
+        if existing == path.depth()
+            && cursor
+                .top()
                 .stat(Some(name))
                 .is_ok_and(|st| st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFREG)
-            {
-                return None;
-            }
+        {
+            return None;
         }
-        let mut at = Some(path.clone());
-        let (mut dir, mut files) = loop {
-            let candidate = at?;
-            match self.files_of(index, &candidate) {
-                Some(files) => break (candidate, files),
-                None => at = candidate.parent(),
-            }
-        };
+        let mut dir = path.truncated(existing);
+        let mut files = self.files_of(index, &dir)?;
         if dir.is_root() && !path.is_root() {
-            let child = cg
-                .cgroup(hierarchy, &dir)
-                .ok()?
-                .children()
-                .ok()?
-                .into_iter()
-                .next()?;
+            let child = self.root_stand_in(index)?;
             files = self.files_of(index, &child)?;
             dir = child;
             let prefix = name.split('.').next().unwrap_or(name);
@@ -658,14 +657,40 @@ impl Builder<'_> {
         ))
     }
 
-    /// The file names of an existing group directory, read once.
+    /// The file names of an existing group directory, read once (through the cursor,
+    /// which holds the directory open when it is on the way to the groups checked).
     fn files_of(&mut self, index: usize, path: &GroupPath) -> Option<Vec<String>> {
+        if let Some(files) = self.files.get(&(index, path.clone())) {
+            return files.clone();
+        }
+        let cursor = self.cursors.of(index);
+        let files = cursor.open(path, crate::Op::List).ok().and_then(|dir| {
+            dir.entries().ok().map(|entries| {
+                entries
+                    .into_iter()
+                    .filter(|e| !e.is_dir)
+                    .map(|e| e.name)
+                    .collect()
+            })
+        });
+        self.files.insert((index, path.clone()), files.clone());
+        files
+    }
+
+    /// An existing child of hierarchy `index`'s root whose files stand in for the root's
+    /// (the kernel creates some files only below the root), found once.
+    fn root_stand_in(&mut self, index: usize) -> Option<GroupPath> {
+        if let Some(child) = self.stand_ins.get(&index) {
+            return child.clone();
+        }
         let cg = self.cgroups;
-        let hierarchy = &cg.hierarchies()[index];
-        self.files
-            .entry((index, path.clone()))
-            .or_insert_with(|| cg.cgroup(hierarchy, path).ok()?.files().ok())
-            .clone()
+        let child = cg
+            .cgroup(&cg.hierarchies()[index], &GroupPath::root())
+            .ok()
+            .and_then(|root| root.children().ok())
+            .and_then(|children| children.into_iter().next());
+        self.stand_ins.insert(index, child.clone());
+        child
     }
 
     /// A `mount` section: a hierarchy already mounted as asked, or one no controller of

@@ -13,9 +13,10 @@
 //! which counts it and can be told to fail the N-th one: the seam the apply engine's
 //! "zero writes on a second run" and fault-injection tests use.
 
+use std::cell::Cell;
 use std::fs::File;
 use std::io::{Read, Write};
-use std::os::fd::{BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 
@@ -105,28 +106,34 @@ impl Fs {
         } else {
             root_path.join(relative)
         };
+        let fd = self.open_beneath(root, relative)?;
+        Ok(Dir::new(fd, path, self))
+    }
+
+    /// Opens the directory `relative` (one or more validated components; empty for `dir`
+    /// itself) beneath `dir` with openat2's `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+    /// RESOLVE_NO_XDEV`, or its component-by-component equivalent without openat2.
+    fn open_beneath(&self, dir: BorrowedFd<'_>, relative: &str) -> nix::Result<OwnedFd> {
         let target = if relative.is_empty() { "." } else { relative };
         let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-        let fd = if self.use_openat2.load(Ordering::Relaxed) {
-            let how = OpenHow::new().flags(flags).resolve(
-                ResolveFlag::RESOLVE_BENEATH
-                    | ResolveFlag::RESOLVE_NO_SYMLINKS
-                    | ResolveFlag::RESOLVE_NO_MAGICLINKS
-                    | ResolveFlag::RESOLVE_NO_XDEV,
-            );
-            match openat2(root, target, how) {
-                Err(Errno::ENOSYS) => {
-                    self.use_openat2.store(false, Ordering::Relaxed);
-                    walk_beneath(root, relative)?
-                }
-                // Some seccomp profiles answer EPERM for syscalls they do not know.
-                Err(Errno::EPERM) => walk_beneath(root, relative)?,
-                other => other?,
+        if !self.use_openat2.load(Ordering::Relaxed) {
+            return walk_beneath(dir, relative);
+        }
+        let how = OpenHow::new().flags(flags).resolve(
+            ResolveFlag::RESOLVE_BENEATH
+                | ResolveFlag::RESOLVE_NO_SYMLINKS
+                | ResolveFlag::RESOLVE_NO_MAGICLINKS
+                | ResolveFlag::RESOLVE_NO_XDEV,
+        );
+        match openat2(dir, target, how) {
+            Err(Errno::ENOSYS) => {
+                self.use_openat2.store(false, Ordering::Relaxed);
+                walk_beneath(dir, relative)
             }
-        } else {
-            walk_beneath(root, relative)?
-        };
-        Ok(Dir { fd, path, fs: self })
+            // Some seccomp profiles answer EPERM for syscalls they do not know.
+            Err(Errno::EPERM) => walk_beneath(dir, relative),
+            other => other,
+        }
     }
 }
 
@@ -156,6 +163,8 @@ pub(crate) struct Dir<'a> {
     fd: OwnedFd,
     path: PathBuf,
     fs: &'a Fs,
+    /// Whether [`Dir::entries`] has read the descriptor (it must rewind to list again).
+    listed: Cell<bool>,
 }
 
 /// A file of a group open for writing, one counted write(2) per value.
@@ -212,6 +221,11 @@ fn read_all(mut file: File, single_record: bool) -> nix::Result<String> {
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
+/// nix's errno for a rustix error (the same number).
+fn from_rustix(e: rustix::io::Errno) -> Errno {
+    Errno::from_raw(e.raw_os_error())
+}
+
 /// A name must be one component: never a path, `.` or `..`.
 fn check_name(name: &str) -> nix::Result<()> {
     if name.is_empty() || name == "." || name == ".." || name.contains(['/', '\0']) {
@@ -221,6 +235,15 @@ fn check_name(name: &str) -> nix::Result<()> {
 }
 
 impl<'a> Dir<'a> {
+    fn new(fd: OwnedFd, path: PathBuf, fs: &'a Fs) -> Dir<'a> {
+        Dir {
+            fd,
+            path,
+            fs,
+            listed: Cell::new(false),
+        }
+    }
+
     /// The directory's path, for messages.
     pub(crate) fn path(&self) -> &Path {
         &self.path
@@ -277,28 +300,31 @@ impl<'a> Dir<'a> {
         Ok(Writer { file, fs: self.fs })
     }
 
-    /// Lists the directory once: every entry but `.` and `..`, sorted by name.
+    /// Lists the directory: every entry but `.` and `..`, sorted by name. getdents64 runs
+    /// on the descriptor itself (no `opendir` copy of it); a second listing of the same
+    /// `Dir` rewinds it first.
     pub(crate) fn entries(&self) -> nix::Result<Vec<Entry>> {
-        let fd = openat(
-            &self.fd,
-            ".",
-            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )?;
-        let mut dir = nix::dir::Dir::from_fd(fd)?;
+        if self.listed.replace(true) {
+            rustix::fs::seek(&self.fd, rustix::fs::SeekFrom::Start(0)).map_err(from_rustix)?;
+        }
+        // A cgroup directory's ~30 entries take ~1 KiB; 8 KiB reads most in one call.
+        let mut buf = vec![std::mem::MaybeUninit::<u8>::uninit(); 8192];
+        let mut raw = rustix::fs::RawDir::new(&self.fd, &mut buf);
         let mut out = Vec::new();
-        for entry in dir.iter() {
-            let entry = entry?;
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name == "." || name == ".." {
+        while let Some(entry) = raw.next() {
+            let entry = entry.map_err(from_rustix)?;
+            let name = entry.file_name().to_bytes();
+            if name == b"." || name == b".." {
                 continue;
             }
+            let name = String::from_utf8_lossy(name).into_owned();
             let is_dir = match entry.file_type() {
-                Some(t) => t == nix::dir::Type::Directory,
-                None => {
+                rustix::fs::FileType::Directory => true,
+                rustix::fs::FileType::Unknown => {
                     let st = fstatat(&self.fd, name.as_str(), AtFlags::AT_SYMLINK_NOFOLLOW)?;
                     st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFDIR
                 }
+                _ => false,
             };
             out.push(Entry { name, is_dir });
         }
@@ -306,20 +332,12 @@ impl<'a> Dir<'a> {
         Ok(out)
     }
 
-    /// Opens the child directory `name`.
+    /// Opens the child directory `name`, with the same guarantees as [`Fs::open_dir`]:
+    /// no symlink, no other mount.
     pub(crate) fn child(&self, name: &str) -> nix::Result<Dir<'a>> {
         check_name(name)?;
-        let fd = openat(
-            &self.fd,
-            name,
-            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
-            Mode::empty(),
-        )?;
-        Ok(Dir {
-            fd,
-            path: self.path.join(name),
-            fs: self.fs,
-        })
+        let fd = self.fs.open_beneath(self.fd.as_fd(), name)?;
+        Ok(Dir::new(fd, self.path.join(name), self.fs))
     }
 
     /// Creates the child directory `name`.

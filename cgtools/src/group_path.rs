@@ -84,6 +84,13 @@ impl GroupPath {
         Ok(GroupPath { relative })
     }
 
+    /// The ancestor made of the first `depth` components (the path itself when it has no
+    /// more).
+    pub fn truncated(&self, depth: usize) -> GroupPath {
+        let relative = self.components().take(depth).collect::<Vec<_>>().join("/");
+        GroupPath { relative }
+    }
+
     /// The root and every ancestor of this group, top-down, not including itself.
     pub fn ancestors(&self) -> Vec<GroupPath> {
         let mut out = vec![GroupPath::root()];

@@ -19,6 +19,7 @@ pub mod cli;
 pub mod cmdline;
 pub mod config_files;
 pub mod create;
+mod cursor;
 pub mod desired;
 pub mod discovery;
 pub mod error;

@@ -24,6 +24,7 @@ use serde::Serialize;
 use crate::error::{Error, Op, Result};
 use crate::fsio::Dir;
 use crate::group::{Cgroup, Group};
+use crate::hierarchy::Version;
 
 /// An owner to set; `None` leaves that id unchanged.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
@@ -121,32 +122,7 @@ impl Cgroup<'_> {
     /// `stat` per file, nothing written. Files already as wanted are not listed.
     pub fn permission_changes(&self, permissions: &Permissions) -> Result<Vec<MetaChange>> {
         let dir = self.open(Op::Chown)?;
-        let mut changes = Vec::new();
-        if let Some(change) = wanted(&dir, None, permissions.admin, permissions.dir_mode)? {
-            changes.push(change);
-        }
-        let wants_files = permissions.admin != Owner::default()
-            || permissions.task != Owner::default()
-            || permissions.file_mode.is_some()
-            || permissions.task_mode.is_some();
-        if !wants_files {
-            return Ok(changes);
-        }
-        let task_files = self.hierarchy().version().task_files();
-        let entries = dir
-            .entries()
-            .map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
-        for entry in entries.iter().filter(|e| !e.is_dir) {
-            let (owner, mode) = if task_files.contains(&entry.name.as_str()) {
-                (permissions.task, permissions.task_mode)
-            } else {
-                (permissions.admin, permissions.file_mode)
-            };
-            if let Some(change) = wanted(&dir, Some(&entry.name), owner, mode)? {
-                changes.push(change);
-            }
-        }
-        Ok(changes)
+        permission_changes_in(&dir, self.hierarchy().version(), permissions)
     }
 
     /// The owner changes `permissions` needs in a group this process has just created,
@@ -161,48 +137,8 @@ impl Cgroup<'_> {
         permissions: &Permissions,
         creator: Owner,
     ) -> Result<Vec<MetaChange>> {
-        if permissions.dir_mode.is_some()
-            || permissions.file_mode.is_some()
-            || permissions.task_mode.is_some()
-        {
-            return self.permission_changes(permissions);
-        }
         let dir = self.open(Op::Chown)?;
-        let as_created = |owner: Owner| FileMeta {
-            uid: owner.uid.unwrap_or(0),
-            gid: owner.gid.unwrap_or(0),
-            mode: 0,
-        };
-        let before = as_created(creator);
-        let change = |file: Option<String>, wanted: Owner| {
-            let after = FileMeta {
-                uid: wanted.uid.unwrap_or(before.uid),
-                gid: wanted.gid.unwrap_or(before.gid),
-                mode: 0,
-            };
-            (after != before).then_some(MetaChange {
-                file,
-                before,
-                after,
-            })
-        };
-        let mut changes: Vec<MetaChange> = change(None, permissions.admin).into_iter().collect();
-        if permissions.admin == Owner::default() && permissions.task == Owner::default() {
-            return Ok(changes);
-        }
-        let task_files = self.hierarchy().version().task_files();
-        let entries = dir
-            .entries()
-            .map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
-        for entry in entries.into_iter().filter(|e| !e.is_dir) {
-            let wanted = if task_files.contains(&entry.name.as_str()) {
-                permissions.task
-            } else {
-                permissions.admin
-            };
-            changes.extend(change(Some(entry.name), wanted));
-        }
-        Ok(changes)
+        fresh_permission_changes_in(&dir, self.hierarchy().version(), permissions, creator)
     }
 
     /// Makes one change (a chown and/or a chmod); returns how many calls it took.
@@ -219,11 +155,7 @@ impl Cgroup<'_> {
         changes: &[MetaChange],
     ) -> std::result::Result<usize, (usize, Error)> {
         let dir = self.open(Op::Chown).map_err(|e| (0, e))?;
-        let mut calls = 0;
-        for (done, change) in changes.iter().enumerate() {
-            calls += apply_one(&dir, change).map_err(|e| (done, e))?;
-        }
-        Ok(calls)
+        apply_metas_in(&dir, changes)
     }
 
     /// Every regular file of the group with its owner and mode, sorted by name.
@@ -272,6 +204,102 @@ impl Group<'_> {
         }
         Ok(changes)
     }
+}
+
+/// [`Cgroup::permission_changes`] in an open group directory of a `version` hierarchy.
+pub(crate) fn permission_changes_in(
+    dir: &Dir<'_>,
+    version: Version,
+    permissions: &Permissions,
+) -> Result<Vec<MetaChange>> {
+    let mut changes = Vec::new();
+    if let Some(change) = wanted(dir, None, permissions.admin, permissions.dir_mode)? {
+        changes.push(change);
+    }
+    let wants_files = permissions.admin != Owner::default()
+        || permissions.task != Owner::default()
+        || permissions.file_mode.is_some()
+        || permissions.task_mode.is_some();
+    if !wants_files {
+        return Ok(changes);
+    }
+    let task_files = version.task_files();
+    let entries = dir
+        .entries()
+        .map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
+    for entry in entries.iter().filter(|e| !e.is_dir) {
+        let (owner, mode) = if task_files.contains(&entry.name.as_str()) {
+            (permissions.task, permissions.task_mode)
+        } else {
+            (permissions.admin, permissions.file_mode)
+        };
+        if let Some(change) = wanted(dir, Some(&entry.name), owner, mode)? {
+            changes.push(change);
+        }
+    }
+    Ok(changes)
+}
+
+/// [`Cgroup::fresh_permission_changes`] in an open group directory.
+pub(crate) fn fresh_permission_changes_in(
+    dir: &Dir<'_>,
+    version: Version,
+    permissions: &Permissions,
+    creator: Owner,
+) -> Result<Vec<MetaChange>> {
+    if permissions.dir_mode.is_some()
+        || permissions.file_mode.is_some()
+        || permissions.task_mode.is_some()
+    {
+        return permission_changes_in(dir, version, permissions);
+    }
+    let as_created = |owner: Owner| FileMeta {
+        uid: owner.uid.unwrap_or(0),
+        gid: owner.gid.unwrap_or(0),
+        mode: 0,
+    };
+    let before = as_created(creator);
+    let change = |file: Option<String>, wanted: Owner| {
+        let after = FileMeta {
+            uid: wanted.uid.unwrap_or(before.uid),
+            gid: wanted.gid.unwrap_or(before.gid),
+            mode: 0,
+        };
+        (after != before).then_some(MetaChange {
+            file,
+            before,
+            after,
+        })
+    };
+    let mut changes: Vec<MetaChange> = change(None, permissions.admin).into_iter().collect();
+    if permissions.admin == Owner::default() && permissions.task == Owner::default() {
+        return Ok(changes);
+    }
+    let task_files = version.task_files();
+    let entries = dir
+        .entries()
+        .map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
+    for entry in entries.into_iter().filter(|e| !e.is_dir) {
+        let wanted = if task_files.contains(&entry.name.as_str()) {
+            permissions.task
+        } else {
+            permissions.admin
+        };
+        changes.extend(change(Some(entry.name), wanted));
+    }
+    Ok(changes)
+}
+
+/// [`Cgroup::apply_metas`] in an open group directory.
+pub(crate) fn apply_metas_in(
+    dir: &Dir<'_>,
+    changes: &[MetaChange],
+) -> std::result::Result<usize, (usize, Error)> {
+    let mut calls = 0;
+    for (done, change) in changes.iter().enumerate() {
+        calls += apply_one(dir, change).map_err(|e| (done, e))?;
+    }
+    Ok(calls)
 }
 
 /// Makes one change through an open directory.

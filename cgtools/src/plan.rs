@@ -12,9 +12,10 @@
 //! settings with `cpuset.cpus`/`cpuset.mems` first and the memory limit and
 //! memory+swap limit in whichever order keeps `limit <= memsw` true at every step.
 
+use crate::cursor::{Cursor, Cursors};
 use crate::desired::{DesiredCgroup, DesiredSetting, DesiredState};
 use crate::hierarchy::Version;
-use crate::permissions::{MetaChange, Permissions};
+use crate::permissions::{permission_changes_in, MetaChange, Permissions};
 use crate::translate::parse_size;
 use crate::values::{normalize, HostFacts};
 use crate::{Cgroups, GroupPath, Result};
@@ -78,6 +79,15 @@ pub enum Step {
 }
 
 impl Step {
+    /// The index of the hierarchy the step is in.
+    pub fn hierarchy(&self) -> usize {
+        match self {
+            Step::Create { hierarchy, .. }
+            | Step::Permissions { hierarchy, .. }
+            | Step::Write { hierarchy, .. } => *hierarchy,
+        }
+    }
+
     /// The group the step is about, as `controllers:/path`.
     pub fn group(&self) -> &str {
         match self {
@@ -95,49 +105,51 @@ pub struct Plan {
     pub steps: Vec<Step>,
 }
 
-/// Compares `state` with the live tree.
+/// Compares `state` with the live tree. Groups are visited in the state's order (parents
+/// first) through one [`Cursor`] per hierarchy, so each directory is opened once and a
+/// group under a missing parent costs no lookup.
 pub fn plan(cgroups: &Cgroups, state: &DesiredState, host: &HostFacts) -> Result<Plan> {
     let mut steps = Vec::new();
+    let mut cursors = Cursors::new(cgroups);
     for desired in &state.cgroups {
-        plan_cgroup(cgroups, desired, host, &mut steps)?;
+        plan_cgroup(
+            cgroups,
+            cursors.of(desired.hierarchy),
+            desired,
+            host,
+            &mut steps,
+        )?;
     }
     Ok(Plan { steps })
 }
 
 fn plan_cgroup(
     cgroups: &Cgroups,
+    cursor: &mut Cursor<'_>,
     desired: &DesiredCgroup,
     host: &HostFacts,
     steps: &mut Vec<Step>,
 ) -> Result<()> {
     let hierarchy = &cgroups.hierarchies()[desired.hierarchy];
-    let cgroup = cgroups.cgroup(hierarchy, &desired.path)?;
     let group = format!("{}:{}", hierarchy.label(), desired.path);
-    // Opened once for the existence check and every read (5000 groups: 5000 opens
-    // instead of one per setting more).
-    let dir = cgroups
-        .open(desired.hierarchy, &desired.path, crate::Op::Read)
-        .ok();
-    let exists = dir.is_some();
-    let read = |name: &str| -> Result<String> {
-        match &dir {
-            Some(dir) => crate::group::read_setting(dir, name),
-            None => cgroup.get(name),
-        }
+    let exists = cursor.reach(&desired.path, crate::Op::Read)? == desired.path.depth();
+    let dir = exists.then(|| cursor.top());
+    let read = |name: &str| -> Option<String> {
+        dir.and_then(|dir| crate::group::read_setting(dir, name).ok())
     };
-    let missing_controllers = if !exists {
-        desired.controllers.clone()
-    } else if hierarchy.version() == Version::V2 && !desired.controllers.is_empty() {
-        // The group's cgroup.controllers lists what its parent enables.
-        let available = read("cgroup.controllers")?;
-        desired
-            .controllers
-            .iter()
-            .filter(|c| !available.split_whitespace().any(|a| a == c.as_str()))
-            .cloned()
-            .collect()
-    } else {
-        Vec::new()
+    let missing_controllers = match dir {
+        None => desired.controllers.clone(),
+        Some(dir) if hierarchy.version() == Version::V2 && !desired.controllers.is_empty() => {
+            // The group's cgroup.controllers lists what its parent enables.
+            let available = crate::group::read_setting(dir, "cgroup.controllers")?;
+            desired
+                .controllers
+                .iter()
+                .filter(|c| !available.split_whitespace().any(|a| a == c.as_str()))
+                .cloned()
+                .collect()
+        }
+        Some(_) => Vec::new(),
     };
     if !exists || !missing_controllers.is_empty() {
         steps.push(Step::Create {
@@ -149,10 +161,13 @@ fn plan_cgroup(
         });
     }
     if desired.permissions != Permissions::default() {
-        let changes = if exists {
-            Some(cgroup.permission_changes(&desired.permissions)?)
-        } else {
-            None
+        let changes = match dir {
+            Some(dir) => Some(permission_changes_in(
+                dir,
+                hierarchy.version(),
+                &desired.permissions,
+            )?),
+            None => None,
         };
         if changes.as_ref().is_none_or(|c| !c.is_empty()) {
             steps.push(Step::Permissions {
@@ -164,15 +179,8 @@ fn plan_cgroup(
             });
         }
     }
-    let live = |name: &str| -> Option<String> {
-        if exists {
-            read(name).ok()
-        } else {
-            None
-        }
-    };
-    for setting in write_order(&desired.settings, &live, host) {
-        let before = live(&setting.name);
+    for setting in write_order(&desired.settings, &read, host) {
+        let before = read(&setting.name);
         if let Some(current) = &before {
             if normalize(&setting.name, current, host)
                 == normalize(&setting.name, &setting.value, host)
@@ -307,6 +315,7 @@ impl Plan {
     pub fn new_directories(&self, cgroups: &Cgroups) -> Vec<(usize, GroupPath)> {
         let mut seen = std::collections::HashSet::new();
         let mut out = Vec::new();
+        let mut cursors = Cursors::new(cgroups);
         for step in &self.steps {
             let Step::Create {
                 hierarchy,
@@ -317,16 +326,14 @@ impl Plan {
             else {
                 continue;
             };
+            // A directory that cannot be looked at counts as existing: it is not ours.
+            let Ok(existing) = cursors.of(*hierarchy).reach(path, crate::Op::List) else {
+                continue;
+            };
             let mut chain = path.ancestors();
             chain.push(path.clone());
-            for dir in chain.into_iter().filter(|p| !p.is_root()) {
-                if !seen.insert((*hierarchy, dir.clone())) {
-                    continue;
-                }
-                let exists = cgroups
-                    .cgroup(&cgroups.hierarchies()[*hierarchy], &dir)
-                    .is_ok_and(|c| c.exists());
-                if !exists {
+            for dir in chain.into_iter().filter(|p| p.depth() > existing) {
+                if seen.insert((*hierarchy, dir.clone())) {
                     out.push((*hierarchy, dir));
                 }
             }
