@@ -10,9 +10,7 @@
 use crate::create::CreateReport;
 use crate::cursor::{Cursor, Cursors};
 use crate::group::write_setting;
-use crate::permissions::{
-    apply_metas_in, fresh_permission_changes_in, permission_changes_in, MetaChange, Owner,
-};
+use crate::permissions::{apply_metas_in, own_fresh_in, permission_changes_in, MetaChange, Owner};
 use crate::plan::{Plan, Step};
 use crate::setting::check_setting_name;
 use crate::{Cgroup, Cgroups, Error, GroupPath, Hierarchy, Op};
@@ -193,10 +191,15 @@ fn run<'a>(
             hierarchy,
             path,
             controllers,
+            exists,
             ..
         } => {
             let cgroup = cgroup_at(cgroups, *hierarchy, path)?;
-            let existing = cursor.reach(path, Op::Create)?;
+            let existing = if *exists {
+                cursor.reach(path, Op::Create)?
+            } else {
+                cursor.reach_parent_of(path, Op::Create)?
+            };
             let mut chain = path.ancestors();
             chain.push(path.clone());
             let missing: Vec<GroupPath> =
@@ -205,19 +208,18 @@ fn run<'a>(
                 observer.before_create(*hierarchy, &missing)?;
             }
             // On failure the backend has already undone its own part of this step.
-            let report = cgroup.create_with(cursor, controllers)?;
+            let report = cgroup.create_with(cursor, controllers, !*exists)?;
             applied.created += report.created.len();
             let hierarchy_info = &cgroups.hierarchies()[*hierarchy];
-            let created: Vec<GroupPath> = report
-                .created
-                .iter()
-                .filter_map(|dir| relative_path(hierarchy_info, dir))
-                .collect();
             record_create(hierarchy_info, *hierarchy, &report, log);
-            applied
-                .created_dirs
-                .extend(created.iter().map(|p| (*hierarchy, p.clone())));
-            let late: Vec<GroupPath> = created
+            applied.created_dirs.extend(
+                report
+                    .created_groups
+                    .iter()
+                    .map(|p| (*hierarchy, p.clone())),
+            );
+            let late: Vec<GroupPath> = report
+                .created_groups
                 .into_iter()
                 .filter(|p| !missing.contains(p))
                 .collect();
@@ -234,26 +236,24 @@ fn run<'a>(
             let new = log.created_here(*hierarchy, path);
             let version = cgroups.hierarchies()[*hierarchy].version();
             let dir = cursor.open(path, Op::Chown)?;
-            // Computed now: a new group's files exist only since the create, and belong
-            // to us, so they need no stat (unless modes are asked for).
-            let changes = if new {
-                fresh_permission_changes_in(dir, version, permissions, creator)?
-            } else {
-                permission_changes_in(dir, version, permissions)?
-            };
+            if new {
+                // A new group's files exist only since the create and belong to us: no
+                // stat, no undo entries (removing the group takes the change back).
+                applied.meta += own_fresh_in(dir, version, permissions, creator)?;
+                return Ok(());
+            }
+            let changes = permission_changes_in(dir, version, permissions)?;
             let (done, result) = match apply_metas_in(dir, &changes) {
                 Ok(_) => (changes.len(), Ok(())),
                 Err((done, e)) => (done, Err(e)),
             };
             applied.meta += done;
-            if !new {
-                for change in &changes[..done] {
-                    log.push(Undo::Meta {
-                        hierarchy: *hierarchy,
-                        path: path.clone(),
-                        change: change.clone(),
-                    });
-                }
+            for change in &changes[..done] {
+                log.push(Undo::Meta {
+                    hierarchy: *hierarchy,
+                    path: path.clone(),
+                    change: change.clone(),
+                });
             }
             result?;
         }
@@ -299,16 +299,14 @@ fn record_create(hierarchy: &Hierarchy, index: usize, report: &CreateReport, log
             ));
         }
     }
-    for dir in &report.created {
-        if let Some(path) = relative(dir) {
-            events.push((
-                2 * path.depth() - 1,
-                Undo::Created {
-                    hierarchy: index,
-                    path,
-                },
-            ));
-        }
+    for path in &report.created_groups {
+        events.push((
+            2 * path.depth() - 1,
+            Undo::Created {
+                hierarchy: index,
+                path: path.clone(),
+            },
+        ));
     }
     events.sort_by_key(|(order, _)| *order);
     for (_, undo) in events {

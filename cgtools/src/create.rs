@@ -44,6 +44,10 @@ pub struct Enabled {
 pub struct CreateReport {
     /// Directories created, top-down (parents before children), across hierarchies.
     pub created: Vec<PathBuf>,
+    /// The same directories as group paths (each in its own hierarchy: for the apply
+    /// engine, which creates in one hierarchy at a time).
+    #[serde(skip)]
+    pub(crate) created_groups: Vec<GroupPath>,
     /// Group directories (not parents) this call created.
     pub new_groups: Vec<PathBuf>,
     /// Group directories that already existed and were left as they were.
@@ -65,6 +69,7 @@ impl CreateReport {
 
     fn merge(&mut self, other: CreateReport) {
         self.created.extend(other.created);
+        self.created_groups.extend(other.created_groups);
         self.new_groups.extend(other.new_groups);
         self.existing.extend(other.existing);
         self.enabled.extend(other.enabled);
@@ -81,20 +86,23 @@ impl<'a> Cgroup<'a> {
     /// Creates the group and missing parents; in v2, enables `controllers` in every
     /// ancestor's `cgroup.subtree_control` that lacks them.
     pub fn create(&self, controllers: &[String]) -> Result<CreateReport> {
-        self.create_with(&mut Cursor::new(self.cg, self.index), controllers)
+        self.create_with(&mut Cursor::new(self.cg, self.index), controllers, false)
     }
 
     /// [`Cgroup::create`] through `cursor` (of this group's hierarchy), which is left at
     /// the group: the apply engine creates many groups, and then changes their owners and
-    /// settings, through one cursor.
+    /// settings, through one cursor. With `known_missing` (the plan found the group
+    /// missing) the group itself is not looked for again before its `mkdir`.
     pub(crate) fn create_with(
         &self,
         cursor: &mut Cursor<'a>,
         controllers: &[String],
+        known_missing: bool,
     ) -> Result<CreateReport> {
         let mut report = CreateReport::default();
         let mut undo = Vec::new();
-        match self.create_steps(cursor, controllers, &mut report, &mut undo) {
+        let steps = self.create_steps(cursor, controllers, known_missing, &mut report, &mut undo);
+        match steps {
             Ok(()) => Ok(report),
             Err(e) => {
                 cursor.reset();
@@ -108,44 +116,49 @@ impl<'a> Cgroup<'a> {
         &self,
         cursor: &mut Cursor<'a>,
         controllers: &[String],
+        known_missing: bool,
         report: &mut CreateReport,
         undo: &mut Vec<Undo>,
     ) -> Result<()> {
         let version = self.hierarchy().version();
         let cpuset = version == Version::V1 && self.hierarchy().has_controller("cpuset");
-        let existing = cursor.reach(&self.path, Op::Create)?;
-        let mut path = GroupPath::root();
+        let existing = if known_missing {
+            cursor.reach_parent_of(&self.path, Op::Create)?
+        } else {
+            cursor.reach(&self.path, Op::Create)?
+        };
         let components: Vec<&str> = self.path.components().collect();
         for (depth, name) in components.iter().enumerate() {
             if version == Version::V2 && !controllers.is_empty() {
+                let path = self.path.truncated(depth);
                 let may_write = !path.is_root() || components.len() == 1;
                 if let Some(enabled) = enable(cursor, depth, &path, controllers, may_write)? {
-                    undo.push(Undo::Enabled(path.clone(), enabled.controllers.clone()));
+                    undo.push(Undo::Enabled(path, enabled.controllers.clone()));
                     report.enabled.push(enabled);
                 }
             }
-            let child_path = path.child(name)?;
-            if depth >= existing {
-                let dir = cursor.dir(depth);
-                let made_here = match dir.mkdir(name, 0o755) {
-                    Ok(()) => true,
-                    // Someone else made it meanwhile: it is not ours to undo.
-                    Err(Errno::EEXIST) => false,
-                    Err(errno) => return Err(Error::os(Op::Create, dir.file(name), errno)),
-                };
-                if made_here {
-                    undo.push(Undo::Created(child_path.clone()));
-                    report.created.push(dir.file(name));
-                }
-                let file = dir.file(name);
-                cursor
-                    .descend(name)
-                    .map_err(|errno| Error::os(Op::Create, file, errno))?;
-                if cpuset && made_here {
-                    inherit_cpuset(cursor.dir(depth), cursor.dir(depth + 1))?;
-                }
+            if depth < existing {
+                continue;
             }
-            path = child_path;
+            let dir = cursor.dir(depth);
+            let made_here = match dir.mkdir(name, 0o755) {
+                Ok(()) => true,
+                // Someone else made it meanwhile: it is not ours to undo.
+                Err(Errno::EEXIST) => false,
+                Err(errno) => return Err(Error::os(Op::Create, dir.file(name), errno)),
+            };
+            if made_here {
+                let child_path = self.path.truncated(depth + 1);
+                undo.push(Undo::Created(child_path.clone()));
+                report.created.push(dir.file(name));
+                report.created_groups.push(child_path);
+            }
+            if let Err(errno) = cursor.descend(name) {
+                return Err(Error::os(Op::Create, cursor.dir(depth).file(name), errno));
+            }
+            if cpuset && made_here {
+                inherit_cpuset(cursor.dir(depth), cursor.dir(depth + 1))?;
+            }
         }
         if undo
             .iter()

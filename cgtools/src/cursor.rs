@@ -102,6 +102,16 @@ impl<'a> Cursor<'a> {
         Ok(components.len())
     }
 
+    /// [`Cursor::reach`] for a group already found missing (a plan says it is to be
+    /// created): opens its parent's chain only, without looking for the group once more.
+    /// If someone made it meanwhile, `mkdir` says so (`EEXIST`).
+    pub(crate) fn reach_parent_of(&mut self, path: &GroupPath, op: Op) -> Result<usize> {
+        match path.parent() {
+            Some(parent) => self.reach(&parent, op),
+            None => self.reach(path, op),
+        }
+    }
+
     /// Opens the group `path`: its directory, or [`ErrorKind::GroupMissing`].
     pub(crate) fn open(&mut self, path: &GroupPath, op: Op) -> Result<&Dir<'a>> {
         if self.reach(path, op)? < path.depth() {

@@ -26,6 +26,7 @@ use grammar::{Diagnostic, Span, Spanned};
 use serde::Serialize;
 use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
+use std::rc::Rc;
 
 /// One group directory in one hierarchy, as the configuration wants it.
 #[derive(Clone, Debug, Serialize)]
@@ -253,7 +254,7 @@ struct Builder<'a> {
     roots: &'a Roots,
     diagnostics: Vec<Diagnostic>,
     /// File names of existing directories, per (hierarchy, path), read at most once.
-    files: HashMap<(usize, GroupPath), Option<Vec<String>>>,
+    files: HashMap<(usize, GroupPath), Option<Rc<[String]>>>,
     /// Per hierarchy, the child of the root whose files stand in for the root's.
     stand_ins: HashMap<usize, Option<GroupPath>>,
     /// The open directories of the groups being checked, per hierarchy.
@@ -659,7 +660,7 @@ impl Builder<'_> {
 
     /// The file names of an existing group directory, read once (through the cursor,
     /// which holds the directory open when it is on the way to the groups checked).
-    fn files_of(&mut self, index: usize, path: &GroupPath) -> Option<Vec<String>> {
+    fn files_of(&mut self, index: usize, path: &GroupPath) -> Option<Rc<[String]>> {
         if let Some(files) = self.files.get(&(index, path.clone())) {
             return files.clone();
         }
@@ -722,11 +723,7 @@ impl Builder<'_> {
 }
 
 fn prefix_path(prefix: &GroupPath, base: &GroupPath) -> crate::Result<GroupPath> {
-    let mut path = prefix.clone();
-    for component in base.components() {
-        path = path.child(component)?;
-    }
-    Ok(path)
+    Ok(prefix.join(base))
 }
 
 #[cfg(test)]

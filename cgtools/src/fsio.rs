@@ -300,36 +300,53 @@ impl<'a> Dir<'a> {
         Ok(Writer { file, fs: self.fs })
     }
 
-    /// Lists the directory: every entry but `.` and `..`, sorted by name. getdents64 runs
-    /// on the descriptor itself (no `opendir` copy of it); a second listing of the same
-    /// `Dir` rewinds it first.
+    /// Lists the directory: every entry but `.` and `..`, sorted by name.
     pub(crate) fn entries(&self) -> nix::Result<Vec<Entry>> {
+        let mut out = Vec::new();
+        self.visit_entries(|name, is_dir| {
+            out.push(Entry {
+                name: name.to_string(),
+                is_dir,
+            });
+            Ok(())
+        })?;
+        out.sort_by(|a, b| a.name.cmp(&b.name));
+        Ok(out)
+    }
+
+    /// Calls `visit` with the name of every entry but `.` and `..` and whether it is a
+    /// directory, in directory order, without collecting them (chowning a new group's
+    /// files needs no list). getdents64 runs on the descriptor itself (no `opendir` copy
+    /// of it); a second listing of the same `Dir` rewinds it first. Stops at the first
+    /// error of `visit`.
+    pub(crate) fn visit_entries(
+        &self,
+        mut visit: impl FnMut(&str, bool) -> nix::Result<()>,
+    ) -> nix::Result<()> {
         if self.listed.replace(true) {
             rustix::fs::seek(&self.fd, rustix::fs::SeekFrom::Start(0)).map_err(from_rustix)?;
         }
         // A cgroup directory's ~30 entries take ~1 KiB; 8 KiB reads most in one call.
-        let mut buf = vec![std::mem::MaybeUninit::<u8>::uninit(); 8192];
+        let mut buf = [std::mem::MaybeUninit::<u8>::uninit(); 8192];
         let mut raw = rustix::fs::RawDir::new(&self.fd, &mut buf);
-        let mut out = Vec::new();
         while let Some(entry) = raw.next() {
             let entry = entry.map_err(from_rustix)?;
-            let name = entry.file_name().to_bytes();
-            if name == b"." || name == b".." {
+            let bytes = entry.file_name().to_bytes();
+            if bytes == b"." || bytes == b".." {
                 continue;
             }
-            let name = String::from_utf8_lossy(name).into_owned();
+            let name = String::from_utf8_lossy(bytes);
             let is_dir = match entry.file_type() {
                 rustix::fs::FileType::Directory => true,
                 rustix::fs::FileType::Unknown => {
-                    let st = fstatat(&self.fd, name.as_str(), AtFlags::AT_SYMLINK_NOFOLLOW)?;
+                    let st = fstatat(&self.fd, name.as_ref(), AtFlags::AT_SYMLINK_NOFOLLOW)?;
                     st.st_mode & nix::libc::S_IFMT == nix::libc::S_IFDIR
                 }
                 _ => false,
             };
-            out.push(Entry { name, is_dir });
+            visit(&name, is_dir)?;
         }
-        out.sort_by(|a, b| a.name.cmp(&b.name));
-        Ok(out)
+        Ok(())
     }
 
     /// Opens the child directory `name`, with the same guarantees as [`Fs::open_dir`]:

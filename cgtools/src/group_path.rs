@@ -84,11 +84,35 @@ impl GroupPath {
         Ok(GroupPath { relative })
     }
 
+    /// `other` below this path (`a` joined with `b/c` is `a/b/c`): both are valid, so
+    /// the result is, without a second check.
+    pub fn join(&self, other: &GroupPath) -> GroupPath {
+        if self.is_root() {
+            return other.clone();
+        }
+        if other.is_root() {
+            return self.clone();
+        }
+        GroupPath {
+            relative: format!("{}/{}", self.relative, other.relative),
+        }
+    }
+
     /// The ancestor made of the first `depth` components (the path itself when it has no
     /// more).
     pub fn truncated(&self, depth: usize) -> GroupPath {
-        let relative = self.components().take(depth).collect::<Vec<_>>().join("/");
-        GroupPath { relative }
+        if depth == 0 {
+            return GroupPath::root();
+        }
+        // Components are never empty, so the depth-th `/` ends the ancestor.
+        let end = self
+            .relative
+            .match_indices('/')
+            .nth(depth - 1)
+            .map_or(self.relative.len(), |(i, _)| i);
+        GroupPath {
+            relative: self.relative[..end].to_string(),
+        }
     }
 
     /// The root and every ancestor of this group, top-down, not including itself.
@@ -184,6 +208,21 @@ mod tests {
         assert!(GroupPath::new(&"x".repeat(256)).is_err());
         assert!(GroupPath::root().child("..").is_err());
         assert!(GroupPath::root().child("a/../..").is_err());
+    }
+
+    #[test]
+    fn truncated_and_joined() {
+        let p = GroupPath::new("a/bb/c").unwrap();
+        let at = |d| p.truncated(d).as_relative().to_string();
+        assert_eq!(
+            [at(0), at(1), at(2), at(3), at(9)],
+            ["", "a", "a/bb", "a/bb/c", "a/bb/c"]
+        );
+        let root = GroupPath::root();
+        assert_eq!(root.join(&p), p);
+        assert_eq!(p.join(&root), p);
+        let q = GroupPath::new("x/y").unwrap();
+        assert_eq!(q.join(&p).as_relative(), "x/y/a/bb/c");
     }
 
     #[test]
