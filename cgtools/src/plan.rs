@@ -109,7 +109,10 @@ pub struct Plan {
 /// first) through one [`Cursor`] per hierarchy, so each directory is opened once and a
 /// group under a missing parent costs no lookup.
 pub fn plan(cgroups: &Cgroups, state: &DesiredState, host: &HostFacts) -> Result<Plan> {
-    let mut steps = Vec::new();
+    // At most a create, a permissions step and one write per setting for each group:
+    // sized once instead of doubling (a 5000-group plan is 25000 steps).
+    let most = state.cgroups.iter().map(|c| 2 + c.settings.len()).sum();
+    let mut steps = Vec::with_capacity(most);
     let mut cursors = Cursors::new(cgroups);
     for desired in &state.cgroups {
         plan_cgroup(
