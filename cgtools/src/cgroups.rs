@@ -168,20 +168,42 @@ impl Cgroups {
         &self.layout.hierarchies()[index]
     }
 
-    /// Opens `path` in hierarchy `index`; a missing directory is [`ErrorKind::GroupMissing`].
-    pub(crate) fn open(&self, index: usize, path: &GroupPath, op: Op) -> Result<Dir<'_>> {
+    /// The open mount directory of hierarchy `index`, opened on first use.
+    fn root(&self, index: usize, op: Op) -> Result<&OwnedFd> {
         let hierarchy = self.hierarchy(index);
-        let root = match self.roots[index].get() {
-            Some(fd) => fd,
+        match self.roots[index].get() {
+            Some(fd) => Ok(fd),
             None => {
                 let fd = Fs::open_root(hierarchy.fs_path()).at_path(op, hierarchy.fs_path())?;
                 // Another thread may have won the race; either descriptor is the same dir.
                 let _ = self.roots[index].set(fd);
                 self.roots[index]
                     .get()
-                    .ok_or_else(|| Error::os(op, hierarchy.fs_path(), Errno::EBADF))?
+                    .ok_or_else(|| Error::os(op, hierarchy.fs_path(), Errno::EBADF))
             }
-        };
+        }
+    }
+
+    /// Reads file `name` of group `path` in hierarchy `index` with one open, without
+    /// opening the group: the raw errno on failure (`ENOENT` for a missing group or file:
+    /// the caller tells which).
+    pub(crate) fn read_file(
+        &self,
+        index: usize,
+        path: &GroupPath,
+        name: &str,
+    ) -> Result<nix::Result<String>> {
+        let hierarchy = self.hierarchy(index);
+        let root = self.root(index, Op::Read)?;
+        Ok(self
+            .fs
+            .read_beneath(root.as_fd(), hierarchy.fs_path(), path.as_relative(), name))
+    }
+
+    /// Opens `path` in hierarchy `index`; a missing directory is [`ErrorKind::GroupMissing`].
+    pub(crate) fn open(&self, index: usize, path: &GroupPath, op: Op) -> Result<Dir<'_>> {
+        let hierarchy = self.hierarchy(index);
+        let root = self.root(index, op)?;
         let full = hierarchy.fs_path().join(path.as_relative());
         self.fs
             .open_dir(root.as_fd(), hierarchy.fs_path(), path.as_relative())

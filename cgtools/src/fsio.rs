@@ -110,6 +110,46 @@ impl Fs {
         Ok(Dir::new(fd, path, self))
     }
 
+    /// Reads the file `name` of the group directory `relative` beneath `root` with one
+    /// open (`openat2` of `relative/name`, the same resolution rules as
+    /// [`Fs::open_dir`]), then read and close: the way to read one setting of a group
+    /// that is not open already (cgget over 1000 groups). Without openat2 it opens the
+    /// directory first.
+    pub(crate) fn read_beneath(
+        &self,
+        root: BorrowedFd<'_>,
+        root_path: &Path,
+        relative: &str,
+        name: &str,
+    ) -> nix::Result<String> {
+        check_name(name)?;
+        if !self.use_openat2.load(Ordering::Relaxed) {
+            return self.open_dir(root, root_path, relative)?.read(name);
+        }
+        let target = if relative.is_empty() {
+            name.to_string()
+        } else {
+            format!("{relative}/{name}")
+        };
+        let how = OpenHow::new()
+            .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC)
+            .resolve(
+                ResolveFlag::RESOLVE_BENEATH
+                    | ResolveFlag::RESOLVE_NO_SYMLINKS
+                    | ResolveFlag::RESOLVE_NO_MAGICLINKS
+                    | ResolveFlag::RESOLVE_NO_XDEV,
+            );
+        match openat2(root, target.as_str(), how) {
+            Ok(fd) => read_all(File::from(fd), !is_record_list(name)),
+            Err(Errno::ENOSYS) => {
+                self.use_openat2.store(false, Ordering::Relaxed);
+                self.open_dir(root, root_path, relative)?.read(name)
+            }
+            Err(Errno::EPERM) => self.open_dir(root, root_path, relative)?.read(name),
+            Err(errno) => Err(errno),
+        }
+    }
+
     /// Opens the directory `relative` (one or more validated components; empty for `dir`
     /// itself) beneath `dir` with openat2's `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
     /// RESOLVE_NO_XDEV`, or its component-by-component equivalent without openat2.
@@ -460,6 +500,14 @@ mod tests {
             assert_eq!(b.chmod(Some("cpu.link"), 0o644), Err(Errno::ELOOP));
             assert_eq!(b.read("../secret"), Err(Errno::EINVAL));
             assert_eq!(b.read("cpu.shares").unwrap(), "1024\n");
+            // One-open reads follow the same rules.
+            let read = |rel: &str, name: &str| fs.read_beneath(root.as_fd(), &h, rel, name);
+            assert_eq!(read("a/b", "cpu.shares").unwrap(), "1024\n");
+            assert_eq!(read("a/b", "cpu.link"), Err(Errno::ELOOP));
+            assert_eq!(read("a/b", "../b/cpu.shares"), Err(Errno::EINVAL));
+            assert!(read("a/evil", "secret").is_err());
+            assert!(read("a/rel", "secret").is_err());
+            assert_eq!(read("a/nope", "cpu.shares"), Err(Errno::ENOENT));
         }
     }
 

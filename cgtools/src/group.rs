@@ -66,8 +66,15 @@ impl<'a> Cgroup<'a> {
     /// Reads a setting; the value loses its trailing newline, inner lines stay.
     pub fn get(&self, name: &str) -> Result<String> {
         check_setting_name(name)?;
-        let dir = self.open(Op::Read)?;
-        read_setting(&dir, name)
+        match self.cg.read_file(self.index, &self.path, name)? {
+            Ok(value) => Ok(trim_value(value)),
+            // The group or the file: opening the group tells which.
+            Err(Errno::ENOENT | Errno::ENOTDIR) => {
+                let dir = self.open(Op::Read)?;
+                read_setting(&dir, name)
+            }
+            Err(errno) => Err(Error::os(Op::Read, self.dir_path().join(name), errno)),
+        }
     }
 
     /// Writes a setting exactly as given (one write per line, see the module docs).
@@ -181,13 +188,16 @@ impl<'a> Cgroup<'a> {
     }
 }
 
+/// A value as read, without its trailing newline (inner lines stay).
+fn trim_value(mut value: String) -> String {
+    let trimmed = value.trim_end_matches('\n').len();
+    value.truncate(trimmed);
+    value
+}
+
 pub(crate) fn read_setting(dir: &Dir<'_>, name: &str) -> Result<String> {
     match dir.read(name) {
-        Ok(mut value) => {
-            let trimmed = value.trim_end_matches('\n').len();
-            value.truncate(trimmed);
-            Ok(value)
-        }
+        Ok(value) => Ok(trim_value(value)),
         Err(Errno::ENOENT) => Err(setting_missing(dir, name, Op::Read)),
         Err(errno) => Err(Error::os(Op::Read, dir.file(name), errno)),
     }
