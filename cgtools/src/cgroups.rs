@@ -200,6 +200,21 @@ impl Cgroups {
             .read_beneath(root.as_fd(), hierarchy.fs_path(), path.as_relative(), name))
     }
 
+    /// Opens file `name` of group `path` in hierarchy `index` for writes, without opening
+    /// the group: the raw errno on failure, as for [`Cgroups::read_file`].
+    pub(crate) fn writer(
+        &self,
+        index: usize,
+        path: &GroupPath,
+        name: &str,
+    ) -> Result<nix::Result<crate::fsio::Writer<'_>>> {
+        let hierarchy = self.hierarchy(index);
+        let root = self.root(index, Op::Attach)?;
+        Ok(self
+            .fs
+            .writer_beneath(root.as_fd(), hierarchy.fs_path(), path.as_relative(), name))
+    }
+
     /// Opens `path` in hierarchy `index`; a missing directory is [`ErrorKind::GroupMissing`].
     pub(crate) fn open(&self, index: usize, path: &GroupPath, op: Op) -> Result<Dir<'_>> {
         let hierarchy = self.hierarchy(index);

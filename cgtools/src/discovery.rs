@@ -70,6 +70,11 @@ impl Layout {
         let mut hierarchies: Vec<Hierarchy> = Vec::new();
         let mut devices: Vec<String> = Vec::new();
         for line in mountinfo.lines() {
+            // Most mounts are not cgroups; paths have their blanks escaped, so the
+            // separator before the type is the only ` - cgroup` a line can hold.
+            if !line.contains(" - cgroup") {
+                continue;
+            }
             let Some(mount) = Mount::parse(line) else {
                 continue;
             };
@@ -243,14 +248,11 @@ impl Layout {
     }
 }
 
-/// Reads a generated file (procfs, cgroupfs) whole. Such files report size 0, so
-/// `fs::read_to_string` starts with tiny probing reads; a buffer sized for a typical mount
-/// table takes it in one or two reads (cgexec reads these before every job it starts).
+/// Reads a generated file (procfs, cgroupfs) whole: open, the reads, close (cgexec reads
+/// these before every job it starts; `fs::read_to_string` adds a `statx` and an `lseek`
+/// to size a buffer for files that report size 0).
 fn read_proc(path: &Path) -> std::io::Result<String> {
-    use std::io::Read;
-    let mut text = String::with_capacity(16 * 1024);
-    std::fs::File::open(path)?.read_to_string(&mut text)?;
-    Ok(text)
+    crate::fsio::read_path(path).map_err(|errno| std::io::Error::from_raw_os_error(errno as i32))
 }
 
 fn under_root(root: &Path, mount_point: &Path) -> PathBuf {

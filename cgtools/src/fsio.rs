@@ -111,10 +111,8 @@ impl Fs {
     }
 
     /// Reads the file `name` of the group directory `relative` beneath `root` with one
-    /// open (`openat2` of `relative/name`, the same resolution rules as
-    /// [`Fs::open_dir`]), then read and close: the way to read one setting of a group
-    /// that is not open already (cgget over 1000 groups). Without openat2 it opens the
-    /// directory first.
+    /// open (see [`Fs::open_file_beneath`]), then read and close: the way to read one
+    /// setting of a group that is not open already (cgget over 1000 groups).
     pub(crate) fn read_beneath(
         &self,
         root: BorrowedFd<'_>,
@@ -122,30 +120,62 @@ impl Fs {
         relative: &str,
         name: &str,
     ) -> nix::Result<String> {
+        let file = self.open_file_beneath(root, root_path, relative, name, OFlag::O_RDONLY)?;
+        read_all(file, !is_record_list(name))
+    }
+
+    /// Opens `name` of `relative` beneath `root` for a series of writes (see
+    /// [`Dir::writer`]) without opening the group directory.
+    pub(crate) fn writer_beneath<'a>(
+        &'a self,
+        root: BorrowedFd<'_>,
+        root_path: &Path,
+        relative: &str,
+        name: &str,
+    ) -> nix::Result<Writer<'a>> {
+        let flags = OFlag::O_WRONLY | OFlag::O_TRUNC;
+        let file = self.open_file_beneath(root, root_path, relative, name, flags)?;
+        Ok(Writer { file, fs: self })
+    }
+
+    /// Opens the file `name` of the group directory `relative` beneath `root` with one
+    /// `openat2` of `relative/name` under the same resolution rules as [`Fs::open_dir`]
+    /// (no symlink, the file itself included; no other mount). Without openat2 it opens
+    /// the directory first.
+    fn open_file_beneath(
+        &self,
+        root: BorrowedFd<'_>,
+        root_path: &Path,
+        relative: &str,
+        name: &str,
+        flags: OFlag,
+    ) -> nix::Result<File> {
         check_name(name)?;
+        let through_dir = || {
+            self.open_dir(root, root_path, relative)?
+                .open_file(name, flags)
+        };
         if !self.use_openat2.load(Ordering::Relaxed) {
-            return self.open_dir(root, root_path, relative)?.read(name);
+            return through_dir();
         }
         let target = if relative.is_empty() {
             name.to_string()
         } else {
             format!("{relative}/{name}")
         };
-        let how = OpenHow::new()
-            .flags(OFlag::O_RDONLY | OFlag::O_CLOEXEC)
-            .resolve(
-                ResolveFlag::RESOLVE_BENEATH
-                    | ResolveFlag::RESOLVE_NO_SYMLINKS
-                    | ResolveFlag::RESOLVE_NO_MAGICLINKS
-                    | ResolveFlag::RESOLVE_NO_XDEV,
-            );
+        let how = OpenHow::new().flags(flags | OFlag::O_CLOEXEC).resolve(
+            ResolveFlag::RESOLVE_BENEATH
+                | ResolveFlag::RESOLVE_NO_SYMLINKS
+                | ResolveFlag::RESOLVE_NO_MAGICLINKS
+                | ResolveFlag::RESOLVE_NO_XDEV,
+        );
         match openat2(root, target.as_str(), how) {
-            Ok(fd) => read_all(File::from(fd), !is_record_list(name)),
+            Ok(fd) => Ok(File::from(fd)),
             Err(Errno::ENOSYS) => {
                 self.use_openat2.store(false, Ordering::Relaxed);
-                self.open_dir(root, root_path, relative)?.read(name)
+                through_dir()
             }
-            Err(Errno::EPERM) => self.open_dir(root, root_path, relative)?.read(name),
+            Err(Errno::EPERM) => through_dir(),
             Err(errno) => Err(errno),
         }
     }
@@ -264,6 +294,13 @@ fn read_all(mut file: File, single_record: bool) -> nix::Result<String> {
 /// nix's errno for a rustix error (the same number).
 fn from_rustix(e: rustix::io::Errno) -> Errno {
     Errno::from_raw(e.raw_os_error())
+}
+
+/// Reads a generated file (procfs, or a cgroup file outside any group) given by path, to
+/// its end.
+pub(crate) fn read_path(path: &Path) -> nix::Result<String> {
+    let fd = nix::fcntl::open(path, OFlag::O_RDONLY | OFlag::O_CLOEXEC, Mode::empty())?;
+    read_all(File::from(fd), false)
 }
 
 /// A name must be one component: never a path, `.` or `..`.
