@@ -1,7 +1,7 @@
 # Build and install cgtools: the tools, cgconfigd, their man pages and shell completions,
 # the systemd units and the example configurations.
 #
-#     make                                  # cargo build --release
+#     make                                  # cargo build --release, and the static cgexec
 #     sudo make install                     # into /usr/local
 #     make install PREFIX=/usr DESTDIR=pkg  # staged, for a package
 #     sudo make uninstall                   # the same variables as install
@@ -47,8 +47,14 @@ CARGO_PROFILE_FLAG = $(if $(filter release,$(PROFILE)),--release,$(if $(filter d
 
 all: build
 
+# cgexec is linked statically (scripts/build-static.sh says why); install takes it from
+# there when it was built, else the dynamic one.
+STATIC_BUILT = $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p' | sed 's|^|$(TARGETDIR)/|;s|$$|/$(PROFILE)|')
+STATIC_TOOLS := cgexec
+
 build:
 	$(CARGO) build $(CARGO_PROFILE_FLAG) --workspace --bins
+	./scripts/build-static.sh $(if $(filter debug,$(PROFILE)),--debug,--release)
 
 check:
 	$(CARGO) test --workspace
@@ -64,8 +70,10 @@ install:
 			$(INSTALL) -m 0755 $(BUILT)/$$t $(DESTDIR)$(SBINDIR)/$$t || exit 1; fi; \
 	done
 	@for t in $(BIN_TOOLS); do \
-		if [ -x $(BUILT)/$$t ]; then echo "$(INSTALL) -m 0755 $(BUILT)/$$t $(DESTDIR)$(BINDIR)/$$t"; \
-			$(INSTALL) -m 0755 $(BUILT)/$$t $(DESTDIR)$(BINDIR)/$$t || exit 1; fi; \
+		from=$(BUILT); \
+		case " $(STATIC_TOOLS) " in *" $$t "*) [ -x $(STATIC_BUILT)/$$t ] && from=$(STATIC_BUILT);; esac; \
+		if [ -x $$from/$$t ]; then echo "$(INSTALL) -m 0755 $$from/$$t $(DESTDIR)$(BINDIR)/$$t"; \
+			$(INSTALL) -m 0755 $$from/$$t $(DESTDIR)$(BINDIR)/$$t || exit 1; fi; \
 	done
 	@for page in man/*.[0-9]; do \
 		[ -f "$$page" ] || continue; \

@@ -14,7 +14,9 @@
 #
 # Environment: CGTOOLS_BIN=DIR measures the binaries in DIR instead of building
 # target/release; CGCONFIGD=FILE measures that cgconfigd (e.g. one built from another
-# branch); BENCH_COUNTER=strace counts syscalls with strace even where perf works.
+# branch); CGEXEC=FILE that cgexec (default: the static one scripts/build-static.sh
+# builds, as shipped); BENCH_COUNTER=strace counts syscalls with strace even where perf
+# works.
 #
 # What it does, on a fresh Debian/Ubuntu machine as root with cgroup v1 cpu and memory
 # hierarchies (v1 or hybrid: libcgroup 2.0.2 knows only v1 setting names):
@@ -118,6 +120,16 @@ if [ "$BUILD" = 1 ] && [ -z "${CGTOOLS_BIN:-}" ]; then
     log "building cgtools and cgconfigd (release)"
     cargo build --release --quiet -p cgtools -p cgconfigd
 fi
+# The cgexec that ships is linked statically (scripts/build-static.sh); CGEXEC=FILE
+# measures another one.
+if [ -n "${CGEXEC:-}" ]; then
+    OURS_CGEXEC=$CGEXEC
+elif [ "$BUILD" = 1 ] && [ -z "${CGTOOLS_BIN:-}" ]; then
+    OURS_CGEXEC=$ROOT/$(scripts/build-static.sh --release)/cgexec
+else
+    OURS_CGEXEC=$OURS/cgexec
+fi
+[ -x "$OURS_CGEXEC" ] || { echo "bench/run.sh: $OURS_CGEXEC is missing" >&2; exit 1; }
 for t in cgexec cgconfigparser cgcreate cgdelete cgclassify lscgroup cgsnapshot cgget; do
     [ -x "$OURS/$t" ] || { echo "bench/run.sh: $OURS/$t is missing (build failed?)" >&2; exit 1; }
 done
@@ -371,7 +383,7 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 say "# Run of $(date -u '+%Y-%m-%d %H:%M UTC'), cgtools $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (modified)')"
 say ""
 say "- machine: $(nproc) x $CPU_MODEL, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $( . /etc/os-release && echo "$PRETTY_NAME")"
-say "- our binaries: $OURS"
+say "- our binaries: $OURS (cgexec: $OURS_CGEXEC)"
 say "- cgroups: cpu at $CPU_MNT, memory at $MEM_MNT (v1); libcgroup (cgroup-tools) $LIBCGROUP_VERSION; $(rustc --version 2>/dev/null || echo rustc ?)"
 say "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "- syscalls counted with $COUNTER"
@@ -383,10 +395,10 @@ if want exec; then
     new_workload
     "$FLOOR" create "cpu,memory:$PREFIX/exec"
     G=memory,cpu:$PREFIX/exec
-    C_ours=("$OURS/cgexec" -g "$G" true)
+    C_ours=("$OURS_CGEXEC" -g "$G" true)
     C_lib=(/usr/bin/cgexec -g "$G" true)
     C_floor=("$FLOOR" exec "$G" -- true)
-    V_ours=("$OURS/cgexec" -g "$G" cat /proc/self/cgroup)
+    V_ours=("$OURS_CGEXEC" -g "$G" cat /proc/self/cgroup)
     V_lib=(/usr/bin/cgexec -g "$G" cat /proc/self/cgroup)
     V_floor=("$FLOOR" exec "$G" -- cat /proc/self/cgroup)
     exec_state() { grep -E '^[0-9]+:(cpu|memory):' "$W/$ID.$1.out" | cut -d: -f2- | sort; }

@@ -647,3 +647,59 @@ fn cgexec_and_cgclassify_answer_like_libcgroup() {
         format!("/{}", scratch.name("diff"))
     );
 }
+
+/// The cgexec that ships (scripts/build-static.sh, `make`, bench/run.sh) is a static-pie
+/// binary: it has no program interpreter, links none of glibc's user and group lookups
+/// (NSS modules of another glibc version could not serve them), and does what the
+/// dynamically linked one does. `scripts/test.sh` builds it and names it in
+/// `CGTOOLS_STATIC_CGEXEC`.
+#[test]
+fn the_shipped_static_cgexec_has_no_loader_and_no_name_lookups() {
+    let Some(path) = std::env::var_os("CGTOOLS_STATIC_CGEXEC") else {
+        eprintln!("skipping: CGTOOLS_STATIC_CGEXEC is not set (scripts/test.sh sets it)");
+        return;
+    };
+    let image = fs::read(&path).unwrap();
+    assert_eq!(&image[..4], b"\x7fELF");
+    let u16_at = |at: usize| usize::from(u16::from_le_bytes([image[at], image[at + 1]]));
+    let phoff = usize::try_from(u64::from_le_bytes(image[0x20..0x28].try_into().unwrap())).unwrap();
+    let (phentsize, phnum) = (u16_at(0x36), u16_at(0x38));
+    const PT_INTERP: u32 = 3;
+    for i in 0..phnum {
+        let at = phoff + i * phentsize;
+        let p_type = u32::from_le_bytes(image[at..at + 4].try_into().unwrap());
+        assert_ne!(p_type, PT_INTERP, "{path:?} asks for a dynamic loader");
+    }
+    for lookup in [
+        "getpwnam",
+        "getpwuid",
+        "getgrnam",
+        "getgrgid",
+        "getgrouplist",
+    ] {
+        assert!(
+            !image.windows(lookup.len()).any(|w| w == lookup.as_bytes()),
+            "{path:?} links {lookup}: a static tool must not resolve names"
+        );
+    }
+
+    let Some(host) = host() else { return };
+    let Some((memory, cpu)) = memory_and_cpu(&host) else {
+        return;
+    };
+    let scratch = Scratch::new(&host);
+    scratch.mkdir(&memory, "static");
+    scratch.mkdir(&cpu, "static");
+    let spec = format!("memory,cpu:{}", scratch.name("static"));
+    let mut command = Command::new(&path);
+    command
+        .args(["-g", &spec, "cat", "/proc/self/cgroup"])
+        .env_remove(SOCKET_ENV)
+        .current_dir("/")
+        .stdin(Stdio::null());
+    let out = outcome(command);
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    let expected = format!("/{}", scratch.name("static"));
+    assert_eq!(group_in(&out.stdout, &memory), Some(expected.clone()));
+    assert_eq!(group_in(&out.stdout, &cpu), Some(expected));
+}

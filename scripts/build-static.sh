@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the tools that ship statically linked (static-pie, glibc) and prints the directory
+# they are in. Today that is cgexec alone.
+#
+#   scripts/build-static.sh [--release | --debug]      (default --release)
+#
+# Why: cgexec runs in front of every job a scheduler starts, and a dynamically linked Rust
+# binary spends about a third of its start-up in the dynamic loader (mapping libgcc_s and
+# libc, binding ~100 symbols, 1200 relocations): measured with bench/run.sh, cgexec takes
+# 1.17-1.22x the floor's time dynamic and 1.05x static (BENCHMARKS.md).
+#
+# Which tools may be static: only those that resolve no user or group names. A static
+# glibc binary looks names up through NSS modules (libnss_systemd, sssd, LDAP) that it
+# loads at run time and that must come from the glibc version it was linked with, so
+# after a glibc upgrade those lookups could fail. cgexec with -g resolves no names. The
+# tools that do (cgcreate -a/-t, cgconfigparser, cgsnapshot, cgconfigd, and classification
+# by cgrules.conf once cgexec/cgclassify do it without -g) stay dynamic.
+#
+# The binaries are built for the host's target triple given explicitly, so that the
+# static flag reaches only them (not build scripts or proc-macros) and their build does
+# not disturb target/release: they land in target/<triple>/<profile>/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+profile=release
+case ${1:---release} in
+    --release) flags=(--release) ;;
+    --debug) flags=(); profile=debug ;;
+    *) echo "scripts/build-static.sh: unknown argument $1" >&2; exit 129 ;;
+esac
+triple=$(rustc -vV | sed -n 's/^host: //p')
+RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+    cargo build --locked --quiet "${flags[@]}" --target "$triple" -p cgtools --bin cgexec
+echo "target/$triple/$profile"
