@@ -224,19 +224,34 @@ pub(crate) fn permission_changes_in(
         return Ok(changes);
     }
     let task_files = version.task_files();
-    let entries = dir
-        .entries()
-        .map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
-    for entry in entries.iter().filter(|e| !e.is_dir) {
-        let (owner, mode) = if task_files.contains(&entry.name.as_str()) {
+    // Files as the directory is read, no list of names: an unchanged group (the usual
+    // case on a re-apply) allocates nothing here.
+    let mut failure = None;
+    let listed = dir.visit_entries(|name, is_dir| {
+        if is_dir {
+            return Ok(());
+        }
+        let (owner, mode) = if task_files.contains(&name) {
             (permissions.task, permissions.task_mode)
         } else {
             (permissions.admin, permissions.file_mode)
         };
-        if let Some(change) = wanted(dir, Some(&entry.name), owner, mode)? {
-            changes.push(change);
+        match wanted(dir, Some(name), owner, mode) {
+            Ok(Some(change)) => changes.push(change),
+            Ok(None) => {}
+            Err(e) => {
+                failure = Some(e);
+                return Err(Errno::ECANCELED);
+            }
         }
+        Ok(())
+    });
+    if let Some(e) = failure {
+        return Err(e);
     }
+    listed.map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
+    // In name order, as listings are shown; the directory itself first.
+    changes.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(changes)
 }
 
