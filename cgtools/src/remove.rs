@@ -71,23 +71,36 @@ impl Cgroup<'_> {
             .cg
             .open(self.index, &parent_path, Op::Remove)
             .map_err(|e| retag_missing(e, &self.path))?;
-        let dir = match parent.child(name) {
-            Ok(dir) => dir,
-            Err(Errno::ENOENT) => {
-                return Err(Error::new(
-                    ErrorKind::GroupMissing {
-                        group: self.path.to_string(),
-                    },
-                    Op::Remove,
-                )
-                .at(self.dir_path())
-                .with_errno(Errno::ENOENT))
-            }
-            Err(errno) => return Err(Error::os(Op::Remove, self.dir_path(), errno)),
-        };
         let version = self.hierarchy().version();
         let mut report = RemoveReport::default();
+        let missing = || {
+            Error::new(
+                ErrorKind::GroupMissing {
+                    group: self.path.to_string(),
+                },
+                Op::Remove,
+            )
+            .at(self.dir_path())
+            .with_errno(Errno::ENOENT)
+        };
         if !recursive {
+            // The kernel refuses to remove a group with tasks or child groups (EBUSY), so
+            // the rmdir comes first and the group is looked at only to explain a refusal:
+            // one syscall for the usual case instead of a listing and a task read.
+            match parent.rmdir(name) {
+                Ok(()) => {
+                    report.removed.push(self.dir_path());
+                    return Ok(report);
+                }
+                Err(Errno::ENOENT) => return Err(missing()),
+                Err(Errno::EBUSY | Errno::ENOTEMPTY) => {}
+                Err(errno) => return Err(Error::os(Op::Remove, self.dir_path(), errno)),
+            }
+            let dir = match parent.child(name) {
+                Ok(dir) => dir,
+                Err(Errno::ENOENT) => return Err(missing()),
+                Err(errno) => return Err(Error::os(Op::Remove, self.dir_path(), errno)),
+            };
             let children = child_names(&dir)?.len();
             let tasks = read_ids(&dir, version.threads_file())?.len();
             if tasks > 0 || children > 0 {
@@ -105,12 +118,18 @@ impl Cgroup<'_> {
                     "use -r to move its tasks to the parent group and remove the child groups too",
                 ));
             }
+            // Empty, yet busy: the kernel is still releasing tasks that just left.
             drop(dir);
             rmdir_with_retry(&parent, name)?;
             report.removed.push(self.dir_path());
             return Ok(report);
         }
 
+        let dir = match parent.child(name) {
+            Ok(dir) => dir,
+            Err(Errno::ENOENT) => return Err(missing()),
+            Err(errno) => return Err(Error::os(Op::Remove, self.dir_path(), errno)),
+        };
         let subtree = self.walk()?;
         drop(dir);
         let mut destinations = vec![parent];

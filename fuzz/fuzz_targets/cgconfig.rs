@@ -1,5 +1,6 @@
-//! cgconfig.conf: no input makes the parser, the error renderer or the printer panic, and
-//! whatever parses prints to text that parses back to the same tree.
+//! cgconfig.conf: no input makes the parser, the error renderer or the printer panic,
+//! whatever parses prints to text that parses back to the same tree, and the hand-written
+//! reader of group sections agrees with pest on every input (same tree or same errors).
 #![no_main]
 
 use grammar::diagnostic::render_all;
@@ -11,7 +12,9 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let src = SourceFile::new("fuzz.conf", text);
-    match cgconfig::parse(&src) {
+    let parsed = cgconfig::parse(&src);
+    assert_eq!(parsed, cgconfig::parse_with_pest(&src), "the two readers differ");
+    match parsed {
         Err(errors) => {
             assert!(!errors.is_empty());
             let _ = render_all(&errors, &src);

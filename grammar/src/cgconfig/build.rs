@@ -11,6 +11,24 @@ use crate::name::group_components;
 use crate::source::{Span, Spanned};
 use pest::iterators::Pair;
 
+/// One item of a `group` or `template` section as a parser found it, before the checks.
+pub(super) enum Item {
+    /// `perm { ... }`: its `task` and `admin` blocks in order.
+    Perm { blocks: Vec<PermBlock>, span: Span },
+    /// `NAME { settings }`.
+    Controller {
+        name: Spanned<String>,
+        settings: Vec<Setting>,
+        span: Span,
+    },
+}
+
+/// A `task` or `admin` block of a `perm` block, its settings as written.
+pub(super) enum PermBlock {
+    Task { settings: Vec<Setting>, span: Span },
+    Admin { settings: Vec<Setting>, span: Span },
+}
+
 /// Builds sections and collects diagnostics; `base` is the offset of the text pest saw
 /// within the file (non-zero while recovering from a syntax error).
 pub(super) struct Builder {
@@ -62,6 +80,41 @@ impl Builder {
             .next()
             .map(|p| self.word(p))
             .unwrap_or_else(|| Spanned::new(String::new(), span));
+        let mut items = Vec::new();
+        for item in inner {
+            let item_span = self.span(&item);
+            match item.as_rule() {
+                Rule::perm => items.push(Item::Perm {
+                    blocks: self.perm_blocks(item),
+                    span: item_span,
+                }),
+                Rule::controller => {
+                    let mut parts = item.into_inner();
+                    let name = parts
+                        .next()
+                        .map(|p| self.word(p))
+                        .unwrap_or_else(|| Spanned::new(String::new(), item_span));
+                    items.push(Item::Controller {
+                        name,
+                        settings: self.raw_settings(parts),
+                        span: item_span,
+                    });
+                }
+                _ => {} // punctuation
+            }
+        }
+        self.group_from(name, items, span, kind)
+    }
+
+    /// A `group` or `template` section from its parts (as pest or the fast parser found
+    /// them), with every check.
+    pub(super) fn group_from(
+        &mut self,
+        name: Spanned<String>,
+        items: Vec<Item>,
+        span: Span,
+        kind: &str,
+    ) -> Group {
         if let Err(err) = group_components(&name.value) {
             let message = match kind {
                 "group" => err.to_string(),
@@ -79,17 +132,16 @@ impl Builder {
             controllers: Vec::new(),
             span,
         };
-        for item in inner {
-            match item.as_rule() {
-                Rule::perm => {
-                    let item_span = self.span(&item);
-                    let perm = self.perm(item);
+        for item in items {
+            match item {
+                Item::Perm { blocks, span } => {
+                    let perm = self.perm_from(blocks, span);
                     match &group.perm {
                         Some(first) => {
                             let first_span = first.span;
                             self.error(
                                 Diagnostic::error(
-                                    item_span,
+                                    span,
                                     format!(
                                         "{kind} `{}` has a second `perm` block",
                                         group.name.value
@@ -102,8 +154,12 @@ impl Builder {
                         None => group.perm = Some(perm),
                     }
                 }
-                Rule::controller => {
-                    let controller = self.controller(item);
+                Item::Controller {
+                    name,
+                    settings,
+                    span,
+                } => {
+                    let controller = self.controller_from(name, settings, span);
                     if let Some(first) = group.controller(&controller.name.value) {
                         let first_span = first.name.span;
                         self.error(
@@ -121,7 +177,6 @@ impl Builder {
                         group.controllers.push(controller);
                     }
                 }
-                _ => {} // punctuation
             }
         }
         if group.perm.is_none() && group.controllers.is_empty() {
@@ -139,20 +194,19 @@ impl Builder {
         group
     }
 
-    fn controller(&mut self, pair: Pair<'_, Rule>) -> Controller {
-        let span = self.span(&pair);
-        let mut inner = pair.into_inner();
-        let name = inner
-            .next()
-            .map(|p| self.word(p))
-            .unwrap_or_else(|| Spanned::new(String::new(), span));
+    fn controller_from(
+        &mut self,
+        name: Spanned<String>,
+        settings: Vec<Setting>,
+        span: Span,
+    ) -> Controller {
         if name.value.is_empty() || name.value.chars().any(|c| c.is_control() || c == '/') {
             self.error(Diagnostic::error(
                 name.span,
                 format!("`{}` is not a controller name", name.value.escape_debug()),
             ));
         }
-        let settings = self.settings(inner, &format!("controller `{}`", name.value));
+        let settings = self.unique_settings(settings, &format!("controller `{}`", name.value));
         for setting in &settings {
             check_file_name(self, &setting.name);
         }
@@ -170,7 +224,13 @@ impl Builder {
         pairs: impl Iterator<Item = Pair<'i, Rule>>,
         what: &str,
     ) -> Vec<Setting> {
-        let mut settings: Vec<Setting> = Vec::new();
+        let raw = self.raw_settings(pairs);
+        self.unique_settings(raw, what)
+    }
+
+    /// The `setting` pairs of a block as written, without checks.
+    fn raw_settings<'i>(&mut self, pairs: impl Iterator<Item = Pair<'i, Rule>>) -> Vec<Setting> {
+        let mut settings = Vec::new();
         for pair in pairs.filter(|p| p.as_rule() == Rule::setting) {
             let span = self.span(&pair);
             let mut words = pair
@@ -179,11 +239,20 @@ impl Builder {
             let (Some(name), Some(value)) = (words.next(), words.next()) else {
                 continue;
             };
-            let setting = Setting {
+            settings.push(Setting {
                 name: self.word(name),
                 value: self.word(value),
                 span,
-            };
+            });
+        }
+        settings
+    }
+
+    /// The settings of a block with each key once: a key written twice is an error
+    /// (`what` names the block in the message) and its second line is dropped.
+    fn unique_settings(&mut self, raw: Vec<Setting>, what: &str) -> Vec<Setting> {
+        let mut settings: Vec<Setting> = Vec::with_capacity(raw.len());
+        for setting in raw {
             if let Some(first) = settings.iter().find(|s| s.name.value == setting.name.value) {
                 let first_span = first.name.span;
                 self.error(
@@ -201,16 +270,42 @@ impl Builder {
         settings
     }
 
-    fn perm(&mut self, pair: Pair<'_, Rule>) -> Perm {
-        let mut perm = Perm {
-            span: self.span(&pair),
-            ..Perm::default()
-        };
+    /// The `task` and `admin` blocks of a `perm` pair, as written.
+    fn perm_blocks(&mut self, pair: Pair<'_, Rule>) -> Vec<PermBlock> {
+        let mut blocks = Vec::new();
         for block in pair.into_inner() {
             let span = self.span(&block);
             match block.as_rule() {
-                Rule::task => {
-                    let task = self.task(block, span);
+                Rule::task => blocks.push(PermBlock::Task {
+                    settings: self.raw_settings(block.into_inner()),
+                    span,
+                }),
+                Rule::admin => blocks.push(PermBlock::Admin {
+                    settings: self.raw_settings(block.into_inner()),
+                    span,
+                }),
+                _ => {}
+            }
+        }
+        blocks
+    }
+
+    fn perm(&mut self, pair: Pair<'_, Rule>) -> Perm {
+        let span = self.span(&pair);
+        let blocks = self.perm_blocks(pair);
+        self.perm_from(blocks, span)
+    }
+
+    /// A `perm` block from its parts, with every check.
+    fn perm_from(&mut self, blocks: Vec<PermBlock>, span: Span) -> Perm {
+        let mut perm = Perm {
+            span,
+            ..Perm::default()
+        };
+        for block in blocks {
+            match block {
+                PermBlock::Task { settings, span } => {
+                    let task = self.task(settings, span);
                     match &perm.task {
                         Some(first) => {
                             let first_span = first.span;
@@ -219,8 +314,8 @@ impl Builder {
                         None => perm.task = Some(task),
                     }
                 }
-                Rule::admin => {
-                    let admin = self.admin(block, span);
+                PermBlock::Admin { settings, span } => {
+                    let admin = self.admin(settings, span);
                     match &perm.admin {
                         Some(first) => {
                             let first_span = first.span;
@@ -229,7 +324,6 @@ impl Builder {
                         None => perm.admin = Some(admin),
                     }
                 }
-                _ => {}
             }
         }
         if perm.task.is_none() && perm.admin.is_none() {
@@ -250,12 +344,12 @@ impl Builder {
         );
     }
 
-    fn task(&mut self, pair: Pair<'_, Rule>, span: Span) -> TaskPerm {
+    fn task(&mut self, raw: Vec<Setting>, span: Span) -> TaskPerm {
         let mut task = TaskPerm {
             span,
             ..TaskPerm::default()
         };
-        for setting in self.settings(pair.into_inner(), "`task`") {
+        for setting in self.unique_settings(raw, "`task`") {
             match setting.name.value.as_str() {
                 "uid" => task.uid = self.id(&setting, "user"),
                 "gid" => task.gid = self.id(&setting, "group"),
@@ -266,12 +360,12 @@ impl Builder {
         task
     }
 
-    fn admin(&mut self, pair: Pair<'_, Rule>, span: Span) -> AdminPerm {
+    fn admin(&mut self, raw: Vec<Setting>, span: Span) -> AdminPerm {
         let mut admin = AdminPerm {
             span,
             ..AdminPerm::default()
         };
-        for setting in self.settings(pair.into_inner(), "`admin`") {
+        for setting in self.unique_settings(raw, "`admin`") {
             match setting.name.value.as_str() {
                 "uid" => admin.uid = self.id(&setting, "user"),
                 "gid" => admin.gid = self.id(&setting, "group"),
