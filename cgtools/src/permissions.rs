@@ -226,30 +226,17 @@ pub(crate) fn permission_changes_in(
     let task_files = version.task_files();
     // Files as the directory is read, no list of names: an unchanged group (the usual
     // case on a re-apply) allocates nothing here.
-    let mut failure = None;
-    let listed = dir.visit_entries(|name, is_dir| {
-        if is_dir {
-            return Ok(());
-        }
+    for_each_file(dir, |name| {
         let (owner, mode) = if task_files.contains(&name) {
             (permissions.task, permissions.task_mode)
         } else {
             (permissions.admin, permissions.file_mode)
         };
-        match wanted(dir, Some(name), owner, mode) {
-            Ok(Some(change)) => changes.push(change),
-            Ok(None) => {}
-            Err(e) => {
-                failure = Some(e);
-                return Err(Errno::ECANCELED);
-            }
+        if let Some(change) = wanted(dir, Some(name), owner, mode)? {
+            changes.push(change);
         }
         Ok(())
-    });
-    if let Some(e) = failure {
-        return Err(e);
-    }
-    listed.map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
+    })?;
     // In name order, as listings are shown; the directory itself first.
     changes.sort_by(|a, b| a.file.cmp(&b.file));
     Ok(changes)
@@ -347,29 +334,37 @@ pub(crate) fn own_fresh_in(
         return Ok(changed);
     }
     let task_files = version.task_files();
-    let mut failure = None;
-    let listed = dir.visit_entries(|name, is_dir| {
-        if is_dir {
-            return Ok(());
-        }
+    for_each_file(dir, |name| {
         let ids = if task_files.contains(&name) {
             task
         } else {
             admin
         };
-        if let Some(ids) = ids {
-            if let Err(e) = chown(Some(name), ids) {
-                failure = Some(e);
-                return Err(Errno::ECANCELED);
-            }
+        match ids {
+            Some(ids) => chown(Some(name), ids),
+            None => Ok(()),
         }
-        Ok(())
+    })?;
+    Ok(changed)
+}
+
+/// Calls `each` with the name of every file (not directory) of `dir` as the directory is
+/// read, without a list; stops at the first error of `each`.
+fn for_each_file(dir: &Dir<'_>, mut each: impl FnMut(&str) -> Result<()>) -> Result<()> {
+    let mut failure = None;
+    let listed = dir.visit_entries(|name, is_dir| {
+        if is_dir {
+            return Ok(());
+        }
+        each(name).map_err(|e| {
+            failure = Some(e);
+            Errno::ECANCELED
+        })
     });
     if let Some(e) = failure {
         return Err(e);
     }
-    listed.map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
-    Ok(changed)
+    listed.map_err(|errno| Error::os(Op::Chown, dir.path(), errno))
 }
 
 /// [`Cgroup::apply_metas`] in an open group directory.
