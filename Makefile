@@ -1,7 +1,7 @@
 # Build and install cgtools: the tools, cgconfigd, their man pages and shell completions,
 # the systemd units and the example configurations.
 #
-#     make                                  # cargo build --release, and the static cgexec
+#     make                                  # cargo build --release, and the static tools
 #     sudo make install                     # into /usr/local
 #     make install PREFIX=/usr DESTDIR=pkg  # staged, for a package
 #     sudo make uninstall                   # the same variables as install
@@ -47,10 +47,10 @@ CARGO_PROFILE_FLAG = $(if $(filter release,$(PROFILE)),--release,$(if $(filter d
 
 all: build
 
-# cgexec is linked statically (scripts/build-static.sh says why); install takes it from
-# there when it was built, else the dynamic one.
+# cgexec and cgclassify are linked statically (scripts/build-static.sh says why); install
+# takes them from there when they were built, else the dynamic ones.
 STATIC_BUILT = $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p' | sed 's|^|$(TARGETDIR)/|;s|$$|/$(PROFILE)|')
-STATIC_TOOLS := cgexec
+STATIC_TOOLS := cgexec cgclassify
 
 build:
 	$(CARGO) build $(CARGO_PROFILE_FLAG) --workspace --bins

@@ -14,8 +14,8 @@
 #
 # Environment: CGTOOLS_BIN=DIR measures the binaries in DIR instead of building
 # target/release; CGCONFIGD=FILE measures that cgconfigd (e.g. one built from another
-# branch); CGEXEC=FILE that cgexec (default: the static one scripts/build-static.sh
-# builds, as shipped); BENCH_COUNTER=strace counts syscalls with strace even where perf
+# branch); CGEXEC=FILE and CGCLASSIFY=FILE those tools (default: the static ones
+# scripts/build-static.sh builds, as shipped); BENCH_COUNTER=strace counts syscalls with strace even where perf
 # works.
 #
 # What it does, on a fresh Debian/Ubuntu machine as root with cgroup v1 cpu and memory
@@ -120,15 +120,19 @@ if [ "$BUILD" = 1 ] && [ -z "${CGTOOLS_BIN:-}" ]; then
     log "building cgtools and cgconfigd (release)"
     cargo build --release --quiet -p cgtools -p cgconfigd
 fi
-# The cgexec that ships is linked statically (scripts/build-static.sh); CGEXEC=FILE
-# measures another one.
-if [ -n "${CGEXEC:-}" ]; then
-    OURS_CGEXEC=$CGEXEC
-elif [ "$BUILD" = 1 ] && [ -z "${CGTOOLS_BIN:-}" ]; then
-    OURS_CGEXEC=$ROOT/$(scripts/build-static.sh --release)/cgexec
-else
-    OURS_CGEXEC=$OURS/cgexec
+# cgexec and cgclassify ship statically linked (scripts/build-static.sh); CGEXEC=FILE and
+# CGCLASSIFY=FILE measure other ones.
+STATIC_DIR=$OURS
+if [ -z "${CGTOOLS_BIN:-}" ]; then
+    if [ "$BUILD" = 1 ]; then
+        STATIC_DIR=$ROOT/$(scripts/build-static.sh --release)
+    else
+        STATIC_DIR=$ROOT/target/$(rustc -vV | sed -n 's/^host: //p')/release
+    fi
 fi
+OURS_CGEXEC=${CGEXEC:-$STATIC_DIR/cgexec}
+OURS_CGCLASSIFY=${CGCLASSIFY:-$STATIC_DIR/cgclassify}
+[ -x "$OURS_CGCLASSIFY" ] || { echo "bench/run.sh: $OURS_CGCLASSIFY is missing" >&2; exit 1; }
 [ -x "$OURS_CGEXEC" ] || { echo "bench/run.sh: $OURS_CGEXEC is missing" >&2; exit 1; }
 for t in cgexec cgconfigparser cgcreate cgdelete cgclassify lscgroup cgsnapshot cgget; do
     [ -x "$OURS/$t" ] || { echo "bench/run.sh: $OURS/$t is missing (build failed?)" >&2; exit 1; }
@@ -383,7 +387,7 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 say "# Run of $(date -u '+%Y-%m-%d %H:%M UTC'), cgtools $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (modified)')"
 say ""
 say "- machine: $(nproc) x $CPU_MODEL, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $( . /etc/os-release && echo "$PRETTY_NAME")"
-say "- our binaries: $OURS (cgexec: $OURS_CGEXEC)"
+say "- our binaries: $OURS (cgexec: $OURS_CGEXEC, cgclassify: $OURS_CGCLASSIFY)"
 say "- cgroups: cpu at $CPU_MNT, memory at $MEM_MNT (v1); libcgroup (cgroup-tools) $LIBCGROUP_VERSION; $(rustc --version 2>/dev/null || echo rustc ?)"
 say "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "- syscalls counted with $COUNTER"
@@ -566,7 +570,7 @@ if want classify; then
         sleep 0.1
     done
     D=cpu,memory:$PREFIX/cls/dst
-    C_ours=("$OURS/cgclassify" -g "$D" "${SLEEPERS[@]}")
+    C_ours=("$OURS_CGCLASSIFY" -g "$D" "${SLEEPERS[@]}")
     C_lib=(/usr/bin/cgclassify -g "$D" "${SLEEPERS[@]}")
     C_floor=("$FLOOR" classify "$D" "${SLEEPERS[@]}")
     cls_prep() { "$FLOOR" classify "cpu,memory:$PREFIX/cls/src" "${SLEEPERS[@]}"; }

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
 # Builds the tools that ship statically linked (static-pie, glibc) and prints the directory
-# they are in. Today that is cgexec alone.
+# they are in: cgexec and cgclassify.
 #
 #   scripts/build-static.sh [--release | --debug]      (default --release)
 #
-# Why: cgexec runs in front of every job a scheduler starts, and a dynamically linked Rust
-# binary spends about a third of its start-up in the dynamic loader (mapping libgcc_s and
-# libc, binding ~100 symbols, 1200 relocations): measured with bench/run.sh, cgexec takes
-# 1.17-1.22x the floor's time dynamic and 1.05x static (BENCHMARKS.md).
+# Why: cgexec runs in front of every job a scheduler starts and cgclassify moves services
+# as they start, and a dynamically linked Rust binary spends about a third of its
+# start-up in the dynamic loader (mapping libgcc_s and libc, binding ~100 symbols, 1200
+# relocations): measured with bench/run.sh, cgexec takes 1.17-1.22x the floor's time
+# dynamic and 1.05-1.09x static (BENCHMARKS.md).
 #
 # Which tools may be static: only those that resolve no user or group names. A static
 # glibc binary looks names up through NSS modules (libnss_systemd, sssd, LDAP) that it
 # loads at run time and that must come from the glibc version it was linked with, so
-# after a glibc upgrade those lookups could fail. cgexec with -g resolves no names. The
-# tools that do (cgcreate -a/-t, cgconfigparser, cgsnapshot, cgconfigd, and classification
-# by cgrules.conf once cgexec/cgclassify do it without -g) stay dynamic.
+# after a glibc upgrade those lookups could fail. cgexec and cgclassify with -g resolve no
+# names. The tools that do (cgcreate -a/-t, cgconfigparser, cgsnapshot, cgconfigd) stay
+# dynamic, and so must these two if they ever classify by cgrules.conf without -g (user
+# and group names). tests/tests/kernel_exec_tools.rs checks every binary built here.
 #
 # The binaries are built for the host's target triple given explicitly, so that the
 # static flag reaches only them (not build scripts or proc-macros) and their build does
@@ -29,5 +31,6 @@ case ${1:---release} in
 esac
 triple=$(rustc -vV | sed -n 's/^host: //p')
 RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
-    cargo build --locked --quiet "${flags[@]}" --target "$triple" -p cgtools --bin cgexec
+    cargo build --locked --quiet "${flags[@]}" --target "$triple" -p cgtools \
+        --bin cgexec --bin cgclassify
 echo "target/$triple/$profile"

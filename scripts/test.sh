@@ -25,10 +25,11 @@ export INSTA_UPDATE=no
 # The end-to-end tests run the tools from target/debug, and `cargo test` builds a package's
 # binaries only for that package's own integration tests: build them all first.
 cargo build --workspace --bins --locked
-# cgexec ships statically linked (scripts/build-static.sh says why): build it as shipped,
-# and a real-kernel test checks that it has no loader, no name lookups, and works.
+# cgexec and cgclassify ship statically linked (scripts/build-static.sh says why): build
+# them as shipped; a real-kernel test checks that they have no loader, no name lookups,
+# and work.
 static_dir=$(scripts/build-static.sh --release)
-export CGTOOLS_STATIC_CGEXEC=$PWD/$static_dir/cgexec
+export CGTOOLS_STATIC_DIR=$PWD/$static_dir
 cargo test --workspace --locked
 
 # The pure cgroup v2 lane: the kernel_* suites again, in a VM booted with cgroup_no_v1=all.

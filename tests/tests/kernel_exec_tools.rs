@@ -648,39 +648,50 @@ fn cgexec_and_cgclassify_answer_like_libcgroup() {
     );
 }
 
-/// The cgexec that ships (scripts/build-static.sh, `make`, bench/run.sh) is a static-pie
-/// binary: it has no program interpreter, links none of glibc's user and group lookups
-/// (NSS modules of another glibc version could not serve them), and does what the
-/// dynamically linked one does. `scripts/test.sh` builds it and names it in
-/// `CGTOOLS_STATIC_CGEXEC`.
+/// The cgexec and cgclassify that ship (scripts/build-static.sh, `make`, bench/run.sh) are
+/// static-pie binaries: no program interpreter, none of glibc's user and group lookups
+/// linked (NSS modules of another glibc version could not serve them), and they do what
+/// the dynamically linked ones do. `scripts/test.sh` builds them and names their directory
+/// in `CGTOOLS_STATIC_DIR`.
 #[test]
-fn the_shipped_static_cgexec_has_no_loader_and_no_name_lookups() {
-    let Some(path) = std::env::var_os("CGTOOLS_STATIC_CGEXEC") else {
-        eprintln!("skipping: CGTOOLS_STATIC_CGEXEC is not set (scripts/test.sh sets it)");
+fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
+    let Some(dir) = std::env::var_os("CGTOOLS_STATIC_DIR") else {
+        eprintln!("skipping: CGTOOLS_STATIC_DIR is not set (scripts/test.sh sets it)");
         return;
     };
-    let image = fs::read(&path).unwrap();
-    assert_eq!(&image[..4], b"\x7fELF");
-    let u16_at = |at: usize| usize::from(u16::from_le_bytes([image[at], image[at + 1]]));
-    let phoff = usize::try_from(u64::from_le_bytes(image[0x20..0x28].try_into().unwrap())).unwrap();
-    let (phentsize, phnum) = (u16_at(0x36), u16_at(0x38));
-    const PT_INTERP: u32 = 3;
-    for i in 0..phnum {
-        let at = phoff + i * phentsize;
-        let p_type = u32::from_le_bytes(image[at..at + 4].try_into().unwrap());
-        assert_ne!(p_type, PT_INTERP, "{path:?} asks for a dynamic loader");
-    }
-    for lookup in [
-        "getpwnam",
-        "getpwuid",
-        "getgrnam",
-        "getgrgid",
-        "getgrouplist",
-    ] {
-        assert!(
-            !image.windows(lookup.len()).any(|w| w == lookup.as_bytes()),
-            "{path:?} links {lookup}: a static tool must not resolve names"
-        );
+    let dir = std::path::PathBuf::from(dir);
+    for tool in ["cgexec", "cgclassify"] {
+        let path = dir.join(tool);
+        let image = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        assert_eq!(&image[..4], b"\x7fELF");
+        let u16_at = |at: usize| usize::from(u16::from_le_bytes([image[at], image[at + 1]]));
+        let phoff =
+            usize::try_from(u64::from_le_bytes(image[0x20..0x28].try_into().unwrap())).unwrap();
+        let (phentsize, phnum) = (u16_at(0x36), u16_at(0x38));
+        const PT_INTERP: u32 = 3;
+        for i in 0..phnum {
+            let at = phoff + i * phentsize;
+            let p_type = u32::from_le_bytes(image[at..at + 4].try_into().unwrap());
+            assert_ne!(
+                p_type,
+                PT_INTERP,
+                "{} asks for a dynamic loader",
+                path.display()
+            );
+        }
+        for lookup in [
+            "getpwnam",
+            "getpwuid",
+            "getgrnam",
+            "getgrgid",
+            "getgrouplist",
+        ] {
+            assert!(
+                !image.windows(lookup.len()).any(|w| w == lookup.as_bytes()),
+                "{} links {lookup}: a static tool must not resolve names",
+                path.display()
+            );
+        }
     }
 
     let Some(host) = host() else { return };
@@ -688,10 +699,12 @@ fn the_shipped_static_cgexec_has_no_loader_and_no_name_lookups() {
         return;
     };
     let scratch = Scratch::new(&host);
-    scratch.mkdir(&memory, "static");
-    scratch.mkdir(&cpu, "static");
+    for name in ["static", "moved"] {
+        scratch.mkdir(&memory, name);
+        scratch.mkdir(&cpu, name);
+    }
     let spec = format!("memory,cpu:{}", scratch.name("static"));
-    let mut command = Command::new(&path);
+    let mut command = Command::new(dir.join("cgexec"));
     command
         .args(["-g", &spec, "cat", "/proc/self/cgroup"])
         .env_remove(SOCKET_ENV)
@@ -702,4 +715,19 @@ fn the_shipped_static_cgexec_has_no_loader_and_no_name_lookups() {
     let expected = format!("/{}", scratch.name("static"));
     assert_eq!(group_in(&out.stdout, &memory), Some(expected.clone()));
     assert_eq!(group_in(&out.stdout, &cpu), Some(expected));
+
+    let sleeper = Spawned::sleeper();
+    let spec = format!("memory,cpu:{}", scratch.name("moved"));
+    let mut command = Command::new(dir.join("cgclassify"));
+    command
+        .args(["-g", &spec, &sleeper.pid().to_string()])
+        .env_remove(SOCKET_ENV)
+        .current_dir("/")
+        .stdin(Stdio::null());
+    let out = outcome(command);
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    let expected = format!("/{}", scratch.name("moved"));
+    let pid = sleeper.pid().to_string();
+    assert_eq!(group_of(&pid, &memory), expected);
+    assert_eq!(group_of(&pid, &cpu), expected);
 }
