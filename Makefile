@@ -49,8 +49,9 @@ all: build
 
 # cgexec and cgclassify are linked statically (scripts/build-static.sh says why); install
 # takes them from there when they were built, else the dynamic ones.
-STATIC_BUILT = $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p' | sed 's|^|$(TARGETDIR)/|;s|$$|/$(PROFILE)|')
-STATIC_TOOLS := cgexec cgclassify
+HOST_TRIPLE := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
+STATIC_BUILT = $(TARGETDIR)/$(HOST_TRIPLE)/$(PROFILE)
+STATIC_TOOLS := $(shell ./scripts/build-static.sh --list)
 
 build:
 	$(CARGO) build $(CARGO_PROFILE_FLAG) --workspace --bins

@@ -127,7 +127,7 @@ if [ -z "${CGTOOLS_BIN:-}" ]; then
     if [ "$BUILD" = 1 ]; then
         STATIC_DIR=$ROOT/$(scripts/build-static.sh --release)
     else
-        STATIC_DIR=$ROOT/target/$(rustc -vV | sed -n 's/^host: //p')/release
+        STATIC_DIR=$ROOT/$(scripts/build-static.sh --dir)
     fi
 fi
 OURS_CGEXEC=${CGEXEC:-$STATIC_DIR/cgexec}

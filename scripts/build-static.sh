@@ -3,6 +3,8 @@
 # they are in: cgexec and cgclassify.
 #
 #   scripts/build-static.sh [--release | --debug]      (default --release)
+#   scripts/build-static.sh --list                     the tools, one per line
+#   scripts/build-static.sh --dir [--debug]            their directory, without building
 #
 # Why: cgexec runs in front of every job a scheduler starts and cgclassify moves services
 # as they start, and a dynamically linked Rust binary spends about a third of its
@@ -17,20 +19,31 @@
 # names. The tools that do (cgcreate -a/-t, cgconfigparser, cgsnapshot, cgconfigd) stay
 # dynamic, and so must these two if they ever classify by cgrules.conf without -g (user
 # and group names). tests/tests/kernel_exec_tools.rs checks every binary built here.
+# Only a target/<triple> directory holds the static builds, so every tool binary there is
+# one of them.
 #
 # The binaries are built for the host's target triple given explicitly, so that the
 # static flag reaches only them (not build scripts or proc-macros) and their build does
 # not disturb target/release: they land in target/<triple>/<profile>/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-profile=release
-case ${1:---release} in
-    --release) flags=(--release) ;;
-    --debug) flags=(); profile=debug ;;
-    *) echo "scripts/build-static.sh: unknown argument $1" >&2; exit 129 ;;
-esac
+# The one list of static tools (the Makefile and bench/run.sh ask for it with --list).
+tools=(cgexec cgclassify)
+build=1 profile=release flags=(--release)
+for arg in "$@"; do
+    case $arg in
+        --release) ;;
+        --debug) flags=(); profile=debug ;;
+        --dir) build=0 ;;
+        --list) printf '%s\n' "${tools[@]}"; exit 0 ;;
+        *) echo "scripts/build-static.sh: unknown argument $arg" >&2; exit 129 ;;
+    esac
+done
 triple=$(rustc -vV | sed -n 's/^host: //p')
-RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
-    cargo build --locked --quiet "${flags[@]}" --target "$triple" -p cgtools \
-        --bin cgexec --bin cgclassify
+if [ "$build" = 1 ]; then
+    bins=()
+    for t in "${tools[@]}"; do bins+=(--bin "$t"); done
+    RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static" \
+        cargo build --locked --quiet "${flags[@]}" --target "$triple" -p cgtools "${bins[@]}"
+fi
 echo "target/$triple/$profile"

@@ -200,10 +200,7 @@ fn run<'a>(
             } else {
                 cursor.reach_parent_of(path, Op::Create)?
             };
-            let mut chain = path.ancestors();
-            chain.push(path.clone());
-            let missing: Vec<GroupPath> =
-                chain.into_iter().filter(|p| p.depth() > existing).collect();
+            let missing = path.below(existing);
             if !missing.is_empty() {
                 observer.before_create(*hierarchy, &missing)?;
             }

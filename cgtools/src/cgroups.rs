@@ -200,16 +200,17 @@ impl Cgroups {
             .read_beneath(root.as_fd(), hierarchy.fs_path(), path.as_relative(), name))
     }
 
-    /// Opens file `name` of group `path` in hierarchy `index` for writes, without opening
-    /// the group: the raw errno on failure, as for [`Cgroups::read_file`].
+    /// Opens file `name` of group `path` in hierarchy `index` for writes during `op`,
+    /// without opening the group: the raw errno on failure, as for [`Cgroups::read_file`].
     pub(crate) fn writer(
         &self,
         index: usize,
         path: &GroupPath,
         name: &str,
+        op: Op,
     ) -> Result<nix::Result<crate::fsio::Writer<'_>>> {
         let hierarchy = self.hierarchy(index);
-        let root = self.root(index, Op::Attach)?;
+        let root = self.root(index, op)?;
         Ok(self
             .fs
             .writer_beneath(root.as_fd(), hierarchy.fs_path(), path.as_relative(), name))
@@ -223,14 +224,7 @@ impl Cgroups {
         self.fs
             .open_dir(root.as_fd(), hierarchy.fs_path(), path.as_relative())
             .map_err(|errno| match errno {
-                Errno::ENOENT | Errno::ENOTDIR => Error::new(
-                    ErrorKind::GroupMissing {
-                        group: path.to_string(),
-                    },
-                    op,
-                )
-                .at(&full)
-                .with_errno(Errno::ENOENT),
+                Errno::ENOENT | Errno::ENOTDIR => Error::group_missing(path, op, &full),
                 errno => Error::os(op, &full, errno),
             })
     }

@@ -21,7 +21,7 @@
 use nix::errno::Errno;
 
 use crate::cgroups::Cgroups;
-use crate::error::{Error, ErrorKind, Op, Result};
+use crate::error::{Error, Op, Result};
 use crate::fsio::Dir;
 use crate::group_path::GroupPath;
 
@@ -112,7 +112,7 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    /// Opens the group `path`: its directory, or [`ErrorKind::GroupMissing`].
+    /// Opens the group `path`: its directory, or [`crate::ErrorKind::GroupMissing`].
     pub(crate) fn open(&mut self, path: &GroupPath, op: Op) -> Result<&Dir<'a>> {
         if self.reach(path, op)? < path.depth() {
             let full = self
@@ -120,14 +120,7 @@ impl<'a> Cursor<'a> {
                 .hierarchy(self.index)
                 .fs_path()
                 .join(path.as_relative());
-            return Err(Error::new(
-                ErrorKind::GroupMissing {
-                    group: path.to_string(),
-                },
-                op,
-            )
-            .at(full)
-            .with_errno(Errno::ENOENT));
+            return Err(Error::group_missing(path, op, full));
         }
         Ok(self.top())
     }
@@ -240,7 +233,10 @@ mod tests {
         assert_eq!(cursor.reach(&path("/"), Op::List).unwrap(), 0);
         assert_eq!(cursor.reach(&path("b"), Op::List).unwrap(), 0);
         let e = cursor.open(&path("a/nope"), Op::Read).unwrap_err();
-        assert!(matches!(e.kind(), ErrorKind::GroupMissing { .. }), "{e}");
+        assert!(
+            matches!(e.kind(), crate::ErrorKind::GroupMissing { .. }),
+            "{e}"
+        );
     }
 
     #[test]

@@ -439,18 +439,10 @@ impl Builder<'_> {
                     continue;
                 }
             };
+            // Base, namespace prefix and name are each valid, so their join is.
             let path = match namespaces.get(&index) {
-                Some((prefix, _)) => {
-                    prefix_path(&root, prefix).and_then(|rooted| prefix_path(&rooted, &base))
-                }
-                None => prefix_path(&root, &base),
-            };
-            let path = match path {
-                Ok(path) => path,
-                Err(e) => {
-                    self.error(group.name.span, e.to_string());
-                    continue;
-                }
+                Some((prefix, _)) => root.join(prefix).join(&base),
+                None => root.join(&base),
             };
             let version = self.cgroups.hierarchies()[index].version();
             let settings = self.settings(index, &path, block);
@@ -720,10 +712,6 @@ impl Builder<'_> {
             }
         }
     }
-}
-
-fn prefix_path(prefix: &GroupPath, base: &GroupPath) -> crate::Result<GroupPath> {
-    Ok(prefix.join(base))
 }
 
 #[cfg(test)]

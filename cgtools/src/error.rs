@@ -215,6 +215,22 @@ impl Error {
         }
     }
 
+    /// The group `group` does not exist: its directory `dir` is missing (ENOENT).
+    pub(crate) fn group_missing(
+        group: &crate::GroupPath,
+        op: Op,
+        dir: impl Into<PathBuf>,
+    ) -> Error {
+        Error::new(
+            ErrorKind::GroupMissing {
+                group: group.to_string(),
+            },
+            op,
+        )
+        .at(dir)
+        .with_errno(Errno::ENOENT)
+    }
+
     /// A failed system call on `path`, classified by its errno, with the hint that errno
     /// suggests for `op`.
     pub fn os(op: Op, path: impl Into<PathBuf>, errno: Errno) -> Error {

@@ -151,31 +151,46 @@ impl Fs {
         flags: OFlag,
     ) -> nix::Result<File> {
         check_name(name)?;
-        let through_dir = || {
-            self.open_dir(root, root_path, relative)?
-                .open_file(name, flags)
-        };
-        if !self.use_openat2.load(Ordering::Relaxed) {
-            return through_dir();
-        }
         let target = if relative.is_empty() {
             name.to_string()
         } else {
             format!("{relative}/{name}")
         };
+        match self.openat2_beneath(root, &target, flags)? {
+            Some(fd) => Ok(File::from(fd)),
+            None => self
+                .open_dir(root, root_path, relative)?
+                .open_file(name, flags),
+        }
+    }
+
+    /// `openat2` of `target` beneath `dir` with `RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS |
+    /// RESOLVE_NO_MAGICLINKS | RESOLVE_NO_XDEV`; `Ok(None)` where openat2 cannot be used
+    /// (the kernel lacks it: remembered; a seccomp filter answers EPERM), so that the
+    /// caller takes the component-by-component way.
+    fn openat2_beneath(
+        &self,
+        dir: BorrowedFd<'_>,
+        target: &str,
+        flags: OFlag,
+    ) -> nix::Result<Option<OwnedFd>> {
+        if !self.use_openat2.load(Ordering::Relaxed) {
+            return Ok(None);
+        }
         let how = OpenHow::new().flags(flags | OFlag::O_CLOEXEC).resolve(
             ResolveFlag::RESOLVE_BENEATH
                 | ResolveFlag::RESOLVE_NO_SYMLINKS
                 | ResolveFlag::RESOLVE_NO_MAGICLINKS
                 | ResolveFlag::RESOLVE_NO_XDEV,
         );
-        match openat2(root, target.as_str(), how) {
-            Ok(fd) => Ok(File::from(fd)),
+        match openat2(dir, target, how) {
+            Ok(fd) => Ok(Some(fd)),
             Err(Errno::ENOSYS) => {
                 self.use_openat2.store(false, Ordering::Relaxed);
-                through_dir()
+                Ok(None)
             }
-            Err(Errno::EPERM) => through_dir(),
+            // Some seccomp profiles answer EPERM for syscalls they do not know.
+            Err(Errno::EPERM) => Ok(None),
             Err(errno) => Err(errno),
         }
     }
@@ -185,24 +200,9 @@ impl Fs {
     /// RESOLVE_NO_XDEV`, or its component-by-component equivalent without openat2.
     fn open_beneath(&self, dir: BorrowedFd<'_>, relative: &str) -> nix::Result<OwnedFd> {
         let target = if relative.is_empty() { "." } else { relative };
-        let flags = OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC;
-        if !self.use_openat2.load(Ordering::Relaxed) {
-            return walk_beneath(dir, relative);
-        }
-        let how = OpenHow::new().flags(flags).resolve(
-            ResolveFlag::RESOLVE_BENEATH
-                | ResolveFlag::RESOLVE_NO_SYMLINKS
-                | ResolveFlag::RESOLVE_NO_MAGICLINKS
-                | ResolveFlag::RESOLVE_NO_XDEV,
-        );
-        match openat2(dir, target, how) {
-            Err(Errno::ENOSYS) => {
-                self.use_openat2.store(false, Ordering::Relaxed);
-                walk_beneath(dir, relative)
-            }
-            // Some seccomp profiles answer EPERM for syscalls they do not know.
-            Err(Errno::EPERM) => walk_beneath(dir, relative),
-            other => other,
+        match self.openat2_beneath(dir, target, OFlag::O_RDONLY | OFlag::O_DIRECTORY)? {
+            Some(fd) => Ok(fd),
+            None => walk_beneath(dir, relative),
         }
     }
 }

@@ -263,7 +263,10 @@ fn attach_in(dir: &Dir<'_>, version: Version, pids: &[u32]) -> Vec<Result<()>> {
 fn attach_v1(cgroup: &Cgroup<'_>, pids: &[u32]) -> Vec<Result<()>> {
     const PROCS: &str = "cgroup.procs";
     let file = cgroup.dir_path().join(PROCS);
-    let mut procs = match cgroup.cg.writer(cgroup.index, &cgroup.path, PROCS) {
+    let mut procs = match cgroup
+        .cg
+        .writer(cgroup.index, &cgroup.path, PROCS, Op::Attach)
+    {
         Ok(Ok(writer)) => writer,
         Ok(Err(Errno::ENOENT | Errno::ENOTDIR)) => {
             let e = match cgroup.open(Op::Attach) {

@@ -115,6 +115,14 @@ impl GroupPath {
         }
     }
 
+    /// The directories from below the ancestor of `depth` components down to this path,
+    /// top-down: what creating the group makes when only that ancestor exists.
+    pub(crate) fn below(&self, depth: usize) -> Vec<GroupPath> {
+        (depth + 1..=self.depth())
+            .map(|d| self.truncated(d))
+            .collect()
+    }
+
     /// The root and every ancestor of this group, top-down, not including itself.
     pub fn ancestors(&self) -> Vec<GroupPath> {
         let mut out = vec![GroupPath::root()];
@@ -223,6 +231,9 @@ mod tests {
         assert_eq!(p.join(&root), p);
         let q = GroupPath::new("x/y").unwrap();
         assert_eq!(q.join(&p).as_relative(), "x/y/a/bb/c");
+        let below: Vec<String> = p.below(1).iter().map(|g| g.to_string()).collect();
+        assert_eq!(below, ["/a/bb", "/a/bb/c"]);
+        assert!(p.below(3).is_empty());
     }
 
     #[test]

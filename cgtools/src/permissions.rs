@@ -125,22 +125,6 @@ impl Cgroup<'_> {
         permission_changes_in(&dir, self.hierarchy().version(), permissions)
     }
 
-    /// The owner changes `permissions` needs in a group this process has just created,
-    /// without a `stat` per file: its directory and files belong to the creator (the
-    /// kernel gives a new cgroup's files its creator's owner), so only the names are
-    /// needed. When modes are asked for, the current modes matter (libcgroup's masking)
-    /// and this is [`Cgroup::permission_changes`]. The modes in the returned changes are
-    /// placeholders (equal before and after): they are not for undo, which removes a new
-    /// group instead.
-    pub fn fresh_permission_changes(
-        &self,
-        permissions: &Permissions,
-        creator: Owner,
-    ) -> Result<Vec<MetaChange>> {
-        let dir = self.open(Op::Chown)?;
-        fresh_permission_changes_in(&dir, self.hierarchy().version(), permissions, creator)
-    }
-
     /// Makes one change (a chown and/or a chmod); returns how many calls it took.
     pub fn apply_meta(&self, change: &MetaChange) -> Result<usize> {
         self.apply_metas(std::slice::from_ref(change))
@@ -242,61 +226,13 @@ pub(crate) fn permission_changes_in(
     Ok(changes)
 }
 
-/// [`Cgroup::fresh_permission_changes`] in an open group directory.
-pub(crate) fn fresh_permission_changes_in(
-    dir: &Dir<'_>,
-    version: Version,
-    permissions: &Permissions,
-    creator: Owner,
-) -> Result<Vec<MetaChange>> {
-    if permissions.dir_mode.is_some()
-        || permissions.file_mode.is_some()
-        || permissions.task_mode.is_some()
-    {
-        return permission_changes_in(dir, version, permissions);
-    }
-    let as_created = |owner: Owner| FileMeta {
-        uid: owner.uid.unwrap_or(0),
-        gid: owner.gid.unwrap_or(0),
-        mode: 0,
-    };
-    let before = as_created(creator);
-    let change = |file: Option<String>, wanted: Owner| {
-        let after = FileMeta {
-            uid: wanted.uid.unwrap_or(before.uid),
-            gid: wanted.gid.unwrap_or(before.gid),
-            mode: 0,
-        };
-        (after != before).then_some(MetaChange {
-            file,
-            before,
-            after,
-        })
-    };
-    let mut changes: Vec<MetaChange> = change(None, permissions.admin).into_iter().collect();
-    if permissions.admin == Owner::default() && permissions.task == Owner::default() {
-        return Ok(changes);
-    }
-    let task_files = version.task_files();
-    let entries = dir
-        .entries()
-        .map_err(|errno| Error::os(Op::Chown, dir.path(), errno))?;
-    for entry in entries.into_iter().filter(|e| !e.is_dir) {
-        let wanted = if task_files.contains(&entry.name.as_str()) {
-            permissions.task
-        } else {
-            permissions.admin
-        };
-        changes.extend(change(Some(entry.name), wanted));
-    }
-    Ok(changes)
-}
-
-/// Gives a group this process has just created the owners `permissions` asks for, as
-/// [`fresh_permission_changes_in`] and [`apply_metas_in`] would, but file by file as the
-/// directory is read: no list of names or changes is built (a 5000-group file makes
-/// 110000 of them). Returns how many files changed; the caller needs no undo entries
-/// (removing the new group takes the changes back).
+/// Gives a group this process has just created the owners `permissions` asks for,
+/// without a `stat` per file: the kernel gives a new cgroup's files to their creator, so
+/// only the names are needed, and they are chowned as the directory is read (no list of
+/// names or changes: a 5000-group file would make 110000 of them). When modes are asked
+/// for, the current modes matter (libcgroup's masking) and this is
+/// [`permission_changes_in`] then [`apply_metas_in`]. Returns how many files changed; the
+/// caller needs no undo entries (removing the new group takes the changes back).
 pub(crate) fn own_fresh_in(
     dir: &Dir<'_>,
     version: Version,

@@ -333,9 +333,7 @@ impl Plan {
             let Ok(existing) = cursors.of(*hierarchy).reach(path, crate::Op::List) else {
                 continue;
             };
-            let mut chain = path.ancestors();
-            chain.push(path.clone());
-            for dir in chain.into_iter().filter(|p| p.depth() > existing) {
+            for dir in path.below(existing) {
                 if seen.insert((*hierarchy, dir.clone())) {
                     out.push((*hierarchy, dir));
                 }

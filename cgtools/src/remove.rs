@@ -73,16 +73,7 @@ impl Cgroup<'_> {
             .map_err(|e| retag_missing(e, &self.path))?;
         let version = self.hierarchy().version();
         let mut report = RemoveReport::default();
-        let missing = || {
-            Error::new(
-                ErrorKind::GroupMissing {
-                    group: self.path.to_string(),
-                },
-                Op::Remove,
-            )
-            .at(self.dir_path())
-            .with_errno(Errno::ENOENT)
-        };
+        let missing = || Error::group_missing(&self.path, Op::Remove, self.dir_path());
         if !recursive {
             // The kernel refuses to remove a group with tasks or child groups (EBUSY), so
             // the rmdir comes first and the group is looked at only to explain a refusal:

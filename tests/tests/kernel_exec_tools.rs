@@ -28,7 +28,12 @@ const REPLY: &[u8] = b"SUCCESS_STORE_PID\0";
 
 /// A tool's command line, never talking to a socket the environment might name.
 fn tool(name: &str, args: &[&str]) -> Command {
-    let mut command = Command::new(bin(name));
+    tool_at(&bin(name), args)
+}
+
+/// [`tool`] for the binary at `path`.
+fn tool_at(path: &std::path::Path, args: &[&str]) -> Command {
+    let mut command = Command::new(path);
     command
         .args(args)
         .env_remove(SOCKET_ENV)
@@ -660,8 +665,33 @@ fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
         return;
     };
     let dir = std::path::PathBuf::from(dir);
-    for tool in ["cgexec", "cgclassify"] {
-        let path = dir.join(tool);
+    // Every tool binary there: only the static builds live in target/<triple>/.
+    let mut tools: Vec<std::path::PathBuf> = fs::read_dir(&dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            !name.contains('.')
+                && fs::metadata(path)
+                    .is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0)
+        })
+        .collect();
+    tools.sort();
+    let names: Vec<String> = tools
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    let listed = Command::new(cgtools_e2e::repo_root().join("scripts/build-static.sh"))
+        .arg("--list")
+        .output()
+        .unwrap();
+    let mut expected: Vec<String> = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .map(str::to_string)
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected, "the tools scripts/build-static.sh builds");
+    for path in tools {
         let image = fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
         assert_eq!(&image[..4], b"\x7fELF");
         let u16_at = |at: usize| usize::from(u16::from_le_bytes([image[at], image[at + 1]]));
@@ -704,13 +734,10 @@ fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
         scratch.mkdir(&cpu, name);
     }
     let spec = format!("memory,cpu:{}", scratch.name("static"));
-    let mut command = Command::new(dir.join("cgexec"));
-    command
-        .args(["-g", &spec, "cat", "/proc/self/cgroup"])
-        .env_remove(SOCKET_ENV)
-        .current_dir("/")
-        .stdin(Stdio::null());
-    let out = outcome(command);
+    let out = outcome(tool_at(
+        &dir.join("cgexec"),
+        &["-g", &spec, "cat", "/proc/self/cgroup"],
+    ));
     assert_eq!(out.code, Some(0), "{}", out.transcript());
     let expected = format!("/{}", scratch.name("static"));
     assert_eq!(group_in(&out.stdout, &memory), Some(expected.clone()));
@@ -718,16 +745,10 @@ fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
 
     let sleeper = Spawned::sleeper();
     let spec = format!("memory,cpu:{}", scratch.name("moved"));
-    let mut command = Command::new(dir.join("cgclassify"));
-    command
-        .args(["-g", &spec, &sleeper.pid().to_string()])
-        .env_remove(SOCKET_ENV)
-        .current_dir("/")
-        .stdin(Stdio::null());
-    let out = outcome(command);
+    let pid = sleeper.pid().to_string();
+    let out = outcome(tool_at(&dir.join("cgclassify"), &["-g", &spec, &pid]));
     assert_eq!(out.code, Some(0), "{}", out.transcript());
     let expected = format!("/{}", scratch.name("moved"));
-    let pid = sleeper.pid().to_string();
     assert_eq!(group_of(&pid, &memory), expected);
     assert_eq!(group_of(&pid, &cpu), expected);
 }

@@ -244,7 +244,7 @@ impl Run {
             }
         };
         let cgtools::check::Loaded {
-            source,
+            source: src,
             config,
             state,
         } = loaded;
@@ -252,7 +252,6 @@ impl Run {
         // The syntax tree has served (a third of the memory of a 5000-group file); the
         // desired state keeps what the plan and messages need.
         drop(config);
-        let (src, state) = (&source, &state);
         match self.mode {
             Mode::Check => {
                 println!(
@@ -260,19 +259,19 @@ impl Run {
                     src.name()
                 );
             }
-            Mode::DryRun { json } => self.dry_run(src, state, json)?,
+            Mode::DryRun { json } => self.dry_run(&src, &state, json)?,
             Mode::Apply => {
-                if let Err(code) = self.apply(src, state) {
+                if let Err(code) = self.apply(&src, &state) {
                     // The file is a unit: what it mounted goes with what it created.
                     self.unmount(&mounted);
                     return Err(code);
                 }
             }
-            Mode::Unload { recursive } => self.unload(state, recursive)?,
+            Mode::Unload { recursive } => self.unload(&state, recursive)?,
         }
         // A `default` section counts for the files after this one (libcgroup's process-
         // global default), once this file has gone through.
-        self.defaults = state.defaults_after.clone();
+        self.defaults = state.defaults_after;
         Ok(())
     }
 
