@@ -160,10 +160,11 @@ fn the_units_are_notify_services_early_at_boot() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     for line in stderr.lines() {
-        // Older systemd does not know DelegateSubgroup= (254+) and the man page is not
-        // installed here: both are expected.
+        // Older systemd does not know DelegateSubgroup= (254+), and the man pages the
+        // units name are not installed on a test machine (cgconfig.conf(5) comes with
+        // Debian's cgroup-tools, which a fresh machine may not have): both are expected.
         let expected = line.contains("Unknown key 'DelegateSubgroup'")
-            || line.contains("man cgconfigd(8)")
+            || (line.contains("Command 'man ") && line.contains("failed with code"))
             || line.trim().is_empty();
         assert!(expected, "systemd-analyze verify: {line}");
     }
