@@ -8,17 +8,10 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use (installed only when missing; needs root): procps for
 # `ps -o cgroup` in the seed-article test, cgroup-tools (libcgroup 2.0.2) for the tests that
-# compare our output with libcgroup's; for the pure cgroup v2 VM lane qemu-system-x86,
-# cpio, busybox-static and jq (tests/vm/run.sh checks too).
-packages=(procps cgroup-tools qemu-system-x86 cpio busybox-static jq)
-[ ${#packages[@]} -eq 0 ] || {
-    missing=()
-    for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-    if [ ${#missing[@]} -gt 0 ]; then
-        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-            --no-install-recommends "${missing[@]}"
-    fi
-}
+# compare our output with libcgroup's; for the pure cgroup v2 VM lane a qemu-system-x86_64
+# that runs, cpio, busybox-static, jq and binutils. scripts/packages.sh says what it
+# installs, and never removes or downgrades a package to make room for qemu.
+scripts/packages.sh procps cgroup-tools qemu-system-x86 cpio busybox-static jq binutils
 
 # insta must compare against the committed snapshots, never write new ones.
 export INSTA_UPDATE=no

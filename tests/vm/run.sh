@@ -29,16 +29,10 @@ done_step() {
 }
 
 # ---- 1. host packages ----------------------------------------------------------------------
-packages=(qemu-system-x86 cpio busybox-static jq binutils)
-missing=()
-for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
-if [ ${#missing[@]} -gt 0 ]; then
-    say "installing ${missing[*]}"
-    [ "$(id -u)" = 0 ] || die "packages ${missing[*]} are missing and installing them needs root"
-    apt-get update -qq || die "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-        >/dev/null || die "could not install ${missing[*]}"
-fi
+# scripts/packages.sh installs what is missing, says what it changed, and explains when it
+# cannot get a qemu that goes with the host's other qemu packages.
+scripts/packages.sh qemu-system-x86 cpio busybox-static jq binutils ||
+    die "the packages the VM lane needs are missing (scripts/packages.sh said why above)"
 done_step packages
 
 metadata=$(cargo metadata --format-version 1 --no-deps --locked) ||
