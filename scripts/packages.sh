@@ -101,7 +101,7 @@ qemu_runs() { qemu-system-x86_64 --version >/dev/null 2>&1; }
 # backports `qemu_suite` and `qemu_backported`; `qemu_why` says why the configured sources
 # would not do (backports, none).
 decide_qemu() {
-    qemu_how=none qemu_suite= qemu_why=
+    qemu_how=none qemu_suite='' qemu_why=''
     if qemu_runs; then
         qemu_how=present
         return
@@ -156,6 +156,7 @@ backports_apt_setup() {
     # The classic list is replaced for these commands (sources.list.d stays in use), so it
     # is copied first; then the backports line, from the mirror the system already uses.
     local mirror
+    # shellcheck disable=SC2016 # apt's own $(SITE) placeholder
     mirror=$(apt-get indextargets --format '$(SITE)' 'Created-By: Packages' 2>/dev/null |
         grep -m 1 -E '/debian/?$' || true)
     mirror=${mirror:-http://deb.debian.org/debian}
