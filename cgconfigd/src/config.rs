@@ -26,7 +26,7 @@ use cgtools::check::{read_source, FileError, SystemAccounts};
 use cgtools::config_files::conf_files_in;
 use cgtools::desired::{desired_state_in, DesiredCgroup};
 use cgtools::values::HostFacts;
-use cgtools::{Cgroups, GroupPath, Permissions, Version};
+use cgtools::{Cgroups, GroupPath, Permissions};
 use grammar::cgconfig::{chunks, parse, parse_chunks};
 use grammar::diagnostic::{io_reason, render_all};
 use grammar::{Diagnostic, SourceFile};
@@ -700,9 +700,11 @@ fn merge(into: &mut DesiredCgroup, later: DesiredCgroup) {
 }
 
 /// Delegated mode's limits, as located errors: the supervisor leaf and systemd's
-/// `.control` are not configurable, the service's own cgroup takes no settings (systemd
-/// owns its attributes: use the unit's resource-control settings), and a v2 controller
-/// the service's cgroup does not have would need a write above it.
+/// `.control` are not configurable, and the service's own cgroup takes no settings
+/// (systemd owns its attributes: use the unit's resource-control settings). A v2
+/// controller the service's cgroup does not have (it would need a write above it) is
+/// refused while the file is checked, at its block ([`Placement::delegated`] offers the
+/// engine only the delegated ones), before its settings are looked for.
 fn placement_problems(
     cg: &Cgroups,
     placement: &Placement,
@@ -744,40 +746,6 @@ fn placement_problems(
                 )
                 .with_hint("set its limits in the unit (MemoryMax=, CPUWeight=, ...) or name a group below it"),
             );
-            continue;
-        }
-        if cg.hierarchies()[c.hierarchy].version() == Version::V2 {
-            let available = placement.controllers.get(&c.hierarchy);
-            let missing: Vec<&str> = c
-                .controllers
-                .iter()
-                .filter(|ctrl| !available.is_some_and(|a| a.contains(ctrl)))
-                .map(String::as_str)
-                .collect();
-            if !missing.is_empty() {
-                problems.push(
-                    Diagnostic::error(
-                        c.span,
-                        format!(
-                            "controller{} {} of `{}` not delegated to cgconfigd's service",
-                            if missing.len() == 1 { "" } else { "s" },
-                            missing
-                                .iter()
-                                .map(|m| format!("`{m}`"))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                            c.group
-                        ),
-                    )
-                    .with_hint(format!(
-                        "its cgroup.controllers lists {}; delegate more with Delegate=yes (or Delegate={}) in the unit",
-                        available
-                            .filter(|a| !a.is_empty())
-                            .map_or("none".to_string(), |a| a.join(" ")),
-                        missing.join(" ")
-                    )),
-                );
-            }
         }
     }
     // The desired state is in depth order; errors are read in file order.
@@ -877,7 +845,6 @@ mod tests {
             &config,
             "group supervisor { pids { pids.max = 5; } }\n\
              group . { pids { pids.max = 5; } }\n\
-             group a { memory { } }\n\
              group b { pids { pids.max = 5; } }\n",
         )
         .unwrap();
@@ -887,7 +854,7 @@ mod tests {
         };
         let refused = load(&cg, &HostFacts::example(), &placement, &sources, None).unwrap_err();
         let at = |line: usize, col: usize| format!("{}:{line}:{col}: error: ", config.display());
-        assert_eq!(refused.lines.len(), 3, "{:?}", refused.lines);
+        assert_eq!(refused.lines.len(), 2, "{:?}", refused.lines);
         assert!(
             refused.lines[0].starts_with(&format!(
                 "{}`supervisor` is reserved in delegated mode",
@@ -901,10 +868,19 @@ mod tests {
             "{:?}",
             refused.lines
         );
+        // A controller its cgroup does not have is refused at its block, with the list.
+        fs::write(
+            &config,
+            "group b { pids { pids.max = 5; } }\ngroup a { memory { } }\n",
+        )
+        .unwrap();
+        let refused = load(&cg, &HostFacts::example(), &placement, &sources, None).unwrap_err();
+        assert_eq!(refused.lines.len(), 1, "{:?}", refused.lines);
         assert!(
-            refused.lines[2].starts_with(&format!(
-                "{}controller `memory` of `a` not delegated to cgconfigd's service (hint: its cgroup.controllers lists pids",
-                at(3, 7)
+            refused.lines[0].starts_with(&format!(
+                "{}controller `memory` is not delegated to cgconfigd: {}/cgroup.controllers lists only pids (hint: under systemd, delegate it with Delegate=yes",
+                at(2, 11),
+                unit.display()
             )),
             "{:?}",
             refused.lines
@@ -917,6 +893,68 @@ mod tests {
             "/system.slice/x.service/b"
         );
         assert_eq!(desired.applied.groups(), 1);
+    }
+
+    /// The issue's host (pure v2, no systemd): cgconfigd runs in `svc/inner`, whose parent
+    /// enabled nothing for it. Its settings are not "missing files": the controllers are
+    /// not delegated, and that is what each block says, with the list and a hint.
+    #[test]
+    fn controllers_not_delegated_are_the_cause_not_missing_files() {
+        use crate::placement::Placement;
+        use std::fs;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        let inner = root.join("svc/inner");
+        fs::create_dir_all(&inner).unwrap();
+        fs::write(root.join("cgroup.controllers"), "cpuset cpu io memory pids").unwrap();
+        fs::write(root.join("svc/cgroup.controllers"), "").unwrap();
+        fs::write(root.join("svc/cgroup.subtree_control"), "").unwrap();
+        // What the kernel gives a group without controllers: core files and PSI.
+        for file in [
+            "cgroup.controllers",
+            "cgroup.procs",
+            "cgroup.subtree_control",
+            "cgroup.max.descendants",
+            "cpu.pressure",
+            "cpu.stat",
+            "io.pressure",
+            "memory.pressure",
+        ] {
+            fs::write(inner.join(file), "").unwrap();
+        }
+        let cg = Cgroups::from_sources(
+            "30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        let own = cg.membership_from("0::/svc/inner\n");
+        let placement = Placement::delegated(&cg, &own, &GroupPath::root(), "supervisor").unwrap();
+        let config = dir.path().join("cgconfig.conf");
+        fs::write(
+            &config,
+            "group web {\n\tcpuset { cpuset.cpus = 0; }\n\tmemory { memory.max = 100M; }\n\tcgroup { cgroup.max.descendants = 5; }\n}\n",
+        )
+        .unwrap();
+        let sources = Sources {
+            config: config.clone(),
+            dropins: dir.path().join("none"),
+        };
+        let refused = load(&cg, &HostFacts::example(), &placement, &sources, None).unwrap_err();
+        let report = refused.report.replace(dir.path().to_str().unwrap(), "$TMP");
+        insta::assert_snapshot!(report);
+        assert_eq!(refused.lines.len(), 2, "{:?}", refused.lines);
+
+        // Once its parent enables them (what Delegate= does), the same file loads.
+        fs::write(inner.join("cgroup.controllers"), "cpuset memory").unwrap();
+        let own = cg.membership_from("0::/svc/inner\n");
+        let placement = Placement::delegated(&cg, &own, &GroupPath::root(), "supervisor").unwrap();
+        for file in ["cpuset.cpus", "memory.max"] {
+            fs::write(inner.join(file), "").unwrap();
+        }
+        let loaded = load(&cg, &HostFacts::example(), &placement, &sources, None).unwrap();
+        assert_eq!(loaded.to_plan[0].path.to_string(), "/svc/inner/web");
+        assert_eq!(loaded.to_plan[0].controllers, ["cpuset", "memory"]);
     }
 
     /// A fake v2 host with an existing group whose files new groups will have.

@@ -9,12 +9,12 @@
 //! `supervisor/` first (unless `DelegateSubgroup=supervisor` already started it there),
 //! then creates the configured groups as siblings of that leaf. Only hierarchies in which
 //! the daemon runs in the service's cgroup are delegated; groups in any other hierarchy
-//! are refused, and so are v2 controllers the service's cgroup does not have, so nothing
-//! above the service's cgroup is ever written.
+//! are refused, and so are v2 controllers the service's cgroup does not have (its
+//! `cgroup.controllers`, what its parent enabled for it), so nothing above the service's
+//! cgroup is ever written.
 
-use cgtools::desired::Roots;
+use cgtools::desired::{Offer, Roots};
 use cgtools::{Cgroups, GroupPath, Version};
-use std::collections::HashMap;
 
 /// Root or delegated.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,8 +39,6 @@ pub struct Placement {
     pub supervisor: Vec<(usize, GroupPath)>,
     /// Delegated mode: the leaves the daemon still has to move into.
     pub to_enter: Vec<(usize, GroupPath)>,
-    /// Delegated mode: the v2 controllers the service's cgroup has, per v2 hierarchy.
-    pub controllers: HashMap<usize, Vec<String>>,
     /// Group names reserved below the base (the supervisor leaf, systemd's `.control`).
     pub reserved: Vec<(usize, GroupPath)>,
 }
@@ -54,7 +52,6 @@ impl Placement {
             unit: None,
             supervisor: Vec::new(),
             to_enter: Vec::new(),
-            controllers: HashMap::new(),
             reserved: Vec::new(),
         }
     }
@@ -110,7 +107,6 @@ impl Placement {
             unit: Some(unit.clone()),
             supervisor: Vec::new(),
             to_enter: Vec::new(),
-            controllers: HashMap::new(),
             reserved: Vec::new(),
         };
         for (index, h) in hierarchies.iter().enumerate() {
@@ -139,14 +135,9 @@ impl Placement {
                 placement.reserved.push((index, control));
             }
             if h.version() == Version::V2 {
-                let available = cg
-                    .cgroup(h, &unit)
-                    .and_then(|c| c.get("cgroup.controllers"))
-                    .unwrap_or_default();
-                placement.controllers.insert(
-                    index,
-                    available.split_whitespace().map(str::to_string).collect(),
-                );
+                placement
+                    .roots
+                    .offer(index, delegated_controllers(cg, index, &unit));
             }
         }
         Ok(placement)
@@ -204,6 +195,50 @@ impl Placement {
                 Err(_) => "root mode".to_string(),
             },
         }
+    }
+}
+
+/// The v2 controllers of hierarchy `index` delegated to the service: those its cgroup
+/// `unit` has (its `cgroup.controllers`: what its parent enables for it). Groups below it
+/// may use these only: enabling another would need a write above the service's cgroup.
+fn delegated_controllers(cg: &Cgroups, index: usize, unit: &GroupPath) -> Offer {
+    let h = &cg.hierarchies()[index];
+    let file = h
+        .fs_path()
+        .join(unit.as_relative())
+        .join("cgroup.controllers");
+    let parent = unit.parent().unwrap_or_else(GroupPath::root);
+    let enable_at = h
+        .fs_path()
+        .join(parent.as_relative())
+        .join("cgroup.subtree_control");
+    let hint = format!(
+        "under systemd, delegate it with Delegate=yes (or Delegate= listing the controllers) \
+         in the service's unit; otherwise the parent cgroup must enable it for cgconfigd's \
+         cgroup in {}",
+        enable_at.display()
+    );
+    match cg.cgroup(h, unit).and_then(|c| c.get("cgroup.controllers")) {
+        Ok(list) => {
+            let controllers: Vec<String> = list.split_whitespace().map(str::to_string).collect();
+            let listed = if controllers.is_empty() {
+                "lists none".to_string()
+            } else {
+                format!("lists only {}", controllers.join(" "))
+            };
+            Offer {
+                reason: format!("is not delegated to cgconfigd: {} {listed}", file.display()),
+                controllers,
+                hint,
+            }
+        }
+        Err(e) => Offer {
+            controllers: Vec::new(),
+            reason: format!(
+                "cannot be used: which controllers are delegated to cgconfigd is unknown ({e})"
+            ),
+            hint,
+        },
     }
 }
 
@@ -293,7 +328,22 @@ mod tests {
                 "2 /system.slice/x.service/supervisor"
             ]
         );
-        assert_eq!(placement.controllers.get(&0), Some(&Vec::new()));
+        let offer = placement.roots.offered(0).unwrap();
+        assert!(offer.controllers.is_empty());
+        assert!(
+            offer.reason.ends_with(
+                "/sys/fs/cgroup/unified/system.slice/x.service/cgroup.controllers lists none"
+            ),
+            "{}",
+            offer.reason
+        );
+        assert!(
+            offer
+                .hint
+                .ends_with("/sys/fs/cgroup/unified/system.slice/cgroup.subtree_control"),
+            "{}",
+            offer.hint
+        );
         assert!(placement.describe(&cg).starts_with(
             "delegated mode: groups below /system.slice/x.service (service cgroup /system.slice/x.service; delegated hierarchies: cgroup name=systemd cpu,cpuacct)"
         ));

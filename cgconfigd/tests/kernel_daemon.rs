@@ -1125,7 +1125,10 @@ fn delegated_mode_enables_controllers_only_below_its_cgroup() {
         .unwrap();
         let status = status_of(&d.expect_all(n, &["READY=1", "refused"], LONG));
         assert!(
-            status.contains(&format!(":4:7: error: controller `{controller}` of `y` not delegated to cgconfigd's service")),
+            status.contains(&format!(
+                ":5:2: error: controller `{controller}` is not delegated to cgconfigd: {}/cgroup.controllers lists only pids",
+                unit.display()
+            )),
             "status: {status}"
         );
         assert!(!unit.join("y").exists());
@@ -1134,6 +1137,149 @@ fn delegated_mode_enables_controllers_only_below_its_cgroup() {
                 .unwrap()
                 .trim(),
             "pids"
+        );
+    }
+}
+
+/// Says that `test` (or a part of it) cannot run here, where the test output shows it even
+/// when the test passes; in the VM lane a skip is a failure.
+fn skip(test: &str, why: &str) {
+    assert!(!in_vm(), "{test}: the VM lane must run it: {why}");
+    let _ = writeln!(std::io::stderr(), "kernel_daemon::{test}: skipped: {why}");
+}
+
+/// The stderr of a cgconfigd that exited, with the test's paths made stable.
+fn finished_log(d: &mut Daemon, last: &str, t: &Prefix, unified: &Path) -> String {
+    assert!(d.logged(last), "{}", d.log());
+    d.log()
+        .replace(&t.dir().display().to_string(), "$DIR")
+        .replace(&unified.display().to_string(), "$CGROUP2")
+        .replace(&t.name, "$PREFIX")
+}
+
+/// Issue 12's host (pure v2, no systemd): cgconfigd started in a cgroup whose parent
+/// enabled nothing for it, with cpuset and memory settings. What it must say is that
+/// these controllers are not delegated to it, at each block, with what is delegated and
+/// what to do; not that their files are missing (they are, because of that).
+#[test]
+fn delegated_mode_names_the_controllers_not_delegated_not_their_files() {
+    const TEST: &str = "delegated_mode_names_the_controllers_not_delegated_not_their_files";
+    let Some((cg, unified)) = host() else { return };
+    let v2 = |c: &str| {
+        cg.hierarchy_for(c)
+            .is_ok_and(|h| h.version() == Version::V2)
+    };
+    let t = Prefix::new(&cg);
+    // `svc`'s parent (the prefix, just made) enables nothing for it, so neither `svc` nor
+    // its child `inner`, where cgconfigd runs, has a controller.
+    let svc = unified.join(&t.name).join("svc");
+    let inner = svc.join("inner");
+    fs::create_dir_all(&inner).unwrap();
+    assert_eq!(
+        fs::read_to_string(inner.join("cgroup.controllers"))
+            .unwrap()
+            .trim(),
+        ""
+    );
+    let pure_v2 = v2("cpuset") && v2("memory");
+    let config = if pure_v2 {
+        "group web {\n\tcpuset { cpuset.cpus = 0; }\n\tmemory { memory.max = 100M; }\n}\n"
+    } else if v2("hugetlb") {
+        // A hybrid host's v2 mount has hugetlb at most: the same mistake with it.
+        "group web {\n\thugetlb { hugetlb.2MB.max = 4194304; }\n}\n"
+    } else {
+        skip(
+            TEST,
+            "the v2 mount has neither cpuset and memory nor hugetlb",
+        );
+        return;
+    };
+    fs::write(t.config(), config).unwrap();
+    let enter = [inner.join("cgroup.procs")];
+    let mut d = Daemon::start_with(
+        &t,
+        &["--mode", "delegated", "--base", "/", "--dry-run"],
+        Some(&enter),
+        &[],
+    );
+    assert_eq!(d.wait(LONG).code(), Some(1), "{}", d.log());
+    let log = finished_log(&mut d, "nothing would be changed", &t, &unified);
+    if pure_v2 {
+        insta::assert_snapshot!(log);
+    } else {
+        let headline = "$DIR/cgconfig.conf:2:2: error: controller `hugetlb` is not delegated to \
+                        cgconfigd: $CGROUP2/$PREFIX/svc/inner/cgroup.controllers lists none\n";
+        let hint = "      = hint: under systemd, delegate it with Delegate=yes (or Delegate= \
+                    listing the controllers) in the service's unit; otherwise the parent cgroup \
+                    must enable it for cgconfigd's cgroup in $CGROUP2/$PREFIX/svc/cgroup.subtree_control\n";
+        assert!(log.starts_with(headline), "{log}");
+        assert!(log.contains(hint), "{log}");
+        assert!(!log.contains("not a setting"), "{log}");
+    }
+    // A dry run: not even its own leaf was made.
+    let children: Vec<_> = fs::read_dir(&inner)
+        .unwrap()
+        .flatten()
+        .filter(|e| e.path().is_dir())
+        .collect();
+    assert!(children.is_empty(), "{children:?}");
+}
+
+/// Root mode, a group below an existing group that lacks the controller: its settings are
+/// not "missing files" either. Where the ancestors may be written (below the prefix) the
+/// controller is enabled top-down and the value written; where only the v2 root lacks it
+/// (a hybrid host's unified mount, whose root enables nothing), the error names the
+/// root's `cgroup.subtree_control`, which cgtools writes only for a group directly
+/// below the root.
+#[test]
+fn root_mode_enables_a_controller_an_existing_parent_lacks() {
+    const TEST: &str = "root_mode_enables_a_controller_an_existing_parent_lacks";
+    let Some((cg, unified)) = host() else { return };
+    let offered = fs::read_to_string(unified.join("cgroup.controllers")).unwrap_or_default();
+    let offered: Vec<&str> = offered.split_whitespace().collect();
+    let Some((controller, setting, value, kernel_value)) = [
+        ("memory", "memory.max", "100M", "104857600"),
+        ("hugetlb", "hugetlb.2MB.max", "4194304", "4194304"),
+    ]
+    .into_iter()
+    .find(|(c, ..)| offered.contains(c)) else {
+        skip(TEST, "the v2 root offers neither memory nor hugetlb");
+        return;
+    };
+    let at_root = fs::read_to_string(unified.join("cgroup.subtree_control")).unwrap_or_default();
+    let t = Prefix::new(&cg);
+    let svc = unified.join(&t.name).join("svc");
+    fs::create_dir_all(&svc).unwrap();
+    fs::write(
+        t.config(),
+        format!("group svc/web {{\n\t{controller} {{ {setting} = {value}; }}\n}}\n"),
+    )
+    .unwrap();
+    let mut d = Daemon::start(&t, &["--once"]);
+    let code = d.wait(LONG).code();
+    let web = svc.join("web");
+    if at_root.split_whitespace().any(|c| c == controller) {
+        assert_eq!(code, Some(0), "{}", d.log());
+        assert_eq!(
+            fs::read_to_string(web.join(setting)).unwrap().trim(),
+            kernel_value
+        );
+        let enabled = fs::read_to_string(svc.join("cgroup.subtree_control")).unwrap();
+        assert_eq!(enabled.trim(), controller);
+    } else {
+        assert_eq!(code, Some(1), "{}", d.log());
+        let log = finished_log(&mut d, "nothing was applied", &t, &unified);
+        assert!(
+            log.contains(&format!(
+                "the cgroup v2 root does not enable `{controller}` for its children ($CGROUP2/cgroup.subtree_control)"
+            )),
+            "{log}"
+        );
+        assert!(!log.contains("not a setting"), "{log}");
+        assert!(!web.exists());
+        assert_eq!(
+            fs::read_to_string(unified.join("cgroup.subtree_control")).unwrap_or_default(),
+            at_root
         );
     }
 }

@@ -126,12 +126,26 @@ pub struct Rejected {
 ///
 /// libcgroup names groups relative to each hierarchy's root ([`Roots::default`]).
 /// cgconfigd can root them below a base instead (a prefix given on its command line, or
-/// the cgroup systemd delegated to it), and refuse the hierarchies it must not write in:
-/// a group there is then a located error like any other.
+/// the cgroup systemd delegated to it), refuse the hierarchies it must not write in, and
+/// limit a v2 hierarchy's groups to the controllers the cgroup above them has: a group
+/// there, or a block naming another controller, is then a located error like any other.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Roots {
     default: GroupPath,
     per_hierarchy: HashMap<usize, Result<GroupPath, String>>,
+    offered: HashMap<usize, Offer>,
+}
+
+/// The v2 controllers the groups of one hierarchy may use, and what to say of a block
+/// naming another one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Offer {
+    /// The controllers.
+    pub controllers: Vec<String>,
+    /// Why another one is not offered: a phrase that completes "controller `memory` ...".
+    pub reason: String,
+    /// What to do about it.
+    pub hint: String,
 }
 
 impl Roots {
@@ -140,6 +154,7 @@ impl Roots {
         Roots {
             default: base,
             per_hierarchy: HashMap::new(),
+            offered: HashMap::new(),
         }
     }
 
@@ -152,6 +167,25 @@ impl Roots {
     /// "groups of `memory` cannot be created: ...").
     pub fn refuse(&mut self, hierarchy: usize, reason: impl Into<String>) {
         self.per_hierarchy.insert(hierarchy, Err(reason.into()));
+    }
+
+    /// Limits v2 hierarchy `hierarchy`'s groups to `offer.controllers`. A block naming
+    /// another controller is refused at its place, before its settings are looked for (a
+    /// group without the controller has none of its files: saying so would hide the cause).
+    pub fn offer(&mut self, hierarchy: usize, offer: Offer) {
+        self.offered.insert(hierarchy, offer);
+    }
+
+    /// The controllers hierarchy `hierarchy`'s groups are limited to, if they are.
+    pub fn offered(&self, hierarchy: usize) -> Option<&Offer> {
+        self.offered.get(&hierarchy)
+    }
+
+    /// Why hierarchy `hierarchy`'s groups may not use `controller`, if they may not.
+    fn not_offered(&self, hierarchy: usize, controller: &str) -> Option<&Offer> {
+        self.offered
+            .get(&hierarchy)
+            .filter(|offer| !offer.controllers.iter().any(|c| c == controller))
     }
 
     /// The base of hierarchy `hierarchy`'s groups, or why it takes none.
@@ -445,6 +479,15 @@ impl Builder<'_> {
                 None => root.join(&base),
             };
             let version = self.cgroups.hierarchies()[index].version();
+            if version == Version::V2 && block.name.value != "cgroup" {
+                if let Some(offer) = self.roots.not_offered(index, &block.name.value) {
+                    let message = format!("controller `{}` {}", block.name.value, offer.reason);
+                    let hint = offer.hint.clone();
+                    let d = self.error(block.name.span, message);
+                    *d = d.clone().with_hint(hint);
+                    continue;
+                }
+            }
             let settings = self.settings(index, &path, block);
             let slot = match self.slots.get(&(index, path.clone())) {
                 Some(&i) => i,
@@ -582,6 +625,11 @@ impl Builder<'_> {
     /// files). The kernel creates some files only in child groups (`pids.max`,
     /// `memory.max`), so when that ancestor is a hierarchy root an existing child of the
     /// root stands in for it; with no child to look at, the kernel decides at write time.
+    /// In v2, a group looked at that does not have the setting's controller (its
+    /// `cgroup.controllers` does not list it) says nothing about the controller's files:
+    /// the group will get them when its ancestors enable the controller, and whether they
+    /// can is the create step's to say (its error names the `cgroup.subtree_control` that
+    /// lacks it). Blaming the file would hide that cause.
     fn missing_file(
         &mut self,
         index: usize,
@@ -610,19 +658,27 @@ impl Builder<'_> {
             let child = self.root_stand_in(index)?;
             files = self.files_of(index, &child)?;
             dir = child;
-            let prefix = name.split('.').next().unwrap_or(name);
-            let v2_without_controller = hierarchy.version() == Version::V2
-                && !files
-                    .iter()
-                    .any(|f| f.strip_prefix(prefix).is_some_and(|r| r.starts_with('.')));
-            if v2_without_controller {
-                return None; // that child does not have the controller enabled
-            }
         }
         if files.iter().any(|f| f == name) {
             return None;
         }
         let prefix = name.split('.').next().unwrap_or(name);
+        if hierarchy.version() == Version::V2 && hierarchy.has_controller(prefix) {
+            // Every v2 group has some files of cpu, io and memory (`cpu.stat`, the
+            // `*.pressure` files), so only `cgroup.controllers` tells.
+            let has_controller = match cg
+                .cgroup(hierarchy, &dir)
+                .map(|c| c.get("cgroup.controllers"))
+            {
+                Ok(Ok(list)) => list.split_whitespace().any(|c| c == prefix),
+                _ => files
+                    .iter()
+                    .any(|f| f.strip_prefix(prefix).is_some_and(|r| r.starts_with('.'))),
+            };
+            if !has_controller {
+                return None;
+            }
+        }
         let siblings: Vec<&str> = files
             .iter()
             .map(String::as_str)
@@ -886,6 +942,133 @@ mod tests {
             err.contains("the `systemd` section is not supported"),
             "{err}"
         );
+    }
+
+    /// A fake pure v2 host: the root offers `root_offers`; each group is (path, its
+    /// `cgroup.controllers`, its other files).
+    fn v2_host(
+        root_offers: &str,
+        groups: &[(&str, &str, &[&str])],
+    ) -> (tempfile::TempDir, Cgroups) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        fs::create_dir_all(&root).unwrap();
+        fs::write(root.join("cgroup.controllers"), root_offers).unwrap();
+        fs::write(root.join("cgroup.subtree_control"), "").unwrap();
+        for (path, controllers, files) in groups {
+            let group = root.join(path);
+            fs::create_dir_all(&group).unwrap();
+            fs::write(group.join("cgroup.controllers"), controllers).unwrap();
+            for f in ["cgroup.procs", "cgroup.max.depth", "cgroup.subtree_control"]
+                .iter()
+                .chain(files.iter())
+            {
+                fs::write(group.join(f), "").unwrap();
+            }
+        }
+        let cg = Cgroups::from_sources(
+            "30 25 0:26 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        (dir, cg)
+    }
+
+    fn build_on(cg: &Cgroups, text: &str, roots: &Roots) -> Result<DesiredState, String> {
+        let src = SourceFile::new("t.conf", text);
+        let config = cgconfig::parse(&src).map_err(|d| render_all(&d, &src))?;
+        desired_state_in(
+            &config,
+            cg,
+            &HostFacts::example(),
+            &Permissions::default(),
+            &mut Accounts,
+            roots,
+        )
+        .map_err(|r| render_all(&r.diagnostics, &src))
+    }
+
+    /// What the kernel gives every v2 group, whatever its controllers: PSI and cpu.stat.
+    const PSI: &[&str] = &["cpu.pressure", "cpu.stat", "io.pressure", "memory.pressure"];
+
+    #[test]
+    fn a_controller_not_offered_is_refused_at_its_block_before_its_settings() {
+        let (_dir, cg) = v2_host(
+            "cpuset memory pids",
+            &[("unit", "pids", &["pids.max", "memory.pressure"])],
+        );
+        let mut roots = Roots::at(GroupPath::new("unit").unwrap());
+        roots.offer(
+            0,
+            Offer {
+                controllers: vec!["pids".into()],
+                reason: "is not delegated here".into(),
+                hint: "delegate it".into(),
+            },
+        );
+        let text = "group a {\n\tmemory { memory.max = 100M; memory.maks = 1; }\n\tpids { pids.max = 5; }\n\tcgroup { cgroup.max.depth = 3; }\n}\n";
+        let err = build_on(&cg, text, &roots).unwrap_err();
+        // The cause, once, at the block; not its settings' files.
+        assert_eq!(
+            err,
+            "t.conf:2:2: error: controller `memory` is not delegated here\n    \
+             2 |     memory { memory.max = 100M; memory.maks = 1; }\n      \
+             |     ^^^^^^\n      = hint: delegate it\n"
+        );
+        // Offered, the same group is fine (the unit lacks memory itself: its files
+        // say nothing about memory's, and the kernel decides at write time).
+        roots.offer(
+            0,
+            Offer {
+                controllers: vec!["memory".into(), "pids".into()],
+                reason: String::new(),
+                hint: String::new(),
+            },
+        );
+        let state = build_on(&cg, text, &roots).unwrap();
+        assert_eq!(state.cgroups[0].controllers, ["memory", "pids"]);
+        assert_eq!(state.cgroups[0].path.to_string(), "/unit/a");
+    }
+
+    #[test]
+    fn v2_settings_of_a_controller_the_group_lacks_are_not_called_missing() {
+        // The root enables nothing: `svc` has no controller, only the files every group
+        // has (memory.pressure among them).
+        let (dir, cg) = v2_host("cpu io memory pids", &[("svc", "", PSI)]);
+        let roots = Roots::default();
+        for text in [
+            // Below `svc`: its parent enables memory for it when the group is created.
+            "group svc/web { memory { memory.max = 100M; } }\n",
+            // Directly below the root, whose only child stands in for it.
+            "group web { memory { memory.max = 100M; } cpu { cpu.weight = 50; } }\n",
+        ] {
+            let state = build_on(&cg, text, &roots).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert!(state.cgroups[0].controllers.contains(&"memory".to_string()));
+        }
+        // Core settings are checked as before.
+        let err = build_on(
+            &cg,
+            "group svc/web { cgroup { cgroup.max.dept = 1; } }\n",
+            &roots,
+        )
+        .unwrap_err();
+        assert!(err.contains("did you mean `cgroup.max.depth`?"), "{err}");
+        // A group with the controller still tells a file it lacks.
+        let svc = dir.path().join("sys/fs/cgroup/svc");
+        fs::write(svc.join("cgroup.controllers"), "memory").unwrap();
+        fs::write(svc.join("memory.max"), "").unwrap();
+        let err = build_on(
+            &cg,
+            "group svc/web { memory { memory.maks = 1; } }\n",
+            &roots,
+        )
+        .unwrap_err();
+        assert!(
+            err.contains("error: `memory.maks` is not a setting of"),
+            "{err}"
+        );
+        assert!(err.contains("did you mean `memory.max`?"), "{err}");
     }
 
     #[test]
