@@ -22,7 +22,7 @@ use cgtools::apply::{apply_observed, Observer};
 use cgtools::desired::{DesiredCgroup, DesiredState};
 use cgtools::plan::{plan, Plan};
 use cgtools::values::HostFacts;
-use cgtools::{Cgroups, Error, ErrorKind, GroupPath, Op};
+use cgtools::{Cgroups, Error, ErrorKind, GroupPath, Op, Removal};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
@@ -338,7 +338,7 @@ impl<'a> Reconciler<'a> {
             let result = self
                 .cg
                 .cgroup(hierarchy, &path)
-                .and_then(|c| c.remove(false));
+                .and_then(|c| c.remove(Removal::EmptyOnly));
             match result {
                 Ok(_) => {
                     // Saved at the end: a crash before that leaves an entry for a

@@ -10,7 +10,7 @@
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use cgtools::{Cgroups, GroupPath, Version};
+use cgtools::{Cgroups, GroupPath, Removal, Version};
 use criterion::{criterion_group, criterion_main, Criterion};
 
 const GROUPS: usize = 1000;
@@ -65,13 +65,13 @@ fn bench(c: &mut Criterion) {
                     }
                     for name in &names {
                         let g = cg.group(&[controller], name).expect("group");
-                        black_box(g.remove(false).expect("remove"));
+                        black_box(g.remove(Removal::EmptyOnly).expect("remove"));
                     }
                 }
                 start.elapsed()
             })
         });
-        if let Err(e) = top.remove(true) {
+        if let Err(e) = top.remove(Removal::Recursive) {
             eprintln!("warning: could not remove {prefix}: {e}");
         }
     }

@@ -13,7 +13,7 @@ use crate::group::write_setting;
 use crate::permissions::{apply_metas_in, own_fresh_in, permission_changes_in, MetaChange, Owner};
 use crate::plan::{Plan, Step};
 use crate::setting::check_setting_name;
-use crate::{Cgroup, Cgroups, Error, GroupPath, Hierarchy, Op};
+use crate::{Cgroup, Cgroups, Error, GroupPath, Hierarchy, Op, Removal};
 use std::path::Path;
 
 /// One thing this run changed, with what is needed to take it back.
@@ -329,7 +329,7 @@ fn undo(cgroups: &Cgroups, log: Vec<Undo>) -> (Vec<String>, Vec<String>) {
             Undo::Created { hierarchy, path } => {
                 let group = label(*hierarchy, path);
                 cgroup_at(cgroups, *hierarchy, path)
-                    .and_then(|c| c.remove(false))
+                    .and_then(|c| c.remove(Removal::EmptyOnly))
                     .map(|_| format!("removed {group}"))
                     .map_err(|e| format!("could not remove {group}: {e}"))
             }

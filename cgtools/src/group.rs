@@ -533,7 +533,7 @@ mod tests {
     use std::os::unix::fs::PermissionsExt;
 
     use crate::error::ErrorKind;
-    use crate::{Cgroups, GroupPath, Owner, Permissions};
+    use crate::{Cgroups, GroupPath, Owner, Permissions, Removal};
 
     /// A fake v1 `cpu,cpuacct` hierarchy with group `g` holding a few files.
     fn v1() -> (tempfile::TempDir, Cgroups) {
@@ -610,7 +610,9 @@ mod tests {
         assert!(!missing.exists());
         assert_eq!(missing.set("cpu.shares", "1").unwrap_err().exit_code(), 95);
         assert_eq!(missing.attach(1).unwrap_err().exit_code(), 82);
-        assert_eq!(missing.remove(false).unwrap_err().exit_code(), 96);
+        for removal in [Removal::EmptyOnly, Removal::MoveTasks, Removal::Recursive] {
+            assert_eq!(missing.remove(removal).unwrap_err().exit_code(), 96);
+        }
         assert_eq!(
             g(&cg)
                 .set("memory.limit_in_bytes", "1")
@@ -688,21 +690,87 @@ mod tests {
     }
 
     #[test]
-    fn non_recursive_remove_refuses_a_busy_group() {
+    fn a_group_with_child_groups_is_refused_before_any_task_moves() {
         let (dir, cg) = v1();
-        let e = g(&cg).remove(false).unwrap_err();
+        let parent_tasks = dir.path().join("cg/cpu/tasks");
+        fs::write(&parent_tasks, "").unwrap();
+        for removal in [Removal::EmptyOnly, Removal::MoveTasks] {
+            let before = cg.write_count();
+            let e = g(&cg).remove(removal).unwrap_err();
+            assert_eq!(
+                e.kind(),
+                &ErrorKind::NotEmpty {
+                    group: "/g".into(),
+                    tasks: 2,
+                    children: 1
+                },
+                "{removal:?}"
+            );
+            assert_eq!(e.exit_code(), 96);
+            assert!(e.hint().unwrap().contains("use -r"), "{removal:?}");
+            assert_eq!(cg.write_count() - before, 1, "{removal:?}: only the rmdir");
+            assert_eq!(fs::read_to_string(&parent_tasks).unwrap(), "");
+            assert_eq!(
+                fs::read_to_string(dir.path().join("cg/cpu/g/tasks")).unwrap(),
+                "12\n7\n"
+            );
+        }
+        let root = cg.group(&["cpu"], &GroupPath::root()).unwrap();
+        for removal in [Removal::EmptyOnly, Removal::MoveTasks, Removal::Recursive] {
+            assert!(root.remove(removal).is_err(), "the root is never removed");
+        }
+    }
+
+    #[test]
+    fn child_groups_in_one_hierarchy_stop_the_move_in_every_hierarchy() {
+        let dir = tempfile::tempdir().unwrap();
+        for h in ["cpu", "memory"] {
+            let g = dir.path().join("cg").join(h).join("g");
+            fs::create_dir_all(&g).unwrap();
+            fs::write(g.join("tasks"), "7\n").unwrap();
+            fs::write(dir.path().join("cg").join(h).join("tasks"), "").unwrap();
+        }
+        fs::create_dir(dir.path().join("cg/memory/g/child")).unwrap();
+        let cg = Cgroups::from_sources(
+            "32 31 0:29 / /cg/cpu rw - cgroup cgroup rw,cpu\n\
+             33 31 0:30 / /cg/memory rw - cgroup cgroup rw,memory\n",
+            None,
+            dir.path(),
+        )
+        .unwrap();
+        let g = cg
+            .group(&["cpu", "memory"], &GroupPath::new("g").unwrap())
+            .unwrap();
+        let e = g.remove(Removal::MoveTasks).unwrap_err();
+        assert_eq!(
+            e.kind(),
+            &ErrorKind::NotEmpty {
+                group: "/g".into(),
+                tasks: 1,
+                children: 1
+            }
+        );
+        assert!(e.path().unwrap().ends_with("cg/memory/g"), "{e}");
+        assert_eq!(cg.write_count(), 0, "nothing moved, nothing removed");
+        assert!(dir.path().join("cg/cpu/g").is_dir());
+    }
+
+    #[test]
+    fn empty_only_refuses_a_group_with_tasks_and_moves_nothing() {
+        let (dir, cg) = v1();
+        fs::remove_dir(dir.path().join("cg/cpu/g/child")).unwrap();
+        let before = cg.write_count();
+        let e = g(&cg).remove(Removal::EmptyOnly).unwrap_err();
         assert_eq!(
             e.kind(),
             &ErrorKind::NotEmpty {
                 group: "/g".into(),
                 tasks: 2,
-                children: 1
+                children: 0
             }
         );
-        assert!(e.hint().unwrap().contains("-r"));
-        assert!(dir.path().join("cg/cpu/g").exists());
-        let root = cg.group(&["cpu"], &GroupPath::root()).unwrap();
-        assert!(root.remove(true).is_err(), "the root is never removed");
+        assert_eq!(cg.write_count() - before, 1, "only the rmdir");
+        assert!(dir.path().join("cg/cpu/g").is_dir());
     }
 
     #[test]

@@ -48,5 +48,5 @@ pub use group::{Cgroup, Group};
 pub use group_path::GroupPath;
 pub use hierarchy::{ControllerInfo, Hierarchy, Mode, Version};
 pub use permissions::{FileMeta, MetaChange, Owner, Ownership, Permissions};
-pub use remove::{Moved, RemoveReport};
+pub use remove::{Climbed, Moved, Removal, RemoveReport};
 pub use setting::Setting;

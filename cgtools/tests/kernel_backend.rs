@@ -14,7 +14,9 @@ use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
-use cgtools::{ErrorKind, Mode, Owner, Permissions, Setting, Version};
+use cgtools::{
+    Climbed, ErrorKind, GroupPath, Mode, Moved, Owner, Permissions, Removal, Setting, Version,
+};
 use common::{cgroup_of, host, serving, Spawned, TestGroups};
 
 /// The seed article's Part I through the library: a 50000000-byte limit reads back
@@ -168,7 +170,7 @@ fn create_set_get_attach_and_remove_recursively_in_each_controller() {
         assert!(cgroup.threads().unwrap().contains(&sleeper.pid()));
 
         let a = cg.group(&[case.controller], &t.path("a")).unwrap();
-        let report = a.remove(true).unwrap();
+        let report = a.remove(Removal::Recursive).unwrap();
         assert!(sleeper.alive(), "recursive remove must never kill a task");
         assert_eq!(report.removed.len(), 2, "{report:?}");
         assert!(!a.exists());
@@ -231,7 +233,7 @@ fn task_lists_longer_than_a_page_are_read_whole() {
     let bytes: usize = threads.iter().map(|t| t.to_string().len() + 1).sum();
     assert!(bytes > 4096, "the list should span pages: {bytes} bytes");
     assert_eq!(threads.len(), 1501);
-    let report = group.remove(true).unwrap();
+    let report = group.remove(Removal::Recursive).unwrap();
     assert!(!group.exists(), "{report:?}");
     assert_eq!(
         cgroup_of(proc_.pid(), serving(&cg, "pids").unwrap()),
@@ -239,19 +241,24 @@ fn task_lists_longer_than_a_page_are_read_whole() {
     );
 }
 
-/// Non-recursive remove refuses a group with a task and leaves both alone.
+/// A group holding a task, removed under each policy that does not recurse: `EmptyOnly`
+/// (cgconfigd's) refuses and leaves group and task alone; `MoveTasks` (cgdelete without
+/// -r, as libcgroup) moves the task to the parent, still running, and removes the group.
+/// On v2 the prefix group enables pids for its children and so cannot hold the process:
+/// it lands in the root, and the report sums that up.
 #[test]
-fn remove_without_recursion_refuses_a_busy_group() {
+fn remove_moves_tasks_only_when_asked_to() {
     let Some(cg) = host() else { return };
-    if serving(&cg, "pids").is_none() {
+    let Some(h) = serving(&cg, "pids") else {
         return;
-    }
+    };
     let t = TestGroups::new(&cg);
     let group = cg.group(&["pids"], &t.path("busy")).unwrap();
     group.create().unwrap();
     let mut sleeper = Spawned::sleeper();
     group.attach(sleeper.pid()).unwrap();
-    let e = group.remove(false).unwrap_err();
+
+    let e = group.remove(Removal::EmptyOnly).unwrap_err();
     assert!(
         matches!(
             e.kind(),
@@ -267,10 +274,39 @@ fn remove_without_recursion_refuses_a_busy_group() {
     assert!(group.exists());
     assert!(sleeper.alive());
     assert_eq!(group.cgroups()[0].pids().unwrap(), [sleeper.pid()]);
-    // Once it is empty, the same call removes it.
-    drop(sleeper);
-    group.remove(false).unwrap();
+
+    let report = group.remove(Removal::MoveTasks).unwrap();
     assert!(!group.exists());
+    assert!(sleeper.alive(), "a removal never kills");
+    assert_eq!(
+        report.removed,
+        [h.fs_path().join(t.path("busy").as_relative())]
+    );
+    match h.version() {
+        Version::V1 => {
+            assert_eq!(cgroup_of(sleeper.pid(), h), format!("/{}", t.prefix));
+            assert_eq!(
+                report.moved,
+                [Moved {
+                    id: sleeper.pid(),
+                    to: h.fs_path().join(&t.prefix)
+                }]
+            );
+            assert_eq!(report.climbed, []);
+        }
+        Version::V2 => {
+            assert_eq!(cgroup_of(sleeper.pid(), h), "/");
+            assert_eq!(
+                report.climbed,
+                [Climbed {
+                    group: t.path("busy"),
+                    parent: t.path(""),
+                    to: GroupPath::root(),
+                    tasks: 1
+                }]
+            );
+        }
+    }
 }
 
 /// A new v1 cpuset gets its parent's CPUs and memory nodes, so a task can join; the
@@ -541,13 +577,22 @@ fn unified_hierarchy_with_hugetlb() {
         cgroup_of(sleeper.pid(), unified),
         format!("/{}/a", t.prefix)
     );
-    let report = leaf.remove(true).unwrap();
+    let report = leaf.remove(Removal::Recursive).unwrap();
     assert!(sleeper.alive());
     let moved = report.moved.iter().find(|m| m.id == sleeper.pid()).unwrap();
     // The parent enables hugetlb for its children, so it cannot hold the process: it went
     // to the nearest ancestor that can.
     assert_ne!(moved.to, unified.fs_path().join(&t.prefix));
     assert_eq!(cgroup_of(sleeper.pid(), unified), "/");
+    assert_eq!(
+        report.climbed,
+        [Climbed {
+            group: t.path("a"),
+            parent: t.path(""),
+            to: GroupPath::root(),
+            tasks: 1
+        }]
+    );
 }
 
 /// lscgroup's walk: pre-order, parents first, siblings sorted.
@@ -601,7 +646,7 @@ fn threaded_v2_groups_take_every_thread() {
     assert_eq!(other.cgroups()[0].threads().unwrap(), [last]);
     assert_eq!(worker.cgroups()[0].threads().unwrap().len(), 2);
     // Recursive removal of the threaded subtree's root keeps every thread alive.
-    let report = domain.remove(true).unwrap();
+    let report = domain.remove(Removal::Recursive).unwrap();
     assert_eq!(report.removed.len(), 3);
     assert!(fs::metadata(format!("/proc/{}", proc_.pid())).is_ok());
 }

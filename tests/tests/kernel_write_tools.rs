@@ -13,7 +13,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
-use std::io::Write;
+use std::io::{BufRead, BufReader, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -234,23 +234,9 @@ impl Sleeper {
         matches!(self.0.try_wait(), Ok(None))
     }
 
-    /// Its group in the hierarchy of `controller` (`""`: the v2 mount), from
-    /// `/proc/<pid>/cgroup`.
+    /// Its group in the hierarchy of `controller` (`""`: the v2 mount).
     fn group(&self, host: &Host, controller: &str) -> String {
-        let v2 = controller.is_empty() || host.version(controller) == Version::V2;
-        let text = fs::read_to_string(format!("/proc/{}/cgroup", self.pid())).unwrap();
-        text.lines()
-            .find_map(|line| {
-                let mut parts = line.splitn(3, ':');
-                let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
-                let hit = if v2 {
-                    controllers.is_empty()
-                } else {
-                    controllers.split(',').any(|c| c == controller)
-                };
-                hit.then(|| path.to_string())
-            })
-            .unwrap_or_default()
+        group_of(host, self.pid(), controller)
     }
 }
 
@@ -258,6 +244,73 @@ impl Drop for Sleeper {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// The group of process `pid` in the hierarchy of `controller` (`""`: the v2 mount), from
+/// `/proc/<pid>/cgroup`.
+fn group_of(host: &Host, pid: u32, controller: &str) -> String {
+    let v2 = controller.is_empty() || host.version(controller) == Version::V2;
+    let text = fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
+    text.lines()
+        .find_map(|line| {
+            let mut parts = line.splitn(3, ':');
+            let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
+            let hit = if v2 {
+                controllers.is_empty()
+            } else {
+                controllers.split(',').any(|c| c == controller)
+            };
+            hit.then(|| path.to_string())
+        })
+        .unwrap_or_default()
+}
+
+/// The `sleep` left behind in group `spec` when a user kills the shell script that started
+/// it: the script (`cgexec -g <spec> sh -c 'sleep 300 & ...'`) is killed, its child keeps
+/// running in the group. This test process is made a child subreaper first, so the orphan
+/// is reparented to it (not to PID 1, which does not reap on every host) and is still this
+/// test's own to kill and reap on drop.
+struct Orphan(nix::unistd::Pid);
+
+impl Orphan {
+    fn left_by_a_killed_script(spec: &str) -> Orphan {
+        nix::sys::prctl::set_child_subreaper(true).expect("become a child subreaper");
+        let mut script = Sleeper(
+            Command::new(bin("cgexec"))
+                .args(["-g", spec, "sh", "-c"])
+                .arg("sleep 300 >/dev/null 2>&1 & echo $!; wait")
+                .stdin(Stdio::null())
+                .stdout(Stdio::piped())
+                .spawn()
+                .expect("spawn cgexec"),
+        );
+        let mut line = String::new();
+        BufReader::new(script.0.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let pid: i32 = line.trim().parse().unwrap_or_else(|_| panic!("{line:?}"));
+        let orphan = Orphan(nix::unistd::Pid::from_raw(pid));
+        drop(script); // killed and reaped: the user's kill of their script
+        orphan
+    }
+
+    fn pid(&self) -> u32 {
+        self.0.as_raw().unsigned_abs()
+    }
+
+    fn alive(&self) -> bool {
+        matches!(
+            nix::sys::wait::waitpid(self.0, Some(nix::sys::wait::WaitPidFlag::WNOHANG)),
+            Ok(nix::sys::wait::WaitStatus::StillAlive)
+        )
+    }
+}
+
+impl Drop for Orphan {
+    fn drop(&mut self) {
+        let _ = nix::sys::signal::kill(self.0, nix::sys::signal::Signal::SIGKILL);
+        let _ = nix::sys::wait::waitpid(self.0, None);
     }
 }
 
@@ -305,7 +358,11 @@ fn read(path: &Path) -> String {
 
 /// The seed article's Part I steps for these tools, with a unique group name:
 /// `cgcreate -g memory:foo`, `cgset -r memory.limit_in_bytes=50000000 foo`, the file
-/// reads back 49999872 (whole pages), `cgdelete memory:foo`.
+/// reads back 49999872 (whole pages), and the last step in the form a user types it: their
+/// script, started in the group with cgexec, is killed while its `sleep` child is still in
+/// the group, and `cgdelete memory:foo` (no -r) cleans up as libcgroup's does: the sleep
+/// moves to the parent (the hierarchy root) and keeps running, the group is gone, nothing
+/// is printed, exit 0.
 #[test]
 fn seed_article_part_one() {
     let Some(host) = host() else { return };
@@ -334,8 +391,17 @@ fn seed_article_part_one() {
             assert_eq!(read(&dir.join("memory.max")), "49999872");
         }
     }
+    let sleep = Orphan::left_by_a_killed_script(&format!("memory:{}", foo.name));
+    assert_eq!(
+        group_of(&host, sleep.pid(), "memory"),
+        format!("/{}", foo.name)
+    );
+    assert!(sleep.alive());
+
     ok("cgdelete", &[&format!("memory:{}", foo.name)]);
     assert!(!dir.exists());
+    assert!(sleep.alive(), "cgdelete never kills");
+    assert_eq!(group_of(&host, sleep.pid(), "memory"), "/");
 }
 
 /// Groups in several controllers at once; cgdelete removes a group from every hierarchy
@@ -739,13 +805,79 @@ fn subtree_control_tokens() {
     assert!(enabled("a"));
 }
 
-/// cgdelete without -r refuses a group with a task; with -r the task moves to the parent
-/// of the removed group and keeps running.
+/// cgdelete without -r on a group that still has a task does what libcgroup's does: the
+/// task moves to the group's parent and keeps running, the group is removed, nothing is
+/// printed, exit 0. On v2 a parent that enables controllers for its child groups cannot
+/// hold processes: the task climbs to the nearest ancestor that can (here the root, as the
+/// top group enables the controller too) and one note on stderr says how many went where
+/// and why. Run with memory (v1 on a hybrid host, v2 in the VM lane) and, on a hybrid
+/// host, with the v2 mount's hugetlb too, so that both lanes see both cases.
 #[test]
-fn delete_keeps_the_tasks_alive() {
+fn delete_moves_the_tasks_to_the_parent() {
     let Some(host) = host() else { return };
-    // A v1 memory hierarchy if there is one, else a controller-less v2 group (its parent
-    // enables nothing, so it can take the task).
+    let served_by = |controller: &str, version: Version| {
+        host.cg.hierarchy_for(controller).is_ok() && host.version(controller) == version
+    };
+    let mut controllers = Vec::new();
+    if host.has("memory") {
+        controllers.push("memory");
+    }
+    if !served_by("memory", Version::V2) && served_by("hugetlb", Version::V2) {
+        controllers.push("hugetlb");
+    }
+    if !controllers.iter().any(|c| host.version(c) == Version::V2) {
+        let why = "skipping the v2 part: neither memory nor hugetlb is served by cgroup v2";
+        assert!(
+            std::env::var("CGTOOLS_TEST_LANE").as_deref() != Ok("vm"),
+            "{why}"
+        );
+        eprintln!("{why}");
+    }
+    for controller in controllers {
+        let top = Top::new(&host, "del");
+        // Directly under the root: may enable the controller there (with a note).
+        ok_noted("cgcreate", &["-g", &top.spec(controller, "")]);
+        ok("cgcreate", &["-g", &top.spec(controller, "a/b")]);
+        let b = host.dir(controller, &top.path("a/b"));
+        let mut sleeper = Sleeper::spawn();
+        fs::write(b.join("cgroup.procs"), sleeper.pid().to_string()).unwrap();
+        assert_eq!(sleeper.group(&host, controller), top.path("a/b"));
+
+        let outcome = run("cgdelete", &[&top.spec(controller, "a/b")]);
+        let transcript = host.redact(&outcome.transcript(), &top);
+        assert!(!b.exists(), "{controller}: {transcript}");
+        assert!(sleeper.alive(), "{controller}: cgdelete never kills");
+        match host.version(controller) {
+            Version::V1 => {
+                assert_eq!(transcript, "--- exit Some(0)\n", "{controller}");
+                assert_eq!(sleeper.group(&host, controller), top.path("a"));
+            }
+            Version::V2 => {
+                assert_eq!(
+                    transcript,
+                    "--- stderr\n\
+                     cgdelete: note: moved 1 task(s) of /[TOP]/a/b to /, the nearest group above \
+                     it that can hold processes: its parent /[TOP]/a enables controllers for its \
+                     child groups\n\
+                     --- exit Some(0)\n",
+                    "{controller}"
+                );
+                assert_eq!(sleeper.group(&host, controller), "/");
+            }
+        }
+    }
+}
+
+/// A group with child groups is refused without -r, with libcgroup's line and status
+/// ("Device or resource busy", 96), our reason and a hint, and before any task moves
+/// (libcgroup moves the group's tasks to the parent first and then fails, leaving the work
+/// half done). -r removes the child groups too, moving the tasks to the parent. Nothing is
+/// ever killed.
+#[test]
+fn delete_refuses_child_groups_before_moving_a_task() {
+    let Some(host) = host() else { return };
+    // A v1 memory hierarchy if there is one, else a controller-less v2 group, which may
+    // hold processes and have child groups at once.
     let controller =
         if host.cg.hierarchy_for("memory").is_ok() && host.version("memory") == Version::V1 {
             "memory"
@@ -755,29 +887,46 @@ fn delete_keeps_the_tasks_alive() {
             eprintln!("skipping: neither v1 memory nor a v2 mount");
             return;
         };
-    let top = Top::new(&host, "del");
-    ok("cgcreate", &["-g", &top.spec(controller, "a/b")]);
+    let top = Top::new(&host, "kids");
+    ok(
+        "cgcreate",
+        &[
+            "-g",
+            &top.spec(controller, "a/c"),
+            "-g",
+            &top.spec(controller, "e/f"),
+        ],
+    );
     let mut sleeper = Sleeper::spawn();
-    fs::write(
-        host.dir(controller, &top.path("a/b")).join("cgroup.procs"),
-        sleeper.pid().to_string(),
-    )
-    .unwrap();
-    assert_eq!(sleeper.group(&host, controller), top.path("a/b"));
+    let a = host.dir(controller, &top.path("a"));
+    fs::write(a.join("cgroup.procs"), sleeper.pid().to_string()).unwrap();
 
-    let outcome = run("cgdelete", &[&top.spec(controller, "a/b")]);
+    let outcome = run(
+        "cgdelete",
+        &[&top.spec(controller, "a"), &top.spec(controller, "e")],
+    );
     insta::assert_snapshot!(host.redact(&outcome.transcript(), &top), @r"
     --- stderr
-    cgdelete: cannot remove group '/[TOP]/a/b': Device or resource busy
-    cgdelete: cannot remove group `/[TOP]/a/b`: it still has 1 task(s) and 0 child group(s) ([MOUNT]/[TOP]/a/b)
-    cgdelete: hint: use -r to move its tasks to the parent group and remove the child groups too
+    cgdelete: cannot remove group '/[TOP]/a': Device or resource busy
+    cgdelete: cannot remove group `/[TOP]/a`: it still has 1 task(s) and 1 child group(s) ([MOUNT]/[TOP]/a)
+    cgdelete: hint: use -r to remove its child groups too (its tasks and theirs then move to the parent group); none of its tasks was moved
+    cgdelete: cannot remove group '/[TOP]/e': Device or resource busy
+    cgdelete: cannot remove group `/[TOP]/e`: it still has 0 task(s) and 1 child group(s) ([MOUNT]/[TOP]/e)
+    cgdelete: hint: use -r to remove its child groups too (their tasks move to the parent group)
     --- exit Some(96)
     ");
-    assert!(host.dir(controller, &top.path("a/b")).is_dir());
+    for group in ["a", "a/c", "e", "e/f"] {
+        assert!(host.dir(controller, &top.path(group)).is_dir(), "{group}");
+    }
     assert!(sleeper.alive());
+    assert_eq!(
+        sleeper.group(&host, controller),
+        top.path("a"),
+        "nothing moved"
+    );
 
     ok("cgdelete", &["-r", &top.spec(controller, "a")]);
-    assert!(!host.dir(controller, &top.path("a")).exists());
+    assert!(!a.exists());
     assert!(sleeper.alive(), "cgdelete -r never kills");
     assert_eq!(sleeper.group(&host, controller), top.path(""));
 }

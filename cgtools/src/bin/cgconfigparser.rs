@@ -25,7 +25,7 @@ use cgtools::desired::Roots;
 use cgtools::mounts::{self, MountRequest, MountedHere, Status};
 use cgtools::plan::plan;
 use cgtools::values::HostFacts;
-use cgtools::{Cgroups, Owner, Permissions};
+use cgtools::{Cgroups, Owner, Permissions, Removal};
 use grammar::diagnostic::io_reason;
 use grammar::SourceFile;
 use std::path::{Path, PathBuf};
@@ -410,7 +410,12 @@ impl Run {
             let group = format!("{}:{}", hierarchy.label(), desired.path);
             let result = self.cgroups.cgroup(hierarchy, &desired.path).and_then(|c| {
                 if c.exists() {
-                    c.remove(recursive).map(Some)
+                    c.remove(if recursive {
+                        Removal::Recursive
+                    } else {
+                        Removal::EmptyOnly
+                    })
+                    .map(Some)
                 } else {
                     Ok(None)
                 }

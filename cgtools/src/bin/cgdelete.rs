@@ -2,17 +2,20 @@
 //!
 //! `cgdelete [-r] [[-g] CTRLS:PATH ...]` removes each group from the hierarchy of every
 //! controller named; when controllers live in separate hierarchies the group goes from
-//! all of them (libcgroup removes it from the first only). Without `-r` a group that still
-//! has tasks or child groups is refused with a hint; with `-r` its tasks and those of its
-//! child groups move to its parent (never killed) and the subtree is removed bottom-up.
-//! A controller co-mounted with one named in an earlier group of the same path is not
-//! removed twice.
+//! all of them (libcgroup removes it from the first only). As in libcgroup, the tasks
+//! still in a group move to its parent (never killed) and the group is removed; with `-r`
+//! the same happens to its child groups, bottom-up. Without `-r` a group with child groups
+//! is refused before any task moves (libcgroup moves the tasks and then fails). On v2,
+//! where a parent that enables controllers for its children cannot hold processes, the
+//! tasks go to the nearest ancestor that can, and one note per group says where
+//! (libcgroup fails there). A controller co-mounted with one named in an earlier group of
+//! the same path is not removed twice.
 //!
 //! Groups named with `-g` come first, then the positional ones, as in libcgroup. Every
 //! group is parsed before anything is removed (`cgdelete: error parsing cgroup 'X'`, exit
 //! 129). A failure prints `cgdelete: cannot remove group '<name>': <libcgroup's message>`
 //! with our reason and hint; the remaining groups are still processed and the first
-//! failure decides the exit status (a missing group: 96).
+//! failure decides the exit status (a missing group, a group with child groups: 96).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,7 +24,7 @@ use cgtools::cli::cgdelete::command;
 use cgtools::cmdline::{
     parse_args, parse_group_spec, print_error, usage_error, GroupSpec, EXIT_USAGE,
 };
-use cgtools::{Cgroups, GroupPath};
+use cgtools::{Cgroups, GroupPath, Removal, RemoveReport};
 
 const TOOL: &str = "cgdelete";
 
@@ -58,13 +61,20 @@ fn main() -> ExitCode {
             return ExitCode::from(e.exit_code());
         }
     };
-    let recursive = matches.get_flag("recursive");
+    let removal = if matches.get_flag("recursive") {
+        Removal::Recursive
+    } else {
+        Removal::MoveTasks
+    };
     let mut removed: Vec<(PathBuf, GroupPath, String)> = Vec::new();
     let mut status = None;
     for spec in &specs {
-        if let Err(e) = remove(&cg, spec, recursive, &mut removed) {
-            print_error(TOOL, &format!("cannot remove group '{}'", spec.path), &e);
-            status.get_or_insert(e.exit_code());
+        match remove(&cg, spec, removal, &mut removed) {
+            Ok(report) => print_climbed(&report),
+            Err(e) => {
+                print_error(TOOL, &format!("cannot remove group '{}'", spec.path), &e);
+                status.get_or_insert(e.exit_code());
+            }
         }
     }
     status.map_or(ExitCode::SUCCESS, ExitCode::from)
@@ -78,9 +88,9 @@ fn main() -> ExitCode {
 fn remove(
     cg: &Cgroups,
     spec: &GroupSpec,
-    recursive: bool,
+    removal: Removal,
     removed: &mut Vec<(PathBuf, GroupPath, String)>,
-) -> cgtools::Result<()> {
+) -> cgtools::Result<RemoveReport> {
     let path = spec.group_path()?;
     let named = spec.controllers.resolve(cg);
     let mount_of = |controller: &str| {
@@ -102,14 +112,27 @@ fn remove(
         .filter(|c| !done_by_another(c))
         .collect();
     if controllers.is_empty() && !named.is_empty() {
-        return Ok(());
+        return Ok(RemoveReport::default());
     }
     let group = cg.group(&controllers, &path)?;
-    let result = group.remove(recursive);
+    let result = group.remove(removal);
     for controller in &controllers {
         if let Some(mount) = mount_of(controller) {
             removed.push((mount, path.clone(), controller.to_string()));
         }
     }
-    result.map(|_| ())
+    result
+}
+
+/// One note per removed group whose tasks went further up than its parent (v2's
+/// no-internal-process rule). Nothing is printed when they went to the parent, as
+/// libcgroup prints nothing.
+fn print_climbed(report: &RemoveReport) {
+    for c in &report.climbed {
+        eprintln!(
+            "{TOOL}: note: moved {} task(s) of {} to {}, the nearest group above it that can \
+             hold processes: its parent {} enables controllers for its child groups",
+            c.tasks, c.group, c.to, c.parent
+        );
+    }
 }

@@ -7,11 +7,14 @@ pub fn command() -> Command {
     Command::new("cgdelete")
         .about("Remove control groups")
         .long_about(
-            "Remove control groups from the hierarchy of every controller named. A group \
-             that still has tasks or child groups is refused unless -r is given; with -r \
-             its tasks and those of its child groups move to its parent, never killed, \
-             and the child groups are removed first. The remaining groups are still \
-             processed after an error; the first error decides the exit status.",
+            "Remove control groups from the hierarchy of every controller named. Tasks \
+             still in a group move to its parent group, never killed; on cgroup v2, where \
+             a parent that enables controllers for its child groups cannot hold processes, \
+             they move to the nearest group above that can, and a note says where. A group \
+             with child groups is refused unless -r is given, before any task moves; with \
+             -r the tasks of its child groups move too and the child groups are removed \
+             first. The remaining groups are still processed after an error; the first \
+             error decides the exit status.",
         )
         .override_usage("cgdelete [-h] [-r] [[-g] CONTROLLERS:PATH] ...")
         .arg(
@@ -20,8 +23,8 @@ pub fn command() -> Command {
                 .long("recursive")
                 .action(ArgAction::SetTrue)
                 .help(
-                    "Recursively remove all subgroups; tasks move to the parent group \
-                     (never killed)",
+                    "Recursively remove all subgroups; their tasks move to the parent \
+                     group too (never killed)",
                 ),
         )
         .arg(
