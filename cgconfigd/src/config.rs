@@ -479,7 +479,9 @@ impl<'a> Run<'a> {
     fn file(&mut self, file: &Path) -> Result<(), GiveUp> {
         let src = match read_source(file) {
             Ok(src) => src,
-            Err(FileError::Unreadable(reason)) => {
+            Err(FileError::Unreadable {
+                message: reason, ..
+            }) => {
                 self.refused.add_report(format!("{reason}\n"));
                 return Ok(());
             }
