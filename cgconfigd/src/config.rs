@@ -479,7 +479,9 @@ impl<'a> Run<'a> {
     fn file(&mut self, file: &Path) -> Result<(), GiveUp> {
         let src = match read_source(file) {
             Ok(src) => src,
-            Err(FileError::Unreadable(reason)) => {
+            Err(FileError::Unreadable {
+                message: reason, ..
+            }) => {
                 self.refused.add_report(format!("{reason}\n"));
                 return Ok(());
             }
@@ -754,15 +756,22 @@ fn placement_problems(
 }
 
 /// The headlines of a rendered report (`file:line:col: error: message`), each with its
-/// hint, one line per error. The renderer puts headlines at the start of a line and
-/// everything else (source line, caret, hint) indented.
+/// hint and notes, one line per error. The renderer puts headlines at the start of a line
+/// and everything else (source line, caret, hint) indented; a note (`file:line:col: note:
+/// the first block is here`) is a headline of its own, folded into the error it explains
+/// so that it is neither logged as an error nor counted as one.
 pub fn one_line_errors(report: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in report.lines() {
         if line.is_empty() {
             continue;
         }
-        if !line.starts_with(' ') {
+        let note = crate::log::diagnostic_header(line)
+            .filter(|(_, label, _)| label.starts_with("note: "))
+            .map(|(at, _, message)| format!(" (note at {at}: {message})"));
+        if let (Some(note), Some(last)) = (&note, out.last_mut()) {
+            last.push_str(note);
+        } else if !line.starts_with(' ') {
             out.push(line.to_string());
         } else if let Some(hint) = line.trim_start().strip_prefix("= hint: ") {
             if let Some(last) = out.last_mut() {
@@ -817,6 +826,20 @@ mod tests {
             lines: vec!["a".into(), "b".into(), "c".into()],
         };
         assert_eq!(refused.summary(), "a (and 2 more)");
+    }
+
+    #[test]
+    fn notes_are_folded_into_the_error_they_explain() {
+        let src = SourceFile::new("c.conf", "group c { cpu { } cpu { } }\n");
+        let errors = grammar::cgconfig::parse(&src).unwrap_err();
+        assert_eq!(
+            one_line_errors(&render_all(&errors, &src)),
+            [
+                "c.conf:1:19: error: controller `cpu` appears twice in group `c` \
+                 (hint: merge the settings into one block) \
+                 (note at c.conf:1:11: the first block is here)"
+            ]
+        );
     }
 
     #[test]

@@ -99,7 +99,9 @@ fn check(options: &Options) -> ExitCode {
                 );
                 defaults = loaded.state.defaults_after;
             }
-            Err(FileError::Unreadable(reason)) => {
+            Err(FileError::Unreadable {
+                message: reason, ..
+            }) => {
                 eprintln!("cgconfigd: {reason}");
                 failed = true;
             }

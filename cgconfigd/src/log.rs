@@ -3,8 +3,11 @@
 //! Under systemd (`JOURNAL_STREAM` set: stderr is connected to the journal) each line
 //! starts with the syslog priority in angle brackets (`<4>`), which journald turns into
 //! the entry's priority and strips, so `journalctl -p warning -u cgconfigd` works. Run
-//! by hand, lines read `cgconfigd: warning: ...`. Messages never contain a newline: a
-//! multi-line text is folded onto one line so that one event stays one journal entry.
+//! by hand, lines read `cgconfigd: warning: ...`, except that a message which already
+//! says how bad it is gets no second label: a configuration error logs as
+//! `cgconfigd: FILE:LINE:COL: error: ...`, never `cgconfigd: error: FILE:...: error: ...`.
+//! Messages never contain a newline: a multi-line text is folded onto one line so that
+//! one event stays one journal entry.
 
 use std::fmt;
 use std::io::Write;
@@ -99,11 +102,10 @@ impl Logger {
         let message = one_line(message);
         if self.journal {
             format!("<{}>{message}\n", level as u8)
+        } else if level <= Level::Warning && !says_its_severity(&message) {
+            format!("cgconfigd: {level}: {message}\n")
         } else {
-            match level {
-                Level::Error | Level::Warning => format!("cgconfigd: {level}: {message}\n"),
-                _ => format!("cgconfigd: {message}\n"),
-            }
+            format!("cgconfigd: {message}\n")
         }
     }
 
@@ -131,6 +133,32 @@ impl Logger {
     pub fn debug(&self, message: &str) {
         self.log(Level::Debug, message);
     }
+}
+
+/// Whether `message` starts with its own severity: `error: ...`, or a diagnostic's header
+/// `FILE:LINE:COL: error: ...` (also `warning:` and `note:`).
+fn says_its_severity(message: &str) -> bool {
+    let rest = diagnostic_header(message).map_or(message, |(_, label, _)| label);
+    ["error: ", "warning: ", "note: "]
+        .iter()
+        .any(|label| rest.starts_with(label))
+}
+
+/// A diagnostic's one-line form `FILE:LINE:COL: LABEL: MESSAGE` split into the location,
+/// the text from the label on, and the message after the label; `None` for other text.
+/// The location is what comes before the first `: `, and must end in two numbers.
+pub fn diagnostic_header(line: &str) -> Option<(&str, &str, &str)> {
+    let (location, rest) = line.split_once(": ")?;
+    let mut parts = location.rsplitn(3, ':');
+    let number = |part: Option<&str>| {
+        part.is_some_and(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    };
+    let (col, row, file) = (parts.next(), parts.next(), parts.next());
+    if !number(col) || !number(row) || file.is_none_or(str::is_empty) {
+        return None;
+    }
+    let (_, message) = rest.split_once(": ")?;
+    Some((location, rest, message))
 }
 
 /// `text` with line breaks folded into `; ` and trailing blanks removed.
@@ -161,6 +189,27 @@ mod tests {
         };
         assert_eq!(plain.format(Level::Error, "x"), "cgconfigd: error: x\n");
         assert_eq!(plain.format(Level::Notice, "x"), "cgconfigd: x\n");
+        // A configuration error says `error:` itself: once is enough.
+        assert_eq!(
+            plain.format(
+                Level::Error,
+                "/etc/cgconfig.conf:9:25: error: expected `;` (hint: end it with `;`)"
+            ),
+            "cgconfigd: /etc/cgconfig.conf:9:25: error: expected `;` (hint: end it with `;`)\n"
+        );
+        assert_eq!(
+            plain.format(Level::Warning, "a.conf:1:2: warning: old key"),
+            "cgconfigd: a.conf:1:2: warning: old key\n"
+        );
+        // Only a header at the start counts; a location inside the text does not.
+        assert_eq!(
+            plain.format(Level::Error, "cannot apply: a.conf:1:2: error: x"),
+            "cgconfigd: error: cannot apply: a.conf:1:2: error: x\n"
+        );
+        assert_eq!(
+            plain.format(Level::Error, "a.conf:x:2: error: y"),
+            "cgconfigd: error: a.conf:x:2: error: y\n"
+        );
         assert!(!plain.enabled(Level::Debug));
         assert!(plain.enabled(Level::Error));
     }

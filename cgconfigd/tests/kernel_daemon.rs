@@ -671,6 +671,17 @@ fn a_bad_edit_changes_nothing_and_says_where() {
         "status: {status}"
     );
     assert!(d.logged(&format!("{config}:4:")), "log:\n{}", d.log());
+    // The error carries its own label: logged once as `cgconfigd: FILE:4:..: error: ...`.
+    assert!(
+        d.logged(&format!("cgconfigd: {config}:4:")),
+        "log:\n{}",
+        d.log()
+    );
+    assert!(
+        d.log().lines().all(|l| l.matches("error:").count() <= 1),
+        "a doubled label:\n{}",
+        d.log()
+    );
     assert_eq!(max_descendants(&a).as_deref(), Some("5"), "a changed");
     assert_eq!(max_descendants(&b).as_deref(), Some("4"), "b went");
 

@@ -7,10 +7,11 @@
 //! (it applies a garbage gid); we refuse the file before anything is touched.
 
 use crate::desired::{desired_state_in, DesiredState, Roots};
+use crate::error::ecg;
 use crate::values::HostFacts;
 use crate::{Cgroups, Permissions};
 use grammar::cgconfig::{self, Config};
-use grammar::diagnostic::render_all;
+use grammar::diagnostic::{io_reason, render_all};
 use grammar::source::ReadError;
 use grammar::SourceFile;
 use std::collections::HashMap;
@@ -59,8 +60,13 @@ impl Accounts for SystemAccounts {
 /// Why a configuration file cannot be used.
 #[derive(Debug)]
 pub enum FileError {
-    /// It cannot be read (missing, permissions): the message, and exit status 96.
-    Unreadable(String),
+    /// It cannot be read (missing, permissions): exit status 96.
+    Unreadable {
+        /// What failed, naming the file: `cannot read a.conf: No such file or directory`.
+        message: String,
+        /// The system's reason alone (`No such file or directory`), libcgroup's words.
+        reason: String,
+    },
     /// It has errors, found before anything was written.
     Invalid {
         /// The errors rendered (`file:line:col`, the line, a caret, a hint).
@@ -70,6 +76,43 @@ pub enum FileError {
         /// libcgroup's exit status for the first one.
         exit_code: u8,
     },
+}
+
+impl FileError {
+    /// The exit status libcgroup's cgconfigparser gives for this file.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            FileError::Unreadable { .. } => EXIT_OTHER,
+            FileError::Invalid { exit_code, .. } => *exit_code,
+        }
+    }
+
+    /// What libcgroup says about the file for that exit status (its `cgroup_strerror`,
+    /// in cgconfigparser's `error loading FILE: ...` line): the system's reason for an
+    /// unreadable file, `Invalid argument` for a value the kernel would refuse (its answer
+    /// to a malformed value), the fixed sentences of ECGROUPVALUENOTEXIST and
+    /// ECGROUPSUBSYSNOTMOUNTED, and ECGCONFIGPARSEFAIL's for everything else (libcgroup
+    /// 3.x's text; 2.0.2's table is shifted by one from there and prints "Have multiple
+    /// paths for the same namespace").
+    pub fn libcgroup_message(&self) -> String {
+        let sentence = |code| ecg::message(code).unwrap_or_default().to_string();
+        match self {
+            FileError::Unreadable { reason, .. } => reason.clone(),
+            FileError::Invalid { exit_code, .. } => match *exit_code {
+                EXIT_OTHER => nix::errno::Errno::EINVAL.desc().to_string(),
+                code if code == status(ecg::VALUE_NOT_EXIST) => sentence(ecg::VALUE_NOT_EXIST),
+                code if code == status(ecg::SUBSYS_NOT_MOUNTED) => {
+                    sentence(ecg::SUBSYS_NOT_MOUNTED)
+                }
+                _ => sentence(ecg::CONFIG_PARSE_FAIL),
+            },
+        }
+    }
+}
+
+/// The exit status of libcgroup error number `code`.
+fn status(code: u32) -> u8 {
+    (code & 0xff) as u8
 }
 
 /// A file read, parsed and checked against the host.
@@ -126,15 +169,21 @@ pub fn read_config(path: &Path) -> Result<(SourceFile, Config), FileError> {
 /// Reads one file as text, with the errors [`load`] gives for a file that cannot be read
 /// or is not UTF-8.
 pub fn read_source(path: &Path) -> Result<SourceFile, FileError> {
-    match SourceFile::read(path) {
-        Ok(src) => Ok(src),
-        Err(err @ ReadError::Io { .. }) => Err(FileError::Unreadable(err.to_string())),
-        Err(err @ ReadError::NotUtf8 { .. }) => Err(FileError::Invalid {
+    let err = match SourceFile::read(path) {
+        Ok(src) => return Ok(src),
+        Err(err) => err,
+    };
+    Err(match &err {
+        ReadError::Io { source, .. } => FileError::Unreadable {
+            reason: io_reason(source),
+            message: err.to_string(),
+        },
+        ReadError::NotUtf8 { .. } => FileError::Invalid {
             report: format!("{err}\n"),
             count: 1,
             exit_code: EXIT_CONFIG,
-        }),
-    }
+        },
+    })
 }
 
 /// Checks a parsed file against the host: the second half of [`load`].
@@ -163,10 +212,44 @@ pub fn check_config(
 
 /// libcgroup's ECGCONFIGPARSEFAIL as an exit status.
 const EXIT_CONFIG: u8 = 104;
+/// libcgroup's ECGOTHER as an exit status.
+const EXIT_OTHER: u8 = 96;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refusals_carry_libcgroups_message_for_their_status() {
+        let invalid = |exit_code| FileError::Invalid {
+            report: String::new(),
+            count: 1,
+            exit_code,
+        };
+        // libcgroup 3.x's cgroup_strerror for 50015, 50004, 50024, and the kernel's
+        // strerror(EINVAL) for a value it would refuse (ECGOTHER).
+        assert_eq!(
+            invalid(95).libcgroup_message(),
+            "Cgroup, requested group parameter does not exist"
+        );
+        assert_eq!(
+            invalid(84).libcgroup_message(),
+            "Cgroup one of the needed subsystems is not mounted"
+        );
+        assert_eq!(invalid(96).libcgroup_message(), "Invalid argument");
+        assert_eq!(
+            invalid(104).libcgroup_message(),
+            "Failed to parse config file"
+        );
+        let missing = read_source(Path::new("/nonexistent/cgtools.conf")).unwrap_err();
+        assert_eq!(missing.exit_code(), 96);
+        assert_eq!(missing.libcgroup_message(), "No such file or directory");
+        assert!(matches!(
+            missing,
+            FileError::Unreadable { message, .. }
+                if message == "cannot read /nonexistent/cgtools.conf: No such file or directory"
+        ));
+    }
 
     #[test]
     fn system_accounts_know_root() {

@@ -10,7 +10,8 @@ pub const EXIT_USAGE: u8 = 129;
 
 /// Parses the command line, exiting as libcgroup 3.x does: help on stdout with status 0,
 /// a usage error on stderr with status 129. Every usage error shows the usage line, also
-/// for a bad option value (where clap leaves it out).
+/// for a bad option value (where clap leaves it out), and ends with libcgroup's line
+/// ([`wrong_input_line`]) in place of clap's pointer to `--help`.
 pub fn parse_args<I, T>(command: clap::Command, args: I) -> Result<clap::ArgMatches, ExitCode>
 where
     I: IntoIterator<Item = T>,
@@ -18,22 +19,68 @@ where
 {
     use clap::error::{ContextKind, ContextValue, ErrorKind};
     let mut usage_source = command.clone();
+    let tool = command.get_name().to_string();
     command.try_get_matches_from(args).map_err(|mut err| {
-        let is_help = matches!(
+        if matches!(
             err.kind(),
             ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
-        );
-        if !is_help && err.get(ContextKind::Usage).is_none() {
+        ) {
+            let _ = err.print();
+            return ExitCode::SUCCESS;
+        }
+        if err.get(ContextKind::Usage).is_none() {
             let usage = usage_source.render_usage();
             err.insert(ContextKind::Usage, ContextValue::StyledStr(usage));
         }
-        let _ = err.print();
-        if is_help {
-            ExitCode::SUCCESS
+        let rendered = err.render();
+        let mut text = if colour_on_stderr() {
+            rendered.ansi().to_string()
         } else {
-            ExitCode::from(EXIT_USAGE)
+            rendered.to_string()
+        };
+        if err.kind() == ErrorKind::ValueValidation {
+            if let Some(reason) = std::error::Error::source(&err) {
+                text = with_reason_first(&text, &tool, &reason.to_string());
+            }
         }
+        eprint!("{}", with_wrong_input_line(&text, &tool));
+        ExitCode::from(EXIT_USAGE)
     })
+}
+
+/// libcgroup's line for every usage error (`Wrong input parameters, try <tool> -h for more
+/// information.`, libcgroup 3.x's `usage()`): scripts and libcgroup's own functional tests
+/// look for `Wrong input parameters,`.
+pub fn wrong_input_line(tool: &str) -> String {
+    format!("Wrong input parameters, try {tool} -h for more information.")
+}
+
+/// A usage error as clap renders it, its last line (clap's `For more information, try
+/// '--help'.`) replaced by libcgroup's, or libcgroup's line added when clap has none.
+fn with_wrong_input_line(text: &str, tool: &str) -> String {
+    let text = text.trim_end();
+    let kept = match text.rsplit_once('\n') {
+        Some((before, last)) if last.starts_with("For more information, try ") => before,
+        _ => text,
+    };
+    format!("{kept}\n{}\n", wrong_input_line(tool))
+}
+
+/// A value one of our parsers refused, told as libcgroup tells it: `<tool>: <reason>`
+/// (`cgcreate: cgroup controller and path parsing failed (cpu)...`) on the first line,
+/// then clap's line without the reason, which says which option the value was given to.
+fn with_reason_first(text: &str, tool: &str, reason: &str) -> String {
+    let (first, rest) = text.split_once('\n').unwrap_or((text, ""));
+    match first.strip_suffix(&format!(": {reason}")) {
+        Some(option) => format!("{tool}: {reason}\n{option}\n{rest}"),
+        None => text.to_string(),
+    }
+}
+
+/// Whether clap's colours suit stderr: a terminal, and `NO_COLOR` unset.
+fn colour_on_stderr() -> bool {
+    use std::io::IsTerminal;
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
 /// Why cgexec and cgclassify cannot classify without `-g` yet.
@@ -42,12 +89,13 @@ pub const NO_RULES_ENGINE: &str =
      (the rules engine is not built)";
 /// Reports a usage error that clap cannot see (options that exclude each other, a missing
 /// group): `<tool>: <message>` in libcgroup's words (scripts match them), the usage line
-/// and where to find help, on stderr. Returns libcgroup 3.x's usage exit status, 129.
+/// and libcgroup's [`wrong_input_line`], on stderr. Returns libcgroup 3.x's usage exit
+/// status, 129.
 pub fn usage_error(mut command: clap::Command, message: impl std::fmt::Display) -> ExitCode {
     let tool = command.get_name().to_string();
     eprintln!("{tool}: {message}");
     eprintln!("{}", command.render_usage());
-    eprintln!("Try '{tool} --help' for more information.");
+    eprintln!("{}", wrong_input_line(&tool));
     ExitCode::from(EXIT_USAGE)
 }
 
@@ -162,7 +210,8 @@ pub fn parse_mode(text: &str) -> Result<u32, String> {
     grammar::cgconfig::parse_mode(text)
         .map(|mode| mode.0)
         .ok_or_else(|| {
-            format!("wrong mode format `{text}`: give octal permission bits such as 775")
+            // libcgroup's words, `wrong mode format 9`, then how to write one.
+            format!("wrong mode format {text}: give octal permission bits such as 775")
         })
 }
 
@@ -325,8 +374,40 @@ mod tests {
     }
 
     #[test]
+    fn usage_errors_end_with_libcgroups_line() {
+        let clap = "error: unexpected argument 'x' found\n\nUsage: t [-h]\n\n\
+                    For more information, try '--help'.\n";
+        assert_eq!(
+            with_wrong_input_line(clap, "t"),
+            "error: unexpected argument 'x' found\n\nUsage: t [-h]\n\n\
+             Wrong input parameters, try t -h for more information.\n"
+        );
+        // A text without clap's pointer to --help (a help shown for missing arguments)
+        // gets the line added.
+        assert_eq!(
+            with_wrong_input_line("Usage: t\n", "t"),
+            "Usage: t\nWrong input parameters, try t -h for more information.\n"
+        );
+    }
+
+    #[test]
+    fn a_refused_value_is_told_in_libcgroups_shape() {
+        let reason = "cgroup controller and path parsing failed (cpu): give controllers:path";
+        let clap = format!("error: invalid value 'cpu' for '-g <SPEC>': {reason}\n\nUsage: t\n");
+        assert_eq!(
+            with_reason_first(&clap, "t", reason),
+            format!("t: {reason}\nerror: invalid value 'cpu' for '-g <SPEC>'\n\nUsage: t\n")
+        );
+        // Anything else is left to clap.
+        assert_eq!(with_reason_first("odd\n", "t", reason), "odd\n");
+    }
+
+    #[test]
     fn modes_are_octal() {
         assert_eq!(parse_mode("775"), Ok(0o775));
-        assert!(parse_mode("9").is_err());
+        assert_eq!(
+            parse_mode("9"),
+            Err("wrong mode format 9: give octal permission bits such as 775".to_string())
+        );
     }
 }

@@ -10,4 +10,4 @@ complete -c cgconfigparser -l dry-run -d 'Print the changes applying would make,
 complete -c cgconfigparser -l json -d 'With --dry-run: print the plan as one JSON document'
 complete -c cgconfigparser -l unload -d 'Remove the groups the files describe, deepest first; groups with tasks are refused unless -r'
 complete -c cgconfigparser -s r -l recursive -d 'With --unload: move the tasks of removed groups to their parent (never kills)'
-complete -c cgconfigparser -s h -l help -d 'Print help'
+complete -c cgconfigparser -s h -l help -d 'Print help (see more with \'--help\')'

@@ -3,4 +3,4 @@ complete -c cgsnapshot -s w -l allowlist -l whitelist -d 'Settings known to be w
 complete -c cgsnapshot -s f -l file -d 'Write the configuration to FILE instead of standard output' -r -F
 complete -c cgsnapshot -s s -l silent -d 'Do not warn about settings that are neither deny- nor allow-listed'
 complete -c cgsnapshot -s t -l strict -d 'Capture only allow-listed settings'
-complete -c cgsnapshot -s h -l help -d 'Print help'
+complete -c cgsnapshot -s h -l help -d 'Print help (see more with \'--help\')'

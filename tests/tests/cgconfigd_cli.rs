@@ -25,7 +25,13 @@ fn help_and_usage_errors() {
     ] {
         let out = run_in(dir.path(), "cgconfigd", bad);
         assert_eq!(out.code, Some(129), "{bad:?}: {}", out.transcript());
-        assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+        // clap's error, or a refused value told as `cgconfigd: <why>`, then the usage.
+        assert!(
+            out.stderr.starts_with("error: ") || out.stderr.starts_with("cgconfigd: "),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("\nUsage: cgconfigd "), "{}", out.stderr);
     }
     let version = run_in(dir.path(), "cgconfigd", &["--version"]);
     assert_eq!(
@@ -102,6 +108,50 @@ fn a_missing_main_file_is_empty_and_check_says_so() {
     none.conf: does not exist (cgconfigd reads it as empty)
     --- exit Some(0)
     ");
+}
+
+#[test]
+fn a_configuration_error_is_logged_with_one_error_label() {
+    // `--once` and `--dry-run` read the file before touching anything, and refuse it.
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(
+        dir.path().join("cgconfig.conf"),
+        "group a {\n\tcpu { cpu.shares = 5 }\n}\n",
+    )
+    .unwrap();
+    let state = dir.path().join("state");
+    let base = format!("cgconfigd-log-{}", std::process::id());
+    for mode in ["--once", "--dry-run"] {
+        let out = run_in(
+            dir.path(),
+            "cgconfigd",
+            &[
+                mode,
+                "-c",
+                "cgconfig.conf",
+                "-d",
+                "none.d",
+                "--base",
+                &base,
+                "--state-dir",
+                state.to_str().unwrap(),
+            ],
+        );
+        assert_eq!(out.code, Some(1), "{mode}: {}", out.transcript());
+        let line = "cgconfigd: cgconfig.conf:2:23: error: expected `;` after the value of \
+                    `cpu.shares`, found `}` (hint: every `name = value` ends with `;`)";
+        assert!(
+            out.stderr.lines().any(|l| l.starts_with(line)),
+            "{mode}: {}",
+            out.stderr
+        );
+        for logged in out.stderr.lines().filter(|l| l.starts_with("cgconfigd: ")) {
+            assert!(
+                logged.matches("error:").count() <= 1,
+                "{mode}: a doubled label: {logged}"
+            );
+        }
+    }
 }
 
 fn unit(name: &str) -> String {

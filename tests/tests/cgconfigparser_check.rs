@@ -49,11 +49,15 @@ fn errors_of_every_file_are_reported_with_lines_counted_per_file() {
     --- stdout
     a.conf: ok (1 groups, 0 templates)
     --- stderr
+    Error: failed to parse file b.conf
+    cgconfigparser; error loading b.conf: Failed to parse config file
     b.conf:2:23: error: expected `;` after the value of `cpu.shares`, found `}`
         2 |     cpu { cpu.shares = 2 }
           |                          ^
           = hint: every `name = value` ends with `;`
     cgconfigparser: b.conf: 1 error; nothing was changed
+    Error: failed to parse file c.conf
+    cgconfigparser; error loading c.conf: Failed to parse config file
     c.conf:1:19: error: controller `cpu` appears twice in group `c`
         1 | group c { cpu { } cpu { } }
           |                   ^^^
@@ -113,6 +117,8 @@ fn unknown_owners_are_refused_before_anything_is_touched() {
     );
     insta::assert_snapshot!(out.transcript(), @r"
     --- stderr
+    Error: failed to parse file owners.conf
+    cgconfigparser; error loading owners.conf: Failed to parse config file
     owners.conf:3:16: error: unknown user `cgtools-no-such-user`
         3 |         task { uid = cgtools-no-such-user; gid = 0; }
           |                      ^^^^^^^^^^^^^^^^^^^^
@@ -143,6 +149,8 @@ fn unreadable_inputs_have_libcgroups_statuses_and_the_rest_is_still_checked() {
     --- stdout
     good.conf: ok (1 groups, 0 templates)
     --- stderr
+    Error: failed to open file missing.conf
+    cgconfigparser; error loading missing.conf: No such file or directory
     cgconfigparser: cannot read missing.conf: No such file or directory
     cgconfigparser: cannot open missing-dir: No such file or directory
     --- exit Some(96)
@@ -156,13 +164,23 @@ fn unreadable_inputs_have_libcgroups_statuses_and_the_rest_is_still_checked() {
 }
 
 #[test]
-fn usage_errors_exit_129() {
+fn usage_errors_exit_129_with_libcgroups_line() {
     let dir = tempfile::tempdir().unwrap();
+    // libcgroup prints this line for every usage error; its own tests look for
+    // "Wrong input parameters,".
+    let wrong = "Wrong input parameters, try cgconfigparser -h for more information.\n";
     let none = run_in(dir.path(), "cgconfigparser", &[]);
     assert_eq!(none.code, Some(129));
-    assert!(none.stdout.contains("Usage: cgconfigparser"));
+    assert!(none.stdout.is_empty(), "{}", none.transcript());
+    assert!(
+        none.stderr.contains("Usage: cgconfigparser"),
+        "{}",
+        none.stderr
+    );
+    assert!(none.stderr.ends_with(wrong), "{}", none.stderr);
     let stray = run_in(dir.path(), "cgconfigparser", &["stray.conf"]);
     assert_eq!(stray.code, Some(129));
+    assert!(stray.stderr.ends_with(wrong), "{}", stray.stderr);
     let bad_mode = run_in(
         dir.path(),
         "cgconfigparser",
@@ -170,12 +188,76 @@ fn usage_errors_exit_129() {
     );
     assert_eq!(bad_mode.code, Some(129));
     assert!(
-        bad_mode.stderr.contains("wrong mode format `99`"),
+        bad_mode
+            .stderr
+            .starts_with("cgconfigparser: wrong mode format 99: "),
         "{}",
         bad_mode.stderr
     );
-    let help = run_in(dir.path(), "cgconfigparser", &["-h"]);
-    assert_eq!(help.code, Some(0));
+    assert!(bad_mode.stderr.ends_with(wrong), "{}", bad_mode.stderr);
+    let unknown = run_in(
+        dir.path(),
+        "cgconfigparser",
+        &["--check", "-a", "cgtools-no-such-user", "-l", "x"],
+    );
+    assert_eq!(unknown.code, Some(129));
+    assert!(
+        unknown
+            .stderr
+            .starts_with("cgconfigparser: can't find uid of user cgtools-no-such-user.\n"),
+        "{}",
+        unknown.stderr
+    );
+}
+
+#[test]
+fn help_has_libcgroups_sentence() {
+    // Scripts (and libcgroup's test 021) look for it, with -h and with --help.
+    let dir = tempfile::tempdir().unwrap();
+    for flag in ["-h", "--help"] {
+        let help = run_in(dir.path(), "cgconfigparser", &[flag]);
+        assert_eq!(help.code, Some(0));
+        assert!(
+            help.stdout
+                .contains("Parse and load the specified cgroups configuration file"),
+            "{flag}: {}",
+            help.stdout
+        );
+    }
+}
+
+#[test]
+fn every_refused_file_gets_libcgroups_line_and_status() {
+    // A value malformed for the kernel (libcgroup's test 021) and a syntax error: libcgroup's `cgconfigparser; error loading FILE: MESSAGE` for
+    // the exit status, then our located errors. `--check` refuses them as applying would,
+    // before any write.
+    let dir = tempfile::tempdir().unwrap();
+    let cg = cgtools::Cgroups::discover().ok();
+    let mounted = |c: &str| cg.as_ref().is_some_and(|cg| cg.hierarchy_for(c).is_ok());
+    let mut cases = vec![(
+        "syntax.conf",
+        "group x { cpu { cpu.shares = 5 } }\n",
+        104,
+        "Error: failed to parse file syntax.conf\n\
+         cgconfigparser; error loading syntax.conf: Failed to parse config file\n\
+         syntax.conf:1:",
+    )];
+    if mounted("cpuset") {
+        cases.push((
+            "value.conf",
+            "group x { cpuset { cpuset.cpus = abc123; } }\n",
+            96,
+            "cgconfigparser; error loading value.conf: Invalid argument\nvalue.conf:1:",
+        ));
+    } else {
+        eprintln!("skipping the cpuset case: no cpuset controller here");
+    }
+    for (name, text, code, start) in cases {
+        write(dir.path(), name, text);
+        let out = run_in(dir.path(), "cgconfigparser", &["--check", "-l", name]);
+        assert_eq!(out.code, Some(code), "{name}: {}", out.transcript());
+        assert!(out.stderr.starts_with(start), "{name}: {}", out.stderr);
+    }
 }
 
 #[test]
@@ -219,6 +301,7 @@ fn cgsnapshot_lists_must_exist_when_named() {
     let out = run_in(dir.path(), "cgsnapshot", &["-b", "no-such-list", "cpu"]);
     insta::assert_snapshot!(out.transcript(), @r"
     --- stderr
+    ERROR: Failed to open file no-such-list: No such file or directory
     cgsnapshot: cannot read no-such-list: No such file or directory
     --- exit Some(1)
     ");

@@ -27,7 +27,7 @@ fn no_group_is_a_usage_error() {
     Usage: cgget [-nvmc] [-r NAME]... [-g CONTROLLERS]... [-a] [--json] PATH...
            cgget [-nvmc] -g CONTROLLERS:PATH... [--json]
            cgget -m | -c
-    Try 'cgget --help' for more information.
+    Wrong input parameters, try cgget -h for more information.
     --- exit Some(129)
     ");
     // Options alone name no group either.
@@ -47,7 +47,7 @@ fn options_that_exclude_each_other_are_usage_errors() {
     Usage: cgget [-nvmc] [-r NAME]... [-g CONTROLLERS]... [-a] [--json] PATH...
            cgget [-nvmc] -g CONTROLLERS:PATH... [--json]
            cgget -m | -c
-    Try 'cgget --help' for more information.
+    Wrong input parameters, try cgget -h for more information.
     --- exit Some(129)
     ");
     let out = run_in(
@@ -72,13 +72,14 @@ fn options_that_exclude_each_other_are_usage_errors() {
 fn malformed_g_values_and_unknown_options_are_usage_errors() {
     insta::assert_snapshot!(run("cgget", &["-g", "cpu,,memory", "web"]), @r"
     --- stderr
-    error: invalid value 'cpu,,memory' for '-g <CONTROLLERS[:PATH]>': cgroup controller parsing failed (cpu,,memory): empty controller name in `cpu,,memory`
+    cgget: cgroup controller parsing failed (cpu,,memory): empty controller name in `cpu,,memory`
+    error: invalid value 'cpu,,memory' for '-g <CONTROLLERS[:PATH]>'
 
     Usage: cgget [-nvmc] [-r NAME]... [-g CONTROLLERS]... [-a] [--json] PATH...
            cgget [-nvmc] -g CONTROLLERS:PATH... [--json]
            cgget -m | -c
 
-    For more information, try '--help'.
+    Wrong input parameters, try cgget -h for more information.
     --- exit Some(129)
     ");
     for args in [&["-g", "cpu:", "web"][..], &["--bogus", "web"], &["-r"]] {
@@ -96,7 +97,7 @@ fn b_says_why_it_is_not_needed() {
     Usage: cgget [-nvmc] [-r NAME]... [-g CONTROLLERS]... [-a] [--json] PATH...
            cgget [-nvmc] -g CONTROLLERS:PATH... [--json]
            cgget -m | -c
-    Try 'cgget --help' for more information.
+    Wrong input parameters, try cgget -h for more information.
     --- exit Some(129)
     ");
     assert_eq!(

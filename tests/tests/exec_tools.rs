@@ -39,7 +39,7 @@ fn cgexec_without_a_command_is_a_usage_error() {
 
     Usage: cgexec [-h] [-g <controllers>:<path>]... [--sticky] COMMAND [ARGUMENTS]...
 
-    For more information, try '--help'.
+    Wrong input parameters, try cgexec -h for more information.
     --- exit Some(129)
     ");
     let out = run("cgexec", &["-g", "memory:x"]);
@@ -62,11 +62,12 @@ fn cgexec_options_end_at_the_command() {
 fn cgexec_refuses_a_malformed_group() {
     insta::assert_snapshot!(run("cgexec", &["-g", "memory", "true"]).transcript(), @"
     --- stderr
-    error: invalid value 'memory' for '-g <CONTROLLERS:PATH>': cgroup controller and path parsing failed (memory): give controllers:path, e.g. cpu,memory:/web
+    cgexec: cgroup controller and path parsing failed (memory): give controllers:path, e.g. cpu,memory:/web
+    error: invalid value 'memory' for '-g <CONTROLLERS:PATH>'
 
     Usage: cgexec [-h] [-g <controllers>:<path>]... [--sticky] COMMAND [ARGUMENTS]...
 
-    For more information, try '--help'.
+    Wrong input parameters, try cgexec -h for more information.
     --- exit Some(129)
     ");
 }

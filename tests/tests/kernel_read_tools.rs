@@ -353,7 +353,7 @@ fn read_errors_use_libcgroups_words_and_exit_codes() {
     let out = run("cgget", &["-r", "memory.stat", &nope]);
     insta::assert_snapshot!(redact(&out.transcript(), &groups, memory), @"
     --- stderr
-    cgget: cannot find controller 'memory' in group '[G]/nope': No such file or directory
+    cgget: variable file read failed No such file or directory
     cgget: cannot read group `/[G]/nope`: it does not exist ([MOUNT]/[G]/nope)
     --- exit Some(96)
     ");

@@ -17,11 +17,12 @@ fn help_documents_the_output_json_schema_and_exit_codes() {
 fn a_spec_without_a_path_is_a_usage_error() {
     insta::assert_snapshot!(run(&["cpu"]), @r"
     --- stderr
-    error: invalid value 'cpu' for '[CONTROLLERS:PATH]...': cgroup controller and path parsing failed (cpu): give controllers:path, e.g. cpu,memory:/web
+    lscgroup: cgroup controller and path parsing failed (cpu): give controllers:path, e.g. cpu,memory:/web
+    error: invalid value 'cpu' for '[CONTROLLERS:PATH]...'
 
     Usage: lscgroup [-h] [--json] [[-g] CONTROLLERS:PATH]...
 
-    For more information, try '--help'.
+    Wrong input parameters, try lscgroup -h for more information.
     --- exit Some(129)
     ");
     for args in [&["-g", "cpu"][..], &["cpu:"], &["-g"], &["--bogus"]] {

@@ -23,7 +23,7 @@ fn unknown_options_are_usage_errors() {
     Usage: lssubsys [-i] [-m] [-M] [--json] [CONTROLLER]...
            lssubsys [-a] [-i] [-m] [-M] [--json]
 
-    For more information, try '--help'.
+    Wrong input parameters, try lssubsys -h for more information.
     --- exit Some(129)
     ");
 }

@@ -14,11 +14,22 @@
 //! Exit status, as libcgroup's: 0 success; 104 a file has configuration errors; 84 a
 //! controller is not mounted; 95 a setting does not exist; 96 a kernel error or unreadable
 //! file; 1 a `-L` directory cannot be opened; 129 a usage error.
+//!
+//! Every file refused, whatever the reason, is reported first in libcgroup's words, which
+//! scripts match: `cgconfigparser; error loading FILE: MESSAGE`, MESSAGE being what
+//! libcgroup's `cgroup_strerror` says for the exit status (`Invalid argument`,
+//! `Cgroup, requested group parameter does not exist`, `Failed to parse config file`, ...),
+//! preceded by its library's `Error: failed to parse file FILE` for a file that does not
+//! parse and `Error: failed to open file FILE` for one that cannot be read. Then come ours:
+//! every error located in the file, or the operation, path and kernel reason of a failed
+//! write, and what was undone.
 
 use cgtools::apply::apply;
 use cgtools::check::{check_config, read_config, Accounts, FileError, SystemAccounts};
 use cgtools::cli::cgconfigparser::command;
-use cgtools::cmdline::{parse_args, OwnerSpec, EXIT_USAGE};
+use cgtools::cmdline::{
+    parse_args, print_error, resolve_owner, usage_error, OwnerSpec, EXIT_USAGE,
+};
 use cgtools::config_files::conf_files_in;
 use cgtools::desired::DesiredState;
 use cgtools::desired::Roots;
@@ -31,8 +42,9 @@ use grammar::SourceFile;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-/// libcgroup's ECGOTHER (50016) as an exit status.
-const EXIT_OTHER: u8 = 96;
+const TOOL: &str = "cgconfigparser";
+/// libcgroup's ECGCONFIGPARSEFAIL (50024) as an exit status.
+const EXIT_CONFIG: u8 = 104;
 
 /// What the run does with each file.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -67,8 +79,10 @@ fn main() -> ExitCode {
     };
     let inputs = inputs_in_order(&matches);
     if inputs.is_empty() {
-        let _ = command().print_help();
-        return ExitCode::from(EXIT_USAGE);
+        return usage_error(
+            command(),
+            "no configuration file given: name files with -l FILE or directories with -L DIR",
+        );
     }
     let mode = if matches.get_flag("check") {
         Mode::Check
@@ -91,7 +105,7 @@ fn main() -> ExitCode {
     let cgroups = match Cgroups::discover() {
         Ok(cgroups) => cgroups,
         Err(e) => {
-            eprintln!("cgconfigparser: {e}");
+            print_error(TOOL, "libcgroup initialization failed", &e);
             return ExitCode::from(e.exit_code());
         }
     };
@@ -149,79 +163,59 @@ fn inputs_in_order(matches: &clap::ArgMatches) -> Vec<Input> {
     inputs.into_iter().map(|(_, input)| input).collect()
 }
 
-/// The owners and modes given by `-a -t -d -f -s`; unknown users and groups are usage
-/// errors (libcgroup prints a message and goes on).
+/// The owners and modes given by `-a -t -d -f -s`. An unknown user or group is a usage
+/// error, reported in libcgroup's words (`can't find uid of user X.`); libcgroup stops
+/// there too.
 fn default_permissions(
     matches: &clap::ArgMatches,
     accounts: &mut dyn Accounts,
 ) -> Result<Permissions, u8> {
-    let mut ok = true;
-    let mut owner = |option: &str| -> Owner {
+    let mut owner = |option: &str| -> Result<Owner, u8> {
         let Some(spec) = matches.get_one::<OwnerSpec>(option) else {
-            return Owner::default();
+            return Ok(Owner::default());
         };
-        let mut resolve = |name: Option<&str>, user: bool| -> Option<u32> {
-            let name = name?;
-            if let Ok(n) = name.parse::<u32>() {
-                return Some(n);
-            }
-            let found = if user {
-                accounts.uid(name)
-            } else {
-                accounts.gid(name)
-            };
-            match found {
-                Ok(Some(id)) => Some(id),
-                _ => {
-                    let what = if user { "user" } else { "group" };
-                    eprintln!("cgconfigparser: unknown {what} `{name}` in --{option}");
-                    ok = false;
-                    None
-                }
-            }
-        };
-        Owner {
-            uid: resolve(spec.user.as_deref(), true),
-            gid: resolve(spec.group.as_deref(), false),
-        }
+        resolve_owner(spec, accounts).map_err(|message| {
+            eprintln!("{TOOL}: {message}");
+            eprintln!(
+                "{TOOL}: hint: --{option} takes user:group names from the user and group \
+                 databases, or numeric ids"
+            );
+            EXIT_USAGE
+        })
     };
-    let defaults = Permissions {
-        admin: owner("admin"),
-        task: owner("task"),
+    Ok(Permissions {
+        admin: owner("admin")?,
+        task: owner("task")?,
         dir_mode: matches.get_one::<u32>("dperm").copied(),
         file_mode: matches.get_one::<u32>("fperm").copied(),
         task_mode: matches.get_one::<u32>("tperm").copied(),
-    };
-    if ok {
-        Ok(defaults)
-    } else {
-        Err(EXIT_USAGE)
-    }
+    })
 }
 
 impl Run {
     /// Processes one file; the exit status on failure.
     fn file(&mut self, path: &Path) -> Result<(), u8> {
         let refused = |error: FileError| -> u8 {
-            match error {
-                FileError::Unreadable(reason) => {
-                    eprintln!("cgconfigparser: {reason}");
-                    EXIT_OTHER
+            let name = path.display().to_string();
+            // libcgroup's library logs these two before the tool's line.
+            match &error {
+                FileError::Unreadable { .. } => eprintln!("Error: failed to open file {name}"),
+                FileError::Invalid { exit_code, .. } if *exit_code == EXIT_CONFIG => {
+                    eprintln!("Error: failed to parse file {name}");
                 }
-                FileError::Invalid {
-                    report,
-                    count,
-                    exit_code,
-                } => {
+                FileError::Invalid { .. } => {}
+            }
+            error_loading(&name, &error.libcgroup_message());
+            let code = error.exit_code();
+            match error {
+                FileError::Unreadable { message, .. } => eprintln!("{TOOL}: {message}"),
+                FileError::Invalid { report, count, .. } => {
                     eprint!("{report}");
                     let plural = if count == 1 { "" } else { "s" };
-                    eprintln!(
-                        "cgconfigparser: {}: {count} error{plural}; nothing was changed",
-                        path.display()
-                    );
-                    exit_code
+                    eprintln!("{TOOL}: {name}: {count} error{plural}; nothing was changed");
                 }
             }
+            code
         };
         let (source, config) = read_config(path).map_err(refused)?;
         // Hierarchies the file's `mount` sections ask for come first: its groups are
@@ -312,7 +306,11 @@ impl Run {
                 }
             }
         }
-        self.rediscover().inspect_err(|_| self.unmount(&mounted))?;
+        if let Err(e) = self.rediscover() {
+            let code = fail(source.name(), &e);
+            self.unmount(&mounted);
+            return Err(code);
+        }
         Ok(mounted)
     }
 
@@ -336,18 +334,11 @@ impl Run {
         let _ = self.rediscover();
     }
 
-    fn rediscover(&mut self) -> Result<(), u8> {
-        match Cgroups::discover() {
-            Ok(cgroups) => {
-                self.host = HostFacts::read(&cgroups);
-                self.cgroups = cgroups;
-                Ok(())
-            }
-            Err(e) => {
-                eprintln!("cgconfigparser: {e}");
-                Err(e.exit_code())
-            }
-        }
+    fn rediscover(&mut self) -> Result<(), cgtools::Error> {
+        let cgroups = Cgroups::discover()?;
+        self.host = HostFacts::read(&cgroups);
+        self.cgroups = cgroups;
+        Ok(())
     }
 
     fn dry_run(&mut self, src: &SourceFile, state: &DesiredState, json: bool) -> Result<(), u8> {
@@ -373,14 +364,10 @@ impl Run {
     fn apply(&mut self, src: &SourceFile, state: &DesiredState) -> Result<(), u8> {
         let plan = plan(&self.cgroups, state, &self.host).map_err(|e| fail(src.name(), &e))?;
         apply(&self.cgroups, &plan).map(|_| ()).map_err(|failure| {
-            eprintln!(
-                "cgconfigparser; error loading {}: {} (while {})",
-                src.name(),
-                failure.error,
-                failure.step
-            );
+            error_loading(src.name(), &failure.error.libcgroup_message());
+            eprintln!("{TOOL}: {} (while {})", failure.error, failure.step);
             if let Some(hint) = failure.error.hint() {
-                eprintln!("cgconfigparser: hint: {hint}");
+                eprintln!("{TOOL}: hint: {hint}");
             }
             if failure.undone.is_empty() && failure.not_undone.is_empty() {
                 eprintln!("cgconfigparser: {}: nothing had been changed", src.name());
@@ -432,11 +419,18 @@ impl Run {
     }
 }
 
-/// Prints a backend failure that happened before any write (while planning).
+/// Prints a backend failure that happened before any write (mounting, planning): libcgroup's
+/// line, then ours.
 fn fail(file: &str, e: &cgtools::Error) -> u8 {
-    eprintln!("cgconfigparser; error loading {file}: {e}");
+    error_loading(file, &e.libcgroup_message());
+    eprintln!("{TOOL}: {e}");
     if let Some(hint) = e.hint() {
-        eprintln!("cgconfigparser: hint: {hint}");
+        eprintln!("{TOOL}: hint: {hint}");
     }
     e.exit_code()
+}
+
+/// libcgroup's line for a file it could not load, word for word (with its `;`).
+fn error_loading(file: &str, message: &str) {
+    eprintln!("{TOOL}; error loading {file}: {message}");
 }

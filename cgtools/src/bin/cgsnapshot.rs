@@ -6,10 +6,13 @@
 //! name; 2.0.2's `/etc/cgsnapshot_blacklist.conf` is read when it is the one present).
 //! Counters, actions and other files that cannot be written back are never captured,
 //! with or without a list. A missing default file is not an error; a missing file named
-//! with `-b` or `-w` is (status 1).
+//! with `-b` or `-w` is (status 1, libcgroup's `ERROR: Failed to open file FILE: REASON`).
+//! An output file (`-f`) that cannot be written is status 96 (ECGOTHER), with libcgroup's
+//! `cgsnapshot: Failed to open file FILE`; each failure is then told in our words.
 
 use cgtools::cli::cgsnapshot::command;
 use cgtools::cmdline::parse_args;
+use cgtools::error::ecg;
 use cgtools::snapshot::{read_list, snapshot, SnapshotOptions};
 use cgtools::Cgroups;
 use grammar::diagnostic::io_reason;
@@ -81,12 +84,13 @@ fn main() -> ExitCode {
     match matches.get_one::<PathBuf>("file") {
         Some(path) => {
             if let Err(e) = std::fs::write(path, text) {
+                eprintln!("cgsnapshot: Failed to open file {}", path.display());
                 eprintln!(
                     "cgsnapshot: cannot write {}: {}",
                     path.display(),
                     io_reason(&e)
                 );
-                return ExitCode::FAILURE;
+                return ExitCode::from((ecg::OTHER & 0xff) as u8);
             }
         }
         None => print!("{text}"),
@@ -107,11 +111,9 @@ fn list(given: Option<&PathBuf>, defaults: &[&str]) -> Result<Option<Vec<String>
     match std::fs::read_to_string(path) {
         Ok(text) => Ok(Some(read_list(&text))),
         Err(e) => {
-            eprintln!(
-                "cgsnapshot: cannot read {}: {}",
-                path.display(),
-                io_reason(&e)
-            );
+            let reason = io_reason(&e);
+            eprintln!("ERROR: Failed to open file {}: {reason}", path.display());
+            eprintln!("cgsnapshot: cannot read {}: {reason}", path.display());
             Err(ExitCode::FAILURE)
         }
     }

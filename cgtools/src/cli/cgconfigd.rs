@@ -181,7 +181,7 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
     (
         "LOGGING",
         &[
-            "One line per event on standard error. When JOURNAL_STREAM is set (started by systemd) every line starts with its syslog priority (<3> error, <4> warning, <5> notice, <6> info, <7> debug), which the journal records and strips; otherwise lines start with cgconfigd:. Configuration errors are logged one per line as FILE:LINE:COL: error: MESSAGE, with the hint.",
+            "One line per event on standard error. When JOURNAL_STREAM is set (started by systemd) every line starts with its syslog priority (<3> error, <4> warning, <5> notice, <6> info, <7> debug), which the journal records and strips; otherwise lines start with cgconfigd: and, for errors and warnings, error: or warning:. Configuration errors are logged one per line as cgconfigd: FILE:LINE:COL: error: MESSAGE, with the hint and notes, without a second error: label.",
         ],
     ),
     (

@@ -7,7 +7,18 @@ use std::path::PathBuf;
 /// The argument definitions of `cgconfigparser`.
 pub fn command() -> Command {
     Command::new("cgconfigparser")
-        .about("Parse a cgroup configuration file and set up the cgroups it describes")
+        // libcgroup's sentence first: scripts (and libcgroup's own tests) look for it.
+        .about("Parse and load the specified cgroups configuration file")
+        .long_about(
+            "Parse and load the specified cgroups configuration file: set up the cgroups \
+             it describes.\n\n\
+             Each file is parsed and checked against the host (controllers mounted, \
+             settings present, values well-formed, owners known) before its first change, \
+             then applied; a failure takes back what this file's run did, and the next \
+             file is still processed. A file refused is reported with libcgroup's line \
+             (cgconfigparser; error loading FILE: MESSAGE), then every error located in \
+             the file, or the write the kernel refused.",
+        )
         .override_usage(
             "cgconfigparser [-h] [-l FILE]... [-L DIR]... [-a USER:GROUP] [-t USER:GROUP] \
              [-d MODE] [-f MODE] [-s MODE] [--check | --dry-run [--json] | --unload [-r]]",

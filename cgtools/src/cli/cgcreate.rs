@@ -6,9 +6,10 @@ use clap::{Arg, ArgAction, Command};
 /// The argument definitions of `cgcreate`.
 pub fn command() -> Command {
     Command::new("cgcreate")
-        .about("Create control groups")
+        .about("Create control group(s)")
         .long_about(
-            "Create control groups. Each -g names controllers and a path; the group is \
+            "Create control group(s).\n\n\
+             Each -g names controllers and a path; the group is \
              created in the hierarchy of every controller, with missing parents, and on \
              cgroup v2 the controllers are enabled in the parents' cgroup.subtree_control. \
              A group that already exists is left as it is, except for the owners and modes \

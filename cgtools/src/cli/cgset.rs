@@ -16,9 +16,10 @@ use crate::{Cgroups, GroupPath, Setting, Version};
 pub fn command() -> Command {
     set_arguments(
         Command::new("cgset")
-            .about("Set the parameters of control groups")
+            .about("Set the parameters of given cgroup(s)")
             .long_about(
-                "Set the parameters of control groups, given with -r or copied from another \
+                "Set the parameters of given cgroup(s).\n\n\
+                 The parameters are given with -r or copied from another \
                  group with --copy-from. Each parameter is written in the hierarchy of its \
                  controller (the text before the first dot). A parameter named in the other \
                  cgroup version's vocabulary (cpu.weight on a cgroup v1 host, cpu.shares on \
@@ -214,7 +215,8 @@ impl Request {
             for setting in settings {
                 if let Err(e) = controller_of(&setting.name) {
                     eprintln!(
-                        "{tool}: wrong -r parameter ({}={})",
+                        // Two spaces, as libcgroup prints it.
+                        "{tool}: wrong -r  parameter ({}={})",
                         setting.name, setting.value
                     );
                     eprintln!("{tool}: {e}");

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 /// The argument definitions of `cgsnapshot`.
 pub fn command() -> Command {
     Command::new("cgsnapshot")
-        .about("Print the current cgroup tree as a cgconfig.conf that re-creates it")
+        .about("Generate the configuration file for given controllers")
+        .long_about(
+            "Generate the configuration file for given controllers: print the current \
+             cgroup tree as a cgconfig.conf that re-creates it.",
+        )
         .override_usage(
             "cgsnapshot [-h] [-s] [-t] [-b FILE] [-w FILE] [-f FILE] [controller ...]",
         )

@@ -7,9 +7,10 @@ use clap::{Arg, ArgAction, Command};
 pub fn command() -> Command {
     super::cgset::set_arguments(
         Command::new("cgxset")
-            .about("Set the parameters of control groups, in cgroup v1 or v2 vocabulary")
+            .about("Set the parameters of given cgroup(s), in cgroup v1 or v2 vocabulary")
             .long_about(
-                "Set the parameters of control groups like cgset, with the parameter names \
+                "Set the parameters of given cgroup(s), in cgroup v1 or v2 vocabulary.\n\n\
+                 cgxset sets parameters like cgset, with the parameter names \
                  and values written in the vocabulary of the cgroup version given by -1 or \
                  -2, converted to the version each controller runs as on this host. \
                  Without -1 or -2 it behaves as cgset.",

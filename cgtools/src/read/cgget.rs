@@ -524,9 +524,13 @@ fn convert_failure(name: &str, e: Error) -> ToolError {
     ToolError::new(format!("cannot convert setting '{name}'"), e)
 }
 
+/// libcgroup's words for a setting that cannot be read: `cannot find controller` only when
+/// no hierarchy serves the controller; a missing group or file of a mounted one is
+/// `variable file read failed <reason>` (its cgget asks whether the controller is mounted
+/// to choose).
 fn read_failure(name: &str, controller: &str, given: &str, e: Error) -> ToolError {
     match e.kind() {
-        ErrorKind::GroupMissing { .. } | ErrorKind::ControllerNotMounted { .. } => {
+        ErrorKind::ControllerNotMounted { .. } => {
             ToolError::new(missing_controller(controller, given), e.in_op(Op::Read))
         }
         ErrorKind::Unmappable { .. } => convert_failure(name, e),
@@ -1023,8 +1027,12 @@ mod tests {
         let err = |f: &dyn Fn(&mut RequestBuilder), paths: &[&str]| {
             read(&cg, &request(&cg, |b| f(b), paths), ReadOptions::default()).unwrap_err()
         };
+        // libcgroup's cgget says the same for a missing group as for a missing file.
         let e = err(&|b| b.setting("cpu.shares").unwrap(), &["nope"]);
-        assert_eq!(e.context, "cannot find controller 'cpu' in group 'nope'");
+        assert_eq!(
+            e.context,
+            "variable file read failed No such file or directory"
+        );
         assert_eq!(e.exit_code(), 96);
         let e = err(&|b| b.setting("cpu.nope").unwrap(), &["g"]);
         assert_eq!(
