@@ -371,7 +371,13 @@ fn walk_dir(dir: &Dir<'_>, path: &GroupPath, out: &mut Vec<GroupPath>) -> Result
             Err(Errno::ENOENT) => continue,
             Err(errno) => return Err(Error::os(Op::List, dir.file(&name), errno)),
         };
-        walk_dir(&child, &path.child(&name)?, out)?;
+        let start = out.len();
+        match walk_dir(&child, &path.child(&name)?, out) {
+            Ok(()) => {}
+            // Removed after it was opened: its listing fails with ENOENT.
+            Err(e) if e.errno() == Some(Errno::ENOENT) => out.truncate(start),
+            Err(e) => return Err(e),
+        }
     }
     Ok(())
 }

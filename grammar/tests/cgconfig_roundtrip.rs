@@ -1,4 +1,5 @@
-//! Property: any valid tree prints to text that parses back to the same tree.
+//! Property: any valid tree prints, in either layout, to text that parses back to the same
+//! tree.
 
 use grammar::cgconfig::*;
 use grammar::{SourceFile, Spanned};
@@ -199,16 +200,25 @@ proptest! {
 
     #[test]
     fn parse_of_print_is_identity(config in config()) {
-        let text = print(&config).unwrap();
-        let src = SourceFile::new("printed", text.clone());
-        match parse(&src) {
-            Ok(parsed) => prop_assert_eq!(parsed, config, "printed text:\n{}", text),
-            Err(errors) => prop_assert!(
-                false,
-                "printed text does not parse:\n{}\n{}",
-                text,
-                grammar::diagnostic::render_all(&errors, &src)
-            ),
-        }
+        reads_back(&config, &print(&config).unwrap())?;
     }
+
+    #[test]
+    fn parse_of_the_cgsnapshot_layout_is_identity(config in config()) {
+        reads_back(&config, &print_with(&config, Layout::Cgsnapshot).unwrap())?;
+    }
+}
+
+fn reads_back(config: &Config, text: &str) -> Result<(), TestCaseError> {
+    let src = SourceFile::new("printed", text);
+    match parse(&src) {
+        Ok(parsed) => prop_assert_eq!(&parsed, config, "printed text:\n{}", text),
+        Err(errors) => prop_assert!(
+            false,
+            "printed text does not parse:\n{}\n{}",
+            text,
+            grammar::diagnostic::render_all(&errors, &src)
+        ),
+    }
+    Ok(())
 }

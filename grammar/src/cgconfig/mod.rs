@@ -31,7 +31,7 @@ mod syntax;
 
 pub use ast::*;
 pub use build::parse_mode;
-pub use print::{print, PrintError};
+pub use print::{print, print_with, Layout, PrintError};
 
 use crate::diagnostic::Diagnostic;
 use crate::source::{SourceFile, Span};

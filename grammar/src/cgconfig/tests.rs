@@ -158,6 +158,55 @@ fn a_printed_value_with_a_quote_is_an_error_not_a_panic() {
     };
     g.controllers[0].settings[0].value.value = "say \"hi\"".into();
     assert!(matches!(print(&config), Err(PrintError::Quote { .. })));
+    assert!(matches!(
+        print_with(&config, Layout::Cgsnapshot),
+        Err(PrintError::Quote { .. })
+    ));
+}
+
+#[test]
+fn the_cgsnapshot_layout_is_libcgroups() {
+    // As libcgroup 2.0.2's cgsnapshot writes it (observed on Debian 12): values always
+    // quoted without spaces, `admin` before `task`, a blank line after every section.
+    let text = "mount { cpu = /sys/fs/cgroup/cpu; }\n\
+                group a { perm { task { uid = nobody; gid = nogroup; } admin { uid = root; gid = root; dperm = 0755; fperm = 0644; } }\n\
+                cpu { cpu.shares = 512; cpu.x = \"\"; } devices { devices.allow = \"c 1:3 rw\nb 8:* m\"; } }\n\
+                group \"b c\" { cpu { } }\n";
+    let config = parse_text(text).unwrap();
+    assert_eq!(
+        print_with(&config, Layout::Cgsnapshot).unwrap(),
+        "mount {\n\
+         \tcpu = /sys/fs/cgroup/cpu;\n\
+         }\n\
+         \n\
+         group a {\n\
+         \tperm {\n\
+         \t\tadmin {\n\
+         \t\t\tuid = root;\n\
+         \t\t\tgid = root;\n\
+         \t\t\tdperm = 0755;\n\
+         \t\t\tfperm = 0644;\n\
+         \t\t}\n\
+         \t\ttask {\n\
+         \t\t\tuid = nobody;\n\
+         \t\t\tgid = nogroup;\n\
+         \t\t}\n\
+         \t}\n\
+         \tcpu {\n\
+         \t\tcpu.shares=\"512\";\n\
+         \t\tcpu.x=\"\";\n\
+         \t}\n\
+         \tdevices {\n\
+         \t\tdevices.allow=\"c 1:3 rw\nb 8:* m\";\n\
+         \t}\n\
+         }\n\
+         \n\
+         group \"b c\" {\n\
+         \tcpu {\n\
+         \t}\n\
+         }\n\
+         \n"
+    );
 }
 
 /// The parse before section-by-section parsing: pest over the whole file.
