@@ -5,7 +5,7 @@ use clap::{Arg, ArgAction, Command};
 /// The argument definitions of `cgdelete`.
 pub fn command() -> Command {
     Command::new("cgdelete")
-        .about("Remove control groups")
+        .about("Remove control group(s)")
         .long_about(
             "Remove control groups from the hierarchy of every controller named. Tasks \
              still in a group move to its parent group, never killed; on cgroup v2, where \
