@@ -7,7 +7,10 @@
 //! come from the group's `perm` block, unset fields filled from the `default` section or
 //! the command-line defaults (`-a -t -d -f -s`), as libcgroup does. Settings are
 //! translated to the host's cgroup version and checked: the controller is mounted, the
-//! setting's file exists, the value has the kernel's format. Every problem is a
+//! setting's file exists, the value has the kernel's format. A block of a v1 controller
+//! that no hierarchy mounts names the group in the v2 mount, in the controller's v2 form
+//! ([`crate::translate::v2_form`]), so that a v1 configuration applies on a v2 host; a
+//! group that does not exist yet is translated without reading it. Every problem is a
 //! [`Diagnostic`] at its place in the file; one of them stops the file before its first
 //! write.
 //!
@@ -198,6 +201,10 @@ pub fn desired_state_in(
         cursors: Cursors::new(cgroups),
         slots: HashMap::new(),
         first_code: None,
+        mounted_by_file: crate::mounts::requests(config)
+            .into_iter()
+            .flat_map(|r| r.controllers)
+            .collect(),
     };
     let mut state = DesiredState {
         defaults_after: defaults.clone(),
@@ -264,6 +271,9 @@ struct Builder<'a> {
     slots: HashMap<(usize, GroupPath), usize>,
     /// The exit status of the first problem found in file order.
     first_code: Option<(usize, u8)>,
+    /// The controllers the file's `mount` sections name: their groups are in the v1
+    /// hierarchy the file mounts, never in their v2 form.
+    mounted_by_file: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -377,12 +387,14 @@ impl Builder<'_> {
     }
 
     /// The hierarchy a block of `controller` names groups in: the one serving it, or for
-    /// a v1 controller no hierarchy mounts, the v2 hierarchy holding its v2 form
-    /// ([`crate::translate::v2_form`]: `blkio` is `io`, `freezer` part of every group).
+    /// a v1 controller no hierarchy mounts (nor the file's `mount` sections), the v2
+    /// hierarchy holding its v2 form ([`crate::translate::v2_form`]: `blkio` is `io`,
+    /// `freezer` part of every group).
     fn hierarchy_index(&mut self, controller: &Spanned<String>) -> Option<usize> {
         let cg = self.cgroups;
+        let mounted_here = self.mounted_by_file.contains(&controller.value);
         let found = cg.hierarchy_for(&controller.value).or_else(|e| {
-            match crate::translate::v2_form(&controller.value) {
+            match crate::translate::v2_form(&controller.value).filter(|_| !mounted_here) {
                 // `cgroup`: the v2 mount, where controller-less groups live.
                 Some(form) => cg
                     .hierarchy_for(form.controller().unwrap_or("cgroup"))
@@ -878,7 +890,11 @@ mod tests {
             }
             mountinfo.push_str("33 25 0:29 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n");
         }
-        let cg = Cgroups::from_sources(&mountinfo, None, dir.path()).unwrap();
+        // The kernel's controllers, which `mount` sections are checked against.
+        let proc_cgroups = "#subsys_name\thierarchy\tnum_cgroups\tenabled\n\
+                            cpu\t1\t1\t1\ncpuacct\t1\t1\t1\nmemory\t2\t1\t1\ncpuset\t3\t1\t1\n\
+                            freezer\t0\t1\t1\nnet_cls\t0\t1\t1\n";
+        let cg = Cgroups::from_sources(&mountinfo, Some(proc_cgroups), dir.path()).unwrap();
         (dir, cg)
     }
 
@@ -1123,6 +1139,18 @@ mod tests {
                 "0:/a [] cpu.shares=5",
                 "3:/a [] cgroup.freeze=1 (<- freezer.state = FROZEN)"
             ]
+        );
+        // A file that mounts a v1 hierarchy for one means that hierarchy (cgconfigparser
+        // mounts it before checking the groups; until then they cannot be checked).
+        let err = build_on(
+            hybrid_host,
+            "mount { net_cls = /mnt/net_cls; }\ngroup a { net_cls { } }\n",
+            &Roots::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("t.conf:2:11: error: controller `net_cls` is not mounted on this host"),
+            "{err}"
         );
         // Without a v2 mount there is nowhere to put them.
         let err = build(text).unwrap_err();

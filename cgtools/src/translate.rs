@@ -13,6 +13,10 @@
 //! turns `cpu.shares = 2` into the invalid `cpu.weight = 0`). A setting in the table
 //! without a counterpart is [`ErrorKind::Unmappable`]; a name absent from the table, when
 //! the caller insists on a vocabulary, is [`ErrorKind::InvalidSetting`], as in libcgroup.
+//!
+//! [`v2_form`] says what the v1 controllers cgroup v2 has no controller of the same name
+//! for are there (`blkio` is `io`; `freezer`, `cpuacct`, `perf_event`, `devices`, `net_cls`,
+//! `net_prio` leave nothing to enable), for configurations written for v1.
 
 use crate::cgroups::Cgroups;
 use crate::error::{Error, ErrorKind, Op, Result};
