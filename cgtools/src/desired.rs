@@ -7,7 +7,10 @@
 //! come from the group's `perm` block, unset fields filled from the `default` section or
 //! the command-line defaults (`-a -t -d -f -s`), as libcgroup does. Settings are
 //! translated to the host's cgroup version and checked: the controller is mounted, the
-//! setting's file exists, the value has the kernel's format. Every problem is a
+//! setting's file exists, the value has the kernel's format. A block of a v1 controller
+//! that no hierarchy mounts names the group in the v2 mount, in the controller's v2 form
+//! ([`crate::translate::v2_form`]), so that a v1 configuration applies on a v2 host; a
+//! group that does not exist yet is translated without reading it. Every problem is a
 //! [`Diagnostic`] at its place in the file; one of them stops the file before its first
 //! write.
 //!
@@ -232,6 +235,10 @@ pub fn desired_state_in(
         cursors: Cursors::new(cgroups),
         slots: HashMap::new(),
         first_code: None,
+        mounted_by_file: crate::mounts::requests(config)
+            .into_iter()
+            .flat_map(|r| r.controllers)
+            .collect(),
     };
     let mut state = DesiredState {
         defaults_after: defaults.clone(),
@@ -298,6 +305,9 @@ struct Builder<'a> {
     slots: HashMap<(usize, GroupPath), usize>,
     /// The exit status of the first problem found in file order.
     first_code: Option<(usize, u8)>,
+    /// The controllers the file's `mount` sections name: their groups are in the v1
+    /// hierarchy the file mounts, never in their v2 form.
+    mounted_by_file: Vec<String>,
 }
 
 impl Builder<'_> {
@@ -410,9 +420,23 @@ impl Builder<'_> {
         by_hierarchy
     }
 
+    /// The hierarchy a block of `controller` names groups in: the one serving it, or for
+    /// a v1 controller no hierarchy mounts (nor the file's `mount` sections), the v2
+    /// hierarchy holding its v2 form ([`crate::translate::v2_form`]: `blkio` is `io`,
+    /// `freezer` part of every group).
     fn hierarchy_index(&mut self, controller: &Spanned<String>) -> Option<usize> {
         let cg = self.cgroups;
-        match cg.hierarchy_for(&controller.value) {
+        let mounted_here = self.mounted_by_file.contains(&controller.value);
+        let found = cg.hierarchy_for(&controller.value).or_else(|e| {
+            match crate::translate::v2_form(&controller.value).filter(|_| !mounted_here) {
+                // `cgroup`: the v2 mount, where controller-less groups live.
+                Some(form) => cg
+                    .hierarchy_for(form.controller().unwrap_or("cgroup"))
+                    .map_err(|_| e),
+                None => Err(e),
+            }
+        });
+        match found {
             Ok(h) => cg.hierarchies().iter().position(|x| x == h),
             Err(_) => {
                 let mounted: Vec<&str> = cg.layout().mounted_controllers().collect();
@@ -518,11 +542,19 @@ impl Builder<'_> {
             // The same group written twice: the later section's owners and values win,
             // as libcgroup applies both in order.
             target.permissions = permissions.clone();
-            if version == Version::V2
-                && block.name.value != "cgroup"
-                && !target.controllers.contains(&block.name.value)
-            {
-                target.controllers.push(block.name.value.clone());
+            if version == Version::V2 {
+                let hierarchy = &self.cgroups.hierarchies()[index];
+                let controller = if hierarchy.has_controller(&block.name.value) {
+                    Some(block.name.value.as_str())
+                } else {
+                    // `cgroup`, or a v1 controller in its v2 form (`blkio`: `io`).
+                    crate::translate::v2_form(&block.name.value).and_then(|f| f.controller())
+                };
+                if let Some(c) = controller {
+                    if !target.controllers.iter().any(|t| t == c) {
+                        target.controllers.push(c.to_string());
+                    }
+                }
             }
             for setting in settings {
                 target.settings.retain(|s| s.name != setting.name);
@@ -554,25 +586,61 @@ impl Builder<'_> {
             .iter()
             .map(|s| Setting::new(s.name.value.clone(), s.value.value.clone()))
             .collect();
-        let translated = crate::translate::to_host(cg, None, &as_settings, |name| match &live {
-            Some(c) => c.get(name),
-            None => Err(crate::Error::new(
-                crate::ErrorKind::GroupMissing {
-                    group: path.to_string(),
-                },
-                crate::Op::Read,
-            )),
+        // A group (or, in v2, a controller) that does not exist yet has no value to read:
+        // the translation then plans with a new group's values.
+        let translated = crate::translate::to_host(cg, None, &as_settings, |name| {
+            let Some(live) = &live else {
+                return Ok(None);
+            };
+            match live.get(name) {
+                Ok(value) => Ok(Some(value)),
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        crate::ErrorKind::GroupMissing { .. }
+                            | crate::ErrorKind::SettingMissing { .. }
+                    ) =>
+                {
+                    Ok(None)
+                }
+                Err(e) => Err(e),
+            }
         });
         let translated = match translated {
             Ok(t) => t,
             Err(e) => {
-                let span = given
+                let source = given
                     .iter()
-                    .find(|s| e.to_string().contains(&format!("`{}`", s.name.value)))
-                    .map_or(block.name.span, |s| s.name.span);
-                let d = self.error(span, e.to_string());
-                if let Some(hint) = e.hint() {
-                    *d = d.clone().with_hint(hint.to_string());
+                    .find(|s| e.to_string().contains(&format!("`{}`", s.name.value)));
+                let span = source.map_or(block.name.span, |s| s.name.span);
+                let controller = &block.name.value;
+                let in_v2_form = cg.hierarchy_for(controller).is_err();
+                match (e.kind(), source) {
+                    // A v1 controller no hierarchy mounts, whose group is in the v2
+                    // hierarchy: say so, and that the block without settings is fine.
+                    (crate::ErrorKind::Unmappable { .. }, Some(s)) if in_v2_form => {
+                        let message = format!(
+                            "`{}` has no cgroup v2 equivalent, and no v1 hierarchy mounts \
+                             `{controller}` on this host",
+                            s.name.value
+                        );
+                        let instead = format!(
+                            "without settings, `{controller} {{ }}` still creates the group, \
+                             in the cgroup v2 hierarchy"
+                        );
+                        let hint = match e.hint() {
+                            Some(why) => format!("{why}; {instead}"),
+                            None => instead,
+                        };
+                        let d = self.error(span, message);
+                        *d = d.clone().with_hint(hint);
+                    }
+                    _ => {
+                        let d = self.error(span, e.to_string());
+                        if let Some(hint) = e.hint() {
+                            *d = d.clone().with_hint(hint.to_string());
+                        }
+                    }
                 }
                 return Vec::new();
             }
@@ -583,11 +651,20 @@ impl Builder<'_> {
             let (span, name_span, written_as) = match source {
                 Some(s) => (s.value.span, s.name.span, None),
                 None => {
-                    let from: Vec<String> = given
+                    // The settings it was translated from (quota and period make one
+                    // `cpu.max`), or, not knowing, the whole block.
+                    let mut from: Vec<&&cgconfig::Setting> = given
+                        .iter()
+                        .filter(|s| translates_to(&s.name.value, &setting.name))
+                        .collect();
+                    if from.is_empty() {
+                        from = given.iter().collect();
+                    }
+                    let first = from.first().map_or(block.name.span, |s| s.value.span);
+                    let from: Vec<String> = from
                         .iter()
                         .map(|s| format!("{} = {}", s.name.value, s.value.value))
                         .collect();
-                    let first = given.first().map_or(block.name.span, |s| s.value.span);
                     (first, first, Some(from.join(", ")))
                 }
             };
@@ -770,6 +847,13 @@ impl Builder<'_> {
     }
 }
 
+/// Whether setting `name`, in its own vocabulary, becomes `host_name` in the other one.
+fn translates_to(name: &str, host_name: &str) -> bool {
+    crate::translate::vocabulary_of(name)
+        .and_then(|from| crate::translate::counterparts(name, from).ok())
+        .is_some_and(|names| names.iter().any(|n| n == host_name))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -791,14 +875,30 @@ mod tests {
         }
     }
 
-    /// A fake hybrid host: cpu,cpuacct co-mounted, memory, cpuset, with a few files.
+    /// A fake v1 host: cpu,cpuacct co-mounted, memory, cpuset, with a few files.
     fn host() -> (tempfile::TempDir, Cgroups) {
+        v1_host(false)
+    }
+
+    /// A fake hybrid host: [`host`]'s v1 hierarchies and an empty cgroup v2 mount at
+    /// `unified`, as systemd mounts it (freezer, devices, blkio mounted nowhere).
+    fn hybrid_host() -> (tempfile::TempDir, Cgroups) {
+        v1_host(true)
+    }
+
+    fn v1_host(unified: bool) -> (tempfile::TempDir, Cgroups) {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("sys/fs/cgroup");
         for (h, files) in [
             (
                 "cpu,cpuacct",
-                &["cpu.shares", "cpu.cfs_quota_us", "cpuacct.usage", "tasks"][..],
+                &[
+                    "cpu.shares",
+                    "cpu.cfs_quota_us",
+                    "cpu.cfs_period_us",
+                    "cpuacct.usage",
+                    "tasks",
+                ][..],
             ),
             (
                 "memory",
@@ -818,11 +918,74 @@ mod tests {
                 }
             }
         }
-        let mountinfo = "\
+        let mut mountinfo = "\
 30 25 0:26 / /sys/fs/cgroup/cpu,cpuacct rw - cgroup cgroup rw,cpu,cpuacct
 31 25 0:27 / /sys/fs/cgroup/memory rw - cgroup cgroup rw,memory
 32 25 0:28 / /sys/fs/cgroup/cpuset rw - cgroup cgroup rw,cpuset
-";
+"
+        .to_string();
+        if unified {
+            let v2 = root.join("unified");
+            for (dir, files) in [
+                (v2.clone(), &["cgroup.controllers", "cgroup.procs"][..]),
+                (
+                    v2.join("init.scope"),
+                    &[
+                        "cgroup.controllers",
+                        "cgroup.procs",
+                        "cgroup.freeze",
+                        "cgroup.events",
+                        "cpu.stat",
+                    ][..],
+                ),
+            ] {
+                fs::create_dir_all(&dir).unwrap();
+                for f in files {
+                    fs::write(dir.join(f), "").unwrap();
+                }
+            }
+            mountinfo.push_str("33 25 0:29 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n");
+        }
+        // The kernel's controllers, which `mount` sections are checked against.
+        let proc_cgroups = "#subsys_name\thierarchy\tnum_cgroups\tenabled\n\
+                            cpu\t1\t1\t1\ncpuacct\t1\t1\t1\nmemory\t2\t1\t1\ncpuset\t3\t1\t1\n\
+                            freezer\t0\t1\t1\nnet_cls\t0\t1\t1\n";
+        let cg = Cgroups::from_sources(&mountinfo, Some(proc_cgroups), dir.path()).unwrap();
+        (dir, cg)
+    }
+
+    /// A fake pure cgroup v2 host: the root enables cpu, io, memory and pids; `existing`
+    /// is a group with those controllers and the core files, with cpu.max `20000 250000`.
+    fn v2_host() -> (tempfile::TempDir, Cgroups) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("sys/fs/cgroup");
+        let existing = root.join("existing");
+        fs::create_dir_all(&existing).unwrap();
+        for (file, value) in [
+            ("cgroup.controllers", "cpuset cpu io memory hugetlb pids"),
+            ("cgroup.subtree_control", "cpu io memory pids"),
+            ("cgroup.procs", ""),
+            ("cpu.stat", ""),
+        ] {
+            fs::write(root.join(file), value).unwrap();
+        }
+        for (file, value) in [
+            ("cgroup.controllers", "cpu io memory pids"),
+            ("cgroup.subtree_control", ""),
+            ("cgroup.procs", ""),
+            ("cgroup.freeze", "0"),
+            ("cgroup.events", "populated 0\nfrozen 0"),
+            ("cpu.stat", ""),
+            ("cpu.weight", "100"),
+            ("cpu.max", "20000 250000"),
+            ("io.weight", "default 100"),
+            ("io.max", ""),
+            ("memory.max", "max"),
+            ("pids.max", "max"),
+        ] {
+            fs::write(existing.join(file), value).unwrap();
+        }
+        let mountinfo = "26 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
         let cg = Cgroups::from_sources(mountinfo, None, dir.path()).unwrap();
         (dir, cg)
     }
@@ -832,7 +995,15 @@ mod tests {
     }
 
     fn build_in(text: &str, roots: &Roots) -> Result<DesiredState, String> {
-        let (dir, cg) = host();
+        build_on(host, text, roots)
+    }
+
+    fn build_on(
+        fake: fn() -> (tempfile::TempDir, Cgroups),
+        text: &str,
+        roots: &Roots,
+    ) -> Result<DesiredState, String> {
+        let (dir, cg) = fake();
         let src = SourceFile::new("t.conf", text);
         let config = cgconfig::parse(&src).map_err(|d| render_all(&d, &src))?;
         desired_state_in(
@@ -1091,5 +1262,173 @@ mod tests {
             err.starts_with("t.conf:2:38: error: groups of `memory` cannot be created: it is not delegated to cgconfigd"),
             "{err}"
         );
+    }
+
+    /// `hierarchy:path [controllers] name=value(<- as written) ...` per group.
+    fn summary(state: &DesiredState) -> Vec<String> {
+        state
+            .cgroups
+            .iter()
+            .map(|c| {
+                let mut line = format!("{}:{} [{}]", c.hierarchy, c.path, c.controllers.join(" "));
+                for s in &c.settings {
+                    line.push_str(&format!(" {}={}", s.name, s.value));
+                    if let Some(from) = &s.written_as {
+                        line.push_str(&format!(" (<- {from})"));
+                    }
+                }
+                line
+            })
+            .collect()
+    }
+
+    #[test]
+    fn v1_controller_blocks_are_groups_of_the_v2_hierarchy_on_a_v2_host() {
+        let text = "group a { freezer { freezer.state = FROZEN; } }\n\
+                    group b { cpuacct { } perf_event { } devices { } net_cls { } net_prio { } }\n\
+                    group c { cpu { cpu.shares = 512; } cpuacct { } blkio { blkio.weight = 500; } freezer { freezer.state = THAWED; } }\n";
+        let state = build_on(v2_host, text, &Roots::default()).unwrap();
+        assert_eq!(
+            summary(&state),
+            [
+                // The freezer is part of every v2 group: nothing to enable.
+                "0:/a [] cgroup.freeze=1 (<- freezer.state = FROZEN)",
+                // Groups with no controller to enable, like libcgroup's `cgroup` blocks.
+                "0:/b []",
+                // blkio is v2's io controller; cpuacct adds nothing to enable.
+                "0:/c [cpu io] cpu.weight=50 (<- cpu.shares = 512) io.weight=100 (<- blkio.weight = 500) cgroup.freeze=0 (<- freezer.state = THAWED)",
+            ]
+        );
+        // A namespace of a v1 controller is a namespace in the v2 tree.
+        let state = build_on(
+            v2_host,
+            "namespace { freezer = frozen; }\ngroup a { freezer { } }\n",
+            &Roots::default(),
+        )
+        .unwrap();
+        assert_eq!(summary(&state), ["0:/frozen/a []"]);
+    }
+
+    #[test]
+    fn v1_controllers_mounted_nowhere_are_in_the_v2_mount_of_a_hybrid_host() {
+        let text =
+            "group a { cpu { cpu.shares = 5; } freezer { freezer.state = FROZEN; } net_cls { } }\n";
+        let state = build_on(hybrid_host, text, &Roots::default()).unwrap();
+        // cpu stays in its v1 hierarchy (0); freezer and net_cls, mounted nowhere, go to
+        // the v2 mount (3), as controller-less groups do.
+        assert_eq!(
+            summary(&state),
+            [
+                "0:/a [] cpu.shares=5",
+                "3:/a [] cgroup.freeze=1 (<- freezer.state = FROZEN)"
+            ]
+        );
+        // A file that mounts a v1 hierarchy for one means that hierarchy (cgconfigparser
+        // mounts it before checking the groups; until then they cannot be checked).
+        let err = build_on(
+            hybrid_host,
+            "mount { net_cls = /mnt/net_cls; }\ngroup a { net_cls { } }\n",
+            &Roots::default(),
+        )
+        .unwrap_err();
+        assert!(
+            err.starts_with("t.conf:2:11: error: controller `net_cls` is not mounted on this host"),
+            "{err}"
+        );
+        // Without a v2 mount there is nowhere to put them.
+        let err = build(text).unwrap_err();
+        assert!(
+            err.starts_with("t.conf:1:35: error: controller `freezer` is not mounted on this host"),
+            "{err}"
+        );
+        assert!(err.contains("controller `net_cls` is not mounted"), "{err}");
+    }
+
+    #[test]
+    fn v1_only_settings_on_a_v2_host_say_what_to_use_instead() {
+        let err = build_on(
+            v2_host,
+            "group a {\n\tcpuacct { cpuacct.usage = 0; }\n\tdevices { devices.deny = \"a *:* rwm\"; }\n\tnet_cls { net_cls.classid = 0x100001; }\n\tnet_prio { net_prio.ifpriomap = \"eth0 5\"; }\n\tperf_event { perf_event.x = 1; }\n\tfreezer { freezer.self_freezing = 1; }\n}\n",
+            &Roots::default(),
+        )
+        .unwrap_err();
+        insta::assert_snapshot!(err);
+    }
+
+    #[test]
+    fn a_new_groups_quota_and_period_are_translated_without_reading_them() {
+        let text = "group x/y { cpu { cpu.shares = \"256\"; cpu.cfs_quota_us = \"-1\"; } }\n\
+                    group x/z { cpu { cpu.cfs_quota_us = 50000; } }\n\
+                    group x/p { cpu { cpu.cfs_period_us = 10000; } }\n\
+                    group existing { cpu { cpu.cfs_quota_us = 30000; } }\n";
+        let state = build_on(v2_host, text, &Roots::default()).unwrap();
+        assert_eq!(
+            summary(&state),
+            [
+                // An existing group keeps its period (250000 here), as in libcgroup.
+                "0:/existing [cpu] cpu.max=30000 250000 (<- cpu.cfs_quota_us = 30000)",
+                // A new group: the quota alone, which the kernel writes keeping the period.
+                "0:/x/y [cpu] cpu.weight=25 (<- cpu.shares = 256) cpu.max=max (<- cpu.cfs_quota_us = -1)",
+                "0:/x/z [cpu] cpu.max=50000 (<- cpu.cfs_quota_us = 50000)",
+                // A period alone needs a quota: a new group has none (`max`).
+                "0:/x/p [cpu] cpu.max=max 10000 (<- cpu.cfs_period_us = 10000)",
+            ]
+        );
+        // The same file on a v1 host is written as it stands.
+        let state = build_on(host, text, &Roots::default());
+        let state = state.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            summary(&state)[..2],
+            [
+                "0:/existing [] cpu.cfs_quota_us=30000",
+                "0:/x/y [] cpu.shares=256 cpu.cfs_quota_us=-1",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_v1_config_on_a_v2_host_plans_its_new_group_then_nothing_once_applied() {
+        let (dir, cg) = v2_host();
+        let text = "group x/y {\n\tcpu { cpu.shares = \"256\"; cpu.cfs_quota_us = \"-1\"; }\n\tfreezer { freezer.state = FROZEN; }\n}\n";
+        let src = SourceFile::new("t.conf", text);
+        let config = cgconfig::parse(&src).unwrap();
+        let desired = |cg: &Cgroups| {
+            desired_state(
+                &config,
+                cg,
+                &HostFacts::example(),
+                &Permissions::default(),
+                &mut Accounts,
+            )
+            .map_err(|r| render_all(&r.diagnostics, &src))
+            .unwrap()
+        };
+        let label = cg.hierarchies()[0].label();
+        let plan = crate::plan::plan(&cg, &desired(&cg), &HostFacts::example()).unwrap();
+        assert_eq!(
+            plan.describe(),
+            format!(
+                "create {label}:/x/y (controllers cpu)\n\
+                 write {label}:/x/y cpu.weight = 25\n\
+                 write {label}:/x/y cpu.max = max\n\
+                 write {label}:/x/y cgroup.freeze = 1\n"
+            )
+        );
+        // What the kernel shows once that is applied: the period is the default one.
+        let root = dir.path().join("sys/fs/cgroup");
+        fs::create_dir_all(root.join("x/y")).unwrap();
+        fs::write(root.join("x/cgroup.subtree_control"), "cpu").unwrap();
+        for (file, value) in [
+            ("cgroup.controllers", "cpu"),
+            ("cgroup.procs", ""),
+            ("cgroup.freeze", "1"),
+            ("cpu.weight", "25"),
+            ("cpu.max", "max 100000"),
+        ] {
+            fs::write(root.join("x").join(file), value).unwrap();
+            fs::write(root.join("x/y").join(file), value).unwrap();
+        }
+        let again = crate::plan::plan(&cg, &desired(&cg), &HostFacts::example()).unwrap();
+        assert!(again.is_empty(), "{}", again.describe());
     }
 }

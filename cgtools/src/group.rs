@@ -480,7 +480,9 @@ impl<'a> Group<'a> {
         vocabulary: Option<Version>,
         settings: &[Setting],
     ) -> Result<Vec<Setting>> {
-        let host = translate::to_host(self.cg, vocabulary, settings, |name| self.get(name))?;
+        let host = translate::to_host(self.cg, vocabulary, settings, |name| {
+            self.get(name).map(Some)
+        })?;
         for s in &host {
             self.set(&s.name, &s.value)?;
         }

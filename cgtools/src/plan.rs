@@ -17,7 +17,7 @@ use crate::desired::{DesiredCgroup, DesiredSetting, DesiredState};
 use crate::hierarchy::Version;
 use crate::permissions::{permission_changes_in, MetaChange, Permissions};
 use crate::translate::parse_size;
-use crate::values::{normalize, HostFacts};
+use crate::values::{normalize, unchanged, HostFacts};
 use crate::{Cgroups, GroupPath, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -185,9 +185,7 @@ fn plan_cgroup(
     for setting in write_order(&desired.settings, &read, host) {
         let before = read(&setting.name);
         if let Some(current) = &before {
-            if normalize(&setting.name, current, host)
-                == normalize(&setting.name, &setting.value, host)
-            {
+            if unchanged(&setting.name, current, &setting.value, host) {
                 continue;
             }
         }

@@ -259,8 +259,12 @@ fn translate_for(
     if settings.is_empty() {
         return Ok(Vec::new());
     }
-    let current =
-        |name: &str| -> Result<String> { cgroup_of(cg, path, name)?.get(name).map_err(as_write) };
+    let current = |name: &str| -> Result<Option<String>> {
+        cgroup_of(cg, path, name)?
+            .get(name)
+            .map(Some)
+            .map_err(as_write)
+    };
     let mut kept = Vec::new();
     for setting in settings {
         if options.ignore_unmappable {

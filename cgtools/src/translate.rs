@@ -13,6 +13,10 @@
 //! turns `cpu.shares = 2` into the invalid `cpu.weight = 0`). A setting in the table
 //! without a counterpart is [`ErrorKind::Unmappable`]; a name absent from the table, when
 //! the caller insists on a vocabulary, is [`ErrorKind::InvalidSetting`], as in libcgroup.
+//!
+//! [`v2_form`] says what the v1 controllers cgroup v2 has no controller of the same name
+//! for are there (`blkio` is `io`; `freezer`, `cpuacct`, `perf_event`, `devices`, `net_cls`,
+//! `net_prio` leave nothing to enable), for configurations written for v1.
 
 use crate::cgroups::Cgroups;
 use crate::error::{Error, ErrorKind, Op, Result};
@@ -132,23 +136,93 @@ const TABLE: &[Row] = &[
     row("cgroup.procs", "cgroup.procs", Conv::Same),
 ];
 
-/// v1 controllers with no v2 counterpart at all, and why.
+/// v1 controllers with no v2 counterpart at all, and why: the hint of every setting of
+/// theirs on a v2 host, whether the table knows its name or not.
 const V1_ONLY: &[(&str, &str)] = &[
     (
         "devices",
-        "cgroup v2 controls device access with eBPF programs, not files",
+        "cgroup v2 controls device access with eBPF programs attached to the group \
+         (BPF_CGROUP_DEVICE; systemd's DeviceAllow= installs one), not with files",
     ),
     (
         "net_cls",
-        "cgroup v2 has no net_cls; match the cgroup path in nftables/iptables instead",
+        "cgroup v2 has no net_cls; match the group's path instead of a class id \
+         (nftables `socket cgroupv2`, iptables `-m cgroup --path`)",
     ),
     (
         "net_prio",
-        "cgroup v2 has no net_prio; set priorities per socket or with tc",
+        "cgroup v2 has no net_prio; set priorities per socket (SO_PRIORITY) or with tc",
     ),
-    ("cpuacct", "cgroup v2 reports CPU usage in cpu.stat"),
-    ("perf_event", "cgroup v2 perf_event has no settings"),
+    (
+        "cpuacct",
+        "cgroup v2 reports CPU usage in cpu.stat, which every group has",
+    ),
+    (
+        "perf_event",
+        "cgroup v2 perf_event has no settings: perf selects a group by its path",
+    ),
 ];
+
+/// Why a v1 setting of `controller` that the table has no v2 row for has none, when there
+/// is more to say than that.
+fn why_not_in_v2(controller: &str) -> Option<&'static str> {
+    match controller {
+        "freezer" => Some(
+            "cgroup v2 freezes a group with `cgroup.freeze` (1 or 0, what `freezer.state` \
+             becomes) and reports it as `frozen` in `cgroup.events`",
+        ),
+        _ => V1_ONLY
+            .iter()
+            .find(|(c, _)| *c == controller)
+            .map(|(_, why)| *why),
+    }
+}
+
+/// What a group of a v1 controller that cgroup v2 has no controller of the same name for
+/// is in the v2 hierarchy (see [`v2_form`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum V2Form {
+    /// A group with this v2 controller enabled, like any other (`blkio`: `io`).
+    Controller(&'static str),
+    /// A group with no controller to enable: what is left of the v1 controller on v2 is
+    /// part of every group (`freezer`: `cgroup.freeze`; `cpuacct`: `cpu.stat`;
+    /// `perf_event`, always on), or it has no v2 counterpart at all (`devices`, `net_cls`,
+    /// `net_prio`): the group exists, and the block's settings cannot be translated.
+    Group,
+}
+
+impl V2Form {
+    /// The v2 controller a group of this form needs enabled, if any.
+    pub fn controller(self) -> Option<&'static str> {
+        match self {
+            V2Form::Controller(c) => Some(c),
+            V2Form::Group => None,
+        }
+    }
+}
+
+/// How cgroup v2 holds the groups of v1 controller `controller`, for the v1 controllers
+/// it has no controller of the same name for; `None` for the others (`cpu`, `memory`:
+/// the same name in both, or not a v1 controller).
+///
+/// A cgconfig.conf block of such a controller, on a host where no v1 hierarchy mounts it
+/// but a v2 one is mounted, names the group in the v2 hierarchy (libcgroup's `cgroup`
+/// pseudo-controller does the same for controller-less groups); its settings are
+/// translated like any other, and those without a v2 form are [`ErrorKind::Unmappable`]
+/// with the reason. `docs/compat.md` gives the reasons per controller.
+pub fn v2_form(controller: &str) -> Option<V2Form> {
+    Some(match controller {
+        // io.weight and io.max hold what blkio's weight and throttle files did.
+        "blkio" => V2Form::Controller("io"),
+        // The v2 freezer is `cgroup.freeze` of every group; CPU usage is in every
+        // group's cpu.stat; perf_event is implicitly on everywhere (never listed in
+        // cgroup.controllers); device access is an eBPF program attached to the group;
+        // net_cls and net_prio have no counterpart (the group's path is what nftables
+        // matches).
+        "freezer" | "cpuacct" | "perf_event" | "devices" | "net_cls" | "net_prio" => V2Form::Group,
+        _ => return None,
+    })
+}
 
 /// The v1 unlimited value as the kernel prints it: the largest page-aligned `i64`
 /// (9223372036854771712 with 4 KiB pages), which libcgroup also prints for `max`.
@@ -241,7 +315,7 @@ pub fn counterpart(name: &str, from: Version) -> Result<String> {
     let to = from.other();
     let target = side(row, to);
     if target.is_empty() {
-        return Err(unmappable(name, to));
+        return Err(unmappable_with_reason(name, from));
     }
     Ok(target.replace('*', wildcard(side(row, from), name)))
 }
@@ -270,7 +344,7 @@ pub fn counterparts(name: &str, from: Version) -> Result<Vec<String>> {
         }
     }
     if out.is_empty() {
-        return Err(unmappable(name, to));
+        return Err(unmappable_with_reason(name, from));
     }
     Ok(out)
 }
@@ -292,6 +366,19 @@ fn find_row(name: &str, from: Version) -> Result<&'static Row> {
         },
         Op::Translate,
     ))
+}
+
+/// `name` (in `from`'s vocabulary) has no counterpart: with the reason, where known.
+fn unmappable_with_reason(name: &str, from: Version) -> Error {
+    let error = unmappable(name, from.other());
+    let why = match (from, controller_of(name)) {
+        (Version::V1, Ok(controller)) => why_not_in_v2(controller),
+        _ => None,
+    };
+    match why {
+        Some(why) => error.with_hint(why),
+        None => error,
+    }
 }
 
 fn unmappable(name: &str, to: Version) -> Error {
@@ -510,14 +597,20 @@ pub fn translation_needed(
 }
 
 /// Converts settings written in `vocabulary` (or, for `None`, each name's own vocabulary)
-/// into the names and values of the version the host runs each controller as. `current`
-/// reads a host setting of the group (for `cpu.max` when only quota or period is given).
-/// Quota and period given together become one `cpu.max` write.
+/// into the names and values of the version the host runs each controller as.
+///
+/// Quota and period given together become one `cpu.max` write. One of them alone needs
+/// the other's current value, which `current` reads from the group (`cpu.max`), as
+/// libcgroup does; `Ok(None)` from it says the group (or, in v2, its controller) does not
+/// exist yet, and a new group's translation reads nothing: a quota alone is written alone
+/// (the kernel keeps the period, see `cpu.max` in
+/// [cgroup-v2.rst](https://docs.kernel.org/admin-guide/cgroup-v2.html)), a period alone
+/// with the quota a new group has, `max`.
 pub fn to_host(
     cg: &Cgroups,
     vocabulary: Option<Version>,
     settings: &[Setting],
-    current: impl Fn(&str) -> Result<String>,
+    current: impl Fn(&str) -> Result<Option<String>>,
 ) -> Result<Vec<Setting>> {
     let mut out: Vec<Setting> = Vec::new();
     let mut quota: Option<String> = None;
@@ -589,28 +682,26 @@ pub fn to_host(
         }
     }
     if let Some(at) = cpu_max_at {
-        let (q, p) = match (quota, period) {
-            (Some(q), Some(p)) => (q, p),
-            (Some(q), None) => {
-                let now = current("cpu.max")?;
-                (
-                    q,
-                    now.split_whitespace()
-                        .nth(1)
-                        .unwrap_or("100000")
-                        .to_string(),
-                )
-            }
+        let value = match (quota, period) {
+            (Some(q), Some(p)) => format!("{q} {p}"),
+            (Some(q), None) => match current("cpu.max")? {
+                Some(now) => match now.split_whitespace().nth(1) {
+                    Some(p) => format!("{q} {p}"),
+                    None => q,
+                },
+                None => q,
+            },
             (None, Some(p)) => {
                 let now = current("cpu.max")?;
-                (
-                    now.split_whitespace().next().unwrap_or("max").to_string(),
-                    p,
-                )
+                let q = now
+                    .as_deref()
+                    .and_then(|now| now.split_whitespace().next())
+                    .unwrap_or("max");
+                format!("{q} {p}")
             }
             (None, None) => return Ok(out),
         };
-        out.insert(at, Setting::new("cpu.max", format!("{q} {p}")));
+        out.insert(at, Setting::new("cpu.max", value));
     }
     Ok(out)
 }
@@ -723,7 +814,7 @@ mod tests {
         (dir, cg)
     }
 
-    fn no_current(_: &str) -> Result<String> {
+    fn no_current(_: &str) -> Result<Option<String>> {
         panic!("current value not expected")
     }
 
@@ -897,7 +988,7 @@ mod tests {
         let unlimited = [Setting::new("cpu.cfs_quota_us", "-1")];
         let current = |n: &str| {
             assert_eq!(n, "cpu.max");
-            Ok("20000 250000".to_string())
+            Ok(Some("20000 250000".to_string()))
         };
         assert_eq!(
             pairs(to_host(&v2, None, &unlimited, current).unwrap()),
@@ -926,6 +1017,71 @@ mod tests {
             pairs(to_host(&v1, None, &quota_only, no_current).unwrap()),
             [p("cpu.cfs_quota_us", "25000")]
         );
+    }
+
+    #[test]
+    fn a_new_groups_cpu_max_is_translated_from_what_is_given_alone() {
+        let (_d, v2) = host(true);
+        let new_group = |n: &str| -> Result<Option<String>> {
+            assert_eq!(n, "cpu.max");
+            Ok(None)
+        };
+        for (given, want) in [
+            // The kernel keeps the period when only the quota is written.
+            (&[("cpu.cfs_quota_us", "-1")][..], "max"),
+            (&[("cpu.cfs_quota_us", "50000")][..], "50000"),
+            // A period needs a quota: a new group's is `max`.
+            (&[("cpu.cfs_period_us", "10000")][..], "max 10000"),
+            (
+                &[("cpu.cfs_period_us", "10000"), ("cpu.cfs_quota_us", "5000")][..],
+                "5000 10000",
+            ),
+        ] {
+            let settings: Vec<Setting> = given.iter().map(|(n, v)| Setting::new(*n, *v)).collect();
+            assert_eq!(
+                pairs(to_host(&v2, None, &settings, new_group).unwrap()),
+                [p("cpu.max", want)],
+                "{given:?}"
+            );
+        }
+        let seed = [
+            Setting::new("cpu.shares", "256"),
+            Setting::new("cpu.cfs_quota_us", "-1"),
+        ];
+        assert_eq!(
+            pairs(to_host(&v2, None, &seed, new_group).unwrap()),
+            [p("cpu.weight", "25"), p("cpu.max", "max")]
+        );
+        // A failed read is still an error.
+        let unreadable = |_: &str| -> Result<Option<String>> {
+            Err(Error::new(ErrorKind::Os, Op::Read).with_errno(nix::errno::Errno::EACCES))
+        };
+        assert!(to_host(&v2, None, &seed, unreadable).is_err());
+    }
+
+    #[test]
+    fn v1_controllers_v2_has_no_controller_of_their_name_for() {
+        assert_eq!(v2_form("blkio"), Some(V2Form::Controller("io")));
+        assert_eq!(v2_form("blkio").and_then(V2Form::controller), Some("io"));
+        for c in [
+            "freezer",
+            "cpuacct",
+            "perf_event",
+            "devices",
+            "net_cls",
+            "net_prio",
+        ] {
+            assert_eq!(v2_form(c), Some(V2Form::Group), "{c}");
+            assert_eq!(V2Form::Group.controller(), None);
+        }
+        for c in ["cpu", "memory", "cpuset", "pids", "hugetlb", "io", "cgroup"] {
+            assert_eq!(v2_form(c), None, "{c}");
+        }
+        // Freezer settings without a v2 row say what v2 has instead.
+        let (_d, v2) = host(true);
+        let e = one(&v2, None, "freezer.self_freezing", "1").unwrap_err();
+        assert_eq!(e.exit_code(), 111);
+        assert!(e.hint().unwrap().contains("cgroup.freeze"), "{e:?}");
     }
 
     #[test]

@@ -213,6 +213,17 @@ pub fn normalize(name: &str, value: &str, host: &HostFacts) -> String {
     }
 }
 
+/// Whether writing `wanted` to setting `name` would leave it as it reads now (`live`), as
+/// far as we know the kernel's normalised form: a plan writes only values that differ.
+pub fn unchanged(name: &str, live: &str, wanted: &str, host: &HostFacts) -> bool {
+    let mut words = wanted.split_whitespace();
+    match (format_of(name), words.next(), words.next()) {
+        // `$MAX` alone sets the quota and keeps the period, whatever it is.
+        (Format::CpuMax, Some(quota), None) => live.split_whitespace().next() == Some(quota),
+        _ => normalize(name, live, host) == normalize(name, wanted, host),
+    }
+}
+
 /// What validation needs to know about the host, read once per run.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HostFacts {
@@ -284,6 +295,18 @@ mod tests {
             v1_unlimited().to_string()
         );
         assert_eq!(normalize("memory.max", "max", &host), "max");
+    }
+
+    #[test]
+    fn a_quota_alone_compares_with_the_quota_whatever_the_period() {
+        let host = HostFacts::example();
+        assert!(unchanged("cpu.max", "max 250000", "max", &host));
+        assert!(unchanged("cpu.max", "50000 100000", "50000", &host));
+        assert!(!unchanged("cpu.max", "50000 100000", "max", &host));
+        assert!(unchanged("cpu.max", "max 100000", "max 100000", &host));
+        assert!(!unchanged("cpu.max", "max 250000", "max 100000", &host));
+        assert!(unchanged("memory.max", "4997120", "5000000", &host));
+        assert!(!unchanged("cpu.weight", "100", "25", &host));
     }
 
     #[test]

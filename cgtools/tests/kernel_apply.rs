@@ -20,7 +20,7 @@ use cgtools::check::SystemAccounts;
 use cgtools::desired::{desired_state, DesiredState};
 use cgtools::plan::plan;
 use cgtools::values::HostFacts;
-use cgtools::{Cgroups, Permissions};
+use cgtools::{Cgroups, Permissions, Version};
 use common::{host, serving, TestGroups};
 use grammar::{cgconfig, SourceFile};
 
@@ -531,4 +531,135 @@ fn owners_without_modes_reach_every_file_of_a_new_group() {
     }
     // And applying again changes nothing.
     assert!(plan(&cg, &state, &HostFacts::read(&cg)).unwrap().is_empty());
+}
+
+/// Whether the tests run in the pure cgroup v2 VM lane, where a skip hides a broken lane.
+fn in_vm_lane() -> bool {
+    std::env::var("CGTOOLS_TEST_LANE").as_deref() == Ok("vm")
+}
+
+/// Reads file `name` of group `path` (relative to the hierarchy) in hierarchy `h`.
+fn read_in(h: &cgtools::Hierarchy, path: &str, name: &str) -> String {
+    let file = h.fs_path().join(path).join(name);
+    fs::read_to_string(&file)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", file.display()))
+        .trim_end()
+        .to_string()
+}
+
+/// Applies `text`, checks it with `check`, then applies it again: nothing to do.
+fn apply_twice(cg: &Cgroups, text: &str, check: impl FnOnce()) {
+    let state = desired(cg, text).unwrap_or_else(|e| panic!("{e}\n{text}"));
+    let host_facts = HostFacts::read(cg);
+    apply(cg, &plan(cg, &state, &host_facts).unwrap()).unwrap();
+    check();
+    let writes = cg.write_count();
+    let again = plan(cg, &desired(cg, text).unwrap(), &host_facts).unwrap();
+    assert!(again.is_empty(), "unexpected steps:\n{}", again.describe());
+    apply(cg, &again).unwrap();
+    assert_eq!(cg.write_count(), writes, "the second apply wrote");
+}
+
+/// The cpu block of a cgconfig.conf written for cgroup v1 (issue 12), in a group that does
+/// not exist yet, applies on every kind of host: as written where v1 serves cpu (v1 and
+/// hybrid hosts), translated on cgroup v2 (the VM lane) without reading the group before
+/// it exists. Applying it again writes nothing.
+#[test]
+fn a_v1_quota_and_shares_apply_to_a_new_group_on_every_kind_of_host() {
+    let Some(cg) = host() else { return };
+    let Some(cpu) = serving(&cg, "cpu") else {
+        assert!(!in_vm_lane(), "the VM lane must serve cpu");
+        return;
+    };
+    let t = TestGroups::new(&cg);
+    let y = format!("{}/v1/x/y", t.prefix);
+    let text =
+        format!("group {y} {{\n\tcpu {{ cpu.shares = \"256\"; cpu.cfs_quota_us = \"-1\"; }}\n}}\n");
+    apply_twice(&cg, &text, || match cpu.version() {
+        Version::V1 => {
+            assert_eq!(read_in(cpu, &y, "cpu.shares"), "256");
+            assert_eq!(read_in(cpu, &y, "cpu.cfs_quota_us"), "-1");
+        }
+        Version::V2 => {
+            // 256 shares of the default 1024 are 25 of the default weight 100.
+            assert_eq!(read_in(cpu, &y, "cpu.weight"), "25");
+            // No quota, and the period a new group has.
+            assert_eq!(read_in(cpu, &y, "cpu.max"), "max 100000");
+        }
+    });
+}
+
+/// Blocks of v1 controllers that cgroup v2 has no controller for (issue 12) apply on
+/// every kind of host: where a v1 hierarchy mounts the controller (v1 and hybrid hosts),
+/// in it as written, as in libcgroup; where none does and cgroup v2 is mounted (the VM
+/// lane; on a hybrid host, the controllers mounted nowhere), in the v2 hierarchy with
+/// nothing to enable, a frozen freezer becoming `cgroup.freeze = 1`. Applying them again
+/// writes nothing.
+#[test]
+fn v1_controller_blocks_apply_on_every_kind_of_host() {
+    let Some(cg) = host() else { return };
+    let unified = cg.layout().unified();
+    // Where each block's group must be: its v1 hierarchy, or else the v2 mount.
+    let place = |controller: &str| cg.hierarchy_for(controller).ok().or(unified);
+    let t = TestGroups::new(&cg);
+    let p = &t.prefix;
+    let blocks: Vec<&str> = [
+        "cpuacct",
+        "freezer",
+        "devices",
+        "perf_event",
+        "net_cls",
+        "net_prio",
+    ]
+    .into_iter()
+    .filter(|c| {
+        let found = place(c).is_some();
+        if !found {
+            eprintln!("skipping the `{c} {{ }}` block: no hierarchy mounts it and no cgroup v2 mount could hold it");
+        }
+        found
+    })
+    .collect();
+    assert!(
+        !in_vm_lane() || blocks.len() == 6,
+        "the VM lane has a cgroup v2 mount for every block: {blocks:?}"
+    );
+    if !blocks.contains(&"freezer") {
+        return;
+    }
+    let frozen = format!("{p}/v1/frozen");
+    let plain = format!("{p}/v1/plain");
+    let mut text =
+        format!("group {frozen} {{ freezer {{ freezer.state = FROZEN; }} }}\ngroup {plain} {{");
+    for c in &blocks {
+        text.push_str(&format!(" {c} {{ }}"));
+    }
+    text.push_str(" }\n");
+    apply_twice(&cg, &text, || {
+        let freezer = place("freezer").unwrap();
+        match freezer.version() {
+            Version::V1 => assert_eq!(read_in(freezer, &frozen, "freezer.state"), "FROZEN"),
+            Version::V2 => {
+                assert_eq!(read_in(freezer, &frozen, "cgroup.freeze"), "1");
+                // With no process to stop, the group is frozen at once.
+                let events = read_in(freezer, &frozen, "cgroup.events");
+                assert!(events.lines().any(|l| l == "frozen 1"), "{events}");
+            }
+        }
+        for c in &blocks {
+            let h = place(c).unwrap();
+            let dir = h.fs_path().join(&plain);
+            assert!(dir.is_dir(), "`{c} {{ }}` did not create {}", dir.display());
+            if h.version() == Version::V2 {
+                // Nothing of the v1 controller to enable on v2.
+                let parent = h.fs_path().join(format!("{p}/v1/cgroup.subtree_control"));
+                let enabled = fs::read_to_string(&parent).unwrap_or_default();
+                assert!(
+                    !enabled.split_whitespace().any(|e| e == *c),
+                    "{c} enabled in {}",
+                    parent.display()
+                );
+            }
+        }
+    });
 }

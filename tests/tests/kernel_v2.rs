@@ -471,6 +471,12 @@ fn cpu_weight_and_max_are_written_and_read_back() {
     assert_eq!(read(&max), "25000 200000");
     set(&max, "max");
     assert_eq!(read(&max), "max 200000");
+
+    // A new group's quota alone keeps the default period (what a v1 config's
+    // `cpu.cfs_quota_us` alone becomes for a group it creates).
+    let fresh = top.mkdir("fresh");
+    set(&fresh.join("cpu.max"), "50000");
+    assert_eq!(read(&fresh.join("cpu.max")), "50000 100000");
 }
 
 #[test]
@@ -664,6 +670,41 @@ fn a_frozen_group_reads_frozen_in_cgroup_events() {
     wait_for("frozen 0 in cgroup.events", || {
         keyed(&events, "frozen").as_deref() == Some("0")
     });
+}
+
+/// What cgroup v2 keeps of the v1 controllers it has no controller for, which is why a
+/// cgconfig.conf block of one names a group with nothing to enable (`docs/compat.md`):
+/// a group with no controller enabled has the freezer (`cgroup.freeze`) and CPU usage
+/// (`cpu.stat`, cpuacct's statistics), perf_event works without being listed, and none of
+/// them is a controller one could enable.
+#[test]
+fn v1_only_controllers_leave_files_in_every_group_and_nothing_to_enable() {
+    let Some(top) = setup("v1_only", &[]) else {
+        return;
+    };
+    let g = top.mkdir("g");
+    assert_eq!(read(&g.join("cgroup.controllers")), "");
+    assert_eq!(read(&g.join("cgroup.freeze")), "0");
+    let stat = read(&g.join("cpu.stat"));
+    assert!(stat.lines().any(|l| l.starts_with("usage_usec ")), "{stat}");
+    let listed = words(&read(&root().join("cgroup.controllers")));
+    for c in [
+        "freezer",
+        "cpuacct",
+        "perf_event",
+        "devices",
+        "net_cls",
+        "net_prio",
+        "blkio",
+    ] {
+        assert!(!listed.contains(c), "{c} is listed: {listed:?}");
+        // EINVAL: no v2 controller of that name; ENOENT: perf_event, implicitly on.
+        let errno = refused(&top.path().join("cgroup.subtree_control"), &format!("+{c}"));
+        assert!(
+            matches!(errno, Errno::EINVAL | Errno::ENOENT),
+            "+{c}: {errno}"
+        );
+    }
 }
 
 #[test]
