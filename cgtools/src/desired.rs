@@ -1117,7 +1117,7 @@ mod tests {
 
     /// A fake pure v2 host: the root offers `root_offers`; each group is (path, its
     /// `cgroup.controllers`, its other files).
-    fn v2_host(
+    fn v2_host_offering(
         root_offers: &str,
         groups: &[(&str, &str, &[&str])],
     ) -> (tempfile::TempDir, Cgroups) {
@@ -1146,7 +1146,7 @@ mod tests {
         (dir, cg)
     }
 
-    fn build_on(cg: &Cgroups, text: &str, roots: &Roots) -> Result<DesiredState, String> {
+    fn build_with(cg: &Cgroups, text: &str, roots: &Roots) -> Result<DesiredState, String> {
         let src = SourceFile::new("t.conf", text);
         let config = cgconfig::parse(&src).map_err(|d| render_all(&d, &src))?;
         desired_state_in(
@@ -1165,7 +1165,7 @@ mod tests {
 
     #[test]
     fn a_controller_not_offered_is_refused_at_its_block_before_its_settings() {
-        let (_dir, cg) = v2_host(
+        let (_dir, cg) = v2_host_offering(
             "cpuset memory pids",
             &[("unit", "pids", &["pids.max", "memory.pressure"])],
         );
@@ -1179,7 +1179,7 @@ mod tests {
             },
         );
         let text = "group a {\n\tmemory { memory.max = 100M; memory.maks = 1; }\n\tpids { pids.max = 5; }\n\tcgroup { cgroup.max.depth = 3; }\n}\n";
-        let err = build_on(&cg, text, &roots).unwrap_err();
+        let err = build_with(&cg, text, &roots).unwrap_err();
         // The cause, once, at the block; not its settings' files.
         assert_eq!(
             err,
@@ -1197,7 +1197,7 @@ mod tests {
                 hint: String::new(),
             },
         );
-        let state = build_on(&cg, text, &roots).unwrap();
+        let state = build_with(&cg, text, &roots).unwrap();
         assert_eq!(state.cgroups[0].controllers, ["memory", "pids"]);
         assert_eq!(state.cgroups[0].path.to_string(), "/unit/a");
     }
@@ -1206,7 +1206,7 @@ mod tests {
     fn v2_settings_of_a_controller_the_group_lacks_are_not_called_missing() {
         // The root enables nothing: `svc` has no controller, only the files every group
         // has (memory.pressure among them).
-        let (dir, cg) = v2_host("cpu io memory pids", &[("svc", "", PSI)]);
+        let (dir, cg) = v2_host_offering("cpu io memory pids", &[("svc", "", PSI)]);
         let roots = Roots::default();
         for text in [
             // Below `svc`: its parent enables memory for it when the group is created.
@@ -1214,11 +1214,11 @@ mod tests {
             // Directly below the root, whose only child stands in for it.
             "group web { memory { memory.max = 100M; } cpu { cpu.weight = 50; } }\n",
         ] {
-            let state = build_on(&cg, text, &roots).unwrap_or_else(|e| panic!("{text}: {e}"));
+            let state = build_with(&cg, text, &roots).unwrap_or_else(|e| panic!("{text}: {e}"));
             assert!(state.cgroups[0].controllers.contains(&"memory".to_string()));
         }
         // Core settings are checked as before.
-        let err = build_on(
+        let err = build_with(
             &cg,
             "group svc/web { cgroup { cgroup.max.dept = 1; } }\n",
             &roots,
@@ -1229,7 +1229,7 @@ mod tests {
         let svc = dir.path().join("sys/fs/cgroup/svc");
         fs::write(svc.join("cgroup.controllers"), "memory").unwrap();
         fs::write(svc.join("memory.max"), "").unwrap();
-        let err = build_on(
+        let err = build_with(
             &cg,
             "group svc/web { memory { memory.maks = 1; } }\n",
             &roots,

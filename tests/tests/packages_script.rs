@@ -94,7 +94,11 @@ impl Host {
         fs::write(d.join("sim-plain.status"), plain.1.to_string()).unwrap();
         fs::write(d.join("sim-backports"), backports.0).unwrap();
         fs::write(d.join("sim-backports.status"), backports.1.to_string()).unwrap();
-        fs::write(d.join("os-release"), "ID=debian\nVERSION_CODENAME=bookworm\n").unwrap();
+        fs::write(
+            d.join("os-release"),
+            "ID=debian\nVERSION_CODENAME=bookworm\n",
+        )
+        .unwrap();
         if qemu_runs {
             fs::write(d.join("qemu-installed"), "").unwrap();
         }
@@ -146,7 +150,10 @@ touch "$FAKE/qemu-installed"
             .args(args)
             .env(
                 "PATH",
-                format!("{}:/usr/bin:/bin:/usr/sbin:/sbin", self.path().join("bin").display()),
+                format!(
+                    "{}:/usr/bin:/bin:/usr/sbin:/sbin",
+                    self.path().join("bin").display()
+                ),
             )
             .env("CGTOOLS_APT_DIR", self.path().join("apt"))
             .env("CGTOOLS_OS_RELEASE", self.path().join("os-release"))
@@ -173,7 +180,10 @@ touch "$FAKE/qemu-installed"
 fn a_qemu_that_runs_is_used_and_nothing_is_installed() {
     let host = Host::new(IMAGE_DPKG, (IMAGE_REMOVES, 0), ("", 100), true);
     let run = host.run(&["--plan", "qemu-system-x86"]);
-    assert_eq!((run.stdout.as_str(), run.code), ("qemu: present\n", Some(0)));
+    assert_eq!(
+        (run.stdout.as_str(), run.code),
+        ("qemu: present\n", Some(0))
+    );
     let run = host.run(&["qemu-system-x86"]);
     assert_eq!(run.code, Some(0), "{}", run.stderr);
     assert_eq!(run.apt, "", "apt must not be asked anything");
@@ -218,12 +228,13 @@ fn backported_qemu_utils_is_never_removed_qemu_comes_from_backports() {
         let installs = host.installs();
         assert_eq!(installs.len(), 1, "{installs:?}");
         assert!(
-            installs[0].ends_with("install -y -qq --no-install-recommends -t bookworm-backports qemu-system-x86")
-                && installs[0].contains(&format!(
-                    "-o Dir::Etc::SourceList={}/sources.list",
-                    apt_dir.display()
-                ))
-                && installs[0].contains(&format!("-o Dir::State::Lists={}/lists", apt_dir.display())),
+            installs[0].ends_with(
+                "install -y -qq --no-install-recommends -t bookworm-backports qemu-system-x86"
+            ) && installs[0].contains(&format!(
+                "-o Dir::Etc::SourceList={}/sources.list",
+                apt_dir.display()
+            )) && installs[0]
+                .contains(&format!("-o Dir::State::Lists={}/lists", apt_dir.display())),
             "{installs:?}"
         );
         // The backports source exists only in the private directory, on the system's mirror.
@@ -232,9 +243,14 @@ fn backported_qemu_utils_is_never_removed_qemu_comes_from_backports() {
             sources.ends_with("deb http://mirror.example/debian bookworm-backports main\n"),
             "{sources}"
         );
-        assert!(run.stderr.contains("/etc/apt is unchanged"), "{}", run.stderr);
         assert!(
-            run.stderr.contains("qemu-system-x86 1:10.0.2+ds-2+deb13u1~bpo12+1"),
+            run.stderr.contains("/etc/apt is unchanged"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr
+                .contains("qemu-system-x86 1:10.0.2+ds-2+deb13u1~bpo12+1"),
             "{}",
             run.stderr
         );
@@ -244,7 +260,12 @@ fn backported_qemu_utils_is_never_removed_qemu_comes_from_backports() {
 #[test]
 fn no_safe_way_is_an_error_that_says_why_and_installs_nothing() {
     // qemu-utils from somewhere that is not backports: nothing goes with it.
-    let host = Host::new("qemu-utils 1:9.0.0-1local1\n", (IMAGE_REMOVES, 0), ("", 100), false);
+    let host = Host::new(
+        "qemu-utils 1:9.0.0-1local1\n",
+        (IMAGE_REMOVES, 0),
+        ("", 100),
+        false,
+    );
     let run = host.run(&["--plan", "qemu-system-x86"]);
     assert_eq!(
         run.stdout,
