@@ -773,10 +773,18 @@ impl Builder<'_> {
         } else {
             hierarchy.fs_path().join(dir.as_relative())
         };
+        // Name what the setting belongs to: its controller, or the core `cgroup.*` files;
+        // the hierarchy's label lists every controller co-mounted (on v2, all of them).
+        let what = if hierarchy.has_controller(prefix) {
+            format!("a setting of {prefix} groups")
+        } else if prefix == "cgroup" {
+            "a core cgroup setting".to_string()
+        } else {
+            format!("a setting of {} groups", hierarchy.label())
+        };
         Some((
             format!(
-                "`{name}` is not a setting of {} groups (no such file in {})",
-                hierarchy.label(),
+                "`{name}` is not {what} (no such file in {})",
                 full.display()
             ),
             hint,
@@ -1225,6 +1233,11 @@ mod tests {
         )
         .unwrap_err();
         assert!(err.contains("did you mean `cgroup.max.depth`?"), "{err}");
+        // Named as what they are, not by the hierarchy's list of every controller.
+        assert!(
+            err.contains("error: `cgroup.max.dept` is not a core cgroup setting (no such file in"),
+            "{err}"
+        );
         // A group with the controller still tells a file it lacks.
         let svc = dir.path().join("sys/fs/cgroup/svc");
         fs::write(svc.join("cgroup.controllers"), "memory").unwrap();
@@ -1236,7 +1249,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            err.contains("error: `memory.maks` is not a setting of"),
+            err.contains("error: `memory.maks` is not a setting of memory groups"),
             "{err}"
         );
         assert!(err.contains("did you mean `memory.max`?"), "{err}");
