@@ -232,6 +232,7 @@ pub fn desired_state_in(
         diagnostics: Vec::new(),
         files: HashMap::new(),
         stand_ins: HashMap::new(),
+        controller_stand_ins: HashMap::new(),
         cursors: Cursors::new(cgroups),
         slots: HashMap::new(),
         first_code: None,
@@ -298,6 +299,7 @@ struct Builder<'a> {
     files: HashMap<(usize, GroupPath), Option<Rc<[String]>>>,
     /// Per hierarchy, the child of the root whose files stand in for the root's.
     stand_ins: HashMap<usize, Option<GroupPath>>,
+    controller_stand_ins: HashMap<(usize, String), Option<GroupPath>>,
     /// The open directories of the groups being checked, per hierarchy.
     cursors: Cursors<'a>,
     /// Where each (hierarchy, path) is in the output, so that a group named again is
@@ -706,7 +708,8 @@ impl Builder<'_> {
     /// `cgroup.controllers` does not list it) says nothing about the controller's files:
     /// the group will get them when its ancestors enable the controller, and whether they
     /// can is the create step's to say (its error names the `cgroup.subtree_control` that
-    /// lacks it). Blaming the file would hide that cause.
+    /// lacks it). Blaming the file would hide that cause. The name is checked instead in
+    /// another group that has the controller (a child of the root), when there is one.
     fn missing_file(
         &mut self,
         index: usize,
@@ -753,7 +756,15 @@ impl Builder<'_> {
                     .any(|f| f.strip_prefix(prefix).is_some_and(|r| r.starts_with('.'))),
             };
             if !has_controller {
-                return None;
+                // Its files are the same in every group that has the controller: check
+                // the name against one of those, so that a typo is still found before the
+                // first write. With none on the host, the kernel decides at write time.
+                let other = self.controller_stand_in(index, prefix)?;
+                files = self.files_of(index, &other)?;
+                dir = other;
+                if files.iter().any(|f| f == name) {
+                    return None;
+                }
             }
         }
         let siblings: Vec<&str> = files
@@ -825,6 +836,31 @@ impl Builder<'_> {
             .and_then(|children| children.into_iter().next());
         self.stand_ins.insert(index, child.clone());
         child
+    }
+
+    /// A child of v2 hierarchy `index`'s root that has `controller` (its
+    /// `cgroup.controllers` lists it), to learn the controller's file names from when the
+    /// group checked does not have it yet; looked for once per controller.
+    fn controller_stand_in(&mut self, index: usize, controller: &str) -> Option<GroupPath> {
+        let key = (index, controller.to_string());
+        if let Some(found) = self.controller_stand_ins.get(&key) {
+            return found.clone();
+        }
+        let cg = self.cgroups;
+        let hierarchy = &cg.hierarchies()[index];
+        let found = cg
+            .cgroup(hierarchy, &GroupPath::root())
+            .ok()
+            .and_then(|root| root.children().ok())
+            .and_then(|children| {
+                children.into_iter().find(|child| {
+                    cg.cgroup(hierarchy, child)
+                        .and_then(|c| c.get("cgroup.controllers"))
+                        .is_ok_and(|list| list.split_whitespace().any(|c| c == controller))
+                })
+            });
+        self.controller_stand_ins.insert(key, found.clone());
+        found
     }
 
     /// A `mount` section: a hierarchy already mounted as asked, or one no controller of
@@ -1253,6 +1289,33 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("did you mean `memory.max`?"), "{err}");
+    }
+
+    #[test]
+    fn a_typo_is_found_in_another_group_with_the_controller() {
+        // `svc` lacks memory; `other` has it, and shows its files.
+        let (_dir, cg) = v2_host_offering(
+            "cpu io memory pids",
+            &[
+                ("svc", "", PSI),
+                (
+                    "other",
+                    "memory",
+                    &["memory.max", "memory.high", "memory.pressure"],
+                ),
+            ],
+        );
+        let roots = Roots::default();
+        let text = "group svc/web { memory { memory.max = 100M; memory.hihg = 50M; } }\n";
+        let err = build_with(&cg, text, &roots).unwrap_err();
+        assert!(
+            err.starts_with(
+                "t.conf:1:45: error: `memory.hihg` is not a setting of memory groups (no such file in "
+            ) && err.contains("/sys/fs/cgroup/other)"),
+            "{err}"
+        );
+        assert!(err.contains("did you mean `memory.high`?"), "{err}");
+        assert_eq!(err.matches("error:").count(), 1, "{err}");
     }
 
     #[test]
