@@ -697,7 +697,8 @@ fn a_bad_edit_changes_nothing_and_says_where() {
     .unwrap();
     let status = status_of(&d.expect_all(n, &["READY=1", "refused"], LONG));
     assert!(
-        status.contains("x.conf:2:") && status.contains("`cgroup.max.ancestors` is not a setting"),
+        status.contains("x.conf:2:")
+            && status.contains("`cgroup.max.ancestors` is not a core cgroup setting"),
         "status: {status}"
     );
     assert!(!group(&unified, &t, "d").exists());
