@@ -57,6 +57,24 @@ impl Hash for Span {
     fn hash<H: Hasher>(&self, _state: &mut H) {}
 }
 
+/// A value (a syntax tree, a list of diagnostics) compared including where every part of
+/// it was written, for the tests and fuzz targets that check two readers against each
+/// other: `assert_eq!(WithPositions(&a), WithPositions(&b))`.
+///
+/// [`Span`] equality ignores positions, so `a == b` says nothing about them. This compares
+/// the values and then their `Debug` forms, which show every span's `start` and `end`:
+/// every type of the syntax trees and of [`crate::Diagnostic`] derives `Debug`, so no field
+/// is left out.
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct WithPositions<'a, T>(pub &'a T);
+
+impl<T: PartialEq + std::fmt::Debug> PartialEq for WithPositions<'_, T> {
+    fn eq(&self, other: &Self) -> bool {
+        self.0 == other.0 && format!("{:?}", self.0) == format!("{:?}", other.0)
+    }
+}
+
 /// A value together with the place it was written.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Spanned<T> {
