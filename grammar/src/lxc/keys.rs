@@ -1,5 +1,6 @@
 //! Which `lxc.*` keys exist, as LXC 6 knows them (`config_jump_table` and
-//! `config_jump_table_net` in `src/lxc/confile.c`).
+//! `config_jump_table_net` in `src/lxc/confile.c`; the tests compare our tables with LXC
+//! 6.0.4's, read out of its build into `tests/data/lxc-6.0.4-keys.txt`).
 //!
 //! LXC refuses to load a config with a key it does not know ("Unsupported config key"), so
 //! we do too, but say which key was probably meant. LXC looks a key up in a table of exact
@@ -389,6 +390,8 @@ pub(super) fn clearing_parents(key: &str) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::lxc::{legacy, parse};
+    use crate::source::SourceFile;
 
     #[test]
     fn the_tables_have_no_duplicates() {
@@ -398,5 +401,182 @@ mod tests {
         all.sort_unstable();
         all.dedup();
         assert_eq!(all.len(), n);
+    }
+
+    /// LXC's own key tables, read out of its build: independent of ours (the file says
+    /// where it comes from).
+    const LXC_KEYS: &str = include_str!("../../tests/data/lxc-6.0.4-keys.txt");
+
+    /// The entries of [`LXC_KEYS`] of one kind (`key`, `prefix` or `net`).
+    fn lxc(kind: &str) -> Vec<&'static str> {
+        let entries: Vec<(&str, &str)> = LXC_KEYS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+            .map(|l| {
+                l.split_once(' ')
+                    .unwrap_or_else(|| panic!("bad line {l:?}"))
+            })
+            .collect();
+        assert!(
+            entries
+                .iter()
+                .all(|(k, _)| ["key", "prefix", "net"].contains(k)),
+            "{entries:?}"
+        );
+        entries
+            .into_iter()
+            .filter(|(k, _)| *k == kind)
+            .map(|(_, name)| name)
+            .collect()
+    }
+
+    const PRE_3: &str = "a pre-3.0 name, which LXC 3.0 and later refuse: read as its current \
+                         name with a warning, so that an old config still loads";
+    const PRE_3_REMOVED: &str = "removed in LXC 3.0, which refuses it since: dropped with a \
+                                 warning, so that an old config still loads";
+
+    /// The keys and key prefixes we read that LXC 6.0.4 does not, each on purpose. Prefixes
+    /// end with a dot.
+    const EXTENSIONS: &[(&str, &str)] = &[
+        ("lxc.id_map", PRE_3),
+        ("lxc.pts", PRE_3),
+        ("lxc.tty", PRE_3),
+        ("lxc.devttydir", PRE_3),
+        ("lxc.aa_profile", PRE_3),
+        ("lxc.aa_allow_incomplete", PRE_3),
+        ("lxc.se_context", PRE_3),
+        ("lxc.mount", PRE_3),
+        ("lxc.utsname", PRE_3),
+        ("lxc.seccomp", PRE_3),
+        ("lxc.console", PRE_3),
+        ("lxc.haltsignal", PRE_3),
+        ("lxc.rebootsignal", PRE_3),
+        ("lxc.stopsignal", PRE_3),
+        ("lxc.syslog", PRE_3),
+        ("lxc.loglevel", PRE_3),
+        ("lxc.logfile", PRE_3),
+        ("lxc.init_cmd", PRE_3),
+        ("lxc.init_uid", PRE_3),
+        ("lxc.init_gid", PRE_3),
+        ("lxc.limit", PRE_3),
+        ("lxc.limit.", PRE_3),
+        ("lxc.rootfs", PRE_3),
+        ("lxc.network", PRE_3),
+        ("lxc.network.", PRE_3),
+        ("lxc.pivotdir", PRE_3_REMOVED),
+        ("lxc.kmsg", PRE_3_REMOVED),
+        (
+            "lxc.rootfs.backend",
+            "removed in LXC 3.0 (the type went in front of the path): dropped with a \
+             warning, and a pre-3.0 `lxc.rootfs` of the same file gets it in front",
+        ),
+    ];
+
+    fn parses(text: &str) -> bool {
+        parse(&SourceFile::new("config", text)).is_ok()
+    }
+
+    #[test]
+    fn every_key_of_lxc_is_known() {
+        let clear_only: Vec<&str> = CLEAR_ONLY.iter().map(|(k, _, _)| *k).collect();
+        for key in lxc("key") {
+            // A key that takes no value (`lxc.net`, `lxc.hook`) is read in a line that
+            // clears.
+            if clear_only.contains(&key) {
+                assert!(parses(&format!("{key} =")), "{key} =");
+            } else {
+                assert!(EXACT.contains(&key), "LXC's `{key}` is not in EXACT");
+                assert!(parses(&format!("{key} = x")), "{key} = x");
+            }
+        }
+        // A line of each family, as lxc.container.conf(5) shows them.
+        let examples = [
+            ("lxc.cgroup2", "lxc.cgroup2.memory.max = 1G"),
+            ("lxc.cgroup", "lxc.cgroup.memory.limit_in_bytes = 1G"),
+            ("lxc.namespace.share.", "lxc.namespace.share.net = c2"),
+            ("lxc.net.", "lxc.net.0.type = veth"),
+            ("lxc.prlimit", "lxc.prlimit.nofile = 1024:4096"),
+            ("lxc.sysctl", "lxc.sysctl.net.ipv4.ip_forward = 1"),
+            ("lxc.proc", "lxc.proc.oom_score_adj = 10"),
+        ];
+        for prefix in lxc("prefix") {
+            let (_, example) = examples
+                .iter()
+                .find(|(p, _)| *p == prefix)
+                .unwrap_or_else(|| panic!("LXC's new prefix `{prefix}`: add an example"));
+            assert!(parses(example), "{example}");
+            if prefix.ends_with('.') {
+                // Prefixes whose handler checks what follows: an index, a namespace.
+                assert!([NET, NAMESPACE_SHARE].contains(&prefix), "{prefix}");
+            } else {
+                // `lxc.cgroup2`: the line that clears them all, and the family
+                // `lxc.cgroup2.<file>`.
+                assert!(clear_only.contains(&prefix), "`{prefix} =` does not clear");
+                assert!(parses(&format!("{prefix} =")), "{prefix} =");
+                let family = format!("{prefix}.");
+                assert!(
+                    FAMILIES.iter().any(|(p, _)| *p == family),
+                    "no family {family}"
+                );
+            }
+        }
+        for sub in lxc("net") {
+            assert!(NET_SUBKEYS.contains(&sub), "LXC's `lxc.net.N.{sub}`");
+            assert!(parses(&format!("lxc.net.0.{sub} = x")), "lxc.net.0.{sub}");
+        }
+    }
+
+    #[test]
+    fn every_key_we_know_is_lxcs_or_a_deliberate_extension() {
+        let (keys, prefixes, net) = (lxc("key"), lxc("prefix"), lxc("net"));
+        // LXC's prefix `lxc.cgroup2` takes `lxc.cgroup2` (to clear) and `lxc.cgroup2.*`.
+        let lxc_knows = |key: &str| {
+            keys.contains(&key)
+                || prefixes.contains(&key)
+                || prefixes.contains(&key.trim_end_matches('.'))
+        };
+        let mut ours: Vec<&str> = EXACT.to_vec();
+        ours.extend(CLEAR_ONLY.iter().map(|(k, _, _)| *k));
+        ours.extend(FAMILIES.iter().map(|(p, _)| *p));
+        ours.extend([NET, NAMESPACE_SHARE]);
+        ours.extend(legacy::keys());
+        for key in &ours {
+            let extension = EXTENSIONS.iter().find(|(k, _)| k == key);
+            match (lxc_knows(key), extension) {
+                (true, None) | (false, Some(_)) => {}
+                (true, Some(_)) => panic!("`{key}` is LXC's, not an extension"),
+                (false, None) => panic!("`{key}` is not LXC's: list it in EXTENSIONS, with why"),
+            }
+        }
+        for (key, why) in EXTENSIONS {
+            assert!(
+                ours.contains(key),
+                "`{key}` is listed but we do not read it"
+            );
+            assert!(!why.is_empty());
+        }
+        for sub in NET_SUBKEYS {
+            assert!(net.contains(sub), "`lxc.net.N.{sub}` is not LXC's");
+        }
+        // What we refuse with "LXC has no such key" is indeed not LXC's.
+        for (key, _) in NOT_KEYS {
+            assert!(!lxc_knows(key), "{key}");
+        }
+    }
+
+    #[test]
+    fn extensions_are_read_with_a_warning() {
+        for (key, _) in EXTENSIONS {
+            let line = match key.strip_suffix('.') {
+                Some(prefix) if prefix.ends_with("network") => format!("{key}0.link = br0"),
+                Some(_) => format!("{key}nofile = 1024"),
+                // Old names of keys that take no value.
+                None if ["lxc.network", "lxc.limit"].contains(key) => format!("{key} ="),
+                None => format!("{key} = x"),
+            };
+            let parsed = parse(&SourceFile::new("config", line.as_str()))
+                .unwrap_or_else(|d| panic!("{line}: {d:?}"));
+            assert_eq!(parsed.warnings.len(), 1, "{line}: {:?}", parsed.warnings);
+        }
     }
 }

@@ -50,6 +50,26 @@ const REMOVED: &[&str] = &["lxc.pivotdir", "lxc.kmsg"];
 
 const ROOTFS_BACKEND: &str = "lxc.rootfs.backend";
 
+/// `lxc.rootfs`: `lxc.rootfs.path`, with the backend in front.
+const ROOTFS: &str = "lxc.rootfs";
+
+/// `lxc.limit.<resource>`: `lxc.prlimit.<resource>`.
+const LIMIT: &str = "lxc.limit.";
+
+/// `lxc.network` (clears every network) and `lxc.network.[<index>.]<subkey>`.
+const NETWORK: &str = "lxc.network";
+const NETWORK_KEYS: &str = "lxc.network.";
+
+/// Every pre-3.0 key and key prefix this module reads (for the test that compares our
+/// keys with LXC's).
+#[cfg(test)]
+pub(super) fn keys() -> Vec<&'static str> {
+    let mut keys: Vec<&str> = RENAMES.iter().map(|(old, _)| *old).collect();
+    keys.extend(REMOVED);
+    keys.extend([ROOTFS_BACKEND, ROOTFS, LIMIT, NETWORK, NETWORK_KEYS]);
+    keys
+}
+
 /// What a line's key becomes.
 pub(super) enum Legacy {
     /// The key is not a pre-3.0 one.
@@ -90,7 +110,7 @@ impl Renamer {
         if let Some(new) = RENAMES.iter().find(|(old, _)| *old == key).map(|(_, n)| *n) {
             return renamed(key, new.to_string(), None, span);
         }
-        if let Some(resource) = key.strip_prefix("lxc.limit.") {
+        if let Some(resource) = key.strip_prefix(LIMIT) {
             return renamed(key, format!("lxc.prlimit.{resource}"), None, span);
         }
         if REMOVED.contains(&key) {
@@ -111,7 +131,7 @@ impl Renamer {
                 ),
             );
         }
-        if key == "lxc.rootfs" {
+        if key == ROOTFS {
             let value = match backend {
                 Some(b)
                     if !b.is_empty()
@@ -124,11 +144,11 @@ impl Renamer {
             };
             return renamed(key, "lxc.rootfs.path".to_string(), value, span);
         }
-        if key == "lxc.network" {
+        if key == NETWORK {
             self.networks = 0;
             return renamed(key, "lxc.net".to_string(), None, span);
         }
-        if let Some(rest) = key.strip_prefix("lxc.network.") {
+        if let Some(rest) = key.strip_prefix(NETWORK_KEYS) {
             return self.network(key, rest, span, value);
         }
         Legacy::Current

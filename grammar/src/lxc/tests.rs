@@ -241,26 +241,6 @@ fn a_nul_byte_is_an_error() {
 // ---- keys ----------------------------------------------------------------------------------
 
 #[test]
-fn every_key_of_lxc_6_is_known() {
-    for key in keys::EXACT {
-        parse_ok(&format!("{key} = x"));
-    }
-    for sub in keys::NET_SUBKEYS {
-        parse_ok(&format!("lxc.net.0.{sub} = x"));
-    }
-    parse_ok(
-        "lxc.cgroup2.memory.max = 1G\n\
-         lxc.cgroup2.devices.allow = c 1:3 rwm\n\
-         lxc.cgroup.memory.limit_in_bytes = 1G\n\
-         lxc.cgroup.devices.deny = a\n\
-         lxc.prlimit.nofile = 1024:4096\n\
-         lxc.sysctl.net.ipv4.ip_forward = 1\n\
-         lxc.proc.oom_score_adj = 10\n\
-         lxc.namespace.share.net = other\n",
-    );
-}
-
-#[test]
 fn network_keys_need_an_index_and_a_known_subkey() {
     insta::assert_snapshot!(parse_err("lxc.net.type = veth\nlxc.net.0.tpye = veth\n"), @r"
     config:1:1: error: `lxc.net.type` has no network index
