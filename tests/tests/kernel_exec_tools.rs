@@ -614,10 +614,20 @@ fn cgexec_and_cgclassify_answer_like_libcgroup() {
             libcgroup.transcript()
         );
         assert_eq!(ours.stdout, libcgroup.stdout, "cgexec {args:?}");
-        // libcgroup's first words are kept at the start of our message.
-        let first_line = |s: &str| s.lines().next().unwrap_or_default().to_string();
-        let theirs_first = first_line(&libcgroup.stderr);
-        let key = theirs_first.split(':').next().unwrap_or_default();
+        // Where libcgroup is silent (the command ran), so are we: stderr is the command's.
+        // Where it complains, its first words are kept in our message.
+        let Some(theirs_first) = libcgroup.stderr.lines().next() else {
+            assert_eq!(
+                ours.stderr, "",
+                "cgexec {args:?}: libcgroup printed nothing"
+            );
+            continue;
+        };
+        let key = theirs_first.split(':').next().unwrap_or_default().trim();
+        assert!(
+            !key.is_empty(),
+            "cgexec {args:?}: libcgroup's first line is {theirs_first:?}"
+        );
         assert!(
             ours.stderr.contains(key),
             "cgexec {args:?}: `{key}` missing from\n{}",
