@@ -5,7 +5,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
 use cgtools_e2e::{bin, repo_root, run_in};
+use std::collections::BTreeSet;
 use std::fs;
+use std::path::Path;
 use std::process::Command;
 
 #[test]
@@ -59,12 +61,51 @@ fn a_dry_run_of_the_example_configuration_changes_nothing() {
             &base,
         ],
     );
-    if out.code != Some(0) {
-        // Hosts without the example's controllers (cpu, memory, pids, devices) refuse the
-        // file with its locations; that is what the dry run is for.
-        assert!(out.stderr.contains("etc/cgconfig"), "{}", out.transcript());
+    assert!(
+        !state.path().join("state").exists(),
+        "a dry run wrote its state directory"
+    );
+    let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap();
+    for line in mounts.lines().filter(|l| l.contains(" - cgroup")) {
+        let mount_point = line.split(' ').nth(4).unwrap();
+        assert!(
+            !Path::new(mount_point).join(&base).exists(),
+            "a dry run created {base} in {mount_point}"
+        );
+    }
+    // The example uses cpu, memory and pids, which either cgroup version serves, and
+    // devices settings, which have no cgroup v2 form. A host that lacks one refuses the
+    // files, saying where; that is what the dry run is for.
+    let (v1, v2) = mounted_controllers();
+    let unserved: Vec<&str> = ["cpu", "memory", "pids"]
+        .into_iter()
+        .filter(|c| !v1.contains(*c) && !v2.contains(*c))
+        .collect();
+    if !unserved.is_empty() || !v1.contains("devices") {
+        assert_eq!(out.code, Some(1), "{}", out.transcript());
+        assert_eq!(out.stdout, "");
+        assert!(
+            out.stderr.ends_with(": nothing would be changed\n"),
+            "{}",
+            out.stderr
+        );
+        for controller in &unserved {
+            let error = format!("error: controller `{controller}` is not mounted on this host");
+            assert!(out.stderr.contains(&error), "{}", out.stderr);
+        }
+        if unserved.is_empty() {
+            assert!(
+                out.stderr.starts_with(
+                    "etc/cgconfig.d/10-web.conf:6:3: error: `devices.deny` has no cgroup v2 \
+                     equivalent, and no v1 hierarchy mounts `devices` on this host\n"
+                ),
+                "{}",
+                out.stderr
+            );
+        }
         return;
     }
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
     let first = out.stdout.lines().next().unwrap();
     assert!(
         first.starts_with("etc/cgconfig.conf + 1 drop-in: 3 groups; "),
@@ -81,18 +122,39 @@ fn a_dry_run_of_the_example_configuration_changes_nothing() {
         "{}",
         out.stdout
     );
-    assert!(
-        !state.path().join("state").exists(),
-        "a dry run wrote its state directory"
-    );
+}
+
+/// The controllers of this host's cgroup v1 hierarchies and of its cgroup v2 root, read
+/// from the raw mount table and the kernel's `cgroup.controllers`, not from cgtools.
+fn mounted_controllers() -> (BTreeSet<String>, BTreeSet<String>) {
+    let (mut v1, mut v2) = (BTreeSet::new(), BTreeSet::new());
     let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap();
-    for line in mounts.lines().filter(|l| l.contains(" - cgroup")) {
-        let mount_point = line.split(' ').nth(4).unwrap();
-        assert!(
-            !std::path::Path::new(mount_point).join(&base).exists(),
-            "a dry run created {base} in {mount_point}"
-        );
+    for line in mounts.lines() {
+        // `<id> <parent> <dev> <root> <mount point> <options> [optional fields] - <type>
+        // <source> <super options>`
+        let Some((left, right)) = line.split_once(" - ") else {
+            continue;
+        };
+        let fields: Vec<&str> = right.split(' ').collect();
+        match fields[0] {
+            "cgroup" => v1.extend(
+                fields
+                    .get(2)
+                    .unwrap_or(&"")
+                    .split(',')
+                    .filter(|o| !["rw", "ro", "relatime", "xattr"].contains(o))
+                    .map(str::to_string),
+            ),
+            "cgroup2" => {
+                let mount_point = left.split(' ').nth(4).unwrap();
+                let listed = fs::read_to_string(Path::new(mount_point).join("cgroup.controllers"))
+                    .unwrap_or_default();
+                v2.extend(listed.split_whitespace().map(str::to_string));
+            }
+            _ => {}
+        }
     }
+    (v1, v2)
 }
 
 #[test]
