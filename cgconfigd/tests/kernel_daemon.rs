@@ -838,21 +838,53 @@ fn kill_9_in_the_middle_of_a_large_apply_then_a_restart_converges() {
         dirs.len()
     };
     let before = count();
-    let mut d = Daemon::start(&t, &[]);
-    let started = within(LONG, || count() > before + large / 20);
-    d.child.kill().unwrap(); // SIGKILL
-    d.wait(LONG);
-    assert!(
-        started.is_some(),
-        "the apply did not start; log:\n{}",
-        d.log()
-    );
-    let at_kill = count();
-    eprintln!("killed with {at_kill} of {} directories", large + 22);
-    if d.seen() > 0 {
-        eprintln!("note: the apply had finished before the kill");
+    // The prefix, g0 to g19, the leaves and `pre`.
+    let full = 1 + 20 + large + 1;
+    // The kill must land in the middle: some of the groups created, not all, and no
+    // READY=1. When the apply outran it, the tree is put back as it was (the test's own
+    // groups only), and the next try kills sooner.
+    let mut threshold = large / 20;
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let mut d = Daemon::start(&t, &[]);
+        let started = within(LONG, || count() > before + threshold);
+        d.child.kill().unwrap(); // SIGKILL
+        d.wait(LONG);
+        assert!(
+            started.is_some(),
+            "the apply did not start; log:\n{}",
+            d.log()
+        );
+        let at_kill = count();
+        let ready = d
+            .messages
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|m| m.contains("READY=1"));
+        eprintln!("try {tries}: killed with {at_kill} of {full} directories, ready: {ready}");
+        if before < at_kill && at_kill < full && !ready {
+            break;
+        }
+        assert!(
+            tries < 3,
+            "the kill never landed in the middle of the apply in {tries} tries (last: \
+             {at_kill} of {full} directories, ready: {ready}); log:\n{}",
+            d.log()
+        );
+        drop(d);
+        let mut dirs = Vec::new();
+        subdirs_post_order(&unified.join(&t.name), &mut dirs);
+        for dir in dirs {
+            if dir != pre && dir != pre.parent().unwrap() && dir != unified.join(&t.name) {
+                fs::remove_dir(&dir).unwrap();
+            }
+        }
+        fs::remove_dir_all(t.state()).unwrap();
+        assert_eq!(count(), before);
+        threshold = (threshold / 4).max(1);
     }
-    drop(d);
 
     let d = Daemon::start(&t, &[]);
     d.ready(0);
