@@ -17,7 +17,7 @@ use nix::errno::Errno;
 use nix::sys::signal::Signal;
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::os::unix::process::ExitStatusExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
@@ -25,9 +25,6 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 const ROOT: &str = "/sys/fs/cgroup";
-
-/// Selects what [`helper_process`] does when this executable runs as a spawned child.
-const HELPER_ENV: &str = "CGTOOLS_KERNEL_V2_HELPER";
 
 /// Waits in these tests are for the kernel, which is quick, but the VM lane may run under
 /// qemu's emulation (TCG), many times slower than the host.
@@ -191,24 +188,17 @@ fn remove_tree(dir: &Path) -> io::Result<()> {
     }
 }
 
-/// A process this test spawned: this executable again, running [`helper_process`] in the
-/// given mode. Dropping it kills and reaps it, so that its group can be removed; it never
-/// signals anything else.
+/// A process this test spawned: `cgtools-e2e-helper` (`tests/src/bin`) in the given mode.
+/// Dropping it kills and reaps it, so that its group can be removed; it never signals
+/// anything else.
 struct Helper {
     child: std::process::Child,
 }
 
 impl Helper {
     fn spawn(mode: &str) -> Helper {
-        let exe = std::env::current_exe().unwrap();
-        let child = Command::new(exe)
-            .args([
-                "--exact",
-                "helper_process",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(HELPER_ENV, mode)
+        let child = Command::new(cgtools_e2e::bin("cgtools-e2e-helper"))
+            .arg(mode)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .spawn()
@@ -268,45 +258,6 @@ impl Drop for Helper {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
-}
-
-/// Not a test: the body of the processes that the tests spawn (see [`Helper`]). Run as a
-/// test, it returns at once.
-#[test]
-fn helper_process() {
-    let Ok(mode) = std::env::var(HELPER_ENV) else {
-        return;
-    };
-    let mut stdin = io::stdin();
-    match mode.as_str() {
-        // Sleep until the test kills us or closes our stdin.
-        "wait" => {
-            let _ = stdin.read_to_end(&mut Vec::new());
-        }
-        // A second thread, for moving single threads.
-        "threads" => {
-            std::thread::spawn(|| loop {
-                std::thread::park();
-            });
-            let _ = stdin.read_to_end(&mut Vec::new());
-        }
-        // After "go", touch ever more memory. Bounded so that a missing limit fails the
-        // test instead of exhausting the machine.
-        "alloc" => {
-            let _ = stdin.read(&mut [0; 8]);
-            let mut hog = Vec::new();
-            for _ in 0..1024 {
-                let mut chunk = vec![0u8; 1 << 20];
-                // A zeroed allocation is only reserved: write to every page to charge it.
-                for page in chunk.iter_mut().step_by(4096) {
-                    *page = 1;
-                }
-                hog.push(std::hint::black_box(chunk));
-            }
-        }
-        other => panic!("unknown {HELPER_ENV} mode {other:?}"),
-    }
-    std::process::exit(0);
 }
 
 // ---------------------------------------------------------------------------------------
