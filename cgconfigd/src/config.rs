@@ -22,10 +22,10 @@
 //! than one section (merging needs all of them) makes the next load a full one.
 
 use crate::placement::{Mode, Placement};
+use cgtools::backend::values::HostFacts;
 use cgtools::check::{read_source, FileError, SystemAccounts};
 use cgtools::config_files::conf_files_in;
 use cgtools::desired::{desired_state_in, DesiredCgroup};
-use cgtools::values::HostFacts;
 use cgtools::{Cgroups, GroupPath, Permissions};
 use grammar::cgconfig::{chunks, parse, parse_chunks};
 use grammar::diagnostic::{io_reason, render_all};

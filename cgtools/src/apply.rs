@@ -7,12 +7,14 @@
 //! that cannot be read back, a group a task joined in the meantime) is reported, never
 //! forced: no task is ever moved or killed to make an rmdir succeed.
 
-use crate::create::CreateReport;
-use crate::cursor::{Cursor, Cursors};
-use crate::group::write_setting;
-use crate::permissions::{apply_metas_in, own_fresh_in, permission_changes_in, MetaChange, Owner};
+use crate::backend::create::CreateReport;
+use crate::backend::cursor::{Cursor, Cursors};
+use crate::backend::group::write_setting;
+use crate::backend::permissions::{
+    apply_metas_in, own_fresh_in, permission_changes_in, MetaChange, Owner,
+};
+use crate::backend::setting::check_setting_name;
 use crate::plan::{Plan, Step};
-use crate::setting::check_setting_name;
 use crate::{Cgroup, Cgroups, Error, GroupPath, Hierarchy, Op, Removal};
 use std::path::Path;
 

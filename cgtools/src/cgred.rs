@@ -78,7 +78,7 @@ pub fn register(socket: &Path, pid: u32, flags: i32) -> Result<Registration, Str
                 format!("no answer within {} seconds", TIMEOUT.as_secs())
             }
             std::io::ErrorKind::UnexpectedEof => "the daemon closed the connection".to_string(),
-            _ => crate::error::errno_of(&e).desc().to_string(),
+            _ => crate::backend::error::errno_of(&e).desc().to_string(),
         };
         format!("cannot {what} {}: {reason}", socket.display())
     };

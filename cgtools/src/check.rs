@@ -6,9 +6,9 @@
 //! an unknown user only when it gets there, and does not notice an unknown group at all
 //! (it applies a garbage gid); we refuse the file before anything is touched.
 
+use crate::backend::error::ecg;
+use crate::backend::values::HostFacts;
 use crate::desired::{desired_state_in, DesiredState, Roots};
-use crate::error::ecg;
-use crate::values::HostFacts;
 use crate::{Cgroups, Permissions};
 use grammar::cgconfig::{self, Config};
 use grammar::diagnostic::{io_reason, render_all};

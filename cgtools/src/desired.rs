@@ -9,7 +9,7 @@
 //! translated to the host's cgroup version and checked: the controller is mounted, the
 //! setting's file exists, the value has the kernel's format. A block of a v1 controller
 //! that no hierarchy mounts names the group in the v2 mount, in the controller's v2 form
-//! ([`crate::translate::v2_form`]), so that a v1 configuration applies on a v2 host; a
+//! ([`crate::backend::translate::v2_form`]), so that a v1 configuration applies on a v2 host; a
 //! group that does not exist yet is translated without reading it. Every problem is a
 //! [`Diagnostic`] at its place in the file; one of them stops the file before its first
 //! write.
@@ -18,11 +18,11 @@
 //! existing groups as they are (libcgroup re-owns them to the caller), and a `systemd`
 //! section is refused with an explanation.
 
+use crate::backend::cursor::Cursors;
+use crate::backend::hierarchy::Version;
+use crate::backend::permissions::{Owner, Permissions};
+use crate::backend::values::{check as check_value, HostFacts};
 use crate::check::Accounts;
-use crate::cursor::Cursors;
-use crate::hierarchy::Version;
-use crate::permissions::{Owner, Permissions};
-use crate::values::{check as check_value, HostFacts};
 use crate::{Cgroups, GroupPath, Setting};
 use grammar::cgconfig::{self, Config, Id, Perm, Section};
 use grammar::{Diagnostic, Span, Spanned};
@@ -236,7 +236,7 @@ pub fn desired_state_in(
         cursors: Cursors::new(cgroups),
         slots: HashMap::new(),
         first_code: None,
-        mounted_by_file: crate::mounts::requests(config)
+        mounted_by_file: crate::backend::mounts::requests(config)
             .into_iter()
             .flat_map(|r| r.controllers)
             .collect(),
@@ -424,13 +424,13 @@ impl Builder<'_> {
 
     /// The hierarchy a block of `controller` names groups in: the one serving it, or for
     /// a v1 controller no hierarchy mounts (nor the file's `mount` sections), the v2
-    /// hierarchy holding its v2 form ([`crate::translate::v2_form`]: `blkio` is `io`,
+    /// hierarchy holding its v2 form ([`crate::backend::translate::v2_form`]: `blkio` is `io`,
     /// `freezer` part of every group).
     fn hierarchy_index(&mut self, controller: &Spanned<String>) -> Option<usize> {
         let cg = self.cgroups;
         let mounted_here = self.mounted_by_file.contains(&controller.value);
         let found = cg.hierarchy_for(&controller.value).or_else(|e| {
-            match crate::translate::v2_form(&controller.value).filter(|_| !mounted_here) {
+            match crate::backend::translate::v2_form(&controller.value).filter(|_| !mounted_here) {
                 // `cgroup`: the v2 mount, where controller-less groups live.
                 Some(form) => cg
                     .hierarchy_for(form.controller().unwrap_or("cgroup"))
@@ -550,7 +550,8 @@ impl Builder<'_> {
                     Some(block.name.value.as_str())
                 } else {
                     // `cgroup`, or a v1 controller in its v2 form (`blkio`: `io`).
-                    crate::translate::v2_form(&block.name.value).and_then(|f| f.controller())
+                    crate::backend::translate::v2_form(&block.name.value)
+                        .and_then(|f| f.controller())
                 };
                 if let Some(c) = controller {
                     if !target.controllers.iter().any(|t| t == c) {
@@ -590,7 +591,7 @@ impl Builder<'_> {
             .collect();
         // A group (or, in v2, a controller) that does not exist yet has no value to read:
         // the translation then plans with a new group's values.
-        let translated = crate::translate::to_host(cg, None, &as_settings, |name| {
+        let translated = crate::backend::translate::to_host(cg, None, &as_settings, |name| {
             let Some(live) = &live else {
                 return Ok(None);
             };
@@ -870,9 +871,9 @@ impl Builder<'_> {
         let config = Config {
             sections: vec![Section::Mount(mount.clone())],
         };
-        for request in crate::mounts::requests(&config) {
-            if let crate::mounts::Status::Conflict(why) =
-                crate::mounts::status(&request, self.cgroups.layout())
+        for request in crate::backend::mounts::requests(&config) {
+            if let crate::backend::mounts::Status::Conflict(why) =
+                crate::backend::mounts::status(&request, self.cgroups.layout())
             {
                 let d = self.error(
                     request.span,
@@ -893,8 +894,8 @@ impl Builder<'_> {
 
 /// Whether setting `name`, in its own vocabulary, becomes `host_name` in the other one.
 fn translates_to(name: &str, host_name: &str) -> bool {
-    crate::translate::vocabulary_of(name)
-        .and_then(|from| crate::translate::counterparts(name, from).ok())
+    crate::backend::translate::vocabulary_of(name)
+        .and_then(|from| crate::backend::translate::counterparts(name, from).ok())
         .is_some_and(|names| names.iter().any(|n| n == host_name))
 }
 

@@ -12,12 +12,12 @@
 //! settings with `cpuset.cpus`/`cpuset.mems` first and the memory limit and
 //! memory+swap limit in whichever order keeps `limit <= memsw` true at every step.
 
-use crate::cursor::{Cursor, Cursors};
+use crate::backend::cursor::{Cursor, Cursors};
+use crate::backend::hierarchy::Version;
+use crate::backend::permissions::{permission_changes_in, MetaChange, Permissions};
+use crate::backend::translate::parse_size;
+use crate::backend::values::{normalize, unchanged, HostFacts};
 use crate::desired::{DesiredCgroup, DesiredSetting, DesiredState};
-use crate::hierarchy::Version;
-use crate::permissions::{permission_changes_in, MetaChange, Permissions};
-use crate::translate::parse_size;
-use crate::values::{normalize, unchanged, HostFacts};
 use crate::{Cgroups, GroupPath, Result};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -138,13 +138,13 @@ fn plan_cgroup(
     let exists = cursor.reach(&desired.path, crate::Op::Read)? == desired.path.depth();
     let dir = exists.then(|| cursor.top());
     let read = |name: &str| -> Option<String> {
-        dir.and_then(|dir| crate::group::read_setting(dir, name).ok())
+        dir.and_then(|dir| crate::backend::group::read_setting(dir, name).ok())
     };
     let missing_controllers = match dir {
         None => desired.controllers.clone(),
         Some(dir) if hierarchy.version() == Version::V2 && !desired.controllers.is_empty() => {
             // The group's cgroup.controllers lists what its parent enables.
-            let available = crate::group::read_setting(dir, "cgroup.controllers")?;
+            let available = crate::backend::group::read_setting(dir, "cgroup.controllers")?;
             desired
                 .controllers
                 .iter()

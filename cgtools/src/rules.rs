@@ -314,7 +314,7 @@ pub fn materialize(
     cgroups: &crate::Cgroups,
     placement: &Placement,
     templates: &[grammar::cgconfig::Group],
-    host: &crate::values::HostFacts,
+    host: &crate::backend::values::HostFacts,
     accounts: &mut dyn Accounts,
 ) -> Result<usize, String> {
     use grammar::cgconfig::{Config, Controller, Group, Section};

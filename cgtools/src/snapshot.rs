@@ -13,9 +13,9 @@
 //! v1 hierarchy, in `/proc/cgroups` order, then its `name=` if it has one, as libcgroup
 //! writes it. `docs/compat.md` lists how this differs from libcgroup's output and why.
 
-use crate::hierarchy::Version;
-use crate::permissions::{masked_mode, FileMeta};
-use crate::setting::is_configuration;
+use crate::backend::hierarchy::Version;
+use crate::backend::permissions::{masked_mode, FileMeta};
+use crate::backend::setting::is_configuration;
 use crate::{Cgroups, GroupPath, Result};
 use grammar::cgconfig::{
     self, AdminPerm, Config, Controller, Id, Mode, Mount, MountPoint, Perm, Section, Setting,

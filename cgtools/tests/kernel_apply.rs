@@ -16,10 +16,10 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use cgtools::apply::apply;
+use cgtools::backend::values::HostFacts;
 use cgtools::check::SystemAccounts;
 use cgtools::desired::{desired_state, DesiredState};
 use cgtools::plan::plan;
-use cgtools::values::HostFacts;
 use cgtools::{Cgroups, Permissions, Version};
 use common::{host, serving, TestGroups};
 use grammar::{cgconfig, SourceFile};
@@ -296,7 +296,7 @@ fn the_seed_articles_persistent_group() {
     };
     if cpus.len() < 6 {
         let err = desired(&cg, &text("0-5")).unwrap_err();
-        let available = cgtools::values::format_list(&cpus);
+        let available = cgtools::backend::values::format_list(&cpus);
         assert!(
             err.contains(&format!("the CPUs available are {available}")),
             "{err}"
@@ -306,7 +306,7 @@ fn the_seed_articles_persistent_group() {
             "{err}"
         );
     }
-    let all = cgtools::values::format_list(&cpus);
+    let all = cgtools::backend::values::format_list(&cpus);
     let state = desired(&cg, &text(&all)).unwrap();
     apply(&cg, &plan(&cg, &state, &host_facts).unwrap()).unwrap();
     let memory = cg.hierarchy_for("memory").unwrap();

@@ -7,9 +7,9 @@
 
 mod common;
 
+use cgtools::backend::values::HostFacts;
 use cgtools::check::SystemAccounts;
 use cgtools::rules::{materialize, Classifier, Decision, Process};
-use cgtools::values::HostFacts;
 use common::{host, serving, TestGroups};
 use grammar::{cgconfig, cgrules, SourceFile};
 use std::fs;

@@ -25,6 +25,8 @@
 //! write, and what was undone.
 
 use cgtools::apply::apply;
+use cgtools::backend::mounts::{self, MountRequest, MountedHere, Status};
+use cgtools::backend::values::HostFacts;
 use cgtools::check::{check_config, read_config, Accounts, FileError, SystemAccounts};
 use cgtools::cli::cgconfigparser::command;
 use cgtools::cmdline::{
@@ -33,9 +35,7 @@ use cgtools::cmdline::{
 use cgtools::config_files::conf_files_in;
 use cgtools::desired::DesiredState;
 use cgtools::desired::Roots;
-use cgtools::mounts::{self, MountRequest, MountedHere, Status};
 use cgtools::plan::plan;
-use cgtools::values::HostFacts;
 use cgtools::{Cgroups, Owner, Permissions, Removal};
 use grammar::diagnostic::io_reason;
 use grammar::SourceFile;

@@ -16,10 +16,10 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::ExitCode;
 
+use cgtools::backend::error::ecg;
 use cgtools::cgred;
 use cgtools::cli::cgexec::command;
 use cgtools::cmdline::{parse_args, print_error, GroupSpec, NO_RULES_ENGINE};
-use cgtools::error::ecg;
 use cgtools::{Cgroups, Error, ErrorKind, Group};
 use nix::errno::Errno;
 use nix::unistd::{getgid, getpid, getuid, setresgid, setresuid};

@@ -1,7 +1,7 @@
 //! cgset: set the parameters of control groups.
 //!
 //! `cgset [-R] -r NAME=VALUE... GROUP...` or `cgset [-R] --copy-from SOURCE GROUP...`:
-//! see [`cgtools::cli::cgset::run`] for the checks and messages and [`cgtools::set`] for
+//! see [`cgtools::cli::cgset::run`] for the checks and messages and [`cgtools::backend::set`] for
 //! what is written where, in which order, and how names of the other cgroup version are
 //! translated.
 

@@ -17,15 +17,15 @@
 use nix::errno::Errno;
 use serde::Serialize;
 
-use crate::cgroups::Cgroups;
+use crate::backend::cgroups::Cgroups;
+use crate::backend::error::{Error, ErrorKind, Op};
+use crate::backend::group::Group;
+use crate::backend::group_path::GroupPath;
+use crate::backend::hierarchy::{Mode, Version};
+use crate::backend::setting::controller_of;
+use crate::backend::translate;
 use crate::cmdline::{Controllers, GroupSpec};
-use crate::error::{Error, ErrorKind, Op};
-use crate::group::Group;
-use crate::group_path::GroupPath;
-use crate::hierarchy::{Mode, Version};
 use crate::read::{json, ToolError};
-use crate::setting::controller_of;
-use crate::translate;
 
 /// What to read of one controller of a group.
 #[derive(Clone, Debug, PartialEq, Eq)]

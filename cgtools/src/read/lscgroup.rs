@@ -19,11 +19,11 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cgroups::Cgroups;
+use crate::backend::cgroups::Cgroups;
+use crate::backend::error::{Error, ErrorKind, Op};
+use crate::backend::group_path::GroupPath;
+use crate::backend::hierarchy::{Hierarchy, Version};
 use crate::cmdline::{Controllers, GroupSpec};
-use crate::error::{Error, ErrorKind, Op};
-use crate::group_path::GroupPath;
-use crate::hierarchy::{Hierarchy, Version};
 use crate::read::{json, ToolError};
 
 /// One hierarchy walked from a start group.

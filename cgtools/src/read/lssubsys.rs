@@ -14,7 +14,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::hierarchy::{ControllerInfo, Hierarchy, Version};
+use crate::backend::hierarchy::{ControllerInfo, Hierarchy, Version};
 use crate::read::json;
 
 /// Which mount points to print.
@@ -206,7 +206,7 @@ pub fn json_document(report: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::discovery::{parse_proc_cgroups, Layout};
+    use crate::backend::discovery::{parse_proc_cgroups, Layout};
 
     /// This very host: separate v1 mounts, name=systemd, hugetlb on the v2 mount, and
     /// net_cls, perf_event, net_prio mounted nowhere.

@@ -12,7 +12,7 @@ pub mod cgget;
 pub mod lscgroup;
 pub mod lssubsys;
 
-use crate::error::Error;
+use crate::backend::error::Error;
 
 /// A failure of a read tool: the phrase libcgroup prints for it and the backend's reason.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -11,8 +11,8 @@
 //! already bound with others) is refused before anything is done. Only what a run mounted
 //! is unmounted on undo, and only the directories it created are removed.
 
-use crate::discovery::Layout;
-use crate::error::{Error, ErrorKind, Op, Result};
+use crate::backend::discovery::Layout;
+use crate::backend::error::{Error, ErrorKind, Op, Result};
 use grammar::cgconfig::{Config, Section};
 use grammar::Span;
 use nix::mount::{mount, umount, MsFlags};
@@ -176,7 +176,7 @@ pub fn mount_hierarchy(request: &MountRequest) -> Result<MountedHere> {
     missing.reverse();
     for dir in missing {
         std::fs::create_dir(dir)
-            .map_err(|e| Error::os(Op::Create, dir, crate::error::errno_of(&e)))?;
+            .map_err(|e| Error::os(Op::Create, dir, crate::backend::error::errno_of(&e)))?;
         created.push(dir.to_path_buf());
     }
     let here = MountedHere {

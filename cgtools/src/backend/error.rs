@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use grammar::name::NameError;
 use nix::errno::Errno;
 
-use crate::hierarchy::Version;
+use crate::backend::hierarchy::Version;
 
 /// Result of every fallible backend call.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

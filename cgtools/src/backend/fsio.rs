@@ -251,7 +251,7 @@ impl Writer<'_> {
         self.fs.mutate(|| match self.file.write(bytes) {
             Ok(n) if n == bytes.len() => Ok(()),
             Ok(_) => Err(Errno::EIO),
-            Err(e) => Err(crate::error::errno_of(&e)),
+            Err(e) => Err(crate::backend::error::errno_of(&e)),
         })
     }
 }
@@ -374,11 +374,11 @@ impl<'a> Dir<'a> {
                 // An empty value still reaches the kernel (clears cpuset.cpus, for one).
                 return file
                     .write_all(b"\n")
-                    .map_err(|e| crate::error::errno_of(&e));
+                    .map_err(|e| crate::backend::error::errno_of(&e));
             }
             for line in lines {
                 file.write_all(line.as_bytes())
-                    .map_err(|e| crate::error::errno_of(&e))?;
+                    .map_err(|e| crate::backend::error::errno_of(&e))?;
             }
             Ok(())
         })

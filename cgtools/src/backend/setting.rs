@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::error::{Error, ErrorKind, Op, Result};
+use crate::backend::error::{Error, ErrorKind, Op, Result};
 
 /// A setting name and its value, as written to or read from a group.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -11,7 +11,7 @@ use std::str::FromStr;
 
 use grammar::name::group_components;
 
-use crate::error::{Error, Result};
+use crate::backend::error::{Error, Result};
 
 /// A group's path below the root of a hierarchy; the root group has no components.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -182,7 +182,7 @@ impl FromStr for GroupPath {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
+    use crate::backend::error::ErrorKind;
 
     #[test]
     fn normalises_leading_and_trailing_slashes() {

@@ -6,7 +6,7 @@
 //! Settings not listed here are passed through and compared after trimming; the kernel
 //! remains the judge of their values.
 
-use crate::translate::{parse_size, v1_unlimited};
+use crate::backend::translate::{parse_size, v1_unlimited};
 
 /// The format of a setting's value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

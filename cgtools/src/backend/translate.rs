@@ -18,10 +18,10 @@
 //! for are there (`blkio` is `io`; `freezer`, `cpuacct`, `perf_event`, `devices`, `net_cls`,
 //! `net_prio` leave nothing to enable), for configurations written for v1.
 
-use crate::cgroups::Cgroups;
-use crate::error::{Error, ErrorKind, Op, Result};
-use crate::hierarchy::Version;
-use crate::setting::{controller_of, Setting};
+use crate::backend::cgroups::Cgroups;
+use crate::backend::error::{Error, ErrorKind, Op, Result};
+use crate::backend::hierarchy::Version;
+use crate::backend::setting::{controller_of, Setting};
 
 /// How a value changes between the two names of a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

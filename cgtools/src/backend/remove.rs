@@ -36,11 +36,11 @@ use std::time::Duration;
 use nix::errno::Errno;
 use serde::Serialize;
 
-use crate::error::{Error, ErrorKind, Op, Result};
-use crate::fsio::Dir;
-use crate::group::{child_names, read_ids, Cgroup, Group};
-use crate::group_path::GroupPath;
-use crate::hierarchy::Version;
+use crate::backend::error::{Error, ErrorKind, Op, Result};
+use crate::backend::fsio::Dir;
+use crate::backend::group::{child_names, read_ids, Cgroup, Group};
+use crate::backend::group_path::GroupPath;
+use crate::backend::hierarchy::Version;
 
 /// Rounds of "read the tasks, move them" before giving up on a group whose tasks keep
 /// forking faster than we move them.

@@ -36,14 +36,14 @@ use std::path::PathBuf;
 use nix::errno::Errno;
 use serde::Serialize;
 
-use crate::cgroups::Cgroups;
-use crate::error::{Error, ErrorKind, Op, Result};
-use crate::group::{read_setting, Cgroup};
-use crate::group_path::GroupPath;
-use crate::hierarchy::Version;
-use crate::setting::is_configuration;
-use crate::setting::{controller_of, Setting};
-use crate::translate;
+use crate::backend::cgroups::Cgroups;
+use crate::backend::error::{Error, ErrorKind, Op, Result};
+use crate::backend::group::{read_setting, Cgroup};
+use crate::backend::group_path::GroupPath;
+use crate::backend::hierarchy::Version;
+use crate::backend::setting::is_configuration;
+use crate::backend::setting::{controller_of, Setting};
+use crate::backend::translate;
 
 /// The v2 file that enables controllers for a group's children.
 pub const SUBTREE_CONTROL: &str = "cgroup.subtree_control";

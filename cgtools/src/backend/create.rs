@@ -21,12 +21,12 @@ use std::path::PathBuf;
 use nix::errno::Errno;
 use serde::Serialize;
 
-use crate::cursor::Cursor;
-use crate::error::{Error, ErrorKind, Op, Result};
-use crate::fsio::Dir;
-use crate::group::{read_setting, write_setting, Cgroup, Group};
-use crate::group_path::GroupPath;
-use crate::hierarchy::Version;
+use crate::backend::cursor::Cursor;
+use crate::backend::error::{Error, ErrorKind, Op, Result};
+use crate::backend::fsio::Dir;
+use crate::backend::group::{read_setting, write_setting, Cgroup, Group};
+use crate::backend::group_path::GroupPath;
+use crate::backend::hierarchy::Version;
 
 /// A `cgroup.subtree_control` write made while creating.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

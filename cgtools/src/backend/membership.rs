@@ -7,8 +7,8 @@
 //! stripped so that the result is a [`GroupPath`] below the mount point, like every other
 //! path of the backend. A path outside the mounted subtree is not reachable and left out.
 
-use crate::error::{Error, Op, Result};
-use crate::hierarchy::Version;
+use crate::backend::error::{Error, Op, Result};
+use crate::backend::hierarchy::Version;
 use crate::{Cgroups, GroupPath};
 
 impl Cgroups {

@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-use crate::error::{Error, ErrorKind, Op, Result, ResultExt};
-use crate::hierarchy::{ControllerInfo, Hierarchy, Mode, Version};
+use crate::backend::error::{Error, ErrorKind, Op, Result, ResultExt};
+use crate::backend::hierarchy::{ControllerInfo, Hierarchy, Mode, Version};
 
 /// Where the kernel publishes the mount table of the calling process.
 pub const MOUNTINFO: &str = "/proc/self/mountinfo";
@@ -252,7 +252,8 @@ impl Layout {
 /// these before every job it starts; `fs::read_to_string` adds a `statx` and an `lseek`
 /// to size a buffer for files that report size 0).
 fn read_proc(path: &Path) -> std::io::Result<String> {
-    crate::fsio::read_path(path).map_err(|errno| std::io::Error::from_raw_os_error(errno as i32))
+    crate::backend::fsio::read_path(path)
+        .map_err(|errno| std::io::Error::from_raw_os_error(errno as i32))
 }
 
 fn under_root(root: &Path, mount_point: &Path) -> PathBuf {

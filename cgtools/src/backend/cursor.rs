@@ -8,7 +8,7 @@
 //! once per step (create, owners, every setting). The cursor keeps the chain open, so
 //! going to a sibling is one `close` and one `openat2` of a single component, and the
 //! steps of one group share one descriptor. Each component is opened with the guarantees
-//! of [`crate::fsio`] (no symlink, no other mount), so a cursor can never lead out of its
+//! of [`super::fsio`] (no symlink, no other mount), so a cursor can never lead out of its
 //! hierarchy either.
 //!
 //! A cursor also remembers the one child of its deepest directory that it looked for and
@@ -20,10 +20,10 @@
 
 use nix::errno::Errno;
 
-use crate::cgroups::Cgroups;
-use crate::error::{Error, Op, Result};
-use crate::fsio::Dir;
-use crate::group_path::GroupPath;
+use crate::backend::cgroups::Cgroups;
+use crate::backend::error::{Error, Op, Result};
+use crate::backend::fsio::Dir;
+use crate::backend::group_path::GroupPath;
 
 /// One open directory of the chain.
 #[derive(Debug)]

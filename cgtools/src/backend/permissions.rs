@@ -21,10 +21,10 @@ use nix::sys::stat::FileStat;
 use nix::unistd::{Gid, Uid};
 use serde::Serialize;
 
-use crate::error::{Error, Op, Result};
-use crate::fsio::Dir;
-use crate::group::{Cgroup, Group};
-use crate::hierarchy::Version;
+use crate::backend::error::{Error, Op, Result};
+use crate::backend::fsio::Dir;
+use crate::backend::group::{Cgroup, Group};
+use crate::backend::hierarchy::Version;
 
 /// An owner to set; `None` leaves that id unchanged.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]

@@ -6,20 +6,20 @@
 //! [cgroup-v2](https://docs.kernel.org/admin-guide/cgroup-v2.html) documents: a process is
 //! moved with all its threads by one write of its pid to `cgroup.procs` (v1 and v2 domain
 //! groups); a v2 threaded group takes single threads through `cgroup.threads`.
-//! Creation is in [`crate::create`], removal in [`crate::remove`], owners and modes in
-//! [`crate::permissions`].
+//! Creation is in [`super::create`], removal in [`super::remove`], owners and modes in
+//! [`super::permissions`].
 
 use std::path::PathBuf;
 
 use nix::errno::Errno;
 
-use crate::cgroups::Cgroups;
-use crate::error::{Error, ErrorKind, Op, Result, ResultExt};
-use crate::fsio::Dir;
-use crate::group_path::GroupPath;
-use crate::hierarchy::{Hierarchy, Version};
-use crate::setting::{check_setting_name, controller_of, Setting};
-use crate::translate;
+use crate::backend::cgroups::Cgroups;
+use crate::backend::error::{Error, ErrorKind, Op, Result, ResultExt};
+use crate::backend::fsio::Dir;
+use crate::backend::group_path::GroupPath;
+use crate::backend::hierarchy::{Hierarchy, Version};
+use crate::backend::setting::{check_setting_name, controller_of, Setting};
+use crate::backend::translate;
 
 /// One group in one hierarchy.
 #[derive(Clone, Debug)]
@@ -473,7 +473,7 @@ impl<'a> Group<'a> {
     }
 
     /// Writes settings given in either version's vocabulary, translated to what the host
-    /// runs each controller as (see [`crate::translate`]); `vocabulary` is the version the
+    /// runs each controller as (see [`super::translate`]); `vocabulary` is the version the
     /// names are written in, or `None` to tell from each name. Returns what was written.
     pub fn set_translated(
         &self,
@@ -540,7 +540,7 @@ mod tests {
     use std::fs;
     use std::os::unix::fs::PermissionsExt;
 
-    use crate::error::ErrorKind;
+    use crate::backend::error::ErrorKind;
     use crate::{Cgroups, GroupPath, Owner, Permissions, Removal};
 
     /// A fake v1 `cpu,cpuacct` hierarchy with group `g` holding a few files.

@@ -7,12 +7,12 @@ use std::sync::OnceLock;
 
 use nix::errno::Errno;
 
-use crate::discovery::Layout;
-use crate::error::{Error, ErrorKind, Op, Result, ResultExt};
-use crate::fsio::{Dir, Fs};
-use crate::group::{Cgroup, Group};
-use crate::group_path::GroupPath;
-use crate::hierarchy::{Hierarchy, Mode, Version};
+use crate::backend::discovery::Layout;
+use crate::backend::error::{Error, ErrorKind, Op, Result, ResultExt};
+use crate::backend::fsio::{Dir, Fs};
+use crate::backend::group::{Cgroup, Group};
+use crate::backend::group_path::GroupPath;
+use crate::backend::hierarchy::{Hierarchy, Mode, Version};
 
 /// The host's cgroups as discovered once, and the way to operate on them.
 ///
@@ -208,7 +208,7 @@ impl Cgroups {
         path: &GroupPath,
         name: &str,
         op: Op,
-    ) -> Result<nix::Result<crate::fsio::Writer<'_>>> {
+    ) -> Result<nix::Result<crate::backend::fsio::Writer<'_>>> {
         let hierarchy = self.hierarchy(index);
         let root = self.root(index, op)?;
         Ok(self
