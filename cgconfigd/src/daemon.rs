@@ -19,7 +19,7 @@ use crate::reconcile::{Outcome, Reconciler};
 use crate::record::Record;
 use crate::watch::{Change, Event, Watcher};
 use cgtools::backend::values::HostFacts;
-use cgtools::check::{load_in, FileError, SystemAccounts};
+use cgtools::engine::check::{load_in, FileError, SystemAccounts};
 use cgtools::{Cgroups, Permissions};
 use nix::poll::{poll, PollFd, PollFlags, PollTimeout};
 use nix::sys::signal::{SigSet, Signal};

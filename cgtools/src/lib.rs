@@ -11,18 +11,13 @@
 //! and the kernel's reason, and maps to libcgroup's exit codes. `docs/backend.md` explains
 //! the model.
 
-pub mod apply;
 pub mod backend;
 pub mod cgred;
-pub mod check;
 pub mod cli;
 pub mod cmdline;
-pub mod config_files;
-pub mod desired;
-pub mod plan;
+pub mod engine;
 pub mod read;
 pub mod rules;
-pub mod snapshot;
 
 pub use backend::cgroups::Cgroups;
 pub use backend::create::{CreateReport, Enabled};

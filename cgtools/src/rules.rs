@@ -12,7 +12,7 @@
 //! Users and groups named in the rules are resolved once, when the rules are compiled; a
 //! rule naming one the host does not know is skipped with a warning, with its `%` lines.
 
-use crate::check::Accounts;
+use crate::engine::check::Accounts;
 use grammar::cgrules::{Controllers, Expansion, Rule, Rules, Subject};
 
 /// A process to classify.
@@ -355,7 +355,7 @@ pub fn materialize(
     let config = Config {
         sections: vec![Section::Group(group)],
     };
-    let state = crate::desired::desired_state(
+    let state = crate::engine::desired::desired_state(
         &config,
         cgroups,
         host,
@@ -370,8 +370,8 @@ pub fn materialize(
             .collect::<Vec<_>>()
             .join("; ")
     })?;
-    let plan = crate::plan::plan(cgroups, &state, host).map_err(|e| e.to_string())?;
-    let applied = crate::apply::apply(cgroups, &plan)
+    let plan = crate::engine::plan::plan(cgroups, &state, host).map_err(|e| e.to_string())?;
+    let applied = crate::engine::apply::apply(cgroups, &plan)
         .map_err(|failure| format!("{} (while {}; undone)", failure.error, failure.step))?;
     Ok(applied.created)
 }

@@ -15,7 +15,7 @@
 use cgtools::backend::error::ecg;
 use cgtools::cli::cgsnapshot::command;
 use cgtools::cmdline::parse_args;
-use cgtools::snapshot::{read_list, render, snapshot, SnapshotOptions};
+use cgtools::engine::snapshot::{read_list, render, snapshot, SnapshotOptions};
 use cgtools::Cgroups;
 use grammar::diagnostic::io_reason;
 use std::path::{Path, PathBuf};

@@ -17,7 +17,7 @@ use crate::backend::hierarchy::Version;
 use crate::backend::permissions::{permission_changes_in, MetaChange, Permissions};
 use crate::backend::translate::parse_size;
 use crate::backend::values::{normalize, unchanged, HostFacts};
-use crate::desired::{DesiredCgroup, DesiredSetting, DesiredState};
+use crate::engine::desired::{DesiredCgroup, DesiredSetting, DesiredState};
 use crate::{Cgroups, GroupPath, Result};
 use serde::Serialize;
 use std::fmt::Write as _;

@@ -22,7 +22,7 @@ use crate::backend::cursor::Cursors;
 use crate::backend::hierarchy::Version;
 use crate::backend::permissions::{Owner, Permissions};
 use crate::backend::values::{check as check_value, HostFacts};
-use crate::check::Accounts;
+use crate::engine::check::Accounts;
 use crate::{Cgroups, GroupPath, Setting};
 use grammar::cgconfig::{self, Config, Id, Perm, Section};
 use grammar::{Diagnostic, Span, Spanned};
@@ -907,7 +907,7 @@ mod tests {
     use std::fs;
 
     struct Accounts;
-    impl crate::check::Accounts for Accounts {
+    impl crate::engine::check::Accounts for Accounts {
         fn uid(&mut self, name: &str) -> Result<Option<u32>, String> {
             Ok(match name {
                 "root" => Some(0),
@@ -1481,7 +1481,7 @@ mod tests {
             .unwrap()
         };
         let label = cg.hierarchies()[0].label();
-        let plan = crate::plan::plan(&cg, &desired(&cg), &HostFacts::example()).unwrap();
+        let plan = crate::engine::plan::plan(&cg, &desired(&cg), &HostFacts::example()).unwrap();
         assert_eq!(
             plan.describe(),
             format!(
@@ -1505,7 +1505,7 @@ mod tests {
             fs::write(root.join("x").join(file), value).unwrap();
             fs::write(root.join("x/y").join(file), value).unwrap();
         }
-        let again = crate::plan::plan(&cg, &desired(&cg), &HostFacts::example()).unwrap();
+        let again = crate::engine::plan::plan(&cg, &desired(&cg), &HostFacts::example()).unwrap();
         assert!(again.is_empty(), "{}", again.describe());
     }
 }

@@ -14,7 +14,7 @@ use crate::backend::permissions::{
     apply_metas_in, own_fresh_in, permission_changes_in, MetaChange, Owner,
 };
 use crate::backend::setting::check_setting_name;
-use crate::plan::{Plan, Step};
+use crate::engine::plan::{Plan, Step};
 use crate::{Cgroup, Cgroups, Error, GroupPath, Hierarchy, Op, Removal};
 use std::path::Path;
 

@@ -8,7 +8,7 @@
 
 use crate::backend::error::ecg;
 use crate::backend::values::HostFacts;
-use crate::desired::{desired_state_in, DesiredState, Roots};
+use crate::engine::desired::{desired_state_in, DesiredState, Roots};
 use crate::{Cgroups, Permissions};
 use grammar::cgconfig::{self, Config};
 use grammar::diagnostic::{io_reason, render_all};
