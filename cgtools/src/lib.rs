@@ -12,7 +12,6 @@
 //! the model.
 
 pub mod backend;
-pub mod cgred;
 pub mod cli;
 pub mod cmdline;
 pub mod engine;

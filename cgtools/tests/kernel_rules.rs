@@ -9,7 +9,7 @@ mod common;
 
 use cgtools::backend::values::HostFacts;
 use cgtools::engine::check::SystemAccounts;
-use cgtools::rules::{materialize, Classifier, Decision, Process};
+use cgtools::rules::classify::{materialize, Classifier, Decision, Process};
 use common::{host, serving, TestGroups};
 use grammar::{cgconfig, cgrules, SourceFile};
 use std::fs;

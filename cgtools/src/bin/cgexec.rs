@@ -17,9 +17,9 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use cgtools::backend::error::ecg;
-use cgtools::cgred;
 use cgtools::cli::cgexec::command;
 use cgtools::cmdline::{parse_args, print_error, GroupSpec, NO_RULES_ENGINE};
+use cgtools::rules::cgred;
 use cgtools::{Cgroups, Error, ErrorKind, Group};
 use nix::errno::Errno;
 use nix::unistd::{getgid, getpid, getuid, setresgid, setresuid};
