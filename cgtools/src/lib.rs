@@ -12,11 +12,9 @@
 //! the model.
 
 pub mod backend;
-pub mod cli;
-pub mod cmdline;
 pub mod engine;
-pub mod read;
 pub mod rules;
+pub mod tools;
 
 pub use backend::cgroups::Cgroups;
 pub use backend::create::{CreateReport, Enabled};

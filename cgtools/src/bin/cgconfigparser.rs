@@ -26,16 +26,16 @@
 
 use cgtools::backend::mounts::{self, MountRequest, MountedHere, Status};
 use cgtools::backend::values::HostFacts;
-use cgtools::cli::cgconfigparser::command;
-use cgtools::cmdline::{
-    parse_args, print_error, resolve_owner, usage_error, OwnerSpec, EXIT_USAGE,
-};
 use cgtools::engine::apply::apply;
 use cgtools::engine::check::{check_config, read_config, Accounts, FileError, SystemAccounts};
 use cgtools::engine::config_files::conf_files_in;
 use cgtools::engine::desired::DesiredState;
 use cgtools::engine::desired::Roots;
 use cgtools::engine::plan::plan;
+use cgtools::tools::cli::cgconfigparser::command;
+use cgtools::tools::cmdline::{
+    parse_args, print_error, resolve_owner, usage_error, OwnerSpec, EXIT_USAGE,
+};
 use cgtools::{Cgroups, Owner, Permissions, Removal};
 use grammar::diagnostic::io_reason;
 use grammar::SourceFile;

@@ -18,11 +18,11 @@
 
 use std::process::ExitCode;
 
-use cgtools::cli::cgcreate::command;
-use cgtools::cmdline::{
+use cgtools::engine::check::SystemAccounts;
+use cgtools::tools::cli::cgcreate::command;
+use cgtools::tools::cmdline::{
     parse_args, print_error, resolve_owner, usage_error, GroupSpec, OwnerSpec, EXIT_USAGE,
 };
-use cgtools::engine::check::SystemAccounts;
 use cgtools::{Cgroups, Owner, Permissions};
 
 const TOOL: &str = "cgcreate";

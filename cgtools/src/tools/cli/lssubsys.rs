@@ -2,7 +2,7 @@
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use crate::read::lssubsys::{MountPoints, Options};
+use crate::tools::read::lssubsys::{MountPoints, Options};
 
 const HELP: &str = "\
 Output:

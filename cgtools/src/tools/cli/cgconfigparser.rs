@@ -1,6 +1,6 @@
 //! The command line of `cgconfigparser`, shared by the binary and the man page generator.
 
-use crate::cmdline::{parse_mode, parse_owner};
+use crate::tools::cmdline::{parse_mode, parse_owner};
 use clap::{Arg, ArgAction, Command};
 use std::path::PathBuf;
 

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::backend::hierarchy::{ControllerInfo, Hierarchy, Version};
-use crate::read::json;
+use crate::tools::read::json;
 
 /// Which mount points to print.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -1,6 +1,6 @@
 //! The command line of `cgcreate`, shared by the binary and the man page generator.
 
-use crate::cmdline::{parse_group_spec, parse_mode, parse_owner};
+use crate::tools::cmdline::{parse_group_spec, parse_mode, parse_owner};
 use clap::{Arg, ArgAction, Command};
 
 /// The argument definitions of `cgcreate`.

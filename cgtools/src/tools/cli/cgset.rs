@@ -9,7 +9,7 @@ use clap::{Arg, ArgAction, ArgMatches, Command};
 
 use crate::backend::set::{self, Note, SetOptions};
 use crate::backend::setting::controller_of;
-use crate::cmdline::{parse_args, parse_name_value, print_error, usage_error, EXIT_USAGE};
+use crate::tools::cmdline::{parse_args, parse_name_value, print_error, usage_error, EXIT_USAGE};
 use crate::{Cgroups, GroupPath, Setting, Version};
 
 /// The argument definitions of `cgset`.

@@ -35,7 +35,7 @@ impl ToolError {
 
     /// The text to print on stderr, each line starting with the tool's name.
     pub fn text(&self, tool: &str) -> String {
-        crate::cmdline::error_text(tool, &self.context, &self.error)
+        crate::tools::cmdline::error_text(tool, &self.context, &self.error)
     }
 
     /// The exit status (libcgroup's code & 0xff, from the backend's map).

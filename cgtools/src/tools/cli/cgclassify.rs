@@ -1,6 +1,6 @@
 //! The command line of `cgclassify`, shared by the binary and the man page generator.
 
-use crate::cmdline::parse_group_spec;
+use crate::tools::cmdline::parse_group_spec;
 use clap::{Arg, ArgAction, Command};
 
 /// The argument definitions of `cgclassify`.

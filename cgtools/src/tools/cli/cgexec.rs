@@ -1,6 +1,6 @@
 //! The command line of `cgexec`, shared by the binary and the man page generator.
 
-use crate::cmdline::parse_group_spec;
+use crate::tools::cmdline::parse_group_spec;
 use clap::{Arg, ArgAction, Command};
 use std::ffi::OsString;
 

@@ -24,8 +24,8 @@ use crate::backend::group_path::GroupPath;
 use crate::backend::hierarchy::{Mode, Version};
 use crate::backend::setting::controller_of;
 use crate::backend::translate;
-use crate::cmdline::{Controllers, GroupSpec};
-use crate::read::{json, ToolError};
+use crate::tools::cmdline::{Controllers, GroupSpec};
+use crate::tools::read::{json, ToolError};
 
 /// What to read of one controller of a group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -724,7 +724,7 @@ pub fn run(tool: &str, cg: &Cgroups, invocation: &Invocation) -> Printout {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmdline::{parse_controllers, parse_group_spec};
+    use crate::tools::cmdline::{parse_controllers, parse_group_spec};
     use std::fs;
 
     fn all() -> Vec<String> {

@@ -2,7 +2,7 @@
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use crate::cmdline::{parse_group_spec, GroupSpec};
+use crate::tools::cmdline::{parse_group_spec, GroupSpec};
 
 const HELP: &str = "\
 Output:

@@ -2,7 +2,7 @@
 
 use clap::{Arg, ArgAction, Command};
 
-use crate::cli::cgget::shared;
+use crate::tools::cli::cgget::shared;
 
 const CGXGET_JSON_HELP: &str = "\
 Versions: with -1 or -2, names are given and printed in that cgroup version's vocabulary

@@ -3,8 +3,8 @@
 
 use clap::{Arg, ArgAction, ArgMatches, Command};
 
-use crate::cmdline::{parse_controllers, parse_group_spec, Controllers, GroupSpec};
-use crate::read::cgget::{GroupRequest, RequestBuilder, RequestError};
+use crate::tools::cmdline::{parse_controllers, parse_group_spec, Controllers, GroupSpec};
+use crate::tools::read::cgget::{GroupRequest, RequestBuilder, RequestError};
 
 /// The value of `-g`: controllers for the paths after the options, or a group of its own.
 #[derive(Clone, Debug, PartialEq, Eq)]

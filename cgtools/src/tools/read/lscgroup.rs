@@ -23,8 +23,8 @@ use crate::backend::cgroups::Cgroups;
 use crate::backend::error::{Error, ErrorKind, Op};
 use crate::backend::group_path::GroupPath;
 use crate::backend::hierarchy::{Hierarchy, Version};
-use crate::cmdline::{Controllers, GroupSpec};
-use crate::read::{json, ToolError};
+use crate::tools::cmdline::{Controllers, GroupSpec};
+use crate::tools::read::{json, ToolError};
 
 /// One hierarchy walked from a start group.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -239,7 +239,7 @@ pub fn json_document(listings: &[Listing<'_>]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cmdline::parse_group_spec;
+    use crate::tools::cmdline::parse_group_spec;
     use std::fs;
 
     /// A fake host: v1 cpu,cpuacct co-mounted, memory, name=systemd, and a v2 mount
