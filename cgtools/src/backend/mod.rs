@@ -4,7 +4,7 @@
 //! It owns discovery of the mounted hierarchies ([`discovery`], [`hierarchy`],
 //! [`mounts`]), the handle the rest of the crate passes around ([`cgroups::Cgroups`]),
 //! validated group names ([`group_path`]), the only module that makes system calls on
-//! cgroup files ([`fsio`], with the per-hierarchy cursor of `cursor` on top), groups and
+//! cgroup files (`fsio`, with the per-hierarchy cursor of `cursor` on top), groups and
 //! their operations (create, set, get, list, attach, remove, owners and modes:
 //! [`group`], [`create`], [`set`], [`remove`], [`permissions`], [`membership`]), setting
 //! names, value formats and the v1 <-> v2 translation ([`setting`], [`values`],

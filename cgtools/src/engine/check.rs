@@ -1,6 +1,7 @@
 //! Loading a configuration file: read, parse, and check against the host (through
-//! [`desired_state`]), every problem reported like the grammar's own errors
-//! (`file:line:col`, the line, a caret) through the spans the syntax tree kept.
+//! [`desired_state`](super::desired::desired_state)), every problem reported like the
+//! grammar's own errors (`file:line:col`, the line, a caret) through the spans the syntax
+//! tree kept.
 //!
 //! Users and groups are looked up through [`Accounts`], once per name. libcgroup fails on
 //! an unknown user only when it gets there, and does not notice an unknown group at all

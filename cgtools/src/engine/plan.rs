@@ -106,7 +106,7 @@ pub struct Plan {
 }
 
 /// Compares `state` with the live tree. Groups are visited in the state's order (parents
-/// first) through one [`Cursor`] per hierarchy, so each directory is opened once and a
+/// first) through one `Cursor` per hierarchy, so each directory is opened once and a
 /// group under a missing parent costs no lookup.
 pub fn plan(cgroups: &Cgroups, state: &DesiredState, host: &HostFacts) -> Result<Plan> {
     // At most a create, a permissions step and one write per setting for each group:
