@@ -23,7 +23,8 @@
 
 use crate::placement::{Mode, Placement};
 use cgtools::backend::values::HostFacts;
-use cgtools::engine::check::{read_source, FileError, SystemAccounts};
+use cgtools::engine::accounts::SystemAccounts;
+use cgtools::engine::check::{read_source, FileError};
 use cgtools::engine::config_files::conf_files_in;
 use cgtools::engine::desired::{desired_state_in, DesiredCgroup};
 use cgtools::{Cgroups, GroupPath, Permissions};

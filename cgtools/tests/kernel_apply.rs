@@ -16,8 +16,8 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 use cgtools::backend::values::HostFacts;
+use cgtools::engine::accounts::SystemAccounts;
 use cgtools::engine::apply::apply;
-use cgtools::engine::check::SystemAccounts;
 use cgtools::engine::desired::{desired_state, DesiredState};
 use cgtools::engine::plan::plan;
 use cgtools::{Cgroups, Permissions, Version};

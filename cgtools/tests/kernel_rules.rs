@@ -8,7 +8,7 @@
 mod common;
 
 use cgtools::backend::values::HostFacts;
-use cgtools::engine::check::SystemAccounts;
+use cgtools::engine::accounts::SystemAccounts;
 use cgtools::rules::classify::{materialize, Classifier, Decision, Process};
 use common::{host, serving, TestGroups};
 use grammar::{cgconfig, cgrules, SourceFile};

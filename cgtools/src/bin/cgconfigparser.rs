@@ -26,8 +26,9 @@
 
 use cgtools::backend::mounts::{self, MountRequest, MountedHere, Status};
 use cgtools::backend::values::HostFacts;
+use cgtools::engine::accounts::{Accounts, SystemAccounts};
 use cgtools::engine::apply::apply;
-use cgtools::engine::check::{check_config, read_config, Accounts, FileError, SystemAccounts};
+use cgtools::engine::check::{check_config, read_config, FileError};
 use cgtools::engine::config_files::conf_files_in;
 use cgtools::engine::desired::DesiredState;
 use cgtools::engine::desired::Roots;

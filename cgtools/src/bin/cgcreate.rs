@@ -18,7 +18,7 @@
 
 use std::process::ExitCode;
 
-use cgtools::engine::check::SystemAccounts;
+use cgtools::engine::accounts::SystemAccounts;
 use cgtools::tools::cli::cgcreate::command;
 use cgtools::tools::cmdline::{
     parse_args, print_error, resolve_owner, usage_error, GroupSpec, OwnerSpec, EXIT_USAGE,

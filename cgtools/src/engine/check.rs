@@ -9,54 +9,14 @@
 
 use crate::backend::error::ecg;
 use crate::backend::values::HostFacts;
+use crate::engine::accounts::Accounts;
 use crate::engine::desired::{desired_state_in, DesiredState, Roots};
 use crate::{Cgroups, Permissions};
 use grammar::cgconfig::{self, Config};
 use grammar::diagnostic::{io_reason, render_all};
 use grammar::source::ReadError;
 use grammar::SourceFile;
-use std::collections::HashMap;
 use std::path::Path;
-
-/// Where user and group names are looked up (the system's NSS databases, or a fake in
-/// tests).
-pub trait Accounts {
-    /// The uid of user `name`, `None` if there is no such user.
-    fn uid(&mut self, name: &str) -> Result<Option<u32>, String>;
-    /// The gid of group `name`, `None` if there is no such group.
-    fn gid(&mut self, name: &str) -> Result<Option<u32>, String>;
-}
-
-/// The host's users and groups (getpwnam/getgrnam), each name looked up once.
-#[derive(Debug, Default)]
-pub struct SystemAccounts {
-    users: HashMap<String, Option<u32>>,
-    groups: HashMap<String, Option<u32>>,
-}
-
-impl Accounts for SystemAccounts {
-    fn uid(&mut self, name: &str) -> Result<Option<u32>, String> {
-        if let Some(&uid) = self.users.get(name) {
-            return Ok(uid);
-        }
-        let uid = nix::unistd::User::from_name(name)
-            .map_err(|errno| errno.desc().to_string())?
-            .map(|user| user.uid.as_raw());
-        self.users.insert(name.to_string(), uid);
-        Ok(uid)
-    }
-
-    fn gid(&mut self, name: &str) -> Result<Option<u32>, String> {
-        if let Some(&gid) = self.groups.get(name) {
-            return Ok(gid);
-        }
-        let gid = nix::unistd::Group::from_name(name)
-            .map_err(|errno| errno.desc().to_string())?
-            .map(|group| group.gid.as_raw());
-        self.groups.insert(name.to_string(), gid);
-        Ok(gid)
-    }
-}
 
 /// Why a configuration file cannot be used.
 #[derive(Debug)]
@@ -250,13 +210,5 @@ mod tests {
             FileError::Unreadable { message, .. }
                 if message == "cannot read /nonexistent/cgtools.conf: No such file or directory"
         ));
-    }
-
-    #[test]
-    fn system_accounts_know_root() {
-        let mut accounts = SystemAccounts::default();
-        assert_eq!(accounts.uid("root"), Ok(Some(0)));
-        assert_eq!(accounts.gid("root"), Ok(Some(0)));
-        assert_eq!(accounts.uid("no-such-user-cgtools"), Ok(None));
     }
 }

@@ -22,7 +22,7 @@ use crate::backend::cursor::Cursors;
 use crate::backend::hierarchy::Version;
 use crate::backend::permissions::{Owner, Permissions};
 use crate::backend::values::{check as check_value, HostFacts};
-use crate::engine::check::Accounts;
+use crate::engine::accounts::Accounts;
 use crate::{Cgroups, GroupPath, Setting};
 use grammar::cgconfig::{self, Config, Id, Perm, Section};
 use grammar::{Diagnostic, Span, Spanned};
@@ -907,7 +907,7 @@ mod tests {
     use std::fs;
 
     struct Accounts;
-    impl crate::engine::check::Accounts for Accounts {
+    impl crate::engine::accounts::Accounts for Accounts {
         fn uid(&mut self, name: &str) -> Result<Option<u32>, String> {
             Ok(match name {
                 "root" => Some(0),

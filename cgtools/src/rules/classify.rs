@@ -12,7 +12,7 @@
 //! Users and groups named in the rules are resolved once, when the rules are compiled; a
 //! rule naming one the host does not know is skipped with a warning, with its `%` lines.
 
-use crate::engine::check::Accounts;
+use crate::engine::accounts::Accounts;
 use grammar::cgrules::{Controllers, Expansion, Rule, Rules, Subject};
 
 /// A process to classify.

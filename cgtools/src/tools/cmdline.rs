@@ -255,7 +255,7 @@ pub fn error_text(tool: &str, headline: &str, error: &crate::Error) -> String {
 /// is an error worded as libcgroup words it (`can't find uid of user X.`).
 pub fn resolve_owner(
     spec: &OwnerSpec,
-    accounts: &mut dyn crate::engine::check::Accounts,
+    accounts: &mut dyn crate::engine::accounts::Accounts,
 ) -> Result<crate::Owner, String> {
     fn id(
         name: &str,
@@ -351,7 +351,7 @@ mod tests {
     #[test]
     fn owners_resolve_names_and_numbers() {
         struct Fake;
-        impl crate::engine::check::Accounts for Fake {
+        impl crate::engine::accounts::Accounts for Fake {
             fn uid(&mut self, name: &str) -> Result<Option<u32>, String> {
                 Ok((name == "alice").then_some(1000))
             }
