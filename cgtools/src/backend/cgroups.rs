@@ -1,5 +1,8 @@
 //! The backend handle: the discovered [`Layout`] plus the open hierarchy roots and the
 //! write seam, created once per process and passed to everything that touches cgroups.
+//!
+//! Naming a group through it ([`Cgroups::group`], [`Cgroups::cgroup`]) is in
+//! [`super::group`], next to the types those return, so the handle knows nothing of groups.
 
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
@@ -8,9 +11,8 @@ use std::sync::OnceLock;
 use nix::errno::Errno;
 
 use crate::backend::discovery::Layout;
-use crate::backend::error::{Error, ErrorKind, Op, Result, ResultExt};
+use crate::backend::error::{Error, Op, Result, ResultExt};
 use crate::backend::fsio::{Dir, Fs};
-use crate::backend::group::{Cgroup, Group};
 use crate::backend::group_path::GroupPath;
 use crate::backend::hierarchy::{Hierarchy, Mode, Version};
 
@@ -88,61 +90,6 @@ impl Cgroups {
     /// The cgroup version `controller` runs under on this host.
     pub fn version_of(&self, controller: &str) -> Result<Version> {
         Ok(self.hierarchy_for(controller)?.version())
-    }
-
-    /// The group `path` in the hierarchies of `controllers`. Co-mounted controllers share
-    /// one directory; an empty list means a controller-less group in the v2 mount
-    /// (libcgroup's `-g :path`).
-    pub fn group(&self, controllers: &[&str], path: &GroupPath) -> Result<Group<'_>> {
-        let mut targets: Vec<(usize, Vec<String>)> = Vec::new();
-        if controllers.is_empty() {
-            let unified = self.layout.unified_index().ok_or_else(|| {
-                Error::new(
-                    ErrorKind::ControllerNotMounted {
-                        controller: "cgroup".into(),
-                    },
-                    Op::Discover,
-                )
-                .with_hint(
-                    "a group without controllers lives in the cgroup v2 mount; none is mounted",
-                )
-            })?;
-            targets.push((unified, Vec::new()));
-        }
-        for controller in controllers {
-            let i = self.layout.index_for(controller)?;
-            let v2_controller =
-                self.layout.hierarchies()[i].version() == Version::V2 && *controller != "cgroup";
-            match targets.iter_mut().find(|(h, _)| *h == i) {
-                Some((_, list)) => {
-                    if v2_controller && !list.iter().any(|c| c == controller) {
-                        list.push(controller.to_string());
-                    }
-                }
-                None => targets.push((
-                    i,
-                    if v2_controller {
-                        vec![controller.to_string()]
-                    } else {
-                        Vec::new()
-                    },
-                )),
-            }
-        }
-        Ok(Group::new(self, path.clone(), targets))
-    }
-
-    /// The group `path` in one hierarchy.
-    pub fn cgroup(&self, hierarchy: &Hierarchy, path: &GroupPath) -> Result<Cgroup<'_>> {
-        let index = self
-            .layout
-            .hierarchies()
-            .iter()
-            .position(|h| h == hierarchy)
-            .ok_or_else(|| {
-                Error::new(ErrorKind::NoHierarchy, Op::Discover).at(hierarchy.fs_path())
-            })?;
-        Ok(Cgroup::new(self, index, path.clone()))
     }
 
     /// How many mutations (mkdir, rmdir, value writes, chown, chmod, task moves) this

@@ -215,9 +215,10 @@ impl Error {
         }
     }
 
-    /// The group `group` does not exist: its directory `dir` is missing (ENOENT).
+    /// The group `group` (its [`GroupPath`](super::group_path::GroupPath), as displayed)
+    /// does not exist: its directory `dir` is missing (ENOENT).
     pub(crate) fn group_missing(
-        group: &crate::GroupPath,
+        group: &impl fmt::Display,
         op: Op,
         dir: impl Into<PathBuf>,
     ) -> Error {

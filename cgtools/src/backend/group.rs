@@ -21,6 +21,64 @@ use crate::backend::hierarchy::{Hierarchy, Version};
 use crate::backend::setting::{check_setting_name, controller_of, Setting};
 use crate::backend::translate;
 
+/// Naming groups: the handle's constructors of [`Group`] and [`Cgroup`]. They live here,
+/// with the types they build, so that the handle does not depend on its groups.
+impl Cgroups {
+    /// The group `path` in the hierarchies of `controllers`. Co-mounted controllers share
+    /// one directory; an empty list means a controller-less group in the v2 mount
+    /// (libcgroup's `-g :path`).
+    pub fn group(&self, controllers: &[&str], path: &GroupPath) -> Result<Group<'_>> {
+        let mut targets: Vec<(usize, Vec<String>)> = Vec::new();
+        if controllers.is_empty() {
+            let unified = self.layout().unified_index().ok_or_else(|| {
+                Error::new(
+                    ErrorKind::ControllerNotMounted {
+                        controller: "cgroup".into(),
+                    },
+                    Op::Discover,
+                )
+                .with_hint(
+                    "a group without controllers lives in the cgroup v2 mount; none is mounted",
+                )
+            })?;
+            targets.push((unified, Vec::new()));
+        }
+        for controller in controllers {
+            let i = self.layout().index_for(controller)?;
+            let v2_controller =
+                self.layout().hierarchies()[i].version() == Version::V2 && *controller != "cgroup";
+            match targets.iter_mut().find(|(h, _)| *h == i) {
+                Some((_, list)) => {
+                    if v2_controller && !list.iter().any(|c| c == controller) {
+                        list.push(controller.to_string());
+                    }
+                }
+                None => targets.push((
+                    i,
+                    if v2_controller {
+                        vec![controller.to_string()]
+                    } else {
+                        Vec::new()
+                    },
+                )),
+            }
+        }
+        Ok(Group::new(self, path.clone(), targets))
+    }
+
+    /// The group `path` in one hierarchy.
+    pub fn cgroup(&self, hierarchy: &Hierarchy, path: &GroupPath) -> Result<Cgroup<'_>> {
+        let index = self
+            .hierarchies()
+            .iter()
+            .position(|h| h == hierarchy)
+            .ok_or_else(|| {
+                Error::new(ErrorKind::NoHierarchy, Op::Discover).at(hierarchy.fs_path())
+            })?;
+        Ok(Cgroup::new(self, index, path.clone()))
+    }
+}
+
 /// One group in one hierarchy.
 #[derive(Clone, Debug)]
 pub struct Cgroup<'a> {
@@ -480,7 +538,7 @@ impl<'a> Group<'a> {
         vocabulary: Option<Version>,
         settings: &[Setting],
     ) -> Result<Vec<Setting>> {
-        let host = translate::to_host(self.cg, vocabulary, settings, |name| {
+        let host = translate::to_host(self.cg.layout(), vocabulary, settings, |name| {
             self.get(name).map(Some)
         })?;
         for s in &host {
@@ -492,7 +550,9 @@ impl<'a> Group<'a> {
     /// Reads setting `name` given in either version's vocabulary: the host's file is read
     /// and its value converted back into the vocabulary of `name`.
     pub fn get_translated(&self, vocabulary: Option<Version>, name: &str) -> Result<String> {
-        translate::read_as(self.cg, vocabulary, name, |host_name| self.get(host_name))
+        translate::read_as(self.cg.layout(), vocabulary, name, |host_name| {
+            self.get(host_name)
+        })
     }
 
     /// Moves process `pid` and all its threads into the group in each of its hierarchies:

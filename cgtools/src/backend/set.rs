@@ -269,7 +269,7 @@ fn translate_for(
     for setting in settings {
         if options.ignore_unmappable {
             if let Err(e) = translate::to_host(
-                cg,
+                cg.layout(),
                 options.vocabulary,
                 std::slice::from_ref(setting),
                 current,
@@ -285,16 +285,16 @@ fn translate_for(
     if options.vocabulary.is_none() {
         let mut renamed = Vec::new();
         for setting in &kept {
-            if translate::translation_needed(cg, None, &setting.name)?.is_some() {
+            if translate::translation_needed(cg.layout(), None, &setting.name)?.is_some() {
                 renamed.push(setting.clone());
             }
         }
         if !renamed.is_empty() {
-            let to = translate::to_host(cg, None, &renamed, current)?;
+            let to = translate::to_host(cg.layout(), None, &renamed, current)?;
             notes(Note::Translated { from: renamed, to });
         }
     }
-    translate::to_host(cg, options.vocabulary, &kept, current)
+    translate::to_host(cg.layout(), options.vocabulary, &kept, current)
 }
 
 /// The settings of a group worth copying, per hierarchy (see [`read_copyable`]).

@@ -18,9 +18,9 @@
 //! for are there (`blkio` is `io`; `freezer`, `cpuacct`, `perf_event`, `devices`, `net_cls`,
 //! `net_prio` leave nothing to enable), for configurations written for v1.
 
-use crate::backend::cgroups::Cgroups;
+use crate::backend::discovery::Layout;
 use crate::backend::error::{Error, ErrorKind, Op, Result};
-use crate::backend::hierarchy::Version;
+use crate::backend::hierarchy::{Hierarchy, Version};
 use crate::backend::setting::{controller_of, Setting};
 
 /// How a value changes between the two names of a row.
@@ -549,8 +549,11 @@ fn convert(row: &Row, from: Version, name: &str, value: &str, for_reading: bool)
 }
 
 /// The version the host runs `controller` as, if any hierarchy serves it.
-fn host_version(cg: &Cgroups, controller: &str) -> Option<Version> {
-    cg.version_of(controller).ok()
+fn host_version(layout: &Layout, controller: &str) -> Option<Version> {
+    layout
+        .hierarchy_for(controller)
+        .ok()
+        .map(Hierarchy::version)
 }
 
 /// Decides whether `name` needs translating on this host: `Some(from)` when it is written
@@ -558,7 +561,7 @@ fn host_version(cg: &Cgroups, controller: &str) -> Option<Version> {
 /// `vocabulary`, or for `None` the one the name belongs to). Tools use it to tell the user
 /// that a name was translated.
 pub fn needs_translation(
-    cg: &Cgroups,
+    layout: &Layout,
     vocabulary: Option<Version>,
     name: &str,
 ) -> Result<Option<Version>> {
@@ -568,7 +571,7 @@ pub fn needs_translation(
         None => {
             // Same name in both versions, or unknown: the kernel decides. A v1-only
             // controller missing here still deserves the reason.
-            if host_version(cg, controller).is_none() {
+            if host_version(layout, controller).is_none() {
                 if let Some((_, why)) = V1_ONLY.iter().find(|(c, _)| *c == controller) {
                     return Err(unmappable(name, Version::V2).with_hint(*why));
                 }
@@ -576,7 +579,7 @@ pub fn needs_translation(
             return Ok(None);
         }
     };
-    if host_version(cg, controller) == Some(from) {
+    if host_version(layout, controller) == Some(from) {
         return Ok(None);
     }
     // In the table the same name can exist on both sides (`cpu.idle`): served as the other
@@ -589,11 +592,11 @@ pub fn needs_translation(
 /// `Some(version it is written in)` when [`to_host`] will rename it, `None` when it is
 /// written as it stands. Tools use it to tell the user about a translation.
 pub fn translation_needed(
-    cg: &Cgroups,
+    layout: &Layout,
     vocabulary: Option<Version>,
     name: &str,
 ) -> Result<Option<Version>> {
-    needs_translation(cg, vocabulary, name)
+    needs_translation(layout, vocabulary, name)
 }
 
 /// Converts settings written in `vocabulary` (or, for `None`, each name's own vocabulary)
@@ -607,7 +610,7 @@ pub fn translation_needed(
 /// [cgroup-v2.rst](https://docs.kernel.org/admin-guide/cgroup-v2.html)), a period alone
 /// with the quota a new group has, `max`.
 pub fn to_host(
-    cg: &Cgroups,
+    layout: &Layout,
     vocabulary: Option<Version>,
     settings: &[Setting],
     current: impl Fn(&str) -> Result<Option<String>>,
@@ -617,7 +620,7 @@ pub fn to_host(
     let mut period: Option<String> = None;
     let mut cpu_max_at: Option<usize> = None;
     for s in settings {
-        let Some(from) = needs_translation(cg, vocabulary, &s.name)? else {
+        let Some(from) = needs_translation(layout, vocabulary, &s.name)? else {
             out.push(s.clone());
             continue;
         };
@@ -629,7 +632,7 @@ pub fn to_host(
             (Conv::Throttle(_), Version::V2) => "blkio",
             _ => target_controller,
         };
-        if host_version(cg, target_controller) != Some(from.other()) {
+        if host_version(layout, target_controller) != Some(from.other()) {
             return Err(Error::new(
                 ErrorKind::ControllerNotMounted {
                     controller: target_controller.to_string(),
@@ -709,12 +712,12 @@ pub fn to_host(
 /// Reads `name` (in `vocabulary`, or its own) through `read`, which reads host settings of
 /// the group, converting the host's value back into the vocabulary of `name`.
 pub fn read_as(
-    cg: &Cgroups,
+    layout: &Layout,
     vocabulary: Option<Version>,
     name: &str,
     read: impl Fn(&str) -> Result<String>,
 ) -> Result<String> {
-    let Some(from) = needs_translation(cg, vocabulary, name)? else {
+    let Some(from) = needs_translation(layout, vocabulary, name)? else {
         return read(name);
     };
     let row = find_row(name, from)?;
@@ -776,7 +779,7 @@ mod tests {
     use super::*;
     use std::path::Path;
 
-    fn host(v2_everything: bool) -> (tempfile::TempDir, Cgroups) {
+    fn host(v2_everything: bool) -> (tempfile::TempDir, Layout) {
         let dir = tempfile::tempdir().unwrap();
         let mountinfo = if v2_everything {
             let root = dir.path().join("sys/fs/cgroup");
@@ -810,7 +813,7 @@ mod tests {
             }
             text
         };
-        let cg = Cgroups::from_sources(&mountinfo, None, dir.path()).unwrap();
+        let cg = Layout::from_sources(&mountinfo, None, dir.path()).unwrap();
         (dir, cg)
     }
 
@@ -819,7 +822,7 @@ mod tests {
     }
 
     fn one(
-        cg: &Cgroups,
+        cg: &Layout,
         vocabulary: Option<Version>,
         name: &str,
         value: &str,

@@ -591,24 +591,25 @@ impl Builder<'_> {
             .collect();
         // A group (or, in v2, a controller) that does not exist yet has no value to read:
         // the translation then plans with a new group's values.
-        let translated = crate::backend::translate::to_host(cg, None, &as_settings, |name| {
-            let Some(live) = &live else {
-                return Ok(None);
-            };
-            match live.get(name) {
-                Ok(value) => Ok(Some(value)),
-                Err(e)
-                    if matches!(
-                        e.kind(),
-                        crate::ErrorKind::GroupMissing { .. }
-                            | crate::ErrorKind::SettingMissing { .. }
-                    ) =>
-                {
-                    Ok(None)
+        let translated =
+            crate::backend::translate::to_host(cg.layout(), None, &as_settings, |name| {
+                let Some(live) = &live else {
+                    return Ok(None);
+                };
+                match live.get(name) {
+                    Ok(value) => Ok(Some(value)),
+                    Err(e)
+                        if matches!(
+                            e.kind(),
+                            crate::ErrorKind::GroupMissing { .. }
+                                | crate::ErrorKind::SettingMissing { .. }
+                        ) =>
+                    {
+                        Ok(None)
+                    }
+                    Err(e) => Err(e),
                 }
-                Err(e) => Err(e),
-            }
-        });
+            });
         let translated = match translated {
             Ok(t) => t,
             Err(e) => {

@@ -423,7 +423,7 @@ fn read_setting(
 ) -> Result<Option<Value>, ToolError> {
     let controller = controller_of(name)
         .map_err(|e| ToolError::new(format!("error parsing parameter name '{name}'"), e))?;
-    let from = match translate::needs_translation(cg, options.vocabulary, name) {
+    let from = match translate::needs_translation(cg.layout(), options.vocabulary, name) {
         Ok(from) => from,
         Err(e) if options.ignore_unmappable && translatable_failure(&e) => return Ok(None),
         // Without a vocabulary to convert into, a v1-only controller on a host that lacks
