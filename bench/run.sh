@@ -625,9 +625,10 @@ if want snapshot; then
     log "cgsnapshot cpu memory"
     new_workload
     # libcgroup 2.0.2 refuses to run without a deny list (/etc/cgsnapshot_blacklist.conf or
-    # -b); ours never captures what is not configuration (cgtools::setting::is_configuration:
-    # counters, actions, aliases). Every side gets the same file: the names of cpu and memory
-    # that rule leaves out on a v1 host, so that all read and print the same settings.
+    # -b); ours never captures what is not configuration
+    # (cgtools::backend::setting::is_configuration: counters, actions, aliases). Every side
+    # gets the same file: the names of cpu and memory that rule leaves out on a v1 host, so
+    # that all read and print the same settings.
     printf '%s\n' memory.failcnt memory.kmem.failcnt memory.kmem.tcp.failcnt \
         memory.memsw.failcnt memory.max_usage_in_bytes memory.kmem.max_usage_in_bytes \
         memory.kmem.tcp.max_usage_in_bytes memory.memsw.max_usage_in_bytes \

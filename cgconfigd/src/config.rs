@@ -1,6 +1,6 @@
 //! Reading the configuration: the main file and the drop-ins, each loaded and checked
-//! with the shared engine ([`cgtools::desired::desired_state_in`]), merged into one desired
-//! state.
+//! with the shared engine ([`cgtools::engine::desired::desired_state_in`]), merged into
+//! one desired state.
 //!
 //! The whole set of files is one unit: a file's `default` section applies to the files
 //! after it (libcgroup's process-wide default), a group may be named in several files
@@ -22,10 +22,11 @@
 //! than one section (merging needs all of them) makes the next load a full one.
 
 use crate::placement::{Mode, Placement};
-use cgtools::check::{read_source, FileError, SystemAccounts};
-use cgtools::config_files::conf_files_in;
-use cgtools::desired::{desired_state_in, DesiredCgroup};
-use cgtools::values::HostFacts;
+use cgtools::backend::values::HostFacts;
+use cgtools::engine::accounts::SystemAccounts;
+use cgtools::engine::check::{read_source, FileError};
+use cgtools::engine::config_files::conf_files_in;
+use cgtools::engine::desired::{desired_state_in, DesiredCgroup};
 use cgtools::{Cgroups, GroupPath, Permissions};
 use grammar::cgconfig::{chunks, parse, parse_chunks};
 use grammar::diagnostic::{io_reason, render_all};

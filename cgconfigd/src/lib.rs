@@ -4,7 +4,7 @@
 //! The binary is thin; the pieces live here so that tests and the benchmark can use them:
 //!
 //! * [`options`]: the command line, parsed with the clap definition in
-//!   `cgtools::cli::cgconfigd` (shared with the man page);
+//!   `cgtools::tools::cli::cgconfigd` (shared with the man page);
 //! * [`config`]: read and check every file with the shared engine, merge them;
 //! * [`placement`]: root mode or delegated mode, the daemon's own leaf;
 //! * [`record`]: the ownership record, written before the change it describes;

@@ -3,8 +3,8 @@
 //! done in the `cgconfigd` library.
 
 use cgconfigd::options::Options;
-use cgtools::cli::cgconfigd::command;
-use cgtools::cmdline::parse_args;
+use cgtools::tools::cli::cgconfigd::command;
+use cgtools::tools::cmdline::parse_args;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {

@@ -1,4 +1,4 @@
-//! The command line as values (the definition is `cgtools::cli::cgconfigd`).
+//! The command line as values (the definition is `cgtools::tools::cli::cgconfigd`).
 
 use crate::config::Sources;
 use crate::log::Level;
@@ -43,7 +43,7 @@ pub struct Options {
 }
 
 impl Options {
-    /// From clap's matches of `cgtools::cli::cgconfigd::command()`.
+    /// From clap's matches of `cgtools::tools::cli::cgconfigd::command()`.
     pub fn from_matches(m: &clap::ArgMatches) -> Options {
         let path = |id: &str| m.get_one::<PathBuf>(id).cloned().unwrap_or_default();
         let text = |id: &str| m.get_one::<String>(id).cloned().unwrap_or_default();
@@ -84,7 +84,7 @@ mod tests {
 
     #[test]
     fn defaults_are_libcgroups_paths_and_run() {
-        let m = cgtools::cli::cgconfigd::command()
+        let m = cgtools::tools::cli::cgconfigd::command()
             .try_get_matches_from(["cgconfigd"])
             .unwrap();
         let o = Options::from_matches(&m);
@@ -101,7 +101,7 @@ mod tests {
 
     #[test]
     fn every_option_is_read() {
-        let m = cgtools::cli::cgconfigd::command()
+        let m = cgtools::tools::cli::cgconfigd::command()
             .try_get_matches_from([
                 "cgconfigd",
                 "-c",

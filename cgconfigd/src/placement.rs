@@ -13,7 +13,7 @@
 //! `cgroup.controllers`, what its parent enabled for it), so nothing above the service's
 //! cgroup is ever written.
 
-use cgtools::desired::{Offer, Roots};
+use cgtools::engine::desired::{Offer, Roots};
 use cgtools::{Cgroups, GroupPath, Version};
 
 /// Root or delegated.

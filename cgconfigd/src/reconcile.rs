@@ -7,8 +7,8 @@
 //!    plans nothing; after an edit the daemon gives only the groups the edit changed);
 //! 3. record every directory the plan will create, save the record;
 //! 4. apply with the engine's undo log, the record saved again before any directory the
-//!    plan did not foresee ([`cgtools::apply::Observer`]); on failure the engine takes
-//!    back what this run did;
+//!    plan did not foresee ([`cgtools::engine::apply::Observer`]); on failure the engine
+//!    takes back what this run did;
 //! 5. settle the record (pending entries get their inode, or are dropped);
 //! 6. remove the recorded directories the configuration no longer needs, deepest first,
 //!    each only when it is empty (no task, no child group); others are kept and reported.
@@ -18,10 +18,10 @@
 use crate::config::Key;
 use crate::log::Logger;
 use crate::record::{Record, Verdict};
-use cgtools::apply::{apply_observed, Observer};
-use cgtools::desired::{DesiredCgroup, DesiredState};
-use cgtools::plan::{plan, Plan};
-use cgtools::values::HostFacts;
+use cgtools::backend::values::HostFacts;
+use cgtools::engine::apply::{apply_observed, Observer};
+use cgtools::engine::desired::{DesiredCgroup, DesiredState};
+use cgtools::engine::plan::{plan, Plan};
 use cgtools::{Cgroups, Error, ErrorKind, GroupPath, Op, Removal};
 use std::collections::HashSet;
 use std::time::{Duration, Instant};

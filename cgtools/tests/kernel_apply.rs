@@ -15,11 +15,11 @@ use std::fs;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
-use cgtools::apply::apply;
-use cgtools::check::SystemAccounts;
-use cgtools::desired::{desired_state, DesiredState};
-use cgtools::plan::plan;
-use cgtools::values::HostFacts;
+use cgtools::backend::values::HostFacts;
+use cgtools::engine::accounts::SystemAccounts;
+use cgtools::engine::apply::apply;
+use cgtools::engine::desired::{desired_state, DesiredState};
+use cgtools::engine::plan::plan;
 use cgtools::{Cgroups, Permissions, Version};
 use common::{host, serving, TestGroups};
 use grammar::{cgconfig, SourceFile};
@@ -296,7 +296,7 @@ fn the_seed_articles_persistent_group() {
     };
     if cpus.len() < 6 {
         let err = desired(&cg, &text("0-5")).unwrap_err();
-        let available = cgtools::values::format_list(&cpus);
+        let available = cgtools::backend::values::format_list(&cpus);
         assert!(
             err.contains(&format!("the CPUs available are {available}")),
             "{err}"
@@ -306,7 +306,7 @@ fn the_seed_articles_persistent_group() {
             "{err}"
         );
     }
-    let all = cgtools::values::format_list(&cpus);
+    let all = cgtools::backend::values::format_list(&cpus);
     let state = desired(&cg, &text(&all)).unwrap();
     apply(&cg, &plan(&cg, &state, &host_facts).unwrap()).unwrap();
     let memory = cg.hierarchy_for("memory").unwrap();
@@ -344,14 +344,14 @@ fn a_snapshot_re_creates_the_tree_it_was_taken_from() {
     let state = desired(&cg, &text).unwrap();
     apply(&cg, &plan(&cg, &state, &host_facts).unwrap()).unwrap();
 
-    let options = cgtools::snapshot::SnapshotOptions {
+    let options = cgtools::engine::snapshot::SnapshotOptions {
         controllers: Some(vec!["cpu".into(), "memory".into()]),
         under: Some(cgtools::GroupPath::new(&t.prefix).unwrap()),
         ..Default::default()
     };
     // The text as cgsnapshot prints it (libcgroup's layout).
-    let first = cgtools::snapshot::snapshot(&cg, &options).unwrap();
-    let printed = cgtools::snapshot::render(&first).unwrap();
+    let first = cgtools::engine::snapshot::snapshot(&cg, &options).unwrap();
+    let printed = cgtools::engine::snapshot::render(&first).unwrap();
     assert!(
         printed.contains(&format!("group \"{}/with space\" {{", t.prefix)),
         "{printed}"
@@ -379,8 +379,8 @@ fn a_snapshot_re_creates_the_tree_it_was_taken_from() {
     }
     apply(&cg, &plan(&cg, &again, &host_facts).unwrap()).unwrap();
     assert_eq!(snapshot(&cg, &t.prefix), live_before);
-    let second = cgtools::snapshot::snapshot(&cg, &options).unwrap();
-    assert_eq!(cgtools::snapshot::render(&second).unwrap(), printed);
+    let second = cgtools::engine::snapshot::snapshot(&cg, &options).unwrap();
+    assert_eq!(cgtools::engine::snapshot::render(&second).unwrap(), printed);
 }
 
 fn collect_dirs(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
@@ -402,7 +402,7 @@ struct Recorder<'a> {
     fail_at: Option<usize>,
 }
 
-impl cgtools::apply::Observer for Recorder<'_> {
+impl cgtools::engine::apply::Observer for Recorder<'_> {
     fn before_create(
         &mut self,
         hierarchy: usize,
@@ -449,7 +449,7 @@ fn the_observer_hears_of_every_directory_before_it_exists() {
         seen: Vec::new(),
         fail_at: Some(10),
     };
-    let failure = cgtools::apply::apply_observed(&cg, &planned, &mut refusing).unwrap_err();
+    let failure = cgtools::engine::apply::apply_observed(&cg, &planned, &mut refusing).unwrap_err();
     assert!(
         failure.error.to_string().contains("/run/record"),
         "{}",
@@ -468,7 +468,7 @@ fn the_observer_hears_of_every_directory_before_it_exists() {
         seen: Vec::new(),
         fail_at: None,
     };
-    let applied = cgtools::apply::apply_observed(&cg, &planned, &mut recorder).unwrap();
+    let applied = cgtools::engine::apply::apply_observed(&cg, &planned, &mut recorder).unwrap();
     let created: Vec<(usize, String)> = applied
         .created_dirs
         .iter()

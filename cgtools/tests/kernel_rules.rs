@@ -7,9 +7,9 @@
 
 mod common;
 
-use cgtools::check::SystemAccounts;
-use cgtools::rules::{materialize, Classifier, Decision, Process};
-use cgtools::values::HostFacts;
+use cgtools::backend::values::HostFacts;
+use cgtools::engine::accounts::SystemAccounts;
+use cgtools::rules::classify::{materialize, Classifier, Decision, Process};
 use common::{host, serving, TestGroups};
 use grammar::{cgconfig, cgrules, SourceFile};
 use std::fs;

@@ -1,5 +1,5 @@
-//! The files generated from the tools' clap definitions ([`cgtools::cli::all`]): a man page
-//! per tool in `man/` and completions for bash, zsh and fish in `completions/`.
+//! The files generated from the tools' clap definitions ([`cgtools::tools::cli::all`]): a
+//! man page per tool in `man/` and completions for bash, zsh and fish in `completions/`.
 //!
 //! They are committed, so packagers need no build step to install them; the test in
 //! `xtask/tests/` regenerates them in memory and fails when the committed copies differ.
@@ -22,9 +22,9 @@ pub const REGENERATE: &str = "cargo xtask generate";
 /// Every generated file: its path relative to the repository root, and its contents.
 pub fn generate() -> io::Result<BTreeMap<PathBuf, Vec<u8>>> {
     let mut files = BTreeMap::new();
-    for command in cgtools::cli::all() {
+    for command in cgtools::tools::cli::all() {
         let name = command.get_name().to_string();
-        let section = cgtools::cli::man_section(&name);
+        let section = cgtools::tools::cli::man_section(&name);
         files.insert(
             PathBuf::from(format!("man/{name}.{section}")),
             man_page(command.clone())?,
@@ -46,11 +46,12 @@ pub fn generate() -> io::Result<BTreeMap<PathBuf, Vec<u8>>> {
 }
 
 /// A tool's page: clap_mangen's sections, then the tool's extra sections
-/// ([`cgtools::cli::man_extra`], e.g. cgconfigd's signals and files), then the version.
+/// ([`cgtools::tools::cli::man_extra`], e.g. cgconfigd's signals and files), then the
+/// version.
 fn man_page(command: clap::Command) -> io::Result<Vec<u8>> {
     use clap_mangen::roff::{roman, Roff};
     let name = command.get_name().to_string();
-    let section = cgtools::cli::man_section(&name);
+    let section = cgtools::tools::cli::man_section(&name);
     let manual = if section == "8" {
         "System Administration"
     } else {
@@ -63,7 +64,7 @@ fn man_page(command: clap::Command) -> io::Result<Vec<u8>> {
         .date(" ")
         .source(format!("cgtools {}", env!("CARGO_PKG_VERSION")))
         .manual(manual);
-    let extra_sections = cgtools::cli::man_extra(&name);
+    let extra_sections = cgtools::tools::cli::man_extra(&name);
     let mut out = Vec::new();
     if extra_sections.is_empty() {
         man.render(&mut out)?;

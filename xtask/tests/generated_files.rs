@@ -18,10 +18,10 @@ fn committed_man_pages_and_completions_are_up_to_date() {
 #[test]
 fn every_tool_has_a_man_page_and_three_completions() {
     let files = xtask::generate().expect("generation works");
-    for command in cgtools::cli::all() {
+    for command in cgtools::tools::cli::all() {
         let name = command.get_name();
         for path in [
-            format!("man/{name}.{}", cgtools::cli::man_section(name)),
+            format!("man/{name}.{}", cgtools::tools::cli::man_section(name)),
             format!("completions/bash/{name}"),
             format!("completions/zsh/_{name}"),
             format!("completions/fish/{name}.fish"),

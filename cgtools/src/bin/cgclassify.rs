@@ -15,9 +15,9 @@
 use std::ffi::OsStr;
 use std::process::ExitCode;
 
-use cgtools::cgred::{self, Registration};
-use cgtools::cli::cgclassify::command;
-use cgtools::cmdline::{parse_args, print_error, GroupSpec, NO_RULES_ENGINE};
+use cgtools::rules::cgred::{self, Registration};
+use cgtools::tools::cli::cgclassify::command;
+use cgtools::tools::cmdline::{parse_args, print_error, GroupSpec, NO_RULES_ENGINE};
 use cgtools::Cgroups;
 
 const TOOL: &str = "cgclassify";

@@ -24,18 +24,19 @@
 //! every error located in the file, or the operation, path and kernel reason of a failed
 //! write, and what was undone.
 
-use cgtools::apply::apply;
-use cgtools::check::{check_config, read_config, Accounts, FileError, SystemAccounts};
-use cgtools::cli::cgconfigparser::command;
-use cgtools::cmdline::{
+use cgtools::backend::mounts::{self, MountRequest, MountedHere, Status};
+use cgtools::backend::values::HostFacts;
+use cgtools::engine::accounts::{Accounts, SystemAccounts};
+use cgtools::engine::apply::apply;
+use cgtools::engine::check::{check_config, read_config, FileError};
+use cgtools::engine::config_files::conf_files_in;
+use cgtools::engine::desired::DesiredState;
+use cgtools::engine::desired::Roots;
+use cgtools::engine::plan::plan;
+use cgtools::tools::cli::cgconfigparser::command;
+use cgtools::tools::cmdline::{
     parse_args, print_error, resolve_owner, usage_error, OwnerSpec, EXIT_USAGE,
 };
-use cgtools::config_files::conf_files_in;
-use cgtools::desired::DesiredState;
-use cgtools::desired::Roots;
-use cgtools::mounts::{self, MountRequest, MountedHere, Status};
-use cgtools::plan::plan;
-use cgtools::values::HostFacts;
 use cgtools::{Cgroups, Owner, Permissions, Removal};
 use grammar::diagnostic::io_reason;
 use grammar::SourceFile;
@@ -237,7 +238,7 @@ impl Run {
                 return Err(code);
             }
         };
-        let cgtools::check::Loaded {
+        let cgtools::engine::check::Loaded {
             source: src,
             config,
             state,

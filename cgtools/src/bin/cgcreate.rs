@@ -18,9 +18,9 @@
 
 use std::process::ExitCode;
 
-use cgtools::check::SystemAccounts;
-use cgtools::cli::cgcreate::command;
-use cgtools::cmdline::{
+use cgtools::engine::accounts::SystemAccounts;
+use cgtools::tools::cli::cgcreate::command;
+use cgtools::tools::cmdline::{
     parse_args, print_error, resolve_owner, usage_error, GroupSpec, OwnerSpec, EXIT_USAGE,
 };
 use cgtools::{Cgroups, Owner, Permissions};

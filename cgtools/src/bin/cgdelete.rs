@@ -20,8 +20,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use cgtools::cli::cgdelete::command;
-use cgtools::cmdline::{
+use cgtools::tools::cli::cgdelete::command;
+use cgtools::tools::cmdline::{
     parse_args, parse_group_spec, print_error, usage_error, GroupSpec, EXIT_USAGE,
 };
 use cgtools::{Cgroups, GroupPath, Removal, RemoveReport};

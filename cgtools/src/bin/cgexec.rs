@@ -16,10 +16,10 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::ExitCode;
 
-use cgtools::cgred;
-use cgtools::cli::cgexec::command;
-use cgtools::cmdline::{parse_args, print_error, GroupSpec, NO_RULES_ENGINE};
-use cgtools::error::ecg;
+use cgtools::backend::error::ecg;
+use cgtools::rules::cgred;
+use cgtools::tools::cli::cgexec::command;
+use cgtools::tools::cmdline::{parse_args, print_error, GroupSpec, NO_RULES_ENGINE};
 use cgtools::{Cgroups, Error, ErrorKind, Group};
 use nix::errno::Errno;
 use nix::unistd::{getgid, getpid, getuid, setresgid, setresuid};
@@ -45,7 +45,7 @@ fn main() -> ExitCode {
         .unwrap_or_default();
     let Some((program, args)) = argv.split_first() else {
         let _ = command().print_help();
-        return ExitCode::from(cgtools::cmdline::EXIT_USAGE);
+        return ExitCode::from(cgtools::tools::cmdline::EXIT_USAGE);
     };
     if specs.is_empty() {
         eprintln!("{TOOL}: {CHANGE_FAILED}: {NO_RULES_ENGINE}");
@@ -131,8 +131,8 @@ fn change_failed(error: &Error, spec: Option<&GroupSpec>) -> ExitCode {
     print_error(TOOL, CHANGE_FAILED, error);
     if let (ErrorKind::GroupMissing { .. }, None, Some(spec)) = (error.kind(), error.hint(), spec) {
         let controllers = match &spec.controllers {
-            cgtools::cmdline::Controllers::All => "*".to_string(),
-            cgtools::cmdline::Controllers::Named(names) => names.join(","),
+            cgtools::tools::cmdline::Controllers::All => "*".to_string(),
+            cgtools::tools::cmdline::Controllers::Named(names) => names.join(","),
         };
         eprintln!(
             "{TOOL}: hint: create it first: cgcreate -g {controllers}:{}",

@@ -10,9 +10,9 @@
 
 use std::process::ExitCode;
 
-use cgtools::cli::cgget::{command, requests, NO_SYSTEMD_BASE};
-use cgtools::cmdline::{error_text, parse_args, usage_error};
-use cgtools::read::cgget::{run, Invocation, ReadOptions, RequestError};
+use cgtools::tools::cli::cgget::{command, requests, NO_SYSTEMD_BASE};
+use cgtools::tools::cmdline::{error_text, parse_args, usage_error};
+use cgtools::tools::read::cgget::{run, Invocation, ReadOptions, RequestError};
 use cgtools::Cgroups;
 
 const TOOL: &str = "cgget";

@@ -12,10 +12,10 @@
 //! An output file (`-f`) that cannot be written is status 96 (ECGOTHER), with libcgroup's
 //! `cgsnapshot: Failed to open file FILE`; each failure is then told in our words.
 
-use cgtools::cli::cgsnapshot::command;
-use cgtools::cmdline::parse_args;
-use cgtools::error::ecg;
-use cgtools::snapshot::{read_list, render, snapshot, SnapshotOptions};
+use cgtools::backend::error::ecg;
+use cgtools::engine::snapshot::{read_list, render, snapshot, SnapshotOptions};
+use cgtools::tools::cli::cgsnapshot::command;
+use cgtools::tools::cmdline::parse_args;
 use cgtools::Cgroups;
 use grammar::diagnostic::io_reason;
 use std::path::{Path, PathBuf};

@@ -7,10 +7,10 @@
 
 use std::process::ExitCode;
 
-use cgtools::cli::cgget::{requests, NO_SYSTEMD_BASE};
-use cgtools::cli::cgxget::command;
-use cgtools::cmdline::{error_text, parse_args, usage_error};
-use cgtools::read::cgget::{run, Invocation, ReadOptions, RequestError};
+use cgtools::tools::cli::cgget::{requests, NO_SYSTEMD_BASE};
+use cgtools::tools::cli::cgxget::command;
+use cgtools::tools::cmdline::{error_text, parse_args, usage_error};
+use cgtools::tools::read::cgget::{run, Invocation, ReadOptions, RequestError};
 use cgtools::{Cgroups, Version};
 
 const TOOL: &str = "cgxget";

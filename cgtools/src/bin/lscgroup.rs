@@ -8,10 +8,10 @@
 
 use std::process::ExitCode;
 
-use cgtools::cli::cgget::NO_SYSTEMD_BASE;
-use cgtools::cli::lscgroup::{command, specs};
-use cgtools::cmdline::{error_text, parse_args, usage_error};
-use cgtools::read::lscgroup::{format_text, json_document, list_all, list_spec, Report};
+use cgtools::tools::cli::cgget::NO_SYSTEMD_BASE;
+use cgtools::tools::cli::lscgroup::{command, specs};
+use cgtools::tools::cmdline::{error_text, parse_args, usage_error};
+use cgtools::tools::read::lscgroup::{format_text, json_document, list_all, list_spec, Report};
 use cgtools::Cgroups;
 
 const TOOL: &str = "lscgroup";

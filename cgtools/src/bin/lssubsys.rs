@@ -8,10 +8,10 @@
 
 use std::process::ExitCode;
 
-use cgtools::cli::lssubsys::{command, options};
-use cgtools::cmdline::{error_text, parse_args};
-use cgtools::discovery::{parse_proc_cgroups, PROC_CGROUPS};
-use cgtools::read::lssubsys::{format_text, json_document, report};
+use cgtools::backend::discovery::{parse_proc_cgroups, PROC_CGROUPS};
+use cgtools::tools::cli::lssubsys::{command, options};
+use cgtools::tools::cmdline::{error_text, parse_args};
+use cgtools::tools::read::lssubsys::{format_text, json_document, report};
 use cgtools::{ErrorKind, Layout};
 
 const TOOL: &str = "lssubsys";

@@ -1,0 +1,525 @@
+//! Classification by cgrules.conf: which rule a process matches and where it goes.
+//!
+//! libcgroup's semantics (`docs/compat.md` for the differences): rules are tried in file
+//! order and the first whose subject and process pattern match wins, together with the
+//! `%` lines that continue it. A subject is a user (the process's effective uid), `@group`
+//! (the effective gid, or the user listed as a member of the group) or `*`. A process
+//! pattern is compared with the process name and the last component of it, a trailing `*`
+//! making it a prefix. `ignore` leaves the process where it is; `ignore_rt` does so only
+//! for real-time processes. Destinations expand `%u %U %g %G %p %P`; a destination with
+//! variables names the template (in cgconfig.conf) that supplies the new group's settings.
+//!
+//! Users and groups named in the rules are resolved once, when the rules are compiled; a
+//! rule naming one the host does not know is skipped with a warning, with its `%` lines.
+
+use crate::engine::accounts::Accounts;
+use grammar::cgrules::{Controllers, Expansion, Rule, Rules, Subject};
+
+/// A process to classify.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Process {
+    /// Its id.
+    pub pid: u32,
+    /// Effective user id.
+    pub uid: u32,
+    /// Effective group id.
+    pub gid: u32,
+    /// The user's name, if the user database has one.
+    pub user: Option<String>,
+    /// The group's name, if the group database has one.
+    pub group: Option<String>,
+    /// Its name as rules match it: the command (`argv[0]`, or `comm`), possibly a path.
+    pub name: String,
+    /// Whether it runs under a real-time scheduling policy (for `ignore_rt`).
+    pub realtime: bool,
+}
+
+/// Where a process goes in the hierarchies of one controller list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placement {
+    /// The controllers (`None`: every mounted controller, the rule's `*`).
+    pub controllers: Option<Vec<String>>,
+    /// The group, variables expanded.
+    pub group: String,
+    /// The destination as written, when it had variables: the name of the template that
+    /// supplies the group's settings if it does not exist.
+    pub template: Option<String>,
+}
+
+/// The outcome of classifying one process.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Decision {
+    /// No rule matches: the process stays where it is.
+    NoRule,
+    /// The matching rule says to leave it where it is (`ignore`, or `ignore_rt` for a
+    /// real-time process); its line number.
+    Ignore(usize),
+    /// Move it: one placement per target of the matching rule.
+    Move(Vec<Placement>),
+}
+
+impl Process {
+    /// Reads a running process from `/proc/<pid>`: effective ids from `status`, the name
+    /// rules match (the command's `argv[0]` from `cmdline`, else `status`'s `Name:`, which
+    /// the kernel cuts at 15 characters), the scheduling policy from `stat`.
+    pub fn of_pid(pid: u32) -> std::io::Result<Process> {
+        let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
+        let status = std::fs::read_to_string(proc_dir.join("status"))?;
+        let field = |key: &str| {
+            status
+                .lines()
+                .find_map(|l| l.strip_prefix(key))
+                .map(str::trim)
+                .unwrap_or_default()
+                .to_string()
+        };
+        // `Uid:` and `Gid:` list real, effective, saved and filesystem ids.
+        let effective = |key: &str| -> u32 {
+            field(key)
+                .split_whitespace()
+                .nth(1)
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(u32::MAX)
+        };
+        let (uid, gid) = (effective("Uid:"), effective("Gid:"));
+        let cmdline = std::fs::read(proc_dir.join("cmdline")).unwrap_or_default();
+        let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();
+        let name = if argv0.is_empty() {
+            field("Name:")
+        } else {
+            String::from_utf8_lossy(argv0).into_owned()
+        };
+        // Field 41 of stat is the policy: SCHED_FIFO (1) and SCHED_RR (2) are real-time.
+        // The command name in field 2 may hold spaces, so count from its closing `)`.
+        let stat = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+        let policy = stat
+            .rsplit_once(") ")
+            .and_then(|(_, rest)| rest.split_whitespace().nth(38))
+            .and_then(|p| p.parse::<u32>().ok())
+            .unwrap_or(0);
+        Ok(Process {
+            pid,
+            uid,
+            gid,
+            user: nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                .ok()
+                .flatten()
+                .map(|u| u.name),
+            group: nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                .ok()
+                .flatten()
+                .map(|g| g.name),
+            name,
+            realtime: matches!(policy, 1 | 2),
+        })
+    }
+}
+
+/// Reads and parses `/etc/cgrules.conf` and every file of `/etc/cgrules.d` (sorted by
+/// name; libcgroup reads them in directory order), in that order. A missing main file is
+/// an error, as in libcgroup (ECGROUPPARSEFAIL for rule-based cgexec and cgclassify); a
+/// missing directory is not. Errors are rendered with their location.
+pub fn load_rules(
+    main: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<(Rules, Vec<std::path::PathBuf>), String> {
+    let mut files = vec![main.to_path_buf()];
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        let mut more: Vec<std::path::PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        more.sort();
+        files.extend(more);
+    }
+    let mut all = Rules::default();
+    let mut errors = String::new();
+    for file in &files {
+        let src = match grammar::SourceFile::read(file) {
+            Ok(src) => src,
+            Err(e) => {
+                errors.push_str(&format!("{e}\n"));
+                continue;
+            }
+        };
+        match grammar::cgrules::parse(&src) {
+            Ok(rules) => all.rules.extend(rules.rules),
+            Err(diagnostics) => {
+                errors.push_str(&grammar::diagnostic::render_all(&diagnostics, &src))
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok((all, files))
+    } else {
+        Err(errors)
+    }
+}
+
+/// A rule with its users and groups resolved.
+#[derive(Clone, Debug)]
+struct Compiled {
+    rule: Rule,
+    subject: Resolved,
+    line: usize,
+}
+
+#[derive(Clone, Debug)]
+enum Resolved {
+    Uid(u32),
+    Group { gid: u32, members: Vec<String> },
+    Any,
+}
+
+/// The rules of a file, ready to classify with.
+#[derive(Clone, Debug, Default)]
+pub struct Classifier {
+    rules: Vec<Compiled>,
+}
+
+impl Classifier {
+    /// Resolves the rules' users and groups. `line_of` gives a rule's line number for
+    /// messages. Returns the classifier and one warning per skipped rule.
+    pub fn new(
+        rules: &Rules,
+        accounts: &mut dyn Accounts,
+        line_of: impl Fn(&Rule) -> usize,
+    ) -> (Classifier, Vec<String>) {
+        let mut compiled = Vec::new();
+        let mut warnings = Vec::new();
+        for rule in rules.iter() {
+            let line = line_of(rule);
+            let subject = match &rule.subject.value {
+                Subject::Any => Some(Resolved::Any),
+                Subject::User(name) => match lookup(name, |n| accounts.uid(n)) {
+                    Some(uid) => Some(Resolved::Uid(uid)),
+                    None => {
+                        warnings.push(format!(
+                            "line {line}: unknown user `{name}`: the rule is skipped"
+                        ));
+                        None
+                    }
+                },
+                Subject::Group(name) => match lookup(name, |n| accounts.gid(n)) {
+                    Some(gid) => Some(Resolved::Group {
+                        gid,
+                        members: group_members(name),
+                    }),
+                    None => {
+                        warnings.push(format!(
+                            "line {line}: unknown group `{name}`: the rule is skipped"
+                        ));
+                        None
+                    }
+                },
+            };
+            if let Some(subject) = subject {
+                compiled.push(Compiled {
+                    rule: rule.clone(),
+                    subject,
+                    line,
+                });
+            }
+        }
+        (Classifier { rules: compiled }, warnings)
+    }
+
+    /// Where `process` goes. A destination whose variables cannot make a group name for
+    /// this process (a process named `..`) is an error naming the rule.
+    pub fn classify(&self, process: &Process) -> Result<Decision, String> {
+        let Some(found) = self.rules.iter().find(|c| matches(c, process)) else {
+            return Ok(Decision::NoRule);
+        };
+        let rule = &found.rule;
+        if rule.ignores() || (rule.ignores_rt() && process.realtime) {
+            return Ok(Decision::Ignore(found.line));
+        }
+        let expansion = Expansion {
+            user: process.user.as_deref(),
+            uid: process.uid,
+            group: process.group.as_deref(),
+            gid: process.gid,
+            process: Some(process.name.rsplit('/').next().unwrap_or(&process.name))
+                .filter(|n| !n.is_empty()),
+            pid: process.pid,
+        };
+        let mut placements = Vec::new();
+        for target in &rule.targets {
+            let destination = &target.destination.value;
+            let group = destination
+                .expand(&expansion)
+                .map_err(|e| format!("rule on line {}: {e}", found.line))?;
+            placements.push(Placement {
+                controllers: match &target.controllers.value {
+                    Controllers::All => None,
+                    Controllers::List(names) => {
+                        Some(names.iter().map(|n| n.value.clone()).collect())
+                    }
+                },
+                group,
+                template: destination
+                    .has_variables()
+                    .then(|| destination.as_str().to_string()),
+            });
+        }
+        Ok(Decision::Move(placements))
+    }
+}
+
+fn lookup(name: &str, find: impl FnOnce(&str) -> Result<Option<u32>, String>) -> Option<u32> {
+    find(name).ok().flatten()
+}
+
+/// The user names listed as members of group `name` in the group database.
+fn group_members(name: &str) -> Vec<String> {
+    nix::unistd::Group::from_name(name)
+        .ok()
+        .flatten()
+        .map(|g| g.mem)
+        .unwrap_or_default()
+}
+
+fn matches(compiled: &Compiled, process: &Process) -> bool {
+    let subject = match &compiled.subject {
+        Resolved::Any => true,
+        Resolved::Uid(uid) => *uid == process.uid,
+        Resolved::Group { gid, members } => {
+            *gid == process.gid
+                || process
+                    .user
+                    .as_ref()
+                    .is_some_and(|u| members.iter().any(|m| m == u))
+        }
+    };
+    subject
+        && compiled
+            .rule
+            .process
+            .as_ref()
+            .is_none_or(|pattern| pattern.value.matches(&process.name))
+}
+
+/// Creates the group a placement names if it does not exist yet, as libcgroup does for
+/// rule destinations: with the settings and owners of the template whose name is the
+/// destination as written (cgconfig.conf's `template`; no `default` owners apply), in the
+/// rule's controllers; intermediate levels are created without settings. Goes through the
+/// apply engine, so a failure takes back what it created. Returns the directories created.
+pub fn materialize(
+    cgroups: &crate::Cgroups,
+    placement: &Placement,
+    templates: &[grammar::cgconfig::Group],
+    host: &crate::backend::values::HostFacts,
+    accounts: &mut dyn Accounts,
+) -> Result<usize, String> {
+    use grammar::cgconfig::{Config, Controller, Group, Section};
+    use grammar::Spanned;
+    let template = placement
+        .template
+        .as_deref()
+        .and_then(|name| templates.iter().find(|t| t.name.value == name));
+    let mut group = match template {
+        Some(t) => t.clone(),
+        None => Group {
+            name: Spanned::unplaced(String::new()),
+            perm: None,
+            controllers: Vec::new(),
+            span: Default::default(),
+        },
+    };
+    group.name = Spanned::unplaced(placement.group.clone());
+    let wanted: Vec<String> = match &placement.controllers {
+        Some(list) => list.clone(),
+        None => cgroups
+            .layout()
+            .mounted_controllers()
+            .map(str::to_string)
+            .collect(),
+    };
+    // The rule decides the hierarchies; the template only supplies settings for them.
+    group.controllers.retain(|c| wanted.contains(&c.name.value));
+    for controller in &wanted {
+        if group.controller(controller).is_none() {
+            group.controllers.push(Controller {
+                name: Spanned::unplaced(controller.clone()),
+                settings: Vec::new(),
+                span: Default::default(),
+            });
+        }
+    }
+    let config = Config {
+        sections: vec![Section::Group(group)],
+    };
+    let state = crate::engine::desired::desired_state(
+        &config,
+        cgroups,
+        host,
+        &crate::Permissions::default(),
+        accounts,
+    )
+    .map_err(|rejected| {
+        rejected
+            .diagnostics
+            .iter()
+            .map(|d| d.message.clone())
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    let plan = crate::engine::plan::plan(cgroups, &state, host).map_err(|e| e.to_string())?;
+    let applied = crate::engine::apply::apply(cgroups, &plan)
+        .map_err(|failure| format!("{} (while {}; undone)", failure.error, failure.step))?;
+    Ok(applied.created)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use grammar::{cgrules, SourceFile};
+
+    struct Host;
+    impl Accounts for Host {
+        fn uid(&mut self, name: &str) -> Result<Option<u32>, String> {
+            Ok(match name {
+                "root" => Some(0),
+                "alice" => Some(1000),
+                "bob" => Some(1001),
+                _ => None,
+            })
+        }
+        fn gid(&mut self, name: &str) -> Result<Option<u32>, String> {
+            Ok(match name {
+                "students" => Some(2000),
+                _ => None,
+            })
+        }
+    }
+
+    fn classifier(text: &str) -> (Classifier, Vec<String>) {
+        let src = SourceFile::new("cgrules.conf", text);
+        let rules = cgrules::parse(&src).unwrap();
+        Classifier::new(&rules, &mut Host, |r| src.line_col(r.span.start).line)
+    }
+
+    fn process(uid: u32, gid: u32, user: &str, name: &str) -> Process {
+        Process {
+            pid: 4242,
+            uid,
+            gid,
+            user: Some(user.to_string()),
+            group: None,
+            name: name.to_string(),
+            realtime: false,
+        }
+    }
+
+    const RULES: &str = "\
+root              *            *                 ignore
+@students         cpu,memory   students/%u
+%                 blkio        students/io
+alice:/usr/bin/rsync  cpu      batch/
+*:java*           memory       jvm/%p
+ghost             cpu          never/
+*                 cpu          default/
+";
+
+    #[test]
+    fn the_first_matching_rule_wins_with_its_continuations() {
+        let (c, warnings) = classifier(RULES);
+        assert_eq!(
+            warnings,
+            ["line 6: unknown user `ghost`: the rule is skipped"]
+        );
+        assert_eq!(
+            c.classify(&process(0, 0, "root", "bash")),
+            Ok(Decision::Ignore(1))
+        );
+        let Ok(Decision::Move(places)) = c.classify(&process(1001, 2000, "bob", "vim")) else {
+            panic!("bob is a student")
+        };
+        assert_eq!(places.len(), 2);
+        assert_eq!(places[0].group, "students/bob");
+        assert_eq!(places[0].template.as_deref(), Some("students/%u"));
+        assert_eq!(
+            places[0].controllers,
+            Some(vec!["cpu".into(), "memory".into()])
+        );
+        assert_eq!(places[1].group, "students/io");
+        assert_eq!(places[1].template, None);
+    }
+
+    #[test]
+    fn process_patterns_match_names_paths_and_prefixes() {
+        let (c, _) = classifier(RULES);
+        let group_of = |p: Process| match c.classify(&p) {
+            Ok(Decision::Move(places)) => places[0].group.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            group_of(process(1000, 100, "alice", "/usr/bin/rsync")),
+            "batch/"
+        );
+        assert_eq!(group_of(process(1000, 100, "alice", "rsync")), "default/");
+        assert_eq!(
+            group_of(process(1002, 100, "carol", "java-17")),
+            "jvm/java-17"
+        );
+        assert_eq!(
+            group_of(process(1002, 100, "carol", "/opt/jdk/bin/java")),
+            "jvm/java"
+        );
+        assert_eq!(group_of(process(1002, 100, "carol", "python3")), "default/");
+    }
+
+    #[test]
+    fn ignore_rt_spares_only_real_time_processes() {
+        let (c, _) = classifier("*:daemon  cpu  rt/  ignore_rt\n");
+        let mut p = process(5, 5, "x", "daemon");
+        assert!(matches!(c.classify(&p), Ok(Decision::Move(_))));
+        p.realtime = true;
+        assert_eq!(c.classify(&p), Ok(Decision::Ignore(1)));
+        assert_eq!(
+            c.classify(&process(5, 5, "x", "other")),
+            Ok(Decision::NoRule)
+        );
+    }
+
+    #[test]
+    fn a_process_name_cannot_leave_the_subtree() {
+        let (c, _) = classifier("*  cpu  users/%p\n");
+        let err = c.classify(&process(5, 5, "x", "..")).unwrap_err();
+        assert!(err.starts_with("rule on line 1: "), "{err}");
+    }
+
+    #[test]
+    fn this_process_reads_as_itself() {
+        let me = Process::of_pid(std::process::id()).unwrap();
+        assert_eq!(me.uid, nix::unistd::geteuid().as_raw());
+        assert_eq!(me.gid, nix::unistd::getegid().as_raw());
+        assert!(!me.name.is_empty());
+        assert!(!me.realtime);
+    }
+
+    #[test]
+    fn rules_files_load_in_order_and_report_located_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let main = dir.path().join("cgrules.conf");
+        let d = dir.path().join("cgrules.d");
+        std::fs::write(&main, "alice  cpu  a/\n").unwrap();
+        std::fs::create_dir(&d).unwrap();
+        std::fs::write(d.join("20-b"), "bob  cpu  b/\n").unwrap();
+        std::fs::write(d.join("10-c"), "carol  cpu  c/\n").unwrap();
+        let (rules, files) = load_rules(&main, &d).unwrap();
+        let subjects: Vec<String> = rules.iter().map(|r| r.subject.value.to_field()).collect();
+        assert_eq!(subjects, ["alice", "carol", "bob"]);
+        assert_eq!(files.len(), 3);
+        std::fs::write(d.join("30-bad"), "dave  cpu\n").unwrap();
+        let err = load_rules(&main, &d).unwrap_err();
+        assert!(err.contains("30-bad:1:"), "{err}");
+        assert!(load_rules(&dir.path().join("missing"), &d).is_err());
+    }
+}
