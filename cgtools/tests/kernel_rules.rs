@@ -10,17 +10,16 @@ mod common;
 use cgtools::check::SystemAccounts;
 use cgtools::rules::{materialize, Classifier, Decision, Process};
 use cgtools::values::HostFacts;
-use common::{host, serving, TestGroups};
+use common::{host, serving};
 use grammar::{cgconfig, cgrules, SourceFile};
 use std::fs;
+use test_support::{need, TestGroups};
 
 #[test]
 fn a_template_destination_is_created_with_the_templates_settings() {
-    let Some(cg) = host() else { return };
-    let Some(cpu) = serving(&cg, "cpu") else {
-        return;
-    };
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    let cpu = need!(serving(&host, &cg, "cpu"));
+    let t = TestGroups::new(&host);
     let p = &t.prefix;
     let rules = cgrules::parse(&SourceFile::new(
         "cgrules.conf",
