@@ -139,8 +139,7 @@ impl TestGroups {
             if !top.is_dir() {
                 continue;
             }
-            let mut dirs = Vec::new();
-            post_order(&top, &mut dirs);
+            let dirs = dirs_below(&top);
             evacuate(&dirs, root, *v2);
             for dir in &dirs {
                 if let Err(e) = remove_dir_patiently(dir) {
@@ -177,7 +176,16 @@ impl Drop for TestGroups {
     }
 }
 
-/// `dir` and every directory below it, children before parents.
+/// `dir` and every directory below it, children before parents (none if `dir` does not
+/// exist): a group tree in the order it can be removed.
+pub fn dirs_below(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if dir.is_dir() {
+        post_order(dir, &mut out);
+    }
+    out
+}
+
 fn post_order(dir: &Path, out: &mut Vec<PathBuf>) {
     if let Ok(entries) = fs::read_dir(dir) {
         for e in entries.flatten() {

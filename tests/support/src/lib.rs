@@ -32,7 +32,7 @@ mod process;
 mod skip;
 mod tool;
 
-pub use groups::TestGroups;
+pub use groups::{dirs_below, TestGroups};
 pub use host::{Controller, Host, Mode, Mount, V2_CONTROLLERS};
 pub use process::{threads_of, Spawned};
 pub use skip::{in_vm, Skip, LANE_ENV, LOG_ENV};
