@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
-use cgtools_e2e::{bin, repo_root, run_in};
 use std::fs;
 use std::process::Command;
+use test_support::{bin, repo_root, run_in};
 
 #[test]
 fn help_and_usage_errors() {

@@ -4,9 +4,9 @@
 
 #![allow(clippy::unwrap_used)] // a test fails by panicking
 
-use cgtools_e2e::run_in;
+use test_support::run_in;
 
-fn run(name: &str, args: &[&str]) -> cgtools_e2e::Outcome {
+fn run(name: &str, args: &[&str]) -> test_support::Outcome {
     run_in(std::path::Path::new("/"), name, args)
 }
 
