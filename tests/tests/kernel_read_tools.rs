@@ -15,11 +15,7 @@
 use std::fs;
 use std::path::Path;
 
-use test_support::{need, run_in, skip, Host, Mode, Mount, Outcome, TestGroups};
-
-fn run(tool: &str, args: &[&str]) -> Outcome {
-    run_in(Path::new("/"), tool, args)
-}
+use test_support::{need, run, skip, Host, Mode, Mount, TestGroups};
 
 /// `text` with the test's prefix and a mount point replaced, for snapshots that hold in
 /// every lane.

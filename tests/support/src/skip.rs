@@ -1,13 +1,15 @@
 //! Skips that cannot look like passes.
 //!
 //! A test that cannot run on this host returns through [`skip!`], [`skip_v1_only!`] or
-//! [`need!`](crate::need!), which record a [`Skip`]: one line on stdout, written past
-//! libtest's capture so that it shows even when the test passes, and one line in the skip
-//! log named by [`LOG_ENV`] (`<suite> TAB <test> TAB <kind> TAB <reason>`, `kind` being
-//! `skip` or `v1-only`), which `scripts/test.sh` and the VM lane count. In the VM lane
-//! ([`in_vm`]) a skip is a failure, unless the test needs cgroup v1, which that VM does not
-//! have ([`Skip::v1_only`]), and even that only where the mount table shows no v1
-//! hierarchy.
+//! [`need!`](crate::need!), and one that cannot run a part of itself records it with
+//! [`skip_part!`] or `need!(result, continue)`; each records a [`Skip`]: one line on
+//! stdout, written past libtest's capture so that it shows even when the test passes, and
+//! one line in the skip log named by [`LOG_ENV`]
+//! (`<suite> TAB <test> TAB <kind> TAB <scope> TAB <reason>`, `kind` being `skip` or
+//! `v1-only`, `scope` `test` or `part`), which `scripts/test.sh` and the VM lane count. In
+//! the VM lane ([`in_vm`]) a skip is a failure, unless the test needs cgroup v1, which that
+//! VM does not have ([`Skip::v1_only`]), and even that only where the mount table shows no
+//! v1 hierarchy.
 //!
 //! What is not a skip: a library error (discovery failing, a lookup failing where the
 //! mount table has the controller) is a failure, and tests must not turn one into a skip.
@@ -62,19 +64,21 @@ impl Skip {
         self.v1_only
     }
 
-    /// Prints and logs the skip for the test running on this thread of `suite` (the
-    /// macros pass the test target's name); panics where a skip is a failure. Use the
-    /// macros, which also return from the test.
+    /// Prints and logs the skip of the test running on this thread of `suite` (the macros
+    /// pass the test target's name), of the whole test or of a `part` of it; panics where a
+    /// skip is a failure. Use the macros, which also return from the test.
     #[track_caller]
-    pub fn record(&self, suite: &str) {
+    pub fn record(&self, suite: &str, part: bool) {
         let thread = std::thread::current();
         let test = thread.name().unwrap_or("?");
         let kind = if self.v1_only { "v1-only" } else { "skip" };
+        let scope = if part { "part" } else { "test" };
         let reason = self.reason.replace(['\t', '\n'], " ");
+        let what = if part { "a part of " } else { "" };
         // Not println!: libtest captures that, and shows it only for failed tests.
         let _ = writeln!(
             std::io::stdout().lock(),
-            "skipped {suite}::{test} ({kind}): {reason}"
+            "skipped {what}{suite}::{test} ({kind}): {reason}"
         );
         if let Some(log) = std::env::var_os(LOG_ENV) {
             OpenOptions::new()
@@ -82,7 +86,8 @@ impl Skip {
                 .append(true)
                 .open(&log)
                 .and_then(|mut f| {
-                    f.write_all(format!("{suite}\t{test}\t{kind}\t{reason}\n").as_bytes())
+                    let line = format!("{suite}\t{test}\t{kind}\t{scope}\t{reason}\n");
+                    f.write_all(line.as_bytes())
                 })
                 .unwrap_or_else(|e| {
                     panic!(
@@ -108,7 +113,7 @@ impl Skip {
 #[macro_export]
 macro_rules! skip {
     ($($reason:tt)+) => {{
-        $crate::Skip::because(format!($($reason)+)).record(env!("CARGO_CRATE_NAME"));
+        $crate::Skip::because(format!($($reason)+)).record(env!("CARGO_CRATE_NAME"), false);
         return;
     }};
 }
@@ -119,24 +124,30 @@ macro_rules! skip {
 #[macro_export]
 macro_rules! skip_v1_only {
     ($($reason:tt)+) => {{
-        $crate::Skip::v1_only(format!($($reason)+)).record(env!("CARGO_CRATE_NAME"));
+        $crate::Skip::v1_only(format!($($reason)+)).record(env!("CARGO_CRATE_NAME"), false);
         return;
     }};
 }
 
 /// The value of a `Result<T, Skip>`; on a skip, records it and returns from the test, or,
-/// with a second argument, records it and evaluates that instead (`continue` skips one
-/// part of a test).
+/// with a second argument, records it as a skipped part and evaluates that instead
+/// (`continue` skips one part of a test).
 #[macro_export]
 macro_rules! need {
     ($result:expr) => {
-        $crate::need!($result, return)
+        match $result {
+            Ok(value) => value,
+            Err(skip) => {
+                $crate::Skip::record(&skip, env!("CARGO_CRATE_NAME"), false);
+                return;
+            }
+        }
     };
     ($result:expr, $otherwise:expr) => {
         match $result {
             Ok(value) => value,
             Err(skip) => {
-                $crate::Skip::record(&skip, env!("CARGO_CRATE_NAME"));
+                $crate::Skip::record(&skip, env!("CARGO_CRATE_NAME"), true);
                 $otherwise
             }
         }
@@ -147,6 +158,6 @@ macro_rules! need {
 #[macro_export]
 macro_rules! skip_part {
     ($skip:expr) => {
-        $crate::Skip::record(&$skip, env!("CARGO_CRATE_NAME"))
+        $crate::Skip::record(&$skip, env!("CARGO_CRATE_NAME"), true)
     };
 }

@@ -64,9 +64,9 @@ impl Outcome {
     }
 }
 
-/// Runs the workspace's `name` with `args`, stdin closed.
+/// Runs the workspace's `name` with `args` in `/`, stdin closed.
 pub fn run(name: &str, args: &[&str]) -> Outcome {
-    Outcome::of(Command::new(bin(name)).args(args).stdin(Stdio::null()))
+    run_in(Path::new("/"), name, args)
 }
 
 /// [`run`] in the directory `dir`.
