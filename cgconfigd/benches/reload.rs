@@ -1,6 +1,7 @@
 //! The daemon's reload latency for a one-line change in a 5000-group configuration, and
 //! its idle memory. Needs root and the cgroup v2 mount (skips otherwise); every group
-//! lives under a unique `cgconfigd-bench-<pid>` prefix that is removed at the end.
+//! lives under a unique `cgtools-test-<pid>-<n>-bench` prefix that is removed at the end
+//! (by the real-kernel suites' guard, `tests/support`).
 //!
 //! `cargo bench -p cgconfigd --bench reload` prints, per configuration:
 //! * the first apply (start to `READY=1`);
@@ -18,7 +19,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a benchmark fails loudly
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -26,7 +27,7 @@ use std::sync::{Arc, Mutex};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use cgtools::{Cgroups, Version};
+use test_support::{Host, TestGroups};
 
 const GROUPS: usize = 5000;
 const ROUNDS: usize = 20;
@@ -34,49 +35,7 @@ const ROUNDS: usize = 20;
 struct Bench {
     dir: tempfile::TempDir,
     prefix: String,
-    roots: Vec<(PathBuf, Version)>,
-}
-
-impl Drop for Bench {
-    fn drop(&mut self) {
-        for (root, version) in &self.roots {
-            let top = root.join(&self.prefix);
-            if !top.is_dir() {
-                continue;
-            }
-            let mut dirs = Vec::new();
-            post_order(&top, &mut dirs);
-            let (list, dest) = match version {
-                Version::V1 => ("tasks", root.join("tasks")),
-                Version::V2 => ("cgroup.procs", root.join("cgroup.procs")),
-            };
-            for dir in &dirs {
-                for id in fs::read_to_string(dir.join(list))
-                    .unwrap_or_default()
-                    .split_whitespace()
-                {
-                    let _ = fs::OpenOptions::new()
-                        .write(true)
-                        .open(&dest)
-                        .and_then(|mut f| f.write_all(id.as_bytes()));
-                }
-            }
-            for dir in &dirs {
-                let _ = fs::remove_dir(dir);
-            }
-        }
-    }
-}
-
-fn post_order(dir: &Path, out: &mut Vec<PathBuf>) {
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                post_order(&e.path(), out);
-            }
-        }
-    }
-    out.push(dir.to_path_buf());
+    _groups: TestGroups,
 }
 
 struct Daemon {
@@ -210,20 +169,17 @@ fn ms(d: Duration) -> String {
 /// One configuration: `line(i, value)` is group i's text, `value_file(i)` the file that
 /// shows its value and `expect(value)` what it reads once applied.
 fn run(
-    cg: &Cgroups,
+    host: &Host,
     label: &str,
     line: &dyn Fn(usize, u32) -> String,
     value_file: &dyn Fn(&str, usize) -> PathBuf,
     expect: &dyn Fn(u32) -> String,
 ) {
+    let groups = TestGroups::tagged(host, "bench");
     let bench = Bench {
         dir: tempfile::tempdir().unwrap(),
-        prefix: format!("cgconfigd-bench-{}", std::process::id()),
-        roots: cg
-            .hierarchies()
-            .iter()
-            .map(|h| (h.fs_path().to_path_buf(), h.version()))
-            .collect(),
+        prefix: groups.prefix.clone(),
+        _groups: groups,
     };
     let config = bench.dir.path().join("cgconfig.conf");
     let mut values: Vec<u32> = (0..GROUPS).map(|i| (i % 50) as u32 + 10).collect();
@@ -323,18 +279,17 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    if !nix::unistd::geteuid().is_root() {
-        println!("skipping the reload benchmark: not running as root");
-        return;
-    }
-    let Ok(cg) = Cgroups::discover() else {
-        println!("skipping the reload benchmark: no cgroups");
-        return;
+    let host = match Host::for_test() {
+        Ok(host) => host,
+        Err(why) => {
+            println!("skipping the reload benchmark: {}", why.reason());
+            return;
+        }
     };
-    if let Some(unified) = cg.layout().unified() {
-        let mount = unified.fs_path().to_path_buf();
+    if let Ok(unified) = host.unified() {
+        let mount = unified.path.clone();
         run(
-            &cg,
+            &host,
             "cgroup v2 mount, cgroup.max.descendants",
             &|i, v| {
                 format!(
@@ -350,15 +305,10 @@ fn main() {
             &|v| v.to_string(),
         );
     }
-    let v1 = |c: &str| {
-        cg.hierarchy_for(c)
-            .ok()
-            .filter(|h| h.version() == Version::V1)
-    };
-    if let (Some(cpu), Some(_memory)) = (v1("cpu"), v1("memory")) {
-        let cpu_mount = cpu.fs_path().to_path_buf();
+    if let (Ok(cpu), Ok(_memory)) = (host.v1("cpu"), host.v1("memory")) {
+        let cpu_mount = cpu.path.clone();
         run(
-            &cg,
+            &host,
             "cgroup v1, cpu.shares and memory.limit_in_bytes",
             &|i, v| {
                 format!(

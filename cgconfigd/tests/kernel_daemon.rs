@@ -8,15 +8,17 @@
 //! `/sys/fs/cgroup` on a pure v2 one) and use only core settings
 //! (`cgroup.max.descendants`), so no `cgroup.subtree_control` is ever written and the
 //! suite runs the same on hybrid and pure v2 hosts; one test uses v1 `cpu` and `memory`
-//! where they exist. Every group is under a unique `cgtools-e2e-<pid>-<n>` prefix, given
-//! to the daemon with `--base`; a guard kills the daemon and removes the prefix even when
-//! a test fails. The only processes moved are the daemon and `sleep`s the tests spawned.
+//! where they exist. The host is read from the mount table (`tests/support`), never from
+//! cgtools; a test that cannot run here says why and is counted (a failure in the VM
+//! lane). Every group is under a unique `cgtools-test-<pid>-<n>` prefix, given to the
+//! daemon with `--base`; a guard kills the daemon and removes the prefix even when a test
+//! fails. The only processes moved are the daemon and `sleep`s the tests spawned.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
@@ -26,7 +28,9 @@ use std::sync::{Arc, Mutex};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use cgtools::{Cgroups, Version};
+use test_support::{
+    bin, dirs_below, in_vm, need, skip, skip_part, Host, Skip, Spawned, TestGroups,
+};
 
 /// How long the tree may take to follow an edit: the promise, 500 ms, on a real
 /// host; ten times that in the pure v2 VM lane, whose emulated CPU (TCG on CI) runs
@@ -42,53 +46,31 @@ fn follow_limit() -> Duration {
 /// Generous limits for things that have no promise (a start, an exit).
 const LONG: Duration = Duration::from_secs(60);
 
-fn in_vm() -> bool {
-    std::env::var("CGTOOLS_TEST_LANE").is_ok_and(|lane| lane == "vm")
+/// The host, and the cgroup v2 mount these tests use; or why they cannot run here.
+fn host() -> Result<(Host, PathBuf), Skip> {
+    let host = Host::for_test()?;
+    let unified = host.unified()?.path.clone();
+    Ok((host, unified))
 }
 
-/// The v2 mount, or `None` with the reason printed.
-fn host() -> Option<(Cgroups, PathBuf)> {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipping real-kernel test: not running as root");
-        return None;
-    }
-    let cg = match Cgroups::discover() {
-        Ok(cg) => cg,
-        Err(e) => {
-            eprintln!("skipping real-kernel test: {e}");
-            return None;
-        }
-    };
-    let Some(unified) = cg.layout().unified().map(|h| h.fs_path().to_path_buf()) else {
-        eprintln!("skipping: these tests use the cgroup v2 mount and this host has none");
-        return None;
-    };
-    Some((cg, unified))
-}
+/// Notify sockets, one per daemon started.
+static SOCKETS: AtomicUsize = AtomicUsize::new(0);
 
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A unique prefix in every hierarchy, removed on drop: tasks to the root, directories
-/// bottom-up. Declared before the daemon, so that the daemon is killed first.
+/// A unique prefix in every hierarchy, removed on drop by its guard, and a temporary
+/// directory for the config files. Declared before the daemon, so that the daemon is
+/// killed first.
 struct Prefix {
     name: String,
-    roots: Vec<(PathBuf, Version)>,
+    _groups: TestGroups,
     dir: tempfile::TempDir,
 }
 
 impl Prefix {
-    fn new(cg: &Cgroups) -> Prefix {
+    fn new(host: &Host) -> Prefix {
+        let groups = TestGroups::new(host);
         Prefix {
-            name: format!(
-                "cgtools-e2e-{}-{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::SeqCst)
-            ),
-            roots: cg
-                .hierarchies()
-                .iter()
-                .map(|h| (h.fs_path().to_path_buf(), h.version()))
-                .collect(),
+            name: groups.prefix.clone(),
+            _groups: groups,
             dir: tempfile::tempdir().unwrap(),
         }
     }
@@ -125,82 +107,13 @@ impl Prefix {
     }
 }
 
-impl Drop for Prefix {
-    fn drop(&mut self) {
-        for (root, version) in &self.roots {
-            let top = root.join(&self.name);
-            if top.is_dir() {
-                evacuate(&top, root, *version);
-                remove_bottom_up(&top);
-            }
-        }
-    }
-}
-
 fn subdirs_post_order(dir: &Path, out: &mut Vec<PathBuf>) {
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                subdirs_post_order(&e.path(), out);
-            }
-        }
-    }
-    out.push(dir.to_path_buf());
+    out.extend(dirs_below(dir));
 }
 
-fn evacuate(top: &Path, root: &Path, version: Version) {
-    let mut dirs = Vec::new();
-    subdirs_post_order(top, &mut dirs);
-    let (list, dest) = match version {
-        Version::V1 => ("tasks", root.join("tasks")),
-        Version::V2 => ("cgroup.procs", root.join("cgroup.procs")),
-    };
-    for dir in dirs {
-        for id in fs::read_to_string(dir.join(list))
-            .unwrap_or_default()
-            .split_whitespace()
-        {
-            let _ = fs::OpenOptions::new()
-                .write(true)
-                .open(&dest)
-                .and_then(|mut f| f.write_all(id.as_bytes()));
-        }
-    }
-}
-
-fn remove_bottom_up(top: &Path) {
-    let mut dirs = Vec::new();
-    subdirs_post_order(top, &mut dirs);
-    for dir in dirs {
-        let mut delay = Duration::from_millis(5);
-        for _ in 0..10 {
-            match fs::remove_dir(&dir) {
-                Ok(()) => break,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
-                Err(_) => {
-                    sleep(delay);
-                    delay *= 2;
-                }
-            }
-        }
-        if dir.exists() {
-            eprintln!("warning: could not remove test group {}", dir.display());
-        }
-    }
-}
-
-/// The built cgconfigd: next to the test's directory (`target/<profile>/`), as in the VM
-/// lane, else where cargo says.
+/// The built cgconfigd.
 fn binary() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let beside = exe
-        .parent()
-        .and_then(Path::parent)
-        .map(|d| d.join("cgconfigd"));
-    match beside {
-        Some(path) if path.exists() => path,
-        _ => PathBuf::from(env!("CARGO_BIN_EXE_cgconfigd")),
-    }
+    bin("cgconfigd")
 }
 
 /// A cgconfigd this test started, with its notify socket and its log; killed on drop.
@@ -225,7 +138,7 @@ impl Daemon {
     ) -> Daemon {
         let socket_path = prefix
             .dir()
-            .join(format!("notify-{}", COUNTER.fetch_add(1, Ordering::SeqCst)));
+            .join(format!("notify-{}", SOCKETS.fetch_add(1, Ordering::SeqCst)));
         let socket = UnixDatagram::bind(&socket_path).unwrap();
         socket
             .set_read_timeout(Some(Duration::from_millis(100)))
@@ -476,8 +389,8 @@ fn inode(path: &Path) -> u64 {
 
 #[test]
 fn ready_then_the_tree_follows_every_kind_of_edit() {
-    let Some((_cg, unified)) = host() else { return };
-    let t = Prefix::new(&_cg);
+    let (host, unified) = need!(host());
+    let t = Prefix::new(&host);
     fs::write(t.config(), conf(&[("a", 5)])).unwrap();
     let d = Daemon::start(&t, &[]);
     let status = d.ready(0);
@@ -580,8 +493,8 @@ fn task_owner(dir: &Path) -> u32 {
 /// the `default` section re-owns exactly the groups that take their owner from it.
 #[test]
 fn an_edit_reads_and_writes_only_the_groups_it_changes() {
-    let Some((_cg, unified)) = host() else { return };
-    let t = Prefix::new(&_cg);
+    let (host, unified) = need!(host());
+    let t = Prefix::new(&host);
     const N: usize = 300;
     fs::write(t.config(), many(N, 5, 1000)).unwrap();
     let d = Daemon::start(&t, &["--log-level", "debug"]);
@@ -649,8 +562,8 @@ fn an_edit_reads_and_writes_only_the_groups_it_changes() {
 
 #[test]
 fn a_bad_edit_changes_nothing_and_says_where() {
-    let Some((_cg, unified)) = host() else { return };
-    let t = Prefix::new(&_cg);
+    let (host, unified) = need!(host());
+    let t = Prefix::new(&host);
     fs::write(t.config(), conf(&[("a", 5), ("b", 4)])).unwrap();
     let d = Daemon::start(&t, &[]);
     d.ready(0);
@@ -712,8 +625,8 @@ fn a_bad_edit_changes_nothing_and_says_where() {
 
 #[test]
 fn sighup_reloads_and_puts_back_what_someone_changed() {
-    let Some((_cg, unified)) = host() else { return };
-    let t = Prefix::new(&_cg);
+    let (host, unified) = need!(host());
+    let t = Prefix::new(&host);
     fs::write(t.config(), conf(&[("a", 5)])).unwrap();
     let d = Daemon::start(&t, &[]);
     d.ready(0);
@@ -730,8 +643,8 @@ fn sighup_reloads_and_puts_back_what_someone_changed() {
 
 #[test]
 fn sigterm_exits_0_and_the_groups_stay_unless_asked() {
-    let Some((_cg, unified)) = host() else { return };
-    let t = Prefix::new(&_cg);
+    let (host, unified) = need!(host());
+    let t = Prefix::new(&host);
     // `pre` exists before: cgconfigd did not create it and never removes it.
     let pre = group(&unified, &t, "pre");
     fs::create_dir_all(&pre).unwrap();
@@ -759,8 +672,8 @@ fn sigterm_exits_0_and_the_groups_stay_unless_asked() {
 
 #[test]
 fn a_dropped_group_with_a_task_stays_and_is_reported() {
-    let Some((_cg, unified)) = host() else { return };
-    let t = Prefix::new(&_cg);
+    let (host, unified) = need!(host());
+    let t = Prefix::new(&host);
     // Not a group cgconfigd created, dropped from the config: never removed either.
     let theirs = group(&unified, &t, "theirs");
     fs::create_dir_all(&theirs).unwrap();
@@ -768,12 +681,8 @@ fn a_dropped_group_with_a_task_stays_and_is_reported() {
     let d = Daemon::start(&t, &[]);
     d.ready(0);
     let busy = group(&unified, &t, "busy");
-    let mut sleeper = Command::new("sleep")
-        .arg("300")
-        .stdin(Stdio::null())
-        .spawn()
-        .unwrap();
-    fs::write(busy.join("cgroup.procs"), sleeper.id().to_string()).unwrap();
+    let mut sleeper = Spawned::sleeper();
+    fs::write(busy.join("cgroup.procs"), sleeper.pid().to_string()).unwrap();
 
     let n = d.seen();
     fs::write(t.config(), conf(&[])).unwrap();
@@ -792,15 +701,16 @@ fn a_dropped_group_with_a_task_stays_and_is_reported() {
     );
     assert!(d.logged("it still has 1 task"), "{}", d.log());
     let procs = fs::read_to_string(busy.join("cgroup.procs")).unwrap();
-    assert_eq!(procs.trim(), sleeper.id().to_string(), "the task was moved");
-    assert!(
-        matches!(sleeper.try_wait(), Ok(None)),
-        "the task was killed"
+    assert_eq!(
+        procs.trim(),
+        sleeper.pid().to_string(),
+        "the task was moved"
     );
+    assert!(sleeper.alive(), "the task was killed");
 
     // Once empty, it goes at the next reload.
-    sleeper.kill().unwrap();
-    sleeper.wait().unwrap();
+    sleeper.child.kill().unwrap();
+    sleeper.child.wait().unwrap();
     let n = d.seen();
     d.signal(nix::sys::signal::Signal::SIGHUP);
     d.ready(n);
@@ -814,8 +724,8 @@ fn a_dropped_group_with_a_task_stays_and_is_reported() {
 
 #[test]
 fn kill_9_in_the_middle_of_a_large_apply_then_a_restart_converges() {
-    let Some((_cg, unified)) = host() else { return };
-    let t = Prefix::new(&_cg);
+    let (host, unified) = need!(host());
+    let t = Prefix::new(&host);
     let pre = group(&unified, &t, "g0/pre");
     fs::create_dir_all(&pre).unwrap();
     // Fewer in the VM lane, whose emulated CPU is slow; still hundreds of steps to kill.
@@ -933,8 +843,8 @@ fn kill_9_in_the_middle_of_a_large_apply_then_a_restart_converges() {
 
 #[test]
 fn delegated_mode_moves_itself_into_a_leaf_and_stays_below_its_cgroup() {
-    let Some((cg, unified)) = host() else { return };
-    let t = Prefix::new(&cg);
+    let (host, unified) = need!(host());
+    let t = Prefix::new(&host);
     // What systemd does for a unit with Delegate=yes: a cgroup of its own, the daemon
     // started in it (here: in the v2 mount only).
     let unit = unified.join(&t.name).join("unit.service");
@@ -970,8 +880,9 @@ fn delegated_mode_moves_itself_into_a_leaf_and_stays_below_its_cgroup() {
     assert_eq!(d.wait(LONG).code(), Some(0));
 
     // A hierarchy it was not started in is not delegated: refused, with the place.
-    if let Ok(cpu) = cg.hierarchy_for("cpu") {
-        if cpu.version() == Version::V1 {
+    match host.v1("cpu") {
+        Err(why) => skip_part!(why),
+        Ok(_) => {
             fs::write(t.config(), "group x {\n\tcpu { cpu.shares = 100; }\n}\n").unwrap();
             let mut d = Daemon::start_with(
                 &t,
@@ -992,10 +903,8 @@ fn delegated_mode_moves_itself_into_a_leaf_and_stays_below_its_cgroup() {
 
 #[test]
 fn journal_prefixes_and_a_first_bad_config_exits_1() {
-    let Some((_cg, _unified)) = host() else {
-        return;
-    };
-    let t = Prefix::new(&_cg);
+    let (host, _unified) = need!(host());
+    let t = Prefix::new(&host);
     fs::write(t.config(), "group a { cgroup { x = 1 } }\n").unwrap();
     let mut d = Daemon::start_with(&t, &[], None, &[("JOURNAL_STREAM", "8:1234")]);
     assert_eq!(d.wait(LONG).code(), Some(1));
@@ -1016,16 +925,10 @@ fn journal_prefixes_and_a_first_bad_config_exits_1() {
 
 #[test]
 fn once_and_unload_on_v1_hierarchies() {
-    let Some((cg, _unified)) = host() else { return };
-    let (Ok(cpu), Ok(memory)) = (cg.hierarchy_for("cpu"), cg.hierarchy_for("memory")) else {
-        eprintln!("skipping: no cpu or memory controller");
-        return;
-    };
-    if cpu.version() != Version::V1 || memory.version() != Version::V1 {
-        eprintln!("skipping: cpu and memory are not v1 here");
-        return;
-    }
-    let t = Prefix::new(&cg);
+    let (host, _unified) = need!(host());
+    let cpu = need!(host.v1("cpu"));
+    let memory = need!(host.v1("memory"));
+    let t = Prefix::new(&host);
     fs::write(
         t.config(),
         "group web { cpu { cpu.shares = 512; } memory { memory.limit_in_bytes = 64M; } }\n",
@@ -1042,8 +945,8 @@ fn once_and_unload_on_v1_hierarchies() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let web_cpu = cpu.fs_path().join(&t.name).join("web");
-    let web_mem = memory.fs_path().join(&t.name).join("web");
+    let web_cpu = cpu.path.join(&t.name).join("web");
+    let web_mem = memory.path.join(&t.name).join("web");
     assert_eq!(
         fs::read_to_string(web_cpu.join("cpu.shares"))
             .unwrap()
@@ -1067,14 +970,14 @@ fn once_and_unload_on_v1_hierarchies() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(!cpu.fs_path().join(&t.name).exists());
-    assert!(!memory.fs_path().join(&t.name).exists());
+    assert!(!cpu.path.join(&t.name).exists());
+    assert!(!memory.path.join(&t.name).exists());
 }
 
 #[test]
 fn a_change_the_kernel_refuses_is_taken_back_and_the_daemon_goes_on() {
-    let Some((_cg, unified)) = host() else { return };
-    let t = Prefix::new(&_cg);
+    let (host, unified) = need!(host());
+    let t = Prefix::new(&host);
     fs::write(t.config(), conf(&[("a", 5)])).unwrap();
     let d = Daemon::start(&t, &[]);
     d.ready(0);
@@ -1110,15 +1013,14 @@ fn a_change_the_kernel_refuses_is_taken_back_and_the_daemon_goes_on() {
 
 #[test]
 fn delegated_mode_enables_controllers_only_below_its_cgroup() {
-    let Some((cg, unified)) = host() else { return };
+    let (host, unified) = need!(host());
     let root_control =
         fs::read_to_string(unified.join("cgroup.subtree_control")).unwrap_or_default();
     let enabled: Vec<&str> = root_control.split_whitespace().collect();
     if !enabled.contains(&"pids") {
-        eprintln!("skipping: the v2 root does not enable pids for its children here (the test does not write the root)");
-        return;
+        skip!("the v2 root does not enable pids for its children here (the test does not write the root)");
     }
-    let t = Prefix::new(&cg);
+    let t = Prefix::new(&host);
     let top = unified.join(&t.name);
     fs::create_dir_all(&top).unwrap();
     // What systemd does for a unit with Delegate=pids: its parent enables pids for it.
@@ -1185,13 +1087,6 @@ fn delegated_mode_enables_controllers_only_below_its_cgroup() {
     }
 }
 
-/// Says that `test` (or a part of it) cannot run here, where the test output shows it even
-/// when the test passes; in the VM lane a skip is a failure.
-fn skip(test: &str, why: &str) {
-    assert!(!in_vm(), "{test}: the VM lane must run it: {why}");
-    let _ = writeln!(std::io::stderr(), "kernel_daemon::{test}: skipped: {why}");
-}
-
 /// The stderr of a cgconfigd that exited, with the test's paths made stable.
 fn finished_log(d: &mut Daemon, last: &str, t: &Prefix, unified: &Path) -> String {
     assert!(d.logged(last), "{}", d.log());
@@ -1207,13 +1102,9 @@ fn finished_log(d: &mut Daemon, last: &str, t: &Prefix, unified: &Path) -> Strin
 /// what to do; not that their files are missing (they are, because of that).
 #[test]
 fn delegated_mode_names_the_controllers_not_delegated_not_their_files() {
-    const TEST: &str = "delegated_mode_names_the_controllers_not_delegated_not_their_files";
-    let Some((cg, unified)) = host() else { return };
-    let v2 = |c: &str| {
-        cg.hierarchy_for(c)
-            .is_ok_and(|h| h.version() == Version::V2)
-    };
-    let t = Prefix::new(&cg);
+    let (host, unified) = need!(host());
+    let v2 = |c: &str| host.find(c).is_some_and(|m| m.v2);
+    let t = Prefix::new(&host);
     // `svc`'s parent (the prefix, just made) enables nothing for it, so neither `svc` nor
     // its child `inner`, where cgconfigd runs, has a controller.
     let svc = unified.join(&t.name).join("svc");
@@ -1232,11 +1123,7 @@ fn delegated_mode_names_the_controllers_not_delegated_not_their_files() {
         // A hybrid host's v2 mount has hugetlb at most: the same mistake with it.
         "group web {\n\thugetlb { hugetlb.2MB.max = 4194304; }\n}\n"
     } else {
-        skip(
-            TEST,
-            "the v2 mount has neither cpuset and memory nor hugetlb",
-        );
-        return;
+        skip!("the v2 mount has neither cpuset and memory nor hugetlb");
     };
     fs::write(t.config(), config).unwrap();
     let enter = [inner.join("cgroup.procs")];
@@ -1277,8 +1164,7 @@ fn delegated_mode_names_the_controllers_not_delegated_not_their_files() {
 /// below the root.
 #[test]
 fn root_mode_enables_a_controller_an_existing_parent_lacks() {
-    const TEST: &str = "root_mode_enables_a_controller_an_existing_parent_lacks";
-    let Some((cg, unified)) = host() else { return };
+    let (host, unified) = need!(host());
     let offered = fs::read_to_string(unified.join("cgroup.controllers")).unwrap_or_default();
     let offered: Vec<&str> = offered.split_whitespace().collect();
     let Some((controller, setting, value, kernel_value)) = [
@@ -1287,11 +1173,10 @@ fn root_mode_enables_a_controller_an_existing_parent_lacks() {
     ]
     .into_iter()
     .find(|(c, ..)| offered.contains(c)) else {
-        skip(TEST, "the v2 root offers neither memory nor hugetlb");
-        return;
+        skip!("the v2 root offers neither memory nor hugetlb");
     };
     let at_root = fs::read_to_string(unified.join("cgroup.subtree_control")).unwrap_or_default();
-    let t = Prefix::new(&cg);
+    let t = Prefix::new(&host);
     let svc = unified.join(&t.name).join("svc");
     fs::create_dir_all(&svc).unwrap();
     fs::write(

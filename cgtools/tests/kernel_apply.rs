@@ -3,8 +3,9 @@
 //! included), permissions match the config, templates are not created, and the seed
 //! article's persistent group applies (or is refused with the CPUs this host has).
 //!
-//! Each test skips with a reason when not root or when a controller is missing, and works
-//! on whatever the host runs (v1, hybrid, or the v2 VM lane).
+//! Each test reads the host from the mount table (`tests/support`) and skips with a counted
+//! reason when not root or when a controller is missing (a failure in the VM lane), and
+//! works on whatever the host runs (v1, hybrid, or the v2 VM lane).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
@@ -21,8 +22,9 @@ use cgtools::engine::apply::apply;
 use cgtools::engine::desired::{desired_state, DesiredState};
 use cgtools::engine::plan::plan;
 use cgtools::{Cgroups, Permissions, Version};
-use common::{host, serving, TestGroups};
+use common::{host, serving};
 use grammar::{cgconfig, SourceFile};
+use test_support::{in_vm, need, skip, skip_part, Host, Skip, TestGroups};
 
 fn desired(cg: &Cgroups, text: &str) -> Result<DesiredState, String> {
     let src = SourceFile::new("test.conf", text);
@@ -114,17 +116,19 @@ fn twenty_groups(prefix: &str) -> String {
     text
 }
 
-fn controllers_present(cg: &Cgroups, controllers: &[&str]) -> bool {
-    controllers.iter().all(|c| serving(cg, c).is_some())
+/// Whether the host serves every one of `controllers`; the skip if not.
+fn controllers_present(host: &Host, cg: &Cgroups, controllers: &[&str]) -> Result<(), Skip> {
+    for c in controllers {
+        serving(host, cg, c)?;
+    }
+    Ok(())
 }
 
 #[test]
 fn a_second_apply_writes_nothing() {
-    let Some(cg) = host() else { return };
-    if !controllers_present(&cg, &["cpu", "memory"]) {
-        return;
-    }
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    need!(controllers_present(&host, &cg, &["cpu", "memory"]));
+    let t = TestGroups::new(&host);
     let state = desired(&cg, &twenty_groups(&t.prefix)).unwrap();
     let host_facts = HostFacts::read(&cg);
     let first = plan(&cg, &state, &host_facts).unwrap();
@@ -143,11 +147,9 @@ fn a_second_apply_writes_nothing() {
 
 #[test]
 fn a_failure_at_any_write_leaves_the_tree_as_it_was() {
-    let Some(cg) = host() else { return };
-    if !controllers_present(&cg, &["cpu", "memory"]) {
-        return;
-    }
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    need!(controllers_present(&host, &cg, &["cpu", "memory"]));
+    let t = TestGroups::new(&host);
     // Pre-existing groups, one with a child the config does not mention, with values
     // the config will change.
     let pre = desired(
@@ -236,11 +238,9 @@ fn a_failure_at_any_write_leaves_the_tree_as_it_was() {
 
 #[test]
 fn permissions_match_the_config_and_templates_are_not_created() {
-    let Some(cg) = host() else { return };
-    let Some(cpu) = serving(&cg, "cpu") else {
-        return;
-    };
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    let cpu = need!(serving(&host, &cg, "cpu"));
+    let t = TestGroups::new(&host);
     let state = desired(
         &cg,
         &format!(
@@ -280,11 +280,13 @@ fn permissions_match_the_config_and_templates_are_not_created() {
 
 #[test]
 fn the_seed_articles_persistent_group() {
-    let Some(cg) = host() else { return };
-    if !controllers_present(&cg, &["cpu", "memory", "cpuset"]) {
-        return;
-    }
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    need!(controllers_present(
+        &host,
+        &cg,
+        &["cpu", "memory", "cpuset"]
+    ));
+    let t = TestGroups::new(&host);
     let host_facts = HostFacts::read(&cg);
     let cpus = host_facts.cpus.clone().unwrap();
     // The article binds to CPUs 0-5, which a small machine does not have.
@@ -329,11 +331,9 @@ fn the_seed_articles_persistent_group() {
 
 #[test]
 fn a_snapshot_re_creates_the_tree_it_was_taken_from() {
-    let Some(cg) = host() else { return };
-    if !controllers_present(&cg, &["cpu", "memory"]) {
-        return;
-    }
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    need!(controllers_present(&host, &cg, &["cpu", "memory"]));
+    let t = TestGroups::new(&host);
     let host_facts = HostFacts::read(&cg);
     let mut text = twenty_groups(&t.prefix);
     // A name that needs quoting survives the round trip.
@@ -429,11 +429,9 @@ impl cgtools::engine::apply::Observer for Recorder<'_> {
 
 #[test]
 fn the_observer_hears_of_every_directory_before_it_exists() {
-    let Some(cg) = host() else { return };
-    if !controllers_present(&cg, &["cpu", "memory"]) {
-        return;
-    }
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    need!(controllers_present(&host, &cg, &["cpu", "memory"]));
+    let t = TestGroups::new(&host);
     let state = desired(&cg, &twenty_groups(&t.prefix)).unwrap();
     let host_facts = HostFacts::read(&cg);
     let planned = plan(&cg, &state, &host_facts).unwrap();
@@ -493,11 +491,9 @@ fn the_observer_hears_of_every_directory_before_it_exists() {
 
 #[test]
 fn owners_without_modes_reach_every_file_of_a_new_group() {
-    let Some(cg) = host() else { return };
-    let Some(cpu) = serving(&cg, "cpu") else {
-        return;
-    };
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    let cpu = need!(serving(&host, &cg, "cpu"));
+    let t = TestGroups::new(&host);
     let state = desired(
         &cg,
         &format!(
@@ -533,11 +529,6 @@ fn owners_without_modes_reach_every_file_of_a_new_group() {
     assert!(plan(&cg, &state, &HostFacts::read(&cg)).unwrap().is_empty());
 }
 
-/// Whether the tests run in the pure cgroup v2 VM lane, where a skip hides a broken lane.
-fn in_vm_lane() -> bool {
-    std::env::var("CGTOOLS_TEST_LANE").as_deref() == Ok("vm")
-}
-
 /// Reads file `name` of group `path` (relative to the hierarchy) in hierarchy `h`.
 fn read_in(h: &cgtools::Hierarchy, path: &str, name: &str) -> String {
     let file = h.fs_path().join(path).join(name);
@@ -566,12 +557,10 @@ fn apply_twice(cg: &Cgroups, text: &str, check: impl FnOnce()) {
 /// it exists. Applying it again writes nothing.
 #[test]
 fn a_v1_quota_and_shares_apply_to_a_new_group_on_every_kind_of_host() {
-    let Some(cg) = host() else { return };
-    let Some(cpu) = serving(&cg, "cpu") else {
-        assert!(!in_vm_lane(), "the VM lane must serve cpu");
-        return;
-    };
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    // (In the VM lane a skip is a failure: it must serve cpu.)
+    let cpu = need!(serving(&host, &cg, "cpu"));
+    let t = TestGroups::new(&host);
     let y = format!("{}/v1/x/y", t.prefix);
     let text =
         format!("group {y} {{\n\tcpu {{ cpu.shares = \"256\"; cpu.cfs_quota_us = \"-1\"; }}\n}}\n");
@@ -597,11 +586,19 @@ fn a_v1_quota_and_shares_apply_to_a_new_group_on_every_kind_of_host() {
 /// writes nothing.
 #[test]
 fn v1_controller_blocks_apply_on_every_kind_of_host() {
-    let Some(cg) = host() else { return };
-    let unified = cg.layout().unified();
-    // Where each block's group must be: its v1 hierarchy, or else the v2 mount.
-    let place = |controller: &str| cg.hierarchy_for(controller).ok().or(unified);
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    // Where each block's group must be, from the mount table: its v1 hierarchy, or else
+    // the v2 mount (with the library's view of it checked against the table).
+    let unified = host.unified().ok().map(|_| {
+        cg.layout()
+            .unified()
+            .expect("the library finds the v2 mount")
+    });
+    let place = |controller: &str| match host.find(controller) {
+        Some(_) => Some(serving(&host, &cg, controller).expect("mounted")),
+        None => unified,
+    };
+    let t = TestGroups::new(&host);
     let p = &t.prefix;
     let blocks: Vec<&str> = [
         "cpuacct",
@@ -615,17 +612,17 @@ fn v1_controller_blocks_apply_on_every_kind_of_host() {
     .filter(|c| {
         let found = place(c).is_some();
         if !found {
-            eprintln!("skipping the `{c} {{ }}` block: no hierarchy mounts it and no cgroup v2 mount could hold it");
+            skip_part!(Skip::because(format!("the `{c} {{ }}` block: no hierarchy mounts it and no cgroup v2 mount could hold it")));
         }
         found
     })
     .collect();
     assert!(
-        !in_vm_lane() || blocks.len() == 6,
+        !in_vm() || blocks.len() == 6,
         "the VM lane has a cgroup v2 mount for every block: {blocks:?}"
     );
     if !blocks.contains(&"freezer") {
-        return;
+        skip!("the freezer block, which this test checks most, has no place on this host");
     }
     let frozen = format!("{p}/v1/frozen");
     let plain = format!("{p}/v1/plain");

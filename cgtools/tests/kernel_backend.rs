@@ -1,7 +1,9 @@
 //! The backend against the real kernel: create, set, get, attach, remove and permissions in
-//! memory, cpu, cpuset, pids and freezer, and in the v2 mount with hugetlb. Each test skips
-//! with a printed reason when not root or when its hierarchy is missing, and reads the host
-//! mode at run time, so the same tests run on hybrid, legacy and pure v2 hosts.
+//! memory, cpu, cpuset, pids and freezer, and in the v2 mount with hugetlb. Each test reads
+//! the host from the mount table at run time (`tests/support`), so the same tests run on
+//! hybrid, legacy and pure v2 hosts, and skips (counted, a failure in the VM lane) when not
+//! root or when the mount table has no hierarchy for it; the library's discovery must agree
+//! with the mount table.
 //!
 //! Every group lives under a unique `cgtools-test-<pid>-<n>` prefix removed by a guard;
 //! only processes spawned here are moved, and only a child spawned for that purpose is
@@ -15,20 +17,19 @@ use std::os::unix::process::ExitStatusExt;
 use std::time::Duration;
 
 use cgtools::{
-    Climbed, ErrorKind, GroupPath, Mode, Moved, Owner, Permissions, Removal, Setting, Version,
+    Climbed, ErrorKind, GroupPath, Moved, Owner, Permissions, Removal, Setting, Version,
 };
-use common::{cgroup_of, host, serving, Spawned, TestGroups};
+use common::{cgroup_of, host, serving, GroupPaths};
+use test_support::{need, skip, skip_part, Mode, Spawned, TestGroups};
 
 /// The seed article's Part I through the library: a 50000000-byte limit reads back
 /// rounded down to whole pages. Written in v1 vocabulary, translated on v2 hosts.
 #[test]
 fn memory_limit_reads_back_page_rounded() {
-    let Some(cg) = host() else { return };
-    if serving(&cg, "memory").is_none() {
-        return;
-    }
-    let t = TestGroups::new(&cg);
-    let group = cg.group(&["memory"], &t.path("seed")).unwrap();
+    let (host, cg) = need!(host());
+    need!(serving(&host, &cg, "memory"));
+    let t = TestGroups::new(&host);
+    let group = cg.group(&["memory"], &t.group_path("seed")).unwrap();
     assert!(group.create().unwrap().created_group());
     let written = group
         .set_translated(
@@ -53,12 +54,10 @@ fn memory_limit_reads_back_page_rounded() {
 /// A process in a group limited to a few KiB is OOM-killed (and only that process).
 #[test]
 fn a_process_over_a_tiny_memory_limit_is_oom_killed() {
-    let Some(cg) = host() else { return };
-    if serving(&cg, "memory").is_none() {
-        return;
-    }
-    let t = TestGroups::new(&cg);
-    let group = cg.group(&["memory"], &t.path("oom")).unwrap();
+    let (host, cg) = need!(host());
+    need!(serving(&host, &cg, "memory"));
+    let t = TestGroups::new(&host);
+    let group = cg.group(&["memory"], &t.group_path("oom")).unwrap();
     group.create().unwrap();
     group
         .set_translated(
@@ -139,13 +138,11 @@ const CASES: &[Case] = &[
 /// process (all its threads), list it, then remove recursively without losing it.
 #[test]
 fn create_set_get_attach_and_remove_recursively_in_each_controller() {
-    let Some(cg) = host() else { return };
+    let (host, cg) = need!(host());
     for case in CASES {
-        let Some(h) = serving(&cg, case.controller) else {
-            continue;
-        };
-        let t = TestGroups::new(&cg);
-        let leaf = cg.group(&[case.controller], &t.path("a/b")).unwrap();
+        let h = need!(serving(&host, &cg, case.controller), continue);
+        let t = TestGroups::new(&host);
+        let leaf = cg.group(&[case.controller], &t.group_path("a/b")).unwrap();
         let report = leaf.create().unwrap();
         assert_eq!(report.created.len(), 3, "{:?}", report.created);
         assert!(leaf.exists());
@@ -169,7 +166,7 @@ fn create_set_get_attach_and_remove_recursively_in_each_controller() {
         assert_eq!(cgroup.pids().unwrap(), [sleeper.pid()]);
         assert!(cgroup.threads().unwrap().contains(&sleeper.pid()));
 
-        let a = cg.group(&[case.controller], &t.path("a")).unwrap();
+        let a = cg.group(&[case.controller], &t.group_path("a")).unwrap();
         let report = a.remove(Removal::Recursive).unwrap();
         assert!(sleeper.alive(), "recursive remove must never kill a task");
         assert_eq!(report.removed.len(), 2, "{report:?}");
@@ -187,15 +184,11 @@ fn create_set_get_attach_and_remove_recursively_in_each_controller() {
 /// attach moves every thread of a process with one write.
 #[test]
 fn attach_moves_all_threads_of_a_process() {
-    let Some(cg) = host() else { return };
-    let Some(h) = serving(&cg, "pids") else {
-        return;
-    };
-    let Some(proc_) = Spawned::threaded(3) else {
-        return;
-    };
-    let t = TestGroups::new(&cg);
-    let group = cg.group(&["pids"], &t.path("threads")).unwrap();
+    let (host, cg) = need!(host());
+    let h = need!(serving(&host, &cg, "pids"));
+    let proc_ = Spawned::threaded(3);
+    let t = TestGroups::new(&host);
+    let group = cg.group(&["pids"], &t.group_path("threads")).unwrap();
     group.create().unwrap();
     let before = cg.write_count();
     group.attach(proc_.pid()).unwrap();
@@ -218,15 +211,11 @@ fn attach_moves_all_threads_of_a_process() {
 /// the group.
 #[test]
 fn task_lists_longer_than_a_page_are_read_whole() {
-    let Some(cg) = host() else { return };
-    if serving(&cg, "pids").is_none() {
-        return;
-    }
-    let Some(proc_) = Spawned::threaded(1500) else {
-        return;
-    };
-    let t = TestGroups::new(&cg);
-    let group = cg.group(&["pids"], &t.path("many")).unwrap();
+    let (host, cg) = need!(host());
+    let h = need!(serving(&host, &cg, "pids"));
+    let proc_ = Spawned::threaded(1500);
+    let t = TestGroups::new(&host);
+    let group = cg.group(&["pids"], &t.group_path("many")).unwrap();
     group.create().unwrap();
     group.attach(proc_.pid()).unwrap();
     let threads = group.cgroups()[0].threads().unwrap();
@@ -235,10 +224,13 @@ fn task_lists_longer_than_a_page_are_read_whole() {
     assert_eq!(threads.len(), 1501);
     let report = group.remove(Removal::Recursive).unwrap();
     assert!(!group.exists(), "{report:?}");
-    assert_eq!(
-        cgroup_of(proc_.pid(), serving(&cg, "pids").unwrap()),
-        format!("/{}", t.prefix)
-    );
+    // To the parent on v1. On v2 the parent (the prefix) enables pids for its children and
+    // so cannot hold processes: they climb to the root, as in the test below.
+    let landed = match h.version() {
+        Version::V1 => format!("/{}", t.prefix),
+        Version::V2 => "/".to_string(),
+    };
+    assert_eq!(cgroup_of(proc_.pid(), h), landed);
 }
 
 /// A group holding a task, removed under each policy that does not recurse: `EmptyOnly`
@@ -248,12 +240,10 @@ fn task_lists_longer_than_a_page_are_read_whole() {
 /// it lands in the root, and the report sums that up.
 #[test]
 fn remove_moves_tasks_only_when_asked_to() {
-    let Some(cg) = host() else { return };
-    let Some(h) = serving(&cg, "pids") else {
-        return;
-    };
-    let t = TestGroups::new(&cg);
-    let group = cg.group(&["pids"], &t.path("busy")).unwrap();
+    let (host, cg) = need!(host());
+    let h = need!(serving(&host, &cg, "pids"));
+    let t = TestGroups::new(&host);
+    let group = cg.group(&["pids"], &t.group_path("busy")).unwrap();
     group.create().unwrap();
     let mut sleeper = Spawned::sleeper();
     group.attach(sleeper.pid()).unwrap();
@@ -280,7 +270,7 @@ fn remove_moves_tasks_only_when_asked_to() {
     assert!(sleeper.alive(), "a removal never kills");
     assert_eq!(
         report.removed,
-        [h.fs_path().join(t.path("busy").as_relative())]
+        [h.fs_path().join(t.group_path("busy").as_relative())]
     );
     match h.version() {
         Version::V1 => {
@@ -299,8 +289,8 @@ fn remove_moves_tasks_only_when_asked_to() {
             assert_eq!(
                 report.climbed,
                 [Climbed {
-                    group: t.path("busy"),
-                    parent: t.path(""),
+                    group: t.group_path("busy"),
+                    parent: t.group_path(""),
                     to: GroupPath::root(),
                     tasks: 1
                 }]
@@ -313,12 +303,10 @@ fn remove_moves_tasks_only_when_asked_to() {
 /// kernel's refusal of a bad value reads as a sentence.
 #[test]
 fn cpuset_groups_can_take_tasks_and_bad_values_are_explained() {
-    let Some(cg) = host() else { return };
-    if serving(&cg, "cpuset").is_none() {
-        return;
-    }
-    let t = TestGroups::new(&cg);
-    let group = cg.group(&["cpuset"], &t.path("x/y")).unwrap();
+    let (host, cg) = need!(host());
+    need!(serving(&host, &cg, "cpuset"));
+    let t = TestGroups::new(&host);
+    let group = cg.group(&["cpuset"], &t.group_path("x/y")).unwrap();
     group.create().unwrap();
     if cg.version_of("cpuset").unwrap() == Version::V1 {
         let root = cg.group(&["cpuset"], &cgtools::GroupPath::root()).unwrap();
@@ -348,17 +336,16 @@ fn cpuset_groups_can_take_tasks_and_bad_values_are_explained() {
 /// Freezing through the v1 name works on v1 (freezer.state) and v2 (cgroup.freeze).
 #[test]
 fn freeze_and_thaw_a_process() {
-    let Some(cg) = host() else { return };
-    let controller = if cg.hierarchy_for("freezer").is_ok() {
-        "freezer"
-    } else if cg.mode() == Mode::Unified {
-        "cgroup"
-    } else {
-        eprintln!("skipping: no freezer");
-        return;
+    let (host, cg) = need!(host());
+    // The v1 freezer where a v1 hierarchy has it; on a pure v2 host, the core
+    // `cgroup.freeze` of every group.
+    let controller = match host.serving("freezer") {
+        Ok(_) => "freezer",
+        Err(_) if host.mode() == Mode::Unified => "cgroup",
+        Err(why) => skip!("{}", why.reason()),
     };
-    let t = TestGroups::new(&cg);
-    let group = cg.group(&[controller], &t.path("ice")).unwrap();
+    let t = TestGroups::new(&host);
+    let group = cg.group(&[controller], &t.group_path("ice")).unwrap();
     group.create().unwrap();
     let sleeper = Spawned::sleeper();
     group.attach(sleeper.pid()).unwrap();
@@ -411,7 +398,7 @@ fn freeze_and_thaw_a_process() {
 /// libcgroup's admin/task split and owner-bit masking, on a v1 group and in the v2 mount.
 #[test]
 fn permissions_on_v1_and_v2() {
-    let Some(cg) = host() else { return };
+    let (host, cg) = need!(host());
     let nobody = Owner {
         uid: Some(65534),
         gid: Some(65534),
@@ -427,15 +414,17 @@ fn permissions_on_v1_and_v2() {
         task_mode: Some(0o660),
     };
     let mut controllers = vec![];
-    if cg.hierarchy_for("cpu").is_ok() {
-        controllers.push(vec!["cpu"]);
+    match serving(&host, &cg, "cpu") {
+        Ok(_) => controllers.push(vec!["cpu"]),
+        Err(why) => skip_part!(why),
     }
-    if cg.layout().unified().is_some() {
-        controllers.push(vec![]);
+    match host.unified() {
+        Ok(_) => controllers.push(vec![]),
+        Err(why) => skip_part!(why),
     }
     for list in controllers {
-        let t = TestGroups::new(&cg);
-        let group = cg.group(&list, &t.path("perm")).unwrap();
+        let t = TestGroups::new(&host);
+        let group = cg.group(&list, &t.group_path("perm")).unwrap();
         assert!(group.create().unwrap().created_group());
         assert!(group.set_permissions(&perms).unwrap() > 0);
         let cgroup = &group.cgroups()[0];
@@ -475,16 +464,14 @@ fn permissions_on_v1_and_v2() {
 /// A failure half way through a create leaves nothing behind.
 #[test]
 fn an_injected_failure_during_create_leaves_no_trace() {
-    let Some(cg) = host() else { return };
-    if serving(&cg, "pids").is_none() {
-        return;
-    }
-    let t = TestGroups::new(&cg);
-    let group = cg.group(&["pids"], &t.path("p/q/r")).unwrap();
+    let (host, cg) = need!(host());
+    need!(serving(&host, &cg, "pids"));
+    let t = TestGroups::new(&host);
+    let group = cg.group(&["pids"], &t.group_path("p/q/r")).unwrap();
     cg.fail_nth_write(3, nix::errno::Errno::EIO);
     let e = group.create().unwrap_err();
     assert_eq!(e.errno(), Some(nix::errno::Errno::EIO));
-    let top = cg.group(&["pids"], &t.path("")).unwrap();
+    let top = cg.group(&["pids"], &t.group_path("")).unwrap();
     assert!(!top.exists(), "the parents this call made are gone too");
     // And a clean retry works.
     let report = group.create().unwrap();
@@ -496,35 +483,24 @@ fn an_injected_failure_during_create_leaves_no_trace() {
 /// may not hold processes. On a hybrid host the root's `+hugetlb` is taken back afterwards.
 #[test]
 fn unified_hierarchy_with_hugetlb() {
-    let Some(cg) = host() else { return };
-    let Some(unified) = cg.layout().unified() else {
-        eprintln!("skipping: no cgroup2 mount");
-        return;
-    };
-    if !unified.controllers().iter().any(|c| c == "hugetlb") {
-        eprintln!("skipping: the v2 mount does not offer hugetlb");
-        return;
+    let (host, cg) = need!(host());
+    let raw = need!(host.unified());
+    if !raw.has("hugetlb") {
+        skip!("the v2 mount does not offer hugetlb");
     }
+    let unified = cg
+        .layout()
+        .unified()
+        .expect("the library finds the v2 mount");
     let root_control = unified.fs_path().join("cgroup.subtree_control");
     let had_hugetlb = fs::read_to_string(&root_control)
         .unwrap()
         .split_whitespace()
         .any(|c| c == "hugetlb");
-    struct RestoreRoot(std::path::PathBuf, bool);
-    impl Drop for RestoreRoot {
-        fn drop(&mut self) {
-            if !self.1 {
-                let _ = fs::write(&self.0, "-hugetlb");
-            }
-        }
-    }
-    let _restore = RestoreRoot(
-        root_control.clone(),
-        had_hugetlb || cg.mode() == Mode::Unified,
-    );
-    let t = TestGroups::new(&cg);
+    // The guard takes back the root's `+hugetlb` if this test wrote it.
+    let t = TestGroups::new(&host).restoring_v2_root();
 
-    let leaf = cg.group(&["hugetlb"], &t.path("a")).unwrap();
+    let leaf = cg.group(&["hugetlb"], &t.group_path("a")).unwrap();
     if !had_hugetlb {
         // A deep group never makes us write the root: a clear error, nothing created.
         let err = leaf.create().unwrap_err();
@@ -533,10 +509,13 @@ fn unified_hierarchy_with_hugetlb() {
             "{err}"
         );
         assert_eq!(err.exit_code(), 84);
-        assert!(!unified.fs_path().join(t.path("").as_relative()).exists());
+        assert!(!unified
+            .fs_path()
+            .join(t.group_path("").as_relative())
+            .exists());
     }
     // A group directly under the root may enable the controller there, and says so.
-    let top_group = cg.group(&["hugetlb"], &t.path("")).unwrap();
+    let top_group = cg.group(&["hugetlb"], &t.group_path("")).unwrap();
     let report = top_group.create().unwrap();
     assert_eq!(report.wrote_root_subtree_control(), !had_hugetlb);
     let report = leaf.create().unwrap();
@@ -587,8 +566,8 @@ fn unified_hierarchy_with_hugetlb() {
     assert_eq!(
         report.climbed,
         [Climbed {
-            group: t.path("a"),
-            parent: t.path(""),
+            group: t.group_path("a"),
+            parent: t.group_path(""),
             to: GroupPath::root(),
             tasks: 1
         }]
@@ -598,15 +577,16 @@ fn unified_hierarchy_with_hugetlb() {
 /// lscgroup's walk: pre-order, parents first, siblings sorted.
 #[test]
 fn walk_lists_the_subtree_in_pre_order() {
-    let Some(cg) = host() else { return };
-    if serving(&cg, "pids").is_none() {
-        return;
-    }
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    need!(serving(&host, &cg, "pids"));
+    let t = TestGroups::new(&host);
     for p in ["w/b/x", "w/a", "w/b/y"] {
-        cg.group(&["pids"], &t.path(p)).unwrap().create().unwrap();
+        cg.group(&["pids"], &t.group_path(p))
+            .unwrap()
+            .create()
+            .unwrap();
     }
-    let w = &cg.group(&["pids"], &t.path("w")).unwrap().cgroups()[0];
+    let w = &cg.group(&["pids"], &t.group_path("w")).unwrap().cgroups()[0];
     let walked: Vec<String> = w
         .walk()
         .unwrap()
@@ -620,18 +600,13 @@ fn walk_lists_the_subtree_in_pre_order() {
 /// `cgroup.threads` for every thread, and single threads can be placed.
 #[test]
 fn threaded_v2_groups_take_every_thread() {
-    let Some(cg) = host() else { return };
-    if cg.layout().unified().is_none() {
-        eprintln!("skipping: no cgroup2 mount");
-        return;
-    }
-    let Some(proc_) = Spawned::threaded(2) else {
-        return;
-    };
-    let t = TestGroups::new(&cg);
-    let domain = cg.group(&[], &t.path("dom")).unwrap();
-    let worker = cg.group(&[], &t.path("dom/t1")).unwrap();
-    let other = cg.group(&[], &t.path("dom/t2")).unwrap();
+    let (host, cg) = need!(host());
+    need!(host.unified());
+    let proc_ = Spawned::threaded(2);
+    let t = TestGroups::new(&host);
+    let domain = cg.group(&[], &t.group_path("dom")).unwrap();
+    let worker = cg.group(&[], &t.group_path("dom/t1")).unwrap();
+    let other = cg.group(&[], &t.group_path("dom/t2")).unwrap();
     worker.create().unwrap();
     other.create().unwrap();
     worker.set("cgroup.type", "threaded").unwrap();

@@ -10,17 +10,16 @@ mod common;
 use cgtools::backend::values::HostFacts;
 use cgtools::engine::accounts::SystemAccounts;
 use cgtools::rules::classify::{materialize, Classifier, Decision, Process};
-use common::{host, serving, TestGroups};
+use common::{host, serving};
 use grammar::{cgconfig, cgrules, SourceFile};
 use std::fs;
+use test_support::{need, TestGroups};
 
 #[test]
 fn a_template_destination_is_created_with_the_templates_settings() {
-    let Some(cg) = host() else { return };
-    let Some(cpu) = serving(&cg, "cpu") else {
-        return;
-    };
-    let t = TestGroups::new(&cg);
+    let (host, cg) = need!(host());
+    let cpu = need!(serving(&host, &cg, "cpu"));
+    let t = TestGroups::new(&host);
     let p = &t.prefix;
     let rules = cgrules::parse(&SourceFile::new(
         "cgrules.conf",
@@ -61,7 +60,8 @@ fn a_template_destination_is_created_with_the_templates_settings() {
         "prefix, rule_probe/root and the leaf: {created}"
     );
     let leaf = cpu.fs_path().join(p).join("rule_probe/root/cat");
-    let (file, expected) = if cpu_is_on_v1() {
+    // The version from the raw mount table (test_support), not from cgtools under test.
+    let (file, expected) = if host.find("cpu").is_some_and(|m| m.version() == 1) {
         ("cpu.shares", "333")
     } else {
         // cgroup v2: the template's v1 value, translated as libcgroup does
@@ -80,24 +80,4 @@ fn a_template_destination_is_created_with_the_templates_settings() {
     )
     .unwrap();
     assert_eq!(created, 0);
-}
-
-/// Whether a cgroup v1 hierarchy serves the cpu controller here, read from the raw mount
-/// table (a `cgroup` mount with `cpu` among its super options), not from cgtools, which is
-/// under test. The shared test-support crate reads the host this way for every suite and
-/// replaces this helper.
-fn cpu_is_on_v1() -> bool {
-    let mountinfo = fs::read_to_string("/proc/self/mountinfo").unwrap();
-    mountinfo.lines().any(|line| {
-        // `<id> <parent> <dev> <root> <mount point> <options> [optional fields] - <type>
-        // <source> <super options>`
-        let Some((_, right)) = line.split_once(" - ") else {
-            return false;
-        };
-        let fields: Vec<&str> = right.split(' ').collect();
-        fields.first() == Some(&"cgroup")
-            && fields
-                .get(2)
-                .is_some_and(|options| options.split(',').any(|o| o == "cpu"))
-    })
 }

@@ -4,11 +4,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
-use cgtools_e2e::{bin, repo_root, run_in};
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::process::Command;
+use test_support::{bin, repo_root, run_in, Host};
 
 #[test]
 fn help_and_usage_errors() {
@@ -76,12 +75,14 @@ fn a_dry_run_of_the_example_configuration_changes_nothing() {
     // The example uses cpu, memory and pids, which either cgroup version serves, and
     // devices settings, which have no cgroup v2 form. A host that lacks one refuses the
     // files, saying where; that is what the dry run is for.
-    let (v1, v2) = mounted_controllers();
+    // What the host serves, from the raw mount table (test_support), not from cgtools.
+    let host = Host::read();
     let unserved: Vec<&str> = ["cpu", "memory", "pids"]
         .into_iter()
-        .filter(|c| !v1.contains(*c) && !v2.contains(*c))
+        .filter(|c| host.find(c).is_none())
         .collect();
-    if !unserved.is_empty() || !v1.contains("devices") {
+    let devices_on_v1 = host.find("devices").is_some_and(|m| !m.v2);
+    if !unserved.is_empty() || !devices_on_v1 {
         assert_eq!(out.code, Some(1), "{}", out.transcript());
         assert_eq!(out.stdout, "");
         assert!(
@@ -122,39 +123,6 @@ fn a_dry_run_of_the_example_configuration_changes_nothing() {
         "{}",
         out.stdout
     );
-}
-
-/// The controllers of this host's cgroup v1 hierarchies and of its cgroup v2 root, read
-/// from the raw mount table and the kernel's `cgroup.controllers`, not from cgtools.
-fn mounted_controllers() -> (BTreeSet<String>, BTreeSet<String>) {
-    let (mut v1, mut v2) = (BTreeSet::new(), BTreeSet::new());
-    let mounts = fs::read_to_string("/proc/self/mountinfo").unwrap();
-    for line in mounts.lines() {
-        // `<id> <parent> <dev> <root> <mount point> <options> [optional fields] - <type>
-        // <source> <super options>`
-        let Some((left, right)) = line.split_once(" - ") else {
-            continue;
-        };
-        let fields: Vec<&str> = right.split(' ').collect();
-        match fields[0] {
-            "cgroup" => v1.extend(
-                fields
-                    .get(2)
-                    .unwrap_or(&"")
-                    .split(',')
-                    .filter(|o| !["rw", "ro", "relatime", "xattr"].contains(o))
-                    .map(str::to_string),
-            ),
-            "cgroup2" => {
-                let mount_point = left.split(' ').nth(4).unwrap();
-                let listed = fs::read_to_string(Path::new(mount_point).join("cgroup.controllers"))
-                    .unwrap_or_default();
-                v2.extend(listed.split_whitespace().map(str::to_string));
-            }
-            _ => {}
-        }
-    }
-    (v1, v2)
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! setting names that are refused before the host is looked at (exit 129 and 91, as
 //! libcgroup 3.x). Reading real groups is in `kernel_read_tools.rs`.
 
-use cgtools_e2e::run_in;
+use test_support::run_in;
 
 fn run(tool: &str, args: &[&str]) -> String {
     run_in(std::path::Path::new("/"), tool, args).transcript()

@@ -4,11 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // a test fails by panicking
 
-use cgtools_e2e::run_in;
-
-fn run(name: &str, args: &[&str]) -> cgtools_e2e::Outcome {
-    run_in(std::path::Path::new("/"), name, args)
-}
+use test_support::run;
 
 #[test]
 fn cgexec_help_names_every_option() {

@@ -5,9 +5,11 @@
 //! one of the deliberate differences of `docs/compat.md`, and then the test asserts that
 //! exact difference, so a change on either side is noticed.
 //!
-//! Skips without root, without Debian's tools (`apt-get install cgroup-tools`; the
-//! test script installs them), or without v1 cpu and memory hierarchies (libcgroup 2.0.2
-//! is a v1 tool here).
+//! Skips (counted, `tests/support`) without root, without Debian's tools (`apt-get install
+//! cgroup-tools`; the test script installs them), or without v1 cpu and memory hierarchies
+//! (libcgroup 2.0.2 is a v1 tool here: a v1-only skip in the pure v2 VM lane, where one
+//! test compares the two on cgroup v2 instead). Each side's groups are under a unique
+//! prefix removed by the shared guard.
 //!
 //! Another test runs every error path of every tool through both and checks that each
 //! line libcgroup prints is in our stderr (scripts grep for them), with the same exit
@@ -15,15 +17,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
-use cgtools_e2e::bin;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-struct Run {
-    stdout: String,
-    stderr: String,
-    code: Option<i32>,
-}
+use test_support::{bin, need, skip, skip_part, Host, Outcome, Skip, Spawned, TestGroups};
 
 fn theirs(tool: &str) -> Option<PathBuf> {
     ["/usr/bin", "/usr/sbin"]
@@ -32,27 +28,37 @@ fn theirs(tool: &str) -> Option<PathBuf> {
         .find(|p| p.exists())
 }
 
-fn run(program: &Path, args: &[String]) -> Run {
-    let out = Command::new(program).args(args).output().unwrap();
-    Run {
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-        code: out.status.code(),
-    }
+fn run(program: &Path, args: &[String]) -> Outcome {
+    Outcome::of(Command::new(program).args(args))
 }
 
-/// Removes whatever a side left under its group in cpu and memory.
-struct Cleanup(Vec<PathBuf>);
-impl Drop for Cleanup {
-    fn drop(&mut self) {
-        for dir in &self.0 {
-            if dir.is_dir() {
-                let _ = Command::new("find")
-                    .arg(dir)
-                    .args(["-depth", "-type", "d", "-exec", "rmdir", "{}", ";"])
-                    .status();
-            }
-        }
+/// The host, when it has libcgroup's tools and their v1 hierarchies of `controllers`; or
+/// why not.
+fn v1_host(tool: &str, controllers: &[&str]) -> Result<Host, Skip> {
+    let host = Host::for_test()?;
+    for c in controllers {
+        host.v1(c)?;
+    }
+    if theirs(tool).is_none() {
+        return Err(Skip::because("Debian's cgroup-tools are not installed"));
+    }
+    Ok(host)
+}
+
+/// One prefix for each side, removed by its guard; `name(side)` is the side's group.
+struct Sides([TestGroups; 2]);
+
+impl Sides {
+    fn new(host: &Host) -> Sides {
+        Sides([
+            TestGroups::tagged(host, "theirs"),
+            TestGroups::tagged(host, "ours"),
+        ])
+    }
+
+    fn name(&self, side: &str) -> String {
+        let i = usize::from(side != "theirs");
+        self.0[i].prefix.clone()
     }
 }
 
@@ -72,28 +78,14 @@ enum Expect {
 
 #[test]
 fn the_same_sequences_behave_the_same() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipping: not root");
-        return;
-    }
-    let Some(_) = theirs("cgcreate") else {
-        eprintln!("skipping: Debian's cgroup-tools are not installed");
-        return;
-    };
+    let host = need!(v1_host("cgcreate", &["cpu", "memory"]));
     let cpu = Path::new("/sys/fs/cgroup/cpu");
     let memory = Path::new("/sys/fs/cgroup/memory");
     if !cpu.join("cpu.shares").exists() || !memory.join("memory.limit_in_bytes").exists() {
-        eprintln!("skipping: no v1 cpu and memory hierarchies");
-        return;
+        skip!("no v1 cpu and memory hierarchies at /sys/fs/cgroup/cpu and /sys/fs/cgroup/memory");
     }
-    let pid = std::process::id();
-    let group = |side: &str| format!("cgtools-diff-{pid}-{side}");
-    let _cleanup = Cleanup(
-        ["theirs", "ours"]
-            .iter()
-            .flat_map(|s| [cpu.join(group(s)), memory.join(group(s))])
-            .collect(),
-    );
+    let sides = Sides::new(&host);
+    let group = |side: &str| sides.name(side);
 
     use Expect::*;
     let cases: Vec<(&str, Vec<&str>, Expect)> = vec![
@@ -205,24 +197,6 @@ fn the_same_sequences_behave_the_same() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
-/// A `sleep` spawned for a case; killed and reaped on drop.
-struct Sleep(std::process::Child);
-impl Drop for Sleep {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// The group of `pid` in the v1 memory hierarchy.
-fn memory_group_of(pid: u32) -> String {
-    std::fs::read_to_string(format!("/proc/{pid}/cgroup"))
-        .unwrap()
-        .lines()
-        .find_map(|l| l.split_once(":memory:").map(|(_, path)| path.to_string()))
-        .unwrap()
-}
-
 /// cgdelete without -r on groups that are not empty, through both suites (v1 memory):
 /// - a group with a task: both move the task to the parent (still running), remove the
 ///   group, print nothing and exit 0;
@@ -232,34 +206,18 @@ fn memory_group_of(pid: u32) -> String {
 ///   move nothing (compat.md: refused before any task moves).
 #[test]
 fn cgdelete_of_groups_that_are_not_empty() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipping: not root");
-        return;
-    }
-    let Some(their_cgdelete) = theirs("cgdelete") else {
-        eprintln!("skipping: Debian's cgroup-tools are not installed");
-        return;
-    };
+    let host = need!(v1_host("cgdelete", &["memory"]));
+    let their_cgdelete = theirs("cgdelete").unwrap();
     let memory = Path::new("/sys/fs/cgroup/memory");
     if !memory.join("memory.limit_in_bytes").exists() {
-        eprintln!("skipping: no v1 memory hierarchy");
-        return;
+        skip!("no v1 memory hierarchy at /sys/fs/cgroup/memory");
     }
-    let pid = std::process::id();
-    let group = |side: &str| format!("cgtools-diff-{pid}-del-{side}");
-    let _cleanup = Cleanup(vec![
-        memory.join(group("theirs")),
-        memory.join(group("ours")),
-    ]);
+    let memory_mount = host.v1("memory").unwrap();
+    let sides = Sides::new(&host);
+    let group = |side: &str| sides.name(side);
     let spawn_in = |dir: &Path| {
-        let sleep = Sleep(
-            Command::new("sleep")
-                .arg("300")
-                .stdin(std::process::Stdio::null())
-                .spawn()
-                .unwrap(),
-        );
-        std::fs::write(dir.join("tasks"), sleep.0.id().to_string()).unwrap();
+        let sleep = Spawned::sleeper();
+        std::fs::write(dir.join("tasks"), sleep.pid().to_string()).unwrap();
         sleep
     };
     // (exit, first stderr line without the program's path, sleep in "busy", sleep in
@@ -285,12 +243,12 @@ fn cgdelete_of_groups_that_are_not_empty() {
             )
         };
         let results = [outcome("busy"), outcome("kids"), outcome("both")];
-        assert!(busy.0.try_wait().unwrap().is_none(), "{side} killed a task");
-        assert!(both.0.try_wait().unwrap().is_none(), "{side} killed a task");
+        assert!(busy.alive(), "{side} killed a task");
+        assert!(both.alive(), "{side} killed a task");
         sides.push((
             results,
-            memory_group_of(busy.0.id()).replace(&group(side), "G"),
-            memory_group_of(both.0.id()).replace(&group(side), "G"),
+            memory_mount.group_of(busy.pid()).replace(&group(side), "G"),
+            memory_mount.group_of(both.pid()).replace(&group(side), "G"),
             g.join("busy").exists(),
             g.join("both").exists(),
         ));
@@ -387,7 +345,7 @@ const NEVER_OURS: &[(&str, &str)] = &[
 /// `Error: ...` log lines (which 2.0.2 prints on stdout), with the program's path as
 /// its name, trailing blanks dropped, and 2.0.2's slips mended where 3.x did:
 /// `pathparsing`, the stray quote of `-h'`, the strerror table shifted by one.
-fn libcgroup_lines(run: &Run, tool: &str, program: &Path) -> Vec<String> {
+fn libcgroup_lines(run: &Outcome, tool: &str, program: &Path) -> Vec<String> {
     let program = program.display().to_string();
     let stdout_log = run.stdout.lines().filter(|l| l.starts_with("Error: "));
     run.stderr
@@ -411,14 +369,7 @@ fn libcgroup_lines(run: &Run, tool: &str, program: &Path) -> Vec<String> {
 
 #[test]
 fn every_line_libcgroup_prints_on_an_error_is_in_ours() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipping: not root");
-        return;
-    }
-    let Some(_) = theirs("cgcreate") else {
-        eprintln!("skipping: Debian's cgroup-tools are not installed");
-        return;
-    };
+    let host = need!(v1_host("cgcreate", &["cpu", "memory", "cpuset"]));
     let root = Path::new("/sys/fs/cgroup");
     for file in [
         "cpu/cpu.shares",
@@ -426,37 +377,21 @@ fn every_line_libcgroup_prints_on_an_error_is_in_ours() {
         "cpuset/cpuset.cpus",
     ] {
         if !root.join(file).exists() {
-            eprintln!("skipping: no v1 {file}");
-            return;
+            skip!("no v1 {file} in /sys/fs/cgroup");
         }
     }
     let nobody = nix::unistd::User::from_name("nobody")
         .ok()
         .flatten()
         .is_some();
-    let pid = std::process::id();
-    let group = |side: &str| format!("cgtools-msg-{pid}-{side}");
+    let sides = Sides::new(&host);
+    let group = |side: &str| sides.name(side);
     let configs = tempfile::tempdir().unwrap();
     let dir = |side: &str| configs.path().join(side);
-    let mut dirs = Vec::new();
-    for side in ["theirs", "ours"] {
-        for hierarchy in ["cpu", "memory", "cpuset"] {
-            dirs.push(root.join(hierarchy).join(group(side)));
-        }
-    }
-    let _cleanup = Cleanup(dirs);
     // A process of ours for cgclassify to name; it is never moved (every case fails
     // before a move) and is killed by its guard.
-    let sleeper = Command::new("sleep").arg("600").spawn().unwrap();
-    struct Reap(std::process::Child);
-    impl Drop for Reap {
-        fn drop(&mut self) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-    let sleeper = Reap(sleeper);
-    let sleeper_pid = sleeper.0.id().to_string();
+    let sleeper = Spawned::sleeper();
+    let sleeper_pid = sleeper.pid().to_string();
     let configs_text: &[(&str, &str)] = &[
         (
             "value.conf",
@@ -594,7 +529,10 @@ fn every_line_libcgroup_prints_on_an_error_is_in_ours() {
     let mut failures = Vec::new();
     for case in &cases {
         if case.as_nobody && !nobody {
-            eprintln!("skipping {} as nobody: no such user", case.tool);
+            skip_part!(Skip::because(format!(
+                "{} as nobody: no such user",
+                case.tool
+            )));
             continue;
         }
         let outcome = |side: &str, program: &Path| {
@@ -770,43 +708,32 @@ fn sort_groups(sections: &mut [String]) {
 /// same.
 #[test]
 fn cgsnapshot_prints_what_libcgroup_prints() {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipping: not root");
-        return;
-    }
+    let host = need!(v1_host("cgsnapshot", &["cpu", "memory"]));
     let (Some(their_snapshot), Some(their_parser)) =
         (theirs("cgsnapshot"), theirs("cgconfigparser"))
     else {
-        eprintln!("skipping: Debian's cgroup-tools are not installed");
-        return;
+        skip!("Debian's cgroup-tools are not installed");
     };
     let root = Path::new("/sys/fs/cgroup");
     if !root.join("cpu/cpu.shares").exists() || !root.join("memory/memory.limit_in_bytes").exists()
     {
-        eprintln!("skipping: no v1 cpu and memory hierarchies");
-        return;
+        skip!("no v1 cpu and memory hierarchies at /sys/fs/cgroup/cpu and /sys/fs/cgroup/memory");
     }
     let (Ok(Some(nobody)), Ok(Some(nogroup))) = (
         nix::unistd::User::from_name("nobody"),
         nix::unistd::Group::from_name("nogroup"),
     ) else {
-        eprintln!("skipping: no user nobody or group nogroup");
-        return;
+        skip!("no user nobody or group nogroup");
     };
     let mut controllers = vec!["cpu", "memory"];
     if root.join("devices/devices.list").exists() {
         controllers.push("devices");
     } else {
-        eprintln!("the devices part is skipped: no v1 devices hierarchy");
+        skip_part!(Skip::because("the devices part: no v1 devices hierarchy"));
     }
-    let prefix = format!("cgtools-diff-snap-{}", std::process::id());
-    let copy = format!("{prefix}-libcgroup");
-    let _cleanup = Cleanup(
-        controllers
-            .iter()
-            .flat_map(|c| [root.join(c).join(&prefix), root.join(c).join(&copy)])
-            .collect(),
-    );
+    let snap = TestGroups::tagged(&host, "snap");
+    let libcgroup_copy = TestGroups::tagged(&host, "snap-copy");
+    let (prefix, copy) = (snap.prefix.clone(), libcgroup_copy.prefix.clone());
 
     // In each hierarchy: P, P/child and "P/with space"; cpu:P/child delegated to
     // nobody:nogroup, memory:P's directory 0775, a devices list with spaces and `*:`.
@@ -1013,31 +940,24 @@ fn keep_controllers(section: &str, keep: &[&str]) -> String {
 /// write the group's own); the rest is as on v1 and compared byte for byte.
 #[test]
 fn cgsnapshot_on_cgroup_v2_differs_only_as_documented() {
-    let vm_lane = std::env::var("CGTOOLS_TEST_LANE").as_deref() == Ok("vm");
-    let skip = |why: &str| {
-        assert!(!vm_lane, "the VM lane runs this test: {why}");
-        eprintln!("skipping: {why}");
-    };
-    if !nix::unistd::geteuid().is_root() {
-        return skip("not root");
-    }
+    let host = need!(Host::for_test());
     let Some(their_snapshot) = theirs("cgsnapshot") else {
-        return skip("Debian's cgroup-tools are not installed");
+        skip!("Debian's cgroup-tools are not installed");
     };
     let root = Path::new("/sys/fs/cgroup");
     if !root.join("cgroup.controllers").exists() {
-        return skip("not a pure cgroup v2 host");
+        skip!("not a pure cgroup v2 host");
     }
     let enabled_at_root = std::fs::read_to_string(root.join("cgroup.subtree_control")).unwrap();
     if !["cpu", "memory"]
         .iter()
         .all(|c| enabled_at_root.split_whitespace().any(|e| e == *c))
     {
-        return skip("the root does not enable cpu and memory for its children");
+        skip!("the root does not enable cpu and memory for its children");
     }
-    let prefix = format!("cgtools-diff-snap2-{}", std::process::id());
+    let guard = TestGroups::tagged(&host, "snap2");
+    let prefix = guard.prefix.clone();
     let top = root.join(&prefix);
-    let _cleanup = Cleanup(vec![top.clone()]);
     std::fs::create_dir_all(top.join("child")).unwrap();
     for controller in ["+cpu", "+memory"] {
         std::fs::write(top.join("cgroup.subtree_control"), controller).unwrap();

@@ -1,27 +1,28 @@
 //! cgexec and cgclassify against the real kernel: processes land in the named groups with
 //! every thread, cgexec replaces itself with the command, errors name the group and keep
 //! libcgroup's words and exit codes, the rules daemon is told over its socket when one
-//! listens, and cgexec drops to the real user before moving. Each test skips with a printed
-//! reason when not root or when a hierarchy it needs is missing, and reads the host's mode
-//! at run time, so the suite runs on hybrid, legacy and pure v2 hosts.
+//! listens, and cgexec drops to the real user before moving. Each test reads the host's
+//! mode from the mount table at run time (`tests/support`), so the suite runs on hybrid,
+//! legacy and pure v2 hosts, and skips with a counted reason (a failure in the VM lane)
+//! when not root or when a hierarchy it needs is missing.
 //!
-//! Groups live under a unique `cgtools-e2e-exec-<pid>-<n>` prefix removed by a guard; only
-//! processes spawned here are moved or killed.
+//! Groups live under a unique `cgtools-test-<pid>-<n>` prefix removed by the shared guard;
+//! only processes spawned here are moved or killed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // a test fails by panicking
 
-mod exec_support;
-
 use std::fs;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::UnixListener;
 use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
 use std::process::{Command, Stdio};
+use std::thread::{sleep, JoinHandle};
+use std::time::{Duration, Instant};
 
-use cgtools_e2e::{bin, Outcome};
-use exec_support::{
-    group_of, host, socket_override_available, threads_of, FakeDaemon, Host, Mount, Scratch,
-    Spawned, SOCKET_ENV,
+use test_support::{
+    bin, need, skip, skip_part, threads_of, Host, Mount, Outcome, Skip, Spawned, TestGroups,
 };
 
 const REPLY: &[u8] = b"SUCCESS_STORE_PID\0";
@@ -43,51 +44,25 @@ fn tool_at(path: &std::path::Path, args: &[&str]) -> Command {
 }
 
 fn outcome(mut command: Command) -> Outcome {
-    let output = command.output().expect("the tool runs");
-    Outcome {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code(),
-    }
+    Outcome::of(&mut command)
 }
 
-/// The group a `/proc/<pid>/cgroup` text names for `mount`.
-fn group_in(text: &str, mount: &Mount) -> Option<String> {
-    text.lines().find_map(|line| {
-        let mut parts = line.splitn(3, ':');
-        let (id, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
-        let matches = if mount.v2 {
-            id == "0" && controllers.is_empty()
-        } else {
-            controllers
-                .split(',')
-                .any(|c| mount.controllers.iter().any(|m| m == c))
-        };
-        matches.then(|| path.to_string())
-    })
+/// The hierarchies of memory and cpu where a fresh group gets them, or why this host
+/// cannot run the test.
+fn memory_and_cpu(host: &Host) -> Result<(Mount, Mount), Skip> {
+    Ok((host.usable("memory")?.clone(), host.usable("cpu")?.clone()))
 }
 
-/// The hierarchies of memory and cpu where a fresh group gets them, or `None` (with the
-/// reason printed) when this host cannot run the test.
-fn memory_and_cpu(host: &Host) -> Option<(Mount, Mount)> {
-    let memory = host.serving("memory")?.clone();
-    let cpu = host.serving("cpu")?.clone();
-    for (mount, controller) in [(&memory, "memory"), (&cpu, "cpu")] {
-        if !host.root_enables(mount, controller) {
-            eprintln!("skipping: the cgroup v2 root does not enable {controller} for its children");
-            return None;
-        }
-    }
-    Some((memory, cpu))
+/// `text` with the scratch prefix replaced, for snapshots.
+fn redact(scratch: &TestGroups, text: &str) -> String {
+    text.replace(&scratch.prefix, "[scratch]")
 }
 
 #[test]
 fn cgexec_runs_the_command_in_place_in_every_group() {
-    let Some(host) = host() else { return };
-    let Some((memory, cpu)) = memory_and_cpu(&host) else {
-        return;
-    };
-    let scratch = Scratch::new(&host);
+    let host = need!(Host::for_test());
+    let (memory, cpu) = need!(memory_and_cpu(&host));
+    let scratch = TestGroups::new(&host);
     scratch.mkdir(&memory, "run");
     scratch.mkdir(&cpu, "run");
     let spec = format!("memory,cpu:{}", scratch.name("run"));
@@ -108,26 +83,24 @@ fn cgexec_runs_the_command_in_place_in_every_group() {
     );
     let expected = format!("/{}", scratch.name("run"));
     assert_eq!(
-        group_in(cgroups, &memory),
+        memory.group_in(cgroups),
         Some(expected.clone()),
         "{cgroups}"
     );
-    assert_eq!(group_in(cgroups, &cpu), Some(expected), "{cgroups}");
+    assert_eq!(cpu.group_in(cgroups), Some(expected), "{cgroups}");
 }
 
 #[test]
 fn cgexec_enters_a_controller_less_group_of_the_v2_mount() {
-    let Some(host) = host() else { return };
-    let Some(unified) = host.unified().cloned() else {
-        return;
-    };
-    let scratch = Scratch::new(&host);
+    let host = need!(Host::for_test());
+    let unified = need!(host.unified()).clone();
+    let scratch = TestGroups::new(&host);
     scratch.mkdir(&unified, "free");
     let spec = format!(":{}", scratch.name("free"));
     let out = outcome(tool("cgexec", &["-g", &spec, "cat", "/proc/self/cgroup"]));
     assert_eq!(out.code, Some(0), "{}", out.transcript());
     assert_eq!(
-        group_in(&out.stdout, &unified),
+        unified.group_in(&out.stdout),
         Some(format!("/{}", scratch.name("free"))),
         "{}",
         out.stdout
@@ -136,15 +109,12 @@ fn cgexec_enters_a_controller_less_group_of_the_v2_mount() {
 
 #[test]
 fn cgexec_errors_keep_libcgroups_words_and_exit_codes() {
-    let Some(host) = host() else { return };
-    let Some(memory) = host.serving("memory").cloned() else {
-        return;
-    };
-    let scratch = Scratch::new(&host);
+    let host = need!(Host::for_test());
+    let memory = need!(host.serving("memory")).clone();
+    let scratch = TestGroups::new(&host);
     scratch.mkdir(&memory, "here");
     let redact = |out: &Outcome| {
-        scratch
-            .redact(&out.transcript())
+        redact(&scratch, &out.transcript())
             .replace(&memory.path.display().to_string(), "[memory mount]")
     };
 
@@ -195,20 +165,20 @@ fn cgexec_errors_keep_libcgroups_words_and_exit_codes() {
 /// a process there anyway would leave it unconstrained, so cgexec refuses (exit 84).
 #[test]
 fn cgexec_refuses_a_v2_controller_the_group_does_not_have() {
-    let Some(host) = host() else { return };
-    let Some(unified) = host.unified().cloned() else {
-        return;
-    };
+    let host = need!(Host::for_test());
+    let unified = need!(host.unified()).clone();
+    // The group is made below the scratch prefix, which enables nothing for it: it lacks
+    // every controller. Preferably one the root does not enable either, else any.
     let Some(controller) = unified
         .controllers
         .iter()
-        .find(|c| !host.root_enables(&unified, c))
+        .find(|c| !unified.root_enables(c))
+        .or_else(|| unified.controllers.first())
         .cloned()
     else {
-        eprintln!("skipping: the cgroup v2 root enables every controller it has");
-        return;
+        skip!("the cgroup v2 root offers no controller");
     };
-    let scratch = Scratch::new(&host);
+    let scratch = TestGroups::new(&host);
     scratch.mkdir_bare(&unified, "bare");
     let spec = format!("{controller}:{}", scratch.name("bare"));
     let out = outcome(tool("cgexec", &["-g", &spec, "echo", "ran"]));
@@ -231,14 +201,10 @@ fn cgexec_refuses_a_v2_controller_the_group_does_not_have() {
 
 #[test]
 fn cgexec_registers_with_a_listening_rules_daemon() {
-    let Some(host) = host() else { return };
-    if !socket_override_available() {
-        return;
-    }
-    let Some(memory) = host.serving("memory").cloned() else {
-        return;
-    };
-    let scratch = Scratch::new(&host);
+    let host = need!(Host::for_test());
+    need!(socket_override());
+    let memory = need!(host.serving("memory")).clone();
+    let scratch = TestGroups::new(&host);
     scratch.mkdir(&memory, "d");
     let spec = format!("memory:{}", scratch.name("d"));
 
@@ -311,31 +277,24 @@ fn on_nosuid_mount(path: &std::path::Path) -> bool {
 /// task files the caller owns, not one it does not, and the command runs as the caller.
 #[test]
 fn setuid_cgexec_drops_to_the_real_user_before_moving() {
-    let Some(host) = host() else { return };
-    let Some(memory) = host.serving("memory").cloned() else {
-        return;
-    };
-    if memory.v2 {
-        // cgroup v2 also wants write access to the common ancestor's cgroup.procs, which an
-        // unprivileged user does not have here.
-        eprintln!("skipping: memory is on cgroup v2");
-        return;
-    }
+    let host = need!(Host::for_test());
+    // cgroup v2 also wants write access to the common ancestor's cgroup.procs, which an
+    // unprivileged user does not have here: v1 memory only.
+    let memory = need!(host.v1("memory")).clone();
     let target = bin("cgexec").parent().unwrap().to_path_buf();
     let dir = tempfile::Builder::new()
         .prefix("cgtools-e2e-suid-")
         .tempdir_in(&target)
         .unwrap();
     if on_nosuid_mount(dir.path()) {
-        eprintln!("skipping: {} is on a nosuid mount", dir.path().display());
-        return;
+        skip!("{} is on a nosuid mount", dir.path().display());
     }
     let copy = dir.path().join("cgexec");
     fs::copy(bin("cgexec"), &copy).unwrap();
     fs::set_permissions(dir.path(), fs::Permissions::from_mode(0o755)).unwrap();
     fs::set_permissions(&copy, fs::Permissions::from_mode(0o4755)).unwrap();
 
-    let scratch = Scratch::new(&host);
+    let scratch = TestGroups::new(&host);
     let allowed = scratch.mkdir(&memory, "mine");
     scratch.mkdir(&memory, "not-mine");
     const NOBODY: u32 = 65534;
@@ -360,7 +319,13 @@ fn setuid_cgexec_drops_to_the_real_user_before_moving() {
     let mine = format!("memory:{}", scratch.name("mine"));
     // The daemon's socket sits in a root-only directory: only a still-privileged cgexec
     // reaches it.
-    let daemon = socket_override_available().then(|| FakeDaemon::start(1, REPLY));
+    let daemon = match socket_override() {
+        Ok(()) => Some(FakeDaemon::start(1, REPLY)),
+        Err(why) => {
+            skip_part!(why);
+            None
+        }
+    };
     let out = run_as_nobody(
         &[
             "-g",
@@ -383,7 +348,7 @@ fn setuid_cgexec_drops_to_the_real_user_before_moving() {
         out.stdout
     );
     assert_eq!(
-        group_in(&out.stdout, &memory),
+        memory.group_in(&out.stdout),
         Some(format!("/{}", scratch.name("mine")))
     );
     if let Some(daemon) = daemon {
@@ -397,8 +362,7 @@ fn setuid_cgexec_drops_to_the_real_user_before_moving() {
 
     let theirs = format!("memory:{}", scratch.name("not-mine"));
     let out = run_as_nobody(&["-g", &theirs, "echo", "ran"], None);
-    let text = scratch
-        .redact(&out.transcript())
+    let text = redact(&scratch, &out.transcript())
         .replace(&memory.path.display().to_string(), "[memory mount]");
     insta::assert_snapshot!(text, @"
     --- stderr
@@ -411,11 +375,9 @@ fn setuid_cgexec_drops_to_the_real_user_before_moving() {
 
 #[test]
 fn cgclassify_moves_every_thread_of_every_pid() {
-    let Some(host) = host() else { return };
-    let Some((memory, cpu)) = memory_and_cpu(&host) else {
-        return;
-    };
-    let scratch = Scratch::new(&host);
+    let host = need!(Host::for_test());
+    let (memory, cpu) = need!(memory_and_cpu(&host));
+    let scratch = TestGroups::new(&host);
     scratch.mkdir(&memory, "many");
     scratch.mkdir(&cpu, "many");
     let children = [
@@ -435,19 +397,17 @@ fn cgclassify_moves_every_thread_of_every_pid() {
     for pid in &pids {
         for tid in threads_of(pid.parse().unwrap()) {
             let task = format!("{pid}/task/{tid}");
-            assert_eq!(group_of(&task, &memory), expected, "memory of {task}");
-            assert_eq!(group_of(&task, &cpu), expected, "cpu of {task}");
+            assert_eq!(memory.group_of(&task), expected, "memory of {task}");
+            assert_eq!(cpu.group_of(&task), expected, "cpu of {task}");
         }
     }
 }
 
 #[test]
 fn cgclassify_moves_the_others_when_a_pid_is_gone() {
-    let Some(host) = host() else { return };
-    let Some(memory) = host.serving("memory").cloned() else {
-        return;
-    };
-    let scratch = Scratch::new(&host);
+    let host = need!(Host::for_test());
+    let memory = need!(host.serving("memory")).clone();
+    let scratch = TestGroups::new(&host);
     scratch.mkdir(&memory, "rest");
     let (first, second) = (Spawned::sleeper(), Spawned::sleeper());
     let gone = {
@@ -463,8 +423,7 @@ fn cgclassify_moves_the_others_when_a_pid_is_gone() {
         gone.to_string(),
     );
     let out = outcome(tool("cgclassify", &["-g", &spec, &a, &g, &b]));
-    let text = scratch
-        .redact(&out.transcript())
+    let text = redact(&scratch, &out.transcript())
         .replace(&memory.path.display().to_string(), "[memory mount]")
         .replace(&g, "[gone]");
     insta::assert_snapshot!(text, @"
@@ -475,20 +434,16 @@ fn cgclassify_moves_the_others_when_a_pid_is_gone() {
     --- exit Some(1)
     ");
     let expected = format!("/{}", scratch.name("rest"));
-    assert_eq!(group_of(&a, &memory), expected);
-    assert_eq!(group_of(&b, &memory), expected);
+    assert_eq!(memory.group_of(&a), expected);
+    assert_eq!(memory.group_of(&b), expected);
 }
 
 #[test]
 fn cgclassify_tells_a_listening_daemon_about_every_pid() {
-    let Some(host) = host() else { return };
-    if !socket_override_available() {
-        return;
-    }
-    let Some(memory) = host.serving("memory").cloned() else {
-        return;
-    };
-    let scratch = Scratch::new(&host);
+    let host = need!(Host::for_test());
+    need!(socket_override());
+    let memory = need!(host.serving("memory")).clone();
+    let scratch = TestGroups::new(&host);
     scratch.mkdir(&memory, "sticky");
     let spec = format!("memory:{}", scratch.name("sticky"));
     let (first, second) = (Spawned::sleeper(), Spawned::sleeper());
@@ -522,23 +477,20 @@ fn cgclassify_tells_a_listening_daemon_about_every_pid() {
         out.stderr
     );
     let expected = format!("/{}", scratch.name("sticky2"));
-    assert_eq!(group_of(&a, &memory), expected);
-    assert_eq!(group_of(&b, &memory), expected);
+    assert_eq!(memory.group_of(&a), expected);
+    assert_eq!(memory.group_of(&b), expected);
 }
 
 /// The seed article's Part I step: a shell loop started with cgexec in the background shows
 /// its group in `ps -o cgroup`, then is stopped (it is this test's own child).
 #[test]
 fn seed_article_shell_loop_shows_its_group_in_ps() {
-    let Some(host) = host() else { return };
-    let Some(memory) = host.serving("memory").cloned() else {
-        return;
-    };
+    let host = need!(Host::for_test());
+    let memory = need!(host.serving("memory")).clone();
     if Command::new("ps").arg("--version").output().is_err() {
-        eprintln!("skipping: ps (procps) is not installed");
-        return;
+        skip!("ps (procps) is not installed");
     }
-    let scratch = Scratch::new(&host);
+    let scratch = TestGroups::new(&host);
     scratch.mkdir(&memory, "seed");
     let spec = format!("memory:{}", scratch.name("seed"));
     let mut command = tool(
@@ -576,15 +528,12 @@ fn seed_article_shell_loop_shows_its_group_in_ps() {
 /// otherwise (usage errors exit 129 as in libcgroup 3.x, not 1 or 2).
 #[test]
 fn cgexec_and_cgclassify_answer_like_libcgroup() {
-    let Some(host) = host() else { return };
-    let Some((memory, cpu)) = memory_and_cpu(&host) else {
-        return;
-    };
+    let host = need!(Host::for_test());
+    let (memory, cpu) = need!(memory_and_cpu(&host));
     if !std::path::Path::new("/usr/bin/cgexec").exists() {
-        eprintln!("skipping: libcgroup's tools (cgroup-tools) are not installed");
-        return;
+        skip!("libcgroup's tools (cgroup-tools) are not installed");
     }
-    let scratch = Scratch::new(&host);
+    let scratch = TestGroups::new(&host);
     scratch.mkdir(&memory, "diff");
     scratch.mkdir(&cpu, "diff");
     let both = format!("memory,cpu:{}", scratch.name("diff"));
@@ -657,10 +606,7 @@ fn cgexec_and_cgclassify_answer_like_libcgroup() {
         );
         assert_eq!(ours.stdout, libcgroup.stdout, "cgclassify {args:?}");
     }
-    assert_eq!(
-        group_of(&pid, &memory),
-        format!("/{}", scratch.name("diff"))
-    );
+    assert_eq!(memory.group_of(&pid), format!("/{}", scratch.name("diff")));
 }
 
 /// The cgexec and cgclassify that ship (scripts/build-static.sh, `make`, bench/run.sh) are
@@ -671,8 +617,7 @@ fn cgexec_and_cgclassify_answer_like_libcgroup() {
 #[test]
 fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
     let Some(dir) = std::env::var_os("CGTOOLS_STATIC_DIR") else {
-        eprintln!("skipping: CGTOOLS_STATIC_DIR is not set (scripts/test.sh sets it)");
-        return;
+        skip!("CGTOOLS_STATIC_DIR is not set (scripts/test.sh and the VM lane set it)");
     };
     let dir = std::path::PathBuf::from(dir);
     // Every tool binary there: only the static builds live in target/<triple>/.
@@ -691,7 +636,7 @@ fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
         .collect();
-    let listed = Command::new(cgtools_e2e::repo_root().join("scripts/build-static.sh"))
+    let listed = Command::new(test_support::repo_root().join("scripts/build-static.sh"))
         .arg("--list")
         .output()
         .unwrap();
@@ -734,11 +679,9 @@ fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
         }
     }
 
-    let Some(host) = host() else { return };
-    let Some((memory, cpu)) = memory_and_cpu(&host) else {
-        return;
-    };
-    let scratch = Scratch::new(&host);
+    let host = need!(Host::for_test());
+    let (memory, cpu) = need!(memory_and_cpu(&host));
+    let scratch = TestGroups::new(&host);
     for name in ["static", "moved"] {
         scratch.mkdir(&memory, name);
         scratch.mkdir(&cpu, name);
@@ -750,8 +693,8 @@ fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
     ));
     assert_eq!(out.code, Some(0), "{}", out.transcript());
     let expected = format!("/{}", scratch.name("static"));
-    assert_eq!(group_in(&out.stdout, &memory), Some(expected.clone()));
-    assert_eq!(group_in(&out.stdout, &cpu), Some(expected));
+    assert_eq!(memory.group_in(&out.stdout), Some(expected.clone()));
+    assert_eq!(cpu.group_in(&out.stdout), Some(expected));
 
     let sleeper = Spawned::sleeper();
     let spec = format!("memory,cpu:{}", scratch.name("moved"));
@@ -759,6 +702,69 @@ fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
     let out = outcome(tool_at(&dir.join("cgclassify"), &["-g", &spec, &pid]));
     assert_eq!(out.code, Some(0), "{}", out.transcript());
     let expected = format!("/{}", scratch.name("moved"));
-    assert_eq!(group_of(&pid, &memory), expected);
-    assert_eq!(group_of(&pid, &cpu), expected);
+    assert_eq!(memory.group_of(&pid), expected);
+    assert_eq!(cpu.group_of(&pid), expected);
+}
+
+/// A stand-in for the rules daemon on a temporary socket: it takes `expected` connections
+/// (or gives up after 20 s), reads `pid_t` + `int` flags from each, answers `reply`.
+struct FakeDaemon {
+    socket: PathBuf,
+    _dir: tempfile::TempDir,
+    handle: JoinHandle<Vec<(i32, i32)>>,
+}
+
+impl FakeDaemon {
+    fn start(expected: usize, reply: &'static [u8]) -> FakeDaemon {
+        let dir = tempfile::tempdir().unwrap();
+        let socket = dir.path().join("cgred.socket");
+        let listener = UnixListener::bind(&socket).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let handle = std::thread::spawn(move || {
+            let deadline = Instant::now() + Duration::from_secs(20);
+            let mut seen = Vec::new();
+            while seen.len() < expected && Instant::now() < deadline {
+                match listener.accept() {
+                    Ok((mut conn, _)) => {
+                        conn.set_nonblocking(false).unwrap();
+                        conn.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+                        let mut request = [0u8; 8];
+                        if conn.read_exact(&mut request).is_ok() {
+                            let pid = i32::from_ne_bytes(request[..4].try_into().unwrap());
+                            let flags = i32::from_ne_bytes(request[4..].try_into().unwrap());
+                            seen.push((pid, flags));
+                            let _ = conn.write_all(reply);
+                        }
+                    }
+                    Err(_) => sleep(Duration::from_millis(5)),
+                }
+            }
+            seen
+        });
+        FakeDaemon {
+            socket,
+            _dir: dir,
+            handle,
+        }
+    }
+
+    /// The (pid, flags) pairs received.
+    fn received(self) -> Vec<(i32, i32)> {
+        self.handle.join().unwrap()
+    }
+}
+
+/// The environment variable debug builds read the daemon's socket path from.
+const SOCKET_ENV: &str = "CGTOOLS_CGRED_SOCKET";
+
+/// Whether the binaries under test honour [`SOCKET_ENV`] (debug builds only; the tests and
+/// the binaries are built by the same cargo invocation, so they share the profile).
+fn socket_override() -> Result<(), Skip> {
+    if cfg!(debug_assertions) {
+        Ok(())
+    } else {
+        Err(Skip::because(format!(
+            "the daemon part: release builds ignore {SOCKET_ENV}"
+        )))
+    }
 }

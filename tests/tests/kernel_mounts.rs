@@ -3,55 +3,34 @@
 //! created; when the file then fails, its groups are removed and the hierarchy unmounted
 //! again, the mount point it created removed.
 //!
-//! Needs root, a cgroup v1 capable kernel (not booted with `cgroup_no_v1`) and a v1
-//! controller mounted nowhere (net_cls, perf_event or net_prio on Debian's hybrid hosts);
-//! skips with the reason otherwise.
+//! Needs root, a cgroup v1 capable kernel (not booted with `cgroup_no_v1`, so a v1-only
+//! skip in the VM lane) and a v1 controller mounted nowhere (net_cls, perf_event or
+//! net_prio on Debian's hybrid hosts), as `/proc/cgroups` and the mount table say; skips
+//! with a counted reason otherwise.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
-use cgtools_e2e::bin;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use test_support::{bin, need, skip, Host, Skip};
 
 /// A v1 controller the kernel has but no hierarchy holds, and not offered by cgroup v2.
-fn unmounted_v1_controller() -> Option<String> {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipping: not root");
-        return None;
-    }
+fn unmounted_v1_controller() -> Result<String, Skip> {
+    let host = Host::for_test()?;
     let cmdline = fs::read_to_string("/proc/cmdline").unwrap_or_default();
     if cmdline.contains("cgroup_no_v1") {
-        eprintln!("skipping: cgroup v1 is disabled on this kernel (cgroup_no_v1)");
-        return None;
+        return Err(Skip::v1_only(
+            "cgroup v1 is disabled on this kernel (cgroup_no_v1)",
+        ));
     }
-    let v2: Vec<String> = fs::read_to_string("/proc/self/mountinfo")
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains(" - cgroup2 "))
-        .filter_map(|l| l.split_whitespace().nth(4).map(PathBuf::from))
-        .flat_map(|mp| {
-            fs::read_to_string(mp.join("cgroup.controllers"))
-                .unwrap_or_default()
-                .split_whitespace()
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    let found = fs::read_to_string("/proc/cgroups")
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| !l.starts_with('#'))
-        .filter_map(|l| {
-            let f: Vec<&str> = l.split_whitespace().collect();
-            (f.len() >= 4 && f[1] == "0" && f[3] == "1" && !v2.contains(&f[0].to_string()))
-                .then(|| f[0].to_string())
-        })
-        .find(|c| ["net_cls", "perf_event", "net_prio"].contains(&c.as_str()));
-    if found.is_none() {
-        eprintln!("skipping: no v1 controller is left unmounted on this host");
-    }
-    found
+    let offered_by_v2 = |c: &str| host.mounts.iter().any(|m| m.v2 && m.has(c));
+    host.controllers
+        .iter()
+        .filter(|k| k.hierarchy == 0 && k.enabled && !offered_by_v2(&k.name))
+        .map(|k| k.name.clone())
+        .find(|c| ["net_cls", "perf_event", "net_prio"].contains(&c.as_str()))
+        .ok_or_else(|| Skip::because("no v1 controller is left unmounted on this host"))
 }
 
 fn is_mount_point(path: &Path) -> bool {
@@ -88,9 +67,7 @@ fn cgconfigparser(config: &Path) -> std::process::Output {
 
 #[test]
 fn a_missing_hierarchy_is_mounted_and_unmounted_again_when_the_file_fails() {
-    let Some(controller) = unmounted_v1_controller() else {
-        return;
-    };
+    let controller = need!(unmounted_v1_controller());
     let dir = tempfile::tempdir().unwrap();
     let mount_point = dir.path().join(format!("cgtools-{controller}"));
     let group = format!("cgtools-test-mount-{}", std::process::id());
@@ -136,7 +113,7 @@ fn a_missing_hierarchy_is_mounted_and_unmounted_again_when_the_file_fails() {
         _ => "",
     };
     if bad.is_empty() {
-        return; // perf_event has no setting to get wrong
+        skip!("the failing half: {controller} has no setting to get wrong");
     }
     fs::write(
         &conf,

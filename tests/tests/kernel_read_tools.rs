@@ -2,178 +2,75 @@
 //! a unique `cgtools-e2e-<pid>-<n>` prefix, read back through the binaries, compared with
 //! what the kernel's files say (and with Debian's cgroup-tools when they are installed).
 //!
-//! Mode-aware: every test asks the backend how the host runs the controller it uses and
-//! expects the matching names; it skips with a printed reason when not root or when the
-//! controller is not usable here. Groups are made with plain `mkdir` and removed by a
-//! guard even when a test fails; no process is ever moved and the v2 root's
-//! `cgroup.subtree_control` is never written.
+//! Mode-aware: every test reads from the mount table (`tests/support`, not cgtools) how the
+//! host runs the controller it uses and expects the matching names and values; it skips
+//! with a counted reason when not root or when the controller is not usable here (a
+//! failure in the VM lane). Groups are made with plain `mkdir` under a unique prefix and
+//! removed by the shared guard even when a test fails; no process is ever moved and the v2
+//! root's `cgroup.subtree_control` is never written.
 
 // Test code: a failed fixture or an unexpected output should fail the test loudly.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
-use std::io::Write;
-use std::os::unix::fs::MetadataExt;
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::path::Path;
 
-use cgtools::{Cgroups, Hierarchy, Version};
-use cgtools_e2e::{run_in, Outcome};
-
-/// The host's cgroups, or `None` (reason printed) when these tests cannot run here.
-fn host() -> Option<Cgroups> {
-    // /proc/self belongs to the effective user of the process looking at it.
-    if fs::metadata("/proc/self").map(|m| m.uid()).unwrap_or(1) != 0 {
-        eprintln!("skipping real-kernel test: not running as root");
-        return None;
-    }
-    match Cgroups::discover() {
-        Ok(cg) => Some(cg),
-        Err(e) => {
-            eprintln!("skipping real-kernel test: {e}");
-            None
-        }
-    }
-}
-
-/// The hierarchy of `controller` when a fresh group directly under its root gets the
-/// controller's files: always on v1; on v2 only when the root already enables it for its
-/// children (this suite never writes the root's `cgroup.subtree_control`).
-fn usable<'a>(cg: &'a Cgroups, controller: &str) -> Option<&'a Hierarchy> {
-    let h = match cg.hierarchy_for(controller) {
-        Ok(h) => h,
-        Err(e) => {
-            eprintln!("skipping `{controller}` part: {e}");
-            return None;
-        }
-    };
-    if h.version() == Version::V2 {
-        let enabled =
-            fs::read_to_string(h.fs_path().join("cgroup.subtree_control")).unwrap_or_default();
-        if !enabled.split_whitespace().any(|c| c == controller) {
-            eprintln!(
-                "skipping `{controller}` part: the v2 root does not enable it for its children"
-            );
-            return None;
-        }
-    }
-    Some(h)
-}
-
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
-
-/// A unique top-level group name; everything under it is removed on drop, in every
-/// hierarchy (tasks, if any ever got in, go back to the root first).
-struct TestGroups {
-    prefix: String,
-    roots: Vec<(PathBuf, Version)>,
-}
-
-impl TestGroups {
-    fn new(cg: &Cgroups) -> TestGroups {
-        TestGroups {
-            prefix: format!(
-                "cgtools-e2e-{}-{}",
-                std::process::id(),
-                COUNTER.fetch_add(1, Ordering::SeqCst)
-            ),
-            roots: cg
-                .hierarchies()
-                .iter()
-                .map(|h| (h.fs_path().to_path_buf(), h.version()))
-                .collect(),
-        }
-    }
-
-    /// `<prefix>/<rest>` (or the prefix itself) as a group name.
-    fn name(&self, rest: &str) -> String {
-        if rest.is_empty() {
-            self.prefix.clone()
-        } else {
-            format!("{}/{rest}", self.prefix)
-        }
-    }
-
-    /// Creates `<prefix>/<rest>` in `h`; returns its directory.
-    fn make(&self, h: &Hierarchy, rest: &str) -> PathBuf {
-        let dir = h.fs_path().join(self.name(rest));
-        fs::create_dir_all(&dir).unwrap();
-        dir
-    }
-}
-
-impl Drop for TestGroups {
-    fn drop(&mut self) {
-        for (root, version) in &self.roots {
-            let top = root.join(&self.prefix);
-            if !top.is_dir() {
-                continue;
-            }
-            let mut dirs = Vec::new();
-            post_order(&top, &mut dirs);
-            let (list, dest) = match version {
-                Version::V1 => ("tasks", root.join("tasks")),
-                Version::V2 => ("cgroup.procs", root.join("cgroup.procs")),
-            };
-            for dir in &dirs {
-                for id in fs::read_to_string(dir.join(list))
-                    .unwrap_or_default()
-                    .split_whitespace()
-                {
-                    let _ = fs::OpenOptions::new()
-                        .write(true)
-                        .open(&dest)
-                        .and_then(|mut f| f.write_all(id.as_bytes()));
-                }
-            }
-            for dir in &dirs {
-                if fs::remove_dir(dir).is_err() && dir.exists() {
-                    eprintln!("warning: could not remove test group {}", dir.display());
-                }
-            }
-        }
-    }
-}
-
-fn post_order(dir: &Path, out: &mut Vec<PathBuf>) {
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                post_order(&e.path(), out);
-            }
-        }
-    }
-    out.push(dir.to_path_buf());
-}
-
-fn run(tool: &str, args: &[&str]) -> Outcome {
-    run_in(Path::new("/"), tool, args)
-}
+use test_support::{need, run, skip, Host, Mode, Mount, TestGroups};
 
 /// `text` with the test's prefix and a mount point replaced, for snapshots that hold in
 /// every lane.
-fn redact(text: &str, groups: &TestGroups, h: &Hierarchy) -> String {
-    text.replace(&h.fs_path().display().to_string(), "[MOUNT]")
+fn redact(text: &str, groups: &TestGroups, mount: &Mount) -> String {
+    text.replace(&mount.path.display().to_string(), "[MOUNT]")
         .replace(&groups.prefix, "[G]")
 }
 
 /// The host's name for the memory limit and the other version's.
-fn limit_names(h: &Hierarchy) -> (&'static str, &'static str) {
-    match h.version() {
-        Version::V1 => ("memory.limit_in_bytes", "memory.max"),
-        Version::V2 => ("memory.max", "memory.limit_in_bytes"),
+fn limit_names(mount: &Mount) -> (&'static str, &'static str) {
+    if mount.v2 {
+        ("memory.max", "memory.limit_in_bytes")
+    } else {
+        ("memory.limit_in_bytes", "memory.max")
     }
+}
+
+/// A hierarchy's version in the words of cgtools' notes (`v1`, `v2`).
+fn version_word(v2: bool) -> &'static str {
+    if v2 {
+        "v2"
+    } else {
+        "v1"
+    }
+}
+
+/// The mode's name in cgget's JSON, and the sentence libcgroup's `cgget -m` prints for it.
+fn mode_words(mode: Mode) -> (&'static str, &'static str) {
+    match mode {
+        Mode::Legacy => ("legacy", "Legacy Mode (Cgroup v1 only)."),
+        Mode::Hybrid => ("hybrid", "Hybrid mode (Cgroup v1/v2)."),
+        Mode::Unified => ("unified", "Unified Mode (Cgroup v2 only)."),
+    }
+}
+
+/// How lscgroup and lssubsys name a hierarchy: its controllers and `name=`, joined by
+/// commas (libcgroup's); a v2 mount without controllers as `cgroup`.
+fn label(mount: &Mount) -> String {
+    let mut words = mount.controllers.clone();
+    if let Some(name) = &mount.name {
+        words.push(format!("name={name}"));
+    }
+    if words.is_empty() {
+        words.push("cgroup".to_string());
+    }
+    words.join(",")
 }
 
 /// The seed article's limit: 50000000 bytes, which the kernel rounds down to pages.
 #[test]
 fn cgget_reads_back_a_limit_as_libcgroup_prints_it() {
-    let Some(cg) = host() else { return };
-    let Some(memory) = usable(&cg, "memory") else {
-        return;
-    };
-    let groups = TestGroups::new(&cg);
-    let dir = groups.make(memory, "");
+    let host = need!(Host::for_test());
+    let memory = need!(host.usable("memory"));
+    let groups = TestGroups::new(&host);
+    let dir = groups.mkdir_bare(memory, "");
     let (host_name, other_name) = limit_names(memory);
     fs::write(dir.join(host_name), "50000000").unwrap();
     let g = groups.name("");
@@ -197,8 +94,8 @@ fn cgget_reads_back_a_limit_as_libcgroup_prints_it() {
     assert!(
         out.stderr.starts_with(&format!(
             "cgget: note: `{other_name}` is cgroup {} vocabulary but memory runs as cgroup {} here",
-            memory.version().other(),
-            memory.version()
+            version_word(!memory.v2),
+            version_word(memory.v2)
         )),
         "{}",
         out.stderr
@@ -230,12 +127,10 @@ fn cgget_reads_back_a_limit_as_libcgroup_prints_it() {
 /// write-only files with an empty value, an empty line at the end.
 #[test]
 fn whole_controller_listing_is_sorted_and_complete() {
-    let Some(cg) = host() else { return };
-    let Some(memory) = usable(&cg, "memory") else {
-        return;
-    };
-    let groups = TestGroups::new(&cg);
-    let dir = groups.make(memory, "");
+    let host = need!(Host::for_test());
+    let memory = need!(host.usable("memory"));
+    let groups = TestGroups::new(&host);
+    let dir = groups.mkdir_bare(memory, "");
     let g = groups.name("");
     let out = run("cgget", &["-g", &format!("memory:{g}")]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
@@ -258,7 +153,7 @@ fn whole_controller_listing_is_sorted_and_complete() {
         .map(|l| l.split_once(": ").map_or(l, |(name, _)| name))
         .collect();
     assert_eq!(listed, expected);
-    if memory.version() == Version::V1 {
+    if !memory.v2 {
         assert!(out.stdout.contains("\nmemory.force_empty: \n"));
     }
     // memory.stat has many lines: the first after the name, the rest after a TAB.
@@ -285,7 +180,7 @@ fn whole_controller_listing_is_sorted_and_complete() {
         &all_lines[start..start + memory_lines.len() - 2],
         &memory_lines[1..memory_lines.len() - 1]
     );
-    if memory.version() == Version::V1 {
+    if !memory.v2 {
         assert_eq!(all.stdout, out.stdout);
     }
 }
@@ -293,16 +188,13 @@ fn whole_controller_listing_is_sorted_and_complete() {
 /// Where libcgroup's cgget is installed, it prints the same lines (in directory order).
 #[test]
 fn same_lines_as_libcgroups_cgget_when_installed() {
-    let Some(cg) = host() else { return };
+    let host = need!(Host::for_test());
     if !Path::new("/usr/bin/cgget").exists() {
-        eprintln!("skipping: libcgroup's cgget is not installed");
-        return;
+        skip!("libcgroup's cgget is not installed");
     }
-    let Some(memory) = usable(&cg, "memory") else {
-        return;
-    };
-    let groups = TestGroups::new(&cg);
-    let dir = groups.make(memory, "");
+    let memory = need!(host.usable("memory"));
+    let groups = TestGroups::new(&host);
+    let dir = groups.mkdir_bare(memory, "");
     fs::write(dir.join(limit_names(memory).0), "50000000").unwrap();
     let g = groups.name("");
     for args in [
@@ -340,13 +232,10 @@ fn same_lines_as_libcgroups_cgget_when_installed() {
 /// name without a controller: exit 91. Nothing on stdout.
 #[test]
 fn read_errors_use_libcgroups_words_and_exit_codes() {
-    let Some(cg) = host() else { return };
-    let Ok(memory) = cg.hierarchy_for("memory") else {
-        eprintln!("skipping: no memory controller");
-        return;
-    };
-    let groups = TestGroups::new(&cg);
-    groups.make(memory, "");
+    let host = need!(Host::for_test());
+    let memory = need!(host.serving("memory"));
+    let groups = TestGroups::new(&host);
+    groups.mkdir_bare(memory, "");
     let g = groups.name("");
     let nope = groups.name("nope");
 
@@ -405,27 +294,26 @@ fn read_errors_use_libcgroups_words_and_exit_codes() {
 /// `--json`: one document a script can read, the same data as the text.
 #[test]
 fn cgget_json_carries_the_same_values() {
-    let Some(cg) = host() else { return };
-    let Some(memory) = usable(&cg, "memory") else {
-        return;
-    };
-    let groups = TestGroups::new(&cg);
-    let dir = groups.make(memory, "");
+    let host = need!(Host::for_test());
+    let memory = need!(host.usable("memory"));
+    let groups = TestGroups::new(&host);
+    let dir = groups.mkdir_bare(memory, "");
     let (host_name, _) = limit_names(memory);
     fs::write(dir.join(host_name), "50000000").unwrap();
     let g = groups.name("");
     let out = run("cgget", &["--json", "-m", "-c", "-r", host_name, &g]);
     assert_eq!(out.code, Some(0));
     let doc: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(doc["mode"]["name"], cg.mode().to_string());
-    assert_eq!(doc["mode"]["description"], cg.mode().description());
+    let (mode_name, description) = mode_words(host.mode());
+    assert_eq!(doc["mode"]["name"], mode_name);
+    assert_eq!(doc["mode"]["description"], description);
     let memory_row = doc["controllers"]
         .as_array()
         .unwrap()
         .iter()
         .find(|c| c["name"] == "memory")
         .unwrap();
-    assert_eq!(memory_row["version"], memory.version().number());
+    assert_eq!(memory_row["version"], memory.version());
     assert_eq!(doc["groups"][0]["path"], g.as_str());
     assert_eq!(doc["groups"][0]["settings"][0]["name"], host_name);
     assert_eq!(doc["groups"][0]["settings"][0]["value"], "49999872");
@@ -444,46 +332,41 @@ fn cgget_json_carries_the_same_values() {
 /// `-m` and `-c` describe the host as the backend sees it.
 #[test]
 fn mode_and_controller_versions() {
-    let Some(cg) = host() else { return };
+    let host = need!(Host::for_test());
+    let description = mode_words(host.mode()).1;
     let out = run("cgget", &["-m"]);
-    assert_eq!(out.stdout, format!("{}\n", cg.mode().description()));
+    assert_eq!(out.stdout, format!("{description}\n"));
     assert_eq!(out.code, Some(0));
     let out = run("cgget", &["-c"]);
     let mut lines = out.stdout.lines();
     assert_eq!(lines.next(), Some("#Controller\tVersion"));
     let rows: Vec<&str> = lines.collect();
-    for c in cg.layout().mounted_controllers() {
-        let want = format!("{c}\t{}", cg.version_of(c).unwrap().number());
+    for c in host.mounted_controllers() {
+        let want = format!("{c}\t{}", host.find(c).unwrap().version());
         assert!(rows.contains(&want.as_str()), "{want} in {rows:?}");
     }
     // Both together: the mode first.
     let out = run("cgget", &["-m", "-c"]);
-    assert!(out.stdout.starts_with(&format!(
-        "{}\n#Controller\tVersion\n",
-        cg.mode().description()
-    )));
+    assert!(out
+        .stdout
+        .starts_with(&format!("{description}\n#Controller\tVersion\n")));
 }
 
 /// cgxget: names in the asked version, converted both ways; -i leaves out what has no
 /// counterpart.
 #[test]
 fn cgxget_converts_between_versions() {
-    let Some(cg) = host() else { return };
-    let Some(cpu) = usable(&cg, "cpu") else {
-        return;
-    };
-    let groups = TestGroups::new(&cg);
-    let dir = groups.make(cpu, "");
+    let host = need!(Host::for_test());
+    let cpu = need!(host.usable("cpu"));
+    let groups = TestGroups::new(&host);
+    let dir = groups.mkdir_bare(cpu, "");
     let g = groups.name("");
-    let (shares, weight) = match cpu.version() {
-        Version::V1 => {
-            fs::write(dir.join("cpu.shares"), "512").unwrap();
-            ("512", "50")
-        }
-        Version::V2 => {
-            fs::write(dir.join("cpu.weight"), "200").unwrap();
-            ("2048", "200")
-        }
+    let (shares, weight) = if cpu.v2 {
+        fs::write(dir.join("cpu.weight"), "200").unwrap();
+        ("2048", "200")
+    } else {
+        fs::write(dir.join("cpu.shares"), "512").unwrap();
+        ("512", "50")
     };
     let out = run("cgxget", &["-1", "-n", "-v", "-r", "cpu.shares", &g]);
     assert_eq!(
@@ -497,10 +380,7 @@ fn cgxget_converts_between_versions() {
     assert_eq!(out.stdout, "cpu.max: max 100000\n");
 
     // cpu.stat exists in both versions but means different things: no counterpart.
-    let other = match cpu.version() {
-        Version::V1 => "-2",
-        Version::V2 => "-1",
-    };
+    let other = if cpu.v2 { "-1" } else { "-2" };
     let out = run("cgxget", &[other, "-r", "cpu.stat", &g]);
     assert_eq!(out.code, Some(111));
     assert!(out.stdout.is_empty());
@@ -508,18 +388,20 @@ fn cgxget_converts_between_versions() {
     let out = run("cgxget", &[other, "-i", "-n", "-r", "cpu.stat", &g]);
     assert_eq!((out.stdout.as_str(), out.code), ("", Some(0)));
     // A name of the wrong vocabulary for -1/-2 is invalid (exit 91), as in libcgroup.
-    let wrong = match cpu.version() {
-        Version::V1 => ["-2", "-r", "cpu.shares"],
-        Version::V2 => ["-1", "-r", "cpu.weight"],
+    let wrong = if cpu.v2 {
+        ["-1", "-r", "cpu.weight"]
+    } else {
+        ["-2", "-r", "cpu.shares"]
     };
     let out = run("cgxget", &[wrong[0], wrong[1], wrong[2], &g]);
     assert_eq!(out.code, Some(91));
     // The whole controller in the other vocabulary.
     let out = run("cgxget", &[other, "-i", "-n", "-g", "cpu", &g]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
-    let want = match cpu.version() {
-        Version::V1 => format!("cpu.weight: {weight}"),
-        Version::V2 => format!("cpu.shares: {shares}"),
+    let want = if cpu.v2 {
+        format!("cpu.shares: {shares}")
+    } else {
+        format!("cpu.weight: {weight}")
     };
     assert!(out.stdout.lines().any(|l| l == want), "{}", out.stdout);
 }
@@ -528,17 +410,14 @@ fn cgxget_converts_between_versions() {
 /// hierarchy's controllers as prefix.
 #[test]
 fn lscgroup_lists_the_tree_in_pre_order() {
-    let Some(cg) = host() else { return };
-    let Ok(memory) = cg.hierarchy_for("memory") else {
-        eprintln!("skipping: no memory controller");
-        return;
-    };
-    let groups = TestGroups::new(&cg);
+    let host = need!(Host::for_test());
+    let memory = need!(host.serving("memory"));
+    let groups = TestGroups::new(&host);
     for rest in ["b", "a/x", "a/w"] {
-        groups.make(memory, rest);
+        groups.mkdir_bare(memory, rest);
     }
     let g = groups.name("");
-    let label = memory.label();
+    let label = label(memory);
     let out = run("lscgroup", &[&format!("memory:/{g}")]);
     assert_eq!(
         redact(&out.transcript(), &groups, memory).replace(&label, "[L]"),
@@ -566,11 +445,8 @@ fn lscgroup_lists_the_tree_in_pre_order() {
     assert_eq!(entries.len(), 5);
     assert_eq!(entries[0]["path"], format!("/{g}"));
     assert_eq!(entries[4]["path"], format!("/{g}/b"));
-    assert_eq!(entries[0]["version"], memory.version().number());
-    assert_eq!(
-        entries[0]["mount_point"],
-        memory.mount_point().display().to_string()
-    );
+    assert_eq!(entries[0]["version"], memory.version());
+    assert_eq!(entries[0]["mount_point"], memory.path.display().to_string());
     assert!(entries[0]["controllers"]
         .as_array()
         .unwrap()
@@ -597,19 +473,16 @@ fn lscgroup_lists_the_tree_in_pre_order() {
 /// mounted nowhere exits 93 and the other specs are still listed.
 #[test]
 fn lscgroup_missing_groups_and_unknown_controllers() {
-    let Some(cg) = host() else { return };
-    let Ok(memory) = cg.hierarchy_for("memory") else {
-        eprintln!("skipping: no memory controller");
-        return;
-    };
-    let groups = TestGroups::new(&cg);
-    groups.make(memory, "");
+    let host = need!(Host::for_test());
+    let memory = need!(host.serving("memory"));
+    let groups = TestGroups::new(&host);
+    groups.mkdir_bare(memory, "");
     let g = groups.name("");
     let out = run("lscgroup", &[&format!("memory:/{g}/nope")]);
     assert_eq!(out.code, Some(0));
     assert!(out.stdout.is_empty());
     insta::assert_snapshot!(
-        redact(&out.stderr, &groups, memory).replace(&memory.label(), "[L]"),
+        redact(&out.stderr, &groups, memory).replace(&label(memory), "[L]"),
         @"lscgroup: note: group [L]:/[G]/nope does not exist ([MOUNT]/[G]/nope)"
     );
     let out = run(
@@ -617,7 +490,7 @@ fn lscgroup_missing_groups_and_unknown_controllers() {
         &[&format!("nosuch:/{g}"), &format!("memory:/{g}")],
     );
     assert_eq!(out.code, Some(93));
-    assert_eq!(out.stdout, format!("{}:/{g}/\n", memory.label()));
+    assert_eq!(out.stdout, format!("{}:/{g}/\n", label(memory)));
     assert!(
         out.stderr.starts_with(&format!(
             "lscgroup: cannot find group nosuch..:/{g}: Cgroup operation failed\n\
@@ -632,11 +505,10 @@ fn lscgroup_missing_groups_and_unknown_controllers() {
 /// (libcgroup's exits 82 there, issue #537), and agrees with /proc/cgroups.
 #[test]
 fn lssubsys_lists_hierarchies_even_with_unmounted_controllers() {
-    let Some(cg) = host() else { return };
-    let known = cg.layout().known_controllers();
+    let host = need!(Host::for_test());
+    let known = &host.controllers;
     if known.is_empty() {
-        eprintln!("skipping: /proc/cgroups is not readable");
-        return;
+        skip!("/proc/cgroups is not readable");
     }
     let out = run("lssubsys", &["-am"]);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
@@ -650,16 +522,12 @@ fn lssubsys_lists_hierarchies_even_with_unmounted_controllers() {
         .collect();
     assert_eq!(&lines[..zero.len()], zero.as_slice());
     // Then each mounted v1 hierarchy with its mount point.
-    for h in cg
-        .hierarchies()
+    for h in host
+        .mounts
         .iter()
-        .filter(|h| h.version() == Version::V1 && !h.controllers().is_empty())
+        .filter(|h| !h.v2 && !h.controllers.is_empty())
     {
-        let want = format!(
-            "{} {}",
-            h.controllers().join(","),
-            h.mount_point().display()
-        );
+        let want = format!("{} {}", h.controllers.join(","), h.path.display());
         assert!(lines.contains(&want.as_str()), "{want} in {lines:?}");
     }
     // -i: ids from /proc/cgroups.

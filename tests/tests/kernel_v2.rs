@@ -2,13 +2,14 @@
 //! on, asserted with raw reads and writes under `/sys/fs/cgroup`, so that a kernel whose
 //! behaviour differs from what we assume shows up here and not as a puzzling tool bug.
 //!
-//! These tests need root on a pure v2 host (cgroup2 at `/sys/fs/cgroup`, no v1 hierarchy).
-//! The VM lane (`tests/vm/run.sh`) boots such a kernel; on any other host every test prints
-//! why it skipped and passes, except in the VM lane (`CGTOOLS_TEST_LANE=vm`), where a skip
-//! would hide a broken lane and fails instead.
+//! These tests need root on a pure v2 host (cgroup2 at `/sys/fs/cgroup`, no v1 hierarchy),
+//! as the mount table says (`tests/support`). The VM lane (`tests/vm/run.sh`) boots such a
+//! kernel; on any other host every test skips with a counted reason, except in the VM lane
+//! (`CGTOOLS_TEST_LANE=vm`), where a skip would hide a broken lane and fails instead.
 //!
-//! Each test works under its own top-level group `cgtools-test-v2-<pid>-<test>`, removed by a
-//! guard even when the test fails, and moves and kills only processes it spawned itself.
+//! Each test works under its own top-level group `cgtools-test-<pid>-<n>`, removed by the
+//! shared guard even when the test fails, and moves and kills only processes it spawned
+//! itself.
 
 // A failed step should fail the test at once, with the path and value in the message.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
@@ -23,6 +24,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
+use test_support::{in_vm, need, skip, Host, Skip, TestGroups};
 
 const ROOT: &str = "/sys/fs/cgroup";
 
@@ -34,90 +36,45 @@ const PATIENCE: Duration = Duration::from_secs(30);
 // Host detection and skipping
 // ---------------------------------------------------------------------------------------
 
-/// Why this host cannot run these tests, if it cannot.
-fn host_problem() -> Option<String> {
-    if !nix::unistd::geteuid().is_root() {
-        return Some("not running as root".into());
-    }
-    let mountinfo = match fs::read_to_string("/proc/self/mountinfo") {
-        Ok(text) => text,
-        Err(e) => return Some(format!("cannot read /proc/self/mountinfo: {e}")),
-    };
-    let mut v2_at_root = false;
-    let mut v1 = Vec::new();
-    for line in mountinfo.lines() {
-        // `<id> <parent> <dev> <root> <mount point> <options> [optional fields] - <type> ...`
-        let Some((left, right)) = line.split_once(" - ") else {
-            continue;
-        };
-        let mount_point = left.split(' ').nth(4).unwrap_or_default();
-        match right.split(' ').next() {
-            Some("cgroup2") if mount_point == ROOT => v2_at_root = true,
-            Some("cgroup") => v1.push(mount_point.to_string()),
-            _ => {}
-        }
-    }
-    if !v1.is_empty() {
-        return Some(format!(
+/// The top-level group of a test, with `controllers` available to its children; or why
+/// this host cannot run the test.
+fn setup(controllers: &[&str]) -> Result<Group, Skip> {
+    let host = Host::for_test()?;
+    if let Some(v1) = host.mounts.iter().find(|m| !m.v2) {
+        return Err(Skip::because(format!(
             "not a pure cgroup v2 host: cgroup v1 is mounted at {} ({} in all)",
-            v1[0],
-            v1.len()
-        ));
+            v1.path.display(),
+            host.mounts.iter().filter(|m| !m.v2).count()
+        )));
     }
-    if !v2_at_root {
-        return Some(format!("cgroup2 is not mounted at {ROOT}"));
+    let unified = host.unified()?;
+    if unified.path != root() {
+        return Err(Skip::because(format!("cgroup2 is not mounted at {ROOT}")));
     }
-    None
-}
-
-fn in_vm_lane() -> bool {
-    std::env::var("CGTOOLS_TEST_LANE").as_deref() == Ok("vm")
-}
-
-/// Reports that `test` (or a part of it) cannot run here.
-fn skip(test: &str, why: &str) {
-    // Straight to stderr: libtest swallows what passing tests print with `eprintln!`, and a
-    // skip that nobody sees looks like a pass.
-    let _ = writeln!(io::stderr(), "kernel_v2::{test}: skipped: {why}");
-}
-
-/// The top-level group of `test`, with `controllers` available to its children; `None`
-/// (after saying why) when this host cannot run the test.
-fn setup(test: &str, controllers: &[&str]) -> Option<Group> {
-    let problem = host_problem().or_else(|| {
-        let available = words(&read(&root().join("cgroup.controllers")));
-        let missing: Vec<_> = controllers
-            .iter()
-            .filter(|c| !available.contains(**c))
-            .collect();
-        (!missing.is_empty()).then(|| format!("controllers {missing:?} are not available"))
-    });
-    if let Some(why) = problem {
-        assert!(
-            !in_vm_lane(),
-            "{test}: the VM lane must be a pure cgroup v2 host with every controller, as root: {why}"
-        );
-        skip(test, &why);
-        return None;
+    let missing: Vec<_> = controllers.iter().filter(|c| !unified.has(c)).collect();
+    if !missing.is_empty() {
+        return Err(Skip::because(format!(
+            "controllers {missing:?} are not available"
+        )));
     }
-    enable_at_root(test, controllers);
-    let group = Group::create(test);
+    enable_at_root(controllers);
+    let group = Group::create(&host);
     if !controllers.is_empty() {
         enable(group.path(), controllers);
     }
-    Some(group)
+    Ok(group)
 }
 
 /// Makes `controllers` available to top-level groups. A booted system (systemd, or the VM's
 /// init) has done this already; a bare kernel has not. The root has no no-internal-process
 /// rule, and what is enabled stays enabled: other tests may be using it by now.
-fn enable_at_root(test: &str, controllers: &[&str]) {
+fn enable_at_root(controllers: &[&str]) {
     let file = root().join("cgroup.subtree_control");
     let enabled = words(&read(&file));
     for c in controllers.iter().filter(|c| !enabled.contains(**c)) {
         // Concurrent tests may race to enable the same controller; both writes succeed.
         write(&file, &format!("+{c}"))
-            .unwrap_or_else(|e| panic!("{test}: enabling {c} in {}: {e}", file.display()));
+            .unwrap_or_else(|e| panic!("enabling {c} in {}: {e}", file.display()));
     }
 }
 
@@ -129,18 +86,23 @@ fn root() -> PathBuf {
     PathBuf::from(ROOT)
 }
 
-/// A top-level group that this test created under a name nobody else uses. Dropping it
-/// removes it and every group below it (bottom-up), also when the test fails.
+/// A top-level group that this test created under a name nobody else uses. Its guard
+/// removes it and every group below it (bottom-up) on drop, also when the test fails.
 struct Group {
     path: PathBuf,
+    _guard: TestGroups,
 }
 
 impl Group {
-    fn create(test: &str) -> Group {
-        let path = root().join(format!("cgtools-test-v2-{}-{test}", std::process::id()));
+    fn create(host: &Host) -> Group {
+        let guard = TestGroups::new(host);
+        let path = root().join(&guard.prefix);
         // Not create_dir_all: a group that exists already is someone else's.
         fs::create_dir(&path).unwrap_or_else(|e| panic!("creating {}: {e}", path.display()));
-        Group { path }
+        Group {
+            path,
+            _guard: guard,
+        }
     }
 
     fn path(&self) -> &Path {
@@ -155,39 +117,6 @@ impl Group {
     }
 }
 
-impl Drop for Group {
-    fn drop(&mut self) {
-        if let Err(e) = remove_tree(&self.path) {
-            let message = format!("removing test group {}: {e}", self.path.display());
-            if std::thread::panicking() {
-                // A second panic would abort the whole test binary: report it and go on.
-                let _ = writeln!(io::stderr(), "kernel_v2: {message}");
-            } else {
-                panic!("{message}");
-            }
-        }
-    }
-}
-
-fn remove_tree(dir: &Path) -> io::Result<()> {
-    for entry in fs::read_dir(dir)? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            remove_tree(&entry.path())?;
-        }
-    }
-    // A group whose last process was just reaped reads as populated for a little while.
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        match fs::remove_dir(dir) {
-            Err(e) if errno(&e) == Errno::EBUSY && Instant::now() < deadline => {
-                sleep(Duration::from_millis(10));
-            }
-            other => return other,
-        }
-    }
-}
-
 /// A process this test spawned: `cgtools-e2e-helper` (`tests/src/bin`) in the given mode.
 /// Dropping it kills and reaps it, so that its group can be removed; it never signals
 /// anything else.
@@ -197,7 +126,7 @@ struct Helper {
 
 impl Helper {
     fn spawn(mode: &str) -> Helper {
-        let child = Command::new(cgtools_e2e::bin("cgtools-e2e-helper"))
+        let child = Command::new(test_support::bin("cgtools-e2e-helper"))
             .arg(mode)
             .stdin(Stdio::piped())
             .stdout(Stdio::null())
@@ -335,9 +264,7 @@ fn set_of(items: &[&str]) -> BTreeSet<String> {
 
 #[test]
 fn controllers_are_enabled_top_down_through_subtree_control() {
-    let Some(top) = setup("top_down", &["memory", "pids"]) else {
-        return;
-    };
+    let top = need!(setup(&["memory", "pids"]));
     let a = top.mkdir("a");
     let b = top.mkdir("a/b");
     // `setup` enabled both in the top group, so they reach `a`, not `b`.
@@ -374,9 +301,7 @@ fn controllers_are_enabled_top_down_through_subtree_control() {
 
 #[test]
 fn memory_max_and_high_are_written_and_read_back() {
-    let Some(top) = setup("memory", &["memory"]) else {
-        return;
-    };
+    let top = need!(setup(&["memory"]));
     let g = top.mkdir("g");
     let max = g.join("memory.max");
     let high = g.join("memory.high");
@@ -400,9 +325,7 @@ fn memory_max_and_high_are_written_and_read_back() {
 
 #[test]
 fn cpu_weight_and_max_are_written_and_read_back() {
-    let Some(top) = setup("cpu", &["cpu"]) else {
-        return;
-    };
+    let top = need!(setup(&["cpu"]));
     let g = top.mkdir("g");
     let weight = g.join("cpu.weight");
     let max = g.join("cpu.max");
@@ -432,9 +355,7 @@ fn cpu_weight_and_max_are_written_and_read_back() {
 
 #[test]
 fn pids_max_is_written_and_read_back() {
-    let Some(top) = setup("pids", &["pids"]) else {
-        return;
-    };
+    let top = need!(setup(&["pids"]));
     let g = top.mkdir("g");
     let max = g.join("pids.max");
     assert_eq!(read(&max), "max");
@@ -447,16 +368,13 @@ fn pids_max_is_written_and_read_back() {
 
 #[test]
 fn io_weight_is_written_and_read_back() {
-    let Some(top) = setup("io", &["io"]) else {
-        return;
-    };
+    let top = need!(setup(&["io"]));
     let g = top.mkdir("g");
     let weight = g.join("io.weight");
     if !weight.exists() {
         // io.weight comes from the iocost policy (CONFIG_BLK_CGROUP_IOCOST).
-        assert!(!in_vm_lane(), "the VM kernel has no io.weight");
-        skip("io", "the kernel has no io.weight (no iocost policy)");
-        return;
+        assert!(!in_vm(), "the VM kernel has no io.weight");
+        skip!("the kernel has no io.weight (no iocost policy)");
     }
     assert_eq!(read(&weight), "default 100");
     set(&weight, "default 250");
@@ -464,14 +382,21 @@ fn io_weight_is_written_and_read_back() {
     assert_eq!(refused(&weight, "default 0"), Errno::EINVAL);
 
     // A weight for one device needs a block device, which the VM lane provides (null_blk)
-    // and a host may not.
+    // and a host may not. In the VM lane its absence is a failure: `insmod null_blk` failed.
     let Some((name, dev)) = block_device() else {
-        skip("io", "no block device, so no per-device io.weight");
-        return;
+        assert!(
+            !in_vm(),
+            "the VM lane has no block device: `insmod null_blk` failed (see the CGTOOLS-VM lines of target/vm/console.log)"
+        );
+        skip!("no block device, so no per-device io.weight");
     };
+    assert!(
+        !in_vm() || name.starts_with("nullb"),
+        "the VM lane's block device should be null_blk's, not {name}"
+    );
     // Per-device weights exist only where iocost is switched on for the device, in the
     // root's io.cost.qos: a machine-wide setting, changed only for the VM's scratch device.
-    if in_vm_lane() && name.starts_with("nullb") {
+    if in_vm() && name.starts_with("nullb") {
         set(&root().join("io.cost.qos"), &format!("{dev} enable=1"));
     }
     match write(&weight, &format!("{dev} 300")) {
@@ -484,8 +409,8 @@ fn io_weight_is_written_and_read_back() {
             set(&weight, &format!("{dev} default"));
             assert_eq!(read(&weight), "default 250");
         }
-        Err(e) if errno(&e) == Errno::EOPNOTSUPP && !in_vm_lane() => {
-            skip("io", &format!("iocost is not enabled for {name} ({dev})"));
+        Err(e) if errno(&e) == Errno::EOPNOTSUPP && !in_vm() => {
+            skip!("iocost is not enabled for {name} ({dev})");
         }
         Err(e) => panic!("writing `{dev} 300` to {}: {e}", weight.display()),
     }
@@ -508,9 +433,7 @@ fn block_device() -> Option<(String, String)> {
 
 #[test]
 fn no_internal_processes_where_domain_controllers_are_enabled() {
-    let Some(top) = setup("no_internal", &["memory", "pids"]) else {
-        return;
-    };
+    let top = need!(setup(&["memory", "pids"]));
     let inner = top.mkdir("inner");
     let leaf = top.mkdir("inner/leaf");
     enable(&inner, &["memory"]);
@@ -542,9 +465,7 @@ fn no_internal_processes_where_domain_controllers_are_enabled() {
 
 #[test]
 fn threaded_groups_take_single_threads() {
-    let Some(top) = setup("threaded", &["memory", "pids", "cpu"]) else {
-        return;
-    };
+    let top = need!(setup(&["memory", "pids", "cpu"]));
     let domain = top.mkdir("domain");
     let threads = top.mkdir("domain/threads");
     assert_eq!(read(&domain.join("cgroup.type")), "domain");
@@ -601,9 +522,7 @@ fn threaded_groups_take_single_threads() {
 
 #[test]
 fn a_frozen_group_reads_frozen_in_cgroup_events() {
-    let Some(top) = setup("freeze", &[]) else {
-        return;
-    };
+    let top = need!(setup(&[]));
     let g = top.mkdir("g");
     let events = g.join("cgroup.events");
     let helper = Helper::spawn("wait");
@@ -630,9 +549,7 @@ fn a_frozen_group_reads_frozen_in_cgroup_events() {
 /// them is a controller one could enable.
 #[test]
 fn v1_only_controllers_leave_files_in_every_group_and_nothing_to_enable() {
-    let Some(top) = setup("v1_only", &[]) else {
-        return;
-    };
+    let top = need!(setup(&[]));
     let g = top.mkdir("g");
     assert_eq!(read(&g.join("cgroup.controllers")), "");
     assert_eq!(read(&g.join("cgroup.freeze")), "0");
@@ -660,9 +577,7 @@ fn v1_only_controllers_leave_files_in_every_group_and_nothing_to_enable() {
 
 #[test]
 fn cgroup_kill_kills_every_process_of_the_subtree() {
-    let Some(top) = setup("kill", &[]) else {
-        return;
-    };
+    let top = need!(setup(&[]));
     let g = top.mkdir("g");
     let sub = top.mkdir("g/sub");
     let mut first = Helper::spawn("wait");
@@ -682,9 +597,7 @@ fn cgroup_kill_kills_every_process_of_the_subtree() {
 
 #[test]
 fn a_process_over_memory_max_is_oom_killed() {
-    let Some(top) = setup("oom", &["memory"]) else {
-        return;
-    };
+    let top = need!(setup(&["memory"]));
     let g = top.mkdir("g");
     set(&g.join("memory.max"), "32M");
     // Where there is swap, the limit would only push the helper into it.

@@ -1,10 +1,11 @@
 //! cgcreate, cgdelete, cgset and cgxset against the real kernel, run as a user runs them.
 //!
-//! Each test skips with a printed reason when not root or when a hierarchy it needs is
-//! missing, and reads the host mode at run time, so the suite runs on hybrid, legacy and
-//! pure v2 hosts. Every group lives under a unique `cgtools-e2e-w-<pid>-<n>-<tag>` top group;
-//! a guard moves its tasks to the hierarchy root and removes it bottom-up even when a test
-//! fails, and takes back any controller a test enabled in the v2 root's
+//! Each test reads the host mode from the mount table at run time (`tests/support`, not
+//! cgtools), so the suite runs on hybrid, legacy and pure v2 hosts, and skips with a
+//! counted reason (a failure in the VM lane) when not root or when a hierarchy it needs is
+//! missing. Every group lives under a unique `cgtools-test-<pid>-<n>-<tag>` top group; the
+//! shared guard moves its tasks to the hierarchy root and removes it bottom-up even when a
+//! test fails, and takes back any controller a test enabled in the v2 root's
 //! `cgroup.subtree_control`. Only processes spawned here are moved; none is killed but by
 //! its own guard. The tests hold one lock, because the v2 root's `cgroup.subtree_control`
 //! is shared.
@@ -13,77 +14,70 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::fs;
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::process::{Command, Stdio};
 use std::sync::{Mutex, MutexGuard};
-use std::thread::sleep;
-use std::time::Duration;
 
-use cgtools::{Cgroups, Version};
-use cgtools_e2e::{bin, Outcome};
+use test_support::{
+    bin, need, run, skip, skip_part, Host as MountTable, Mount, Skip, Spawned, TestGroups,
+};
 
 static LOCK: Mutex<()> = Mutex::new(());
-static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+/// The cgroup version of a hierarchy, as the mount table says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Version {
+    V1,
+    V2,
+}
 
 /// The host's cgroups, while this test holds the suite's lock.
 struct Host {
-    cg: Cgroups,
+    table: MountTable,
     _lock: MutexGuard<'static, ()>,
 }
 
-/// The host, or `None` (with the reason printed) when the tests cannot run here.
-fn host() -> Option<Host> {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipping real-kernel test: not running as root");
-        return None;
-    }
+/// The host, or why the tests cannot run here.
+fn host() -> Result<Host, Skip> {
+    let table = MountTable::for_test()?;
     let lock = LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    match Cgroups::discover() {
-        Ok(cg) => Some(Host { cg, _lock: lock }),
-        Err(e) => {
-            eprintln!("skipping real-kernel test: {e}");
-            None
-        }
-    }
+    Ok(Host { table, _lock: lock })
 }
 
 impl Host {
-    /// Whether `controller` is served; prints why not.
-    fn has(&self, controller: &str) -> bool {
-        match self.cg.hierarchy_for(controller) {
-            Ok(_) => true,
-            Err(e) => {
-                eprintln!("skipping the `{controller}` part: {e}");
-                false
-            }
-        }
+    /// The hierarchy of `controller` (`""`: the v2 mount).
+    fn mount(&self, controller: &str) -> &Mount {
+        let found = if controller.is_empty() {
+            self.table.unified()
+        } else {
+            self.table.serving(controller)
+        };
+        found.unwrap_or_else(|why| panic!("{}", why.reason()))
     }
 
     fn version(&self, controller: &str) -> Version {
-        self.cg.version_of(controller).unwrap()
+        if self.mount(controller).v2 {
+            Version::V2
+        } else {
+            Version::V1
+        }
     }
 
     /// The directory of group `path` in the hierarchy of `controller` (`""`: the v2 mount).
     fn dir(&self, controller: &str, path: &str) -> PathBuf {
-        let h = if controller.is_empty() {
-            self.cg.layout().unified().expect("a v2 mount")
-        } else {
-            self.cg.hierarchy_for(controller).unwrap()
-        };
-        h.fs_path().join(path.trim_start_matches('/'))
+        self.mount(controller).dir(path)
     }
 
     /// Replaces volatile text: the test's top group and the hierarchies' mount points.
-    fn redact(&self, text: &str, top: &Top) -> String {
-        let mut out = text.replace(&top.name, "[TOP]");
+    fn redact(&self, text: &str, top: &TestGroups) -> String {
+        let mut out = text.replace(&top.prefix, "[TOP]");
         let mut mounts: Vec<String> = self
-            .cg
-            .hierarchies()
+            .table
+            .mounts
             .iter()
-            .map(|h| h.fs_path().display().to_string())
+            .map(|m| m.path.display().to_string())
             .collect();
         mounts.sort_by_key(|m| std::cmp::Reverse(m.len()));
         for mount in mounts {
@@ -91,179 +85,19 @@ impl Host {
         }
         out
     }
-}
 
-/// A unique top-level group name in every hierarchy, removed with everything under it on
-/// drop; controllers a test enabled in the v2 root are disabled again.
-struct Top {
-    name: String,
-    roots: Vec<(PathBuf, Version)>,
-    v2_root: Option<(PathBuf, String)>,
-}
-
-impl Top {
-    fn new(host: &Host, tag: &str) -> Top {
-        let name = format!(
-            "cgtools-e2e-w-{}-{}-{tag}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::SeqCst)
-        );
-        let roots = host
-            .cg
-            .hierarchies()
-            .iter()
-            .map(|h| (h.fs_path().to_path_buf(), h.version()))
-            .collect();
-        let v2_root = host.cg.layout().unified().map(|h| {
-            let file = h.fs_path().join("cgroup.subtree_control");
-            let before = fs::read_to_string(&file).unwrap_or_default();
-            (file, before)
-        });
-        Top {
-            name,
-            roots,
-            v2_root,
-        }
-    }
-
-    /// `/<top>/<rest>`.
-    fn path(&self, rest: &str) -> String {
-        if rest.is_empty() {
-            format!("/{}", self.name)
-        } else {
-            format!("/{}/{rest}", self.name)
-        }
-    }
-
-    /// `<controllers>:/<top>/<rest>`.
-    fn spec(&self, controllers: &str, rest: &str) -> String {
-        format!("{controllers}:{}", self.path(rest))
-    }
-}
-
-impl Drop for Top {
-    fn drop(&mut self) {
-        for (root, version) in &self.roots {
-            let top = root.join(&self.name);
-            if top.is_dir() {
-                evacuate(&top, root, *version);
-                remove_bottom_up(&top);
-            }
-        }
-        if let Some((file, before)) = &self.v2_root {
-            let was: Vec<&str> = before.split_whitespace().collect();
-            let now = fs::read_to_string(file).unwrap_or_default();
-            for added in now.split_whitespace().filter(|c| !was.contains(c)) {
-                let _ = fs::write(file, format!("-{added}"));
-            }
-        }
-    }
-}
-
-fn subdirs_post_order(dir: &Path, out: &mut Vec<PathBuf>) {
-    if let Ok(entries) = fs::read_dir(dir) {
-        for e in entries.flatten() {
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                subdirs_post_order(&e.path(), out);
-            }
-        }
-    }
-    out.push(dir.to_path_buf());
-}
-
-fn evacuate(top: &Path, root: &Path, version: Version) {
-    let mut dirs = Vec::new();
-    subdirs_post_order(top, &mut dirs);
-    let (list, dest) = match version {
-        Version::V1 => ("tasks", root.join("tasks")),
-        Version::V2 => ("cgroup.procs", root.join("cgroup.procs")),
-    };
-    for dir in dirs {
-        for id in fs::read_to_string(dir.join(list))
-            .unwrap_or_default()
-            .split_whitespace()
-        {
-            let _ = fs::OpenOptions::new()
-                .write(true)
-                .open(&dest)
-                .and_then(|mut f| f.write_all(id.as_bytes()));
-        }
-    }
-}
-
-fn remove_bottom_up(top: &Path) {
-    let mut dirs = Vec::new();
-    subdirs_post_order(top, &mut dirs);
-    for dir in dirs {
-        let mut delay = Duration::from_millis(5);
-        for _ in 0..10 {
-            match fs::remove_dir(&dir) {
-                Ok(()) => break,
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => break,
-                Err(_) => {
-                    sleep(delay);
-                    delay *= 2;
-                }
-            }
-        }
-        if dir.exists() {
-            eprintln!("warning: could not remove test group {}", dir.display());
-        }
-    }
-}
-
-/// A `sleep` this test spawned; killed and reaped on drop, never anything else.
-struct Sleeper(Child);
-
-impl Sleeper {
-    fn spawn() -> Sleeper {
-        Sleeper(
-            Command::new("sleep")
-                .arg("300")
-                .stdin(Stdio::null())
-                .spawn()
-                .expect("spawn sleep"),
-        )
-    }
-
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-
-    fn alive(&mut self) -> bool {
-        matches!(self.0.try_wait(), Ok(None))
-    }
-
-    /// Its group in the hierarchy of `controller` (`""`: the v2 mount).
-    fn group(&self, host: &Host, controller: &str) -> String {
-        group_of(host, self.pid(), controller)
-    }
-}
-
-impl Drop for Sleeper {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+    /// A unique top group in every hierarchy (`tag` names it for a reader), removed with
+    /// everything under it on drop; controllers a test enabled in the v2 root are
+    /// disabled again.
+    fn top(&self, tag: &str) -> TestGroups {
+        TestGroups::tagged(&self.table, tag).restoring_v2_root()
     }
 }
 
 /// The group of process `pid` in the hierarchy of `controller` (`""`: the v2 mount), from
 /// `/proc/<pid>/cgroup`.
 fn group_of(host: &Host, pid: u32, controller: &str) -> String {
-    let v2 = controller.is_empty() || host.version(controller) == Version::V2;
-    let text = fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap();
-    text.lines()
-        .find_map(|line| {
-            let mut parts = line.splitn(3, ':');
-            let (_, controllers, path) = (parts.next()?, parts.next()?, parts.next()?);
-            let hit = if v2 {
-                controllers.is_empty()
-            } else {
-                controllers.split(',').any(|c| c == controller)
-            };
-            hit.then(|| path.to_string())
-        })
-        .unwrap_or_default()
+    host.mount(controller).group_of(pid)
 }
 
 /// The `sleep` left behind in group `spec` when a user kills the shell script that started
@@ -276,17 +110,14 @@ struct Orphan(nix::unistd::Pid);
 impl Orphan {
     fn left_by_a_killed_script(spec: &str) -> Orphan {
         nix::sys::prctl::set_child_subreaper(true).expect("become a child subreaper");
-        let mut script = Sleeper(
-            Command::new(bin("cgexec"))
-                .args(["-g", spec, "sh", "-c"])
-                .arg("sleep 300 >/dev/null 2>&1 & echo $!; wait")
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .spawn()
-                .expect("spawn cgexec"),
-        );
+        let mut command = Command::new(bin("cgexec"));
+        command
+            .args(["-g", spec, "sh", "-c"])
+            .arg("sleep 300 >/dev/null 2>&1 & echo $!; wait")
+            .stdout(Stdio::piped());
+        let mut script = Spawned::new(command);
         let mut line = String::new();
-        BufReader::new(script.0.stdout.take().unwrap())
+        BufReader::new(script.child.stdout.take().unwrap())
             .read_line(&mut line)
             .unwrap();
         let pid: i32 = line.trim().parse().unwrap_or_else(|_| panic!("{line:?}"));
@@ -311,19 +142,6 @@ impl Drop for Orphan {
     fn drop(&mut self) {
         let _ = nix::sys::signal::kill(self.0, nix::sys::signal::Signal::SIGKILL);
         let _ = nix::sys::wait::waitpid(self.0, None);
-    }
-}
-
-fn run(name: &str, args: &[&str]) -> Outcome {
-    let output = Command::new(bin(name))
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("the binary runs");
-    Outcome {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code(),
     }
 }
 
@@ -365,17 +183,15 @@ fn read(path: &Path) -> String {
 /// is printed, exit 0.
 #[test]
 fn seed_article_part_one() {
-    let Some(host) = host() else { return };
-    if !host.has("memory") {
-        return;
-    }
-    let foo = Top::new(&host, "foo");
-    ok("cgcreate", &["-g", &format!("memory:{}", foo.name)]);
-    let dir = host.dir("memory", &foo.name);
+    let host = need!(host());
+    need!(host.table.serving("memory"));
+    let foo = host.top("foo");
+    ok("cgcreate", &["-g", &format!("memory:{}", foo.prefix)]);
+    let dir = host.dir("memory", &foo.prefix);
     assert!(dir.is_dir());
     let notes = ok_noted(
         "cgset",
-        &["-r", "memory.limit_in_bytes=50000000", &foo.name],
+        &["-r", "memory.limit_in_bytes=50000000", &foo.prefix],
     );
     match host.version("memory") {
         Version::V1 => {
@@ -391,14 +207,14 @@ fn seed_article_part_one() {
             assert_eq!(read(&dir.join("memory.max")), "49999872");
         }
     }
-    let sleep = Orphan::left_by_a_killed_script(&format!("memory:{}", foo.name));
+    let sleep = Orphan::left_by_a_killed_script(&format!("memory:{}", foo.prefix));
     assert_eq!(
         group_of(&host, sleep.pid(), "memory"),
-        format!("/{}", foo.name)
+        format!("/{}", foo.prefix)
     );
     assert!(sleep.alive());
 
-    ok("cgdelete", &[&format!("memory:{}", foo.name)]);
+    ok("cgdelete", &[&format!("memory:{}", foo.prefix)]);
     assert!(!dir.exists());
     assert!(sleep.alive(), "cgdelete never kills");
     assert_eq!(group_of(&host, sleep.pid(), "memory"), "/");
@@ -409,11 +225,11 @@ fn seed_article_part_one() {
 /// exit 96 with libcgroup's message, and the remaining groups are still removed.
 #[test]
 fn create_in_several_controllers_and_delete_from_all() {
-    let Some(host) = host() else { return };
-    if !(host.has("cpu") && host.has("memory") && host.has("pids")) {
-        return;
+    let host = need!(host());
+    for controller in ["cpu", "memory", "pids"] {
+        need!(host.table.serving(controller));
     }
-    let top = Top::new(&host, "multi");
+    let top = host.top("multi");
     ok("cgcreate", &["-g", &top.spec("cpu,memory,pids", "")]);
     ok(
         "cgcreate",
@@ -470,13 +286,13 @@ fn create_in_several_controllers_and_delete_from_all() {
 /// takes it from all of them.
 #[test]
 fn every_controller_with_a_star() {
-    let Some(host) = host() else { return };
-    let top = Top::new(&host, "star");
+    let host = need!(host());
+    let top = host.top("star");
     ok_noted("cgcreate", &["-g", &top.spec("*", "")]);
     let controllers: Vec<String> = host
-        .cg
-        .layout()
+        .table
         .mounted_controllers()
+        .into_iter()
         .map(str::to_string)
         .collect();
     for controller in &controllers {
@@ -497,12 +313,9 @@ fn every_controller_with_a_star() {
 /// error before anything is created.
 #[test]
 fn owners_and_modes_on_v1_files() {
-    let Some(host) = host() else { return };
-    if !host.has("cpu") || host.version("cpu") != Version::V1 {
-        eprintln!("skipping: needs cpu on cgroup v1");
-        return;
-    }
-    let top = Top::new(&host, "perm");
+    let host = need!(host());
+    need!(host.table.v1("cpu"));
+    let top = host.top("perm");
     ok("cgcreate", &["-g", &top.spec("cpu", "")]);
     ok(
         "cgcreate",
@@ -559,12 +372,9 @@ fn owners_and_modes_on_v1_files() {
 /// The same on the v2 mount: the task owner gets `cgroup.procs` and `cgroup.threads`.
 #[test]
 fn owners_on_the_v2_mount() {
-    let Some(host) = host() else { return };
-    if host.cg.layout().unified().is_none() {
-        eprintln!("skipping: no cgroup v2 mount");
-        return;
-    }
-    let top = Top::new(&host, "perm2");
+    let host = need!(host());
+    need!(host.table.unified());
+    let top = host.top("perm2");
     ok("cgcreate", &["-g", &top.spec("", "")]);
     ok(
         "cgcreate",
@@ -598,15 +408,13 @@ fn owners_on_the_v2_mount() {
 /// the other version's names are translated with a note.
 #[test]
 fn set_recursive_copy_from_and_translation() {
-    let Some(host) = host() else { return };
-    if !host.has("cpu") {
-        return;
-    }
+    let host = need!(host());
+    need!(host.table.serving("cpu"));
     let (name, value, default, other, other_value) = match host.version("cpu") {
         Version::V1 => ("cpu.shares", "512", "1024", "cpu.weight", "50"),
         Version::V2 => ("cpu.weight", "50", "100", "cpu.shares", "512"),
     };
-    let top = Top::new(&host, "set");
+    let top = host.top("set");
     ok_noted("cgcreate", &["-g", &top.spec("cpu", "")]);
     ok(
         "cgcreate",
@@ -674,11 +482,9 @@ fn set_recursive_copy_from_and_translation() {
 /// messages are the same in every host mode.
 #[test]
 fn set_errors() {
-    let Some(host) = host() else { return };
-    if !host.has("pids") {
-        return;
-    }
-    let top = Top::new(&host, "err");
+    let host = need!(host());
+    need!(host.table.serving("pids"));
+    let top = host.top("err");
     ok_noted("cgcreate", &["-g", &top.spec("pids", "")]);
     ok("cgcreate", &["-g", &top.spec("pids", "r")]);
     let transcript = |args: &[&str]| {
@@ -748,26 +554,21 @@ fn set_errors() {
 /// bottom-up through the groups that have children, leaves skipped.
 #[test]
 fn subtree_control_tokens() {
-    let Some(host) = host() else { return };
-    let Some(v2) = host.cg.layout().unified() else {
-        eprintln!("skipping: no cgroup v2 mount");
-        return;
-    };
-    let offered = v2.controllers();
+    let host = need!(host());
+    let v2 = need!(host.table.unified());
+    let offered = &v2.controllers;
     let Some(controller) = ["pids", "memory", "hugetlb"]
         .into_iter()
         .find(|c| offered.iter().any(|o| o == c))
         .or_else(|| offered.first().map(String::as_str))
     else {
-        eprintln!("skipping: the v2 mount serves no controller");
-        return;
+        skip!("the v2 mount serves no controller");
     };
     if host.version(controller) != Version::V2 {
-        eprintln!("skipping: `{controller}` is served by a v1 hierarchy here");
-        return;
+        skip!("`{controller}` is served by a v1 hierarchy here");
     }
     let controller = controller.to_string();
-    let top = Top::new(&host, "subtree");
+    let top = host.top("subtree");
     ok_noted("cgcreate", &["-g", &top.spec(&controller, "")]);
     ok("cgcreate", &["-g", &top.spec("", "a/b")]);
     let enabled = |rest: &str| {
@@ -814,34 +615,32 @@ fn subtree_control_tokens() {
 /// host, with the v2 mount's hugetlb too, so that both lanes see both cases.
 #[test]
 fn delete_moves_the_tasks_to_the_parent() {
-    let Some(host) = host() else { return };
+    let host = need!(host());
     let served_by = |controller: &str, version: Version| {
-        host.cg.hierarchy_for(controller).is_ok() && host.version(controller) == version
+        host.table.find(controller).is_some() && host.version(controller) == version
     };
     let mut controllers = Vec::new();
-    if host.has("memory") {
-        controllers.push("memory");
+    match host.table.serving("memory") {
+        Ok(_) => controllers.push("memory"),
+        Err(why) => skip_part!(why),
     }
     if !served_by("memory", Version::V2) && served_by("hugetlb", Version::V2) {
         controllers.push("hugetlb");
     }
     if !controllers.iter().any(|c| host.version(c) == Version::V2) {
-        let why = "skipping the v2 part: neither memory nor hugetlb is served by cgroup v2";
-        assert!(
-            std::env::var("CGTOOLS_TEST_LANE").as_deref() != Ok("vm"),
-            "{why}"
-        );
-        eprintln!("{why}");
+        skip_part!(Skip::because(
+            "the v2 part: neither memory nor hugetlb is served by cgroup v2"
+        ));
     }
     for controller in controllers {
-        let top = Top::new(&host, "del");
+        let top = host.top("del");
         // Directly under the root: may enable the controller there (with a note).
         ok_noted("cgcreate", &["-g", &top.spec(controller, "")]);
         ok("cgcreate", &["-g", &top.spec(controller, "a/b")]);
         let b = host.dir(controller, &top.path("a/b"));
-        let mut sleeper = Sleeper::spawn();
+        let mut sleeper = Spawned::sleeper();
         fs::write(b.join("cgroup.procs"), sleeper.pid().to_string()).unwrap();
-        assert_eq!(sleeper.group(&host, controller), top.path("a/b"));
+        assert_eq!(group_of(&host, sleeper.pid(), controller), top.path("a/b"));
 
         let outcome = run("cgdelete", &[&top.spec(controller, "a/b")]);
         let transcript = host.redact(&outcome.transcript(), &top);
@@ -850,7 +649,7 @@ fn delete_moves_the_tasks_to_the_parent() {
         match host.version(controller) {
             Version::V1 => {
                 assert_eq!(transcript, "--- exit Some(0)\n", "{controller}");
-                assert_eq!(sleeper.group(&host, controller), top.path("a"));
+                assert_eq!(group_of(&host, sleeper.pid(), controller), top.path("a"));
             }
             Version::V2 => {
                 assert_eq!(
@@ -862,7 +661,7 @@ fn delete_moves_the_tasks_to_the_parent() {
                      --- exit Some(0)\n",
                     "{controller}"
                 );
-                assert_eq!(sleeper.group(&host, controller), "/");
+                assert_eq!(group_of(&host, sleeper.pid(), controller), "/");
             }
         }
     }
@@ -875,19 +674,17 @@ fn delete_moves_the_tasks_to_the_parent() {
 /// ever killed.
 #[test]
 fn delete_refuses_child_groups_before_moving_a_task() {
-    let Some(host) = host() else { return };
+    let host = need!(host());
     // A v1 memory hierarchy if there is one, else a controller-less v2 group, which may
     // hold processes and have child groups at once.
-    let controller =
-        if host.cg.hierarchy_for("memory").is_ok() && host.version("memory") == Version::V1 {
-            "memory"
-        } else if host.cg.layout().unified().is_some() {
-            ""
-        } else {
-            eprintln!("skipping: neither v1 memory nor a v2 mount");
-            return;
-        };
-    let top = Top::new(&host, "kids");
+    let controller = if host.table.find("memory").is_some_and(|m| !m.v2) {
+        "memory"
+    } else if host.table.unified().is_ok() {
+        ""
+    } else {
+        skip!("neither v1 memory nor a v2 mount");
+    };
+    let top = host.top("kids");
     ok(
         "cgcreate",
         &[
@@ -897,7 +694,7 @@ fn delete_refuses_child_groups_before_moving_a_task() {
             &top.spec(controller, "e/f"),
         ],
     );
-    let mut sleeper = Sleeper::spawn();
+    let mut sleeper = Spawned::sleeper();
     let a = host.dir(controller, &top.path("a"));
     fs::write(a.join("cgroup.procs"), sleeper.pid().to_string()).unwrap();
 
@@ -920,7 +717,7 @@ fn delete_refuses_child_groups_before_moving_a_task() {
     }
     assert!(sleeper.alive());
     assert_eq!(
-        sleeper.group(&host, controller),
+        group_of(&host, sleeper.pid(), controller),
         top.path("a"),
         "nothing moved"
     );
@@ -928,17 +725,15 @@ fn delete_refuses_child_groups_before_moving_a_task() {
     ok("cgdelete", &["-r", &top.spec(controller, "a")]);
     assert!(!a.exists());
     assert!(sleeper.alive(), "cgdelete -r never kills");
-    assert_eq!(sleeper.group(&host, controller), top.path(""));
+    assert_eq!(group_of(&host, sleeper.pid(), controller), top.path(""));
 }
 
 /// cgxset: names in the other version's vocabulary are converted; one without a
 /// counterpart fails with exit 111 unless -i leaves it out.
 #[test]
 fn cgxset_converts_and_ignores_unmappable() {
-    let Some(host) = host() else { return };
-    if !host.has("memory") {
-        return;
-    }
+    let host = need!(host());
+    need!(host.table.serving("memory"));
     let (flag, limit, unmappable, native) = match host.version("memory") {
         Version::V1 => (
             "-2",
@@ -953,7 +748,7 @@ fn cgxset_converts_and_ignores_unmappable() {
             "memory.max",
         ),
     };
-    let top = Top::new(&host, "x");
+    let top = host.top("x");
     ok_noted("cgcreate", &["-g", &top.spec("memory", "")]);
     let file = host.dir("memory", &top.path("")).join(native);
 
@@ -988,8 +783,8 @@ fn cgxset_converts_and_ignores_unmappable() {
 /// An unknown controller is libcgroup's exit 84 for cgcreate and cgdelete alike.
 #[test]
 fn unknown_controllers() {
-    let Some(host) = host() else { return };
-    let top = Top::new(&host, "unknown");
+    let host = need!(host());
+    let top = host.top("unknown");
     let outcome = run("cgcreate", &["-g", &top.spec("cgtools_nope", "")]);
     assert_eq!(outcome.code, Some(84));
     assert!(outcome.stderr.starts_with(&format!(

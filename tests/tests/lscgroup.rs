@@ -2,7 +2,7 @@
 //! 3.x would exit 129 too and 2.0.2 exits 255). Listing real groups is in
 //! `kernel_read_tools.rs`.
 
-use cgtools_e2e::run_in;
+use test_support::run_in;
 
 fn run(args: &[&str]) -> String {
     run_in(std::path::Path::new("/"), "lscgroup", args).transcript()

@@ -1,7 +1,7 @@
 //! `lssubsys` without depending on the host: help and usage errors. Listing the host's
 //! hierarchies is in `kernel_read_tools.rs`.
 
-use cgtools_e2e::run_in;
+use test_support::run_in;
 
 fn run(args: &[&str]) -> String {
     run_in(std::path::Path::new("/"), "lssubsys", args).transcript()

@@ -5,21 +5,17 @@
 // Test code: a failure to run a binary is a test failure.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use cgtools_e2e::{bin, Outcome};
-use std::process::Command;
+use std::process::{Command, Stdio};
+use test_support::{bin, Outcome};
 
 /// Runs a tool with a fixed help width, stdin closed.
 fn run(name: &str, args: &[&str]) -> Outcome {
-    let output = Command::new(bin(name))
-        .args(args)
-        .env("COLUMNS", "100")
-        .output()
-        .expect("the binary runs");
-    Outcome {
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-        code: output.status.code(),
-    }
+    Outcome::of(
+        Command::new(bin(name))
+            .args(args)
+            .env("COLUMNS", "100")
+            .stdin(Stdio::null()),
+    )
 }
 
 /// One transcript for several command lines, each headed by the command.

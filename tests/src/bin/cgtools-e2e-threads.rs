@@ -1,6 +1,7 @@
 //! Test helper: a process with N extra threads (first argument, default 3) that prints
-//! `ready` once they all run, then sleeps until killed. The end-to-end tests move it to
-//! check that every thread of a process follows it.
+//! `ready` once they all run, then sleeps until killed. The real-kernel tests of every
+//! crate move it (`test_support::Spawned::threaded`) to check that every thread of a
+//! process follows it; being a binary of the workspace, it runs in the VM lane too.
 
 use std::io::Write;
 use std::time::Duration;
@@ -13,12 +14,19 @@ fn main() {
     let (tx, rx) = std::sync::mpsc::channel();
     for _ in 0..n {
         let tx = tx.clone();
-        std::thread::spawn(move || {
-            let _ = tx.send(());
-            loop {
-                std::thread::sleep(Duration::from_secs(3600));
-            }
-        });
+        // Small stacks: the tests ask for up to 1500 threads, in a VM with little memory.
+        let spawned = std::thread::Builder::new()
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let _ = tx.send(());
+                loop {
+                    std::thread::sleep(Duration::from_secs(3600));
+                }
+            });
+        if let Err(e) = spawned {
+            eprintln!("cgtools-e2e-threads: cannot start a thread: {e}");
+            std::process::exit(1);
+        }
     }
     for _ in 0..n {
         let _ = rx.recv();
