@@ -17,3 +17,6 @@
 //!
 //! cgconfigd discovers the container directories, creates the groups, calls the launcher,
 //! supervises what it started and serves the client commands.
+
+pub mod caps;
+pub mod spec;

@@ -1,0 +1,179 @@
+//! What the launcher does with every key LXC knows: the table `docs/compat.md` lists,
+//! and the source of the warnings and refusals for keys that are not implemented.
+//!
+//! The rule (issue 14): every key that narrows what a container may do is honoured, or the
+//! container is refused with the key, its location and the reason. Keys that only add a
+//! feature we do not implement draw a warning when ignoring them leaves the container
+//! working as configured, and refuse it when ignoring them would break it.
+
+/// What happens to a key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Treatment {
+    /// Implemented by the launcher (this crate).
+    Honoured,
+    /// Read by cgconfigd (autostart order, stop signals, placement), not by the launch.
+    Service,
+    /// Accepted without effect and without a word: it has no meaning for a launch.
+    Accepted,
+    /// Accepted without effect, with a warning.
+    Warned,
+    /// The container is refused when the key has a value that asks for something.
+    Refused,
+}
+
+/// Every key (or, ending with `.`, key prefix) of LXC 6, with its treatment and why.
+/// Prefix entries come after the exact keys they contain.
+pub const TABLE: &[(&str, Treatment, &str)] = {
+    use Treatment::*;
+    &[
+        ("lxc.arch", Honoured, "the personality: linux32 on a 64-bit host runs 32-bit; other architectures are refused"),
+        ("lxc.apparmor.profile", Honoured, "a named profile is set through the exec attribute when AppArmor is enabled; `unconfined`/`unchanged` change nothing; `generated` is refused; when AppArmor is not enabled the key has no effect, as in LXC"),
+        ("lxc.apparmor.allow_incomplete", Accepted, "only matters on kernels whose AppArmor cannot mediate mounts, which LXC then refuses; we never load a profile ourselves"),
+        ("lxc.apparmor.allow_nesting", Warned, "only shapes a generated profile, which we do not generate"),
+        ("lxc.apparmor.raw", Warned, "only shapes a generated profile, which we do not generate"),
+        ("lxc.autodev.tmpfs.size", Honoured, "the size of the /dev tmpfs"),
+        ("lxc.autodev", Honoured, "1: a tmpfs on /dev with the standard devices; 0: the rootfs's /dev as it is"),
+        ("lxc.cap.drop", Honoured, "dropped from the bounding set (and the inheritable and ambient sets)"),
+        ("lxc.cap.keep", Honoured, "every other capability dropped from the bounding set"),
+        ("lxc.cgroup.dir.monitor.pivot", Accepted, "cgconfigd has no monitor process per container"),
+        ("lxc.cgroup.dir.monitor", Accepted, "cgconfigd has no monitor process per container"),
+        ("lxc.cgroup.dir.container.inner", Warned, "the container's group is chosen by cgconfigd"),
+        ("lxc.cgroup.dir.container", Warned, "the container's group is chosen by cgconfigd"),
+        ("lxc.cgroup.dir", Warned, "the container's group is chosen by cgconfigd"),
+        ("lxc.cgroup.relative", Service, "always in effect: containers live below cgconfigd's subtree"),
+        ("lxc.console.buffer.size", Warned, "console logging is not implemented"),
+        ("lxc.console.logfile", Warned, "console logging is not implemented"),
+        ("lxc.console.path", Honoured, "`none`: no console; unset: a pty; a host device is refused (not yet)"),
+        ("lxc.console.rotate", Warned, "console logging is not implemented"),
+        ("lxc.console.size", Warned, "console logging is not implemented"),
+        ("lxc.sched.core", Refused, "core scheduling narrows what the container shares with the host's SMT siblings: refused until implemented"),
+        ("lxc.environment", Honoured, "set in the init's environment, `NAME` alone copies cgconfigd's value"),
+        ("lxc.ephemeral", Refused, "a throw-away copy of the rootfs is not implemented; ignoring it would change the rootfs for good"),
+        ("lxc.execute.cmd", Accepted, "only lxc-execute runs it"),
+        ("lxc.group", Service, "autostart groups"),
+        ("lxc.hook.autodev", Refused, "hooks are not run; the container may depend on what they set up"),
+        ("lxc.hook.clone", Accepted, "only lxc-copy runs it"),
+        ("lxc.hook.destroy", Accepted, "only lxc-destroy runs it"),
+        ("lxc.hook.mount", Refused, "hooks are not run; the container may depend on what they set up"),
+        ("lxc.hook.post-stop", Warned, "hooks are not run; it would run after the container stopped"),
+        ("lxc.hook.pre-mount", Refused, "hooks are not run; the container may depend on what they set up"),
+        ("lxc.hook.pre-start", Refused, "hooks are not run; the container may depend on what they set up"),
+        ("lxc.hook.start", Refused, "hooks are not run; the container may depend on what they set up"),
+        ("lxc.hook.start-host", Refused, "hooks are not run; the container may depend on what they set up"),
+        ("lxc.hook.stop", Warned, "hooks are not run; it would run when the container stops"),
+        ("lxc.hook.version", Accepted, "only says how hooks get their arguments"),
+        ("lxc.idmap", Honoured, "a user namespace with these maps, written by the parent (newuidmap/newgidmap when both are installed, as LXC)"),
+        ("lxc.include", Accepted, "read by the grammar crate"),
+        ("lxc.init.cmd", Honoured, "the init's command line (default /sbin/init)"),
+        ("lxc.init.gid", Honoured, "the init's gid"),
+        ("lxc.init.groups", Honoured, "the init's supplementary groups"),
+        ("lxc.init.uid", Honoured, "the init's uid"),
+        ("lxc.init.cwd", Honoured, "the init's working directory"),
+        ("lxc.keyring.session", Honoured, "1 (the default): the init gets a new session keyring"),
+        ("lxc.log.file", Warned, "cgconfigd logs to its own log"),
+        ("lxc.log.level", Warned, "cgconfigd logs to its own log"),
+        ("lxc.log.syslog", Warned, "cgconfigd logs to its own log"),
+        ("lxc.monitor.unshare", Accepted, "cgconfigd has no monitor process per container"),
+        ("lxc.monitor.signal.pdeath", Honoured, "the signal the init gets when cgconfigd dies; unset: none (LXC: SIGKILL), so that a daemon restart leaves containers running"),
+        ("lxc.mount.auto", Honoured, "proc, sys and cgroup mounts with their modes"),
+        ("lxc.mount.entry", Honoured, "fstab-format mounts with create=, optional, relative"),
+        ("lxc.mount.fstab", Honoured, "a file of mount entries (a relative path is taken from the container's directory)"),
+        ("lxc.namespace.clone", Honoured, "the namespaces to create"),
+        ("lxc.namespace.keep", Honoured, "namespaces shared with the host (never the mount namespace)"),
+        ("lxc.namespace.share.", Refused, "joining another container's namespace is not implemented"),
+        ("lxc.time.offset.boot", Refused, "time namespaces are not implemented"),
+        ("lxc.time.offset.monotonic", Refused, "time namespaces are not implemented"),
+        ("lxc.no_new_privs", Honoured, "PR_SET_NO_NEW_PRIVS before the init runs"),
+        ("lxc.pty.max", Honoured, "a devpts instance with this many ptys (none without the key, as LXC)"),
+        ("lxc.rootfs.managed", Accepted, "only lxc-destroy reads it"),
+        ("lxc.rootfs.mount", Accepted, "the rootfs is bind-mounted onto itself instead of at this staging directory"),
+        ("lxc.rootfs.options", Honoured, "mount flags of the rootfs bind mount (ro, nosuid, ...); idmap= is refused"),
+        ("lxc.rootfs.path", Honoured, "`dir:PATH` or PATH; other backends are refused"),
+        ("lxc.seccomp.allow_nesting", Warned, "the filter is always installed"),
+        ("lxc.seccomp.notify.cookie", Refused, "seccomp notification is not implemented"),
+        ("lxc.seccomp.notify.proxy", Refused, "seccomp notification is not implemented"),
+        ("lxc.seccomp.profile", Honoured, "compiled and installed before the init runs"),
+        ("lxc.selinux.context.keyring", Honoured, "no effect when SELinux is not enabled (as LXC); refused when it is"),
+        ("lxc.selinux.context", Honoured, "no effect when SELinux is not enabled (as LXC); refused when it is"),
+        ("lxc.signal.halt", Service, "the signal of a clean stop"),
+        ("lxc.signal.reboot", Service, "the signal of a restart"),
+        ("lxc.signal.stop", Service, "the signal of a forced stop"),
+        ("lxc.start.auto", Service, "autostart"),
+        ("lxc.start.delay", Service, "autostart"),
+        ("lxc.start.order", Service, "autostart"),
+        ("lxc.tty.dir", Honoured, "the console's directory under /dev"),
+        ("lxc.tty.max", Warned, "ttys besides the console are not created yet"),
+        ("lxc.uts.name", Honoured, "the hostname"),
+        ("lxc.hook", Accepted, "takes no value: `lxc.hook =` clears every hook"),
+        ("lxc.net", Accepted, "takes no value: `lxc.net =` clears every network"),
+        ("lxc.cgroup2", Accepted, "takes no value: clears every `lxc.cgroup2.*` setting"),
+        ("lxc.cgroup", Accepted, "takes no value: clears every `lxc.cgroup.*` setting"),
+        ("lxc.prlimit", Accepted, "takes no value: clears every limit"),
+        ("lxc.sysctl", Accepted, "takes no value: clears every sysctl"),
+        ("lxc.proc", Accepted, "takes no value: clears every `lxc.proc.*` setting"),
+        ("lxc.cgroup2.", Honoured, "written to the container's group before the init runs; devices.allow/deny become the device program"),
+        ("lxc.cgroup.", Honoured, "v1 names: written on v1 hierarchies, translated on cgroup v2 (logged); devices.allow/deny become the device rules"),
+        ("lxc.prlimit.", Honoured, "resource limits of the init"),
+        ("lxc.sysctl.", Honoured, "written under /proc/sys in the container"),
+        ("lxc.proc.", Honoured, "written to the init's /proc/PID files"),
+        ("lxc.net.", Honoured, "no network: a new empty namespace; `empty`: a new one (lo up with flags=up); `none`: the host's; other types are refused (not yet)"),
+    ]
+};
+
+/// The treatment of `key` (a canonical key of a loaded config) and why.
+pub fn treatment(key: &str) -> Option<(Treatment, &'static str)> {
+    TABLE
+        .iter()
+        .find(|(k, _, _)| *k == key)
+        .or_else(|| {
+            TABLE
+                .iter()
+                .filter(|(k, _, _)| k.ends_with('.') && key.starts_with(k))
+                .max_by_key(|(k, _, _)| k.len())
+        })
+        .map(|(_, t, why)| (*t, *why))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// LXC's key table, read out of its build (see the file's header).
+    const LXC_KEYS: &str = include_str!("../../../grammar/tests/data/lxc-6.0.4-keys.txt");
+
+    #[test]
+    fn every_key_of_lxc_has_a_treatment() {
+        for line in LXC_KEYS
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            let Some((kind, name)) = line.split_once(' ') else {
+                panic!("bad line {line:?}");
+            };
+            let key = match kind {
+                "key" => name.to_string(),
+                "prefix" if name.ends_with('.') => format!("{name}x"),
+                "prefix" => format!("{name}.x"),
+                "net" => format!("lxc.net.0.{name}"),
+                _ => panic!("bad kind {kind}"),
+            };
+            assert!(treatment(&key).is_some(), "no treatment for {key}");
+        }
+    }
+
+    #[test]
+    fn the_longest_prefix_wins() {
+        assert_eq!(
+            treatment("lxc.cgroup.relative").map(|t| t.0),
+            Some(Treatment::Service)
+        );
+        assert_eq!(
+            treatment("lxc.cgroup.memory.limit_in_bytes").map(|t| t.0),
+            Some(Treatment::Honoured)
+        );
+        assert_eq!(
+            treatment("lxc.namespace.share.net").map(|t| t.0),
+            Some(Treatment::Refused)
+        );
+    }
+}
