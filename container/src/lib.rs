@@ -19,4 +19,14 @@
 //! supervises what it started and serves the client commands.
 
 pub mod caps;
+pub mod child;
+pub mod console;
+pub mod isolation;
+pub mod launch;
+pub mod plan;
+pub mod rootfs;
 pub mod spec;
+pub mod sys;
+
+pub use launch::{start, LaunchError, Launcher, Started};
+pub use spec::{check, Context, Spec};

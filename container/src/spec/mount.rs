@@ -75,6 +75,44 @@ pub mod ms {
     pub const LAZYTIME: u64 = 1 << 25;
 }
 
+/// `MS_*` flags as text (`bind|rec|rdonly`), for logs and the recording fake.
+pub fn flag_names(flags: u64) -> String {
+    const NAMES: &[(u64, &str)] = &[
+        (ms::RDONLY, "rdonly"),
+        (ms::NOSUID, "nosuid"),
+        (ms::NODEV, "nodev"),
+        (ms::NOEXEC, "noexec"),
+        (ms::SYNCHRONOUS, "sync"),
+        (ms::REMOUNT, "remount"),
+        (ms::MANDLOCK, "mand"),
+        (ms::DIRSYNC, "dirsync"),
+        (ms::NOSYMFOLLOW, "nosymfollow"),
+        (ms::NOATIME, "noatime"),
+        (ms::NODIRATIME, "nodiratime"),
+        (ms::BIND, "bind"),
+        (ms::MOVE, "move"),
+        (ms::REC, "rec"),
+        (ms::SILENT, "silent"),
+        (ms::UNBINDABLE, "unbindable"),
+        (ms::PRIVATE, "private"),
+        (ms::SLAVE, "slave"),
+        (ms::SHARED, "shared"),
+        (ms::RELATIME, "relatime"),
+        (ms::STRICTATIME, "strictatime"),
+        (ms::LAZYTIME, "lazytime"),
+    ];
+    let names: Vec<&str> = NAMES
+        .iter()
+        .filter(|(f, _)| flags & f != 0)
+        .map(|(_, n)| *n)
+        .collect();
+    if names.is_empty() {
+        "0".to_string()
+    } else {
+        names.join("|")
+    }
+}
+
 /// LXC's `mount_opt` table: an option, whether it clears the flag, the flag.
 const FLAGS: &[(&str, bool, u64)] = &[
     ("async", true, ms::SYNCHRONOUS),

@@ -1,0 +1,263 @@
+//! The child of `clone3`: waits for the parent's go, runs the planned steps in order and
+//! executes the init. A step that fails ends the child with a report the parent turns into
+//! the message (step, errno); the child never returns into the caller's frames.
+//!
+//! Nothing here allocates: the strings are the plan's, the system calls rustix's.
+
+use crate::isolation::SeccompProgram;
+use crate::plan::{Planned, Step};
+use crate::spec::mount::ms;
+use crate::sys::{Mount, Sys};
+use std::ffi::CStr;
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+
+/// The descriptors the child works with.
+#[derive(Debug)]
+pub struct ChildIo {
+    /// Read end of the go pipe.
+    pub go: OwnedFd,
+    /// Write end of the report pipe (close-on-exec: closed by a successful exec).
+    pub report: OwnedFd,
+    /// The init's stdin, stdout and stderr: the console's slave or /dev/null.
+    pub stdio: OwnedFd,
+}
+
+/// How the child ended, for tests (the real child has exec'd or exited by then).
+#[derive(Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// The parent went away before saying go.
+    Abandoned,
+    /// Step `index` failed with `errno`; reported to the parent.
+    Failed {
+        /// Index in the plan.
+        index: usize,
+        /// The kernel's reason.
+        errno: i32,
+    },
+    /// The exec was made (with the fake: would have been).
+    Executed,
+}
+
+fn errno(e: &io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(libc::EIO)
+}
+
+/// Runs the plan. With the real [`crate::sys::Real`], returns only when something failed
+/// (the caller then exits); with a fake, also after the exec.
+pub fn run(
+    sys: &dyn Sys,
+    plan: &[Planned],
+    io: &ChildIo,
+    seccomp: Option<&dyn SeccompProgram>,
+) -> Outcome {
+    match sys.wait_go(io.go.as_fd()) {
+        Ok(true) => {}
+        Ok(false) | Err(_) => return Outcome::Abandoned,
+    }
+    for (index, planned) in plan.iter().enumerate() {
+        match step(sys, &planned.step, io, seccomp) {
+            Ok(()) => {}
+            Err(_) if planned.optional => {}
+            Err(e) => {
+                let errno = errno(&e);
+                sys.report(io.report.as_fd(), index as u32, errno);
+                return Outcome::Failed { index, errno };
+            }
+        }
+        if let Step::Exec { .. } = planned.step {
+            return Outcome::Executed;
+        }
+    }
+    Outcome::Executed
+}
+
+fn is(e: &io::Error, code: i32) -> bool {
+    e.raw_os_error() == Some(code)
+}
+
+fn step(
+    sys: &dyn Sys,
+    step: &Step,
+    io: &ChildIo,
+    seccomp: Option<&dyn SeccompProgram>,
+) -> io::Result<()> {
+    match step {
+        Step::Ids { uid, gid, groups } => sys.set_ids(*uid, *gid, groups),
+        Step::UnshareCgroup => sys.unshare_cgroup(),
+        Step::SessionKeyring => sys.join_session_keyring(),
+        Step::PdeathSignal(sig) => sys.set_pdeath_signal(*sig),
+        Step::Hostname(name) => sys.sethostname(name),
+        Step::LoopbackUp => sys.loopback_up(),
+        Step::Mount {
+            source,
+            target,
+            fstype,
+            flags,
+            data,
+            retry_data,
+            remount,
+            skip_missing,
+        } => {
+            let m = Mount {
+                source: source.as_deref(),
+                target,
+                fstype: fstype.as_deref(),
+                flags: *flags,
+                data: data.as_deref(),
+            };
+            let mut result = sys.mount(m);
+            if let (Err(e), Some(retry)) = (&result, retry_data) {
+                if is(e, libc::EINVAL) || is(e, libc::EPERM) {
+                    result = sys.mount(Mount {
+                        data: Some(retry),
+                        ..m
+                    });
+                }
+            }
+            match result {
+                Err(e) if *skip_missing && is(&e, libc::ENOENT) => return Ok(()),
+                Err(e) => return Err(e),
+                Ok(()) => {}
+            }
+            if let Some(extra) = remount {
+                // In a user namespace a bind mount keeps the flags the kernel locked on
+                // its source; a remount must repeat them or fail with EPERM.
+                let locked = sys.mount_flags(target).unwrap_or(0)
+                    & (ms::NOSUID
+                        | ms::NODEV
+                        | ms::NOEXEC
+                        | ms::NOATIME
+                        | ms::NODIRATIME
+                        | ms::RELATIME);
+                sys.mount(Mount {
+                    source: None,
+                    target,
+                    fstype: None,
+                    flags: ms::REMOUNT | ms::BIND | extra | locked,
+                    data: None,
+                })?;
+            }
+            Ok(())
+        }
+        Step::Unmount(target) => sys.umount_detach(target),
+        Step::Mkdir(path, mode) => match sys.mkdir(path, *mode) {
+            Err(e) if is(&e, libc::EEXIST) => Ok(()),
+            other => other,
+        },
+        Step::CreateFile(path) => sys.create_file(path, 0o644),
+        Step::Device {
+            path,
+            major,
+            minor,
+            host,
+        } => match sys.mknod_char(path, 0o666, *major, *minor) {
+            Err(e) if is(&e, libc::EEXIST) => Ok(()),
+            // No mknod in a user namespace: an empty file with the host's node on it.
+            Err(e) if is(&e, libc::EPERM) => {
+                sys.create_file(path, 0o644)?;
+                sys.mount(Mount {
+                    source: Some(host),
+                    target: path,
+                    fstype: None,
+                    flags: ms::BIND,
+                    data: None,
+                })
+            }
+            other => other,
+        },
+        Step::Symlink { target, link } => match sys.symlink(target, link) {
+            Err(e) if is(&e, libc::EEXIST) => Ok(()),
+            other => other,
+        },
+        Step::Ptmx { path, pts } => match sys.symlink(c"pts/ptmx", path) {
+            // The rootfs's own /dev (lxc.autodev = 0): the new instance's ptmx over it.
+            Err(e) if is(&e, libc::EEXIST) => sys.mount(Mount {
+                source: Some(pts),
+                target: path,
+                fstype: None,
+                flags: ms::BIND,
+                data: None,
+            }),
+            other => other,
+        },
+        Step::Umask(mask) => {
+            sys.umask(*mask);
+            Ok(())
+        }
+        Step::PivotRoot(root) => pivot(sys, root),
+        Step::Write(path, data) => sys.write_path(path, data),
+        Step::AppArmorExec {
+            path,
+            fallback,
+            data,
+        } => match sys.write_path(path, data) {
+            Err(e) if is(&e, libc::ENOENT) => sys.write_path(fallback, data),
+            other => other,
+        },
+        Step::Personality(p) => sys.set_personality(*p),
+        Step::DropBounding(cap) => sys.drop_bounding(*cap),
+        Step::DropInheritable(mask) => sys.drop_inheritable(*mask),
+        Step::NoNewPrivs => sys.no_new_privs(),
+        Step::Seccomp => match seccomp {
+            Some(filter) => sys.install_seccomp(filter),
+            None => Err(io::Error::from_raw_os_error(libc::EINVAL)),
+        },
+        Step::Stdio { tty } => sys.take_stdio(io.stdio.as_fd(), *tty),
+        Step::Chdir(path) => sys.chdir(path),
+        Step::Exec {
+            candidates,
+            argv,
+            env,
+        } => {
+            sys.cloexec_from_3();
+            let mut args: [&CStr; 64] = [c""; 64];
+            let mut vars: [&CStr; 256] = [c""; 256];
+            let (na, nv) = (argv.len().min(args.len()), env.len().min(vars.len()));
+            for (slot, a) in args.iter_mut().zip(argv) {
+                *slot = a;
+            }
+            for (slot, v) in vars.iter_mut().zip(env) {
+                *slot = v;
+            }
+            let mut last = io::Error::from_raw_os_error(libc::ENOENT);
+            for path in candidates {
+                last = sys.exec(path, &args[..na], &vars[..nv]);
+                if last.raw_os_error() == Some(0) {
+                    // The fake's success.
+                    return Ok(());
+                }
+                if !is(&last, libc::ENOENT) && !is(&last, libc::ENOTDIR) {
+                    break;
+                }
+            }
+            Err(last)
+        }
+    }
+}
+
+/// pivot_root(".", ".") in the new root and a lazy unmount of the old one stacked on it
+/// (runc's and LXC's way, no put_old directory needed); where the host's root is the
+/// initial ramfs, which cannot be pivoted, the rootfs is moved onto / and chrooted into,
+/// as LXC does there.
+fn pivot(sys: &dyn Sys, root: &CStr) -> io::Result<()> {
+    sys.chdir(root)?;
+    match sys.pivot_root(c".", c".") {
+        Ok(()) => {
+            sys.umount_detach(c".")?;
+            sys.chdir(c"/")
+        }
+        Err(e) if is(&e, libc::EINVAL) => {
+            sys.mount(Mount {
+                source: Some(c"."),
+                target: c"/",
+                fstype: None,
+                flags: ms::MOVE,
+                data: None,
+            })?;
+            sys.chroot(c".")?;
+            sys.chdir(c"/")
+        }
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,340 @@
+//! The order of a launch, parent and child, on the recording fake.
+
+use super::*;
+use crate::child::{self, ChildIo, Outcome};
+use crate::sys::record::Recorder;
+use cgtools::GroupPath;
+use std::cell::RefCell;
+
+struct FakeProgram;
+
+impl SeccompProgram for FakeProgram {
+    fn install(&self) -> nix::Result<()> {
+        Ok(())
+    }
+}
+
+#[derive(Default)]
+struct FakeIsolation {
+    calls: RefCell<Vec<String>>,
+}
+
+impl Isolation for FakeIsolation {
+    fn seccomp(&self, path: &Path) -> Result<Box<dyn SeccompProgram>, String> {
+        self.calls
+            .borrow_mut()
+            .push(format!("seccomp {}", path.display()));
+        Ok(Box::new(FakeProgram))
+    }
+
+    fn devices(
+        &self,
+        rules: &[(String, String)],
+        group: &Group<'_>,
+    ) -> Result<DevicesGuard, String> {
+        self.calls
+            .borrow_mut()
+            .push(format!("devices {} rules on {}", rules.len(), group.path()));
+        Ok(Box::new(()))
+    }
+}
+
+/// A pure cgroup v2 host in a temp dir (nothing is written there: the fake does not).
+fn v2_host() -> (tempfile::TempDir, Cgroups) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("sys/fs/cgroup");
+    std::fs::create_dir_all(&root).unwrap();
+    std::fs::write(root.join("cgroup.controllers"), "cpu memory pids\n").unwrap();
+    let mountinfo = "30 1 0:26 / /sys/fs/cgroup rw,nosuid,nodev,noexec,relatime shared:4 - cgroup2 cgroup2 rw,nsdelegate\n";
+    let cg = Cgroups::from_sources(mountinfo, None, tmp.path()).unwrap();
+    (tmp, cg)
+}
+
+fn host() -> HostFacts {
+    HostFacts {
+        cap_last_cap: 40,
+        apparmor: false,
+        v1_hierarchies: None,
+    }
+}
+
+fn spec(text: &str) -> Spec {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("c1");
+    std::fs::create_dir_all(dir.join("rootfs")).unwrap();
+    let src = grammar::SourceFile::new("config", text);
+    let loaded = grammar::lxc::Loader::new().load_source(src).unwrap();
+    match crate::spec::check(
+        &loaded,
+        &crate::spec::Context {
+            name: "c1",
+            dir: &dir,
+        },
+    ) {
+        Ok((spec, _)) => spec,
+        Err(r) => panic!("{}", r.report.render(&loaded)),
+    }
+}
+
+const UNPRIVILEGED: &str = "\
+lxc.rootfs.path = /tmp
+lxc.uts.name = web1
+lxc.idmap = u 0 100000 65536
+lxc.idmap = g 0 100000 65536
+lxc.cgroup2.memory.max = 64M
+lxc.prlimit.nofile = 1024:4096
+lxc.proc.oom_score_adj = 100
+lxc.console.path = none
+lxc.seccomp.profile = /usr/share/lxc/config/common.seccomp
+lxc.cgroup2.devices.deny = a
+lxc.cgroup2.devices.allow = c 1:3 rwm
+lxc.cap.drop = sys_module
+";
+
+#[test]
+fn the_parent_prepares_everything_before_releasing_the_child() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    let rec = Recorder::new();
+    let iso = FakeIsolation::default();
+    let spec = spec(UNPRIVILEGED);
+    let started = Launcher::with(&rec, host(), &iso)
+        .start(&spec, &group)
+        .unwrap();
+    assert_eq!(started.pid, 4242);
+    assert!(started.console.is_none());
+    assert!(started.devices.is_some());
+    let log: Vec<String> = rec
+        .log()
+        .into_iter()
+        .map(|l| l.replace(&_tmp.path().to_string_lossy().into_owned(), "ROOT"))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "cgroup-set v2 /lxc/c1 memory.max=64M",
+            "open ROOT/sys/fs/cgroup/lxc/c1",
+            "clone3 newns|newpid|newuts|newipc|newnet|newuser into-cgroup",
+            "write /proc/4242/uid_map 0 100000 65536",
+            "write /proc/4242/gid_map 0 100000 65536",
+            "prlimit 4242 7 1024 4096",
+            "write /proc/4242/oom_score_adj 100",
+            "go",
+            "read-report",
+        ]
+    );
+    // The seccomp policy is compiled and the devices applied before the clone.
+    assert_eq!(
+        *iso.calls.borrow(),
+        [
+            "seccomp /usr/share/lxc/config/common.seccomp",
+            "devices 2 rules on /lxc/c1"
+        ]
+    );
+}
+
+#[test]
+fn without_clone_into_cgroup_the_parent_moves_the_child_before_go() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    let rec = Recorder::new();
+    rec.fail(
+        "clone3 newns|newpid|newuts|newipc|newnet into-cgroup",
+        libc::E2BIG,
+    );
+    let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\n");
+    Launcher::with(&rec, host(), &FakeIsolation::default())
+        .start(&spec, &group)
+        .unwrap();
+    let log = rec.log();
+    let at = |prefix: &str| log.iter().position(|l| l.starts_with(prefix)).unwrap();
+    assert_eq!(
+        log[at("clone3") + 1],
+        "clone3 newns|newpid|newuts|newipc|newnet"
+    );
+    assert!(at("cgroup-attach /lxc/c1 4242") < at("go"));
+}
+
+#[test]
+fn newuidmap_writes_the_maps_where_lxc_would_use_it() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    let rec = Recorder::new();
+    let iso = FakeIsolation::default();
+    let mut launcher = Launcher::with(&rec, host(), &iso);
+    launcher.shadow_idmap = true;
+    let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\nlxc.idmap = g 65536 300000 10\n");
+    launcher.start(&spec, &group).unwrap();
+    let log = rec.log();
+    assert!(
+        log.contains(&"run newuidmap 4242 0 100000 65536".to_string()),
+        "{log:?}"
+    );
+    assert!(
+        log.contains(&"run newgidmap 4242 0 100000 65536 65536 300000 10".to_string()),
+        "{log:?}"
+    );
+}
+
+#[test]
+fn a_failed_step_in_the_child_is_named_and_nothing_is_left() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\nlxc.mount.auto = proc:rw\n");
+    let plan = plan::plan(&spec, &host(), None, false);
+    let index = plan
+        .iter()
+        .position(|p| p.what == "mount of proc on /proc")
+        .unwrap();
+    let mut rec = Recorder::new();
+    rec.report = Some((index as u32, libc::EPERM));
+    let err = Launcher::with(&rec, host(), &FakeIsolation::default())
+        .start(&spec, &group)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "mount of proc on /proc in the container failed: EPERM (Operation not permitted)"
+    );
+    let log = rec.log();
+    assert_eq!(log[log.len() - 2..], ["kill", "reap 4242"]);
+}
+
+#[test]
+fn a_missing_rootfs_is_refused_before_anything_runs() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    let rec = Recorder::new();
+    let spec = spec("lxc.rootfs.path = /nonexistent/rootfs\nlxc.cgroup2.memory.max = 1G\n");
+    let err = Launcher::with(&rec, host(), &FakeIsolation::default())
+        .start(&spec, &group)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "the root filesystem /nonexistent/rootfs cannot be used: No such file or directory (os error 2)"
+    );
+    assert!(rec.log().is_empty());
+}
+
+/// What the child of a container as `lxc-create -t download` makes it (common.conf's
+/// settings), unprivileged, does, in order.
+const DOWNLOAD_LIKE: &str = "\
+lxc.rootfs.path = /var/lib/lxc/c1/rootfs
+lxc.uts.name = c1
+lxc.tty.dir = lxc
+lxc.pty.max = 1024
+lxc.cap.drop = mac_admin mac_override sys_time sys_module sys_rawio
+lxc.mount.auto = cgroup:mixed proc:mixed sys:mixed
+lxc.mount.entry = /sys/fs/fuse/connections sys/fs/fuse/connections none bind,optional 0 0
+lxc.mount.entry = /srv/data srv/data none ro,bind,create=dir 0 0
+lxc.idmap = u 0 100000 65536
+lxc.idmap = g 0 100000 65536
+lxc.net.0.type = empty
+lxc.net.0.flags = up
+lxc.sysctl.net.ipv4.ip_forward = 1
+lxc.no_new_privs = 1
+lxc.init.cmd = /sbin/init --log-level=info
+lxc.environment = TERM=linux
+";
+
+fn run_child(spec: &Spec, host: &HostFacts, console: Option<&str>) -> (Outcome, Vec<String>) {
+    let plan = plan::plan(spec, host, console, true);
+    let rec = Recorder::new();
+    let null = || -> OwnedFd { std::fs::File::open("/dev/null").unwrap().into() };
+    let io = ChildIo {
+        go: null(),
+        report: null(),
+        stdio: null(),
+    };
+    let outcome = child::run(&rec, &plan, &io, Some(&FakeProgram));
+    (outcome, rec.log())
+}
+
+#[test]
+fn the_child_sets_up_in_lxcs_order() {
+    let spec = spec(DOWNLOAD_LIKE);
+    let (outcome, log) = run_child(&spec, &host(), Some("/dev/pts/7"));
+    assert_eq!(outcome, Outcome::Executed);
+    insta::assert_snapshot!(log.join("\n"));
+    let at = |prefix: &str| {
+        log.iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {log:#?}"))
+    };
+    // Root in the user namespace first; the cgroup namespace once in the group.
+    assert!(at("wait-go") < at("set-ids 0 0 []"));
+    assert!(at("set-ids 0 0 []") < at("unshare-cgroup"));
+    assert!(at("unshare-cgroup") < at("mount /var/lib/lxc/c1/rootfs"));
+    // Everything is mounted before pivot_root, caps after it, seccomp last but the ids.
+    assert!(at("mount proc /var/lib/lxc/c1/rootfs/proc") < at("pivot_root"));
+    assert!(at("pivot_root") < at("write /proc/sys/net/ipv4/ip_forward"));
+    assert!(at("pivot_root") < at("capbset-drop"));
+    assert!(at("capbset-drop") < at("no-new-privs"));
+    assert!(at("no-new-privs") < at("seccomp"));
+    assert!(at("seccomp") < at("exec"));
+}
+
+#[test]
+fn a_hybrid_host_gets_its_cgroup_hierarchies_when_forced() {
+    let spec = spec("lxc.rootfs.path = /r\nlxc.mount.auto = cgroup:ro:force\n");
+    let host = HostFacts {
+        cap_last_cap: 40,
+        apparmor: true,
+        v1_hierarchies: Some(vec![
+            ("cpu,cpuacct".into(), "cpu,cpuacct".into()),
+            ("systemd".into(), "name=systemd".into()),
+            ("unified".into(), String::new()),
+        ]),
+    };
+    let (_, log) = run_child(&spec, &host, None);
+    let cgroup: Vec<&String> = log.iter().filter(|l| l.contains("sys/fs/cgroup")).collect();
+    insta::assert_snapshot!(cgroup
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join("\n"));
+    // AppArmor enabled: LXC's default profile on exec.
+    assert!(log.contains(
+        &"write /proc/self/attr/apparmor/exec exec lxc-container-default-cgns".to_string()
+    ));
+}
+
+#[test]
+fn a_failing_step_is_reported_and_optional_ones_are_not() {
+    let spec = spec(DOWNLOAD_LIKE);
+    let plan = plan::plan(&spec, &host(), None, false);
+    let rec = Recorder::new();
+    rec.fail("mount /sys/fs/fuse/connections", libc::ENOENT);
+    rec.fail("sethostname", libc::EPERM);
+    let null = || -> OwnedFd { std::fs::File::open("/dev/null").unwrap().into() };
+    let io = ChildIo {
+        go: null(),
+        report: null(),
+        stdio: null(),
+    };
+    let outcome = child::run(&rec, &plan, &io, None);
+    let index = plan
+        .iter()
+        .position(|p| matches!(p.step, plan::Step::Hostname(_)))
+        .unwrap();
+    assert_eq!(
+        outcome,
+        Outcome::Failed {
+            index,
+            errno: libc::EPERM
+        }
+    );
+    assert_eq!(
+        rec.log().last().unwrap(),
+        &format!("report {index} {}", libc::EPERM)
+    );
+}

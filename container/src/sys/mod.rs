@@ -1,0 +1,147 @@
+//! The system-call seam of the launch: every call the parent and the child make goes
+//! through [`Sys`], with the real implementation ([`Real`]) and a recording fake
+//! ([`record::Recorder`]) that lets unit tests check the order of a launch without a
+//! kernel or privileges (youki's `Syscall` trait is the model).
+//!
+//! The child's calls take `&CStr` arguments prepared by the parent before `clone3`, and
+//! [`Real`] makes them with rustix's raw system calls: the child of `clone3` in a
+//! multi-threaded process is a copy of one thread, where glibc's wrappers that talk to
+//! the other threads (setuid, setgroups) would hang, and allocation could meet a lock held
+//! by a thread that does not exist there.
+
+pub mod raw;
+mod real;
+pub mod record;
+
+pub use raw::Cloned;
+pub use real::Real;
+
+use std::ffi::CStr;
+use std::io;
+use std::os::fd::{BorrowedFd, OwnedFd};
+
+/// One mount(2) call.
+#[derive(Clone, Copy, Debug)]
+pub struct Mount<'a> {
+    /// Source (`None` for a remount or a propagation change).
+    pub source: Option<&'a CStr>,
+    /// Target.
+    pub target: &'a CStr,
+    /// File system type.
+    pub fstype: Option<&'a CStr>,
+    /// `MS_*` flags.
+    pub flags: u64,
+    /// File system data.
+    pub data: Option<&'a CStr>,
+}
+
+/// The system calls of a launch.
+pub trait Sys {
+    // ---- parent side ----
+
+    /// clone3 with `flags` (namespaces), `CLONE_PIDFD`, and `CLONE_INTO_CGROUP` of `cgroup`.
+    fn clone3(&self, flags: u64, cgroup: Option<BorrowedFd<'_>>) -> io::Result<Cloned>;
+    /// Opens a cgroup directory for `CLONE_INTO_CGROUP` (`O_PATH | O_DIRECTORY`).
+    fn open_dir(&self, path: &std::path::Path) -> io::Result<OwnedFd>;
+    /// Writes settings named in the vocabulary of cgroup `version` to `group`, translated
+    /// by the backend to what the host runs; returns what was written.
+    fn set_cgroup(
+        &self,
+        group: &cgtools::Group<'_>,
+        version: cgtools::Version,
+        settings: &[cgtools::Setting],
+    ) -> cgtools::Result<Vec<cgtools::Setting>>;
+    /// Moves process `pid` into `group`: in every hierarchy, or only the v1 ones (the
+    /// child was born in the v2 group through `CLONE_INTO_CGROUP`).
+    fn attach_cgroup(
+        &self,
+        group: &cgtools::Group<'_>,
+        pid: i32,
+        v1_only: bool,
+    ) -> cgtools::Result<()>;
+    /// Writes `data` to the file `path` in one write (id maps, /proc/PID files).
+    fn write_file(&self, path: &str, data: &str) -> io::Result<()>;
+    /// Runs a helper program (`newuidmap`) and waits for it; an error carries its output.
+    fn run(&self, argv: &[String]) -> io::Result<()>;
+    /// prlimit(2) on process `pid`.
+    fn prlimit(&self, pid: i32, resource: u32, soft: u64, hard: u64) -> io::Result<()>;
+    /// Writes one byte to `fd` (the go signal).
+    fn send_go(&self, fd: BorrowedFd<'_>) -> io::Result<()>;
+    /// Waits up to `timeout_ms` for the child's report on `fd`: `Ok(None)` when the pipe
+    /// closed without one (the init was executed), `Ok(Some((step, errno)))` for a failure.
+    fn read_report(&self, fd: BorrowedFd<'_>, timeout_ms: i32) -> io::Result<Option<(u32, i32)>>;
+    /// Kills the child through its pidfd (SIGKILL).
+    fn kill(&self, pidfd: BorrowedFd<'_>) -> io::Result<()>;
+    /// Reaps the child `pid`.
+    fn reap(&self, pid: i32) -> io::Result<()>;
+
+    // ---- child side ----
+
+    /// Blocks until the parent's go byte; `Ok(false)` when the parent went away.
+    fn wait_go(&self, fd: BorrowedFd<'_>) -> io::Result<bool>;
+    /// Sends a failure report (step index, errno) to the parent.
+    fn report(&self, fd: BorrowedFd<'_>, step: u32, errno: i32);
+    /// Ends the child.
+    fn exit(&self, code: i32) -> !;
+    /// setresgid/setresuid to `gid`/`uid` and setgroups(`groups`), in that order.
+    fn set_ids(&self, uid: u32, gid: u32, groups: &[u32]) -> io::Result<()>;
+    /// unshare(CLONE_NEWCGROUP).
+    fn unshare_cgroup(&self) -> io::Result<()>;
+    /// The `MS_*` flags of the mount at `path` (statvfs).
+    fn mount_flags(&self, path: &CStr) -> io::Result<u64>;
+    /// sethostname.
+    fn sethostname(&self, name: &CStr) -> io::Result<()>;
+    /// mount(2).
+    fn mount(&self, m: Mount<'_>) -> io::Result<()>;
+    /// umount2(target, MNT_DETACH).
+    fn umount_detach(&self, target: &CStr) -> io::Result<()>;
+    /// mkdir (EEXIST is an error; the caller decides).
+    fn mkdir(&self, path: &CStr, mode: u32) -> io::Result<()>;
+    /// Creates an empty file if missing (O_CREAT, no truncation).
+    fn create_file(&self, path: &CStr, mode: u32) -> io::Result<()>;
+    /// mknod of a character device.
+    fn mknod_char(&self, path: &CStr, mode: u32, major: u32, minor: u32) -> io::Result<()>;
+    /// symlink(target, link).
+    fn symlink(&self, target: &CStr, link: &CStr) -> io::Result<()>;
+    /// unlink.
+    fn unlink(&self, path: &CStr) -> io::Result<()>;
+    /// umask; returns the old mask.
+    fn umask(&self, mask: u32) -> u32;
+    /// chdir.
+    fn chdir(&self, path: &CStr) -> io::Result<()>;
+    /// pivot_root(new_root, put_old).
+    fn pivot_root(&self, new_root: &CStr, put_old: &CStr) -> io::Result<()>;
+    /// chroot.
+    fn chroot(&self, path: &CStr) -> io::Result<()>;
+    /// Opens `path` and writes `data` in one write (sysctls, AppArmor's exec attribute).
+    fn write_path(&self, path: &CStr, data: &[u8]) -> io::Result<()>;
+    /// Brings the loopback interface of the current network namespace up (rtnetlink).
+    fn loopback_up(&self) -> io::Result<()>;
+    /// A new anonymous session keyring.
+    fn join_session_keyring(&self) -> io::Result<()>;
+    /// PR_SET_PDEATHSIG.
+    fn set_pdeath_signal(&self, signal: i32) -> io::Result<()>;
+    /// personality(2).
+    fn set_personality(&self, persona: u32) -> io::Result<()>;
+    /// PR_CAPBSET_DROP of `cap`.
+    fn drop_bounding(&self, cap: u32) -> io::Result<()>;
+    /// Removes the capabilities of `mask` from the inheritable set and clears the ambient
+    /// set.
+    fn drop_inheritable(&self, mask: u64) -> io::Result<()>;
+    /// PR_SET_NO_NEW_PRIVS.
+    fn no_new_privs(&self) -> io::Result<()>;
+    /// Installs the seccomp filter.
+    fn install_seccomp(&self, filter: &dyn crate::isolation::SeccompProgram) -> io::Result<()>;
+    /// setsid, then `fd` as the controlling terminal (when `tty`) and as stdin, stdout and
+    /// stderr.
+    fn take_stdio(&self, fd: BorrowedFd<'_>, tty: bool) -> io::Result<()>;
+    /// Marks every descriptor from 3 on close-on-exec.
+    fn cloexec_from_3(&self);
+    /// execve; returns only on failure.
+    fn exec(&self, path: &CStr, argv: &[&CStr], env: &[&CStr]) -> io::Error;
+}
+
+/// A pipe whose ends are both close-on-exec.
+pub fn pipe() -> io::Result<(OwnedFd, OwnedFd)> {
+    rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).map_err(io::Error::from)
+}

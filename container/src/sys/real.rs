@@ -1,0 +1,413 @@
+//! The real system calls: rustix's raw calls in the child, nix where a libc wrapper is
+//! a plain system call (mount), the standard library in the parent.
+
+use super::{raw, Cloned, Mount, Sys};
+use rustix::fd::AsFd;
+use std::ffi::CStr;
+use std::io::{self, Write as _};
+use std::os::fd::BorrowedFd;
+
+/// The kernel.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Real;
+
+fn io_err(e: rustix::io::Errno) -> io::Error {
+    io::Error::from_raw_os_error(e.raw_os_error())
+}
+
+fn nix_err(e: nix::errno::Errno) -> io::Error {
+    io::Error::from_raw_os_error(e as i32)
+}
+
+impl Sys for Real {
+    fn clone3(&self, flags: u64, cgroup: Option<BorrowedFd<'_>>) -> io::Result<Cloned> {
+        raw::clone3(flags, cgroup)
+    }
+
+    fn open_dir(&self, path: &std::path::Path) -> io::Result<std::os::fd::OwnedFd> {
+        use rustix::fs::{Mode, OFlags};
+        rustix::fs::open(
+            path,
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io_err)
+    }
+
+    fn set_cgroup(
+        &self,
+        group: &cgtools::Group<'_>,
+        version: cgtools::Version,
+        settings: &[cgtools::Setting],
+    ) -> cgtools::Result<Vec<cgtools::Setting>> {
+        group.set_translated(Some(version), settings)
+    }
+
+    fn attach_cgroup(
+        &self,
+        group: &cgtools::Group<'_>,
+        pid: i32,
+        v1_only: bool,
+    ) -> cgtools::Result<()> {
+        let pid = pid as u32;
+        if !v1_only {
+            return group.attach(pid);
+        }
+        for cgroup in group.cgroups() {
+            if cgroup.hierarchy().version() == cgtools::Version::V1 {
+                cgroup.attach(pid)?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_file(&self, path: &str, data: &str) -> io::Result<()> {
+        let mut f = std::fs::OpenOptions::new().write(true).open(path)?;
+        f.write_all(data.as_bytes())
+    }
+
+    fn run(&self, argv: &[String]) -> io::Result<()> {
+        let Some((program, args)) = argv.split_first() else {
+            return Err(io::Error::from(io::ErrorKind::InvalidInput));
+        };
+        let out = std::process::Command::new(program)
+            .args(args)
+            .stdin(std::process::Stdio::null())
+            .output()?;
+        if out.status.success() {
+            return Ok(());
+        }
+        let text = String::from_utf8_lossy(&out.stderr).trim().to_string();
+        Err(io::Error::other(format!(
+            "{program} {}: {text}",
+            out.status
+        )))
+    }
+
+    fn prlimit(&self, pid: i32, resource: u32, soft: u64, hard: u64) -> io::Result<()> {
+        use rustix::process::{Resource, Rlimit};
+        let resource = match resource {
+            0 => Resource::Cpu,
+            1 => Resource::Fsize,
+            2 => Resource::Data,
+            3 => Resource::Stack,
+            4 => Resource::Core,
+            5 => Resource::Rss,
+            6 => Resource::Nproc,
+            7 => Resource::Nofile,
+            8 => Resource::Memlock,
+            9 => Resource::As,
+            10 => Resource::Locks,
+            11 => Resource::Sigpending,
+            12 => Resource::Msgqueue,
+            13 => Resource::Nice,
+            14 => Resource::Rtprio,
+            15 => Resource::Rttime,
+            _ => return Err(io::Error::from_raw_os_error(libc::EINVAL)),
+        };
+        let limit = |v: u64| (v != u64::MAX).then_some(v);
+        let pid = rustix::process::Pid::from_raw(pid);
+        rustix::process::prlimit(
+            pid,
+            resource,
+            Rlimit {
+                current: limit(soft),
+                maximum: limit(hard),
+            },
+        )
+        .map(drop)
+        .map_err(io_err)
+    }
+
+    fn send_go(&self, fd: BorrowedFd<'_>) -> io::Result<()> {
+        rustix::io::write(fd, b"g").map(drop).map_err(io_err)
+    }
+
+    fn read_report(&self, fd: BorrowedFd<'_>, timeout_ms: i32) -> io::Result<Option<(u32, i32)>> {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        let mut fds = [PollFd::new(&fd, PollFlags::IN)];
+        let timeout = Timespec {
+            tv_sec: i64::from(timeout_ms / 1000),
+            tv_nsec: i64::from(timeout_ms % 1000) * 1_000_000,
+        };
+        loop {
+            match poll(&mut fds, Some(&timeout)) {
+                Ok(0) => return Err(io::Error::from(io::ErrorKind::TimedOut)),
+                Ok(_) => break,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(io_err(e)),
+            }
+        }
+        let mut buf = [0u8; 8];
+        let n = loop {
+            match rustix::io::read(fd, &mut buf) {
+                Ok(n) => break n,
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(io_err(e)),
+            }
+        };
+        if n == 0 {
+            return Ok(None);
+        }
+        if n != 8 {
+            return Err(io::Error::from(io::ErrorKind::UnexpectedEof));
+        }
+        let step = u32::from_ne_bytes([buf[0], buf[1], buf[2], buf[3]]);
+        let errno = i32::from_ne_bytes([buf[4], buf[5], buf[6], buf[7]]);
+        Ok(Some((step, errno)))
+    }
+
+    fn kill(&self, pidfd: BorrowedFd<'_>) -> io::Result<()> {
+        rustix::process::pidfd_send_signal(pidfd, rustix::process::Signal::KILL).map_err(io_err)
+    }
+
+    fn reap(&self, pid: i32) -> io::Result<()> {
+        let pid = nix::unistd::Pid::from_raw(pid);
+        loop {
+            match nix::sys::wait::waitpid(pid, Some(nix::sys::wait::WaitPidFlag::__WALL)) {
+                Ok(_) => return Ok(()),
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(nix_err(e)),
+            }
+        }
+    }
+
+    fn wait_go(&self, fd: BorrowedFd<'_>) -> io::Result<bool> {
+        let mut buf = [0u8; 1];
+        loop {
+            match rustix::io::read(fd, &mut buf) {
+                Ok(n) => return Ok(n == 1),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(io_err(e)),
+            }
+        }
+    }
+
+    fn report(&self, fd: BorrowedFd<'_>, step: u32, errno: i32) {
+        let mut buf = [0u8; 8];
+        buf[..4].copy_from_slice(&step.to_ne_bytes());
+        buf[4..].copy_from_slice(&errno.to_ne_bytes());
+        // One write below PIPE_BUF: atomic. Nothing to do if it fails; the parent then
+        // sees the pipe close and the child's exit status.
+        let _ = rustix::io::write(fd, &buf);
+    }
+
+    fn exit(&self, code: i32) -> ! {
+        raw::exit_now(code)
+    }
+
+    fn set_ids(&self, uid: u32, gid: u32, groups: &[u32]) -> io::Result<()> {
+        use rustix::process::{Gid, Uid};
+        use rustix::thread::{set_thread_groups, set_thread_res_gid, set_thread_res_uid};
+        // At most NGROUPS_MAX (65536) in the kernel; a fixed buffer keeps this
+        // allocation-free for the lists LXC configs use.
+        let mut buf = [Gid::ROOT; 64];
+        let n = groups.len().min(buf.len());
+        for (slot, g) in buf.iter_mut().zip(groups) {
+            *slot = Gid::from_raw(*g);
+        }
+        set_thread_groups(&buf[..n]).map_err(io_err)?;
+        let gid = Gid::from_raw(gid);
+        set_thread_res_gid(gid, gid, gid).map_err(io_err)?;
+        let uid = Uid::from_raw(uid);
+        set_thread_res_uid(uid, uid, uid).map_err(io_err)
+    }
+
+    fn unshare_cgroup(&self) -> io::Result<()> {
+        nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP).map_err(nix_err)
+    }
+
+    fn mount_flags(&self, path: &CStr) -> io::Result<u64> {
+        let st = rustix::fs::statvfs(path).map_err(io_err)?;
+        let f = st.f_flag.bits();
+        // ST_RDONLY, NOSUID, NODEV, NOEXEC, NOATIME, NODIRATIME have the MS_ values;
+        // ST_RELATIME (4096) is MS_RELATIME.
+        let mut flags = f & (1 | 2 | 4 | 8 | 1024 | 2048);
+        if f & 4096 != 0 {
+            flags |= crate::spec::mount::ms::RELATIME;
+        }
+        Ok(flags)
+    }
+
+    fn sethostname(&self, name: &CStr) -> io::Result<()> {
+        rustix::system::sethostname(name.to_bytes()).map_err(io_err)
+    }
+
+    fn mount(&self, m: Mount<'_>) -> io::Result<()> {
+        use nix::mount::MsFlags;
+        nix::mount::mount(
+            m.source,
+            m.target,
+            m.fstype,
+            MsFlags::from_bits_retain(m.flags as libc::c_ulong),
+            m.data,
+        )
+        .map_err(nix_err)
+    }
+
+    fn umount_detach(&self, target: &CStr) -> io::Result<()> {
+        rustix::mount::unmount(target, rustix::mount::UnmountFlags::DETACH).map_err(io_err)
+    }
+
+    fn mkdir(&self, path: &CStr, mode: u32) -> io::Result<()> {
+        rustix::fs::mkdir(path, rustix::fs::Mode::from_raw_mode(mode)).map_err(io_err)
+    }
+
+    fn create_file(&self, path: &CStr, mode: u32) -> io::Result<()> {
+        use rustix::fs::{Mode, OFlags};
+        rustix::fs::open(
+            path,
+            OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
+            Mode::from_raw_mode(mode),
+        )
+        .map(drop)
+        .map_err(io_err)
+    }
+
+    fn mknod_char(&self, path: &CStr, mode: u32, major: u32, minor: u32) -> io::Result<()> {
+        use rustix::fs::{makedev, mknodat, FileType, Mode, CWD};
+        mknodat(
+            CWD,
+            path,
+            FileType::CharacterDevice,
+            Mode::from_raw_mode(mode),
+            makedev(major, minor),
+        )
+        .map_err(io_err)
+    }
+
+    fn symlink(&self, target: &CStr, link: &CStr) -> io::Result<()> {
+        rustix::fs::symlink(target, link).map_err(io_err)
+    }
+
+    fn unlink(&self, path: &CStr) -> io::Result<()> {
+        rustix::fs::unlink(path).map_err(io_err)
+    }
+
+    fn umask(&self, mask: u32) -> u32 {
+        rustix::process::umask(rustix::fs::Mode::from_raw_mode(mask)).as_raw_mode()
+    }
+
+    fn chdir(&self, path: &CStr) -> io::Result<()> {
+        rustix::process::chdir(path).map_err(io_err)
+    }
+
+    fn pivot_root(&self, new_root: &CStr, put_old: &CStr) -> io::Result<()> {
+        rustix::process::pivot_root(new_root, put_old).map_err(io_err)
+    }
+
+    fn chroot(&self, path: &CStr) -> io::Result<()> {
+        rustix::process::chroot(path).map_err(io_err)
+    }
+
+    fn write_path(&self, path: &CStr, data: &[u8]) -> io::Result<()> {
+        use rustix::fs::{Mode, OFlags};
+        let fd = rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty())
+            .map_err(io_err)?;
+        let n = rustix::io::write(&fd, data).map_err(io_err)?;
+        if n != data.len() {
+            return Err(io::Error::from(io::ErrorKind::WriteZero));
+        }
+        Ok(())
+    }
+
+    fn loopback_up(&self) -> io::Result<()> {
+        use rustix::net::{
+            recv, send, socket_with, AddressFamily, RecvFlags, SendFlags, SocketFlags, SocketType,
+        };
+        let fd = socket_with(
+            AddressFamily::NETLINK,
+            SocketType::RAW,
+            SocketFlags::CLOEXEC,
+            None, // NETLINK_ROUTE
+        )
+        .map_err(io_err)?;
+        // struct nlmsghdr + struct ifinfomsg: RTM_NEWLINK for ifindex 1 (lo is always the
+        // first device of a network namespace) with IFF_UP set in flags and change.
+        let mut msg = [0u8; 32];
+        msg[0..4].copy_from_slice(&32u32.to_ne_bytes()); // nlmsg_len
+        msg[4..6].copy_from_slice(&16u16.to_ne_bytes()); // RTM_NEWLINK
+        msg[6..8].copy_from_slice(&(1u16 | 4).to_ne_bytes()); // NLM_F_REQUEST | NLM_F_ACK
+        msg[8..12].copy_from_slice(&1u32.to_ne_bytes()); // seq
+                                                         // msg[16] ifi_family AF_UNSPEC, msg[18..20] ifi_type 0
+        msg[20..24].copy_from_slice(&1i32.to_ne_bytes()); // ifi_index
+        msg[24..28].copy_from_slice(&1u32.to_ne_bytes()); // ifi_flags IFF_UP
+        msg[28..32].copy_from_slice(&1u32.to_ne_bytes()); // ifi_change IFF_UP
+        send(fd.as_fd(), &msg, SendFlags::empty()).map_err(io_err)?;
+        let mut ack = [0u8; 64];
+        let (n, _) = recv(fd.as_fd(), &mut ack, RecvFlags::empty()).map_err(io_err)?;
+        // NLMSG_ERROR (2) carries -errno after the header; 0 is the acknowledgement.
+        if n >= 20 && u16::from_ne_bytes([ack[4], ack[5]]) == 2 {
+            let err = i32::from_ne_bytes([ack[16], ack[17], ack[18], ack[19]]);
+            if err != 0 {
+                return Err(io::Error::from_raw_os_error(-err));
+            }
+        }
+        Ok(())
+    }
+
+    fn join_session_keyring(&self) -> io::Result<()> {
+        raw::join_new_session_keyring()
+    }
+
+    fn set_pdeath_signal(&self, signal: i32) -> io::Result<()> {
+        let signal = rustix::process::Signal::from_named_raw(signal)
+            .ok_or_else(|| io::Error::from_raw_os_error(libc::EINVAL))?;
+        rustix::process::set_parent_process_death_signal(Some(signal)).map_err(io_err)
+    }
+
+    fn set_personality(&self, persona: u32) -> io::Result<()> {
+        nix::sys::personality::set(nix::sys::personality::Persona::from_bits_retain(
+            persona as libc::c_int,
+        ))
+        .map(drop)
+        .map_err(nix_err)
+    }
+
+    fn drop_bounding(&self, cap: u32) -> io::Result<()> {
+        use rustix::thread::{remove_capability_from_bounding_set, CapabilitySet};
+        remove_capability_from_bounding_set(CapabilitySet::from_bits_retain(1u64 << cap))
+            .map_err(io_err)
+    }
+
+    fn drop_inheritable(&self, mask: u64) -> io::Result<()> {
+        use rustix::thread::{
+            capabilities, clear_ambient_capability_set, set_capabilities, CapabilitySet,
+        };
+        let mut sets = capabilities(None).map_err(io_err)?;
+        sets.inheritable &= !CapabilitySet::from_bits_retain(mask);
+        set_capabilities(None, sets).map_err(io_err)?;
+        clear_ambient_capability_set().map_err(io_err)
+    }
+
+    fn no_new_privs(&self) -> io::Result<()> {
+        rustix::thread::set_no_new_privs(true).map_err(io_err)
+    }
+
+    fn install_seccomp(&self, filter: &dyn crate::isolation::SeccompProgram) -> io::Result<()> {
+        filter.install().map_err(nix_err)
+    }
+
+    fn take_stdio(&self, fd: BorrowedFd<'_>, tty: bool) -> io::Result<()> {
+        rustix::process::setsid().map_err(io_err)?;
+        if tty {
+            rustix::process::ioctl_tiocsctty(fd).map_err(io_err)?;
+        }
+        rustix::stdio::dup2_stdin(fd).map_err(io_err)?;
+        rustix::stdio::dup2_stdout(fd).map_err(io_err)?;
+        rustix::stdio::dup2_stderr(fd).map_err(io_err)
+    }
+
+    fn cloexec_from_3(&self) {
+        // Kernels before 5.11 lack CLOSE_RANGE_CLOEXEC; descriptors of this crate and of
+        // the standard library are close-on-exec anyway.
+        let _ = raw::cloexec_from(3);
+    }
+
+    fn exec(&self, path: &CStr, argv: &[&CStr], env: &[&CStr]) -> io::Error {
+        match nix::unistd::execve(path, argv, env) {
+            Err(e) => nix_err(e),
+            Ok(never) => match never {},
+        }
+    }
+}
