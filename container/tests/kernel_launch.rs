@@ -1,0 +1,315 @@
+//! Real containers: a busybox rootfs built in a temporary container directory, started
+//! into a group under the test's unique prefix, checked from outside (/proc of the host,
+//! the group's files) and from inside (what its init wrote to a bind-mounted directory).
+//! Runs as root on the hybrid host and in the pure cgroup v2 VM lane. No network is
+//! touched: containers get a new empty network namespace.
+
+// Test code: a fixture that cannot be set up must stop the test loudly.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use cgtools::{Cgroups, GroupPath};
+use container::{LaunchError, Started};
+use std::fs;
+use std::os::fd::AsFd;
+use std::os::unix::fs::{symlink, PermissionsExt};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+use test_support::{need, Host, TestGroups};
+
+/// A container directory with a busybox rootfs and an `out` directory the container
+/// sees as `/out`.
+struct Dir {
+    _tmp: tempfile::TempDir,
+    path: PathBuf,
+}
+
+impl Dir {
+    fn new() -> Dir {
+        let tmp = tempfile::Builder::new()
+            .prefix("cgtools-ct-")
+            .tempdir()
+            .unwrap();
+        let path = tmp.path().join("c1");
+        let root = path.join("rootfs");
+        for d in [
+            "bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "out", "root",
+        ] {
+            fs::create_dir_all(root.join(d)).unwrap();
+        }
+        fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
+        for applet in [
+            "sh", "sleep", "cat", "hostname", "id", "ls", "grep", "echo", "touch", "mkdir",
+        ] {
+            symlink("busybox", root.join("bin").join(applet)).unwrap();
+        }
+        let out = path.join("out");
+        fs::create_dir_all(&out).unwrap();
+        // The unprivileged container's root is uid 100000 on the host.
+        fs::set_permissions(&out, fs::Permissions::from_mode(0o777)).unwrap();
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o755)).unwrap();
+        // What the init reports about its world, then it waits to be killed.
+        fs::write(
+            root.join("init.sh"),
+            "hostname > /out/hostname
+cat /proc/self/status > /out/status
+id -u > /out/uid
+ls /proc > /out/proc
+cat /proc/self/cgroup > /out/cgroup
+echo $$ > /out/pid
+touch /out/done
+exec sleep 1000
+",
+        )
+        .unwrap();
+        Dir { _tmp: tmp, path }
+    }
+
+    fn rootfs(&self) -> PathBuf {
+        self.path.join("rootfs")
+    }
+
+    fn out(&self, name: &str) -> String {
+        fs::read_to_string(self.path.join("out").join(name)).unwrap_or_default()
+    }
+
+    /// Waits for the init's report.
+    fn wait_done(&self) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while !self.path.join("out/done").exists() {
+            assert!(
+                Instant::now() < deadline,
+                "the container's init did not report"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// The container's config: `extra` after the common lines.
+    fn config(&self, extra: &str) -> container::Spec {
+        let text = format!(
+            "lxc.rootfs.path = dir:{root}
+lxc.uts.name = box1
+lxc.mount.auto = proc:mixed sys:ro
+lxc.mount.entry = {out} out none bind,create=dir 0 0
+lxc.console.path = none
+lxc.init.cmd = /bin/sh /init.sh
+{extra}",
+            root = self.rootfs().display(),
+            out = self.path.join("out").display(),
+        );
+        fs::write(self.path.join("config"), text).unwrap();
+        let loaded = grammar::lxc::load(&self.path.join("config")).unwrap();
+        match container::check(
+            &loaded,
+            &container::Context {
+                name: "c1",
+                dir: &self.path,
+            },
+        ) {
+            Ok((spec, _)) => spec,
+            Err(r) => panic!("{}", r.report.render(&loaded)),
+        }
+    }
+}
+
+/// A started container, killed and reaped on drop.
+struct Running(Started);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ =
+            rustix::process::pidfd_send_signal(self.0.pidfd.as_fd(), rustix::process::Signal::KILL);
+        let _ = nix::sys::wait::waitpid(nix::unistd::Pid::from_raw(self.0.pid), None);
+    }
+}
+
+/// The group `<prefix>/c1` in the memory controller's hierarchy, created.
+fn group_path(groups: &TestGroups) -> GroupPath {
+    GroupPath::new(&groups.name("c1")).unwrap()
+}
+
+fn setup() -> Option<(Host, TestGroups, Cgroups)> {
+    let host = match Host::for_test() {
+        Ok(h) => h,
+        Err(skip) => {
+            skip.record(env!("CARGO_CRATE_NAME"), false);
+            return None;
+        }
+    };
+    let groups = TestGroups::tagged(&host, "ct");
+    let cg = Cgroups::discover().unwrap();
+    Some((host, groups, cg))
+}
+
+fn status_field(pid: i32, field: &str) -> String {
+    let status = fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_else(|| panic!("no {field} in /proc/{pid}/status"))
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn a_busybox_container_runs_isolated_in_its_group() {
+    let Some((host, groups, cg)) = setup() else {
+        return;
+    };
+    let memory = need!(host.usable("memory"));
+    let dir = Dir::new();
+    let spec = dir.config(
+        "lxc.cgroup2.memory.max = 67108864
+lxc.cap.drop = sys_time sys_module
+",
+    );
+    let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
+    group.create().unwrap();
+    let started = container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
+    let running = Running(started);
+    let pid = running.0.pid;
+    dir.wait_done();
+
+    // pid 1 of the container is lxc.init.cmd (it exec'd sleep since).
+    assert_eq!(dir.out("pid").trim(), "1");
+    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    assert_eq!(cmdline, b"sleep\x001000\x00");
+    // Its hostname, and only its own processes in /proc.
+    assert_eq!(dir.out("hostname").trim(), "box1");
+    let pids: Vec<u32> = dir
+        .out("proc")
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert!(pids.contains(&1), "{pids:?}");
+    assert!(
+        pids.iter().all(|p| *p < 10),
+        "host processes visible: {pids:?}"
+    );
+    // The bind mount of lxc.mount.entry carried the files out.
+    assert!(dir.path.join("out/status").exists());
+    // Its group, from outside: the process is there, the limit in force.
+    let group_dir = groups.dir(memory, "c1");
+    let procs = fs::read_to_string(group_dir.join("cgroup.procs")).unwrap();
+    assert!(
+        procs.split_whitespace().any(|p| p == pid.to_string()),
+        "{procs}"
+    );
+    let limit_file = if memory.v2 {
+        "memory.max"
+    } else {
+        "memory.limit_in_bytes"
+    };
+    assert_eq!(
+        fs::read_to_string(group_dir.join(limit_file))
+            .unwrap()
+            .trim(),
+        "67108864"
+    );
+    // Inside, the cgroup namespace's root is the container's group.
+    let cgroup = dir.out("cgroup");
+    let memory_line = cgroup
+        .lines()
+        .find(|l| {
+            if memory.v2 {
+                l.starts_with("0::")
+            } else {
+                l.split(':')
+                    .nth(1)
+                    .is_some_and(|c| c.split(',').any(|c| c == "memory"))
+            }
+        })
+        .unwrap_or_else(|| panic!("{cgroup}"));
+    assert!(memory_line.ends_with(":/"), "{cgroup}");
+    // The dropped capabilities are not in the bounding set (CAP_SYS_MODULE 16,
+    // CAP_SYS_TIME 25), the others are.
+    let bnd = u64::from_str_radix(&status_field(pid, "CapBnd"), 16).unwrap();
+    assert_eq!(bnd & (1 << 16), 0, "CapBnd {bnd:x}");
+    assert_eq!(bnd & (1 << 25), 0, "CapBnd {bnd:x}");
+    assert_ne!(bnd & (1 << 21), 0, "CAP_SYS_ADMIN was dropped too: {bnd:x}");
+    // Root inside and outside (no user namespace).
+    assert_eq!(dir.out("uid").trim(), "0");
+    assert_eq!(
+        status_field(pid, "Uid").split_whitespace().next(),
+        Some("0")
+    );
+    drop(running);
+}
+
+#[test]
+fn an_unprivileged_containers_root_is_uid_100000_on_the_host() {
+    let Some((host, groups, cg)) = setup() else {
+        return;
+    };
+    need!(host.usable("memory"));
+    let dir = Dir::new();
+    let spec = dir.config(
+        "lxc.idmap = u 0 100000 65536
+lxc.idmap = g 0 100000 65536
+",
+    );
+    let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
+    group.create().unwrap();
+    let running = Running(container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
+    let pid = running.0.pid;
+    dir.wait_done();
+    assert_eq!(dir.out("uid").trim(), "0", "root inside");
+    let uids: Vec<String> = status_field(pid, "Uid")
+        .split_whitespace()
+        .map(String::from)
+        .collect();
+    assert_eq!(uids, ["100000"; 4], "uid 100000 on the host");
+    assert_eq!(dir.out("hostname").trim(), "box1");
+}
+
+#[test]
+fn a_bad_init_path_says_why_and_leaves_nothing() {
+    let Some((host, groups, cg)) = setup() else {
+        return;
+    };
+    let memory = need!(host.usable("memory"));
+    let dir = Dir::new();
+    let spec = dir.config("lxc.init.cmd = /bin/nope\n");
+    let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
+    group.create().unwrap();
+    let err = match container::start(&spec, &cg, &group) {
+        Ok(started) => {
+            let _running = Running(started);
+            panic!("a container with a missing init started");
+        }
+        Err(e) => e,
+    };
+    assert!(matches!(err, LaunchError::Child { .. }), "{err:?}");
+    assert_eq!(
+        err.to_string(),
+        "executing the init /bin/nope in the container failed: ENOENT (No such file or directory)"
+    );
+    let procs = fs::read_to_string(groups.dir(memory, "c1").join("cgroup.procs")).unwrap();
+    assert_eq!(procs.trim(), "", "a process was left in the group");
+}
+
+#[test]
+fn a_missing_rootfs_says_why() {
+    let Some((host, groups, cg)) = setup() else {
+        return;
+    };
+    let memory = need!(host.usable("memory"));
+    let dir = Dir::new();
+    let spec = dir.config("");
+    fs::remove_dir_all(dir.rootfs()).unwrap();
+    let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
+    group.create().unwrap();
+    let err = container::start(&spec, &cg, &group)
+        .map(Running)
+        .err()
+        .expect("started without a rootfs");
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "the root filesystem {} cannot be used: No such file or directory (os error 2)",
+            dir.rootfs().display()
+        )
+    );
+    let procs = fs::read_to_string(groups.dir(memory, "c1").join("cgroup.procs")).unwrap();
+    assert_eq!(procs.trim(), "");
+}
