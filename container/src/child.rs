@@ -21,6 +21,8 @@ pub struct ChildIo {
     pub report: OwnedFd,
     /// The init's stdin, stdout and stderr: the console's slave or /dev/null.
     pub stdio: OwnedFd,
+    /// The container's init (a pidfd), for `SetNs` (attach).
+    pub target: Option<OwnedFd>,
 }
 
 /// How the child ended, for tests (the real child has exec'd or exited by then).
@@ -85,6 +87,18 @@ fn step(
     match step {
         Step::Ids { uid, gid, groups } => sys.set_ids(*uid, *gid, groups),
         Step::UnshareCgroup => sys.unshare_cgroup(),
+        Step::SetNs(flags) => match &io.target {
+            Some(pidfd) => sys.setns(pidfd.as_fd(), *flags),
+            None => Err(io::Error::from_raw_os_error(libc::EBADF)),
+        },
+        Step::ForkWait => match sys.clone3(0, None)? {
+            crate::sys::Cloned::Child => Ok(()),
+            crate::sys::Cloned::Parent { pid, pidfd } => {
+                drop(pidfd);
+                let code = sys.wait_status(pid).map_or(1, |c| c);
+                sys.exit(code)
+            }
+        },
         Step::SessionKeyring => sys.join_session_keyring(),
         Step::PdeathSignal(sig) => sys.set_pdeath_signal(*sig),
         Step::Hostname(name) => sys.sethostname(name),

@@ -286,9 +286,10 @@ impl<'a> Launcher<'a> {
             go: go_rx,
             report: report_tx,
             stdio,
+            target: None,
         };
         let cloned = self.clone_child(
-            spec,
+            Self::clone_flags(spec),
             group,
             &plan,
             io,
@@ -393,16 +394,8 @@ impl<'a> Launcher<'a> {
         Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn clone_child(
-        &self,
-        spec: &Spec,
-        group: &Group<'_>,
-        plan: &[Planned],
-        io: ChildIo,
-        parent_ends: (OwnedFd, OwnedFd),
-        seccomp: Option<&dyn SeccompProgram>,
-    ) -> Result<Cloned3, LaunchError> {
+    /// The clone flags of `spec`'s namespaces (the cgroup namespace is the child's).
+    fn clone_flags(spec: &Spec) -> u64 {
         let ns = &spec.namespaces;
         let mut flags = CLONE_NEWNS;
         for (on, flag) in [
@@ -416,6 +409,19 @@ impl<'a> Launcher<'a> {
                 flags |= flag;
             }
         }
+        flags
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn clone_child(
+        &self,
+        flags: u64,
+        group: &Group<'_>,
+        plan: &[Planned],
+        io: ChildIo,
+        parent_ends: (OwnedFd, OwnedFd),
+        seccomp: Option<&dyn SeccompProgram>,
+    ) -> Result<Cloned3, LaunchError> {
         let v2_dir = group
             .cgroups()
             .into_iter()
@@ -539,6 +545,107 @@ impl<'a> Launcher<'a> {
             }),
             Err(error) => Err(LaunchError::Parent {
                 what: "reading the child's report".into(),
+                error,
+            }),
+        }
+    }
+
+    /// Moves `pid` into `group` where clone3 did not put it.
+    fn place(&self, group: &Group<'_>, pid: i32, born_in_group: bool) -> Result<(), LaunchError> {
+        let has_v1 = group
+            .cgroups()
+            .iter()
+            .any(|c| c.hierarchy().version() == Version::V1);
+        if !born_in_group || has_v1 {
+            self.sys
+                .attach_cgroup(group, pid, born_in_group)
+                .map_err(|error| LaunchError::Cgroup {
+                    setting: format!("cgroup.procs = {pid}"),
+                    error: Box::new(error),
+                })?;
+        }
+        Ok(())
+    }
+
+    /// Runs `command` inside the running container of `spec` (its init is `pidfd`, its
+    /// group `group`), as `lxc-attach --clear-env` does: in the init's namespaces and
+    /// group, with the container's capability bounding set, no_new_privs, seccomp filter
+    /// and AppArmor profile, as root of the container, in `/`, with the environment
+    /// `container=lxc`, a default PATH and `env` (`NAME=VALUE`). The caller's stdin,
+    /// stdout and stderr are the command's. Returns its exit status (128 + signal when
+    /// killed).
+    pub fn attach(
+        &self,
+        spec: &Spec,
+        group: &Group<'_>,
+        pidfd: std::os::fd::BorrowedFd<'_>,
+        command: &[String],
+        env: &[String],
+    ) -> Result<i32, LaunchError> {
+        let parent = |what: &str| {
+            let what = what.to_string();
+            move |error: io::Error| LaunchError::Parent { what, error }
+        };
+        let seccomp: Option<Box<dyn SeccompProgram>> = match &spec.seccomp {
+            Some(path) => Some(
+                self.isolation
+                    .seccomp(path)
+                    .map_err(LaunchError::Isolation)?,
+            ),
+            None => None,
+        };
+        let mut environment = vec![
+            "container=lxc".to_string(),
+            format!("PATH={}", plan::DEFAULT_PATH),
+        ];
+        for var in env {
+            let name = var.split('=').next().unwrap_or("");
+            environment.retain(|v| v.split('=').next() != Some(name));
+            environment.push(var.clone());
+        }
+        let plan = plan::attach_plan(spec, &self.host, command, &environment, seccomp.is_some());
+        let (go_rx, go_tx) = sys::pipe().map_err(parent("creating the sync pipe"))?;
+        let (report_rx, report_tx) = sys::pipe().map_err(parent("creating the report pipe"))?;
+        let io = ChildIo {
+            go: go_rx,
+            report: report_tx,
+            stdio: std::fs::File::open("/dev/null")
+                .map_err(parent("opening /dev/null"))?
+                .into(),
+            target: Some(
+                pidfd
+                    .try_clone_to_owned()
+                    .map_err(parent("duplicating the init's pidfd"))?,
+            ),
+        };
+        let (pid, child_pidfd, born_in_group, (go_tx, report_rx)) =
+            self.clone_child(0, group, &plan, io, (go_tx, report_rx), seccomp.as_deref())?;
+        let released = self.place(group, pid, born_in_group).and_then(|()| {
+            self.sys
+                .send_go(go_tx.as_fd())
+                .map_err(parent("releasing the attached process"))
+        });
+        if let Err(e) = released {
+            let _ = self.sys.kill(child_pidfd.as_fd());
+            let _ = self.sys.reap(pid);
+            return Err(e);
+        }
+        drop(go_tx);
+        let report = self.sys.read_report(report_rx.as_fd(), -1);
+        let status = self
+            .sys
+            .wait_status(pid)
+            .map_err(parent("waiting for the attached command"))?;
+        match report {
+            Ok(None) => Ok(status),
+            Ok(Some((index, errno))) => Err(LaunchError::Child {
+                what: plan
+                    .get(index as usize)
+                    .map_or_else(|| format!("step {index}"), |p| p.what.clone()),
+                errno,
+            }),
+            Err(error) => Err(LaunchError::Parent {
+                what: "reading the attached process's report".into(),
                 error,
             }),
         }

@@ -18,6 +18,7 @@
 //! cgconfigd discovers the container directories, creates the groups, calls the launcher,
 //! supervises what it started and serves the client commands.
 
+pub mod attach;
 pub mod caps;
 pub mod child;
 pub mod console;

@@ -27,6 +27,11 @@ pub enum Step {
     },
     /// unshare(CLONE_NEWCGROUP), once the parent has placed the child in its group.
     UnshareCgroup,
+    /// setns into the namespaces (`CLONE_NEW*` flags) of the container's init (attach).
+    SetNs(u64),
+    /// fork: the child goes on with the next steps (in the pid namespace joined), the
+    /// parent waits for it and exits with its status (attach).
+    ForkWait,
     /// A new session keyring.
     SessionKeyring,
     /// PR_SET_PDEATHSIG.
@@ -305,7 +310,7 @@ pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>, seccomp: bool)
             .env
             .iter()
             .find_map(|v| v.strip_prefix("PATH="))
-            .unwrap_or("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+            .unwrap_or(DEFAULT_PATH);
         path.split(':')
             .filter(|d| !d.is_empty())
             .map(|d| cstr(&format!("{}/{argv0}", d.trim_end_matches('/'))))
@@ -321,3 +326,128 @@ pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>, seccomp: bool)
     );
     p
 }
+
+/// The steps of `attach`: into the container's namespaces, a fork (the pid namespace
+/// takes only new children), then the container's capability bounding set, no_new_privs,
+/// seccomp filter and AppArmor profile, and exec of `command` with `env`.
+pub fn attach_plan(
+    spec: &Spec,
+    host: &HostFacts,
+    command: &[String],
+    env: &[String],
+    seccomp: bool,
+) -> Vec<Planned> {
+    use crate::launch::{
+        CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER,
+        CLONE_NEWUTS,
+    };
+    let mut p = Vec::new();
+    let mut add = |step: Step, what: String| {
+        p.push(Planned {
+            step,
+            what,
+            optional: false,
+        })
+    };
+    let ns = &spec.namespaces;
+    let mut flags = CLONE_NEWNS;
+    for (on, flag) in [
+        (ns.user, CLONE_NEWUSER),
+        (ns.pid, CLONE_NEWPID),
+        (ns.uts, CLONE_NEWUTS),
+        (ns.ipc, CLONE_NEWIPC),
+        (ns.net, CLONE_NEWNET),
+        (ns.cgroup, CLONE_NEWCGROUP),
+    ] {
+        if on {
+            flags |= flag;
+        }
+    }
+    add(
+        Step::SetNs(flags),
+        "entering the container's namespaces".into(),
+    );
+    if ns.user {
+        add(
+            Step::Ids {
+                uid: 0,
+                gid: 0,
+                groups: Vec::new(),
+            },
+            "becoming root in the container's user namespace".into(),
+        );
+    }
+    add(
+        Step::ForkWait,
+        "forking into the container's pid namespace".into(),
+    );
+    add(
+        Step::Chdir(cstr("/")),
+        "changing to the container's /".into(),
+    );
+    let dropped = spec.caps.dropped(host.cap_last_cap);
+    for cap in &dropped {
+        add(
+            Step::DropBounding(*cap),
+            format!("dropping {} from the bounding set", crate::caps::name(*cap)),
+        );
+    }
+    let mask = dropped.iter().fold(0u64, |m, c| m | 1u64 << c);
+    add(
+        Step::DropInheritable(mask),
+        "dropping the inheritable and ambient capabilities".into(),
+    );
+    if spec.no_new_privs {
+        add(Step::NoNewPrivs, "setting no_new_privs".into());
+    }
+    if host.apparmor {
+        let profile = match &spec.apparmor {
+            AppArmor::Default => Some(DEFAULT_APPARMOR_PROFILE),
+            AppArmor::Named(name) => Some(name.as_str()),
+            AppArmor::Unconfined | AppArmor::Unchanged | AppArmor::Generated => None,
+        };
+        if let Some(profile) = profile {
+            add(
+                Step::AppArmorExec {
+                    path: cstr("/proc/self/attr/apparmor/exec"),
+                    fallback: cstr("/proc/self/attr/exec"),
+                    data: format!("exec {profile}").into_bytes(),
+                },
+                format!("setting the AppArmor profile {profile}"),
+            );
+        }
+    }
+    if seccomp {
+        add(Step::Seccomp, "installing the seccomp filter".into());
+    }
+    let argv0 = command.first().map_or("/bin/sh", String::as_str);
+    let candidates: Vec<CString> = if argv0.contains('/') {
+        vec![cstr(argv0)]
+    } else {
+        let path = env
+            .iter()
+            .find_map(|v| v.strip_prefix("PATH="))
+            .unwrap_or(DEFAULT_PATH);
+        path.split(':')
+            .filter(|d| !d.is_empty())
+            .map(|d| cstr(&format!("{}/{argv0}", d.trim_end_matches('/'))))
+            .collect()
+    };
+    let argv: Vec<CString> = if command.is_empty() {
+        vec![cstr("/bin/sh")]
+    } else {
+        command.iter().map(|a| cstr(a)).collect()
+    };
+    add(
+        Step::Exec {
+            candidates,
+            argv,
+            env: env.iter().map(|a| cstr(a)).collect(),
+        },
+        format!("executing {argv0}"),
+    );
+    p
+}
+
+/// The PATH of a process started in a container when its environment has none (LXC's).
+pub const DEFAULT_PATH: &str = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";

@@ -313,3 +313,75 @@ fn a_missing_rootfs_says_why() {
     let procs = fs::read_to_string(groups.dir(memory, "c1").join("cgroup.procs")).unwrap();
     assert_eq!(procs.trim(), "");
 }
+
+#[test]
+fn attach_runs_a_command_inside_with_the_containers_limits() {
+    let Some((host, groups, cg)) = setup() else {
+        return;
+    };
+    let memory = need!(host.usable("memory"));
+    let dir = Dir::new();
+    let spec = dir.config(
+        "lxc.cap.drop = sys_time sys_module
+lxc.idmap = u 0 100000 65536
+lxc.idmap = g 0 100000 65536
+",
+    );
+    let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
+    group.create().unwrap();
+    let running = Running(container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
+    dir.wait_done();
+    let command: Vec<String> = [
+        "/bin/sh",
+        "-c",
+        "hostname > /out/a_host; cat /proc/self/status > /out/a_status; echo $$ > /out/a_pid; \
+         id -u > /out/a_uid; cat /proc/self/cgroup > /out/a_cgroup; echo $container > /out/a_env; exit 7",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let status =
+        container::attach::attach(&spec, &cg, &group, running.0.pidfd.as_fd(), &command, &[])
+            .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(status, 7, "the command's exit status");
+    assert_eq!(dir.out("a_host").trim(), "box1");
+    assert_eq!(dir.out("a_uid").trim(), "0", "root of the container");
+    assert_eq!(dir.out("a_env").trim(), "lxc");
+    let pid: u32 = dir.out("a_pid").trim().parse().unwrap();
+    assert!(
+        pid > 1 && pid < 10,
+        "not in the container's pid namespace: {pid}"
+    );
+    let bnd = dir
+        .out("a_status")
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("CapBnd:")
+                .map(|v| u64::from_str_radix(v.trim(), 16).unwrap())
+        })
+        .unwrap();
+    assert_eq!(bnd & (1 << 16 | 1 << 25), 0, "CapBnd {bnd:x}");
+    let cgroup = dir.out("a_cgroup");
+    let line = cgroup
+        .lines()
+        .find(|l| {
+            if memory.v2 {
+                l.starts_with("0::")
+            } else {
+                l.split(':')
+                    .nth(1)
+                    .is_some_and(|c| c.split(',').any(|c| c == "memory"))
+            }
+        })
+        .unwrap_or_else(|| panic!("{cgroup}"));
+    assert!(
+        line.ends_with(":/"),
+        "not in the container's group: {cgroup}"
+    );
+    // The attached process is gone, the init still runs.
+    let procs = fs::read_to_string(groups.dir(memory, "c1").join("cgroup.procs")).unwrap();
+    assert_eq!(
+        procs.split_whitespace().collect::<Vec<_>>(),
+        [running.0.pid.to_string()]
+    );
+}

@@ -254,6 +254,7 @@ fn run_child(spec: &Spec, host: &HostFacts, console: Option<&str>) -> (Outcome, 
         go: null(),
         report: null(),
         stdio: null(),
+        target: None,
     };
     let outcome = child::run(&rec, &plan, &io, Some(&FakeProgram));
     (outcome, rec.log())
@@ -320,6 +321,7 @@ fn a_failing_step_is_reported_and_optional_ones_are_not() {
         go: null(),
         report: null(),
         stdio: null(),
+        target: None,
     };
     let outcome = child::run(&rec, &plan, &io, None);
     let index = plan

@@ -85,6 +85,10 @@ pub trait Sys {
     fn exit(&self, code: i32) -> !;
     /// setresgid/setresuid to `gid`/`uid` and setgroups(`groups`), in that order.
     fn set_ids(&self, uid: u32, gid: u32, groups: &[u32]) -> io::Result<()>;
+    /// setns(pidfd, flags): into the namespaces of the process `pidfd` refers to.
+    fn setns(&self, pidfd: BorrowedFd<'_>, flags: u64) -> io::Result<()>;
+    /// Waits for child `pid`: its exit code, or 128 + the signal that killed it.
+    fn wait_status(&self, pid: i32) -> io::Result<i32>;
     /// unshare(CLONE_NEWCGROUP).
     fn unshare_cgroup(&self) -> io::Result<()>;
     /// The `MS_*` flags of the mount at `path` (statvfs).

@@ -130,8 +130,10 @@ impl Sys for Real {
             tv_sec: i64::from(timeout_ms / 1000),
             tv_nsec: i64::from(timeout_ms % 1000) * 1_000_000,
         };
+        // A negative timeout waits for ever (attach: the command may run long).
+        let timeout = (timeout_ms >= 0).then_some(&timeout);
         loop {
-            match poll(&mut fds, Some(&timeout)) {
+            match poll(&mut fds, timeout) {
                 Ok(0) => return Err(io::Error::from(io::ErrorKind::TimedOut)),
                 Ok(_) => break,
                 Err(rustix::io::Errno::INTR) => continue,
@@ -211,6 +213,26 @@ impl Sys for Real {
         set_thread_res_gid(gid, gid, gid).map_err(io_err)?;
         let uid = Uid::from_raw(uid);
         set_thread_res_uid(uid, uid, uid).map_err(io_err)
+    }
+
+    fn setns(&self, pidfd: BorrowedFd<'_>, flags: u64) -> io::Result<()> {
+        use rustix::thread::{move_into_thread_name_spaces, ThreadNameSpaceType};
+        move_into_thread_name_spaces(pidfd, ThreadNameSpaceType::from_bits_retain(flags as u32))
+            .map_err(io_err)
+    }
+
+    fn wait_status(&self, pid: i32) -> io::Result<i32> {
+        use nix::sys::wait::{waitpid, WaitStatus};
+        let pid = nix::unistd::Pid::from_raw(pid);
+        loop {
+            match waitpid(pid, None) {
+                Ok(WaitStatus::Exited(_, code)) => return Ok(code),
+                Ok(WaitStatus::Signaled(_, sig, _)) => return Ok(128 + sig as i32),
+                Ok(_) => continue,
+                Err(nix::errno::Errno::EINTR) => continue,
+                Err(e) => return Err(nix_err(e)),
+            }
+        }
     }
 
     fn unshare_cgroup(&self) -> io::Result<()> {

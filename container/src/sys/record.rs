@@ -16,6 +16,8 @@ pub struct Recorder {
     fail: RefCell<Vec<(String, i32)>>,
     /// What `read_report` answers.
     pub report: Option<(u32, i32)>,
+    /// `clone3` returns on the child's side (to run what a fork's child does).
+    pub clone_as_child: bool,
 }
 
 fn s(c: &CStr) -> String {
@@ -64,6 +66,9 @@ impl Sys for Recorder {
             crate::launch::flag_names(flags),
             if cgroup.is_some() { " into-cgroup" } else { "" }
         ))?;
+        if self.clone_as_child {
+            return Ok(Cloned::Child);
+        }
         let pidfd = std::fs::File::open("/dev/null")?.into();
         Ok(Cloned::Parent { pid: 4242, pidfd })
     }
@@ -154,6 +159,14 @@ impl Sys for Recorder {
 
     fn set_ids(&self, uid: u32, gid: u32, groups: &[u32]) -> io::Result<()> {
         self.call(format!("set-ids {uid} {gid} {groups:?}"))
+    }
+
+    fn setns(&self, _pidfd: BorrowedFd<'_>, flags: u64) -> io::Result<()> {
+        self.call(format!("setns {}", crate::launch::flag_names(flags)))
+    }
+
+    fn wait_status(&self, pid: i32) -> io::Result<i32> {
+        self.call(format!("wait {pid}")).map(|()| 0)
     }
 
     fn unshare_cgroup(&self) -> io::Result<()> {
