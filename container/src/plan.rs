@@ -235,7 +235,7 @@ pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>, seccomp: bool)
                     fallback: cstr("/proc/self/attr/exec"),
                     data: format!("exec {profile}").into_bytes(),
                 },
-                format!("setting the AppArmor profile {profile} for the init"),
+                format!("setting the AppArmor profile {profile} for the init (is it loaded? `lxc.apparmor.profile = unconfined` runs without one)"),
             );
         }
     }

@@ -93,6 +93,8 @@ lxc.mount.auto = proc:mixed sys:ro
 lxc.mount.entry = {out} out none bind,create=dir 0 0
 lxc.console.path = none
 lxc.init.cmd = /bin/sh /init.sh
+# No AppArmor policy is loaded in the VM lane, whose kernel enables AppArmor.
+lxc.apparmor.profile = unconfined
 {extra}",
             root = self.rootfs().display(),
             out = self.path.join("out").display(),
