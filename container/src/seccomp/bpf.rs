@@ -23,7 +23,9 @@ use super::tables::{Abi, X32_SYSCALL_BIT};
 use grammar::seccomp::CmpOp;
 use std::collections::BTreeMap;
 
-/// One BPF instruction, laid out as the kernel's `struct sock_filter`.
+/// One BPF instruction, laid out as the kernel's `struct sock_filter`, so that a program
+/// is handed to the kernel as it is (install.rs).
+#[repr(C)]
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Insn {
     /// The opcode.

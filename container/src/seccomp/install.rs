@@ -7,41 +7,47 @@
 //! privileges. The kernel accepts the filter without no_new_privs from a task that has
 //! `CAP_SYS_ADMIN` in its user namespace, which is where the launcher calls it; the caller
 //! sets no_new_privs first when `lxc.no_new_privs = 1`.
+//!
+//! Nothing here allocates: the launcher may call it in a child cloned from a
+//! multi-threaded daemon, between clone and exec.
 
 use super::bpf::Insn;
 use nix::errno::Errno;
 use nix::libc;
 
+// `Insn` is `struct sock_filter`, field for field: the program is passed as it is.
+const _: () = assert!(
+    std::mem::size_of::<Insn>() == std::mem::size_of::<libc::sock_filter>()
+        && std::mem::align_of::<Insn>() == std::mem::align_of::<libc::sock_filter>()
+        && std::mem::offset_of!(Insn, code) == std::mem::offset_of!(libc::sock_filter, code)
+        && std::mem::offset_of!(Insn, jt) == std::mem::offset_of!(libc::sock_filter, jt)
+        && std::mem::offset_of!(Insn, jf) == std::mem::offset_of!(libc::sock_filter, jf)
+        && std::mem::offset_of!(Insn, k) == std::mem::offset_of!(libc::sock_filter, k)
+);
+
 /// Installs `program` on the calling thread (inherited by its children and kept across
 /// `execve`). Fails with `EACCES` without no_new_privs or `CAP_SYS_ADMIN`, `EINVAL` for a
 /// program the kernel refuses (empty, longer than 4096 instructions, invalid).
 pub fn install(program: &[Insn]) -> nix::Result<()> {
-    let mut filters: Vec<libc::sock_filter> = program
-        .iter()
-        .map(|i| libc::sock_filter {
-            code: i.code,
-            jt: i.jt,
-            jf: i.jf,
-            k: i.k,
-        })
-        .collect();
-    let len = u16::try_from(filters.len()).map_err(|_| Errno::EINVAL)?;
+    let len = u16::try_from(program.len()).map_err(|_| Errno::EINVAL)?;
     if len == 0 {
         return Err(Errno::EINVAL);
     }
     let prog = libc::sock_fprog {
         len,
-        filter: filters.as_mut_ptr(),
+        // The kernel only reads the program (the field is not const in the C header).
+        filter: program.as_ptr().cast::<libc::sock_filter>().cast_mut(),
     };
     seccomp_set_mode_filter(&prog)
 }
 
 #[allow(unsafe_code)]
 fn seccomp_set_mode_filter(prog: &libc::sock_fprog) -> nix::Result<()> {
-    // SAFETY: `prog` points to `prog.len` initialised instructions that outlive the call;
-    // the kernel copies them (copy_from_user) and keeps no pointer into our memory. The
-    // flags argument is 0. No Rust invariant depends on the syscall's effect, which only
-    // restricts later syscalls of this thread.
+    // SAFETY: `prog` points to `prog.len` initialised instructions laid out as
+    // `struct sock_filter` (checked above) that outlive the call; the kernel copies them
+    // (copy_from_user), writes nothing and keeps no pointer into our memory. The flags
+    // argument is 0. No Rust invariant depends on the call's effect, which only restricts
+    // this thread's later syscalls.
     let rc = unsafe {
         libc::syscall(
             libc::SYS_seccomp,
