@@ -360,7 +360,11 @@ impl Builder {
         }
         if !condition_pairs.is_empty() && !action_seen {
             let kind = self.kind.as_ref().map_or(Kind::Denylist, |k| k.value);
-            let default = ast::rule_action(kind, &ast::Rule::new("", None));
+            // What a rule of this kind does without an action (`Policy::rule_action`).
+            let default = match kind {
+                Kind::Denylist => Action::Kill,
+                Kind::Allowlist => Action::Allow,
+            };
             let first = span_of(&condition_pairs[0], base);
             self.diagnostics.push(
                 Diagnostic::error(first, "conditions need an action before them").with_hint(
@@ -368,7 +372,7 @@ impl Builder {
                         "LXC refuses a rule like this; write the action, e.g. `{} {default} {}` \
                          ({default} is what a rule of this {} does without one)",
                         syscall.value,
-                        line_text_after(&condition_pairs),
+                        conditions_text(&condition_pairs),
                         kind.as_str(),
                     ),
                 ),
@@ -610,7 +614,7 @@ impl Builder {
 }
 
 /// The conditions as written, for a hint.
-fn line_text_after(conditions: &[Pair<'_, PestRule>]) -> String {
+fn conditions_text(conditions: &[Pair<'_, PestRule>]) -> String {
     conditions
         .iter()
         .map(|c| c.as_str())
