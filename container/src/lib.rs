@@ -26,6 +26,7 @@ pub mod isolation;
 pub mod launch;
 pub mod plan;
 pub mod rootfs;
+pub mod seccomp;
 pub mod spec;
 pub mod sys;
 

@@ -4,6 +4,8 @@
 //!   (libcgroup 3.x syntax plus documented extensions, see `docs/compat.md`).
 //! * [`cgrules`]: `/etc/cgrules.conf`, which process goes to which group.
 //! * [`lxc`]: LXC container configs, for autostart containers.
+//! * [`seccomp`]: LXC seccomp policies (`lxc.seccomp.profile`), which the container
+//!   launcher compiles to a BPF filter.
 //!
 //! Each language has a `parse` function from a [`SourceFile`] to a tree that keeps the
 //! [`Span`] of every item, a printer that writes the tree back as canonical text, and
@@ -17,6 +19,7 @@ pub mod diagnostic;
 pub mod lxc;
 pub mod name;
 mod parse_error;
+pub mod seccomp;
 pub mod source;
 pub mod suggest;
 
