@@ -17,3 +17,5 @@
 //!
 //! cgconfigd discovers the container directories, creates the groups, calls the launcher,
 //! supervises what it started and serves the client commands.
+
+pub mod devices;
