@@ -22,6 +22,7 @@ pub mod attach;
 pub mod caps;
 pub mod child;
 pub mod console;
+pub mod devices;
 pub mod isolation;
 pub mod launch;
 pub mod plan;
