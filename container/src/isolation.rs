@@ -7,8 +7,7 @@
 //!   then `Rules::apply(&group)` in the parent before the child exists; the returned
 //!   guard keeps the device program attached for the container's life.
 //!
-//! Until those modules are merged, [`Builtin`] refuses a container that needs either,
-//! with the reason: a container is never started less confined than its config says.
+//! [`Builtin`] is the crate's implementation of both; tests may inject their own.
 
 use std::any::Any;
 use std::path::Path;
@@ -39,30 +38,43 @@ pub trait Isolation {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Builtin;
 
+impl SeccompProgram for crate::seccomp::Filter {
+    fn install(&self) -> nix::Result<()> {
+        crate::seccomp::Filter::install(self)
+    }
+}
+
 impl Isolation for Builtin {
-    // Wired at merge:
-    //   crate::seccomp::Filter::from_file(path)
-    //       .map(|f| Box::new(f) as Box<dyn SeccompProgram>)
-    //       .map_err(|e| e.to_string())
-    // with `impl SeccompProgram for crate::seccomp::Filter` calling `Filter::install`.
     fn seccomp(&self, path: &Path) -> Result<Box<dyn SeccompProgram>, String> {
-        Err(format!(
-            "the seccomp profile {} cannot be loaded: this build has no seccomp support",
-            path.display()
-        ))
+        crate::seccomp::Filter::from_file(path)
+            .map(|filter| Box::new(filter) as Box<dyn SeccompProgram>)
+            .map_err(|e| e.to_string())
     }
 
-    // Wired at merge:
-    //   let rules = crate::devices::Rules::parse(rules).map_err(|e| e.to_string())?;
-    //   rules.apply(group).map(|a| Box::new(a) as DevicesGuard).map_err(|e| e.to_string())
     fn devices(
         &self,
         rules: &[(String, String)],
-        _group: &cgtools::Group<'_>,
+        group: &cgtools::Group<'_>,
     ) -> Result<DevicesGuard, String> {
-        Err(format!(
-            "{} device rules cannot be applied: this build has no device controller support",
-            rules.len()
-        ))
+        use crate::devices::{Kind, Rules, Target};
+        let entries: Vec<(Kind, &str)> = rules
+            .iter()
+            .map(|(kind, rule)| {
+                let kind = if kind == "deny" {
+                    Kind::Deny
+                } else {
+                    Kind::Allow
+                };
+                (kind, rule.as_str())
+            })
+            .collect();
+        let rules = Rules::parse(&entries).map_err(|e| e.to_string())?;
+        let applied = rules
+            .apply(&Target::Group(group))
+            .map_err(|e| match e.hint() {
+                Some(hint) => format!("{e} (hint: {hint})"),
+                None => e.to_string(),
+            })?;
+        Ok(Box::new(applied))
     }
 }

@@ -28,7 +28,7 @@ use test_support::{need, Host, Spawned, TestGroups};
 
 /// Debian 12's lxc 5.0.2 config tree (common.conf, userns.conf), as packaged.
 fn fixture_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/devices/debian-lxc-5.0.2")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lxc")
 }
 
 /// The device rules of a container config that includes common.conf.

@@ -39,6 +39,7 @@ impl Dir {
         fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
         for applet in [
             "sh", "sleep", "cat", "hostname", "id", "ls", "grep", "echo", "touch", "mkdir",
+            "mknod", "mount", "umount",
         ] {
             symlink("busybox", root.join("bin").join(applet)).unwrap();
         }
@@ -66,6 +67,11 @@ exec sleep 1000
 
     fn rootfs(&self) -> PathBuf {
         self.path.join("rootfs")
+    }
+
+    /// Replaces the init's script: it must `touch /out/done` when it has reported.
+    fn init(&self, script: &str) {
+        fs::write(self.rootfs().join("init.sh"), script).unwrap();
     }
 
     fn out(&self, name: &str) -> String {
@@ -386,4 +392,80 @@ lxc.idmap = g 0 100000 65536
         procs.split_whitespace().collect::<Vec<_>>(),
         [running.0.pid.to_string()]
     );
+}
+
+/// A config as `lxc-create -t download` writes it: Debian's common.conf included, with its
+/// capability drops, device rules and seccomp profile (`tests/data/lxc`), all in force
+/// inside.
+#[test]
+fn a_download_template_container_gets_lxcs_isolation() {
+    let Some((host, groups, cg)) = setup() else {
+        return;
+    };
+    let memory = need!(host.usable("memory"));
+    let dir = Dir::new();
+    dir.init(
+        "mknod /tmp/mem c 1 1
+cat /tmp/mem > /dev/null 2> /out/mem
+echo $? >> /out/mem
+mkdir /tmp/m && mount -t tmpfs none /tmp/m
+umount -f /tmp/m 2> /out/umount
+echo $? >> /out/umount
+cat /proc/self/status > /out/status
+touch /out/done
+exec sleep 1000
+",
+    );
+    let data =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/lxc/usr/share/lxc/config");
+    let spec = dir.config(&format!(
+        "lxc.include = {common}
+lxc.seccomp.profile = {seccomp}
+",
+        common = data.join("common.conf").display(),
+        seccomp = data.join("common.seccomp").display(),
+    ));
+    // The devices controller where the host has it (v1 here, part of v2 in the VM).
+    let controllers: &[&str] = if host.find("devices").is_some_and(|m| !m.v2) {
+        &["memory", "devices"]
+    } else {
+        &["memory"]
+    };
+    let group = cg.group(controllers, &group_path(&groups)).unwrap();
+    group.create().unwrap();
+    let started = container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
+    let running = Running(started);
+    dir.wait_done();
+    let _ = memory;
+
+    // /dev/mem (c 1:1) is not in common.conf's list: made (mknod is allowed) but not opened.
+    let mem = dir.out("mem");
+    assert!(mem.contains("Operation not permitted"), "{mem}");
+    assert!(mem.ends_with("1\n"), "{mem}");
+    // common.seccomp's reject_force_umount: umount -f fails with EACCES.
+    let umount = dir.out("umount");
+    assert!(umount.contains("Permission denied"), "{umount}");
+    assert!(
+        umount.ends_with("1\n") || umount.ends_with("255\n"),
+        "{umount}"
+    );
+    // The filter is installed (Seccomp: 2 is filter mode) and the capabilities of
+    // common.conf are gone from the bounding set: mac_admin 33, mac_override 32,
+    // sys_time 25, sys_module 16, sys_rawio 17.
+    let status = dir.out("status");
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .unwrap_or_else(|| panic!("no {name}: {status}"))
+            .trim()
+            .to_string()
+    };
+    assert_eq!(field("Seccomp"), "2");
+    let bnd = u64::from_str_radix(&field("CapBnd"), 16).unwrap();
+    for cap in [33, 32, 25, 16, 17] {
+        assert_eq!(bnd & (1 << cap), 0, "capability {cap} in CapBnd {bnd:x}");
+    }
+    assert_ne!(bnd & (1 << 21), 0, "CAP_SYS_ADMIN was dropped too: {bnd:x}");
+    drop(running);
 }

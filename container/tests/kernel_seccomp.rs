@@ -22,10 +22,9 @@ const ENOENT: i32 = 2;
 const EACCES: i32 = 13;
 
 /// Debian's /usr/share/lxc/config/common.seccomp, the profile of `lxc-create -t download`
-/// containers (a fixture of the grammar's tests).
+/// containers (`tests/data/lxc/README.md`).
 fn common_seccomp() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../grammar/tests/fixtures/seccomp/good/debian-common.seccomp")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lxc/usr/share/lxc/config/common.seccomp")
 }
 
 /// A directory anyone may read, for policies and the probe run as another user.

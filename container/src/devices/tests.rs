@@ -546,7 +546,7 @@ proptest! {
 // ---- from a container config ----------------------------------------------------------
 
 fn fixture_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/devices/debian-lxc-5.0.2")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/lxc")
 }
 
 fn load(config: &str) -> grammar::lxc::Loaded {

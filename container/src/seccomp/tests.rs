@@ -16,11 +16,8 @@ const ALLOW: u32 = 0x7fff_0000;
 const EPERM: u32 = 0x0005_0001;
 const EACCES: u32 = 0x0005_000d;
 
-/// Debian's /usr/share/lxc/config/common.seccomp (lxc 5.0.2).
-const COMMON: &str =
-    "2\ndenylist\nreject_force_umount  # comment this to allow umount -f;  not recommended\n\
-                      [all]\nkexec_load errno 1\nopen_by_handle_at errno 1\ninit_module errno 1\n\
-                      finit_module errno 1\ndelete_module errno 1\n";
+/// Debian's /usr/share/lxc/config/common.seccomp (lxc 5.0.2; `tests/data/lxc/README.md`).
+const COMMON: &str = include_str!("../../tests/data/lxc/usr/share/lxc/config/common.seccomp");
 
 fn filter(text: &str, host: HostArch) -> Filter {
     match Filter::for_host(&SourceFile::new("policy", text), host) {

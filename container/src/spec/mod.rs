@@ -1047,6 +1047,15 @@ impl<'a> Checker<'a> {
                 }),
             }
         }
+        // The rules are checked here, where their lines are known, so that a bad one
+        // refuses the container at its place before anything starts (crate::devices reads
+        // them as LXC does; the launch parses them again from the strings kept here).
+        for keys in [crate::devices::Keys::Cgroup2, crate::devices::Keys::Cgroup1] {
+            match crate::devices::Rules::from_config_with_warnings(self.loaded, keys) {
+                Ok((_, warnings)) => self.report.diagnostics.extend(warnings),
+                Err(errors) => self.report.diagnostics.extend(errors),
+            }
+        }
         (settings, v1, v2)
     }
 
@@ -1073,6 +1082,16 @@ impl<'a> Checker<'a> {
                 e,
                 format!("the seccomp profile path `{value}` is relative"),
                 Some("write its absolute path"),
+            );
+            return None;
+        }
+        // Compiled now to find a bad policy before anything starts (the start compiles it
+        // again: a file may change between the two, and the filter is cheap to build).
+        if let Err(error) = crate::seccomp::Filter::from_file(Path::new(value)) {
+            self.bad_value(
+                e,
+                format!("the seccomp profile `{value}` cannot be used"),
+                Some(&error.to_string()),
             );
             return None;
         }
