@@ -92,7 +92,8 @@ impl Prefix {
         self.dir().join("state")
     }
 
-    /// The common arguments: the files, the state directory, the prefix as the base.
+    /// The common arguments: the files, the state directory, an empty container
+    /// directory of its own (never the host's /var/lib/lxc), the prefix as the base.
     fn args(&self) -> Vec<String> {
         vec![
             "-c".into(),
@@ -101,6 +102,8 @@ impl Prefix {
             self.dropins().display().to_string(),
             "--state-dir".into(),
             self.state().display().to_string(),
+            "--lxcpath".into(),
+            self.dir().join("lxc").display().to_string(),
             "--base".into(),
             self.name.clone(),
         ]
