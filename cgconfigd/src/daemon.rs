@@ -413,12 +413,21 @@ impl Service<'_> {
         }
     }
 
-    fn reload(&mut self, why: &str, full: bool) {
+    /// Applies the files again (`full`: every file, SIGHUP) when `files` changed, and lists
+    /// the containers again when `containers` changed (a container's directory or config:
+    /// a change of the files costs no container's config read, and the other way round).
+    fn reload(&mut self, why: &str, full: bool, files: bool, containers: bool) {
+        if containers {
+            let log = self.log;
+            self.with_containers(|c, _| c.rediscover(log));
+        }
+        if !files {
+            self.notify(self.notifier.status(&self.status()));
+            return;
+        }
         self.log.info(&format!("reloading: {why}"));
         self.notify(self.notifier.reloading(&format!("reloading: {why}")));
         self.last_error = self.apply(full).err().map(|e| e.status());
-        let log = self.log;
-        self.with_containers(|c, _| c.rediscover(log));
         self.give_back_memory();
         self.notify(self.notifier.ready(&self.status()));
     }
@@ -653,6 +662,9 @@ fn event_loop(
     mut dir_watcher: Option<&mut DirWatcher>,
 ) -> ExitCode {
     let mut pending: Option<Pending> = None;
+    // What the pending changes concern: the files, the containers.
+    let mut files_changed = false;
+    let mut containers_changed = false;
     let mut retry_at: Option<Instant> = None;
     let mut stopping = false;
     loop {
@@ -764,12 +776,16 @@ fn event_loop(
         let mut changes = Vec::new();
         if inotify_ready {
             if let Some(w) = watcher.as_deref_mut() {
-                changes.extend(w.read());
+                let read = w.read();
+                files_changed |= !read.is_empty();
+                changes.extend(read);
             }
         }
         if dirs_ready {
             if let Some(w) = dir_watcher.as_deref_mut() {
-                changes.extend(w.read());
+                let read = w.read();
+                containers_changed |= !read.is_empty();
+                changes.extend(read);
             }
         }
         if !changes.is_empty() && !stopping {
@@ -798,7 +814,14 @@ fn event_loop(
                 (false, Some(p)) => p.describe(),
                 (false, None) => "changed".to_string(),
             };
-            service.reload(&why, reload_now);
+            service.reload(
+                &why,
+                reload_now,
+                reload_now || files_changed,
+                reload_now || containers_changed,
+            );
+            files_changed = false;
+            containers_changed = false;
             retry_at = None;
         } else if retry_at.is_some_and(|at| now >= at) {
             retry_at = None;

@@ -703,7 +703,7 @@ fn kill_9_leaves_the_containers_running_and_the_next_daemon_re_adopts_them() {
     // Nothing was started again: the two still run, `held` stays stopped.
     sleep(Duration::from_millis(500));
     assert_eq!(w.started().len(), 3, "log:\n{}", d.log());
-    let ls = w.client(&["ls", "-F", "NAME,STATE,PID"]);
+    let ls = w.client(&["ls", "-f", "-F", "NAME,STATE,PID"]);
     let rows: Vec<Vec<&str>> = ls
         .stdout
         .lines()
@@ -823,7 +823,7 @@ fn hostile_requests_are_refused_and_the_daemon_is_unharmed() {
     // Unharmed: the container still runs, and root is served.
     let pid = w.started()[0].2;
     assert!(alive(pid));
-    let ls = w.client(&["ls", "-F", "NAME,STATE"]);
+    let ls = w.client(&["ls", "-f", "-F", "NAME,STATE"]);
     assert_eq!(ls.stdout, "NAME STATE   \nc    RUNNING \n");
     assert_eq!(w.client(&["stop", "c"]).code, Some(0));
 }

@@ -68,10 +68,14 @@ struct Prefix {
 impl Prefix {
     fn new(host: &Host) -> Prefix {
         let groups = TestGroups::new(host);
+        let dir = tempfile::tempdir().unwrap();
+        // An empty container directory: containers are on, as by default, and an edit of
+        // the files must cost nothing on their side.
+        fs::create_dir(dir.path().join("lxc")).unwrap();
         Prefix {
             name: groups.prefix.clone(),
             _groups: groups,
-            dir: tempfile::tempdir().unwrap(),
+            dir,
         }
     }
 

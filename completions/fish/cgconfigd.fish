@@ -59,7 +59,7 @@ complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -f -a "stop" -d 'Stop 
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -f -a "restart" -d 'Stop a container, then start it again'
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -f -a "attach" -d 'Run a command in a running container (needs the container launch core)'
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -f -a "console" -d 'Connect to a container\'s console (needs the container launch core)'
-complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand ls" -s F -l fancy-format -d 'The table\'s columns, comma-separated: NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED (implies -f)' -r
+complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand ls" -s F -l fancy-format -d 'The columns of -f, comma-separated: NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED' -r
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand ls" -l state-dir -d 'Where the record of the groups cgconfigd created, the containers\' state and the control socket are kept' -r -F
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand ls" -s f -l fancy -d 'A table: NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED, as lxc-ls -f'
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand ls" -s 1 -l line -d 'One name per line'

@@ -8,7 +8,8 @@
 //!   a terminal; `-1` one per line.
 //! * `ls -f`: `NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED`, each column as wide as
 //!   its widest cell, each cell followed by one blank (so every line ends with one); an
-//!   empty cell is `-`; groups and addresses joined with `, `; `-F` chooses the columns.
+//!   empty cell is `-`; groups and addresses joined with `, `; `-F` chooses the columns
+//!   of `-f` (alone it changes nothing, as in `lxc-ls`).
 //!   Nothing at all (not even the header) when there are no containers. A container
 //!   whose config does not load is left out of the table and named on stderr, as LXC
 //!   does (`--json` lists it, with its errors).
@@ -314,7 +315,11 @@ pub fn run(command: &str, m: &clap::ArgMatches, state_dir: &Path) -> ExitCode {
     let flag = |id: &str| m.get_flag(id);
     match command {
         "ls" => {
-            let columns = match m.get_one::<String>("fancy-format") {
+            // As lxc-ls: -F chooses the columns of -f, and alone changes nothing.
+            let columns = match m
+                .get_one::<String>("fancy-format")
+                .filter(|_| flag("fancy"))
+            {
                 Some(list) => {
                     let cols: Vec<String> = list
                         .split(',')

@@ -1,6 +1,6 @@
 //! Noticing container directories and configs that change, with inotify: the container
-//! directory for subdirectories that appear, go or are renamed (and, while it does not
-//! exist, its parent for its name), and each container directory for its `config`
+//! directory for subdirectories that appear, go or are renamed (and, only while it does
+//! not exist, its parent for its name), and each container directory for its `config`
 //! (written, renamed into place, deleted). Files a config includes
 //! (`/usr/share/lxc/config/common.conf`, ...) are not watched: a changed include takes
 //! effect at the container's next start anyway, and SIGHUP lists the containers again.
@@ -71,10 +71,6 @@ impl DirWatcher {
             top: None,
             containers: HashMap::new(),
         };
-        w.parent_watch = w
-            .inotify
-            .add_watch(&w.parent, dir_events() | AddWatchFlags::IN_CLOSE_WRITE)
-            .ok();
         w.rewatch();
         Ok(w)
     }
@@ -84,7 +80,9 @@ impl DirWatcher {
         self.inotify.as_fd()
     }
 
-    /// (Re-)establishes the watches on the container directory and each container.
+    /// (Re-)establishes the watches on the container directory and each container; while
+    /// the container directory does not exist, its parent is watched for its name instead
+    /// (and only then: `/var/lib` is a busy directory).
     fn rewatch(&mut self) {
         for (wd, _) in self.containers.drain() {
             let _ = self.inotify.rm_watch(wd);
@@ -93,8 +91,25 @@ impl DirWatcher {
             let _ = self.inotify.rm_watch(wd);
         }
         self.top = self.inotify.add_watch(&self.lxcpath, dir_events()).ok();
-        if self.top.is_none() {
-            return;
+        match (self.top.is_some(), self.parent_watch.is_some()) {
+            (true, true) => {
+                if let Some(wd) = self.parent_watch.take() {
+                    let _ = self.inotify.rm_watch(wd);
+                }
+            }
+            (false, false) => {
+                let flags = AddWatchFlags::IN_CREATE
+                    | AddWatchFlags::IN_MOVED_TO
+                    | AddWatchFlags::IN_ONLYDIR;
+                self.parent_watch = self.inotify.add_watch(&self.parent, flags).ok();
+                // Created between the two calls: watch it after all.
+                if self.lxcpath.is_dir() {
+                    return self.rewatch();
+                }
+                return;
+            }
+            (false, true) => return,
+            (true, false) => {}
         }
         let Ok(listing) = std::fs::read_dir(&self.lxcpath) else {
             return;
@@ -130,7 +145,7 @@ impl DirWatcher {
                     continue;
                 }
                 if Some(event.wd) == self.parent_watch {
-                    if name == self.name {
+                    if name == self.name && self.lxcpath.is_dir() {
                         changes.push(Change {
                             what: self.lxcpath.display().to_string(),
                             event: Event::Done,
@@ -238,5 +253,15 @@ mod tests {
         assert!(changes(&mut w).is_empty(), "hidden entries do not count");
         fs::remove_dir_all(&c1).unwrap();
         assert!(!changes(&mut w).is_empty());
+        // Files next to the container directory are none of its business.
+        fs::write(dir.path().join("cgconfig.conf"), "").unwrap();
+        assert!(changes(&mut w).is_empty());
+        // Removed and created again: still watched.
+        fs::remove_dir_all(&lxcpath).unwrap();
+        assert!(!changes(&mut w).is_empty());
+        fs::create_dir(&lxcpath).unwrap();
+        assert_eq!(changes(&mut w), [lxcpath.display().to_string()]);
+        fs::create_dir(lxcpath.join("c2")).unwrap();
+        assert_eq!(changes(&mut w), [lxcpath.join("c2").display().to_string()]);
     }
 }

@@ -207,7 +207,7 @@ pub fn command() -> Command {
                         .short('F')
                         .long("fancy-format")
                         .value_name("COLUMNS")
-                        .help("The table's columns, comma-separated: NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED (implies -f)"),
+                        .help("The columns of -f, comma-separated: NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED"),
                 )
                 .arg(
                     Arg::new("line")
@@ -417,7 +417,7 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
         "COMMANDS",
         &[
             "With a command, cgconfigd is a client of the daemon of the state directory (--state-dir, /run/cgconfigd by default), through its control socket STATE-DIR/control, which only root may use. Every request is checked before it is used: size, names, commands.",
-            "ls [-f] [-F COLUMNS] [-1] [--active | --running | --stopped] [--json]: the containers, as lxc-ls prints them: names in columns; with -f a table NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F chooses among NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED. A container whose config does not load is named on standard error, as lxc-ls does; --json lists everything known of every container, its errors included.",
+            "ls [-f] [-F COLUMNS] [-1] [--active | --running | --stopped] [--json]: the containers, as lxc-ls prints them: names in columns; with -f a table NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F chooses its columns among NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED (without -f it changes nothing, as with lxc-ls). A container whose config does not load is named on standard error, as lxc-ls does; --json lists everything known of every container, its errors included.",
             "info NAME [-s] [-p] [-S] [-H] [--json]: Name, State, and for a running container PID, CPU use, BlkIO use, Memory use and KMem use read from its group, as lxc-info prints them; -s, -p and -S print only the state, the pid or the usage, -H raw numbers.",
             "start NAME: start a stopped container. stop NAME [-k] [-t SECS]: stop it (its halt signal, then SIGKILL of its group after SECS, default --stop-timeout; -k at once), and wait until it is stopped. restart NAME: stop it, then start it.",
             "attach NAME [-- CMD...] and console NAME need the container launch core; this version answers that they are not available yet.",
