@@ -667,6 +667,9 @@ fn event_loop(
     let mut containers_changed = false;
     let mut retry_at: Option<Instant> = None;
     let mut stopping = false;
+    // The containers' part of the last STATUS= sent: sent again when a container starts
+    // or stops.
+    let mut containers_status = service.containers.as_ref().map(Containers::status);
     loop {
         if stopping
             && service
@@ -805,6 +808,11 @@ fn event_loop(
         }
         let now = Instant::now();
         service.with_containers(|c, ctx| c.tick(now, ctx));
+        let now_status = service.containers.as_ref().map(Containers::status);
+        if now_status != containers_status {
+            containers_status = now_status;
+            service.notify(service.notifier.status(&service.status()));
+        }
         let due = pending.as_ref().is_some_and(|p| now >= p.due());
         if stopping {
             pending = None;

@@ -297,6 +297,22 @@ impl Daemon {
         self.child.id() as i32
     }
 
+    /// Waits for a `STATUS=` containing `needle`.
+    fn status(&self, needle: &str) {
+        let start = Instant::now();
+        while !self.messages.lock().unwrap().iter().any(|m| {
+            m.lines()
+                .any(|l| l.starts_with("STATUS=") && l.contains(needle))
+        }) {
+            assert!(
+                start.elapsed() < LONG,
+                "no STATUS with {needle:?}: {:?}",
+                self.messages.lock().unwrap()
+            );
+            sleep(Duration::from_millis(10));
+        }
+    }
+
     /// Waits for `READY=1`; returns its STATUS.
     fn ready(&self) -> String {
         let start = Instant::now();
@@ -411,6 +427,8 @@ fn autostart_follows_boot_groups_order_and_delay_and_a_broken_config_refuses_onl
         "status: {status}"
     );
     eventually("four containers started", || w.started().len() >= 4);
+    // STATUS= follows the containers.
+    d.status("4 of 8 containers running, 1 refused");
     sleep(Duration::from_millis(500));
     let started = w.started();
     let names: Vec<&str> = started.iter().map(|(n, _, _)| n.as_str()).collect();
