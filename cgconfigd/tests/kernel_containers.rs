@@ -945,3 +945,56 @@ fn freeze_and_kill_empties_a_group() {
         assert_eq!(c.get("freezer.state").unwrap(), "THAWED");
     }
 }
+
+/// A container placed in a group of cgconfig.conf (`lxc.cgroup.dir`) lives under its
+/// limits; its stop removes only what cgconfigd made for it: never the configured group,
+/// never a group someone else made.
+#[test]
+fn a_configured_group_holds_containers_and_only_their_own_groups_go() {
+    let w = need!(World::new("placed"));
+    fs::write(
+        w.path().join("cgconfig.conf"),
+        "group web {\n\tcgroup { cgroup.max.descendants = 7; }\n}\n",
+    )
+    .unwrap();
+    w.container("w1", "lxc.start.auto = 1\nlxc.cgroup.dir = web\n");
+    w.container("w2", "lxc.start.auto = 1\nlxc.cgroup.dir = web\n");
+    // `lxc`, the default parent, made by someone else before the daemon.
+    fs::create_dir(w.group("lxc")).unwrap();
+    w.container("plain", "lxc.start.auto = 1\n");
+    let d = Daemon::start(&w, &[]);
+    d.ready();
+    eventually("three started", || w.started().len() == 3);
+    for (name, _, pid) in w.started() {
+        let expected = match name.as_str() {
+            "plain" => format!("/{}/lxc/plain", w.prefix),
+            other => format!("/{}/web/{other}", w.prefix),
+        };
+        assert_eq!(w.unified.group_of(pid), expected);
+    }
+    assert_eq!(
+        fs::read_to_string(w.group("web/cgroup.max.descendants"))
+            .unwrap()
+            .trim(),
+        "7"
+    );
+    for name in ["w1", "w2", "plain"] {
+        let out = w.client(&["stop", name]);
+        assert_eq!(out.code, Some(0), "{}", out.transcript());
+    }
+    assert!(!w.group("web/w1").exists() && !w.group("web/w2").exists());
+    assert!(w.group("web").exists(), "the configured group was removed");
+    assert!(!w.group("lxc/plain").exists());
+    assert!(
+        w.group("lxc").exists(),
+        "a group cgconfigd did not make was removed"
+    );
+    // A reload that drops nothing keeps them all; the record names only cgconfigd's.
+    let record = fs::read_to_string(w.state().join("owned.json")).unwrap();
+    assert!(record.contains(&format!("/{}/web\"", w.prefix)), "{record}");
+    assert!(
+        !record.contains(&format!("/{}/lxc\"", w.prefix)),
+        "{record}"
+    );
+    assert!(!record.contains("/w1\""), "{record}");
+}
