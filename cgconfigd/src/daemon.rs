@@ -2,14 +2,21 @@
 //!
 //! Start: discover the hierarchies, lock the state directory and read the record, work
 //! out where groups go (in delegated mode: move into the supervisor leaf first), start
-//! watching the files (before reading them, so that no edit is missed), load and apply.
-//! Then `READY=1`, and wait on one `poll` for signals (a `signalfd`: SIGHUP, SIGTERM,
-//! SIGINT) and inotify events. Events are debounced ([`Pending`]): a reload starts once
+//! watching the files (before reading them, so that no edit is missed), find the
+//! containers and re-adopt those a previous daemon left running, load and apply. Then
+//! listen on the control socket, `READY=1` (containers do not delay it), queue the boot
+//! containers, and wait on one `poll` for signals (a `signalfd`: SIGHUP, SIGTERM,
+//! SIGINT), inotify events, clients, container inits that exit and the containers'
+//! timers ([`crate::containers`]). SIGTERM stops the containers (reverse order, a level
+//! at a time) before the daemon exits. Events are debounced ([`Pending`]): a reload starts once
 //! every changed file is complete and no event came for [`QUIET`] ([`QUIET_AFTER_GONE`]
 //! when a file went away), or [`MAX_DELAY`] after the first event. Dropped groups that
 //! could not be removed are tried again every [`RETRY_KEPT`].
 
 use crate::config::{self, describe_files, Applied, Refused};
+use crate::containers::launcher::{default_launcher, Launcher};
+use crate::containers::watch::DirWatcher;
+use crate::containers::{self, Containers, Ctx, Token};
 use crate::log::Logger;
 use crate::memory::Memory;
 use crate::notify::Notifier;
@@ -42,14 +49,20 @@ pub const MAX_DELAY: Duration = Duration::from_secs(1);
 /// How often dropped groups that were kept (still in use) are tried again.
 pub const RETRY_KEPT: Duration = Duration::from_secs(30);
 
-/// Runs what the options ask for.
+/// Runs what the options ask for, starting containers with this build's launcher.
 pub fn run(options: &Options) -> ExitCode {
+    run_with(options, default_launcher())
+}
+
+/// Runs what the options ask for, starting containers with `launcher` (tests give
+/// theirs).
+pub fn run_with(options: &Options, launcher: Box<dyn Launcher>) -> ExitCode {
     let log = Logger::new(options.log_level);
     match options.run {
         RunMode::Check => check(options),
         RunMode::DryRun => dry_run(options, &log),
         RunMode::Unload => unload(options, &log),
-        RunMode::Once | RunMode::Daemon => serve(options, &log),
+        RunMode::Once | RunMode::Daemon => serve(options, &log, launcher),
     }
 }
 
@@ -244,9 +257,42 @@ struct Service<'a> {
     /// refused: ...` or `last apply failed: ...`).
     last_error: Option<String>,
     memory: Memory,
+    /// The containers (daemon mode, without `--no-containers`).
+    containers: Option<Containers>,
 }
 
 impl Service<'_> {
+    /// Runs `f` on the containers with what it needs of the daemon; afterwards the
+    /// reconciler knows the groups of the running containers.
+    fn with_containers<R>(
+        &mut self,
+        f: impl FnOnce(&mut Containers, &mut Ctx<'_>) -> R,
+    ) -> Option<R> {
+        let Service {
+            cg,
+            placement,
+            reconciler,
+            applied,
+            containers,
+            log,
+            ..
+        } = self;
+        let containers = containers.as_mut()?;
+        let configured = || applied.configured();
+        let result = {
+            let mut ctx = Ctx {
+                cg,
+                roots: placement,
+                record: reconciler.record_mut(),
+                configured: &configured,
+                log,
+            };
+            f(containers, &mut ctx)
+        };
+        reconciler.set_in_use(containers.in_use());
+        Some(result)
+    }
+
     fn status(&self) -> String {
         let record = self.reconciler.record();
         let mut status = format!(
@@ -266,6 +312,9 @@ impl Service<'_> {
                 names.join(", "),
                 if kept.len() > 3 { ", ..." } else { "" }
             ));
+        }
+        if let Some(containers) = &self.containers {
+            status.push_str(&format!("; {}", containers.status()));
         }
         if let Some(error) = &self.last_error {
             status.push_str(&format!("; {error}"));
@@ -364,7 +413,18 @@ impl Service<'_> {
         }
     }
 
-    fn reload(&mut self, why: &str, full: bool) {
+    /// Applies the files again (`full`: every file, SIGHUP) when `files` changed, and lists
+    /// the containers again when `containers` changed (a container's directory or config:
+    /// a change of the files costs no container's config read, and the other way round).
+    fn reload(&mut self, why: &str, full: bool, files: bool, containers: bool) {
+        if containers {
+            let log = self.log;
+            self.with_containers(|c, _| c.rediscover(log));
+        }
+        if !files {
+            self.notify(self.notifier.status(&self.status()));
+            return;
+        }
         self.log.info(&format!("reloading: {why}"));
         self.notify(self.notifier.reloading(&format!("reloading: {why}")));
         self.last_error = self.apply(full).err().map(|e| e.status());
@@ -385,8 +445,29 @@ impl Service<'_> {
     }
 }
 
+/// The containers' settings from the options.
+fn container_settings(options: &Options, log: &Logger) -> Option<containers::Settings> {
+    let c = options.containers.as_ref()?;
+    let (lxcpath, warning) = containers::discovery::lxcpath(
+        c.lxcpath.as_deref(),
+        std::path::Path::new(containers::discovery::LXC_CONF),
+    );
+    if let Some(w) = warning {
+        log.warning(&w);
+    }
+    Some(containers::Settings {
+        lxcpath,
+        containers_group: c.group.clone(),
+        boot_groups: containers::order::parse_boot_groups(&c.boot_groups),
+        stop_timeout: Duration::from_secs(u64::from(c.stop_timeout)),
+        keep_running: c.keep_running,
+        restart: containers::Restart::parse(&c.restart),
+        state_dir: options.state_dir.clone(),
+    })
+}
+
 /// The daemon, and `--once`.
-fn serve(options: &Options, log: &Logger) -> ExitCode {
+fn serve(options: &Options, log: &Logger, launcher: Box<dyn Launcher>) -> ExitCode {
     let daemon = options.run == RunMode::Daemon;
     let notifier = if daemon {
         Notifier::from_env().unwrap_or_else(|e| {
@@ -447,6 +528,25 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
         }
     }
     let reconciler = Reconciler::new(&cg, record, placement.supervisor.clone());
+    let settings = if daemon {
+        container_settings(options, log)
+    } else {
+        None
+    };
+    let mut dir_watcher = None;
+    let containers = settings.map(|settings| {
+        log.info(&format!(
+            "containers: looking in {}",
+            settings.lxcpath.display()
+        ));
+        match DirWatcher::new(&settings.lxcpath) {
+            Ok(w) => dir_watcher = Some(w),
+            Err(message) => log.warning(&format!(
+                "{message}; container changes are noticed on SIGHUP only"
+            )),
+        }
+        Containers::new(settings, launcher, log)
+    });
     let mut service = Service {
         options,
         log,
@@ -457,7 +557,10 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
         applied: Applied::default(),
         last_error: None,
         memory: Memory::default(),
+        containers,
     };
+    // Before the first apply, so that its pruning leaves their groups alone.
+    service.with_containers(|c, ctx| c.adopt(ctx));
     let first = service.apply(true);
     service.give_back_memory();
     if let Err(why) = first {
@@ -472,12 +575,26 @@ fn serve(options: &Options, log: &Logger) -> ExitCode {
         // itself is applied.
         return ExitCode::SUCCESS;
     }
+    let listening = service.with_containers(|c, _| c.listen().map(|p| p.to_path_buf()));
+    match listening {
+        Some(Ok(path)) => log.info(&format!("control socket: {}", path.display())),
+        Some(Err(message)) => log.error(&format!(
+            "{message}; the client commands (cgconfigd ls, ...) cannot reach this daemon"
+        )),
+        None => {}
+    }
     service.notify(service.notifier.ready(&service.status()));
     log.info(&format!("ready: {}", service.status()));
+    service.with_containers(|c, ctx| c.begin_autostart(ctx.log));
     let Some(signals) = signals else {
         return ExitCode::FAILURE;
     };
-    event_loop(&mut service, &signals, watcher.as_mut())
+    event_loop(
+        &mut service,
+        &signals,
+        watcher.as_mut(),
+        dir_watcher.as_mut(),
+    )
 }
 
 /// Changes seen and not reloaded yet.
@@ -530,20 +647,47 @@ impl Pending {
     }
 }
 
+/// What a descriptor polled in the event loop is.
+enum Polled {
+    Signals,
+    Files,
+    ContainerDirs,
+    Containers(Token),
+}
+
 fn event_loop(
     service: &mut Service<'_>,
     signals: &SignalFd,
     mut watcher: Option<&mut Watcher>,
+    mut dir_watcher: Option<&mut DirWatcher>,
 ) -> ExitCode {
     let mut pending: Option<Pending> = None;
+    // What the pending changes concern: the files, the containers.
+    let mut files_changed = false;
+    let mut containers_changed = false;
     let mut retry_at: Option<Instant> = None;
+    let mut stopping = false;
+    // The containers' part of the last STATUS= sent: sent again when a container starts
+    // or stops.
+    let mut containers_status = service.containers.as_ref().map(Containers::status);
     loop {
+        if stopping
+            && service
+                .containers
+                .as_ref()
+                .is_none_or(Containers::shutdown_done)
+        {
+            return stop(service);
+        }
         let now = Instant::now();
         let mut deadline = pending.as_ref().map(Pending::due);
         if service.reconciler.kept().is_empty() {
             retry_at = None;
         } else {
             let at = *retry_at.get_or_insert(now + RETRY_KEPT);
+            deadline = Some(deadline.map_or(at, |d| d.min(at)));
+        }
+        if let Some(at) = service.containers.as_ref().and_then(Containers::deadline) {
             deadline = Some(deadline.map_or(at, |d| d.min(at)));
         }
         let timeout = match deadline {
@@ -554,9 +698,21 @@ fn event_loop(
                 PollTimeout::try_from(ms).unwrap_or(PollTimeout::MAX)
             }
         };
+        let mut what = vec![Polled::Signals];
         let mut fds = vec![PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
         if let Some(w) = watcher.as_deref() {
+            what.push(Polled::Files);
             fds.push(PollFd::new(w.fd(), PollFlags::POLLIN));
+        }
+        if let Some(w) = dir_watcher.as_deref() {
+            what.push(Polled::ContainerDirs);
+            fds.push(PollFd::new(w.fd(), PollFlags::POLLIN));
+        }
+        if let Some(c) = &service.containers {
+            for (token, fd) in c.pollables() {
+                what.push(Polled::Containers(token));
+                fds.push(PollFd::new(fd, PollFlags::POLLIN));
+            }
         }
         match poll(&mut fds, timeout) {
             Ok(_) | Err(nix::errno::Errno::EINTR) => {}
@@ -567,54 +723,113 @@ fn event_loop(
                 return ExitCode::FAILURE;
             }
         }
-        let signal_ready = fds[0]
-            .revents()
-            .is_some_and(|r| r.contains(PollFlags::POLLIN));
-        let inotify_ready = fds
-            .get(1)
-            .and_then(PollFd::revents)
-            .is_some_and(|r| r.contains(PollFlags::POLLIN));
+        let ready: Vec<bool> = fds
+            .iter()
+            .map(|fd| {
+                fd.revents().is_some_and(|r| {
+                    r.intersects(PollFlags::POLLIN | PollFlags::POLLHUP | PollFlags::POLLERR)
+                })
+            })
+            .collect();
         drop(fds);
+        let mut signal_ready = false;
+        let mut inotify_ready = false;
+        let mut dirs_ready = false;
+        let mut tokens = Vec::new();
+        for (polled, ready) in what.into_iter().zip(ready) {
+            if !ready {
+                continue;
+            }
+            match polled {
+                Polled::Signals => signal_ready = true,
+                Polled::Files => inotify_ready = true,
+                Polled::ContainerDirs => dirs_ready = true,
+                Polled::Containers(token) => tokens.push(token),
+            }
+        }
 
         let mut reload_now = false;
         if signal_ready {
             while let Ok(Some(info)) = signals.read_signal() {
                 match Signal::try_from(info.ssi_signo as i32) {
-                    Ok(Signal::SIGHUP) => reload_now = true,
-                    Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) => return stop(service),
+                    Ok(Signal::SIGHUP) if !stopping => reload_now = true,
+                    Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) if !stopping => {
+                        stopping = true;
+                        let _ = service.notifier.stopping("stopping");
+                        let budget = service.with_containers(|c, ctx| {
+                            c.begin_shutdown(ctx);
+                            c.shutdown_budget()
+                        });
+                        if let Some(budget) = budget {
+                            let _ = service
+                                .notifier
+                                .extend_timeout(budget, &format!("stopping: {}", service.status()));
+                        }
+                    }
+                    Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) => service
+                        .log
+                        .info("stopping already: waiting for the containers to stop"),
                     _ => {}
                 }
             }
         }
+        for token in tokens {
+            service.with_containers(|c, ctx| c.ready(&token, ctx));
+        }
+        let mut changes = Vec::new();
         if inotify_ready {
             if let Some(w) = watcher.as_deref_mut() {
-                let mut changes = w.read();
-                if !changes.is_empty() {
-                    changes.dedup();
-                    for change in &changes {
-                        let how = match change.event {
-                            Event::Done => "",
-                            Event::Writing => " (being written)",
-                            Event::Gone => " (gone)",
-                        };
-                        service.log.debug(&format!("changed: {}{how}", change.what));
-                    }
-                    let now = Instant::now();
-                    pending
-                        .get_or_insert_with(|| Pending::new(now))
-                        .add(now, changes);
-                }
+                let read = w.read();
+                files_changed |= !read.is_empty();
+                changes.extend(read);
             }
         }
+        if dirs_ready {
+            if let Some(w) = dir_watcher.as_deref_mut() {
+                let read = w.read();
+                containers_changed |= !read.is_empty();
+                changes.extend(read);
+            }
+        }
+        if !changes.is_empty() && !stopping {
+            changes.dedup();
+            for change in &changes {
+                let how = match change.event {
+                    Event::Done => "",
+                    Event::Writing => " (being written)",
+                    Event::Gone => " (gone)",
+                };
+                service.log.debug(&format!("changed: {}{how}", change.what));
+            }
+            let now = Instant::now();
+            pending
+                .get_or_insert_with(|| Pending::new(now))
+                .add(now, changes);
+        }
         let now = Instant::now();
+        service.with_containers(|c, ctx| c.tick(now, ctx));
+        let now_status = service.containers.as_ref().map(Containers::status);
+        if now_status != containers_status {
+            containers_status = now_status;
+            service.notify(service.notifier.status(&service.status()));
+        }
         let due = pending.as_ref().is_some_and(|p| now >= p.due());
-        if reload_now || due {
+        if stopping {
+            pending = None;
+        } else if reload_now || due {
             let why = match (reload_now, pending.take()) {
                 (true, _) => "SIGHUP".to_string(),
                 (false, Some(p)) => p.describe(),
                 (false, None) => "changed".to_string(),
             };
-            service.reload(&why, reload_now);
+            service.reload(
+                &why,
+                reload_now,
+                reload_now || files_changed,
+                reload_now || containers_changed,
+            );
+            files_changed = false;
+            containers_changed = false;
             retry_at = None;
         } else if retry_at.is_some_and(|at| now >= at) {
             retry_at = None;
@@ -632,9 +847,9 @@ fn event_loop(
     }
 }
 
-/// SIGTERM or SIGINT: `STOPPING=1`, remove empty groups with `--remove-on-stop`, exit 0.
+/// SIGTERM or SIGINT, once the containers are stopped (or left running with
+/// `--keep-containers`): remove empty groups with `--remove-on-stop`, exit 0.
 fn stop(service: &mut Service<'_>) -> ExitCode {
-    let _ = service.notifier.stopping("stopping");
     if service.options.remove_on_stop {
         match service.reconciler.remove_all(service.log) {
             Ok(removed) => service.log.info(&format!(

@@ -13,9 +13,12 @@
 //! * [`notify`]: the service manager's readiness protocol;
 //! * [`log`]: one line per event, journal priorities under systemd;
 //! * [`memory`]: free memory given back after each reload;
+//! * [`containers`]: the LXC containers: discovery, autostart, supervision, stop, the
+//!   control socket and the client commands (`docs/containers.md`);
 //! * [`daemon`]: the run modes and the event loop.
 
 pub mod config;
+pub mod containers;
 pub mod daemon;
 pub mod log;
 pub mod memory;

@@ -93,6 +93,13 @@ impl Notifier {
         self.send(&[("STOPPING", "1"), ("STATUS", status)])
     }
 
+    /// `EXTEND_TIMEOUT_USEC=`: the service manager waits `by` more (a stop that has
+    /// containers to stop), with the status line.
+    pub fn extend_timeout(&self, by: std::time::Duration, status: &str) -> io::Result<()> {
+        let usec = by.as_micros().to_string();
+        self.send(&[("EXTEND_TIMEOUT_USEC", &usec), ("STATUS", status)])
+    }
+
     /// The status line alone.
     pub fn status(&self, status: &str) -> io::Result<()> {
         self.send(&[("STATUS", status)])

@@ -40,6 +40,25 @@ pub struct Options {
     pub log_level: Level,
     /// What the run does.
     pub run: RunMode,
+    /// The containers, unless `--no-containers`.
+    pub containers: Option<ContainerOptions>,
+}
+
+/// The options about containers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ContainerOptions {
+    /// `--lxcpath`, if given.
+    pub lxcpath: Option<PathBuf>,
+    /// `--containers-group`.
+    pub group: GroupPath,
+    /// `--boot-groups`.
+    pub boot_groups: String,
+    /// `--stop-timeout`, in seconds.
+    pub stop_timeout: u32,
+    /// `--keep-containers`.
+    pub keep_running: bool,
+    /// `--restart-containers`.
+    pub restart: String,
 }
 
 impl Options {
@@ -74,6 +93,17 @@ impl Options {
             remove_on_stop: m.get_flag("remove-on-stop"),
             log_level: text("log-level").parse().unwrap_or(Level::Info),
             run,
+            containers: (!m.get_flag("no-containers")).then(|| ContainerOptions {
+                lxcpath: m.get_one::<PathBuf>("lxcpath").cloned(),
+                group: m
+                    .get_one::<GroupPath>("containers-group")
+                    .cloned()
+                    .unwrap_or_default(),
+                boot_groups: text("boot-groups"),
+                stop_timeout: m.get_one::<u32>("stop-timeout").copied().unwrap_or(5),
+                keep_running: m.get_flag("keep-containers"),
+                restart: text("restart-containers"),
+            }),
         }
     }
 }
@@ -97,6 +127,13 @@ mod tests {
         assert_eq!(o.log_level, Level::Info);
         assert_eq!(o.run, RunMode::Daemon);
         assert!(!o.remove_on_stop);
+        let c = o.containers.unwrap();
+        assert_eq!(c.lxcpath, None);
+        assert_eq!(c.group.as_relative(), "lxc");
+        assert_eq!(c.boot_groups, "onboot,");
+        assert_eq!(c.stop_timeout, 5);
+        assert!(!c.keep_running);
+        assert_eq!(c.restart, "no");
     }
 
     #[test]
@@ -120,6 +157,17 @@ mod tests {
                 "--log-level",
                 "debug",
                 "--dry-run",
+                "--lxcpath",
+                "/srv/lxc",
+                "--containers-group",
+                "ct/all",
+                "--boot-groups",
+                "web,",
+                "--stop-timeout",
+                "30",
+                "--keep-containers",
+                "--restart-containers",
+                "on-failure",
             ])
             .unwrap();
         let o = Options::from_matches(&m);
@@ -130,5 +178,16 @@ mod tests {
         assert!(o.remove_on_stop);
         assert_eq!(o.log_level, Level::Debug);
         assert_eq!(o.run, RunMode::DryRun);
+        let c = o.containers.unwrap();
+        assert_eq!(c.lxcpath, Some(PathBuf::from("/srv/lxc")));
+        assert_eq!(c.group.as_relative(), "ct/all");
+        assert_eq!(c.boot_groups, "web,");
+        assert_eq!(c.stop_timeout, 30);
+        assert!(c.keep_running);
+        assert_eq!(c.restart, "on-failure");
+        let m = cgtools::tools::cli::cgconfigd::command()
+            .try_get_matches_from(["cgconfigd", "--no-containers"])
+            .unwrap();
+        assert!(Options::from_matches(&m).containers.is_none());
     }
 }

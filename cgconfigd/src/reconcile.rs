@@ -104,6 +104,9 @@ pub struct Reconciler<'a> {
     /// Whether the whole record was checked against the live tree (once, at the first
     /// reconcile; afterwards only the entries about to be removed are, one by one).
     checked: bool,
+    /// The groups of the containers that run (`crate::containers`): recorded, not
+    /// configured, and never removed while they run.
+    in_use: Vec<Key>,
 }
 
 impl<'a> Reconciler<'a> {
@@ -116,7 +119,28 @@ impl<'a> Reconciler<'a> {
             kept: Vec::new(),
             kept_keys: HashSet::new(),
             checked: false,
+            in_use: Vec::new(),
         }
+    }
+
+    /// The record, for the containers' groups (recorded before they are created, as
+    /// every directory the daemon makes).
+    pub fn record_mut(&mut self) -> &mut Record {
+        &mut self.record
+    }
+
+    /// The groups of the running containers, which pruning leaves alone.
+    pub fn set_in_use(&mut self, groups: Vec<Key>) {
+        self.in_use = groups;
+    }
+
+    /// What pruning keeps besides the configured groups.
+    fn always(&self) -> Vec<Key> {
+        self.keep_always
+            .iter()
+            .chain(&self.in_use)
+            .cloned()
+            .collect()
     }
 
     /// The record.
@@ -207,7 +231,7 @@ impl<'a> Reconciler<'a> {
         }
         drop(planned);
         if prune {
-            let keep = keep_set(&configured(), &self.keep_always);
+            let keep = keep_set(&configured(), &self.always());
             outcome.removed = self.prune(&keep, "no longer in the configuration", log)?;
         }
         outcome.took = start.elapsed();
@@ -220,7 +244,7 @@ impl<'a> Reconciler<'a> {
         if self.kept.is_empty() {
             return Ok(Vec::new());
         }
-        let keep = keep_set(configured, &self.keep_always);
+        let keep = keep_set(configured, &self.always());
         self.prune(&keep, "no longer in the configuration", log)
     }
 
@@ -228,7 +252,7 @@ impl<'a> Reconciler<'a> {
     /// (`--unload`, `--remove-on-stop`). Returns the groups removed.
     pub fn remove_all(&mut self, log: &Logger) -> Result<Vec<String>, String> {
         self.check_record(log)?;
-        let keep = keep_set(&[], &self.keep_always);
+        let keep = keep_set(&[], &self.always());
         self.prune(&keep, "removing every group cgconfigd created", log)
     }
 
@@ -245,7 +269,7 @@ impl<'a> Reconciler<'a> {
             ..DesiredState::default()
         };
         let planned = plan(self.cg, &state, host).map_err(|e| with_hint("cannot plan", &e))?;
-        let keep = keep_set(configured, &self.keep_always);
+        let keep = keep_set(configured, &self.always());
         let removals = self
             .record
             .owned(self.cg)

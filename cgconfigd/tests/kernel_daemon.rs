@@ -68,10 +68,14 @@ struct Prefix {
 impl Prefix {
     fn new(host: &Host) -> Prefix {
         let groups = TestGroups::new(host);
+        let dir = tempfile::tempdir().unwrap();
+        // An empty container directory: containers are on, as by default, and an edit of
+        // the files must cost nothing on their side.
+        fs::create_dir(dir.path().join("lxc")).unwrap();
         Prefix {
             name: groups.prefix.clone(),
             _groups: groups,
-            dir: tempfile::tempdir().unwrap(),
+            dir,
         }
     }
 
@@ -92,7 +96,8 @@ impl Prefix {
         self.dir().join("state")
     }
 
-    /// The common arguments: the files, the state directory, the prefix as the base.
+    /// The common arguments: the files, the state directory, an empty container
+    /// directory of its own (never the host's /var/lib/lxc), the prefix as the base.
     fn args(&self) -> Vec<String> {
         vec![
             "-c".into(),
@@ -101,6 +106,8 @@ impl Prefix {
             self.dropins().display().to_string(),
             "--state-dir".into(),
             self.state().display().to_string(),
+            "--lxcpath".into(),
+            self.dir().join("lxc").display().to_string(),
             "--base".into(),
             self.name.clone(),
         ]

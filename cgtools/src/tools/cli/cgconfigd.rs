@@ -33,12 +33,22 @@ pub fn command() -> Command {
              each hierarchy (or below --base). In delegated mode, for a service with \
              Delegate=yes, they live below the service's own cgroup: cgconfigd first moves \
              itself into the leaf group SUPERVISOR (unless systemd's DelegateSubgroup= put it \
-             there) and never writes above its cgroup.",
+             there) and never writes above its cgroup.\n\n\
+             cgconfigd also starts the LXC containers of /var/lib/lxc that are marked for \
+             autostart, each in a group of its own below its subtree, supervises them and \
+             stops them in order (see CONTAINERS); with a command (ls, info, start, stop, \
+             restart, attach, console) it is the client of the running daemon, printing \
+             what lxc-ls and lxc-info print (see COMMANDS).",
         )
         .override_usage(
             "cgconfigd [-c FILE] [-d DIR] [--state-dir DIR] [--mode root|delegated] [-b PATH] \
-             [--remove-on-stop] [--log-level LEVEL] [--once | --check | --dry-run | --unload]",
+             [--remove-on-stop] [--log-level LEVEL] [container options] \
+             [--once | --check | --dry-run | --unload]\n       \
+             cgconfigd [--state-dir DIR] ls|info|start|stop|restart|attach|console ...",
         )
+        .subcommand_value_name("COMMAND")
+        .disable_help_subcommand(true)
+        .subcommand_help_heading("Client commands (sent to the running daemon)")
         .arg(
             Arg::new("config")
                 .short('c')
@@ -63,7 +73,8 @@ pub fn command() -> Command {
                 .value_name("DIR")
                 .default_value("/run/cgconfigd")
                 .value_parser(clap::value_parser!(PathBuf))
-                .help("Where the record of the groups cgconfigd created is kept"),
+                .global(true)
+                .help("Where the record of the groups cgconfigd created, the containers' state and the control socket are kept"),
         )
         .arg(
             Arg::new("mode")
@@ -107,6 +118,56 @@ pub fn command() -> Command {
                 .help("Log messages up to LEVEL"),
         )
         .arg(
+            Arg::new("lxcpath")
+                .long("lxcpath")
+                .value_name("DIR")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("The container directory [default: lxc.lxcpath of /etc/lxc/lxc.conf, else /var/lib/lxc]"),
+        )
+        .arg(
+            Arg::new("no-containers")
+                .long("no-containers")
+                .action(ArgAction::SetTrue)
+                .help("Manage no containers: no discovery, no autostart, no control socket"),
+        )
+        .arg(
+            Arg::new("containers-group")
+                .long("containers-group")
+                .value_name("PATH")
+                .default_value("lxc")
+                .value_parser(parse_containers_group)
+                .help("The group, below the base, holding each container's group (PATH/NAME); lxc.cgroup.dir in a container's config moves it"),
+        )
+        .arg(
+            Arg::new("boot-groups")
+                .long("boot-groups")
+                .value_name("LIST")
+                .default_value("onboot,")
+                .help("The lxc.group groups started at boot, in order; an empty entry means the containers without a group (LXC's BOOTGROUPS)"),
+        )
+        .arg(
+            Arg::new("stop-timeout")
+                .long("stop-timeout")
+                .value_name("SECS")
+                .default_value("5")
+                .value_parser(clap::value_parser!(u32).range(0..=86400))
+                .help("How long a container has to stop after its halt signal before its group is killed"),
+        )
+        .arg(
+            Arg::new("keep-containers")
+                .long("keep-containers")
+                .action(ArgAction::SetTrue)
+                .help("On SIGTERM, leave the containers running (the next cgconfigd re-adopts them); by default they are stopped"),
+        )
+        .arg(
+            Arg::new("restart-containers")
+                .long("restart-containers")
+                .value_name("WHEN")
+                .default_value("no")
+                .value_parser(PossibleValuesParser::new(["no", "on-failure", "always"]))
+                .help("Start again a container whose init exited by itself: never (as LXC), when it failed, or always"),
+        )
+        .arg(
             Arg::new("once")
                 .long("once")
                 .action(ArgAction::SetTrue)
@@ -131,6 +192,176 @@ pub fn command() -> Command {
                 .help("Remove the empty groups the state directory records as created by cgconfigd, then exit"),
         )
         .group(ArgGroup::new("run-mode").args(["once", "check", "dry-run", "unload"]))
+        .subcommand(
+            Command::new("ls")
+                .about("List the containers, as lxc-ls does")
+                .arg(
+                    Arg::new("fancy")
+                        .short('f')
+                        .long("fancy")
+                        .action(ArgAction::SetTrue)
+                        .help("A table: NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED, as lxc-ls -f"),
+                )
+                .arg(
+                    Arg::new("fancy-format")
+                        .short('F')
+                        .long("fancy-format")
+                        .value_name("COLUMNS")
+                        .help("The columns of -f, comma-separated: NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED"),
+                )
+                .arg(
+                    Arg::new("line")
+                        .short('1')
+                        .long("line")
+                        .action(ArgAction::SetTrue)
+                        .help("One name per line"),
+                )
+                .arg(
+                    Arg::new("active")
+                        .long("active")
+                        .action(ArgAction::SetTrue)
+                        .help("Only containers that are not stopped"),
+                )
+                .arg(
+                    Arg::new("running")
+                        .long("running")
+                        .action(ArgAction::SetTrue)
+                        .help("Only running containers"),
+                )
+                .arg(
+                    Arg::new("stopped")
+                        .long("stopped")
+                        .action(ArgAction::SetTrue)
+                        .help("Only stopped containers"),
+                )
+                .arg(
+                    Arg::new("json")
+                        .long("json")
+                        .action(ArgAction::SetTrue)
+                        .conflicts_with_all(["fancy", "fancy-format", "line"])
+                        .help("Everything cgconfigd knows of each container, as JSON"),
+                ),
+        )
+        .subcommand(
+            Command::new("info")
+                .about("Show a container's state, pid and usage, as lxc-info does")
+                .arg(name_arg())
+                .arg(
+                    Arg::new("state")
+                        .short('s')
+                        .long("state")
+                        .action(ArgAction::SetTrue)
+                        .help("Only the state"),
+                )
+                .arg(
+                    Arg::new("pid")
+                        .short('p')
+                        .long("pid")
+                        .action(ArgAction::SetTrue)
+                        .help("Only the init's pid"),
+                )
+                .arg(
+                    Arg::new("stats")
+                        .short('S')
+                        .long("stats")
+                        .action(ArgAction::SetTrue)
+                        .help("Only the usage (CPU, block I/O, memory, kernel memory)"),
+                )
+                .arg(
+                    Arg::new("no-humanize")
+                        .short('H')
+                        .long("no-humanize")
+                        .action(ArgAction::SetTrue)
+                        .help("Raw numbers: nanoseconds and bytes"),
+                )
+                .arg(
+                    Arg::new("json")
+                        .long("json")
+                        .action(ArgAction::SetTrue)
+                        .conflicts_with_all(["state", "pid", "stats", "no-humanize"])
+                        .help("Everything cgconfigd knows of the container, as JSON"),
+                ),
+        )
+        .subcommand(
+            Command::new("start")
+                .about("Start a stopped container")
+                .arg(name_arg()),
+        )
+        .subcommand(
+            Command::new("stop")
+                .about("Stop a container: its halt signal, then SIGKILL of its group after the timeout")
+                .arg(name_arg())
+                .arg(
+                    Arg::new("kill")
+                        .short('k')
+                        .long("kill")
+                        .action(ArgAction::SetTrue)
+                        .help("SIGKILL of its group at once, without the halt signal"),
+                )
+                .arg(
+                    Arg::new("timeout")
+                        .short('t')
+                        .long("timeout")
+                        .value_name("SECS")
+                        .value_parser(clap::value_parser!(u32).range(0..=86400))
+                        .conflicts_with("kill")
+                        .help("Seconds to wait after the halt signal [default: the daemon's --stop-timeout]"),
+                ),
+        )
+        .subcommand(
+            Command::new("restart")
+                .about("Stop a container, then start it again")
+                .arg(name_arg()),
+        )
+        .subcommand(
+            Command::new("attach")
+                .about("Run a command in a running container (needs the container launch core)")
+                .arg(name_arg())
+                .arg(
+                    Arg::new("command")
+                        .value_name("CMD")
+                        .num_args(0..)
+                        .last(true)
+                        .help("The command and its arguments, after --"),
+                ),
+        )
+        .subcommand(
+            Command::new("console")
+                .about("Connect to a container's console (needs the container launch core)")
+                .arg(name_arg()),
+        )
+}
+
+/// The daemon's options given on a command line that also has a client command: only
+/// `--state-dir` (which names the daemon to talk to) and `--log-level` go with a command.
+pub fn daemon_options_with_command(m: &clap::ArgMatches) -> Vec<String> {
+    let client_ok = ["state-dir", "log-level"];
+    command()
+        .get_arguments()
+        .filter(|a| !client_ok.contains(&a.get_id().as_str()))
+        .filter(|a| {
+            m.value_source(a.get_id().as_str()) == Some(clap::parser::ValueSource::CommandLine)
+        })
+        .map(|a| {
+            a.get_long()
+                .map_or_else(|| a.get_id().to_string(), |l| format!("--{l}"))
+        })
+        .collect()
+}
+
+fn name_arg() -> Arg {
+    Arg::new("name")
+        .value_name("NAME")
+        .required(true)
+        .help("The container")
+}
+
+fn parse_containers_group(text: &str) -> Result<GroupPath, String> {
+    let path = GroupPath::new(text).map_err(|e| e.to_string())?;
+    if path.is_root() {
+        return Err("the containers' group cannot be the base itself".into());
+    }
+    Ok(path)
 }
 
 fn parse_base(text: &str) -> Result<GroupPath, String> {
@@ -172,10 +403,31 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "CONTAINERS",
+        &[
+            "cgconfigd also starts, supervises and stops the LXC containers of the container directory: --lxcpath, else lxc.lxcpath of /etc/lxc/lxc.conf, else /var/lib/lxc. Every directory there whose name does not start with a dot and which holds a file named config is a container, its config read as LXC reads it (lxc.include followed). A config that does not load is logged with its file:line:col and that container is refused; the others are not affected. The directory and the configs are watched: a new container with lxc.start.auto = 1 is started, a changed config takes effect at the container's next start. Configs a config includes are read again at each start; SIGHUP lists the containers again. --no-containers turns all of this off.",
+            "Each container runs in a group of its own below the base, never at a hierarchy's root as LXC started by root does: <base>/<--containers-group>/NAME, lxc/NAME by default; in delegated mode lxc/ is a sibling of the supervisor leaf. lxc.cgroup.dir = DIR in a container's config puts it in DIR/NAME and lxc.cgroup.dir.container = DIR in DIR (both below the base), so that a group of cgconfig.conf can hold containers and limit them together. The groups are recorded in owned.json before they are created, as every group cgconfigd makes, and removed when the container stops.",
+            "At start, after READY=1 (containers never delay it), the containers with lxc.start.auto = 1 in the boot groups (--boot-groups, onboot, by default: the onboot group first, then the containers without lxc.group) are started in order of lxc.start.order, then name, waiting lxc.start.delay seconds after each one that started. Group names and container names are compared exactly (lxc-autostart compares prefixes). A container that fails to start is logged; the others start. A container stopped with cgconfigd stop, or whose init exited, is not started again when cgconfigd restarts in the same boot.",
+            "A container whose init exits is STOPPED: its exit status is logged, whatever is left in its group is killed, and its group removed. With --restart-containers on-failure (exit status other than 0, or killed by a signal) or always, it is started again after 1 s, at most 5 times a minute.",
+            "A container is stopped by cgconfigd stop and, unless --keep-containers is given, when cgconfigd stops: its halt signal is sent to its init (lxc.signal.halt, else SIGRTMIN+3 when the init blocks it, as systemd does, else SIGPWR); when the init has not exited after --stop-timeout seconds (5 by default), every process of its group is killed at once (cgroup.kill, or on cgroup v1 the group frozen, every task sent SIGKILL, thawed). At SIGTERM the containers are stopped highest lxc.start.order first, the containers of one order at the same time.",
+            "The containers do not die with cgconfigd: their state (pid, start time, group) is kept in STATE-DIR/containers/NAME.json, and a new cgconfigd (an upgrade, a crash, kill -9) re-adopts those still running, recognised by their pid and their start time in /proc (a recycled pid is never taken for a container), and goes on supervising them.",
+        ],
+    ),
+    (
+        "COMMANDS",
+        &[
+            "With a command, cgconfigd is a client of the daemon of the state directory (--state-dir, /run/cgconfigd by default), through its control socket STATE-DIR/control, which only root may use. Every request is checked before it is used: size, names, commands.",
+            "ls [-f] [-F COLUMNS] [-1] [--active | --running | --stopped] [--json]: the containers, as lxc-ls prints them: names in columns; with -f a table NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F chooses its columns among NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED (without -f it changes nothing, as with lxc-ls). A container whose config does not load is named on standard error, as lxc-ls does; --json lists everything known of every container, its errors included.",
+            "info NAME [-s] [-p] [-S] [-H] [--json]: Name, State, and for a running container PID, CPU use, BlkIO use, Memory use and KMem use read from its group, as lxc-info prints them; -s, -p and -S print only the state, the pid or the usage, -H raw numbers.",
+            "start NAME: start a stopped container. stop NAME [-k] [-t SECS]: stop it (its halt signal, then SIGKILL of its group after SECS, default --stop-timeout; -k at once), and wait until it is stopped. restart NAME: stop it, then start it.",
+            "attach NAME [-- CMD...] and console NAME need the container launch core; this version answers that they are not available yet.",
+        ],
+    ),
+    (
         "SIGNALS",
         &[
-            "SIGHUP: a full reload: read and check every file again, compare every group with the live tree, and apply the difference (this repairs changes made by hand, which a reload after an edit leaves alone in the groups the edit did not change).",
-            "SIGTERM, SIGINT: send STOPPING=1 and exit with status 0. The groups stay (as with libcgroup's service); with --remove-on-stop the empty groups cgconfigd created are removed first. A signal that arrives during an apply is handled when the apply is done.",
+            "SIGHUP: a full reload: read and check every file again, compare every group with the live tree, and apply the difference (this repairs changes made by hand, which a reload after an edit leaves alone in the groups the edit did not change); list the containers again.",
+            "SIGTERM, SIGINT: send STOPPING=1, stop the containers (see CONTAINERS; not with --keep-containers), then exit with status 0. While containers stop, EXTEND_TIMEOUT_USEC= tells systemd how long it may take. The groups of cgconfig.conf stay (as with libcgroup's service); with --remove-on-stop the empty groups cgconfigd created are removed first. A signal that arrives during an apply is handled when the apply is done.",
         ],
     ),
     (
@@ -187,21 +439,22 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
     (
         "SYSTEMD",
         &[
-            "cgconfigd.service runs cgconfigd in root mode as Type=notify, early in the boot (DefaultDependencies=no, Before=basic.target), so that services ordered After=cgconfigd.service find every group in place. ExecReload sends SIGHUP. cgconfigd-delegated.service runs it in delegated mode with Delegate=yes and KillMode=process, so that stopping the service does not kill the tasks in its groups; systemd removes the service's empty sub-cgroups when it stops.",
-            "The readiness protocol: READY=1 once every configured group exists, STATUS= with one line (groups applied, groups created by cgconfigd, groups kept, the last error), RELOADING=1 with MONOTONIC_USEC= then READY=1 around a reload, STOPPING=1 on SIGTERM. Without NOTIFY_SOCKET nothing is sent.",
+            "cgconfigd.service runs cgconfigd in root mode as Type=notify, early in the boot (DefaultDependencies=no, Before=basic.target), so that services ordered After=cgconfigd.service find every group in place. ExecReload sends SIGHUP. cgconfigd-delegated.service runs it in delegated mode with Delegate=yes and KillMode=process, so that stopping the service does not kill the tasks in its groups (cgconfigd stops the containers itself); systemd removes the service's empty sub-cgroups when it stops. Neither unit has systemd's sandboxing options: the containers cgconfigd starts would inherit them.",
+            "The readiness protocol: READY=1 once every configured group exists, STATUS= with one line (groups applied, groups created by cgconfigd, groups kept, the last error), RELOADING=1 with MONOTONIC_USEC= then READY=1 around a reload, STOPPING=1 on SIGTERM and EXTEND_TIMEOUT_USEC= while containers stop. STATUS= also says how many containers run. Without NOTIFY_SOCKET nothing is sent.",
         ],
     ),
     (
         "EXIT STATUS",
         &[
-            "0: stopped by SIGTERM or SIGINT; --once, --check, --dry-run or --unload succeeded. 1: the configuration has errors at start, the first apply failed, the state directory cannot be used, or --unload left groups in place. 129: a usage error.",
+            "0: stopped by SIGTERM or SIGINT; --once, --check, --dry-run or --unload succeeded; a command succeeded. 1: the configuration has errors at start, the first apply failed, the state directory cannot be used, or --unload left groups in place; a command failed (the daemon's answer is printed). 129: a usage error.",
         ],
     ),
     (
         "FILES",
         &[
             "/etc/cgconfig.conf, /etc/cgconfig.d/*.conf: the configuration (cgconfig.conf(5)).",
-            "/run/cgconfigd/owned.json: the groups cgconfigd created. /run/cgconfigd/lock: taken while cgconfigd runs.",
+            "/run/cgconfigd/owned.json: the groups cgconfigd created. /run/cgconfigd/lock: taken while cgconfigd runs. /run/cgconfigd/control: the control socket. /run/cgconfigd/containers/NAME.json: what cgconfigd knows of a container, for a restarted daemon.",
+            "/var/lib/lxc/NAME/config: a container's config (lxc.container.conf(5)). /etc/lxc/lxc.conf: lxc.lxcpath, where the containers are.",
         ],
     ),
     (
@@ -210,11 +463,12 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
             "Check the files without touching anything: cgconfigd --check",
             "Show what a start would change: cgconfigd --dry-run",
             "Try a configuration below a throw-away prefix, then remove what was created: cgconfigd --once --base try-1 --state-dir /tmp/try-1 -c ./cgconfig.conf && cgconfigd --unload --state-dir /tmp/try-1",
+            "The containers, as lxc-ls -f shows them: cgconfigd ls -f. Stop one, giving it 30 s: cgconfigd stop web -t 30",
         ],
     ),
     (
         "SEE ALSO",
-        &["cgconfigparser(1), cgconfig.conf(5), systemd.service(5), systemd.resource-control(5), sd_notify(3)"],
+        &["cgconfigparser(1), cgconfig.conf(5), lxc.container.conf(5), lxc-ls(1), lxc-info(1), lxc-autostart(1), systemd.service(5), systemd.resource-control(5), sd_notify(3)"],
     ),
 ];
 

@@ -1,0 +1,229 @@
+//! The contract between the service and the container launcher.
+//!
+//! cgconfigd finds the containers, creates each one's group and supervises what it
+//! started; the launch itself (namespaces, rootfs, capabilities, seccomp, the init's
+//! exec) is the container crate's (`container::launch`). The two meet here:
+//!
+//! * [`ContainerDir`]: a container as discovered (its name, its directory, its config
+//!   loaded by `grammar::lxc` with the includes followed), read again at each start so
+//!   that a changed config takes effect at the next start;
+//! * [`Placement`]: the container's group, created by cgconfigd (and recorded as its own)
+//!   before the launch, in every hierarchy where cgconfigd places groups;
+//! * [`Started`]: what a successful launch hands back: the init's pid and a pidfd for it
+//!   (the launcher's child: cgconfigd reaps it), and the console's pty if there is one;
+//! * [`LaunchFailure`]: why not; nothing of the container may be left running (the
+//!   service then removes the group).
+//!
+//! The launcher must place the init in the group before it runs anything of the
+//! container's (`CLONE_INTO_CGROUP`, or the parent writes the pid while the child waits),
+//! must not tie the init's life to the daemon's (no `PR_SET_PDEATHSIG`: a restarted
+//! cgconfigd re-adopts running containers) and must give the init a clean signal mask
+//! (the daemon blocks SIGHUP, SIGTERM and SIGINT for its `signalfd`).
+//!
+//! Implementations here: [`Unavailable`], the production default until the launch core
+//! is wired in, which refuses every start with the reason; and [`HostProcess`], for the
+//! tests: it runs `lxc.init.cmd` as a plain host process in the container's group, so that
+//! discovery, autostart, supervision, stop, re-adoption and the client commands are real
+//! and tested without the launch core. The daemon is built with a launcher
+//! ([`crate::daemon::run_with`]); debug builds choose [`HostProcess`] when
+//! `CGCONFIGD_TEST_LAUNCHER=host-process` is set (release builds ignore the variable).
+
+use cgtools::{Cgroup, Cgroups, GroupPath, Version};
+use grammar::lxc::Loaded;
+use std::fmt;
+use std::io::Write;
+use std::os::fd::OwnedFd;
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+
+/// The environment variable that makes a debug build use [`HostProcess`].
+pub const TEST_LAUNCHER_ENV: &str = "CGCONFIGD_TEST_LAUNCHER";
+
+/// A container directory and its config.
+#[derive(Clone, Debug)]
+pub struct ContainerDir {
+    /// Its name (the directory's name).
+    pub name: String,
+    /// `<lxcpath>/<name>`.
+    pub dir: PathBuf,
+    /// `<dir>/config` and what it includes, as LXC reads them.
+    pub config: Loaded,
+}
+
+/// The container's group: the same path in every hierarchy where cgconfigd places groups.
+#[derive(Clone, Debug)]
+pub struct Placement<'a> {
+    /// The host's hierarchies.
+    pub cg: &'a Cgroups,
+    /// The group's path from each hierarchy's root.
+    pub path: GroupPath,
+    /// The hierarchies (indexes in `cg`) where the group exists.
+    pub hierarchies: Vec<usize>,
+}
+
+impl<'a> Placement<'a> {
+    /// The group in each of its hierarchies.
+    pub fn cgroups(&self) -> Vec<Cgroup<'a>> {
+        self.hierarchies
+            .iter()
+            .filter_map(|&i| self.cg.cgroup(&self.cg.hierarchies()[i], &self.path).ok())
+            .collect()
+    }
+
+    /// The group in the cgroup v2 hierarchy, if it has one there (for `CLONE_INTO_CGROUP`).
+    pub fn unified(&self) -> Option<Cgroup<'a>> {
+        self.cgroups()
+            .into_iter()
+            .find(|c| c.hierarchy().version() == Version::V2)
+    }
+}
+
+/// A launched container.
+#[derive(Debug)]
+pub struct Started {
+    /// The init's pid (in the host's pid namespace).
+    pub pid: u32,
+    /// A pidfd for the init; readable once it exits. The init is the daemon's child.
+    pub pidfd: OwnedFd,
+    /// The console's pty (master side), if the container has one.
+    pub console: Option<OwnedFd>,
+}
+
+/// Why a launch failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LaunchFailure {
+    /// The config asks for something the launcher refuses (a key that would make the
+    /// container less isolated than LXC's, a backend it does not have): the message has
+    /// the key and its `file:line:col`. Trying again without a change is pointless.
+    Refused(String),
+    /// The launch failed on the way (a syscall, a missing file).
+    Failed(String),
+    /// This build has no launcher.
+    Unavailable(String),
+}
+
+impl fmt::Display for LaunchFailure {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LaunchFailure::Refused(m)
+            | LaunchFailure::Failed(m)
+            | LaunchFailure::Unavailable(m) => f.write_str(m),
+        }
+    }
+}
+
+/// Starts containers.
+pub trait Launcher {
+    /// Starts container `c` in the group `cgroup` (which exists); on success its init
+    /// runs there.
+    fn start(&self, c: &ContainerDir, cgroup: &Placement<'_>) -> Result<Started, LaunchFailure>;
+}
+
+/// The launcher of a build without the launch core: every start is refused, saying so.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Unavailable;
+
+impl Launcher for Unavailable {
+    fn start(&self, c: &ContainerDir, _: &Placement<'_>) -> Result<Started, LaunchFailure> {
+        Err(LaunchFailure::Unavailable(format!(
+            "cannot start {}: this cgconfigd has no container launcher yet (the launch core \
+             of issue 14 is not wired in); the container was found, its group and autostart \
+             order are in place",
+            c.name
+        )))
+    }
+}
+
+/// The launcher tests use: `lxc.init.cmd` (which must be set: the default `/sbin/init`
+/// is never run on the host) as a plain process of the host, split at blanks, with
+/// `lxc.init.cwd` (default `/`), its environment cleared but for `PATH`, `container=lxc`
+/// and `lxc.environment`, stdin, stdout and stderr on `/dev/null`, in a process group of
+/// its own. It runs nothing of the command before it is in its group: a shell waits for
+/// a line on its stdin, the pid is written to every hierarchy's `cgroup.procs`, then the
+/// line lets it exec the command. No namespaces, no rootfs, no limits: not a container.
+#[derive(Clone, Debug, Default)]
+pub struct HostProcess;
+
+impl Launcher for HostProcess {
+    fn start(&self, c: &ContainerDir, cgroup: &Placement<'_>) -> Result<Started, LaunchFailure> {
+        let value = |key: &str| c.config.value(key).map(|e| e.entry.value.value.clone());
+        let Some(cmd) = value("lxc.init.cmd") else {
+            return Err(LaunchFailure::Refused(format!(
+                "{}: the host-process test launcher needs lxc.init.cmd (it never runs /sbin/init on the host)",
+                c.name
+            )));
+        };
+        let argv: Vec<&str> = cmd.split_whitespace().collect();
+        let Some((program, args)) = argv.split_first() else {
+            return Err(LaunchFailure::Refused(format!(
+                "{}: lxc.init.cmd is blank",
+                c.name
+            )));
+        };
+        let mut command = Command::new("/bin/sh");
+        command
+            .arg("-c")
+            .arg("read -r _ && exec \"$0\" \"$@\"")
+            .arg(program)
+            .args(args)
+            .env_clear()
+            .env(
+                "PATH",
+                "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            )
+            .env("container", "lxc")
+            .current_dir(value("lxc.init.cwd").unwrap_or_else(|| "/".into()))
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        for e in c.config.values("lxc.environment") {
+            if let Some((k, v)) = e.entry.value.value.split_once('=') {
+                command.env(k, v);
+            }
+        }
+        let mut child = command
+            .spawn()
+            .map_err(|e| LaunchFailure::Failed(format!("{}: cannot run /bin/sh: {e}", c.name)))?;
+        let pid = child.id();
+        let fail = |child: &mut std::process::Child, message: String| {
+            let _ = child.kill();
+            let _ = child.wait();
+            LaunchFailure::Failed(message)
+        };
+        // Unreaped, so the pid is still this child's.
+        let pidfd = match crate::containers::process::pidfd_open(pid) {
+            Ok(fd) => fd,
+            Err(e) => return Err(fail(&mut child, format!("{}: pidfd_open: {e}", c.name))),
+        };
+        for group in cgroup.cgroups() {
+            if let Err(e) = group.attach(pid) {
+                return Err(fail(&mut child, format!("{}: {e}", c.name)));
+            }
+        }
+        let released = child.stdin.take().map(|mut stdin| stdin.write_all(b"go\n"));
+        if let Some(Err(e)) = released {
+            return Err(fail(
+                &mut child,
+                format!("{}: cannot release the init: {e}", c.name),
+            ));
+        }
+        // The child is reaped through the pidfd by the supervisor, not by std.
+        drop(child);
+        Ok(Started {
+            pid,
+            pidfd,
+            console: None,
+        })
+    }
+}
+
+/// The launcher a build uses by default: [`Unavailable`] until the launch core is wired
+/// in; debug builds take [`HostProcess`] when [`TEST_LAUNCHER_ENV`] is `host-process`.
+pub fn default_launcher() -> Box<dyn Launcher> {
+    if cfg!(debug_assertions) && std::env::var(TEST_LAUNCHER_ENV).is_ok_and(|v| v == "host-process")
+    {
+        return Box::new(HostProcess);
+    }
+    Box::new(Unavailable)
+}

@@ -1,0 +1,1000 @@
+//! cgconfigd's containers on the real kernel, with real processes: autostart order, delay
+//! and boot groups, a broken config that refuses only its container, stops in reverse
+//! order with the halt signal and SIGKILL after the timeout, groups emptied and removed,
+//! SIGTERM stopping everything, `kill -9` of the daemon with the containers surviving and
+//! re-adopted (and a recycled pid never taken for one), the client commands and their
+//! output, hostile requests on the control socket, delegated mode.
+//!
+//! The launch core is not part of this suite: the daemon runs with its test launcher
+//! (`CGCONFIGD_TEST_LAUNCHER=host-process`, debug builds only), which starts each
+//! container's `lxc.init.cmd` as a plain process in the container's group. The inits are
+//! shell scripts written by the test that record when they start and which signals they
+//! get. Container directories, configs and the state directory are temporary; every group
+//! is below a unique prefix given as `--base`; a guard kills every process left in the
+//! prefix's groups (the containers outlive the daemon by design) and removes the groups,
+//! even when a test fails. Nothing touches the host's /var/lib/lxc or /etc/lxc.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::os::unix::fs::PermissionsExt;
+use std::os::unix::net::{UnixDatagram, UnixStream};
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use test_support::{bin, dirs_below, in_vm, need, Host, Mount, Skip, Spawned, TestGroups};
+
+/// Generous limits for things that have no promise (a start, an exit); the VM lane's
+/// emulated CPU is slow.
+const LONG: Duration = Duration::from_secs(60);
+
+fn host() -> Result<(Host, Mount), Skip> {
+    let host = Host::for_test()?;
+    let unified = host.unified()?.clone();
+    Ok((host, unified))
+}
+
+static SOCKETS: AtomicUsize = AtomicUsize::new(0);
+
+/// A test's world: a unique prefix (created in the v2 hierarchy, so that the containers'
+/// groups get the controllers the root enables), a temporary directory with the container
+/// directory, the init script and the state directory. On drop every process left in the
+/// prefix's groups is killed, then the groups go.
+struct World {
+    prefix: String,
+    unified: Mount,
+    host: Host,
+    dir: tempfile::TempDir,
+    _groups: TestGroups,
+}
+
+impl Drop for World {
+    fn drop(&mut self) {
+        for mount in &self.host.mounts {
+            for dir in dirs_below(&mount.path.join(&self.prefix)) {
+                if mount.v2 && dir.join("cgroup.kill").exists() {
+                    let _ = fs::write(dir.join("cgroup.kill"), "1");
+                }
+                for pid in fs::read_to_string(dir.join("cgroup.procs"))
+                    .unwrap_or_default()
+                    .split_whitespace()
+                {
+                    let _ = nix::sys::signal::kill(
+                        nix::unistd::Pid::from_raw(pid.parse().unwrap_or(0)),
+                        nix::sys::signal::Signal::SIGKILL,
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// An init that records its start (name and uptime) in `started` and its signals in
+/// `signals`, exits 0 on SIGPWR, SIGUSR1 or SIGRTMIN+3 (37), and ignores SIGTERM. With
+/// `IGNORE=PWR` it ignores SIGPWR; with `EXIT=N` it exits N after half a second.
+const INIT: &str = r#"#!/bin/sh
+name=$1
+rec=$2
+read up _ < /proc/uptime
+echo "$name $up $$" >> "$rec/started"
+if [ -n "$EXIT" ]; then sleep 0.5; exit "$EXIT"; fi
+trap 'echo "$name PWR" >> "$rec/signals"; exit 0' PWR
+trap 'echo "$name USR1" >> "$rec/signals"; exit 0' USR1
+trap 'echo "$name TERM" >> "$rec/signals"' TERM
+if [ "$IGNORE" = PWR ]; then trap '' PWR; fi
+while :; do sleep 1 & wait $!; done
+"#;
+
+impl World {
+    fn new(tag: &str) -> Result<World, Skip> {
+        let (host, unified) = host()?;
+        let groups = TestGroups::tagged(&host, tag);
+        groups.mkdir(&unified, "");
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("init.sh"), INIT).unwrap();
+        fs::set_permissions(
+            dir.path().join("init.sh"),
+            fs::Permissions::from_mode(0o755),
+        )
+        .unwrap();
+        fs::create_dir(dir.path().join("lxc")).unwrap();
+        fs::create_dir(dir.path().join("rec")).unwrap();
+        fs::write(dir.path().join("cgconfig.conf"), "").unwrap();
+        Ok(World {
+            prefix: groups.prefix.clone(),
+            unified,
+            host,
+            dir,
+            _groups: groups,
+        })
+    }
+
+    fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    fn lxcpath(&self) -> PathBuf {
+        self.path().join("lxc")
+    }
+
+    fn state(&self) -> PathBuf {
+        self.path().join("state")
+    }
+
+    fn rec(&self) -> PathBuf {
+        self.path().join("rec")
+    }
+
+    /// A container `name` whose init is the test's script, with `extra` config lines.
+    fn container(&self, name: &str, extra: &str) {
+        let dir = self.lxcpath().join(name);
+        fs::create_dir_all(&dir).unwrap();
+        let config = format!(
+            "lxc.uts.name = {name}\nlxc.init.cmd = {} {name} {}\n{extra}",
+            self.path().join("init.sh").display(),
+            self.rec().display()
+        );
+        fs::write(dir.join("config"), config).unwrap();
+    }
+
+    /// The names in the order their inits started, with the uptime of each start.
+    fn started(&self) -> Vec<(String, f64, u32)> {
+        fs::read_to_string(self.rec().join("started"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| {
+                let mut w = l.split_whitespace();
+                (
+                    w.next().unwrap().to_string(),
+                    w.next().unwrap().parse().unwrap(),
+                    w.next().unwrap().parse().unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    fn started_names(&self) -> Vec<String> {
+        self.started().into_iter().map(|(n, _, _)| n).collect()
+    }
+
+    fn signals(&self) -> Vec<String> {
+        fs::read_to_string(self.rec().join("signals"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The container's group directory in the v2 hierarchy.
+    fn group(&self, rest: &str) -> PathBuf {
+        self.unified.path.join(&self.prefix).join(rest)
+    }
+
+    /// The processes of a v2 group.
+    fn procs(&self, rest: &str) -> Vec<u32> {
+        fs::read_to_string(self.group(rest).join("cgroup.procs"))
+            .unwrap_or_default()
+            .split_whitespace()
+            .map(|p| p.parse().unwrap())
+            .collect()
+    }
+
+    /// The common arguments of a daemon.
+    fn args(&self) -> Vec<String> {
+        [
+            "-c",
+            &self.path().join("cgconfig.conf").display().to_string(),
+            "-d",
+            &self.path().join("cgconfig.d").display().to_string(),
+            "--state-dir",
+            &self.state().display().to_string(),
+            "--lxcpath",
+            &self.lxcpath().display().to_string(),
+            "--base",
+            &self.prefix,
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    /// `cgconfigd --state-dir STATE args...`, as a client.
+    fn client(&self, args: &[&str]) -> test_support::Outcome {
+        let mut c = Command::new(bin("cgconfigd"));
+        c.arg("--state-dir").arg(self.state()).args(args);
+        test_support::Outcome::of(c.stdin(Stdio::null()))
+    }
+}
+
+/// A daemon this test started: its notify messages and log; killed on drop.
+struct Daemon {
+    child: Child,
+    messages: Arc<Mutex<Vec<String>>>,
+    log: Arc<Mutex<String>>,
+}
+
+impl Daemon {
+    fn start(world: &World, extra: &[&str]) -> Daemon {
+        Daemon::start_with(world, extra, None)
+    }
+
+    /// With `enter`, a shell first moves itself into those `cgroup.procs` (as systemd
+    /// would have started the daemon in a unit's cgroup).
+    fn start_with(world: &World, extra: &[&str], enter: Option<&[PathBuf]>) -> Daemon {
+        let socket_path = world
+            .path()
+            .join(format!("notify-{}", SOCKETS.fetch_add(1, Ordering::SeqCst)));
+        let socket = UnixDatagram::bind(&socket_path).unwrap();
+        socket
+            .set_read_timeout(Some(Duration::from_millis(100)))
+            .unwrap();
+        let mut args = world.args();
+        if extra.contains(&"--base") {
+            args.truncate(args.len() - 2);
+        }
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let mut command = match enter {
+            None => Command::new(bin("cgconfigd")),
+            Some(procs) => {
+                let mut script = String::new();
+                for p in procs {
+                    script.push_str(&format!("echo $$ > '{}' || exit 99; ", p.display()));
+                }
+                script.push_str("exec \"$0\" \"$@\"");
+                let mut c = Command::new("/bin/sh");
+                c.arg("-c").arg(script).arg(bin("cgconfigd"));
+                c
+            }
+        };
+        command
+            .args(&args)
+            .env("NOTIFY_SOCKET", &socket_path)
+            .env("CGCONFIGD_TEST_LAUNCHER", "host-process")
+            .env_remove("JOURNAL_STREAM")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        let log = Arc::new(Mutex::new(String::new()));
+        let stderr = child.stderr.take().unwrap();
+        let sink = Arc::clone(&log);
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("[cgconfigd] {line}");
+                let mut log = sink.lock().unwrap();
+                log.push_str(&line);
+                log.push('\n');
+            }
+        });
+        let messages = Arc::new(Mutex::new(Vec::new()));
+        let sink = Arc::clone(&messages);
+        std::thread::spawn(move || {
+            let mut buf = vec![0u8; 65536];
+            let mut idle = Instant::now();
+            while Arc::strong_count(&sink) > 1 && idle.elapsed() < Duration::from_secs(600) {
+                if let Ok(n) = socket.recv(&mut buf) {
+                    sink.lock()
+                        .unwrap()
+                        .push(String::from_utf8_lossy(&buf[..n]).into_owned());
+                    idle = Instant::now();
+                }
+            }
+        });
+        Daemon {
+            child,
+            messages,
+            log,
+        }
+    }
+
+    fn pid(&self) -> i32 {
+        self.child.id() as i32
+    }
+
+    /// Waits for a `STATUS=` containing `needle`.
+    fn status(&self, needle: &str) {
+        let start = Instant::now();
+        while !self.messages.lock().unwrap().iter().any(|m| {
+            m.lines()
+                .any(|l| l.starts_with("STATUS=") && l.contains(needle))
+        }) {
+            assert!(
+                start.elapsed() < LONG,
+                "no STATUS with {needle:?}: {:?}",
+                self.messages.lock().unwrap()
+            );
+            sleep(Duration::from_millis(10));
+        }
+    }
+
+    /// Waits for `READY=1`; returns its STATUS.
+    fn ready(&self) -> String {
+        let start = Instant::now();
+        loop {
+            if let Some(m) = self
+                .messages
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|m| m.contains("READY=1"))
+            {
+                return m
+                    .lines()
+                    .find_map(|l| l.strip_prefix("STATUS="))
+                    .unwrap_or_default()
+                    .to_string();
+            }
+            assert!(start.elapsed() < LONG, "no READY=1; log:\n{}", self.log());
+            sleep(Duration::from_millis(5));
+        }
+    }
+
+    fn log(&self) -> String {
+        self.log.lock().unwrap().clone()
+    }
+
+    /// Waits until the log has a line containing `needle`.
+    fn logged(&self, needle: &str) {
+        let start = Instant::now();
+        while !self.log().contains(needle) {
+            assert!(
+                start.elapsed() < LONG,
+                "the log never said {needle:?}:\n{}",
+                self.log()
+            );
+            sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn signal(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), signal).unwrap();
+    }
+
+    fn wait(&mut self, timeout: Duration) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                start.elapsed() < timeout,
+                "cgconfigd did not exit; log:\n{}",
+                self.log()
+            );
+            sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Polls `condition` until it holds, or fails with `what`.
+fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < LONG, "never: {what}");
+        sleep(Duration::from_millis(10));
+    }
+}
+
+fn alive(pid: u32) -> bool {
+    // A zombie still has a /proc entry: look at its state.
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| {
+            let after = &s[s.rfind(')').unwrap() + 2..];
+            !after.starts_with('Z')
+        })
+        .unwrap_or(false)
+}
+
+#[test]
+fn autostart_follows_boot_groups_order_and_delay_and_a_broken_config_refuses_only_itself() {
+    let w = need!(World::new("autostart"));
+    w.container("late", "lxc.start.auto = 1\nlxc.start.order = 10\n");
+    w.container("early", "lxc.start.auto = 1\nlxc.start.order = -5\n");
+    w.container(
+        "ob",
+        "lxc.start.auto = 1\nlxc.start.order = 50\nlxc.group = onboot\n",
+    );
+    w.container(
+        "mid",
+        "lxc.start.auto = 1\nlxc.start.order = 0\nlxc.start.delay = 2\n",
+    );
+    w.container("manual", "lxc.start.order = -100\n");
+    w.container("other", "lxc.start.auto = 1\nlxc.group = db\n");
+    // `on` is a prefix of `onboot`: lxc-autostart would start it with the onboot group.
+    w.container("on", "lxc.start.auto = 1\nlxc.group = on\n");
+    w.container(
+        "broken",
+        "lxc.start.auto = 1\nlxc.start.order = -50\nlxc.bogus = 1\n",
+    );
+    let d = Daemon::start(&w, &[]);
+    let status = d.ready();
+    // READY=1 does not wait for the containers.
+    assert!(
+        status.contains("of 8 containers running, 1 refused"),
+        "status: {status}"
+    );
+    eventually("four containers started", || w.started().len() >= 4);
+    // STATUS= follows the containers.
+    d.status("4 of 8 containers running, 1 refused");
+    sleep(Duration::from_millis(500));
+    let started = w.started();
+    let names: Vec<&str> = started.iter().map(|(n, _, _)| n.as_str()).collect();
+    assert_eq!(names, ["ob", "early", "mid", "late"], "log:\n{}", d.log());
+    // lxc.start.delay = 2 after `mid`, none after the others.
+    let gap = |a: usize, b: usize| started[b].1 - started[a].1;
+    assert!(gap(2, 3) >= 1.9, "mid to late: {} s", gap(2, 3));
+    assert!(gap(0, 2) < 1.5, "ob to mid: {} s", gap(0, 2));
+    // The broken config is reported with its location, and refused.
+    d.logged("broken/config:5:1: error: unknown key `lxc.bogus`");
+    // Each init runs in its own group below the prefix.
+    for (name, _, pid) in &started {
+        assert_eq!(
+            w.unified.group_of(pid),
+            format!("/{}/lxc/{name}", w.prefix),
+            "{name}"
+        );
+    }
+    let ls = w.client(&["ls", "-f"]);
+    assert_eq!(ls.code, Some(0), "{}", ls.transcript());
+    let table = ls.stdout.replace(&w.prefix, "PREFIX");
+    insta::assert_snapshot!(table, @r"
+    NAME   STATE   AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED 
+    early  RUNNING 1         -      -    -    false        
+    late   RUNNING 1         -      -    -    false        
+    manual STOPPED 0         -      -    -    false        
+    mid    RUNNING 1         -      -    -    false        
+    ob     RUNNING 1         onboot -    -    false        
+    on     STOPPED 1         on     -    -    false        
+    other  STOPPED 1         db     -    -    false        
+    ");
+    assert!(
+        ls.stderr.contains("broken: its config does not load: ")
+            && ls
+                .stderr
+                .contains("config:5:1: error: unknown key `lxc.bogus`"),
+        "{}",
+        ls.stderr
+    );
+}
+
+#[test]
+fn sigterm_stops_in_reverse_order_with_the_halt_signal_then_kills_and_removes_the_groups() {
+    let w = need!(World::new("stop"));
+    w.container("a", "lxc.start.auto = 1\nlxc.start.order = 1\n");
+    w.container(
+        "b",
+        "lxc.start.auto = 1\nlxc.start.order = 2\nlxc.signal.halt = SIGUSR1\n",
+    );
+    w.container(
+        "c",
+        "lxc.start.auto = 1\nlxc.start.order = 3\nlxc.environment = IGNORE=PWR\n",
+    );
+    w.container("d", "lxc.start.auto = 1\nlxc.start.order = 3\n");
+    let mut d = Daemon::start(&w, &["--stop-timeout", "2"]);
+    d.ready();
+    eventually("four containers started", || w.started().len() == 4);
+    let pids: Vec<u32> = w.started().iter().map(|(_, _, p)| *p).collect();
+    // The shells' traps are set once they run their loop.
+    sleep(Duration::from_millis(300));
+    let start = Instant::now();
+    d.signal(nix::sys::signal::Signal::SIGTERM);
+    let status = d.wait(LONG);
+    let took = start.elapsed();
+    assert!(status.success(), "{status:?}; log:\n{}", d.log());
+    // Level 3 (c and d at once: c ignores SIGPWR and is killed after 2 s), then b with
+    // its lxc.signal.halt, then a with SIGPWR.
+    assert_eq!(
+        w.signals(),
+        ["d PWR", "b USR1", "a PWR"],
+        "log:\n{}",
+        d.log()
+    );
+    assert!(
+        d.log()
+            .contains("container c: killed every process of its group"),
+        "{}",
+        d.log()
+    );
+    // One timeout for the level, not one per container.
+    assert!(took >= Duration::from_secs(2), "{took:?}");
+    assert!(
+        took < Duration::from_secs(if in_vm() { 30 } else { 4 }),
+        "{took:?}"
+    );
+    for pid in pids {
+        assert!(!alive(pid), "pid {pid} survived");
+    }
+    // Every container's group is gone, and the `lxc` group cgconfigd made for them.
+    for mount in &w.host.mounts {
+        assert!(
+            !mount.path.join(&w.prefix).join("lxc").exists(),
+            "{} left",
+            mount.path.join(&w.prefix).join("lxc").display()
+        );
+    }
+}
+
+#[test]
+fn client_commands_start_stop_restart_and_info() {
+    let w = need!(World::new("client"));
+    w.container("x", "lxc.environment = IGNORE=PWR\n");
+    w.container("y", "lxc.start.auto = 1\n");
+    let d = Daemon::start(&w, &["--stop-timeout", "30"]);
+    d.ready();
+    eventually("y started", || w.started().len() == 1);
+
+    // info of a stopped container: as lxc-info.
+    let info = w.client(&["info", "x"]);
+    assert_eq!(
+        info.stdout,
+        "Name:           x\nState:          STOPPED\n",
+        "{}",
+        info.transcript()
+    );
+    let start = w.client(&["start", "x"]);
+    assert_eq!(start.code, Some(0), "{}", start.transcript());
+    let pid = w.started().last().unwrap().2;
+    assert!(w.procs("lxc/x").contains(&pid));
+    let again = w.client(&["start", "x"]);
+    assert_eq!(again.code, Some(1));
+    assert!(
+        again.stderr.contains("x is already running"),
+        "{}",
+        again.stderr
+    );
+
+    // info of a running one: every lxc-info line, values from its group.
+    let info = w.client(&["info", "x"]);
+    let lines: Vec<&str> = info.stdout.lines().collect();
+    assert_eq!(lines[0], "Name:           x");
+    assert_eq!(lines[1], "State:          RUNNING");
+    assert_eq!(lines[2], format!("PID:            {pid}"));
+    let labels: Vec<&str> = lines.iter().map(|l| &l[..16]).collect();
+    assert!(labels.contains(&"CPU use:        "), "{}", info.stdout);
+    assert!(labels.contains(&"Memory use:     "), "{}", info.stdout);
+    let raw = w.client(&["info", "x", "-S", "-H"]);
+    let memory: u64 = raw
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Memory use:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(memory > 0, "{}", raw.stdout);
+    assert_eq!(
+        w.client(&["info", "x", "-p"]).stdout,
+        format!("PID:            {pid}\n")
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&w.client(&["info", "x", "--json"]).stdout).unwrap();
+    assert_eq!(json["pid"], pid);
+    assert_eq!(json["cgroup"], format!("/{}/lxc/x", w.prefix));
+
+    // stop -t 1 of an init that ignores its halt signal: SIGKILL after 1 s.
+    let t = Instant::now();
+    let stop = w.client(&["stop", "x", "-t", "1"]);
+    assert_eq!(stop.code, Some(0), "{}", stop.transcript());
+    assert!(t.elapsed() >= Duration::from_secs(1));
+    assert!(!alive(pid));
+    assert!(!w.group("lxc/x").exists());
+    let stopped = w.client(&["stop", "x"]);
+    assert_eq!(stopped.code, Some(1));
+    assert!(
+        stopped.stderr.contains("x is not running"),
+        "{}",
+        stopped.stderr
+    );
+
+    // restart: a new init; stop -k: at once, no halt signal.
+    let y = w.started()[0].2;
+    let restart = w.client(&["restart", "y"]);
+    assert_eq!(restart.code, Some(0), "{}", restart.transcript());
+    let y2 = w.started().last().unwrap().2;
+    assert_ne!(y, y2);
+    assert!(!alive(y));
+    assert_eq!(w.signals(), ["y PWR"]);
+    let t = Instant::now();
+    assert_eq!(w.client(&["stop", "y", "-k"]).code, Some(0));
+    assert!(t.elapsed() < Duration::from_secs(10));
+    assert!(!alive(y2));
+    assert_eq!(w.signals(), ["y PWR"], "-k sends no halt signal");
+
+    let unknown = w.client(&["start", "nope"]);
+    assert_eq!(unknown.code, Some(1));
+    assert!(
+        unknown.stderr.contains("nope doesn't exist"),
+        "{}",
+        unknown.stderr
+    );
+    let attach = w.client(&["attach", "y", "--", "ls"]);
+    assert_eq!(attach.code, Some(1));
+    assert!(
+        attach.stderr.contains("not available yet"),
+        "{}",
+        attach.stderr
+    );
+    let ls = w.client(&["ls"]);
+    // Not a terminal: one name per line, as wide as NAME at least.
+    assert_eq!(ls.stdout, "x   \ny   \n");
+    let json: serde_json::Value =
+        serde_json::from_str(&w.client(&["ls", "--json"]).stdout).unwrap();
+    assert_eq!(json[0]["reason"], "stopped on request (killed)");
+    assert_eq!(json[1]["last_exit"]["signal"], 9);
+}
+
+#[test]
+fn an_init_that_exits_stops_its_container_and_the_restart_option_starts_it_again() {
+    let w = need!(World::new("exit"));
+    w.container("once", "lxc.start.auto = 1\nlxc.environment = EXIT=3\n");
+    let d = Daemon::start(&w, &[]);
+    d.ready();
+    d.logged("container once: its init");
+    d.logged("ended: exit status 3");
+    eventually("its group removed", || !w.group("lxc/once").exists());
+    let json: serde_json::Value =
+        serde_json::from_str(&w.client(&["info", "once", "--json"]).stdout).unwrap();
+    assert_eq!(json["state"], "STOPPED");
+    assert_eq!(json["last_exit"]["status"], 3);
+    sleep(Duration::from_millis(1500));
+    assert_eq!(w.started().len(), 1, "not restarted without the option");
+    drop(d);
+
+    // `once` exited by itself: a new daemon leaves it stopped. `again` is new.
+    w.container("again", "lxc.start.auto = 1\nlxc.environment = EXIT=3\n");
+    let d = Daemon::start(&w, &["--restart-containers", "on-failure"]);
+    d.ready();
+    eventually("started again after exiting", || {
+        w.started_names().iter().filter(|n| *n == "again").count() >= 3
+    });
+    d.logged("container again: restarting in 1 s");
+    assert_eq!(
+        w.started_names().iter().filter(|n| *n == "once").count(),
+        1,
+        "a container that stopped by itself is not autostarted by the next daemon"
+    );
+}
+
+#[test]
+fn kill_9_leaves_the_containers_running_and_the_next_daemon_re_adopts_them() {
+    let w = need!(World::new("readopt"));
+    w.container("a", "lxc.start.auto = 1\n");
+    w.container("b", "lxc.start.auto = 1\nlxc.start.order = 5\n");
+    w.container("held", "");
+    let mut d = Daemon::start(&w, &[]);
+    d.ready();
+    eventually("two started", || w.started().len() == 2);
+    let before: Vec<(String, f64, u32)> = w.started();
+    // Started, then stopped by hand: a restarted daemon leaves it stopped.
+    assert_eq!(w.client(&["start", "held"]).code, Some(0));
+    assert_eq!(w.client(&["stop", "held", "-k"]).code, Some(0));
+    d.signal(nix::sys::signal::Signal::SIGKILL);
+    d.wait(LONG);
+    for (name, _, pid) in &before {
+        assert!(alive(*pid), "{name} died with the daemon");
+        assert!(w.procs(&format!("lxc/{name}")).contains(pid));
+    }
+    let gone = w.client(&["ls"]);
+    assert_eq!(gone.code, Some(1));
+    assert!(
+        gone.stderr.contains("cgconfigd is not running"),
+        "{}",
+        gone.stderr
+    );
+
+    // A saved state whose pid was recycled (same pid, another start time): a process the
+    // test started stands for the stranger who got the pid. It must be left alone.
+    let mut stranger = Spawned::sleeper();
+    let state = w.state().join("containers");
+    fs::write(
+        state.join("ghost.json"),
+        format!(
+            r#"{{"name":"ghost","state":"RUNNING","pid":{},"start_ticks":1,"started":1,"boot_id":"{}","group":"/{}/lxc/ghost","hierarchies":[],"order":0,"last_exit":null,"reason":null}}"#,
+            stranger.pid(),
+            fs::read_to_string("/proc/sys/kernel/random/boot_id").unwrap().trim(),
+            w.prefix
+        ),
+    )
+    .unwrap();
+    w.container("ghost", "");
+
+    let d = Daemon::start(&w, &[]);
+    d.ready();
+    for (name, _, pid) in &before {
+        d.logged(&format!("container {name}: re-adopted (pid {pid}"));
+    }
+    d.logged("container ghost: its init (pid");
+    assert!(stranger.alive(), "a recycled pid was taken for a container");
+    // Nothing was started again: the two still run, `held` stays stopped.
+    sleep(Duration::from_millis(500));
+    assert_eq!(w.started().len(), 3, "log:\n{}", d.log());
+    let ls = w.client(&["ls", "-f", "-F", "NAME,STATE,PID"]);
+    let rows: Vec<Vec<&str>> = ls
+        .stdout
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    let (a, b) = (before[0].2.to_string(), before[1].2.to_string());
+    assert_eq!(
+        rows,
+        [
+            vec!["NAME", "STATE", "PID"],
+            vec!["a", "RUNNING", a.as_str()],
+            vec!["b", "RUNNING", b.as_str()],
+            vec!["ghost", "STOPPED", "-"],
+            vec!["held", "STOPPED", "-"],
+        ],
+        "{}",
+        ls.transcript()
+    );
+    // And they are stoppable: SIGPWR through the pidfd, the exit seen, the group removed.
+    assert_eq!(w.client(&["stop", "a"]).code, Some(0));
+    assert!(!alive(before[0].2));
+    assert!(!w.group("lxc/a").exists());
+    assert_eq!(w.signals(), ["a PWR"]);
+    d.logged("container a: stopped on request; its init");
+    d.logged("exit status unknown (not cgconfigd's child)");
+}
+
+/// Sends raw bytes on the control socket; the answer.
+fn raw(socket: &Path, bytes: &[u8]) -> String {
+    let mut s = UnixStream::connect(socket).unwrap();
+    s.set_read_timeout(Some(Duration::from_secs(30))).unwrap();
+    let _ = s.write_all(bytes);
+    let _ = s.shutdown(std::net::Shutdown::Write);
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer
+}
+
+#[test]
+fn hostile_requests_are_refused_and_the_daemon_is_unharmed() {
+    let w = need!(World::new("hostile"));
+    w.container("c", "lxc.start.auto = 1\n");
+    let d = Daemon::start(&w, &[]);
+    d.ready();
+    eventually("c started", || w.started().len() == 1);
+    let socket = w.state().join("control");
+    assert_eq!(
+        fs::metadata(&socket).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    let refused = |bytes: &[u8], reason: &str| {
+        let answer = raw(&socket, bytes);
+        let v: serde_json::Value = serde_json::from_str(&answer).unwrap_or_else(|e| {
+            panic!("{e}: {answer:?}");
+        });
+        assert_eq!(v["ok"], false, "{answer}");
+        let error = v["error"].as_str().unwrap();
+        assert!(error.contains(reason), "{error}");
+    };
+    refused(b"\n", "malformed request");
+    refused(b"GET / HTTP/1.0\r\n\r\n", "malformed request");
+    refused(br#"{"op":"rm","name":"c"}"#, "malformed request");
+    refused(
+        br#"{"op":"stop","name":"c","signal":9}"#,
+        "malformed request",
+    );
+    refused(&[0xff; 100], "malformed request: not UTF-8");
+    refused(&vec![b'{'; 100_000], "request too large");
+    refused(
+        br#"{"op":"start","name":"../../etc"}"#,
+        "invalid container name",
+    );
+    refused(
+        br#"{"op":"info","name":"c/../c"}"#,
+        "invalid container name",
+    );
+    refused(br#"{"op":"stop","name":".."}"#, "invalid container name");
+    refused(br#"{"op":"info","name":"a\nb"}"#, "invalid container name");
+    // A client that connects and says nothing does not stall the others.
+    let silent = UnixStream::connect(&socket).unwrap();
+    let t = Instant::now();
+    assert_eq!(
+        w.client(&["info", "c", "-s"]).stdout,
+        "State:          RUNNING\n"
+    );
+    assert!(t.elapsed() < Duration::from_secs(3));
+    drop(silent);
+    // Another user: the socket's mode keeps them out...
+    let nobody = |args: &[&str]| {
+        let mut c = Command::new(bin("cgconfigd"));
+        c.arg("--state-dir")
+            .arg(w.state())
+            .args(args)
+            .uid(65534)
+            .gid(65534)
+            .stdin(Stdio::null());
+        test_support::Outcome::of(&mut c)
+    };
+    let out = nobody(&["stop", "c"]);
+    assert_eq!(out.code, Some(1), "{}", out.transcript());
+    assert!(out.stderr.contains("permission denied"), "{}", out.stderr);
+    // ... and if the mode is opened up, the peer's credentials still do.
+    for dir in [w.path(), &w.state()] {
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    fs::set_permissions(&socket, fs::Permissions::from_mode(0o666)).unwrap();
+    let out = nobody(&["stop", "c"]);
+    assert_eq!(out.code, Some(1), "{}", out.transcript());
+    assert!(
+        out.stderr.contains(
+            "permission denied: only root may use cgconfigd's control socket (you are uid 65534)"
+        ),
+        "{}",
+        out.stderr
+    );
+    d.logged("from uid 65534");
+    // Unharmed: the container still runs, and root is served.
+    let pid = w.started()[0].2;
+    assert!(alive(pid));
+    let ls = w.client(&["ls", "-f", "-F", "NAME,STATE"]);
+    assert_eq!(ls.stdout, "NAME STATE   \nc    RUNNING \n");
+    assert_eq!(w.client(&["stop", "c"]).code, Some(0));
+}
+
+#[test]
+fn new_and_changed_containers_are_seen_without_a_restart() {
+    let w = need!(World::new("reload"));
+    let d = Daemon::start(&w, &[]);
+    let status = d.ready();
+    assert!(status.contains("0 of 0 containers running"), "{status}");
+    // A new autostart container is started; a new broken one is reported, alone.
+    w.container("fresh", "lxc.start.auto = 1\n");
+    eventually("fresh started", || w.started_names() == ["fresh"]);
+    w.container("bad", "lxc.start.auto = 1\nlxc.start.delay = soon\n");
+    d.logged("bad/config:4:19: error: `lxc.start.delay` must be a whole number of seconds");
+    // A changed config takes effect at the next start.
+    w.container("fresh", "lxc.start.auto = 1\nlxc.signal.halt = SIGUSR1\n");
+    sleep(Duration::from_millis(300));
+    assert_eq!(w.client(&["restart", "fresh"]).code, Some(0));
+    assert_eq!(
+        w.signals(),
+        ["fresh PWR"],
+        "the running one had the old config"
+    );
+    assert_eq!(w.client(&["stop", "fresh"]).code, Some(0));
+    assert_eq!(w.signals(), ["fresh PWR", "fresh USR1"]);
+    // Fixed: no longer refused.
+    w.container("bad", "lxc.start.auto = 1\n");
+    eventually("bad started once fixed", || {
+        w.started_names().contains(&"bad".to_string())
+    });
+}
+
+#[test]
+fn delegated_mode_puts_the_containers_next_to_the_supervisor_leaf() {
+    let w = need!(World::new("delegated"));
+    w.container("c", "lxc.start.auto = 1\n");
+    // The "unit": a cgroup of the prefix in the v2 hierarchy, as systemd would give it.
+    let unit = w.group("svc");
+    fs::create_dir_all(&unit).unwrap();
+    let d = Daemon::start_with(
+        &w,
+        &["--mode", "delegated", "--base", "/"],
+        Some(&[unit.join("cgroup.procs")]),
+    );
+    d.ready();
+    eventually("c started", || w.started().len() == 1);
+    let pid = w.started()[0].2;
+    assert_eq!(w.unified.group_of(pid), format!("/{}/svc/lxc/c", w.prefix));
+    assert_eq!(
+        w.unified.group_of(d.pid()),
+        format!("/{}/svc/supervisor", w.prefix)
+    );
+    assert_eq!(w.client(&["stop", "c"]).code, Some(0));
+    assert!(!w.group("svc/lxc/c").exists());
+}
+
+/// The v1 way of killing a group (freeze, SIGKILL each task, thaw), used where the kernel
+/// has no `cgroup.kill`: on this host's v1 freezer, or, in the pure v2 VM, through
+/// `cgroup.freeze`.
+#[test]
+fn freeze_and_kill_empties_a_group() {
+    use cgconfigd::containers::{group, launcher::Placement};
+    let w = need!(World::new("freeze"));
+    let cg = cgtools::Cgroups::discover().unwrap();
+    let path = cgtools::GroupPath::new(&format!("{}/victims", w.prefix)).unwrap();
+    let mut hierarchies = Vec::new();
+    for (i, h) in cg.hierarchies().iter().enumerate() {
+        let c = cg.cgroup(h, &path).unwrap();
+        c.create(&[]).unwrap();
+        hierarchies.push(i);
+    }
+    let p = Placement {
+        cg: &cg,
+        path: path.clone(),
+        hierarchies,
+    };
+    let mut victims = [Spawned::sleeper(), Spawned::sleeper()];
+    for v in &victims {
+        for c in p.cgroups() {
+            c.attach(v.pid()).unwrap();
+        }
+    }
+    assert_eq!(group::tasks(&p).len(), 2);
+    let how = group::freeze_and_kill(&p).unwrap();
+    let expected = if w.host.has_v1() && w.host.v1("freezer").is_ok() {
+        "v1 freezer"
+    } else {
+        "v2 cgroup.freeze"
+    };
+    assert_eq!(how, group::Killed::Frozen, "{expected}");
+    group::wait_empty(&p, Duration::from_secs(10)).unwrap();
+    for v in &mut victims {
+        let status = v.wait_timeout(LONG).expect("killed");
+        use std::os::unix::process::ExitStatusExt;
+        assert_eq!(status.signal(), Some(9));
+    }
+    // Not frozen afterwards: a new task runs.
+    let c = p.cgroups()[0].clone();
+    if c.hierarchy().has_controller("freezer") {
+        assert_eq!(c.get("freezer.state").unwrap(), "THAWED");
+    }
+}
+
+/// A container placed in a group of cgconfig.conf (`lxc.cgroup.dir`) lives under its
+/// limits; its stop removes only what cgconfigd made for it: never the configured group,
+/// never a group someone else made.
+#[test]
+fn a_configured_group_holds_containers_and_only_their_own_groups_go() {
+    let w = need!(World::new("placed"));
+    fs::write(
+        w.path().join("cgconfig.conf"),
+        "group web {\n\tcgroup { cgroup.max.descendants = 7; }\n}\n",
+    )
+    .unwrap();
+    w.container("w1", "lxc.start.auto = 1\nlxc.cgroup.dir = web\n");
+    w.container("w2", "lxc.start.auto = 1\nlxc.cgroup.dir = web\n");
+    // `lxc`, the default parent, made by someone else before the daemon.
+    fs::create_dir(w.group("lxc")).unwrap();
+    w.container("plain", "lxc.start.auto = 1\n");
+    let d = Daemon::start(&w, &[]);
+    d.ready();
+    eventually("three started", || w.started().len() == 3);
+    for (name, _, pid) in w.started() {
+        let expected = match name.as_str() {
+            "plain" => format!("/{}/lxc/plain", w.prefix),
+            other => format!("/{}/web/{other}", w.prefix),
+        };
+        assert_eq!(w.unified.group_of(pid), expected);
+    }
+    assert_eq!(
+        fs::read_to_string(w.group("web/cgroup.max.descendants"))
+            .unwrap()
+            .trim(),
+        "7"
+    );
+    for name in ["w1", "w2", "plain"] {
+        let out = w.client(&["stop", name]);
+        assert_eq!(out.code, Some(0), "{}", out.transcript());
+    }
+    assert!(!w.group("web/w1").exists() && !w.group("web/w2").exists());
+    assert!(w.group("web").exists(), "the configured group was removed");
+    assert!(!w.group("lxc/plain").exists());
+    assert!(
+        w.group("lxc").exists(),
+        "a group cgconfigd did not make was removed"
+    );
+    // A reload that drops nothing keeps them all; the record names only cgconfigd's.
+    let record = fs::read_to_string(w.state().join("owned.json")).unwrap();
+    assert!(record.contains(&format!("/{}/web\"", w.prefix)), "{record}");
+    assert!(
+        !record.contains(&format!("/{}/lxc\"", w.prefix)),
+        "{record}"
+    );
+    assert!(!record.contains("/w1\""), "{record}");
+}
