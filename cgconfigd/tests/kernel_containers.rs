@@ -227,6 +227,20 @@ impl Daemon {
     /// With `enter`, a shell first moves itself into those `cgroup.procs` (as systemd
     /// would have started the daemon in a unit's cgroup).
     fn start_with(world: &World, extra: &[&str], enter: Option<&[PathBuf]>) -> Daemon {
+        Daemon::spawn(world, extra, enter, true)
+    }
+
+    /// With the container crate's launcher (real containers), not the test launcher.
+    fn start_launching(world: &World, extra: &[&str]) -> Daemon {
+        Daemon::spawn(world, extra, None, false)
+    }
+
+    fn spawn(
+        world: &World,
+        extra: &[&str],
+        enter: Option<&[PathBuf]>,
+        test_launcher: bool,
+    ) -> Daemon {
         let socket_path = world
             .path()
             .join(format!("notify-{}", SOCKETS.fetch_add(1, Ordering::SeqCst)));
@@ -255,7 +269,10 @@ impl Daemon {
         command
             .args(&args)
             .env("NOTIFY_SOCKET", &socket_path)
-            .env("CGCONFIGD_TEST_LAUNCHER", "host-process")
+            .env(
+                "CGCONFIGD_TEST_LAUNCHER",
+                if test_launcher { "host-process" } else { "" },
+            )
             .env_remove("JOURNAL_STREAM")
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -997,4 +1014,81 @@ fn a_configured_group_holds_containers_and_only_their_own_groups_go() {
         "{record}"
     );
     assert!(!record.contains("/w1\""), "{record}");
+}
+
+/// The whole path with the real launcher: a busybox container in a temporary lxcpath,
+/// autostarted by the daemon into its group below the prefix, listed RUNNING, its pid 1
+/// and hostname its own, then stopped on request with its halt signal (SIGPWR, which its
+/// init traps) and its group removed.
+#[test]
+fn a_busybox_container_is_autostarted_listed_and_stopped_for_real() {
+    let w = need!(World::new("real"));
+    let dir = w.lxcpath().join("box");
+    let rootfs = dir.join("rootfs");
+    test_support::busybox_rootfs(&rootfs);
+    let out = w.path().join("out");
+    fs::create_dir(&out).unwrap();
+    fs::write(
+        rootfs.join("init.sh"),
+        "trap 'echo PWR > /out/signal; exit 0' PWR
+hostname > /out/hostname
+echo $$ > /out/pid
+while :; do sleep 1 & wait $!; done
+",
+    )
+    .unwrap();
+    fs::write(
+        dir.join("config"),
+        format!(
+            "lxc.rootfs.path = dir:{}
+lxc.uts.name = box
+lxc.init.cmd = /bin/sh /init.sh
+lxc.start.auto = 1
+lxc.mount.auto = proc:mixed sys:ro
+lxc.mount.entry = {} out none bind,create=dir 0 0
+lxc.console.path = none
+# No AppArmor policy is loaded in the VM lane, whose kernel enables AppArmor.
+lxc.apparmor.profile = unconfined
+",
+            rootfs.display(),
+            out.display()
+        ),
+    )
+    .unwrap();
+    let d = Daemon::start_launching(&w, &[]);
+    d.ready();
+    eventually("the init reported", || out.join("pid").exists());
+    assert_eq!(fs::read_to_string(out.join("pid")).unwrap().trim(), "1");
+    assert_eq!(
+        fs::read_to_string(out.join("hostname")).unwrap().trim(),
+        "box"
+    );
+    let ls = w.client(&["ls", "-f"]);
+    assert_eq!(ls.code, Some(0), "{}", ls.transcript());
+    assert!(
+        ls.stdout
+            .lines()
+            .any(|l| l.starts_with("box ") && l.contains("RUNNING")),
+        "{}",
+        ls.stdout
+    );
+    // The init, seen from the host (its pid as `info` gives it), is in the group.
+    let info = w.client(&["info", "box"]);
+    let pid: u32 = info
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("PID:"))
+        .unwrap_or_else(|| panic!("{}", info.transcript()))
+        .trim()
+        .parse()
+        .unwrap();
+    assert!(w.procs("lxc/box").contains(&pid), "{}", info.stdout);
+    let stop = w.client(&["stop", "box", "-t", "20"]);
+    assert_eq!(stop.code, Some(0), "{}", stop.transcript());
+    assert_eq!(
+        fs::read_to_string(out.join("signal")).unwrap().trim(),
+        "PWR"
+    );
+    eventually("the group removed", || !w.group("lxc/box").exists());
+    drop(d);
 }

@@ -11,7 +11,7 @@ use cgtools::{Cgroups, GroupPath};
 use container::{LaunchError, Started};
 use std::fs;
 use std::os::fd::AsFd;
-use std::os::unix::fs::{symlink, PermissionsExt};
+use std::os::unix::fs::PermissionsExt;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 use test_support::{need, Host, TestGroups};
@@ -31,18 +31,7 @@ impl Dir {
             .unwrap();
         let path = tmp.path().join("c1");
         let root = path.join("rootfs");
-        for d in [
-            "bin", "sbin", "etc", "proc", "sys", "dev", "tmp", "out", "root",
-        ] {
-            fs::create_dir_all(root.join(d)).unwrap();
-        }
-        fs::copy("/bin/busybox", root.join("bin/busybox")).unwrap();
-        for applet in [
-            "sh", "sleep", "cat", "hostname", "id", "ls", "grep", "echo", "touch", "mkdir",
-            "mknod", "mount", "umount",
-        ] {
-            symlink("busybox", root.join("bin").join(applet)).unwrap();
-        }
+        test_support::busybox_rootfs(&root);
         let out = path.join("out");
         fs::create_dir_all(&out).unwrap();
         // The unprivileged container's root is uid 100000 on the host.

@@ -20,12 +20,11 @@
 //! cgconfigd re-adopts running containers) and must give the init a clean signal mask
 //! (the daemon blocks SIGHUP, SIGTERM and SIGINT for its `signalfd`).
 //!
-//! Implementations here: [`Unavailable`], the production default until the launch core
-//! is wired in, which refuses every start with the reason; and [`HostProcess`], for the
-//! tests: it runs `lxc.init.cmd` as a plain host process in the container's group, so that
-//! discovery, autostart, supervision, stop, re-adoption and the client commands are real
-//! and tested without the launch core. The daemon is built with a launcher
-//! ([`crate::daemon::run_with`]); debug builds choose [`HostProcess`] when
+//! Implementations here: [`Lxc`], the container crate's launch, which the daemon uses;
+//! and [`HostProcess`], for the service's tests: it runs `lxc.init.cmd` as a plain host
+//! process in the container's group, so that discovery, autostart, supervision, stop,
+//! re-adoption and the client commands are tested without a rootfs. The daemon is built
+//! with a launcher ([`crate::daemon::run_with`]); debug builds choose [`HostProcess`] when
 //! `CGCONFIGD_TEST_LAUNCHER=host-process` is set (release builds ignore the variable).
 
 use cgtools::{Cgroup, Cgroups, GroupPath, Version};
@@ -70,6 +69,24 @@ impl<'a> Placement<'a> {
             .collect()
     }
 
+    /// The group as one [`cgtools::Group`] over its hierarchies (a v1 hierarchy named by
+    /// its first controller, the v2 one by libcgroup's `cgroup` pseudo-controller; named
+    /// hierarchies without controllers are not the launcher's concern).
+    pub fn group(&self) -> cgtools::Result<cgtools::Group<'a>> {
+        let names: Vec<&str> = self
+            .hierarchies
+            .iter()
+            .filter_map(|&i| {
+                let h = &self.cg.hierarchies()[i];
+                match h.version() {
+                    Version::V1 => h.controllers().first().map(String::as_str),
+                    Version::V2 => Some("cgroup"),
+                }
+            })
+            .collect();
+        self.cg.group(&names, &self.path)
+    }
+
     /// The group in the cgroup v2 hierarchy, if it has one there (for `CLONE_INTO_CGROUP`).
     pub fn unified(&self) -> Option<Cgroup<'a>> {
         self.cgroups()
@@ -87,6 +104,9 @@ pub struct Started {
     pub pidfd: OwnedFd,
     /// The console's pty (master side), if the container has one.
     pub console: Option<OwnedFd>,
+    /// What the service should log about the start: config warnings (keys without
+    /// effect), settings translated to the host's cgroup version.
+    pub notes: Vec<String>,
 }
 
 /// Why a launch failed.
@@ -98,16 +118,12 @@ pub enum LaunchFailure {
     Refused(String),
     /// The launch failed on the way (a syscall, a missing file).
     Failed(String),
-    /// This build has no launcher.
-    Unavailable(String),
 }
 
 impl fmt::Display for LaunchFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LaunchFailure::Refused(m)
-            | LaunchFailure::Failed(m)
-            | LaunchFailure::Unavailable(m) => f.write_str(m),
+            LaunchFailure::Refused(m) | LaunchFailure::Failed(m) => f.write_str(m),
         }
     }
 }
@@ -117,21 +133,6 @@ pub trait Launcher {
     /// Starts container `c` in the group `cgroup` (which exists); on success its init
     /// runs there.
     fn start(&self, c: &ContainerDir, cgroup: &Placement<'_>) -> Result<Started, LaunchFailure>;
-}
-
-/// The launcher of a build without the launch core: every start is refused, saying so.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Unavailable;
-
-impl Launcher for Unavailable {
-    fn start(&self, c: &ContainerDir, _: &Placement<'_>) -> Result<Started, LaunchFailure> {
-        Err(LaunchFailure::Unavailable(format!(
-            "cannot start {}: this cgconfigd has no container launcher yet (the launch core \
-             of issue 14 is not wired in); the container was found, its group and autostart \
-             order are in place",
-            c.name
-        )))
-    }
 }
 
 /// The launcher tests use: `lxc.init.cmd` (which must be set: the default `/sbin/init`
@@ -214,16 +215,53 @@ impl Launcher for HostProcess {
             pid,
             pidfd,
             console: None,
+            notes: Vec::new(),
         })
     }
 }
 
-/// The launcher a build uses by default: [`Unavailable`] until the launch core is wired
-/// in; debug builds take [`HostProcess`] when [`TEST_LAUNCHER_ENV`] is `host-process`.
+/// The launcher of the container crate: the config checked into a spec (a refusal lists
+/// every reason with its `file:line:col`), then `container::start` in the group.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Lxc;
+
+impl Launcher for Lxc {
+    fn start(&self, c: &ContainerDir, cgroup: &Placement<'_>) -> Result<Started, LaunchFailure> {
+        let ctx = container::Context {
+            name: &c.name,
+            dir: &c.dir,
+        };
+        let (spec, report) = container::check(&c.config, &ctx)
+            .map_err(|refused| LaunchFailure::Refused(refused.report.render(&c.config)))?;
+        let group = cgroup
+            .group()
+            .map_err(|e| LaunchFailure::Failed(format!("{}: {e}", c.name)))?;
+        let started = container::start(&spec, cgroup.cg, &group)
+            .map_err(|e| LaunchFailure::Failed(format!("{}: {e}", c.name)))?;
+        let mut notes: Vec<String> = report
+            .render(&c.config)
+            .lines()
+            .filter(|l| l.contains("warning:"))
+            .map(str::to_string)
+            .collect();
+        notes.extend(started.notes);
+        // The device program stays attached to the group, which outlives this handle.
+        drop(started.devices);
+        Ok(Started {
+            pid: started.pid.unsigned_abs(),
+            pidfd: started.pidfd,
+            console: started.console,
+            notes,
+        })
+    }
+}
+
+/// The launcher a build uses by default: [`Lxc`]; debug builds take [`HostProcess`] when
+/// [`TEST_LAUNCHER_ENV`] is `host-process` (the service's tests, which need no rootfs).
 pub fn default_launcher() -> Box<dyn Launcher> {
     if cfg!(debug_assertions) && std::env::var(TEST_LAUNCHER_ENV).is_ok_and(|v| v == "host-process")
     {
         return Box::new(HostProcess);
     }
-    Box::new(Unavailable)
+    Box::new(Lxc)
 }

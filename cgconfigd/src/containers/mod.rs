@@ -40,7 +40,7 @@ use crate::record::Record;
 use cgtools::{Cgroups, GroupPath};
 use control::{Conn, Incoming, Request, Response, Row, Server};
 use discovery::{Broken, Found};
-use launcher::{LaunchFailure, Launcher};
+use launcher::Launcher;
 use order::BootGroup;
 use process::Exit;
 use state::{Saved, State};
@@ -736,6 +736,9 @@ impl Containers {
                     "container {name}: started (pid {}, group {})",
                     started.pid, placement.path
                 ));
+                for note in &started.notes {
+                    ctx.log.info(&format!("container {name}: {note}"));
+                }
                 entry.state = State::Running;
                 entry.run = Some(Running {
                     halt: configured_halt(&good.dir.config),
@@ -759,10 +762,7 @@ impl Containers {
                     entry.reason = Some(format!("start failed: {message}"));
                 }
                 self.save(name, ctx.cg, ctx.log);
-                Err(match failure {
-                    LaunchFailure::Unavailable(m) => m,
-                    _ => format!("cannot start {name}: {message}"),
-                })
+                Err(format!("cannot start {name}: {message}"))
             }
         }
     }

@@ -21,6 +21,7 @@
 //! * [`Spawned`]: processes a test spawned, killed and reaped on drop; the only processes a
 //!   test may move or kill.
 //! * [`bin`], [`run`], [`Outcome`]: the workspace's binaries, run as a user runs them.
+//! * [`busybox_rootfs`]: a container's root filesystem made of busybox-static.
 
 // Test support: a fixture that cannot be set up, or a skip that cannot be counted, must
 // stop the test loudly.
@@ -29,11 +30,13 @@
 mod groups;
 mod host;
 mod process;
+mod rootfs;
 mod skip;
 mod tool;
 
 pub use groups::{dirs_below, TestGroups};
 pub use host::{Controller, Host, Mode, Mount, V2_CONTROLLERS};
 pub use process::{threads_of, Spawned};
+pub use rootfs::busybox_rootfs;
 pub use skip::{in_vm, Skip, LANE_ENV, LOG_ENV};
 pub use tool::{bin, repo_root, run, run_in, Outcome};
