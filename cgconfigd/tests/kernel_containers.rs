@@ -563,7 +563,11 @@ fn client_commands_start_stop_restart_and_info() {
     );
     let start = w.client(&["start", "x"]);
     assert_eq!(start.code, Some(0), "{}", start.transcript());
-    let pid = w.started().last().unwrap().2;
+    // The reply comes once the init runs in its group; its record may come a moment later.
+    eventually("x's init recorded its start", || {
+        w.started().iter().any(|(n, _, _)| n == "x")
+    });
+    let pid = w.started().iter().rfind(|(n, _, _)| n == "x").unwrap().2;
     assert!(w.procs("lxc/x").contains(&pid));
     let again = w.client(&["start", "x"]);
     assert_eq!(again.code, Some(1));
@@ -620,7 +624,10 @@ fn client_commands_start_stop_restart_and_info() {
     let y = w.started()[0].2;
     let restart = w.client(&["restart", "y"]);
     assert_eq!(restart.code, Some(0), "{}", restart.transcript());
-    let y2 = w.started().last().unwrap().2;
+    eventually("y's second init recorded its start", || {
+        w.started().iter().filter(|(n, _, _)| n == "y").count() == 2
+    });
+    let y2 = w.started().iter().rfind(|(n, _, _)| n == "y").unwrap().2;
     assert_ne!(y, y2);
     assert!(!alive(y));
     assert_eq!(w.signals(), ["y PWR"]);
