@@ -440,12 +440,13 @@ ct_profile_start() {
         ct_kill "$side" bench
     done
     say ""
-    say "System calls over 1 ms during one more start per side (\`perf trace -a --duration 1\`, untimed; pauses, waits and the harness's own calls left out; a write of a pid to a v1 \`cgroup.procs\` waiting for a grace period shows here):"
+    say "System calls over 1 ms during one more start per side (\`perf trace -a --duration 1\`, untimed; the daemon's own process, lxc-start, the LXC monitor and the init; pauses and waits left out; a write of a pid to a v1 \`cgroup.procs\` waiting for a grace period shows here):"
     say '```'
     for side in ours lxc; do
         say "$side:"
-        say "$(grep -E 'cgconfigd/|lxc-start/|lxc monitor|bench-init/' "$W/ctstart.$side.slow" 2>/dev/null |
-            grep -Ev 'clock_nanosleep|wait4|waitid|poll|epoll|select|futex|accept|recvfrom|restart_syscall|read\(' |
+        # This run's daemon only (other cgconfigd processes may be running on the host).
+        say "$(grep -E "cgconfigd/$CT_DAEMON_PID |lxc-start/|lxc monitor|bench-init/" "$W/ctstart.$side.slow" 2>/dev/null |
+            grep -Ev 'clock_nanosleep|wait4|waitid|poll|epoll|select|futex|accept|recvfrom|recvmsg|restart_syscall|read\(' |
             sed -E 's/^ *[0-9.]+ //' | cut -c1-160 | head -10)"
     done
     say '```'
