@@ -7,10 +7,15 @@
 #
 #   --quick      about a third of the rounds (a smoke test of the harness, not a result)
 #   --only LIST  comma-separated workloads: exec,conf,reapply,create,delete,classify,
-#                lscgroup,snapshot,cgget,cgconfigd (default: all)
+#                lscgroup,snapshot,cgget,cgconfigd,containers (default: all)
 #   --no-build   use target/release as it is
 #   --out DIR    keep raw data (times, syscall tables, states) in DIR (default: a new
 #                directory under /tmp, printed at the end)
+#
+# containers (bench/containers.sh, issue 14) compares cgconfigd's containers with Debian's
+# LXC on the same container directories: start latency, stop latency, memory and `ls -f`
+# with 20 running containers. It needs lxc and busybox (installed when missing) and a
+# cgroup2 mount; not the v1 hierarchies the other workloads need.
 #
 # Environment: CGTOOLS_BIN=DIR measures the binaries in DIR instead of building
 # target/release; CGCONFIGD=FILE measures that cgconfigd (e.g. one built from another
@@ -100,6 +105,17 @@ if [ ${#missing[@]} -gt 0 ]; then
     apt-get update -qq
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
+# The container workloads: Debian's lxc and a busybox for its busybox template, through the
+# project's installer (scripts/packages.sh, which says what it changes).
+if want containers; then
+    ct_missing=()
+    command -v lxc-start >/dev/null || ct_missing+=(lxc)
+    command -v busybox >/dev/null || ct_missing+=(busybox-static)
+    if [ ${#ct_missing[@]} -gt 0 ]; then
+        log "installing ${ct_missing[*]}"
+        scripts/packages.sh "${ct_missing[@]}"
+    fi
+fi
 if ! command -v perf >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq linux-perf >/dev/null 2>&1 || true
 fi
@@ -152,7 +168,14 @@ mount_of() { # CONTROLLER -> its cgroup v1 mount point
         n = split($(i + 3), o, ","); for (k = 1; k <= n; k++) if (o[k] == c) { print $5; exit } }' /proc/self/mountinfo
 }
 CPU_MNT=$(mount_of cpu) MEM_MNT=$(mount_of memory)
-if [ -z "$CPU_MNT" ] || [ -z "$MEM_MNT" ]; then
+libcgroup_workloads() {
+    local w
+    for w in exec conf reapply create delete classify lscgroup snapshot cgget cgconfigd; do
+        want "$w" && return 0
+    done
+    return 1
+}
+if { [ -z "$CPU_MNT" ] || [ -z "$MEM_MNT" ]; } && libcgroup_workloads; then
     echo "bench/run.sh: needs cgroup v1 cpu and memory hierarchies (libcgroup 2.0.2 writes v1 names); this host has none" >&2
     exit 1
 fi
@@ -166,6 +189,7 @@ NOTIFY_PID=""
 cleanup() {
     set +e
     trap - ERR
+    declare -F ct_cleanup >/dev/null && ct_cleanup
     # notify stops the daemon it started when it gets SIGTERM.
     [ -n "$NOTIFY_PID" ] && kill "$NOTIFY_PID" 2>/dev/null && wait "$NOTIFY_PID" 2>/dev/null
     if [ ${#SLEEPERS[@]} -gt 0 ]; then
@@ -388,7 +412,7 @@ say "# Run of $(date -u '+%Y-%m-%d %H:%M UTC'), cgtools $(git rev-parse --short 
 say ""
 say "- machine: $(nproc) x $CPU_MODEL, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $( . /etc/os-release && echo "$PRETTY_NAME")"
 say "- our binaries: $OURS (cgexec: $OURS_CGEXEC, cgclassify: $OURS_CGCLASSIFY)"
-say "- cgroups: cpu at $CPU_MNT, memory at $MEM_MNT (v1); libcgroup (cgroup-tools) $LIBCGROUP_VERSION; $(rustc --version 2>/dev/null || echo rustc ?)"
+say "- cgroups: cpu at ${CPU_MNT:-(none)}, memory at ${MEM_MNT:-(none)} (v1); libcgroup (cgroup-tools) $LIBCGROUP_VERSION; $(rustc --version 2>/dev/null || echo rustc ?)"
 say "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "- syscalls counted with $COUNTER"
 say "- times are medians of wall time per whole process (fork to reap); ratios are medians of per-round ratios, (q1–q3) their interquartile range"
@@ -734,6 +758,13 @@ if want cgconfigd; then
         say "not measured: cgconfigd has no service mode in this build"
         RESULTS+=("not measured: cgconfigd reload latency and idle RSS (no service mode in this build)")
     fi
+fi
+
+# --- 9. containers: cgconfigd and LXC (bench/containers.sh) ---------------------------------
+if want containers; then
+    # shellcheck source=bench/containers.sh
+    . bench/containers.sh
+    ct_workloads
 fi
 
 # --- summary -------------------------------------------------------------------------------

@@ -23,6 +23,9 @@ pub struct ChildIo {
     pub stdio: OwnedFd,
     /// The container's init (a pidfd), for `SetNs` (attach).
     pub target: Option<OwnedFd>,
+    /// The `tasks` files of the container's group in the cgroup v1 hierarchies, opened by
+    /// the parent for writing, for `JoinCgroups`.
+    pub cgroups: Vec<OwnedFd>,
 }
 
 /// How the child ended, for tests (the real child has exec'd or exited by then).
@@ -86,6 +89,10 @@ fn step(
 ) -> io::Result<()> {
     match step {
         Step::Ids { uid, gid, groups } => sys.set_ids(*uid, *gid, groups),
+        Step::JoinCgroups => io
+            .cgroups
+            .iter()
+            .try_for_each(|tasks| sys.join_cgroup(tasks.as_fd())),
         Step::UnshareCgroup => sys.unshare_cgroup(),
         Step::SetNs(flags) => match &io.target {
             Some(pidfd) => sys.setns(pidfd.as_fd(), *flags),

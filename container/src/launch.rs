@@ -6,18 +6,27 @@
 //!  compiles the seccomp policy (crate::isolation)
 //!  writes lxc.cgroup2.* / lxc.cgroup.* to the group
 //!  applies the device rules to the group
-//!  opens the console pty, plans the child's steps
+//!  opens the console pty, plans the child's steps,
+//!  opens the group's v1 `tasks` files
 //!  clone3(NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET|NEWUSER,
-//!         CLONE_PIDFD, CLONE_INTO_CGROUP=group) ──────▶ born in the group, waits for go
-//!  attaches the pid to the v1 hierarchies
-//!  (all of them without CLONE_INTO_CGROUP)
+//!         CLONE_PIDFD, CLONE_INTO_CGROUP=group) ──────▶ born in the v2 group, waits for go
+//!  attaches the pid to the v2 group
+//!  (only without CLONE_INTO_CGROUP)
 //!  writes uid_map/gid_map (newuidmap as LXC)
 //!  prlimits, /proc/PID files
-//!  go ─────────────────────────────────────────────▶ runs the plan (crate::plan):
-//!                                                      ids, cgroup ns, mounts, pivot_root,
-//!                                                      caps, no_new_privs, seccomp, exec
+//!  go ─────────────────────────────────────────────▶ runs the plan (crate::plan): first
+//!                                                      writes itself into the v1 groups
+//!                                                      (`tasks`), then ids, cgroup ns,
+//!                                                      mounts, pivot_root, caps,
+//!                                                      no_new_privs, seccomp, exec
 //!  reads the report pipe: EOF = exec'd (close-on-exec) ◀── or (step, errno) and _exit
 //! ```
+//!
+//! The child joins its cgroup v1 groups itself, before anything of the container's runs:
+//! a thread moving itself through `tasks` skips the kernel's global
+//! `cgroup_threadgroup_rwsem`, whose writer (any write of a pid to `cgroup.procs`) waits for
+//! an RCU grace period after a quiet spell, 8 to 24 ms on the benchmark's 2-core VM, which
+//! was most of a start (BENCHMARKS.md, "Containers").
 //!
 //! The cgroup namespace is unshared by the child once it is in its group (as LXC does):
 //! with `CLONE_NEWCGROUP` in clone3 the namespace's root would be the parent's group.
@@ -30,7 +39,7 @@ use crate::console::Pty;
 use crate::isolation::{DevicesGuard, Isolation, SeccompProgram};
 use crate::plan::{self, HostFacts, Planned};
 use crate::spec::{AppArmor, IdKind, IdMap, Spec};
-use crate::sys::{self, Cloned, Real, Sys};
+use crate::sys::{self, Cloned, Hierarchies, Real, Sys};
 use cgtools::{Cgroups, Group, Mode, Setting, Version};
 use std::fmt::Write as _;
 use std::io;
@@ -262,12 +271,12 @@ impl<'a> Launcher<'a> {
         } else {
             None
         };
-        let plan = plan::plan(
+        let (plan, cgroups) = self.child_plan(
             spec,
-            &self.host,
+            group,
             pty.as_ref().map(|p| p.path.as_str()),
             seccomp.is_some(),
-        );
+        )?;
         let (console, stdio) = match pty {
             Some(p) => (Some(p.master), p.slave),
             None => (
@@ -287,6 +296,7 @@ impl<'a> Launcher<'a> {
             report: report_tx,
             stdio,
             target: None,
+            cgroups,
         };
         let cloned = self.clone_child(
             Self::clone_flags(spec),
@@ -492,13 +502,15 @@ impl<'a> Launcher<'a> {
         go_tx: &OwnedFd,
         report_rx: &OwnedFd,
     ) -> Result<(), LaunchError> {
-        let has_v1 = group
+        // The v1 groups the child joins itself (its first step); the v2 group is the
+        // parent's to write where clone3 could not place the child there.
+        let has_v2 = group
             .cgroups()
             .iter()
-            .any(|c| c.hierarchy().version() == Version::V1);
-        if !born_in_group || has_v1 {
+            .any(|c| c.hierarchy().version() == Version::V2);
+        if !born_in_group && has_v2 {
             self.sys
-                .attach_cgroup(group, pid, born_in_group)
+                .attach_cgroup(group, pid, Hierarchies::V2)
                 .map_err(|error| LaunchError::Cgroup {
                     setting: format!("cgroup.procs = {pid}"),
                     error: Box::new(error),
@@ -550,6 +562,48 @@ impl<'a> Launcher<'a> {
         }
     }
 
+    /// The child's steps for `spec` ([`plan::plan`]) and the descriptors they need beyond
+    /// the pipes: where `group` has cgroup v1 hierarchies, their `tasks` files, opened here
+    /// for the child to write itself into as its first step ([`plan::Step::JoinCgroups`],
+    /// which says why the child moves itself there instead of the parent moving it).
+    pub fn child_plan(
+        &self,
+        spec: &Spec,
+        group: &Group<'_>,
+        console: Option<&str>,
+        seccomp: bool,
+    ) -> Result<(Vec<Planned>, Vec<OwnedFd>), LaunchError> {
+        let mut plan = plan::plan(spec, &self.host, console, seccomp);
+        let tasks = group
+            .cgroups()
+            .iter()
+            .filter(|c| c.hierarchy().version() == Version::V1)
+            .map(|c| {
+                let path = c.dir_path().join("tasks");
+                self.sys
+                    .open_write(&path)
+                    .map_err(|error| LaunchError::Parent {
+                        what: format!("opening {}", path.display()),
+                        error,
+                    })
+            })
+            .collect::<Result<Vec<OwnedFd>, LaunchError>>()?;
+        if !tasks.is_empty() {
+            plan.insert(
+                0,
+                Planned {
+                    step: plan::Step::JoinCgroups,
+                    what: format!(
+                        "joining the container's group {} in the cgroup v1 hierarchies",
+                        group.path()
+                    ),
+                    optional: false,
+                },
+            );
+        }
+        Ok((plan, tasks))
+    }
+
     /// Moves `pid` into `group` where clone3 did not put it.
     fn place(&self, group: &Group<'_>, pid: i32, born_in_group: bool) -> Result<(), LaunchError> {
         let has_v1 = group
@@ -557,8 +611,13 @@ impl<'a> Launcher<'a> {
             .iter()
             .any(|c| c.hierarchy().version() == Version::V1);
         if !born_in_group || has_v1 {
+            let which = if born_in_group {
+                Hierarchies::V1
+            } else {
+                Hierarchies::All
+            };
             self.sys
-                .attach_cgroup(group, pid, born_in_group)
+                .attach_cgroup(group, pid, which)
                 .map_err(|error| LaunchError::Cgroup {
                     setting: format!("cgroup.procs = {pid}"),
                     error: Box::new(error),
@@ -617,6 +676,7 @@ impl<'a> Launcher<'a> {
                     .try_clone_to_owned()
                     .map_err(parent("duplicating the init's pidfd"))?,
             ),
+            cgroups: Vec::new(),
         };
         let (pid, child_pidfd, born_in_group, (go_tx, report_rx)) =
             self.clone_child(0, group, &plan, io, (go_tx, report_rx), seccomp.as_deref())?;

@@ -233,6 +233,52 @@ lxc.cap.drop = sys_time sys_module
     drop(running);
 }
 
+/// On a v1 or hybrid host, the init is in its group in every hierarchy of the group from
+/// its first instruction on: the cgroup v1 ones (the child writes itself into `tasks`), a
+/// named one such as `name=systemd` included, and the v2 one (`CLONE_INTO_CGROUP`).
+#[test]
+fn the_init_is_in_its_group_in_every_hierarchy_of_the_group() {
+    let Some((host, groups, cg)) = setup() else {
+        return;
+    };
+    need!(host.v1("memory"));
+    let mut names = vec!["memory".to_string()];
+    names.extend(host.mounts.iter().filter_map(|m| {
+        m.name
+            .as_ref()
+            .filter(|_| m.controllers.is_empty())
+            .map(|n| format!("name={n}"))
+    }));
+    if host.mounts.iter().any(|m| m.v2) {
+        names.push("cgroup".into());
+    }
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let dir = Dir::new();
+    let spec = dir.config("");
+    let group = cg.group(&names, &group_path(&groups)).unwrap();
+    group.create().unwrap();
+    let running = Running(container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
+    dir.wait_done();
+    let own = fs::read_to_string(format!("/proc/{}/cgroup", running.0.pid)).unwrap();
+    let want = format!(":/{}", groups.name("c1"));
+    for name in &names {
+        let line = own
+            .lines()
+            .find(|l| {
+                let list = l.split(':').nth(1).unwrap_or("");
+                match *name {
+                    "cgroup" => l.starts_with("0::"),
+                    n => list.split(',').any(|c| c == n),
+                }
+            })
+            .unwrap_or_else(|| panic!("no {name} line in\n{own}"));
+        assert!(line.ends_with(&want), "{name}: {line}\n{own}");
+    }
+    // Inside, every hierarchy's namespace root is that group.
+    let inside = dir.out("cgroup");
+    assert!(inside.lines().all(|l| l.ends_with(":/")), "{inside}");
+}
+
 #[test]
 fn an_unprivileged_containers_root_is_uid_100000_on_the_host() {
     let Some((host, groups, cg)) = setup() else {

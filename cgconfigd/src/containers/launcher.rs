@@ -69,21 +69,29 @@ impl<'a> Placement<'a> {
             .collect()
     }
 
-    /// The group as one [`cgtools::Group`] over its hierarchies (a v1 hierarchy named by
-    /// its first controller, the v2 one by libcgroup's `cgroup` pseudo-controller; named
-    /// hierarchies without controllers are not the launcher's concern).
+    /// The group as one [`cgtools::Group`] over all its hierarchies: a v1 hierarchy named
+    /// by its first controller, a named one without controllers by `name=NAME`
+    /// (`name=systemd`: the init must be in its group there too, as LXC puts it, or on a
+    /// host where systemd tracks services through that hierarchy the container would
+    /// count as part of cgconfigd's service), the v2 one by libcgroup's `cgroup`
+    /// pseudo-controller.
     pub fn group(&self) -> cgtools::Result<cgtools::Group<'a>> {
-        let names: Vec<&str> = self
+        let names: Vec<String> = self
             .hierarchies
             .iter()
             .filter_map(|&i| {
                 let h = &self.cg.hierarchies()[i];
                 match h.version() {
-                    Version::V1 => h.controllers().first().map(String::as_str),
-                    Version::V2 => Some("cgroup"),
+                    Version::V1 => h
+                        .controllers()
+                        .first()
+                        .cloned()
+                        .or_else(|| h.name().map(|n| format!("name={n}"))),
+                    Version::V2 => Some("cgroup".to_string()),
                 }
             })
             .collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
         self.cg.group(&names, &self.path)
     }
 
@@ -264,4 +272,49 @@ pub fn default_launcher() -> Box<dyn Launcher> {
         return Box::new(HostProcess);
     }
     Box::new(Lxc)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The launcher's group covers every hierarchy the container's group exists in, the
+    /// named `name=systemd` one included (LXC places its containers there too).
+    #[test]
+    fn the_launchers_group_includes_the_named_hierarchies() {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("sys/fs/cgroup");
+        for d in ["memory", "systemd", "unified"] {
+            std::fs::create_dir_all(root.join(d)).unwrap();
+        }
+        std::fs::write(root.join("unified/cgroup.controllers"), "").unwrap();
+        let mountinfo = "\
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,xattr,name=systemd
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+";
+        let cg = Cgroups::from_sources(mountinfo, None, tmp.path()).unwrap();
+        let placement = Placement {
+            cg: &cg,
+            path: GroupPath::new("lxc/web").unwrap(),
+            hierarchies: (0..cg.hierarchies().len()).collect(),
+        };
+        let group = placement.group().unwrap();
+        let mut dirs: Vec<String> = group
+            .cgroups()
+            .iter()
+            .map(|c| {
+                c.dir_path()
+                    .strip_prefix(&root)
+                    .unwrap()
+                    .display()
+                    .to_string()
+            })
+            .collect();
+        dirs.sort();
+        assert_eq!(
+            dirs,
+            ["memory/lxc/web", "systemd/lxc/web", "unified/lxc/web"]
+        );
+    }
 }

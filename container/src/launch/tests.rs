@@ -50,6 +50,24 @@ fn v2_host() -> (tempfile::TempDir, Cgroups) {
     (tmp, cg)
 }
 
+/// A hybrid host in a temp dir: memory and pids on cgroup v1, the unified hierarchy
+/// beside them.
+fn hybrid_host() -> (tempfile::TempDir, Cgroups) {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().join("sys/fs/cgroup");
+    for d in ["memory", "pids", "unified"] {
+        std::fs::create_dir_all(root.join(d)).unwrap();
+    }
+    std::fs::write(root.join("unified/cgroup.controllers"), "").unwrap();
+    let mountinfo = "\
+35 31 0:32 / /sys/fs/cgroup/memory rw,relatime - cgroup cgroup rw,memory
+39 31 0:36 / /sys/fs/cgroup/pids rw,relatime - cgroup cgroup rw,pids
+41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw
+";
+    let cg = Cgroups::from_sources(mountinfo, None, tmp.path()).unwrap();
+    (tmp, cg)
+}
+
 fn host() -> HostFacts {
     HostFacts {
         cap_last_cap: 40,
@@ -159,6 +177,60 @@ fn without_clone_into_cgroup_the_parent_moves_the_child_before_go() {
     assert!(at("cgroup-attach /lxc/c1 4242") < at("go"));
 }
 
+/// On cgroup v1 the child writes itself into its groups (`tasks`, as its first step after
+/// go): a parent writing the pid to `cgroup.procs` would wait for an RCU grace period.
+#[test]
+fn the_child_joins_its_v1_groups_itself_before_anything_else() {
+    let (tmp, cg) = hybrid_host();
+    let group = cg
+        .group(
+            &["memory", "pids", "cgroup"],
+            &GroupPath::new("lxc/c1").unwrap(),
+        )
+        .unwrap();
+    let rec = Recorder::new();
+    let iso = FakeIsolation::default();
+    let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\nlxc.mount.auto = proc:rw\n");
+    let launcher = Launcher::with(&rec, host(), &iso);
+    launcher.start(&spec, &group).unwrap();
+    let root = tmp.path().display().to_string();
+    let log: Vec<String> = rec.log().iter().map(|l| l.replace(&root, "ROOT")).collect();
+    // The parent opens the v1 `tasks` files and moves no pid anywhere: the child is born
+    // in its v2 group and joins the v1 ones itself.
+    assert_eq!(
+        log,
+        [
+            "open-write ROOT/sys/fs/cgroup/memory/lxc/c1/tasks",
+            "open-write ROOT/sys/fs/cgroup/pids/lxc/c1/tasks",
+            "open ROOT/sys/fs/cgroup/unified/lxc/c1",
+            "clone3 newns|newpid|newuts|newipc|newnet into-cgroup",
+            "go",
+            "read-report",
+        ]
+    );
+    // The child: once released, into its groups before any other step.
+    let rec = Recorder::new();
+    let (plan, cgroups) = launcher.child_plan(&spec, &group, None, false).unwrap();
+    assert_eq!(plan[0].step, plan::Step::JoinCgroups);
+    assert_eq!(
+        plan[0].what,
+        "joining the container's group /lxc/c1 in the cgroup v1 hierarchies"
+    );
+    let null = || -> OwnedFd { std::fs::File::open("/dev/null").unwrap().into() };
+    let io = ChildIo {
+        go: null(),
+        report: null(),
+        stdio: null(),
+        target: None,
+        cgroups,
+    };
+    assert_eq!(child::run(&rec, &plan, &io, None), Outcome::Executed);
+    assert_eq!(
+        rec.log()[..4],
+        ["wait-go", "join-cgroup", "join-cgroup", "unshare-cgroup"]
+    );
+}
+
 #[test]
 fn newuidmap_writes_the_maps_where_lxc_would_use_it() {
     let (_tmp, cg) = v2_host();
@@ -255,6 +327,7 @@ fn run_child(spec: &Spec, host: &HostFacts, console: Option<&str>) -> (Outcome, 
         report: null(),
         stdio: null(),
         target: None,
+        cgroups: Vec::new(),
     };
     let outcome = child::run(&rec, &plan, &io, Some(&FakeProgram));
     (outcome, rec.log())
@@ -322,6 +395,7 @@ fn a_failing_step_is_reported_and_optional_ones_are_not() {
         report: null(),
         stdio: null(),
         target: None,
+        cgroups: Vec::new(),
     };
     let outcome = child::run(&rec, &plan, &io, None);
     let index = plan

@@ -20,6 +20,28 @@ use std::ffi::CStr;
 use std::io;
 use std::os::fd::{BorrowedFd, OwnedFd};
 
+/// Which of a group's hierarchies a process is moved into by [`Sys::attach_cgroup`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Hierarchies {
+    /// Every hierarchy of the group.
+    All,
+    /// The cgroup v1 ones (the process was born in the v2 group by `CLONE_INTO_CGROUP`).
+    V1,
+    /// The cgroup v2 one (the process joins its v1 groups itself).
+    V2,
+}
+
+impl Hierarchies {
+    /// Whether a hierarchy of `version` is one of these.
+    pub fn includes(self, version: cgtools::Version) -> bool {
+        match self {
+            Hierarchies::All => true,
+            Hierarchies::V1 => version == cgtools::Version::V1,
+            Hierarchies::V2 => version == cgtools::Version::V2,
+        }
+    }
+}
+
 /// One mount(2) call.
 #[derive(Clone, Copy, Debug)]
 pub struct Mount<'a> {
@@ -43,6 +65,9 @@ pub trait Sys {
     fn clone3(&self, flags: u64, cgroup: Option<BorrowedFd<'_>>) -> io::Result<Cloned>;
     /// Opens a cgroup directory for `CLONE_INTO_CGROUP` (`O_PATH | O_DIRECTORY`).
     fn open_dir(&self, path: &std::path::Path) -> io::Result<OwnedFd>;
+    /// Opens a file for writing, close-on-exec (a cgroup v1 `tasks` file the child writes
+    /// itself into).
+    fn open_write(&self, path: &std::path::Path) -> io::Result<OwnedFd>;
     /// Writes settings named in the vocabulary of cgroup `version` to `group`, translated
     /// by the backend to what the host runs; returns what was written.
     fn set_cgroup(
@@ -51,13 +76,12 @@ pub trait Sys {
         version: cgtools::Version,
         settings: &[cgtools::Setting],
     ) -> cgtools::Result<Vec<cgtools::Setting>>;
-    /// Moves process `pid` into `group`: in every hierarchy, or only the v1 ones (the
-    /// child was born in the v2 group through `CLONE_INTO_CGROUP`).
+    /// Moves process `pid` into `group` (its `cgroup.procs`) in the hierarchies `which`.
     fn attach_cgroup(
         &self,
         group: &cgtools::Group<'_>,
         pid: i32,
-        v1_only: bool,
+        which: Hierarchies,
     ) -> cgtools::Result<()>;
     /// Writes `data` to the file `path` in one write (id maps, /proc/PID files).
     fn write_file(&self, path: &str, data: &str) -> io::Result<()>;
@@ -79,6 +103,9 @@ pub trait Sys {
 
     /// Blocks until the parent's go byte; `Ok(false)` when the parent went away.
     fn wait_go(&self, fd: BorrowedFd<'_>) -> io::Result<bool>;
+    /// Moves the calling thread into the cgroup v1 group whose `tasks` file is `tasks`
+    /// (writes `0`).
+    fn join_cgroup(&self, tasks: BorrowedFd<'_>) -> io::Result<()>;
     /// Sends a failure report (step index, errno) to the parent.
     fn report(&self, fd: BorrowedFd<'_>, step: u32, errno: i32);
     /// Ends the child.

@@ -43,18 +43,23 @@ impl Sys for Real {
         group.set_translated(Some(version), settings)
     }
 
+    fn open_write(&self, path: &std::path::Path) -> io::Result<std::os::fd::OwnedFd> {
+        use rustix::fs::{Mode, OFlags};
+        rustix::fs::open(path, OFlags::WRONLY | OFlags::CLOEXEC, Mode::empty()).map_err(io_err)
+    }
+
     fn attach_cgroup(
         &self,
         group: &cgtools::Group<'_>,
         pid: i32,
-        v1_only: bool,
+        which: super::Hierarchies,
     ) -> cgtools::Result<()> {
         let pid = pid as u32;
-        if !v1_only {
+        if which == super::Hierarchies::All {
             return group.attach(pid);
         }
         for cgroup in group.cgroups() {
-            if cgroup.hierarchy().version() == cgtools::Version::V1 {
+            if which.includes(cgroup.hierarchy().version()) {
                 cgroup.attach(pid)?;
             }
         }
@@ -179,6 +184,16 @@ impl Sys for Real {
         loop {
             match rustix::io::read(fd, &mut buf) {
                 Ok(n) => return Ok(n == 1),
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(e) => return Err(io_err(e)),
+            }
+        }
+    }
+
+    fn join_cgroup(&self, tasks: BorrowedFd<'_>) -> io::Result<()> {
+        loop {
+            match rustix::io::write(tasks, b"0") {
+                Ok(_) => return Ok(()),
                 Err(rustix::io::Errno::INTR) => continue,
                 Err(e) => return Err(io_err(e)),
             }

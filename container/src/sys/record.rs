@@ -96,16 +96,25 @@ impl Sys for Recorder {
         Ok(settings.to_vec())
     }
 
+    fn open_write(&self, path: &std::path::Path) -> io::Result<std::os::fd::OwnedFd> {
+        self.call(format!("open-write {}", path.display()))?;
+        Ok(std::fs::File::open("/dev/null")?.into())
+    }
+
     fn attach_cgroup(
         &self,
         group: &cgtools::Group<'_>,
         pid: i32,
-        v1_only: bool,
+        which: super::Hierarchies,
     ) -> cgtools::Result<()> {
         let _ = self.call(format!(
             "cgroup-attach {} {pid}{}",
             group.path(),
-            if v1_only { " v1-only" } else { "" }
+            match which {
+                super::Hierarchies::All => "",
+                super::Hierarchies::V1 => " v1-only",
+                super::Hierarchies::V2 => " v2-only",
+            }
         ));
         Ok(())
     }
@@ -144,6 +153,10 @@ impl Sys for Recorder {
 
     fn wait_go(&self, _fd: BorrowedFd<'_>) -> io::Result<bool> {
         self.call("wait-go".into()).map(|()| true)
+    }
+
+    fn join_cgroup(&self, _tasks: BorrowedFd<'_>) -> io::Result<()> {
+        self.call("join-cgroup".into())
     }
 
     fn report(&self, _fd: BorrowedFd<'_>, step: u32, errno: i32) {
