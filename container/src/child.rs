@@ -19,7 +19,8 @@ pub struct ChildIo {
     pub go: OwnedFd,
     /// Write end of the report pipe (close-on-exec: closed by a successful exec).
     pub report: OwnedFd,
-    /// The init's stdin, stdout and stderr: the console's slave or /dev/null.
+    /// The init's stdin, stdout and stderr: the console's slave or /dev/null; for
+    /// attach, the terminal of [`Step::Terminal`] (unused without one).
     pub stdio: OwnedFd,
     /// The container's init (a pidfd), for `SetNs` (attach).
     pub target: Option<OwnedFd>,
@@ -40,6 +41,12 @@ pub enum Outcome {
     /// The exec was made (with the fake: would have been).
     Executed,
 }
+
+/// The most arguments a command executed in the container may have (the child holds
+/// them in a fixed array: it does not allocate); more fail with E2BIG.
+pub const MAX_ARGS: usize = 256;
+/// The most environment variables it may have.
+pub const MAX_ENV: usize = 512;
 
 fn errno(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
@@ -85,6 +92,7 @@ fn step(
     seccomp: Option<&dyn SeccompProgram>,
 ) -> io::Result<()> {
     match step {
+        Step::ResetSignals => sys.reset_signals(),
         Step::Ids { uid, gid, groups } => sys.set_ids(*uid, *gid, groups),
         Step::UnshareCgroup => sys.unshare_cgroup(),
         Step::SetNs(flags) => match &io.target {
@@ -218,6 +226,7 @@ fn step(
             None => Err(io::Error::from_raw_os_error(libc::EINVAL)),
         },
         Step::Stdio { tty } => sys.take_stdio(io.stdio.as_fd(), *tty),
+        Step::Terminal(which) => sys.take_terminal(io.stdio.as_fd(), *which),
         Step::Chdir(path) => sys.chdir(path),
         Step::Exec {
             candidates,
@@ -225,9 +234,13 @@ fn step(
             env,
         } => {
             sys.cloexec_from_3();
-            let mut args: [&CStr; 64] = [c""; 64];
-            let mut vars: [&CStr; 256] = [c""; 256];
-            let (na, nv) = (argv.len().min(args.len()), env.len().min(vars.len()));
+            let mut args: [&CStr; MAX_ARGS] = [c""; MAX_ARGS];
+            let mut vars: [&CStr; MAX_ENV] = [c""; MAX_ENV];
+            if argv.len() > args.len() || env.len() > vars.len() {
+                // Never a truncated command line or environment.
+                return Err(io::Error::from_raw_os_error(libc::E2BIG));
+            }
+            let (na, nv) = (argv.len(), env.len());
             for (slot, a) in args.iter_mut().zip(argv) {
                 *slot = a;
             }

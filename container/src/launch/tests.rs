@@ -340,3 +340,136 @@ fn a_failing_step_is_reported_and_optional_ones_are_not() {
         &format!("report {index} {}", libc::EPERM)
     );
 }
+
+/// The attached command's steps on the fake, the intermediate's fork answered as the
+/// child: into the namespaces, root of the user namespace, the terminal, the limits in
+/// LXC's order, then the command with the environment the caller gave.
+#[test]
+fn an_attached_command_takes_the_terminal_and_the_limits_before_it_runs() {
+    let spec = spec(DOWNLOAD_LIKE);
+    let options = crate::attach::Options {
+        argv: vec!["ls".into(), "-l".into()],
+        env: Vec::new(),
+        cwd: Some("/srv".into()),
+        terminal: Some(crate::attach::Terminal {
+            slave: std::fs::File::open("/dev/null").unwrap().into(),
+            which: [true, false, true],
+        }),
+    };
+    let env = vec![
+        "container=lxc".to_string(),
+        "PATH=/usr/bin:/bin".to_string(),
+    ];
+    let plan = plan::attach_plan(&spec, &host(), &options, &env, true);
+    let mut rec = Recorder::new();
+    rec.clone_as_child = true;
+    rec.fail("chdir /srv", libc::ENOENT);
+    let null = || -> OwnedFd { std::fs::File::open("/dev/null").unwrap().into() };
+    let io = ChildIo {
+        go: null(),
+        report: null(),
+        stdio: null(),
+        target: Some(null()),
+    };
+    let outcome = child::run(&rec, &plan, &io, Some(&FakeProgram));
+    assert_eq!(outcome, Outcome::Executed);
+    assert_eq!(
+        rec.log(),
+        [
+            "wait-go",
+            "reset-signals",
+            "setns newns|newpid|newuts|newipc|newnet|newuser|newcgroup",
+            "set-ids 0 0 []",
+            "clone3 ",
+            "chdir /",
+            // The caller's directory is not in the container: / it is, as lxc-attach.
+            "chdir /srv",
+            "setsid+ctty stdin,stderr",
+            "capbset-drop sys_module",
+            "capbset-drop sys_rawio",
+            "capbset-drop sys_time",
+            "capbset-drop mac_override",
+            "capbset-drop mac_admin",
+            "drop-inheritable-and-ambient 0x302030000",
+            "no-new-privs",
+            "seccomp",
+            "cloexec-from-3",
+            "exec /usr/bin/ls [\"ls\", \"-l\"] [\"container=lxc\", \"PATH=/usr/bin:/bin\"]",
+        ]
+    );
+}
+
+#[test]
+fn an_attached_command_that_cannot_be_executed_is_told_apart() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\n");
+    let options = crate::attach::Options {
+        argv: vec!["/bin/nope".into()],
+        ..Default::default()
+    };
+    let exec = plan::attach_plan(&spec, &host(), &options, &[], false).len() - 1;
+    let mut rec = Recorder::new();
+    rec.report = Some((exec as u32, libc::ENOENT));
+    let null: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+    let iso = FakeIsolation::default();
+    let attached = Launcher::with(&rec, host(), &iso)
+        .spawn_attach(&spec, &group, null.as_fd(), options)
+        .unwrap();
+    let err = attached.wait().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LaunchError::Command {
+                errno: libc::ENOENT,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "executing /bin/nope in the container failed: ENOENT (No such file or directory)"
+    );
+    // Born in the group, released, waited for.
+    let log: Vec<String> = rec
+        .log()
+        .into_iter()
+        .map(|l| l.replace(&_tmp.path().to_string_lossy().into_owned(), "ROOT"))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "open ROOT/sys/fs/cgroup/lxc/c1",
+            "clone3  into-cgroup",
+            "go",
+            "read-report",
+            "wait 4242",
+        ]
+    );
+}
+
+#[test]
+fn a_command_line_too_long_for_the_child_is_refused_not_cut() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\n");
+    let options = crate::attach::Options {
+        argv: vec!["x".to_string(); crate::child::MAX_ARGS + 1],
+        ..Default::default()
+    };
+    let rec = Recorder::new();
+    let null: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+    let err = Launcher::with(&rec, host(), &FakeIsolation::default())
+        .spawn_attach(&spec, &group, null.as_fd(), options)
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("the command has 257 arguments"),
+        "{err}"
+    );
+    assert!(rec.log().is_empty());
+}

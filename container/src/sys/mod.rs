@@ -83,6 +83,10 @@ pub trait Sys {
     fn report(&self, fd: BorrowedFd<'_>, step: u32, errno: i32);
     /// Ends the child.
     fn exit(&self, code: i32) -> !;
+    /// Unblocks every signal and gives SIGPIPE its default action back (the caller's
+    /// signal state must not reach the container's programs: a mask and ignored signals
+    /// survive exec).
+    fn reset_signals(&self) -> io::Result<()>;
     /// setresgid/setresuid to `gid`/`uid` and setgroups(`groups`), in that order.
     fn set_ids(&self, uid: u32, gid: u32, groups: &[u32]) -> io::Result<()>;
     /// setns(pidfd, flags): into the namespaces of the process `pidfd` refers to.
@@ -139,6 +143,10 @@ pub trait Sys {
     /// setsid, then `fd` as the controlling terminal (when `tty`) and as stdin, stdout and
     /// stderr.
     fn take_stdio(&self, fd: BorrowedFd<'_>, tty: bool) -> io::Result<()>;
+    /// setsid, then `fd` (a terminal) as the controlling terminal and as those of stdin,
+    /// stdout and stderr that `which` names (attach: the caller's ones that are
+    /// terminals).
+    fn take_terminal(&self, fd: BorrowedFd<'_>, which: [bool; 3]) -> io::Result<()>;
     /// Marks every descriptor from 3 on close-on-exec.
     fn cloexec_from_3(&self);
     /// execve; returns only on failure.

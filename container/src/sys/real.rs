@@ -198,6 +198,10 @@ impl Sys for Real {
         raw::exit_now(code)
     }
 
+    fn reset_signals(&self) -> io::Result<()> {
+        raw::reset_signals()
+    }
+
     fn set_ids(&self, uid: u32, gid: u32, groups: &[u32]) -> io::Result<()> {
         use rustix::process::{Gid, Uid};
         use rustix::thread::{set_thread_groups, set_thread_res_gid, set_thread_res_uid};
@@ -418,6 +422,21 @@ impl Sys for Real {
         rustix::stdio::dup2_stdin(fd).map_err(io_err)?;
         rustix::stdio::dup2_stdout(fd).map_err(io_err)?;
         rustix::stdio::dup2_stderr(fd).map_err(io_err)
+    }
+
+    fn take_terminal(&self, fd: BorrowedFd<'_>, which: [bool; 3]) -> io::Result<()> {
+        rustix::process::setsid().map_err(io_err)?;
+        rustix::process::ioctl_tiocsctty(fd).map_err(io_err)?;
+        if which[0] {
+            rustix::stdio::dup2_stdin(fd).map_err(io_err)?;
+        }
+        if which[1] {
+            rustix::stdio::dup2_stdout(fd).map_err(io_err)?;
+        }
+        if which[2] {
+            rustix::stdio::dup2_stderr(fd).map_err(io_err)?;
+        }
+        Ok(())
     }
 
     fn cloexec_from_3(&self) {

@@ -157,6 +157,10 @@ impl Sys for Recorder {
         panic!("the fake's child exited with {code}")
     }
 
+    fn reset_signals(&self) -> io::Result<()> {
+        self.call("reset-signals".into())
+    }
+
     fn set_ids(&self, uid: u32, gid: u32, groups: &[u32]) -> io::Result<()> {
         self.call(format!("set-ids {uid} {gid} {groups:?}"))
     }
@@ -275,6 +279,16 @@ impl Sys for Recorder {
 
     fn take_stdio(&self, _fd: BorrowedFd<'_>, tty: bool) -> io::Result<()> {
         self.call(format!("setsid+stdio{}", if tty { " ctty" } else { "" }))
+    }
+
+    fn take_terminal(&self, _fd: BorrowedFd<'_>, which: [bool; 3]) -> io::Result<()> {
+        let names: Vec<&str> = ["stdin", "stdout", "stderr"]
+            .into_iter()
+            .zip(which)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| n)
+            .collect();
+        self.call(format!("setsid+ctty {}", names.join(",")))
     }
 
     fn cloexec_from_3(&self) {
