@@ -646,11 +646,7 @@ fn client_commands_start_stop_restart_and_info() {
     );
     let attach = w.client(&["attach", "y", "--", "ls"]);
     assert_eq!(attach.code, Some(1));
-    assert!(
-        attach.stderr.contains("not available yet"),
-        "{}",
-        attach.stderr
-    );
+    assert_eq!(attach.stderr, "cgconfigd: y is not running (stopped)\n");
     let ls = w.client(&["ls"]);
     // Not a terminal: one name per line, as wide as NAME at least.
     assert_eq!(ls.stdout, "x   \ny   \n");
@@ -824,6 +820,23 @@ fn hostile_requests_are_refused_and_the_daemon_is_unharmed() {
     );
     refused(br#"{"op":"stop","name":".."}"#, "invalid container name");
     refused(br#"{"op":"info","name":"a\nb"}"#, "invalid container name");
+    refused(
+        br#"{"op":"attach","name":"../c","command":["sh"]}"#,
+        "invalid container name",
+    );
+    refused(
+        br#"{"op":"attach","name":"c","command":["sh"],"uid":0}"#,
+        "malformed request",
+    );
+    refused(
+        format!(
+            r#"{{"op":"attach","name":"c","command":["{}"]}}"#,
+            "x".repeat(2000)
+        )
+        .as_bytes(),
+        "the command is too long",
+    );
+    refused(br#"{"op":"attach","name":"nope"}"#, "nope doesn't exist");
     // A client that connects and says nothing does not stall the others.
     let silent = UnixStream::connect(&socket).unwrap();
     let t = Instant::now();
@@ -1097,5 +1110,308 @@ lxc.apparmor.profile = unconfined
         "PWR"
     );
     eventually("the group removed", || !w.group("lxc/box").exists());
+    drop(d);
+}
+
+/// A busybox container `name` of `w`, started by the daemon with the container crate's
+/// launcher: its `/out` is the host's `<tmp>/out-<name>`, its init the script `init`;
+/// `extra` config lines. Returns the host side of `/out`.
+fn busybox_container(w: &World, name: &str, init: &str, extra: &str) -> PathBuf {
+    let dir = w.lxcpath().join(name);
+    let rootfs = dir.join("rootfs");
+    test_support::busybox_rootfs(&rootfs);
+    fs::write(rootfs.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").unwrap();
+    let out = w.path().join(format!("out-{name}"));
+    fs::create_dir(&out).unwrap();
+    fs::write(rootfs.join("init.sh"), init).unwrap();
+    fs::write(
+        dir.join("config"),
+        format!(
+            "lxc.rootfs.path = dir:{}
+lxc.uts.name = {name}
+lxc.init.cmd = /bin/sh /init.sh
+lxc.start.auto = 1
+lxc.mount.auto = proc:mixed sys:ro
+lxc.mount.entry = {} out none bind,create=dir 0 0
+# No AppArmor policy is loaded in the VM lane, whose kernel enables AppArmor.
+lxc.apparmor.profile = unconfined
+{extra}",
+            rootfs.display(),
+            out.display()
+        ),
+    )
+    .unwrap();
+    out
+}
+
+/// The seccomp profile of Debian's LXC (`common.seccomp`), as the container crate's
+/// tests keep it.
+fn lxc_seccomp_profile() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../container/tests/data/lxc/usr/share/lxc/config/common.seccomp")
+}
+
+/// A field of a `/proc/PID/status` text.
+fn status_field<'a>(status: &'a str, name: &str) -> &'a str {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+        .map_or("", str::trim)
+}
+
+/// A client run on a pty the test holds, as on an administrator's terminal.
+struct OnPty {
+    child: Child,
+    master: std::os::fd::OwnedFd,
+    slave: std::os::fd::OwnedFd,
+    seen: String,
+}
+
+impl OnPty {
+    fn spawn(w: &World, args: &[&str]) -> OnPty {
+        use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+        let master =
+            openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
+        grantpt(&master).unwrap();
+        unlockpt(&master).unwrap();
+        let name = ptsname(&master, Vec::new()).unwrap();
+        let slave = rustix::fs::open(
+            name.as_c_str(),
+            rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .unwrap();
+        rustix::termios::tcsetwinsize(
+            &slave,
+            rustix::termios::Winsize {
+                ws_row: 24,
+                ws_col: 80,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            },
+        )
+        .unwrap();
+        let stdio = || Stdio::from(slave.try_clone().unwrap());
+        let child = Command::new(bin("cgconfigd"))
+            .arg("--state-dir")
+            .arg(w.state())
+            .args(args)
+            .stdin(stdio())
+            .stdout(stdio())
+            .stderr(stdio())
+            .spawn()
+            .unwrap();
+        OnPty {
+            child,
+            master,
+            slave,
+            seen: String::new(),
+        }
+    }
+
+    /// Reads the terminal until it has shown `needle` (since the last `expect`).
+    fn expect(&mut self, needle: &str) {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        let start = Instant::now();
+        while !self.seen.contains(needle) {
+            assert!(
+                start.elapsed() < LONG,
+                "the terminal never showed {needle:?}; it showed {:?}",
+                self.seen
+            );
+            let mut fds = [PollFd::new(&self.master, PollFlags::IN)];
+            let timeout = Timespec {
+                tv_sec: 0,
+                tv_nsec: 100_000_000,
+            };
+            if poll(&mut fds, Some(&timeout)).unwrap_or(0) == 0 {
+                continue;
+            }
+            let mut buf = [0u8; 4096];
+            match rustix::io::read(&self.master, &mut buf) {
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(e) => panic!("reading the terminal: {e}; it showed {:?}", self.seen),
+            }
+        }
+        let at = self.seen.find(needle).unwrap() + needle.len();
+        self.seen.drain(..at);
+    }
+
+    fn send(&self, bytes: &[u8]) {
+        rustix::io::write(&self.master, bytes).unwrap();
+    }
+
+    /// The terminal's modes (those raw mode changes).
+    fn modes(&self) -> String {
+        let t = rustix::termios::tcgetattr(&self.slave).unwrap();
+        format!(
+            "{:?} {:?} {:?}",
+            t.input_modes, t.output_modes, t.local_modes
+        )
+    }
+
+    fn wait(&mut self) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                start.elapsed() < LONG,
+                "the client did not exit: {:?}",
+                self.seen
+            );
+            sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for OnPty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn attach_runs_a_command_in_a_real_container_with_its_limits() {
+    let w = need!(World::new("attach"));
+    let out = busybox_container(
+        &w,
+        "box",
+        "echo $$ > /out/pid
+while :; do sleep 1 & wait $!; done
+",
+        &format!(
+            "lxc.console.path = none\nlxc.cap.drop = sys_time sys_module\nlxc.seccomp.profile = {}\n",
+            lxc_seccomp_profile().display()
+        ),
+    );
+    let d = Daemon::start_launching(&w, &[]);
+    d.ready();
+    eventually("the init reported", || out.join("pid").exists());
+    let init_pid: u32 = w
+        .client(&["info", "box", "-p"])
+        .stdout
+        .trim()
+        .strip_prefix("PID:")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let init_status = fs::read_to_string(format!("/proc/{init_pid}/status")).unwrap();
+
+    let run = w.client(&[
+        "attach",
+        "box",
+        "--",
+        "/bin/sh",
+        "-c",
+        "hostname; cat /proc/self/status; echo cgroups:; cat /proc/self/cgroup; echo procs:; \
+         ls /proc; echo env:; env; exit 7",
+    ]);
+    assert_eq!(run.code, Some(7), "{}", run.transcript());
+    let text = run.stdout;
+    assert_eq!(text.lines().next(), Some("box"), "its hostname: {text}");
+    let (status, rest) = text.split_once("cgroups:\n").unwrap();
+    let (cgroups, rest) = rest.split_once("procs:\n").unwrap();
+    let (procs, env) = rest.split_once("env:\n").unwrap();
+    // The container's limits: its bounding set (the init's), its seccomp filter.
+    let bounding = status_field(status, "CapBnd");
+    assert_eq!(bounding, status_field(&init_status, "CapBnd"));
+    let bits = u64::from_str_radix(bounding, 16).unwrap();
+    assert_eq!(
+        bits & (1 << 16 | 1 << 25),
+        0,
+        "sys_module, sys_time: {bounding}"
+    );
+    assert_eq!(status_field(status, "Seccomp"), "2", "{status}");
+    // Its group: the root of its cgroup namespace, which is the init's group.
+    for line in cgroups.lines() {
+        assert!(
+            line.ends_with(":/"),
+            "not in the container's group: {cgroups}"
+        );
+    }
+    // Its processes only: the init is 1, no host process shows.
+    let pids: Vec<u32> = procs.lines().filter_map(|l| l.parse().ok()).collect();
+    assert!(pids.contains(&1), "{procs}");
+    assert!(
+        pids.iter().all(|p| *p < 100),
+        "host processes in its /proc: {procs}"
+    );
+    // The environment cleared but container=lxc and PATH (and what the shell sets).
+    let mut vars: Vec<&str> = env
+        .lines()
+        .filter(|l| !l.starts_with("SHLVL=") && !l.starts_with("PWD="))
+        .collect();
+    vars.sort_unstable();
+    assert_eq!(
+        vars,
+        [
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "container=lxc"
+        ]
+    );
+    // Nothing of the command is left: the init and its own children only.
+    let procs = w.procs("lxc/box");
+    assert!(procs.contains(&init_pid));
+    for pid in procs {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let ppid: u32 = stat[stat.rfind(')').unwrap_or(0) + 2..]
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(init_pid);
+        assert!(
+            pid == init_pid || ppid == init_pid,
+            "left in the group: {stat}"
+        );
+    }
+
+    // Errors: an unknown container, a command that does not exist, a non-root client.
+    let nope = w.client(&["attach", "nope", "--", "true"]);
+    assert_eq!(nope.code, Some(1));
+    assert_eq!(nope.stderr, "cgconfigd: nope doesn't exist\n");
+    let missing = w.client(&["attach", "box", "--", "/bin/nope"]);
+    assert_eq!(missing.code, Some(127), "{}", missing.transcript());
+    assert!(
+        missing
+            .stderr
+            .contains("executing /bin/nope in the container failed: ENOENT"),
+        "{}",
+        missing.stderr
+    );
+    let mut c = Command::new(bin("cgconfigd"));
+    c.arg("--state-dir")
+        .arg(w.state())
+        .args(["attach", "box", "--", "true"])
+        .uid(65534)
+        .gid(65534)
+        .stdin(Stdio::null());
+    let nobody = test_support::Outcome::of(&mut c);
+    assert_eq!(nobody.code, Some(1), "{}", nobody.transcript());
+    assert!(
+        nobody.stderr.contains("permission denied"),
+        "{}",
+        nobody.stderr
+    );
+
+    // On a terminal: root's shell of the container's /etc/passwd, on a pty of its own
+    // relayed to the caller's terminal in raw mode, restored at the end.
+    let mut pty = OnPty::spawn(&w, &["attach", "box"]);
+    let before = pty.modes();
+    pty.expect("# ");
+    assert_ne!(pty.modes(), before, "the terminal is not in raw mode");
+    pty.send(b"echo $((6 * 7)) $TERM; exit 5\r");
+    pty.expect("42");
+    assert_eq!(pty.wait().code(), Some(5));
+    assert_eq!(pty.modes(), before, "the terminal's modes are not restored");
+
+    let stop = w.client(&["stop", "box"]);
+    assert_eq!(stop.code, Some(0), "{}", stop.transcript());
+    let stopped = w.client(&["attach", "box", "--", "true"]);
+    assert_eq!(stopped.code, Some(1));
+    assert_eq!(stopped.stderr, "cgconfigd: box is not running (stopped)\n");
     drop(d);
 }

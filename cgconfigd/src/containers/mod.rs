@@ -8,6 +8,8 @@
 //! * [`state`]: what is kept in the state directory for re-adoption;
 //! * [`control`]: the control socket and its requests;
 //! * [`client`]: the client commands (`cgconfigd ls`, ...), formatted as LXC's tools;
+//! * [`attach`]: `cgconfigd attach`, which runs in the client;
+//! * [`terminal`]: the client's relay between its terminal and a pty (attach, console);
 //! * [`watch`]: inotify on the container directory;
 //! * this module: [`Containers`], the supervisor the daemon's event loop drives.
 //!
@@ -23,6 +25,7 @@
 //! container that stopped by itself is started again after [`RESTART_DELAY`], at most
 //! [`RESTART_BURST`] times in [`RESTART_WINDOW`].
 
+pub mod attach;
 pub mod client;
 pub mod control;
 pub mod discovery;
@@ -31,6 +34,7 @@ pub mod launcher;
 pub mod order;
 pub mod process;
 pub mod state;
+pub mod terminal;
 pub mod watch;
 
 use crate::config::Key;
@@ -1257,18 +1261,76 @@ impl Containers {
                     Err(e) => conn.reply(&Response::error(e)),
                 }
             }
-            Request::Attach { name, .. } | Request::Console { name } => {
-                let what = if self.entries.contains_key(&name) {
-                    "not available yet: attach and console need the container launch core \
-                     (issue 14, part 1), which this cgconfigd does not have; use nsenter(1) \
-                     with the init's pid from `cgconfigd info`"
-                        .to_string()
-                } else {
-                    format!("{name} doesn't exist")
-                };
-                conn.reply(&Response::error(what));
+            Request::Attach { name, command } => {
+                let answer = self.locate(&name, ctx.cg);
+                match &answer {
+                    Ok(_) => ctx.log.info(&format!(
+                        "container {name}: attach: {}",
+                        if command.is_empty() {
+                            "its shell".to_string()
+                        } else {
+                            command.join(" ").escape_debug().to_string()
+                        }
+                    )),
+                    Err(e) => ctx
+                        .log
+                        .info(&format!("container {name}: attach refused: {e}")),
+                }
+                conn.reply(&match answer {
+                    Ok(location) => Response {
+                        attach: Some(location),
+                        ..Response::ok()
+                    },
+                    Err(e) => Response::error(e),
+                });
             }
+            Request::Console { name } => self.connect_console(&name, conn, ctx.log),
         }
+    }
+
+    /// Where container `name` runs, for `attach`.
+    fn locate(&self, name: &str, cg: &Cgroups) -> Result<control::Location, String> {
+        let Some(entry) = self.entries.get(name) else {
+            return Err(format!("{name} doesn't exist"));
+        };
+        let (Some(run), Some((path, hs)), State::Running) = (&entry.run, &entry.group, entry.state)
+        else {
+            return Err(format!(
+                "{name} is not running ({})",
+                entry.state.name().to_lowercase()
+            ));
+        };
+        let dir = match &entry.found {
+            Some(Found::Good(g)) => g.dir.dir.clone(),
+            Some(Found::Broken(b)) => b.dir.clone(),
+            None => {
+                return Err(format!(
+                    "{name}'s directory went away while it runs: its config cannot be read"
+                ))
+            }
+        };
+        Ok(control::Location {
+            pid: run.pid,
+            start_ticks: run.start_ticks,
+            dir,
+            group: path.to_string(),
+            hierarchies: hs
+                .iter()
+                .filter_map(|h| cg.hierarchies().get(*h))
+                .map(|h| h.mount_point().to_path_buf())
+                .collect(),
+        })
+    }
+
+    /// Hands the console of `name` over to the client of `conn` (one at a time).
+    fn connect_console(&mut self, name: &str, conn: Conn, log: &Logger) {
+        let _ = log;
+        conn.reply(&Response::error(if self.entries.contains_key(name) {
+            "not available yet: console needs the console relay, which this cgconfigd does not have"
+                .to_string()
+        } else {
+            format!("{name} doesn't exist")
+        }));
     }
 }
 

@@ -315,8 +315,46 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("attach")
-                .about("Run a command in a running container (needs the container launch core)")
+                .about("Run a command in a running container, as lxc-attach does")
+                .long_about(
+                    "Run a command in a running container, as lxc-attach does: in its \
+                     namespaces and group, with its capability bounding set, no_new_privs, \
+                     seccomp filter and AppArmor profile, as its root. Without a command, \
+                     the shell of root in the container's /etc/passwd, else /bin/sh. The \
+                     environment is cleared but container=lxc and a default PATH (and TERM \
+                     when the command gets a terminal). The exit status is the command's \
+                     (128 + the signal that killed it; 126 or 127 when it cannot be run).",
+                )
                 .arg(name_arg())
+                .arg(
+                    Arg::new("clear-env")
+                        .long("clear-env")
+                        .action(ArgAction::SetTrue)
+                        .help("Clear the environment but container=lxc and PATH (the default)"),
+                )
+                .arg(
+                    Arg::new("keep-env")
+                        .long("keep-env")
+                        .action(ArgAction::SetTrue)
+                        .conflicts_with("clear-env")
+                        .help("Keep the caller's whole environment (lxc-attach 5.0's default)"),
+                )
+                .arg(
+                    Arg::new("keep-var")
+                        .long("keep-var")
+                        .value_name("NAME")
+                        .action(ArgAction::Append)
+                        .help("Keep the caller's variable NAME (repeatable)"),
+                )
+                .arg(
+                    Arg::new("set-var")
+                        .short('v')
+                        .long("set-var")
+                        .value_name("NAME=VALUE")
+                        .action(ArgAction::Append)
+                        .value_parser(parse_variable)
+                        .help("Set a variable for the command (repeatable)"),
+                )
                 .arg(
                     Arg::new("command")
                         .value_name("CMD")
@@ -354,6 +392,15 @@ fn name_arg() -> Arg {
         .value_name("NAME")
         .required(true)
         .help("The container")
+}
+
+fn parse_variable(text: &str) -> Result<String, String> {
+    match text.split_once('=') {
+        Some((name, _)) if !name.is_empty() && !name.contains('\0') && !text.contains('\0') => {
+            Ok(text.to_string())
+        }
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
 }
 
 fn parse_containers_group(text: &str) -> Result<GroupPath, String> {
@@ -420,7 +467,8 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
             "ls [-f] [-F COLUMNS] [-1] [--active | --running | --stopped] [--json]: the containers, as lxc-ls prints them: names in columns; with -f a table NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F chooses its columns among NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED (without -f it changes nothing, as with lxc-ls). A container whose config does not load is named on standard error, as lxc-ls does; --json lists everything known of every container, its errors included.",
             "info NAME [-s] [-p] [-S] [-H] [--json]: Name, State, and for a running container PID, CPU use, BlkIO use, Memory use and KMem use read from its group, as lxc-info prints them; -s, -p and -S print only the state, the pid or the usage, -H raw numbers.",
             "start NAME: start a stopped container. stop NAME [-k] [-t SECS]: stop it (its halt signal, then SIGKILL of its group after SECS, default --stop-timeout; -k at once), and wait until it is stopped. restart NAME: stop it, then start it.",
-            "attach NAME [-- CMD...] and console NAME need the container launch core; this version answers that they are not available yet.",
+            "attach NAME [--clear-env | --keep-env] [--keep-var NAME]... [-v NAME=VALUE]... [-- CMD...]: run CMD in the running container, as lxc-attach does: in its namespaces and its group, with its capability bounding set, no_new_privs, AppArmor profile and seccomp filter, as its root, in the caller's directory when the container has it (else /). Without CMD, root's shell in the container's /etc/passwd, else /bin/sh. The command runs in the client, with the client's standard input, output and error; those that are terminals are replaced by a new pty that the client relays to its terminal (in raw mode, restored at the end), so that the caller's terminal never enters the container. The environment is cleared but container=lxc and a default PATH (and TERM with a terminal), as lxc-attach --clear-env; --keep-env keeps the caller's, as lxc-attach 5.0 does by default. The exit status is the command's, 128 + the signal that killed it, 127 when it does not exist and 126 when it cannot be executed, 1 when it cannot be started.",
+            "console NAME is not available in this version.",
         ],
     ),
     (
