@@ -837,6 +837,21 @@ fn hostile_requests_are_refused_and_the_daemon_is_unharmed() {
         "the command is too long",
     );
     refused(br#"{"op":"attach","name":"nope"}"#, "nope doesn't exist");
+    refused(
+        br#"{"op":"console","name":"../../etc"}"#,
+        "invalid container name",
+    );
+    refused(
+        format!(r#"{{"op":"console","name":"{}"}}"#, "c".repeat(300)).as_bytes(),
+        "invalid container name",
+    );
+    refused(br#"{"op":"console","name":"nope"}"#, "nope doesn't exist");
+    // The test launcher's containers have no console.
+    refused(br#"{"op":"console","name":"c"}"#, "c has no console");
+    refused(
+        br#"{"op":"console","name":"c","tty":1}"#,
+        "malformed request",
+    );
     // A client that connects and says nothing does not stall the others.
     let silent = UnixStream::connect(&socket).unwrap();
     let t = Instant::now();
@@ -1165,6 +1180,8 @@ struct OnPty {
     master: std::os::fd::OwnedFd,
     slave: std::os::fd::OwnedFd,
     seen: String,
+    /// The terminal's modes before the client ran.
+    initial: String,
 }
 
 impl OnPty {
@@ -1191,6 +1208,11 @@ impl OnPty {
             },
         )
         .unwrap();
+        let t = rustix::termios::tcgetattr(&slave).unwrap();
+        let initial = format!(
+            "{:?} {:?} {:?}",
+            t.input_modes, t.output_modes, t.local_modes
+        );
         let stdio = || Stdio::from(slave.try_clone().unwrap());
         let child = Command::new(bin("cgconfigd"))
             .arg("--state-dir")
@@ -1206,6 +1228,7 @@ impl OnPty {
             master,
             slave,
             seen: String::new(),
+            initial,
         }
     }
 
@@ -1400,14 +1423,48 @@ while :; do sleep 1 & wait $!; done
     // On a terminal: root's shell of the container's /etc/passwd, on a pty of its own
     // relayed to the caller's terminal in raw mode, restored at the end.
     let mut pty = OnPty::spawn(&w, &["attach", "box"]);
-    let before = pty.modes();
     pty.expect("# ");
-    assert_ne!(pty.modes(), before, "the terminal is not in raw mode");
-    pty.send(b"echo $((6 * 7)) $TERM; exit 5\r");
+    assert_ne!(pty.modes(), pty.initial, "the terminal is not in raw mode");
+    pty.send(b"echo $((6 * 7)); exit 5\r");
     pty.expect("42");
     assert_eq!(pty.wait().code(), Some(5));
-    assert_eq!(pty.modes(), before, "the terminal's modes are not restored");
-
+    assert_eq!(
+        pty.modes(),
+        pty.initial,
+        "the terminal's modes are not restored"
+    );
+    // A client killed while its command runs: the terminal restored, the command told
+    // (its pty hangs up: SIGHUP) and gone from the container's group.
+    let mut pty = OnPty::spawn(
+        &w,
+        &[
+            "attach",
+            "box",
+            "--",
+            "/bin/sh",
+            "-c",
+            "echo up; exec sleep 1000",
+        ],
+    );
+    pty.expect("up");
+    let sleeping = || {
+        w.procs("lxc/box").into_iter().any(|p| {
+            fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default() == b"sleep\x001000\x00"
+        })
+    };
+    eventually("the command runs", sleeping);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pty.child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert_eq!(pty.wait().code(), Some(128 + 15));
+    assert_eq!(
+        pty.modes(),
+        pty.initial,
+        "the terminal's modes are not restored"
+    );
+    eventually("the command gone with its terminal", || !sleeping());
     let stop = w.client(&["stop", "box"]);
     assert_eq!(stop.code, Some(0), "{}", stop.transcript());
     let stopped = w.client(&["attach", "box", "--", "true"]);

@@ -103,6 +103,7 @@ fn step(
             crate::sys::Cloned::Child => Ok(()),
             crate::sys::Cloned::Parent { pid, pidfd } => {
                 drop(pidfd);
+                sys.close_all();
                 let code = sys.wait_status(pid).map_or(1, |c| c);
                 sys.exit(code)
             }

@@ -149,6 +149,11 @@ pub trait Sys {
     fn take_terminal(&self, fd: BorrowedFd<'_>, which: [bool; 3]) -> io::Result<()>;
     /// Marks every descriptor from 3 on close-on-exec.
     fn cloexec_from_3(&self);
+    /// Closes every descriptor from 3 on, and puts /dev/null on stdin, stdout and stderr
+    /// (attach's intermediate process, which only waits: it must not keep the caller's
+    /// terminal, nor the master of the command's pty, whose hang-up tells the command
+    /// that its caller went away).
+    fn close_all(&self);
     /// execve; returns only on failure.
     fn exec(&self, path: &CStr, argv: &[&CStr], env: &[&CStr]) -> io::Error;
 }

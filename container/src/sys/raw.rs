@@ -128,6 +128,24 @@ pub fn cloexec_from(first: u32) -> io::Result<()> {
     Ok(())
 }
 
+/// `close_range(first, ~0, 0)`: closes every descriptor from `first` on (Linux 5.9).
+pub fn close_from(first: u32) -> io::Result<()> {
+    // SAFETY: closes descriptors only; the caller (attach's intermediate process, which
+    // then only waits and exits) uses none of them again.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            0 as libc::c_uint,
+        )
+    };
+    if ret < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
 /// Gives the child the signal state a freshly started program expects: nothing blocked
 /// (the caller may block signals for a signalfd, cgconfigd does, and a mask survives
 /// exec) and SIGPIPE back to its default action (the Rust runtime ignores it in every

@@ -439,6 +439,16 @@ impl Sys for Real {
         Ok(())
     }
 
+    fn close_all(&self) {
+        let _ = raw::close_from(3);
+        use rustix::fs::{Mode, OFlags};
+        if let Ok(null) = rustix::fs::open(c"/dev/null", OFlags::RDWR, Mode::empty()) {
+            let _ = rustix::stdio::dup2_stdin(&null);
+            let _ = rustix::stdio::dup2_stdout(&null);
+            let _ = rustix::stdio::dup2_stderr(&null);
+        }
+    }
+
     fn cloexec_from_3(&self) {
         // Kernels before 5.11 lack CLOSE_RANGE_CLOEXEC; descriptors of this crate and of
         // the standard library are close-on-exec anyway.

@@ -291,6 +291,10 @@ impl Sys for Recorder {
         self.call(format!("setsid+ctty {}", names.join(",")))
     }
 
+    fn close_all(&self) {
+        let _ = self.call("close-all".into());
+    }
+
     fn cloexec_from_3(&self) {
         let _ = self.call("cloexec-from-3".into());
     }
