@@ -1465,10 +1465,125 @@ while :; do sleep 1 & wait $!; done
         "the terminal's modes are not restored"
     );
     eventually("the command gone with its terminal", || !sleeping());
+    // No console: started with lxc.console.path = none.
+    let console = w.client(&["console", "box"]);
+    assert_eq!(console.code, Some(1));
+    assert_eq!(
+        console.stderr,
+        "cgconfigd: box has no console (lxc.console.path = none)\n"
+    );
+
     let stop = w.client(&["stop", "box"]);
     assert_eq!(stop.code, Some(0), "{}", stop.transcript());
     let stopped = w.client(&["attach", "box", "--", "true"]);
     assert_eq!(stopped.code, Some(1));
     assert_eq!(stopped.stderr, "cgconfigd: box is not running (stopped)\n");
+    drop(d);
+}
+
+/// An init that answers on its console: for round N, once `/out/goN` exists, it writes
+/// `helloN` to /dev/console and copies the line it reads from /dev/console to
+/// `/out/consoleN`.
+const CONSOLE_INIT: &str = "touch /out/ready
+i=0
+while :; do
+  i=$((i+1))
+  while [ ! -e /out/go$i ]; do sleep 0.1; done
+  echo hello$i > /dev/console
+  read line < /dev/console
+  echo \"$line\" > /out/console$i
+done
+";
+
+#[test]
+fn console_reaches_the_inits_terminal_on_a_terminal_and_through_pipes() {
+    let w = need!(World::new("console"));
+    let out = busybox_container(&w, "con", CONSOLE_INIT, "");
+    let d = Daemon::start_launching(&w, &[]);
+    d.ready();
+    eventually("the init started", || out.join("ready").exists());
+    let line = |n: u32| fs::read_to_string(out.join(format!("console{n}"))).unwrap_or_default();
+
+    // On a terminal: LXC's banner, raw mode, the init's output, a line typed in.
+    let mut pty = OnPty::spawn(&w, &["console", "con"]);
+    pty.expect(
+        "\r\nConnected to tty 0\r\nType <Ctrl+a q> to exit the console, \
+         <Ctrl+a Ctrl+a> to enter Ctrl+a itself\r\n",
+    );
+    // Raw mode follows the banner, as with LXC.
+    eventually("the terminal in raw mode", || pty.modes() != pty.initial);
+    // One client at a time.
+    let second = w.client(&["console", "con"]);
+    assert_eq!(second.code, Some(1));
+    assert_eq!(
+        second.stderr,
+        "cgconfigd: the console of con is in use by another cgconfigd console \
+         (one client at a time, as lxc-console)\n"
+    );
+    fs::write(out.join("go1"), "").unwrap();
+    pty.expect("hello1\r\n");
+    pty.send(b"typed in\r");
+    eventually("the init read the line", || line(1) == "typed in\n");
+    pty.send(b"\x01q");
+    assert_eq!(pty.wait().code(), Some(0));
+    assert_eq!(
+        pty.modes(),
+        pty.initial,
+        "the terminal's modes are not restored"
+    );
+    d.logged("container con: console client disconnected");
+
+    // Through pipes, with another escape key.
+    let mut client = Command::new(bin("cgconfigd"))
+        .arg("--state-dir")
+        .arg(w.state())
+        .args(["console", "con", "-e", "b"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let shown = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&shown);
+    let mut stdout = client.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let mut stderr = client.stderr.take().unwrap();
+    let expected = "\nConnected to tty 0\nType <Ctrl+b q> to exit the console, \
+                    <Ctrl+b Ctrl+b> to enter Ctrl+b itself\n";
+    let mut banner = vec![0u8; expected.len()];
+    stderr.read_exact(&mut banner).unwrap();
+    assert_eq!(String::from_utf8_lossy(&banner), expected);
+    fs::write(out.join("go2"), "").unwrap();
+    eventually("hello2 shown", || shown.lock().unwrap().contains("hello2"));
+    let mut stdin = client.stdin.take().unwrap();
+    stdin.write_all(b"piped in\n").unwrap();
+    eventually("the init read the piped line", || line(2) == "piped in\n");
+    // With -e b, Ctrl+a q is two keys for the console; Ctrl+b q detaches.
+    stdin.write_all(b"\x01q\x02q").unwrap();
+    let status = client.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    reader.join().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "", "nothing more on stderr");
+    // The init's console still works for the next client: the daemon drains it meanwhile.
+    fs::write(out.join("go3"), "").unwrap();
+    let mut pty = OnPty::spawn(&w, &["console", "con"]);
+    pty.expect("Connected to tty 0");
+    pty.send(b"third\r");
+    // The keys the pipe sent after its line, then this one's.
+    eventually("the third line", || line(3) == "\x01qthird\n");
+    pty.send(b"\x01q");
+    assert_eq!(pty.wait().code(), Some(0));
     drop(d);
 }

@@ -429,10 +429,17 @@ pub fn run(command: &str, m: &clap::ArgMatches, state_dir: &Path) -> ExitCode {
                 Err(code) => code,
             }
         }
-        "console" => match ask(state_dir, &Request::Console { name: name() }, ANSWER) {
-            Ok(_) => ExitCode::SUCCESS,
-            Err(code) => code,
-        },
+        "console" => {
+            let escape = match m.get_one::<String>("escape") {
+                Some(text) => match super::terminal::parse_escape(text) {
+                    Ok(key) => key,
+                    Err(e) => return fail(&e),
+                },
+                None => 1,
+            };
+            let tty = m.get_one::<u32>("tty").copied();
+            super::console::run(state_dir, &name(), escape, tty)
+        }
         "attach" => {
             let command: Vec<String> = m
                 .get_many::<String>("command")
