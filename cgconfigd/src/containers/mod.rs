@@ -1379,8 +1379,11 @@ impl Containers {
                 state.name().to_lowercase()
             )));
         };
+        // What its config says now (the one it started with is not kept).
+        let configured_none = matches!(&entry.found, Some(Found::Good(g))
+            if g.dir.config.value("lxc.console.path").is_some_and(|e| e.entry.value.value == "none"));
         let refusal = match &mut run.console {
-            None if run.adopted => format!(
+            None if run.adopted && !configured_none => format!(
                 "{name} has no console here: its console's pty stayed with the cgconfigd that \
                  started it (a restarted cgconfigd does not get it back); restart {name} to \
                  get one"
