@@ -1260,6 +1260,12 @@ impl OnPty {
         self.seen.drain(..at);
     }
 
+    /// Waits for the client to put the terminal in raw mode: what is typed before would
+    /// be discarded by it (TCSAFLUSH, as LXC).
+    fn raw(&self) {
+        eventually("the terminal in raw mode", || self.modes() != self.initial);
+    }
+
     fn send(&self, bytes: &[u8]) {
         rustix::io::write(&self.master, bytes).unwrap();
     }
@@ -1511,7 +1517,7 @@ fn console_reaches_the_inits_terminal_on_a_terminal_and_through_pipes() {
          <Ctrl+a Ctrl+a> to enter Ctrl+a itself\r\n",
     );
     // Raw mode follows the banner, as with LXC.
-    eventually("the terminal in raw mode", || pty.modes() != pty.initial);
+    pty.raw();
     // One client at a time.
     let second = w.client(&["console", "con"]);
     assert_eq!(second.code, Some(1));
@@ -1580,6 +1586,7 @@ fn console_reaches_the_inits_terminal_on_a_terminal_and_through_pipes() {
     fs::write(out.join("go3"), "").unwrap();
     let mut pty = OnPty::spawn(&w, &["console", "con"]);
     pty.expect("Connected to tty 0");
+    pty.raw();
     pty.send(b"third\r");
     // The keys the pipe sent after its line, then this one's.
     eventually("the third line", || line(3) == "\x01qthird\n");

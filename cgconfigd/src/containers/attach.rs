@@ -372,6 +372,16 @@ fn attach(
         // Blocked before the command starts (it resets its own mask).
         signals = Some(Signals::block().map_err(|e| format!("cannot block signals: {e}"))?);
     }
+    // Raw before the command runs: setting it discards what was typed but not read yet
+    // (TCSAFLUSH, as LXC), which must not be what the command's first prompt asked for.
+    let _raw = if which[0] {
+        Some(
+            RawMode::enter(rustix::stdio::stdin())
+                .map_err(|e| format!("cannot set up the terminal: {e}"))?,
+        )
+    } else {
+        None
+    };
     let attached = container::attach::spawn(&spec, &cg, &group, pidfd.as_fd(), options)
         .map_err(|e| format!("cannot attach to {name}: {e}"))?;
     if let (Some(master), Some(signals)) = (&master, &signals) {
@@ -380,11 +390,6 @@ fn attach(
             rustix::stdio::stdout(),
             rustix::stdio::stderr(),
         );
-        let _raw = if which[0] {
-            Some(RawMode::enter(stdin).map_err(|e| format!("cannot set up the terminal: {e}"))?)
-        } else {
-            None
-        };
         let relay = Relay {
             master: master.as_fd(),
             input: which[0].then_some(stdin),
