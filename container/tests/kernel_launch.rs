@@ -167,9 +167,18 @@ lxc.cap.drop = sys_time sys_module
     let pid = running.0.pid;
     dir.wait_done();
 
-    // pid 1 of the container is lxc.init.cmd (it exec'd sleep since).
+    // pid 1 of the container is lxc.init.cmd (it exec'd sleep since: `done` comes just
+    // before the exec, and during an exec the command line reads empty).
     assert_eq!(dir.out("pid").trim(), "1");
-    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut cmdline = Vec::new();
+    while Instant::now() < deadline {
+        cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        if cmdline.starts_with(b"sleep") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(cmdline, b"sleep\x001000\x00");
     // Its hostname, and only its own processes in /proc.
     assert_eq!(dir.out("hostname").trim(), "box1");
