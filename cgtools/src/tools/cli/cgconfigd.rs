@@ -378,6 +378,7 @@ pub fn command() -> Command {
                         .short('e')
                         .long("escape")
                         .value_name("KEY")
+                        .value_parser(parse_escape)
                         .help("The escape key: a letter, Ctrl+KEY [default: a]"),
                 )
                 .arg(
@@ -413,6 +414,15 @@ fn name_arg() -> Arg {
         .value_name("NAME")
         .required(true)
         .help("The container")
+}
+
+fn parse_escape(text: &str) -> Result<String, String> {
+    match text.strip_prefix('^').unwrap_or(text).as_bytes() {
+        [c] if c.is_ascii_alphabetic() => Ok(text.to_string()),
+        _ => Err(format!(
+            "`{text}` is not an escape key: give a letter (`b`, or `^b`, for Ctrl+b)"
+        )),
+    }
 }
 
 fn parse_variable(text: &str) -> Result<String, String> {
@@ -565,5 +575,20 @@ mod tests {
             .try_get_matches_from(["cgconfigd", "--base", "/t/x/", "--mode", "delegated"])
             .unwrap();
         assert_eq!(m.get_one::<GroupPath>("base").unwrap().as_relative(), "t/x");
+    }
+
+    #[test]
+    fn attach_and_console_options_are_checked() {
+        let parse = |args: &[&str]| command().try_get_matches_from(args);
+        assert!(parse(&["cgconfigd", "console", "c", "-e", "^b"]).is_ok());
+        assert!(parse(&["cgconfigd", "console", "c", "-e", "12"]).is_err());
+        assert!(parse(&["cgconfigd", "console", "c", "-t", "x"]).is_err());
+        assert!(parse(&["cgconfigd", "attach", "c", "-v", "A=1", "--", "ls", "-l"]).is_ok());
+        assert!(parse(&["cgconfigd", "attach", "c", "-v", "=1"]).is_err());
+        assert!(parse(&["cgconfigd", "attach", "c", "--clear-env", "--keep-env"]).is_err());
+        let m = parse(&["cgconfigd", "attach", "c", "--", "sh", "-c", "exit 7"]).unwrap();
+        let (_, sub) = m.subcommand().unwrap();
+        let cmd: Vec<&String> = sub.get_many::<String>("command").unwrap().collect();
+        assert_eq!(cmd, ["sh", "-c", "exit 7"]);
     }
 }
