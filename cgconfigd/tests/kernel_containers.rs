@@ -1398,6 +1398,14 @@ while :; do sleep 1 & wait $!; done
         );
     }
 
+    // A long command line is the command's whole (the daemon logs its beginning).
+    let script = format!(": {}; echo $#", "x".repeat(3000));
+    let mut args = vec!["attach", "box", "--", "/bin/sh", "-c", &script, "sh"];
+    let many: Vec<String> = (0..300).map(|i| format!("a{i}")).collect();
+    args.extend(many.iter().map(String::as_str));
+    let long = w.client(&args);
+    assert_eq!(long.code, Some(0), "{}", long.transcript());
+    assert_eq!(long.stdout, "300\n");
     // Errors: an unknown container, a command that does not exist, a non-root client.
     let nope = w.client(&["attach", "nope", "--", "true"]);
     assert_eq!(nope.code, Some(1));

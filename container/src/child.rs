@@ -42,12 +42,6 @@ pub enum Outcome {
     Executed,
 }
 
-/// The most arguments a command executed in the container may have (the child holds
-/// them in a fixed array: it does not allocate); more fail with E2BIG.
-pub const MAX_ARGS: usize = 256;
-/// The most environment variables it may have.
-pub const MAX_ENV: usize = 512;
-
 fn errno(e: &io::Error) -> i32 {
     e.raw_os_error().unwrap_or(libc::EIO)
 }
@@ -235,22 +229,9 @@ fn step(
             env,
         } => {
             sys.cloexec_from_3();
-            let mut args: [&CStr; MAX_ARGS] = [c""; MAX_ARGS];
-            let mut vars: [&CStr; MAX_ENV] = [c""; MAX_ENV];
-            if argv.len() > args.len() || env.len() > vars.len() {
-                // Never a truncated command line or environment.
-                return Err(io::Error::from_raw_os_error(libc::E2BIG));
-            }
-            let (na, nv) = (argv.len(), env.len());
-            for (slot, a) in args.iter_mut().zip(argv) {
-                *slot = a;
-            }
-            for (slot, v) in vars.iter_mut().zip(env) {
-                *slot = v;
-            }
             let mut last = io::Error::from_raw_os_error(libc::ENOENT);
             for path in candidates {
-                last = sys.exec(path, &args[..na], &vars[..nv]);
+                last = sys.exec(path, argv, env);
                 if last.raw_os_error() == Some(0) {
                     // The fake's success.
                     return Ok(());

@@ -611,16 +611,6 @@ impl<'a> Launcher<'a> {
             environment.retain(|v| v.split('=').next() != Some(name));
             environment.push(var.clone());
         }
-        if options.argv.len() > crate::child::MAX_ARGS || environment.len() > crate::child::MAX_ENV
-        {
-            return Err(LaunchError::Refused(format!(
-                "the command has {} arguments and {} environment variables; at most {} and {}",
-                options.argv.len(),
-                environment.len(),
-                crate::child::MAX_ARGS,
-                crate::child::MAX_ENV
-            )));
-        }
         let plan = plan::attach_plan(spec, &self.host, &options, &environment, seccomp.is_some());
         let (go_rx, go_tx) = sys::pipe().map_err(parent("creating the sync pipe"))?;
         let (report_rx, report_tx) = sys::pipe().map_err(parent("creating the report pipe"))?;

@@ -83,9 +83,9 @@ fn fail(message: &str) -> ExitCode {
 pub fn run(state_dir: &Path, name: &str, command: Vec<String>, env: &Environment) -> ExitCode {
     let request = Request::Attach {
         name: name.to_string(),
-        command: command.clone(),
+        command: log_summary(&command),
     };
-    // The request's own limits, checked here too for a clear message.
+    // The name is checked here too, for the same message as the daemon's.
     if let Err(e) = Request::parse(
         serde_json::to_string(&request)
             .unwrap_or_default()
@@ -110,6 +110,40 @@ pub fn run(state_dir: &Path, name: &str, command: Vec<String>, env: &Environment
         }
     }
 }
+
+/// The command as the daemon logs it: the client runs it itself, so the daemon gets its
+/// beginning only (at most [`LOG_BYTES`] bytes in [`LOG_ARGS`] arguments, then `...`),
+/// which always fits a request.
+pub fn log_summary(command: &[String]) -> Vec<String> {
+    let mut budget = LOG_BYTES;
+    let mut out = Vec::new();
+    for arg in command {
+        if budget == 0 || out.len() == LOG_ARGS {
+            out.push("...".to_string());
+            break;
+        }
+        if arg.len() <= budget {
+            out.push(arg.clone());
+            budget -= arg.len();
+        } else {
+            let mut end = budget;
+            while !arg.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.push(format!("{}...", &arg[..end]));
+            if out.len() < command.len() {
+                out.push("...".to_string());
+            }
+            break;
+        }
+    }
+    out
+}
+
+/// How much of an attached command the daemon's log gets: bytes, and arguments.
+pub const LOG_BYTES: usize = 512;
+/// See [`LOG_BYTES`].
+pub const LOG_ARGS: usize = 64;
 
 enum Failure {
     Message(String),
@@ -477,6 +511,39 @@ mod tests {
             keep.build(&vars, false),
             ["HOME=/root", "TERM=xterm", "AWS_SECRET=x"]
         );
+    }
+
+    #[test]
+    fn the_daemon_gets_the_beginning_of_a_long_command() {
+        let short = vec!["sh".to_string(), "-c".to_string(), "exit 7".to_string()];
+        assert_eq!(log_summary(&short), short);
+        let long = vec![
+            "sh".to_string(),
+            "-c".to_string(),
+            "é".repeat(600),
+            "x".into(),
+        ];
+        let summary = log_summary(&long);
+        assert_eq!(summary.len(), 4);
+        assert_eq!(summary[2], format!("{}...", "é".repeat(254)));
+        assert_eq!(summary[3], "...");
+        let many: Vec<String> = (0..5000).map(|i| i.to_string()).collect();
+        let request = Request::Attach {
+            name: "c".into(),
+            command: log_summary(&many),
+        };
+        // Whatever the command, the request is one the daemon takes.
+        let text = serde_json::to_string(&request).unwrap();
+        assert_eq!(Request::parse(text.as_bytes()), Ok(request));
+        let empty = vec![String::new(); 5000];
+        assert_eq!(log_summary(&empty).len(), LOG_ARGS + 1);
+        let controls = vec!["\u{1}".repeat(5000)];
+        let text = serde_json::to_string(&Request::Attach {
+            name: "c".into(),
+            command: log_summary(&controls),
+        })
+        .unwrap();
+        assert!(Request::parse(text.as_bytes()).is_ok());
     }
 
     #[test]

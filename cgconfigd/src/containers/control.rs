@@ -16,7 +16,8 @@
 //! * the JSON must be one of the requests below, with no unknown field; names are
 //!   checked as container names ([`super::discovery::check_name`]: no `/`, no `..`, no
 //!   control character, not hidden, at most 255 bytes) before anything is looked up;
-//!   commands (`attach`) have at most [`MAX_ARGS`] arguments of [`MAX_ARG`] bytes.
+//!   commands (`attach`, for the daemon's log: the client runs them) have at most
+//!   [`MAX_ARGS`] arguments of [`MAX_ARG`] bytes.
 //!
 //! Two answers carry more than JSON. `attach` is answered with where the container is
 //! ([`Location`]: its init's pid and start time, its directory, its group): the client
@@ -91,11 +92,12 @@ pub enum Request {
         /// The container.
         name: String,
     },
-    /// Run a command in a running container.
+    /// Where a running container is, to run a command in it.
     Attach {
         /// The container.
         name: String,
-        /// The command and its arguments (empty: the container's shell).
+        /// The beginning of the command, for the log (the client runs it; empty: the
+        /// container's shell).
         #[serde(default)]
         command: Vec<String>,
     },

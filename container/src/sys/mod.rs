@@ -155,7 +155,8 @@ pub trait Sys {
     /// that its caller went away).
     fn close_all(&self);
     /// execve; returns only on failure.
-    fn exec(&self, path: &CStr, argv: &[&CStr], env: &[&CStr]) -> io::Error;
+    fn exec(&self, path: &CStr, argv: &[std::ffi::CString], env: &[std::ffi::CString])
+        -> io::Error;
 }
 
 /// A pipe whose ends are both close-on-exec.

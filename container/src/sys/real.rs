@@ -455,7 +455,12 @@ impl Sys for Real {
         let _ = raw::cloexec_from(3);
     }
 
-    fn exec(&self, path: &CStr, argv: &[&CStr], env: &[&CStr]) -> io::Error {
+    fn exec(
+        &self,
+        path: &CStr,
+        argv: &[std::ffi::CString],
+        env: &[std::ffi::CString],
+    ) -> io::Error {
         match nix::unistd::execve(path, argv, env) {
             Err(e) => nix_err(e),
             Ok(never) => match never {},

@@ -299,7 +299,12 @@ impl Sys for Recorder {
         let _ = self.call("cloexec-from-3".into());
     }
 
-    fn exec(&self, path: &CStr, argv: &[&CStr], env: &[&CStr]) -> io::Error {
+    fn exec(
+        &self,
+        path: &CStr,
+        argv: &[std::ffi::CString],
+        env: &[std::ffi::CString],
+    ) -> io::Error {
         let argv: Vec<String> = argv.iter().map(|a| s(a)).collect();
         let env: Vec<String> = env.iter().map(|a| s(a)).collect();
         match self.call(format!("exec {} {argv:?} {env:?}", s(path))) {
