@@ -760,6 +760,14 @@ fn kill_9_leaves_the_containers_running_and_the_next_daemon_re_adopts_them() {
         "{}",
         ls.transcript()
     );
+    // A re-adopted container's console stayed with the daemon that started it.
+    let console = w.client(&["console", "b"]);
+    assert_eq!(console.code, Some(1));
+    assert!(
+        console.stderr.starts_with("cgconfigd: b has no console here: its console's pty stayed with the cgconfigd that started it"),
+        "{}",
+        console.stderr
+    );
     // And they are stoppable: SIGPWR through the pidfd, the exit seen, the group removed.
     assert_eq!(w.client(&["stop", "a"]).code, Some(0));
     assert!(!alive(before[0].2));
