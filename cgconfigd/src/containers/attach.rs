@@ -408,7 +408,7 @@ fn attach(
     }
     // Raw before the command runs: setting it discards what was typed but not read yet
     // (TCSAFLUSH, as LXC), which must not be what the command's first prompt asked for.
-    let _raw = if which[0] {
+    let raw = if which[0] {
         Some(
             RawMode::enter(rustix::stdio::stdin())
                 .map_err(|e| format!("cannot set up the terminal: {e}"))?,
@@ -443,13 +443,13 @@ fn attach(
             Err(e) => return Err(format!("relaying the terminal: {e}").into()),
         }
     }
+    // The terminal is the caller's again while the command (which may have closed the
+    // pty and run on) is waited for.
+    drop(raw);
+    drop(signals);
     match attached.wait() {
         Ok(status) => Ok(u8::try_from(status).unwrap_or(255)),
-        Err(container::LaunchError::Command { what, errno }) => {
-            let e = container::LaunchError::Command {
-                what: what.clone(),
-                errno,
-            };
+        Err(e @ container::LaunchError::Command { errno, .. }) => {
             let code = if errno == nix::errno::Errno::ENOENT as i32 {
                 127
             } else {
