@@ -646,11 +646,7 @@ fn client_commands_start_stop_restart_and_info() {
     );
     let attach = w.client(&["attach", "y", "--", "ls"]);
     assert_eq!(attach.code, Some(1));
-    assert!(
-        attach.stderr.contains("not available yet"),
-        "{}",
-        attach.stderr
-    );
+    assert_eq!(attach.stderr, "cgconfigd: y is not running (stopped)\n");
     let ls = w.client(&["ls"]);
     // Not a terminal: one name per line, as wide as NAME at least.
     assert_eq!(ls.stdout, "x   \ny   \n");
@@ -764,6 +760,14 @@ fn kill_9_leaves_the_containers_running_and_the_next_daemon_re_adopts_them() {
         "{}",
         ls.transcript()
     );
+    // A re-adopted container's console stayed with the daemon that started it.
+    let console = w.client(&["console", "b"]);
+    assert_eq!(console.code, Some(1));
+    assert!(
+        console.stderr.starts_with("cgconfigd: b has no console here: its console's pty stayed with the cgconfigd that started it"),
+        "{}",
+        console.stderr
+    );
     // And they are stoppable: SIGPWR through the pidfd, the exit seen, the group removed.
     assert_eq!(w.client(&["stop", "a"]).code, Some(0));
     assert!(!alive(before[0].2));
@@ -824,6 +828,38 @@ fn hostile_requests_are_refused_and_the_daemon_is_unharmed() {
     );
     refused(br#"{"op":"stop","name":".."}"#, "invalid container name");
     refused(br#"{"op":"info","name":"a\nb"}"#, "invalid container name");
+    refused(
+        br#"{"op":"attach","name":"../c","command":["sh"]}"#,
+        "invalid container name",
+    );
+    refused(
+        br#"{"op":"attach","name":"c","command":["sh"],"uid":0}"#,
+        "malformed request",
+    );
+    refused(
+        format!(
+            r#"{{"op":"attach","name":"c","command":["{}"]}}"#,
+            "x".repeat(2000)
+        )
+        .as_bytes(),
+        "the command is too long",
+    );
+    refused(br#"{"op":"attach","name":"nope"}"#, "nope doesn't exist");
+    refused(
+        br#"{"op":"console","name":"../../etc"}"#,
+        "invalid container name",
+    );
+    refused(
+        format!(r#"{{"op":"console","name":"{}"}}"#, "c".repeat(300)).as_bytes(),
+        "invalid container name",
+    );
+    refused(br#"{"op":"console","name":"nope"}"#, "nope doesn't exist");
+    // The test launcher's containers have no console.
+    refused(br#"{"op":"console","name":"c"}"#, "c has no console");
+    refused(
+        br#"{"op":"console","name":"c","tty":1}"#,
+        "malformed request",
+    );
     // A client that connects and says nothing does not stall the others.
     let silent = UnixStream::connect(&socket).unwrap();
     let t = Instant::now();
@@ -1097,5 +1133,480 @@ lxc.apparmor.profile = unconfined
         "PWR"
     );
     eventually("the group removed", || !w.group("lxc/box").exists());
+    drop(d);
+}
+
+/// A busybox container `name` of `w`, started by the daemon with the container crate's
+/// launcher: its `/out` is the host's `<tmp>/out-<name>`, its init the script `init`;
+/// `extra` config lines. Returns the host side of `/out`.
+fn busybox_container(w: &World, name: &str, init: &str, extra: &str) -> PathBuf {
+    let dir = w.lxcpath().join(name);
+    let rootfs = dir.join("rootfs");
+    test_support::busybox_rootfs(&rootfs);
+    fs::write(rootfs.join("etc/passwd"), "root:x:0:0:root:/root:/bin/sh\n").unwrap();
+    let out = w.path().join(format!("out-{name}"));
+    fs::create_dir(&out).unwrap();
+    fs::write(rootfs.join("init.sh"), init).unwrap();
+    fs::write(
+        dir.join("config"),
+        format!(
+            "lxc.rootfs.path = dir:{}
+lxc.uts.name = {name}
+lxc.init.cmd = /bin/sh /init.sh
+lxc.start.auto = 1
+lxc.mount.auto = proc:mixed sys:ro
+lxc.mount.entry = {} out none bind,create=dir 0 0
+# No AppArmor policy is loaded in the VM lane, whose kernel enables AppArmor.
+lxc.apparmor.profile = unconfined
+{extra}",
+            rootfs.display(),
+            out.display()
+        ),
+    )
+    .unwrap();
+    out
+}
+
+/// The seccomp profile of Debian's LXC (`common.seccomp`), as the container crate's
+/// tests keep it.
+fn lxc_seccomp_profile() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../container/tests/data/lxc/usr/share/lxc/config/common.seccomp")
+}
+
+/// A field of a `/proc/PID/status` text.
+fn status_field<'a>(status: &'a str, name: &str) -> &'a str {
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(':'))
+        .map_or("", str::trim)
+}
+
+/// A client run on a pty the test holds, as on an administrator's terminal.
+struct OnPty {
+    child: Child,
+    master: std::os::fd::OwnedFd,
+    slave: std::os::fd::OwnedFd,
+    seen: String,
+    /// The terminal's modes before the client ran.
+    initial: String,
+}
+
+impl OnPty {
+    fn spawn(w: &World, args: &[&str]) -> OnPty {
+        use rustix::pty::{grantpt, openpt, ptsname, unlockpt, OpenptFlags};
+        let master =
+            openpt(OpenptFlags::RDWR | OpenptFlags::NOCTTY | OpenptFlags::CLOEXEC).unwrap();
+        grantpt(&master).unwrap();
+        unlockpt(&master).unwrap();
+        let name = ptsname(&master, Vec::new()).unwrap();
+        let slave = rustix::fs::open(
+            name.as_c_str(),
+            rustix::fs::OFlags::RDWR | rustix::fs::OFlags::NOCTTY | rustix::fs::OFlags::CLOEXEC,
+            rustix::fs::Mode::empty(),
+        )
+        .unwrap();
+        rustix::termios::tcsetwinsize(
+            &slave,
+            rustix::termios::Winsize {
+                ws_row: 24,
+                ws_col: 80,
+                ws_xpixel: 0,
+                ws_ypixel: 0,
+            },
+        )
+        .unwrap();
+        let t = rustix::termios::tcgetattr(&slave).unwrap();
+        let initial = format!(
+            "{:?} {:?} {:?}",
+            t.input_modes, t.output_modes, t.local_modes
+        );
+        let stdio = || Stdio::from(slave.try_clone().unwrap());
+        let child = Command::new(bin("cgconfigd"))
+            .arg("--state-dir")
+            .arg(w.state())
+            .args(args)
+            .stdin(stdio())
+            .stdout(stdio())
+            .stderr(stdio())
+            .spawn()
+            .unwrap();
+        OnPty {
+            child,
+            master,
+            slave,
+            seen: String::new(),
+            initial,
+        }
+    }
+
+    /// Reads the terminal until it has shown `needle` (since the last `expect`).
+    fn expect(&mut self, needle: &str) {
+        use rustix::event::{poll, PollFd, PollFlags, Timespec};
+        let start = Instant::now();
+        while !self.seen.contains(needle) {
+            assert!(
+                start.elapsed() < LONG,
+                "the terminal never showed {needle:?}; it showed {:?}",
+                self.seen
+            );
+            let mut fds = [PollFd::new(&self.master, PollFlags::IN)];
+            let timeout = Timespec {
+                tv_sec: 0,
+                tv_nsec: 100_000_000,
+            };
+            if poll(&mut fds, Some(&timeout)).unwrap_or(0) == 0 {
+                continue;
+            }
+            let mut buf = [0u8; 4096];
+            match rustix::io::read(&self.master, &mut buf) {
+                Ok(n) => self.seen.push_str(&String::from_utf8_lossy(&buf[..n])),
+                Err(e) => panic!("reading the terminal: {e}; it showed {:?}", self.seen),
+            }
+        }
+        let at = self.seen.find(needle).unwrap() + needle.len();
+        self.seen.drain(..at);
+    }
+
+    /// Waits for the client to put the terminal in raw mode: what is typed before would
+    /// be discarded by it (TCSAFLUSH, as LXC).
+    fn raw(&self) {
+        eventually("the terminal in raw mode", || self.modes() != self.initial);
+    }
+
+    fn send(&self, bytes: &[u8]) {
+        rustix::io::write(&self.master, bytes).unwrap();
+    }
+
+    /// The terminal's modes (those raw mode changes).
+    fn modes(&self) -> String {
+        let t = rustix::termios::tcgetattr(&self.slave).unwrap();
+        format!(
+            "{:?} {:?} {:?}",
+            t.input_modes, t.output_modes, t.local_modes
+        )
+    }
+
+    fn wait(&mut self) -> ExitStatus {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                start.elapsed() < LONG,
+                "the client did not exit: {:?}",
+                self.seen
+            );
+            sleep(Duration::from_millis(10));
+        }
+    }
+}
+
+impl Drop for OnPty {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn attach_runs_a_command_in_a_real_container_with_its_limits() {
+    let w = need!(World::new("attach"));
+    let out = busybox_container(
+        &w,
+        "box",
+        "echo $$ > /out/pid
+while :; do sleep 1 & wait $!; done
+",
+        &format!(
+            "lxc.console.path = none\nlxc.cap.drop = sys_time sys_module\nlxc.seccomp.profile = {}\n",
+            lxc_seccomp_profile().display()
+        ),
+    );
+    let d = Daemon::start_launching(&w, &[]);
+    d.ready();
+    eventually("the init reported", || out.join("pid").exists());
+    let init_pid: u32 = w
+        .client(&["info", "box", "-p"])
+        .stdout
+        .trim()
+        .strip_prefix("PID:")
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let init_status = fs::read_to_string(format!("/proc/{init_pid}/status")).unwrap();
+
+    let run = w.client(&[
+        "attach",
+        "box",
+        "--",
+        "/bin/sh",
+        "-c",
+        "hostname; cat /proc/self/status; echo cgroups:; cat /proc/self/cgroup; echo procs:; \
+         ls /proc; echo env:; env; exit 7",
+    ]);
+    assert_eq!(run.code, Some(7), "{}", run.transcript());
+    let text = run.stdout;
+    assert_eq!(text.lines().next(), Some("box"), "its hostname: {text}");
+    let (status, rest) = text.split_once("cgroups:\n").unwrap();
+    let (cgroups, rest) = rest.split_once("procs:\n").unwrap();
+    let (procs, env) = rest.split_once("env:\n").unwrap();
+    // The container's limits: its bounding set (the init's), its seccomp filter.
+    let bounding = status_field(status, "CapBnd");
+    assert_eq!(bounding, status_field(&init_status, "CapBnd"));
+    let bits = u64::from_str_radix(bounding, 16).unwrap();
+    assert_eq!(
+        bits & (1 << 16 | 1 << 25),
+        0,
+        "sys_module, sys_time: {bounding}"
+    );
+    assert_eq!(status_field(status, "Seccomp"), "2", "{status}");
+    // Its group: the root of its cgroup namespace, which is the init's group.
+    for line in cgroups.lines() {
+        assert!(
+            line.ends_with(":/"),
+            "not in the container's group: {cgroups}"
+        );
+    }
+    // Its processes only: the init is 1, no host process shows.
+    let pids: Vec<u32> = procs.lines().filter_map(|l| l.parse().ok()).collect();
+    assert!(pids.contains(&1), "{procs}");
+    assert!(
+        pids.iter().all(|p| *p < 100),
+        "host processes in its /proc: {procs}"
+    );
+    // The environment cleared but container=lxc and PATH (and what the shell sets).
+    let mut vars: Vec<&str> = env
+        .lines()
+        .filter(|l| !l.starts_with("SHLVL=") && !l.starts_with("PWD="))
+        .collect();
+    vars.sort_unstable();
+    assert_eq!(
+        vars,
+        [
+            "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            "container=lxc"
+        ]
+    );
+    // Nothing of the command is left: the init and its own children only.
+    let procs = w.procs("lxc/box");
+    assert!(procs.contains(&init_pid));
+    for pid in procs {
+        let stat = fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        let ppid: u32 = stat[stat.rfind(')').unwrap_or(0) + 2..]
+            .split(' ')
+            .nth(1)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(init_pid);
+        assert!(
+            pid == init_pid || ppid == init_pid,
+            "left in the group: {stat}"
+        );
+    }
+
+    // A long command line is the command's whole (the daemon logs its beginning).
+    let script = format!(": {}; echo $#", "x".repeat(3000));
+    let mut args = vec!["attach", "box", "--", "/bin/sh", "-c", &script, "sh"];
+    let many: Vec<String> = (0..300).map(|i| format!("a{i}")).collect();
+    args.extend(many.iter().map(String::as_str));
+    let long = w.client(&args);
+    assert_eq!(long.code, Some(0), "{}", long.transcript());
+    assert_eq!(long.stdout, "300\n");
+    // Errors: an unknown container, a command that does not exist, a non-root client.
+    let nope = w.client(&["attach", "nope", "--", "true"]);
+    assert_eq!(nope.code, Some(1));
+    assert_eq!(nope.stderr, "cgconfigd: nope doesn't exist\n");
+    let missing = w.client(&["attach", "box", "--", "/bin/nope"]);
+    assert_eq!(missing.code, Some(127), "{}", missing.transcript());
+    assert!(
+        missing
+            .stderr
+            .contains("executing /bin/nope in the container failed: ENOENT"),
+        "{}",
+        missing.stderr
+    );
+    let mut c = Command::new(bin("cgconfigd"));
+    c.arg("--state-dir")
+        .arg(w.state())
+        .args(["attach", "box", "--", "true"])
+        .uid(65534)
+        .gid(65534)
+        .stdin(Stdio::null());
+    let nobody = test_support::Outcome::of(&mut c);
+    assert_eq!(nobody.code, Some(1), "{}", nobody.transcript());
+    assert!(
+        nobody.stderr.contains("permission denied"),
+        "{}",
+        nobody.stderr
+    );
+
+    // On a terminal: root's shell of the container's /etc/passwd, on a pty of its own
+    // relayed to the caller's terminal in raw mode, restored at the end.
+    let mut pty = OnPty::spawn(&w, &["attach", "box"]);
+    pty.expect("# ");
+    assert_ne!(pty.modes(), pty.initial, "the terminal is not in raw mode");
+    pty.send(b"echo $((6 * 7)); exit 5\r");
+    pty.expect("42");
+    assert_eq!(pty.wait().code(), Some(5));
+    assert_eq!(
+        pty.modes(),
+        pty.initial,
+        "the terminal's modes are not restored"
+    );
+    // A client killed while its command runs: the terminal restored, the command told
+    // (its pty hangs up: SIGHUP) and gone from the container's group.
+    let mut pty = OnPty::spawn(
+        &w,
+        &[
+            "attach",
+            "box",
+            "--",
+            "/bin/sh",
+            "-c",
+            "echo up; exec sleep 1000",
+        ],
+    );
+    pty.expect("up");
+    let sleeping = || {
+        w.procs("lxc/box").into_iter().any(|p| {
+            fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default() == b"sleep\x001000\x00"
+        })
+    };
+    eventually("the command runs", sleeping);
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(pty.child.id() as i32),
+        nix::sys::signal::Signal::SIGTERM,
+    )
+    .unwrap();
+    assert_eq!(pty.wait().code(), Some(128 + 15));
+    assert_eq!(
+        pty.modes(),
+        pty.initial,
+        "the terminal's modes are not restored"
+    );
+    eventually("the command gone with its terminal", || !sleeping());
+    // No console: started with lxc.console.path = none.
+    let console = w.client(&["console", "box"]);
+    assert_eq!(console.code, Some(1));
+    assert_eq!(
+        console.stderr,
+        "cgconfigd: box has no console (lxc.console.path = none)\n"
+    );
+
+    let stop = w.client(&["stop", "box"]);
+    assert_eq!(stop.code, Some(0), "{}", stop.transcript());
+    let stopped = w.client(&["attach", "box", "--", "true"]);
+    assert_eq!(stopped.code, Some(1));
+    assert_eq!(stopped.stderr, "cgconfigd: box is not running (stopped)\n");
+    drop(d);
+}
+
+/// An init that answers on its console: for round N, once `/out/goN` exists, it writes
+/// `helloN` to /dev/console and copies the line it reads from /dev/console to
+/// `/out/consoleN`.
+const CONSOLE_INIT: &str = "touch /out/ready
+i=0
+while :; do
+  i=$((i+1))
+  while [ ! -e /out/go$i ]; do sleep 0.1; done
+  echo hello$i > /dev/console
+  read line < /dev/console
+  echo \"$line\" > /out/console$i
+done
+";
+
+#[test]
+fn console_reaches_the_inits_terminal_on_a_terminal_and_through_pipes() {
+    let w = need!(World::new("console"));
+    let out = busybox_container(&w, "con", CONSOLE_INIT, "");
+    let d = Daemon::start_launching(&w, &[]);
+    d.ready();
+    eventually("the init started", || out.join("ready").exists());
+    let line = |n: u32| fs::read_to_string(out.join(format!("console{n}"))).unwrap_or_default();
+
+    // On a terminal: LXC's banner, raw mode, the init's output, a line typed in.
+    let mut pty = OnPty::spawn(&w, &["console", "con"]);
+    pty.expect(
+        "\r\nConnected to tty 0\r\nType <Ctrl+a q> to exit the console, \
+         <Ctrl+a Ctrl+a> to enter Ctrl+a itself\r\n",
+    );
+    // Raw mode follows the banner, as with LXC.
+    pty.raw();
+    // One client at a time.
+    let second = w.client(&["console", "con"]);
+    assert_eq!(second.code, Some(1));
+    assert_eq!(
+        second.stderr,
+        "cgconfigd: the console of con is in use by another cgconfigd console \
+         (one client at a time, as lxc-console)\n"
+    );
+    fs::write(out.join("go1"), "").unwrap();
+    pty.expect("hello1\r\n");
+    pty.send(b"typed in\r");
+    eventually("the init read the line", || line(1) == "typed in\n");
+    pty.send(b"\x01q");
+    assert_eq!(pty.wait().code(), Some(0));
+    assert_eq!(
+        pty.modes(),
+        pty.initial,
+        "the terminal's modes are not restored"
+    );
+    d.logged("container con: console client disconnected");
+
+    // Through pipes, with another escape key.
+    let mut client = Command::new(bin("cgconfigd"))
+        .arg("--state-dir")
+        .arg(w.state())
+        .args(["console", "con", "-e", "b"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let shown = Arc::new(Mutex::new(String::new()));
+    let sink = Arc::clone(&shown);
+    let mut stdout = client.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 4096];
+        while let Ok(n) = stdout.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&buf[..n]));
+        }
+    });
+    let mut stderr = client.stderr.take().unwrap();
+    let expected = "\nConnected to tty 0\nType <Ctrl+b q> to exit the console, \
+                    <Ctrl+b Ctrl+b> to enter Ctrl+b itself\n";
+    let mut banner = vec![0u8; expected.len()];
+    stderr.read_exact(&mut banner).unwrap();
+    assert_eq!(String::from_utf8_lossy(&banner), expected);
+    fs::write(out.join("go2"), "").unwrap();
+    eventually("hello2 shown", || shown.lock().unwrap().contains("hello2"));
+    let mut stdin = client.stdin.take().unwrap();
+    stdin.write_all(b"piped in\n").unwrap();
+    eventually("the init read the piped line", || line(2) == "piped in\n");
+    // With -e b, Ctrl+a q is two keys for the console; Ctrl+b q detaches.
+    stdin.write_all(b"\x01q\x02q").unwrap();
+    let status = client.wait().unwrap();
+    assert_eq!(status.code(), Some(0));
+    reader.join().unwrap();
+    let mut rest = String::new();
+    stderr.read_to_string(&mut rest).unwrap();
+    assert_eq!(rest, "", "nothing more on stderr");
+    // The init's console still works for the next client: the daemon drains it meanwhile.
+    fs::write(out.join("go3"), "").unwrap();
+    let mut pty = OnPty::spawn(&w, &["console", "con"]);
+    pty.expect("Connected to tty 0");
+    pty.raw();
+    pty.send(b"third\r");
+    // The keys the pipe sent after its line, then this one's.
+    eventually("the third line", || line(3) == "\x01qthird\n");
+    pty.send(b"\x01q");
+    assert_eq!(pty.wait().code(), Some(0));
     drop(d);
 }

@@ -19,7 +19,8 @@ pub struct ChildIo {
     pub go: OwnedFd,
     /// Write end of the report pipe (close-on-exec: closed by a successful exec).
     pub report: OwnedFd,
-    /// The init's stdin, stdout and stderr: the console's slave or /dev/null.
+    /// The init's stdin, stdout and stderr: the console's slave or /dev/null; for
+    /// attach, the terminal of [`Step::Terminal`] (unused without one).
     pub stdio: OwnedFd,
     /// The container's init (a pidfd), for `SetNs` (attach).
     pub target: Option<OwnedFd>,
@@ -88,6 +89,7 @@ fn step(
     seccomp: Option<&dyn SeccompProgram>,
 ) -> io::Result<()> {
     match step {
+        Step::ResetSignals => sys.reset_signals(),
         Step::Ids { uid, gid, groups } => sys.set_ids(*uid, *gid, groups),
         Step::JoinCgroups => io
             .cgroups
@@ -102,6 +104,7 @@ fn step(
             crate::sys::Cloned::Child => Ok(()),
             crate::sys::Cloned::Parent { pid, pidfd } => {
                 drop(pidfd);
+                sys.close_all();
                 let code = sys.wait_status(pid).map_or(1, |c| c);
                 sys.exit(code)
             }
@@ -225,6 +228,7 @@ fn step(
             None => Err(io::Error::from_raw_os_error(libc::EINVAL)),
         },
         Step::Stdio { tty } => sys.take_stdio(io.stdio.as_fd(), *tty),
+        Step::Terminal(which) => sys.take_terminal(io.stdio.as_fd(), *which),
         Step::Chdir(path) => sys.chdir(path),
         Step::Exec {
             candidates,
@@ -232,18 +236,9 @@ fn step(
             env,
         } => {
             sys.cloexec_from_3();
-            let mut args: [&CStr; 64] = [c""; 64];
-            let mut vars: [&CStr; 256] = [c""; 256];
-            let (na, nv) = (argv.len().min(args.len()), env.len().min(vars.len()));
-            for (slot, a) in args.iter_mut().zip(argv) {
-                *slot = a;
-            }
-            for (slot, v) in vars.iter_mut().zip(env) {
-                *slot = v;
-            }
             let mut last = io::Error::from_raw_os_error(libc::ENOENT);
             for path in candidates {
-                last = sys.exec(path, &args[..na], &vars[..nv]);
+                last = sys.exec(path, argv, env);
                 if last.raw_os_error() == Some(0) {
                     // The fake's success.
                     return Ok(());

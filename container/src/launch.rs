@@ -16,9 +16,9 @@
 //!  prlimits, /proc/PID files
 //!  go ─────────────────────────────────────────────▶ runs the plan (crate::plan): first
 //!                                                      writes itself into the v1 groups
-//!                                                      (`tasks`), then ids, cgroup ns,
-//!                                                      mounts, pivot_root, caps,
-//!                                                      no_new_privs, seccomp, exec
+//!                                                      (`tasks`), then signals, ids,
+//!                                                      cgroup ns, mounts, pivot_root,
+//!                                                      caps, no_new_privs, seccomp, exec
 //!  reads the report pipe: EOF = exec'd (close-on-exec) ◀── or (step, errno) and _exit
 //! ```
 //!
@@ -137,6 +137,15 @@ pub enum LaunchError {
     #[error("{what} in the container failed: {}", errno_text(*.errno))]
     Child {
         /// The step ("mount of proc on /proc").
+        what: String,
+        /// The kernel's reason.
+        errno: i32,
+    },
+    /// The attached command could not be executed (not found: `lxc-attach` exits 127;
+    /// not executable: 126).
+    #[error("{what} in the container failed: {}", errno_text(*.errno))]
+    Command {
+        /// "executing /bin/nope".
         what: String,
         /// The kernel's reason.
         errno: i32,
@@ -626,21 +635,20 @@ impl<'a> Launcher<'a> {
         Ok(())
     }
 
-    /// Runs `command` inside the running container of `spec` (its init is `pidfd`, its
-    /// group `group`), as `lxc-attach --clear-env` does: in the init's namespaces and
-    /// group, with the container's capability bounding set, no_new_privs, seccomp filter
-    /// and AppArmor profile, as root of the container, in `/`, with the environment
-    /// `container=lxc`, a default PATH and `env` (`NAME=VALUE`). The caller's stdin,
-    /// stdout and stderr are the command's. Returns its exit status (128 + signal when
-    /// killed).
-    pub fn attach(
+    /// Starts a command inside the running container of `spec` (its init is `pidfd`, its
+    /// group `group`), as `lxc-attach` does: in the init's namespaces and group, with the
+    /// container's capability bounding set, no_new_privs, seccomp filter and AppArmor
+    /// profile, as root of the container, with `options`' environment on top of
+    /// `container=lxc` and a default PATH. The caller's stdin, stdout and stderr are the
+    /// command's, but those the terminal of `options` replaces. Returns once the command
+    /// runs (or its setup failed: [`crate::attach::Attached::wait`] says why).
+    pub fn spawn_attach(
         &self,
         spec: &Spec,
         group: &Group<'_>,
         pidfd: std::os::fd::BorrowedFd<'_>,
-        command: &[String],
-        env: &[String],
-    ) -> Result<i32, LaunchError> {
+        options: crate::attach::Options,
+    ) -> Result<crate::attach::Attached<'a>, LaunchError> {
         let parent = |what: &str| {
             let what = what.to_string();
             move |error: io::Error| LaunchError::Parent { what, error }
@@ -657,20 +665,24 @@ impl<'a> Launcher<'a> {
             "container=lxc".to_string(),
             format!("PATH={}", plan::DEFAULT_PATH),
         ];
-        for var in env {
+        for var in &options.env {
             let name = var.split('=').next().unwrap_or("");
             environment.retain(|v| v.split('=').next() != Some(name));
             environment.push(var.clone());
         }
-        let plan = plan::attach_plan(spec, &self.host, command, &environment, seccomp.is_some());
+        let plan = plan::attach_plan(spec, &self.host, &options, &environment, seccomp.is_some());
         let (go_rx, go_tx) = sys::pipe().map_err(parent("creating the sync pipe"))?;
         let (report_rx, report_tx) = sys::pipe().map_err(parent("creating the report pipe"))?;
+        let stdio = match options.terminal {
+            Some(t) => t.slave,
+            None => std::fs::File::open("/dev/null")
+                .map_err(parent("opening /dev/null"))?
+                .into(),
+        };
         let io = ChildIo {
             go: go_rx,
             report: report_tx,
-            stdio: std::fs::File::open("/dev/null")
-                .map_err(parent("opening /dev/null"))?
-                .into(),
+            stdio,
             target: Some(
                 pidfd
                     .try_clone_to_owned()
@@ -678,6 +690,8 @@ impl<'a> Launcher<'a> {
             ),
             cgroups: Vec::new(),
         };
+        // The parent's copy of the terminal goes with `io`: once the command and what it
+        // started close theirs, the caller's master reads EOF (EIO).
         let (pid, child_pidfd, born_in_group, (go_tx, report_rx)) =
             self.clone_child(0, group, &plan, io, (go_tx, report_rx), seccomp.as_deref())?;
         let released = self.place(group, pid, born_in_group).and_then(|()| {
@@ -690,25 +704,13 @@ impl<'a> Launcher<'a> {
             let _ = self.sys.reap(pid);
             return Err(e);
         }
-        drop(go_tx);
-        let report = self.sys.read_report(report_rx.as_fd(), -1);
-        let status = self
-            .sys
-            .wait_status(pid)
-            .map_err(parent("waiting for the attached command"))?;
-        match report {
-            Ok(None) => Ok(status),
-            Ok(Some((index, errno))) => Err(LaunchError::Child {
-                what: plan
-                    .get(index as usize)
-                    .map_or_else(|| format!("step {index}"), |p| p.what.clone()),
-                errno,
-            }),
-            Err(error) => Err(LaunchError::Parent {
-                what: "reading the attached process's report".into(),
-                error,
-            }),
-        }
+        Ok(crate::attach::Attached {
+            sys: self.sys,
+            pid,
+            pidfd: child_pidfd,
+            report: report_rx,
+            plan,
+        })
     }
 
     /// uid_map and gid_map of the child, as LXC's `lxc_map_ids`: through newuidmap and

@@ -5,7 +5,8 @@
 //! strings the child passes to the kernel are made here, so the child does not allocate.
 //!
 //! The order is LXC's (`src/lxc/start.c` `do_start`, `src/lxc/conf.c` `lxc_setup`):
-//! credentials in the user namespace, cgroup namespace, keyring, hostname, network,
+//! the caller's signal state undone (its mask, the runtime's ignored SIGPIPE: both
+//! survive exec), credentials in the user namespace, cgroup namespace, keyring, hostname, network,
 //! rootfs and its mounts (`rootfs.rs`), pivot_root, sysctls, personality, capabilities,
 //! no_new_privs, seccomp, the console as stdio, the init's ids and directory, exec.
 
@@ -16,6 +17,9 @@ use std::ffi::CString;
 /// One thing the child does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
+    /// Every signal unblocked, SIGPIPE to its default action (the caller's signal state
+    /// must not reach the container).
+    ResetSignals,
     /// setgroups, setresgid, setresuid.
     Ids {
         /// uid.
@@ -132,6 +136,9 @@ pub enum Step {
         /// Make it the controlling terminal.
         tty: bool,
     },
+    /// setsid, the attach terminal as controlling terminal and as the standard
+    /// descriptors marked (stdin, stdout, stderr).
+    Terminal([bool; 3]),
     /// chdir.
     Chdir(CString),
     /// execve of the init: the first candidate path that exists.
@@ -186,6 +193,7 @@ pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>, seccomp: bool)
             optional: false,
         })
     };
+    add(Step::ResetSignals, "resetting the signal mask".into());
     if spec.namespaces.user {
         add(
             Step::Ids {
@@ -336,12 +344,13 @@ pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>, seccomp: bool)
 }
 
 /// The steps of `attach`: into the container's namespaces, a fork (the pid namespace
-/// takes only new children), then the container's capability bounding set, no_new_privs,
-/// seccomp filter and AppArmor profile, and exec of `command` with `env`.
+/// takes only new children), the working directory and the terminal, then the
+/// container's capability bounding set, no_new_privs, AppArmor profile and seccomp
+/// filter, and exec of the command with `env` (the whole environment).
 pub fn attach_plan(
     spec: &Spec,
     host: &HostFacts,
-    command: &[String],
+    options: &crate::attach::Options,
     env: &[String],
     seccomp: bool,
 ) -> Vec<Planned> {
@@ -350,13 +359,18 @@ pub fn attach_plan(
         CLONE_NEWUTS,
     };
     let mut p = Vec::new();
-    let mut add = |step: Step, what: String| {
+    let mut add = |step: Step, what: String, optional: bool| {
         p.push(Planned {
             step,
             what,
-            optional: false,
+            optional,
         })
     };
+    add(
+        Step::ResetSignals,
+        "resetting the signal mask".into(),
+        false,
+    );
     let ns = &spec.namespaces;
     let mut flags = CLONE_NEWNS;
     for (on, flag) in [
@@ -374,6 +388,7 @@ pub fn attach_plan(
     add(
         Step::SetNs(flags),
         "entering the container's namespaces".into(),
+        false,
     );
     if ns.user {
         add(
@@ -383,30 +398,46 @@ pub fn attach_plan(
                 groups: Vec::new(),
             },
             "becoming root in the container's user namespace".into(),
+            false,
         );
     }
     add(
         Step::ForkWait,
         "forking into the container's pid namespace".into(),
+        false,
     );
     add(
         Step::Chdir(cstr("/")),
         "changing to the container's /".into(),
+        false,
     );
+    // As lxc-attach: the caller's directory when the container has it, else /.
+    if let Some(cwd) = options.cwd.as_deref().filter(|d| *d != "/") {
+        add(Step::Chdir(cstr(cwd)), format!("changing to {cwd}"), true);
+    }
+    if let Some(t) = &options.terminal {
+        add(
+            Step::Terminal(t.which),
+            "making the terminal the command's controlling terminal".into(),
+            false,
+        );
+    }
     let dropped = spec.caps.dropped(host.cap_last_cap);
     for cap in &dropped {
         add(
             Step::DropBounding(*cap),
             format!("dropping {} from the bounding set", crate::caps::name(*cap)),
+            false,
         );
     }
     let mask = dropped.iter().fold(0u64, |m, c| m | 1u64 << c);
     add(
         Step::DropInheritable(mask),
         "dropping the inheritable and ambient capabilities".into(),
+        false,
     );
     if spec.no_new_privs {
-        add(Step::NoNewPrivs, "setting no_new_privs".into());
+        add(Step::NoNewPrivs, "setting no_new_privs".into(), false);
     }
     if host.apparmor {
         let profile = match &spec.apparmor {
@@ -422,13 +453,19 @@ pub fn attach_plan(
                     data: format!("exec {profile}").into_bytes(),
                 },
                 format!("setting the AppArmor profile {profile}"),
+                false,
             );
         }
     }
     if seccomp {
-        add(Step::Seccomp, "installing the seccomp filter".into());
+        add(Step::Seccomp, "installing the seccomp filter".into(), false);
     }
-    let argv0 = command.first().map_or("/bin/sh", String::as_str);
+    let argv: Vec<&str> = if options.argv.is_empty() {
+        vec!["/bin/sh"]
+    } else {
+        options.argv.iter().map(String::as_str).collect()
+    };
+    let argv0 = argv[0];
     let candidates: Vec<CString> = if argv0.contains('/') {
         vec![cstr(argv0)]
     } else {
@@ -441,18 +478,14 @@ pub fn attach_plan(
             .map(|d| cstr(&format!("{}/{argv0}", d.trim_end_matches('/'))))
             .collect()
     };
-    let argv: Vec<CString> = if command.is_empty() {
-        vec![cstr("/bin/sh")]
-    } else {
-        command.iter().map(|a| cstr(a)).collect()
-    };
     add(
         Step::Exec {
             candidates,
-            argv,
+            argv: argv.iter().map(|a| cstr(a)).collect(),
             env: env.iter().map(|a| cstr(a)).collect(),
         },
         format!("executing {argv0}"),
+        false,
     );
     p
 }

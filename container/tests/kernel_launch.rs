@@ -167,9 +167,18 @@ lxc.cap.drop = sys_time sys_module
     let pid = running.0.pid;
     dir.wait_done();
 
-    // pid 1 of the container is lxc.init.cmd (it exec'd sleep since).
+    // pid 1 of the container is lxc.init.cmd (it exec'd sleep since: `done` comes just
+    // before the exec, and during an exec the command line reads empty).
     assert_eq!(dir.out("pid").trim(), "1");
-    let cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut cmdline = Vec::new();
+    while Instant::now() < deadline {
+        cmdline = fs::read(format!("/proc/{pid}/cmdline")).unwrap();
+        if cmdline.starts_with(b"sleep") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
     assert_eq!(cmdline, b"sleep\x001000\x00");
     // Its hostname, and only its own processes in /proc.
     assert_eq!(dir.out("hostname").trim(), "box1");
@@ -503,4 +512,106 @@ lxc.seccomp.profile = {seccomp}
     }
     assert_ne!(bnd & (1 << 21), 0, "CAP_SYS_ADMIN was dropped too: {bnd:x}");
     drop(running);
+}
+
+/// The caller's signal state never reaches the container: cgconfigd blocks SIGHUP,
+/// SIGTERM and SIGINT for its signalfd and, as every Rust program, ignores SIGPIPE; the
+/// init and an attached command start with nothing blocked or ignored, as LXC's do. An
+/// attached command given a terminal has it as stdin and stderr and as its controlling
+/// terminal, and its stdout stays the caller's.
+#[test]
+fn the_caller_s_signals_stay_out_and_an_attached_command_gets_its_terminal() {
+    use nix::sys::signal::{SigSet, Signal};
+    let Some((host, groups, cg)) = setup() else {
+        return;
+    };
+    need!(host.usable("memory"));
+    let dir = Dir::new();
+    let spec = dir.config("");
+    let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
+    group.create().unwrap();
+    let mut blocked = SigSet::empty();
+    for s in [Signal::SIGHUP, Signal::SIGTERM, Signal::SIGINT] {
+        blocked.add(s);
+    }
+    blocked.thread_block().unwrap();
+    let started = container::start(&spec, &cg, &group);
+    let running = Running(started.unwrap_or_else(|e| panic!("{e}")));
+    dir.wait_done();
+    let field = |status: &str, name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{name}:")))
+            .map(|v| v.trim().to_string())
+            .unwrap_or_default()
+    };
+    // SIGPIPE (13) is the runtime's; others the test's own caller may ignore are passed
+    // on, as a shell passes them to its commands.
+    let pipe_ignored =
+        |status: &str| u64::from_str_radix(&field(status, "SigIgn"), 16).unwrap() & (1 << 12) != 0;
+    let init = dir.out("status");
+    assert_eq!(
+        field(&init, "SigBlk"),
+        "0000000000000000",
+        "the init's mask"
+    );
+    assert!(!pipe_ignored(&init), "the init ignores SIGPIPE");
+
+    let pty = container::console::Pty::open().unwrap();
+    let pts = pty.path.clone();
+    let command: Vec<String> = [
+        "/bin/sh",
+        "-c",
+        "cat /proc/self/status > /out/t_status; cat /proc/$$/stat > /out/t_stat; \
+         echo on-the-terminal >&2; exec sleep 1000",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let attached = container::attach::spawn(
+        &spec,
+        &cg,
+        &group,
+        running.0.pidfd.as_fd(),
+        container::attach::Options {
+            argv: command,
+            env: Vec::new(),
+            cwd: None,
+            terminal: Some(container::attach::Terminal {
+                slave: pty.slave,
+                which: [true, false, true],
+            }),
+        },
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    blocked.thread_unblock().unwrap();
+    // What the command writes to its terminal is on the master.
+    let mut buf = [0u8; 4096];
+    let n = nix::unistd::read(&pty.master, &mut buf).unwrap();
+    assert_eq!(String::from_utf8_lossy(&buf[..n]), "on-the-terminal\r\n");
+    // The command, the intermediate's child, seen from the host.
+    let children =
+        fs::read_to_string(format!("/proc/{0}/task/{0}/children", attached.pid)).unwrap();
+    let command_pid: i32 = children.trim().parse().unwrap();
+    let link = |fd: u32| {
+        fs::read_link(format!("/proc/{command_pid}/fd/{fd}"))
+            .unwrap()
+            .display()
+            .to_string()
+    };
+    // stdin and stderr are the terminal; stdout stays the caller's.
+    assert_eq!(link(0), pts);
+    assert_eq!(link(2), pts);
+    assert_ne!(link(1), pts);
+    let status = dir.out("t_status");
+    assert_eq!(field(&status, "SigBlk"), "0000000000000000");
+    assert!(!pipe_ignored(&status), "the command ignores SIGPIPE");
+    // Fields after the command name: state, ppid, pgrp, session, tty_nr.
+    let stat = dir.out("t_stat");
+    let rest: Vec<&str> = stat[stat.rfind(')').unwrap() + 2..].split(' ').collect();
+    let own_pid = stat.split(' ').next().unwrap();
+    assert_eq!(rest[3], own_pid, "a session of its own: {stat}");
+    assert_ne!(rest[4], "0", "a controlling terminal: {stat}");
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(command_pid), Signal::SIGKILL).unwrap();
+    assert_eq!(attached.wait().unwrap_or_else(|e| panic!("{e}")), 137);
 }

@@ -1,6 +1,7 @@
 //! The client commands: `cgconfigd ls`, `info`, `start`, `stop`, `restart`, `attach`,
 //! `console`. Each sends one request on the control socket ([`super::control`]) and
-//! prints the answer; `ls` and `info` print what `lxc-ls` and `lxc-info` (LXC 5) print,
+//! prints the answer (`attach` and `console` then do their work in the client:
+//! [`super::attach`], [`super::console`]); `ls` and `info` print what `lxc-ls` and `lxc-info` (LXC 5) print,
 //! byte for byte where the data is the same, so that scripts parsing them keep working:
 //!
 //! * `ls`: the names, in columns as wide as the longest name (at least 4, the width of
@@ -397,11 +398,10 @@ pub fn run(command: &str, m: &clap::ArgMatches, state_dir: &Path) -> ExitCode {
                 },
             ))
         }
-        "start" | "restart" | "console" => {
+        "start" | "restart" => {
             let request = match command {
                 "start" => Request::Start { name: name() },
-                "restart" => Request::Restart { name: name() },
-                _ => Request::Console { name: name() },
+                _ => Request::Restart { name: name() },
             };
             // A restart waits for the stop (the daemon's --stop-timeout, unknown here).
             let wait = if command == "restart" {
@@ -429,22 +429,33 @@ pub fn run(command: &str, m: &clap::ArgMatches, state_dir: &Path) -> ExitCode {
                 Err(code) => code,
             }
         }
+        "console" => {
+            let escape = match m.get_one::<String>("escape") {
+                Some(text) => match super::terminal::parse_escape(text) {
+                    Ok(key) => key,
+                    Err(e) => return fail(&e),
+                },
+                None => 1,
+            };
+            let tty = m.get_one::<u32>("tty").copied();
+            super::console::run(state_dir, &name(), escape, tty)
+        }
         "attach" => {
             let command: Vec<String> = m
                 .get_many::<String>("command")
                 .map(|v| v.cloned().collect())
                 .unwrap_or_default();
-            match ask(
-                state_dir,
-                &Request::Attach {
-                    name: name(),
-                    command,
-                },
-                ANSWER,
-            ) {
-                Ok(_) => ExitCode::SUCCESS,
-                Err(code) => code,
-            }
+            let many = |id: &str| -> Vec<String> {
+                m.get_many::<String>(id)
+                    .map(|v| v.cloned().collect())
+                    .unwrap_or_default()
+            };
+            let env = super::attach::Environment {
+                keep: flag("keep-env"),
+                keep_vars: many("keep-var"),
+                set_vars: many("set-var"),
+            };
+            super::attach::run(state_dir, &name(), command, &env)
         }
         other => fail(&format!("unknown command {other}")),
     }

@@ -16,7 +16,16 @@
 //! * the JSON must be one of the requests below, with no unknown field; names are
 //!   checked as container names ([`super::discovery::check_name`]: no `/`, no `..`, no
 //!   control character, not hidden, at most 255 bytes) before anything is looked up;
-//!   commands (`attach`) have at most [`MAX_ARGS`] arguments of [`MAX_ARG`] bytes.
+//!   commands (`attach`, for the daemon's log: the client runs them) have at most
+//!   [`MAX_ARGS`] arguments of [`MAX_ARG`] bytes.
+//!
+//! Two answers carry more than JSON. `attach` is answered with where the container is
+//! ([`Location`]: its init's pid and start time, its directory, its group): the client
+//! proves the pid is still that init (pidfd, start time) and attaches itself, with the
+//! client's own terminal, as `lxc-attach` runs in its caller. `console` is answered with a
+//! duplicate of the console's pty master, passed with the answer's bytes (`SCM_RIGHTS`),
+//! and the connection stays open as long as the client relays: it is how the daemon knows
+//! the console is taken ([`Conn::hand_over`]).
 //!
 //! The daemon is single-threaded and never blocks on a client: connections are read as
 //! their bytes arrive, from the same `poll` as signals and inotify.
@@ -83,11 +92,12 @@ pub enum Request {
         /// The container.
         name: String,
     },
-    /// Run a command in a running container.
+    /// Where a running container is, to run a command in it.
     Attach {
         /// The container.
         name: String,
-        /// The command and its arguments (empty: the container's shell).
+        /// The beginning of the command, for the log (the client runs it; empty: the
+        /// container's shell).
         #[serde(default)]
         command: Vec<String>,
     },
@@ -192,6 +202,24 @@ pub struct Row {
     pub usage: Option<Usage>,
 }
 
+/// Where a running container is, for `attach`: the client opens a pidfd for `pid`,
+/// checks `start_ticks`, reads the config of `dir` and joins the group `group` in the
+/// hierarchies mounted at `hierarchies`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Location {
+    /// The init's pid (in the daemon's pid namespace).
+    pub pid: u32,
+    /// The init's start time (`/proc/<pid>/stat` field 22).
+    pub start_ticks: u64,
+    /// The container's directory (its `config`).
+    pub dir: PathBuf,
+    /// Its group, from each hierarchy's root.
+    pub group: String,
+    /// The mount points of the hierarchies its group is in.
+    pub hierarchies: Vec<PathBuf>,
+}
+
 /// An answer.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Response {
@@ -206,6 +234,9 @@ pub struct Response {
     /// The container directory (`ls`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lxcpath: Option<String>,
+    /// Where the container is (`attach`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attach: Option<Location>,
 }
 
 impl Response {
@@ -259,6 +290,36 @@ impl Conn {
                 _ => break,
             }
         }
+    }
+
+    /// Writes `response` with a duplicate of `fd` attached (`SCM_RIGHTS`), and keeps the
+    /// connection: the caller holds it while the client uses the descriptor (`console`),
+    /// and sees it readable when the client is gone. `Err` when the client cannot be
+    /// written to (it went away).
+    pub fn hand_over(self, response: &Response, fd: BorrowedFd<'_>) -> io::Result<UnixStream> {
+        use rustix::net::{sendmsg, SendAncillaryBuffer, SendAncillaryMessage, SendFlags};
+        let mut text = serde_json::to_string(response)
+            .unwrap_or_else(|_| r#"{"ok":false,"error":"cannot encode the answer"}"#.into());
+        text.push('\n');
+        let mut stream = self.stream;
+        stream.set_nonblocking(false)?;
+        stream.set_write_timeout(Some(WRITE_TIMEOUT))?;
+        let fds = [fd];
+        let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut control = SendAncillaryBuffer::new(&mut space);
+        if !control.push(SendAncillaryMessage::ScmRights(&fds)) {
+            return Err(io::Error::other("no room for the descriptor"));
+        }
+        let sent = sendmsg(
+            &stream,
+            &[io::IoSlice::new(text.as_bytes())],
+            &mut control,
+            SendFlags::NOSIGNAL,
+        )?;
+        // The descriptor went with the first byte; the rest, if any, without.
+        stream.write_all(&text.as_bytes()[sent..])?;
+        stream.set_nonblocking(true)?;
+        Ok(stream)
     }
 
     /// Its descriptor.
@@ -484,11 +545,8 @@ fn reason(e: &io::Error) -> String {
     grammar::diagnostic::io_reason(e)
 }
 
-/// Sends `request` to the daemon of `state_dir` and reads its answer; waits at most
-/// `timeout` for it.
-pub fn call(state_dir: &Path, request: &Request, timeout: Duration) -> Result<Response, String> {
-    let path = state_dir.join(SOCKET);
-    let mut stream = UnixStream::connect(&path).map_err(|e| match e.kind() {
+fn connect(path: &Path) -> Result<UnixStream, String> {
+    UnixStream::connect(path).map_err(|e| match e.kind() {
         io::ErrorKind::NotFound | io::ErrorKind::ConnectionRefused => format!(
             "cgconfigd is not running (no daemon listens on {}); start it, or name its state \
              directory with --state-dir",
@@ -499,7 +557,15 @@ pub fn call(state_dir: &Path, request: &Request, timeout: Duration) -> Result<Re
             path.display()
         ),
         _ => format!("cannot connect to {}: {}", path.display(), reason(&e)),
-    })?;
+    })
+}
+
+fn send(
+    stream: &mut UnixStream,
+    path: &Path,
+    request: &Request,
+    timeout: Duration,
+) -> Result<(), String> {
     let mut text = serde_json::to_string(request).map_err(|e| e.to_string())?;
     text.push('\n');
     stream
@@ -512,7 +578,15 @@ pub fn call(state_dir: &Path, request: &Request, timeout: Duration) -> Result<Re
                 path.display(),
                 reason(&e)
             )
-        })?;
+        })
+}
+
+/// Sends `request` to the daemon of `state_dir` and reads its answer; waits at most
+/// `timeout` for it.
+pub fn call(state_dir: &Path, request: &Request, timeout: Duration) -> Result<Response, String> {
+    let path = state_dir.join(SOCKET);
+    let mut stream = connect(&path)?;
+    send(&mut stream, &path, request, timeout)?;
     let mut answer = Vec::new();
     stream
         .take(MAX_RESPONSE as u64)
@@ -534,6 +608,72 @@ pub fn call(state_dir: &Path, request: &Request, timeout: Duration) -> Result<Re
         ));
     }
     serde_json::from_slice(&answer).map_err(|e| format!("cannot read cgconfigd's answer: {e}"))
+}
+
+/// Sends `request` and reads a one-line answer that may carry a descriptor (`console`);
+/// returns the answer, the descriptor, and the connection, which the daemon watches: the
+/// caller keeps it open while it uses the descriptor.
+pub fn call_for_fd(
+    state_dir: &Path,
+    request: &Request,
+    timeout: Duration,
+) -> Result<(Response, Option<std::os::fd::OwnedFd>, UnixStream), String> {
+    use rustix::net::{recvmsg, RecvAncillaryBuffer, RecvAncillaryMessage, RecvFlags};
+    let path = state_dir.join(SOCKET);
+    let mut stream = connect(&path)?;
+    send(&mut stream, &path, request, timeout)?;
+    let mut answer: Vec<u8> = Vec::new();
+    let mut received: Option<std::os::fd::OwnedFd> = None;
+    let mut chunk = [0u8; 4096];
+    while !answer.contains(&b'\n') {
+        if answer.len() > MAX_RESPONSE {
+            return Err(format!("the answer from {} is too large", path.display()));
+        }
+        let mut space = [std::mem::MaybeUninit::uninit(); rustix::cmsg_space!(ScmRights(1))];
+        let mut control = RecvAncillaryBuffer::new(&mut space);
+        let got = recvmsg(
+            &stream,
+            &mut [io::IoSliceMut::new(&mut chunk)],
+            &mut control,
+            RecvFlags::CMSG_CLOEXEC,
+        )
+        .map_err(|e| match e {
+            rustix::io::Errno::AGAIN => {
+                format!("no answer from cgconfigd within {} s", timeout.as_secs())
+            }
+            e => format!(
+                "cannot read the answer from {}: {}",
+                path.display(),
+                reason(&io::Error::from(e))
+            ),
+        })?;
+        for message in control.drain() {
+            if let RecvAncillaryMessage::ScmRights(fds) = message {
+                for fd in fds {
+                    // One descriptor is expected; any other is closed here.
+                    received.get_or_insert(fd);
+                }
+            }
+        }
+        if got.bytes == 0 {
+            break;
+        }
+        answer.extend_from_slice(&chunk[..got.bytes]);
+    }
+    if answer.is_empty() {
+        return Err(format!(
+            "cgconfigd closed {} without an answer",
+            path.display()
+        ));
+    }
+    let end = answer
+        .iter()
+        .position(|b| *b == b'\n')
+        .unwrap_or(answer.len());
+    let response: Response = serde_json::from_slice(&answer[..end])
+        .map_err(|e| format!("cannot read cgconfigd's answer: {e}"))?;
+    let _ = stream.set_read_timeout(None);
+    Ok((response, received, stream))
 }
 
 #[cfg(test)]

@@ -8,6 +8,9 @@
 //! * [`state`]: what is kept in the state directory for re-adoption;
 //! * [`control`]: the control socket and its requests;
 //! * [`client`]: the client commands (`cgconfigd ls`, ...), formatted as LXC's tools;
+//! * [`attach`]: `cgconfigd attach`, which runs in the client;
+//! * [`console`]: each running container's console in the daemon, `cgconfigd console`;
+//! * [`terminal`]: the client's relay between its terminal and a pty (attach, console);
 //! * [`watch`]: inotify on the container directory;
 //! * this module: [`Containers`], the supervisor the daemon's event loop drives.
 //!
@@ -23,7 +26,9 @@
 //! container that stopped by itself is started again after [`RESTART_DELAY`], at most
 //! [`RESTART_BURST`] times in [`RESTART_WINDOW`].
 
+pub mod attach;
 pub mod client;
+pub mod console;
 pub mod control;
 pub mod discovery;
 pub mod group;
@@ -31,6 +36,7 @@ pub mod launcher;
 pub mod order;
 pub mod process;
 pub mod state;
+pub mod terminal;
 pub mod watch;
 
 use crate::config::Key;
@@ -138,8 +144,11 @@ struct Running {
     pidfd: OwnedFd,
     start_ticks: u64,
     started: u64,
-    /// Kept open for `cgconfigd console` (not served yet).
-    _console: Option<OwnedFd>,
+    /// The console's pty master, for `cgconfigd console` (none with `lxc.console.path =
+    /// none`, or when re-adopted: the previous daemon had it).
+    console: Option<console::Console>,
+    /// Re-adopted from a previous daemon.
+    adopted: bool,
 }
 
 /// One container.
@@ -207,6 +216,10 @@ pub enum Token {
     Conn(u64),
     /// A container's init ended.
     Exited(String),
+    /// A container's console has output and no client.
+    Console(String),
+    /// The client of a container's console wrote or went away.
+    ConsoleClient(String),
 }
 
 /// The supervisor.
@@ -429,7 +442,8 @@ impl Containers {
                         pidfd,
                         start_ticks,
                         started: s.started.unwrap_or(0),
-                        _console: None,
+                        console: None,
+                        adopted: true,
                     });
                     entry.group = Some((path, hierarchies));
                 }
@@ -534,9 +548,19 @@ impl Containers {
                 out.push((Token::Conn(id), fd));
             }
         }
+        let now = Instant::now();
         for (name, e) in &self.entries {
             if let Some(run) = &e.run {
                 out.push((Token::Exited(name.clone()), run.pidfd.as_fd()));
+                match run.console.as_ref().and_then(|c| c.watch(now)) {
+                    Some(console::Watch::Master(fd)) => {
+                        out.push((Token::Console(name.clone()), fd));
+                    }
+                    Some(console::Watch::Client(fd)) => {
+                        out.push((Token::ConsoleClient(name.clone()), fd));
+                    }
+                    None => {}
+                }
             }
         }
         out
@@ -556,6 +580,9 @@ impl Containers {
             }
             if let Some(r) = e.restart_at {
                 at.push(r);
+            }
+            if let Some(c) = e.run.as_ref().and_then(|r| r.console.as_ref()) {
+                at.extend(c.deadline());
             }
         }
         if let Some(s) = &self.server {
@@ -746,7 +773,8 @@ impl Containers {
                     pidfd: started.pidfd,
                     start_ticks: ticks,
                     started: now_secs(),
-                    _console: started.console,
+                    console: started.console.map(console::Console::new),
+                    adopted: false,
                 });
                 self.save(name, ctx.cg, ctx.log);
                 Ok(())
@@ -936,7 +964,28 @@ impl Containers {
                 }
             }
             Token::Exited(name) => self.exited(name, ctx),
+            Token::Console(name) => {
+                if let Some(c) = self.console_of(name) {
+                    c.drain(Instant::now());
+                }
+            }
+            Token::ConsoleClient(name) => {
+                if self
+                    .console_of(name)
+                    .is_some_and(console::Console::client_event)
+                {
+                    ctx.log
+                        .info(&format!("container {name}: console client disconnected"));
+                }
+            }
         }
+    }
+
+    fn console_of(&mut self, name: &str) -> Option<&mut console::Console> {
+        self.entries
+            .get_mut(name)
+            .and_then(|e| e.run.as_mut())
+            .and_then(|r| r.console.as_mut())
     }
 
     /// The init of `name` may have ended: reap it; if it did, the container is STOPPED.
@@ -1257,18 +1306,103 @@ impl Containers {
                     Err(e) => conn.reply(&Response::error(e)),
                 }
             }
-            Request::Attach { name, .. } | Request::Console { name } => {
-                let what = if self.entries.contains_key(&name) {
-                    "not available yet: attach and console need the container launch core \
-                     (issue 14, part 1), which this cgconfigd does not have; use nsenter(1) \
-                     with the init's pid from `cgconfigd info`"
-                        .to_string()
-                } else {
-                    format!("{name} doesn't exist")
-                };
-                conn.reply(&Response::error(what));
+            Request::Attach { name, command } => {
+                let answer = self.locate(&name, ctx.cg);
+                match &answer {
+                    Ok(_) => ctx.log.info(&format!(
+                        "container {name}: attach: {}",
+                        if command.is_empty() {
+                            "its shell".to_string()
+                        } else {
+                            command.join(" ").escape_debug().to_string()
+                        }
+                    )),
+                    Err(e) => ctx
+                        .log
+                        .info(&format!("container {name}: attach refused: {e}")),
+                }
+                conn.reply(&match answer {
+                    Ok(location) => Response {
+                        attach: Some(location),
+                        ..Response::ok()
+                    },
+                    Err(e) => Response::error(e),
+                });
             }
+            Request::Console { name } => self.connect_console(&name, conn, ctx.log),
         }
+    }
+
+    /// Where container `name` runs, for `attach`.
+    fn locate(&self, name: &str, cg: &Cgroups) -> Result<control::Location, String> {
+        let Some(entry) = self.entries.get(name) else {
+            return Err(format!("{name} doesn't exist"));
+        };
+        let (Some(run), Some((path, hs)), State::Running) = (&entry.run, &entry.group, entry.state)
+        else {
+            return Err(format!(
+                "{name} is not running ({})",
+                entry.state.name().to_lowercase()
+            ));
+        };
+        let dir = match &entry.found {
+            Some(Found::Good(g)) => g.dir.dir.clone(),
+            Some(Found::Broken(b)) => b.dir.clone(),
+            None => {
+                return Err(format!(
+                    "{name}'s directory went away while it runs: its config cannot be read"
+                ))
+            }
+        };
+        Ok(control::Location {
+            pid: run.pid,
+            start_ticks: run.start_ticks,
+            dir,
+            group: path.to_string(),
+            hierarchies: hs
+                .iter()
+                .filter_map(|h| cg.hierarchies().get(*h))
+                .map(|h| h.mount_point().to_path_buf())
+                .collect(),
+        })
+    }
+
+    /// Hands the console of `name` over to the client of `conn` (one at a time).
+    fn connect_console(&mut self, name: &str, conn: Conn, log: &Logger) {
+        let Some(entry) = self.entries.get_mut(name) else {
+            return conn.reply(&Response::error(format!("{name} doesn't exist")));
+        };
+        let state = entry.state;
+        let Some(run) = entry.run.as_mut().filter(|_| state == State::Running) else {
+            return conn.reply(&Response::error(format!(
+                "{name} is not running ({})",
+                state.name().to_lowercase()
+            )));
+        };
+        // What its config says now (the one it started with is not kept).
+        let configured_none = matches!(&entry.found, Some(Found::Good(g))
+            if g.dir.config.value("lxc.console.path").is_some_and(|e| e.entry.value.value == "none"));
+        let refusal = match &mut run.console {
+            None if run.adopted && !configured_none => format!(
+                "{name} has no console here: its console's pty stayed with the cgconfigd that \
+                 started it (a restarted cgconfigd does not get it back); restart {name} to \
+                 get one"
+            ),
+            None => format!("{name} has no console (lxc.console.path = none)"),
+            Some(c) if c.busy() => format!(
+                "the console of {name} is in use by another cgconfigd console (one client at a \
+                 time, as lxc-console)"
+            ),
+            Some(c) => {
+                match c.hand_over(conn) {
+                    Ok(()) => log.info(&format!("container {name}: console client connected")),
+                    Err(e) => log.notice(&format!("container {name}: {e}")),
+                }
+                return;
+            }
+        };
+        log.info(&format!("container {name}: console refused: {refusal}"));
+        conn.reply(&Response::error(refusal));
     }
 }
 

@@ -226,8 +226,14 @@ fn the_child_joins_its_v1_groups_itself_before_anything_else() {
     };
     assert_eq!(child::run(&rec, &plan, &io, None), Outcome::Executed);
     assert_eq!(
-        rec.log()[..4],
-        ["wait-go", "join-cgroup", "join-cgroup", "unshare-cgroup"]
+        rec.log()[..5],
+        [
+            "wait-go",
+            "join-cgroup",
+            "join-cgroup",
+            "reset-signals",
+            "unshare-cgroup"
+        ]
     );
 }
 
@@ -412,5 +418,147 @@ fn a_failing_step_is_reported_and_optional_ones_are_not() {
     assert_eq!(
         rec.log().last().unwrap(),
         &format!("report {index} {}", libc::EPERM)
+    );
+}
+
+/// The attached command's steps on the fake, the intermediate's fork answered as the
+/// child: into the namespaces, root of the user namespace, the terminal, the limits in
+/// LXC's order, then the command with the environment the caller gave.
+#[test]
+fn an_attached_command_takes_the_terminal_and_the_limits_before_it_runs() {
+    let spec = spec(DOWNLOAD_LIKE);
+    let options = crate::attach::Options {
+        argv: vec!["ls".into(), "-l".into()],
+        env: Vec::new(),
+        cwd: Some("/srv".into()),
+        terminal: Some(crate::attach::Terminal {
+            slave: std::fs::File::open("/dev/null").unwrap().into(),
+            which: [true, false, true],
+        }),
+    };
+    let env = vec![
+        "container=lxc".to_string(),
+        "PATH=/usr/bin:/bin".to_string(),
+    ];
+    let plan = plan::attach_plan(&spec, &host(), &options, &env, true);
+    let mut rec = Recorder::new();
+    rec.clone_as_child = true;
+    rec.fail("chdir /srv", libc::ENOENT);
+    let null = || -> OwnedFd { std::fs::File::open("/dev/null").unwrap().into() };
+    let io = ChildIo {
+        go: null(),
+        report: null(),
+        stdio: null(),
+        target: Some(null()),
+        cgroups: Vec::new(),
+    };
+    let outcome = child::run(&rec, &plan, &io, Some(&FakeProgram));
+    assert_eq!(outcome, Outcome::Executed);
+    assert_eq!(
+        rec.log(),
+        [
+            "wait-go",
+            "reset-signals",
+            "setns newns|newpid|newuts|newipc|newnet|newuser|newcgroup",
+            "set-ids 0 0 []",
+            "clone3 ",
+            "chdir /",
+            // The caller's directory is not in the container: / it is, as lxc-attach.
+            "chdir /srv",
+            "setsid+ctty stdin,stderr",
+            "capbset-drop sys_module",
+            "capbset-drop sys_rawio",
+            "capbset-drop sys_time",
+            "capbset-drop mac_override",
+            "capbset-drop mac_admin",
+            "drop-inheritable-and-ambient 0x302030000",
+            "no-new-privs",
+            "seccomp",
+            "cloexec-from-3",
+            "exec /usr/bin/ls [\"ls\", \"-l\"] [\"container=lxc\", \"PATH=/usr/bin:/bin\"]",
+        ]
+    );
+}
+
+#[test]
+fn an_attached_command_that_cannot_be_executed_is_told_apart() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\n");
+    let options = crate::attach::Options {
+        argv: vec!["/bin/nope".into()],
+        ..Default::default()
+    };
+    let exec = plan::attach_plan(&spec, &host(), &options, &[], false).len() - 1;
+    let mut rec = Recorder::new();
+    rec.report = Some((exec as u32, libc::ENOENT));
+    let null: OwnedFd = std::fs::File::open("/dev/null").unwrap().into();
+    let iso = FakeIsolation::default();
+    let attached = Launcher::with(&rec, host(), &iso)
+        .spawn_attach(&spec, &group, null.as_fd(), options)
+        .unwrap();
+    let err = attached.wait().unwrap_err();
+    assert!(
+        matches!(
+            err,
+            LaunchError::Command {
+                errno: libc::ENOENT,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert_eq!(
+        err.to_string(),
+        "executing /bin/nope in the container failed: ENOENT (No such file or directory)"
+    );
+    // Born in the group, released, waited for.
+    let log: Vec<String> = rec
+        .log()
+        .into_iter()
+        .map(|l| l.replace(&_tmp.path().to_string_lossy().into_owned(), "ROOT"))
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "open ROOT/sys/fs/cgroup/lxc/c1",
+            "clone3  into-cgroup",
+            "go",
+            "read-report",
+            "wait 4242",
+        ]
+    );
+}
+
+#[test]
+fn a_long_command_line_reaches_exec_whole() {
+    let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\n");
+    let argv: Vec<String> = std::iter::once("/bin/true".to_string())
+        .chain((1..1000).map(|i| format!("arg{i}")))
+        .collect();
+    let options = crate::attach::Options {
+        argv: argv.clone(),
+        ..Default::default()
+    };
+    let env: Vec<String> = (0..1000).map(|i| format!("V{i}=x")).collect();
+    let plan = plan::attach_plan(&spec, &host(), &options, &env, false);
+    let mut rec = Recorder::new();
+    rec.clone_as_child = true;
+    let null = || -> OwnedFd { std::fs::File::open("/dev/null").unwrap().into() };
+    let io = ChildIo {
+        go: null(),
+        report: null(),
+        stdio: null(),
+        target: Some(null()),
+        cgroups: Vec::new(),
+    };
+    assert_eq!(child::run(&rec, &plan, &io, None), Outcome::Executed);
+    let exec = rec.log().pop().unwrap();
+    // Every argument and variable, in order (the log line is too long to show).
+    assert!(
+        exec == format!("exec /bin/true {argv:?} {env:?}"),
+        "the command line or the environment was cut"
     );
 }

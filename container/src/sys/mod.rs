@@ -110,6 +110,10 @@ pub trait Sys {
     fn report(&self, fd: BorrowedFd<'_>, step: u32, errno: i32);
     /// Ends the child.
     fn exit(&self, code: i32) -> !;
+    /// Unblocks every signal and gives SIGPIPE its default action back (the caller's
+    /// signal state must not reach the container's programs: a mask and ignored signals
+    /// survive exec).
+    fn reset_signals(&self) -> io::Result<()>;
     /// setresgid/setresuid to `gid`/`uid` and setgroups(`groups`), in that order.
     fn set_ids(&self, uid: u32, gid: u32, groups: &[u32]) -> io::Result<()>;
     /// setns(pidfd, flags): into the namespaces of the process `pidfd` refers to.
@@ -166,10 +170,20 @@ pub trait Sys {
     /// setsid, then `fd` as the controlling terminal (when `tty`) and as stdin, stdout and
     /// stderr.
     fn take_stdio(&self, fd: BorrowedFd<'_>, tty: bool) -> io::Result<()>;
+    /// setsid, then `fd` (a terminal) as the controlling terminal and as those of stdin,
+    /// stdout and stderr that `which` names (attach: the caller's ones that are
+    /// terminals).
+    fn take_terminal(&self, fd: BorrowedFd<'_>, which: [bool; 3]) -> io::Result<()>;
     /// Marks every descriptor from 3 on close-on-exec.
     fn cloexec_from_3(&self);
+    /// Closes every descriptor from 3 on, and puts /dev/null on stdin, stdout and stderr
+    /// (attach's intermediate process, which only waits: it must not keep the caller's
+    /// terminal, nor the master of the command's pty, whose hang-up tells the command
+    /// that its caller went away).
+    fn close_all(&self);
     /// execve; returns only on failure.
-    fn exec(&self, path: &CStr, argv: &[&CStr], env: &[&CStr]) -> io::Error;
+    fn exec(&self, path: &CStr, argv: &[std::ffi::CString], env: &[std::ffi::CString])
+        -> io::Error;
 }
 
 /// A pipe whose ends are both close-on-exec.

@@ -1,7 +1,7 @@
 //! The system calls the launch needs that neither nix nor rustix wraps safely:
 //! `clone3` (nix 0.30 has no clone3; `clone` with a closure runs the child on a borrowed
 //! stack, which is worse), `keyctl(KEYCTL_JOIN_SESSION_KEYRING)` and `close_range` with
-//! `CLOSE_RANGE_CLOEXEC`, and `_exit`. Each is one libc call in a minimal, commented
+//! `CLOSE_RANGE_CLOEXEC`, `signal(SIGPIPE, SIG_DFL)`, and `_exit`. Each is one libc call in a minimal, commented
 //! `unsafe` block; nothing else in the crate is unsafe.
 
 #![allow(unsafe_code)]
@@ -123,6 +123,41 @@ pub fn cloexec_from(first: u32) -> io::Result<()> {
         )
     };
     if ret < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// `close_range(first, ~0, 0)`: closes every descriptor from `first` on (Linux 5.9).
+pub fn close_from(first: u32) -> io::Result<()> {
+    // SAFETY: closes descriptors only; the caller (attach's intermediate process, which
+    // then only waits and exits) uses none of them again.
+    let ret = unsafe {
+        libc::syscall(
+            libc::SYS_close_range,
+            first as libc::c_uint,
+            libc::c_uint::MAX,
+            0 as libc::c_uint,
+        )
+    };
+    if ret < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Gives the child the signal state a freshly started program expects: nothing blocked
+/// (the caller may block signals for a signalfd, cgconfigd does, and a mask survives
+/// exec) and SIGPIPE back to its default action (the Rust runtime ignores it in every
+/// program, and an ignored signal also survives exec: `yes | head` in the container would
+/// see EPIPE instead of dying). `std::process::Command` does the same for its children.
+pub fn reset_signals() -> io::Result<()> {
+    use nix::sys::signal::{sigprocmask, SigSet, SigmaskHow};
+    sigprocmask(SigmaskHow::SIG_SETMASK, Some(&SigSet::empty()), None)
+        .map_err(|e| io::Error::from_raw_os_error(e as i32))?;
+    // SAFETY: SIG_DFL installs no handler, so no code of this program runs on a signal.
+    let old = unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
+    if old == libc::SIG_ERR {
         return Err(io::Error::last_os_error());
     }
     Ok(())

@@ -213,6 +213,10 @@ impl Sys for Real {
         raw::exit_now(code)
     }
 
+    fn reset_signals(&self) -> io::Result<()> {
+        raw::reset_signals()
+    }
+
     fn set_ids(&self, uid: u32, gid: u32, groups: &[u32]) -> io::Result<()> {
         use rustix::process::{Gid, Uid};
         use rustix::thread::{set_thread_groups, set_thread_res_gid, set_thread_res_uid};
@@ -435,13 +439,43 @@ impl Sys for Real {
         rustix::stdio::dup2_stderr(fd).map_err(io_err)
     }
 
+    fn take_terminal(&self, fd: BorrowedFd<'_>, which: [bool; 3]) -> io::Result<()> {
+        rustix::process::setsid().map_err(io_err)?;
+        rustix::process::ioctl_tiocsctty(fd).map_err(io_err)?;
+        if which[0] {
+            rustix::stdio::dup2_stdin(fd).map_err(io_err)?;
+        }
+        if which[1] {
+            rustix::stdio::dup2_stdout(fd).map_err(io_err)?;
+        }
+        if which[2] {
+            rustix::stdio::dup2_stderr(fd).map_err(io_err)?;
+        }
+        Ok(())
+    }
+
+    fn close_all(&self) {
+        let _ = raw::close_from(3);
+        use rustix::fs::{Mode, OFlags};
+        if let Ok(null) = rustix::fs::open(c"/dev/null", OFlags::RDWR, Mode::empty()) {
+            let _ = rustix::stdio::dup2_stdin(&null);
+            let _ = rustix::stdio::dup2_stdout(&null);
+            let _ = rustix::stdio::dup2_stderr(&null);
+        }
+    }
+
     fn cloexec_from_3(&self) {
         // Kernels before 5.11 lack CLOSE_RANGE_CLOEXEC; descriptors of this crate and of
         // the standard library are close-on-exec anyway.
         let _ = raw::cloexec_from(3);
     }
 
-    fn exec(&self, path: &CStr, argv: &[&CStr], env: &[&CStr]) -> io::Error {
+    fn exec(
+        &self,
+        path: &CStr,
+        argv: &[std::ffi::CString],
+        env: &[std::ffi::CString],
+    ) -> io::Error {
         match nix::unistd::execve(path, argv, env) {
             Err(e) => nix_err(e),
             Ok(never) => match never {},

@@ -170,6 +170,10 @@ impl Sys for Recorder {
         panic!("the fake's child exited with {code}")
     }
 
+    fn reset_signals(&self) -> io::Result<()> {
+        self.call("reset-signals".into())
+    }
+
     fn set_ids(&self, uid: u32, gid: u32, groups: &[u32]) -> io::Result<()> {
         self.call(format!("set-ids {uid} {gid} {groups:?}"))
     }
@@ -290,11 +294,30 @@ impl Sys for Recorder {
         self.call(format!("setsid+stdio{}", if tty { " ctty" } else { "" }))
     }
 
+    fn take_terminal(&self, _fd: BorrowedFd<'_>, which: [bool; 3]) -> io::Result<()> {
+        let names: Vec<&str> = ["stdin", "stdout", "stderr"]
+            .into_iter()
+            .zip(which)
+            .filter(|(_, on)| *on)
+            .map(|(n, _)| n)
+            .collect();
+        self.call(format!("setsid+ctty {}", names.join(",")))
+    }
+
+    fn close_all(&self) {
+        let _ = self.call("close-all".into());
+    }
+
     fn cloexec_from_3(&self) {
         let _ = self.call("cloexec-from-3".into());
     }
 
-    fn exec(&self, path: &CStr, argv: &[&CStr], env: &[&CStr]) -> io::Error {
+    fn exec(
+        &self,
+        path: &CStr,
+        argv: &[std::ffi::CString],
+        env: &[std::ffi::CString],
+    ) -> io::Error {
         let argv: Vec<String> = argv.iter().map(|a| s(a)).collect();
         let env: Vec<String> = env.iter().map(|a| s(a)).collect();
         match self.call(format!("exec {} {argv:?} {env:?}", s(path))) {

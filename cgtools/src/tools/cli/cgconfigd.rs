@@ -315,8 +315,46 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("attach")
-                .about("Run a command in a running container (needs the container launch core)")
+                .about("Run a command in a running container, as lxc-attach does")
+                .long_about(
+                    "Run a command in a running container, as lxc-attach does: in its \
+                     namespaces and group, with its capability bounding set, no_new_privs, \
+                     seccomp filter and AppArmor profile, as its root. Without a command, \
+                     the shell of root in the container's /etc/passwd, else /bin/sh. The \
+                     environment is cleared but container=lxc and a default PATH (and TERM \
+                     when the command gets a terminal). The exit status is the command's \
+                     (128 + the signal that killed it; 126 or 127 when it cannot be run).",
+                )
                 .arg(name_arg())
+                .arg(
+                    Arg::new("clear-env")
+                        .long("clear-env")
+                        .action(ArgAction::SetTrue)
+                        .help("Clear the environment but container=lxc and PATH (the default)"),
+                )
+                .arg(
+                    Arg::new("keep-env")
+                        .long("keep-env")
+                        .action(ArgAction::SetTrue)
+                        .conflicts_with("clear-env")
+                        .help("Keep the caller's whole environment (lxc-attach 5.0's default)"),
+                )
+                .arg(
+                    Arg::new("keep-var")
+                        .long("keep-var")
+                        .value_name("NAME")
+                        .action(ArgAction::Append)
+                        .help("Keep the caller's variable NAME (repeatable)"),
+                )
+                .arg(
+                    Arg::new("set-var")
+                        .short('v')
+                        .long("set-var")
+                        .value_name("NAME=VALUE")
+                        .action(ArgAction::Append)
+                        .value_parser(parse_variable)
+                        .help("Set a variable for the command (repeatable)"),
+                )
                 .arg(
                     Arg::new("command")
                         .value_name("CMD")
@@ -327,8 +365,30 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("console")
-                .about("Connect to a container's console (needs the container launch core)")
-                .arg(name_arg()),
+                .about("Connect to a container's console, as lxc-console does")
+                .long_about(
+                    "Connect to a container's console, as lxc-console -t 0 does: what the \
+                     container writes to /dev/console is shown, what is typed goes to it. \
+                     The terminal is in raw mode until the escape sequence, Ctrl+a q \
+                     (Ctrl+a Ctrl+a sends Ctrl+a), and restored then. One client at a time.",
+                )
+                .arg(name_arg())
+                .arg(
+                    Arg::new("escape")
+                        .short('e')
+                        .long("escape")
+                        .value_name("KEY")
+                        .value_parser(parse_escape)
+                        .help("The escape key: a letter, Ctrl+KEY [default: a]"),
+                )
+                .arg(
+                    Arg::new("tty")
+                        .short('t')
+                        .long("tty")
+                        .value_name("NUMBER")
+                        .value_parser(clap::value_parser!(u32))
+                        .help("The tty: 0, the console, is the only one"),
+                ),
         )
 }
 
@@ -354,6 +414,24 @@ fn name_arg() -> Arg {
         .value_name("NAME")
         .required(true)
         .help("The container")
+}
+
+fn parse_escape(text: &str) -> Result<String, String> {
+    match text.strip_prefix('^').unwrap_or(text).as_bytes() {
+        [c] if c.is_ascii_alphabetic() => Ok(text.to_string()),
+        _ => Err(format!(
+            "`{text}` is not an escape key: give a letter (`b`, or `^b`, for Ctrl+b)"
+        )),
+    }
+}
+
+fn parse_variable(text: &str) -> Result<String, String> {
+    match text.split_once('=') {
+        Some((name, _)) if !name.is_empty() && !name.contains('\0') && !text.contains('\0') => {
+            Ok(text.to_string())
+        }
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
 }
 
 fn parse_containers_group(text: &str) -> Result<GroupPath, String> {
@@ -420,7 +498,8 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
             "ls [-f] [-F COLUMNS] [-1] [--active | --running | --stopped] [--json]: the containers, as lxc-ls prints them: names in columns; with -f a table NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F chooses its columns among NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED (without -f it changes nothing, as with lxc-ls). A container whose config does not load is named on standard error, as lxc-ls does; --json lists everything known of every container, its errors included.",
             "info NAME [-s] [-p] [-S] [-H] [--json]: Name, State, and for a running container PID, CPU use, BlkIO use, Memory use and KMem use read from its group, as lxc-info prints them; -s, -p and -S print only the state, the pid or the usage, -H raw numbers.",
             "start NAME: start a stopped container. stop NAME [-k] [-t SECS]: stop it (its halt signal, then SIGKILL of its group after SECS, default --stop-timeout; -k at once), and wait until it is stopped. restart NAME: stop it, then start it.",
-            "attach NAME [-- CMD...] and console NAME need the container launch core; this version answers that they are not available yet.",
+            "attach NAME [--clear-env | --keep-env] [--keep-var NAME]... [-v NAME=VALUE]... [-- CMD...]: run CMD in the running container, as lxc-attach does: in its namespaces and its group, with its capability bounding set, no_new_privs, AppArmor profile and seccomp filter, as its root, in the caller's directory when the container has it (else /). Without CMD, root's shell in the container's /etc/passwd, else /bin/sh. The command runs in the client, with the client's standard input, output and error; those that are terminals are replaced by a new pty that the client relays to its terminal (in raw mode, restored at the end), so that the caller's terminal never enters the container. The environment is cleared but container=lxc and a default PATH (and TERM with a terminal), as lxc-attach --clear-env; --keep-env keeps the caller's, as lxc-attach 5.0 does by default. The exit status is the command's, 128 + the signal that killed it, 127 when it does not exist and 126 when it cannot be executed, 1 when it cannot be started.",
+            "console NAME [-e KEY] [-t 0]: connect to the container's console, as lxc-console -t 0 does: LXC's banner, then what the container writes to /dev/console is shown and what is typed goes to it, the terminal in raw mode (restored at the end, also on an error or a signal), its window size given to the console. Ctrl+a q detaches, Ctrl+a Ctrl+a sends Ctrl+a; -e b makes it Ctrl+b. Standard input may be a pipe: its bytes are sent and its end detaches. One client at a time: a second is refused while the first is connected. A container started with lxc.console.path = none has no console, nor has a container re-adopted after a restart of cgconfigd (the pty stayed with the daemon that started it). While no client is connected cgconfigd reads and discards the console's output, so that the container never blocks on it.",
         ],
     ),
     (
@@ -496,5 +575,20 @@ mod tests {
             .try_get_matches_from(["cgconfigd", "--base", "/t/x/", "--mode", "delegated"])
             .unwrap();
         assert_eq!(m.get_one::<GroupPath>("base").unwrap().as_relative(), "t/x");
+    }
+
+    #[test]
+    fn attach_and_console_options_are_checked() {
+        let parse = |args: &[&str]| command().try_get_matches_from(args);
+        assert!(parse(&["cgconfigd", "console", "c", "-e", "^b"]).is_ok());
+        assert!(parse(&["cgconfigd", "console", "c", "-e", "12"]).is_err());
+        assert!(parse(&["cgconfigd", "console", "c", "-t", "x"]).is_err());
+        assert!(parse(&["cgconfigd", "attach", "c", "-v", "A=1", "--", "ls", "-l"]).is_ok());
+        assert!(parse(&["cgconfigd", "attach", "c", "-v", "=1"]).is_err());
+        assert!(parse(&["cgconfigd", "attach", "c", "--clear-env", "--keep-env"]).is_err());
+        let m = parse(&["cgconfigd", "attach", "c", "--", "sh", "-c", "exit 7"]).unwrap();
+        let (_, sub) = m.subcommand().unwrap();
+        let cmd: Vec<&String> = sub.get_many::<String>("command").unwrap().collect();
+        assert_eq!(cmd, ["sh", "-c", "exit 7"]);
     }
 }
