@@ -17,18 +17,19 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
 
 use std::fs;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
-use std::os::unix::net::{UnixDatagram, UnixStream};
+use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use test_support::{bin, dirs_below, in_vm, need, Host, Mount, Skip, Spawned, TestGroups};
+use test_support::{
+    bin, dirs_below, in_vm, need, status_of, DaemonCommand, Host, Mount, Skip, Spawned, TestGroups,
+};
 
 /// Generous limits for things that have no promise (a start, an exit); the VM lane's
 /// emulated CPU is slow.
@@ -39,8 +40,6 @@ fn host() -> Result<(Host, Mount), Skip> {
     let unified = host.unified()?.clone();
     Ok((host, unified))
 }
-
-static SOCKETS: AtomicUsize = AtomicUsize::new(0);
 
 /// A test's world: a unique prefix (created in the v2 hierarchy, so that the containers'
 /// groups get the controllers the root enables), a temporary directory with the container
@@ -212,11 +211,20 @@ impl World {
     }
 }
 
-/// A daemon this test started: its notify messages and log; killed on drop.
-struct Daemon {
-    child: Child,
-    messages: Arc<Mutex<Vec<String>>>,
-    log: Arc<Mutex<String>>,
+/// A daemon this test started (the shared harness), with this suite's waits.
+struct Daemon(test_support::Daemon);
+
+impl std::ops::Deref for Daemon {
+    type Target = test_support::Daemon;
+    fn deref(&self) -> &test_support::Daemon {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut test_support::Daemon {
+        &mut self.0
+    }
 }
 
 impl Daemon {
@@ -224,8 +232,8 @@ impl Daemon {
         Daemon::start_with(world, extra, None)
     }
 
-    /// With `enter`, a shell first moves itself into those `cgroup.procs` (as systemd
-    /// would have started the daemon in a unit's cgroup).
+    /// With `enter`, it is started in those `cgroup.procs` first (as systemd would have
+    /// started the daemon in a unit's cgroup).
     fn start_with(world: &World, extra: &[&str], enter: Option<&[PathBuf]>) -> Daemon {
         Daemon::spawn(world, extra, enter, true)
     }
@@ -241,90 +249,32 @@ impl Daemon {
         enter: Option<&[PathBuf]>,
         test_launcher: bool,
     ) -> Daemon {
-        let socket_path = world
-            .path()
-            .join(format!("notify-{}", SOCKETS.fetch_add(1, Ordering::SeqCst)));
-        let socket = UnixDatagram::bind(&socket_path).unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_millis(100)))
-            .unwrap();
         let mut args = world.args();
         if extra.contains(&"--base") {
             args.truncate(args.len() - 2);
         }
         args.extend(extra.iter().map(|s| s.to_string()));
-        let mut command = match enter {
-            None => Command::new(bin("cgconfigd")),
-            Some(procs) => {
-                let mut script = String::new();
-                for p in procs {
-                    script.push_str(&format!("echo $$ > '{}' || exit 99; ", p.display()));
-                }
-                script.push_str("exec \"$0\" \"$@\"");
-                let mut c = Command::new("/bin/sh");
-                c.arg("-c").arg(script).arg(bin("cgconfigd"));
-                c
-            }
-        };
-        command
-            .args(&args)
-            .env("NOTIFY_SOCKET", &socket_path)
-            .env(
-                "CGCONFIGD_TEST_LAUNCHER",
-                if test_launcher { "host-process" } else { "" },
-            )
-            .env_remove("JOURNAL_STREAM")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                eprintln!("[cgconfigd] {line}");
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let messages = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&messages);
-        std::thread::spawn(move || {
-            let mut buf = vec![0u8; 65536];
-            let mut idle = Instant::now();
-            while Arc::strong_count(&sink) > 1 && idle.elapsed() < Duration::from_secs(600) {
-                if let Ok(n) = socket.recv(&mut buf) {
-                    sink.lock()
-                        .unwrap()
-                        .push(String::from_utf8_lossy(&buf[..n]).into_owned());
-                    idle = Instant::now();
-                }
-            }
-        });
-        Daemon {
-            child,
-            messages,
-            log,
-        }
-    }
-
-    fn pid(&self) -> i32 {
-        self.child.id() as i32
+        let launcher = if test_launcher { "host-process" } else { "" };
+        Daemon(test_support::Daemon::spawn(DaemonCommand {
+            binary: bin("cgconfigd"),
+            args,
+            socket_dir: world.path(),
+            enter,
+            env: vec![("CGCONFIGD_TEST_LAUNCHER".into(), launcher.into())],
+        }))
     }
 
     /// Waits for a `STATUS=` containing `needle`.
     fn status(&self, needle: &str) {
         let start = Instant::now();
-        while !self.messages.lock().unwrap().iter().any(|m| {
+        while !self.messages().iter().any(|m| {
             m.lines()
                 .any(|l| l.starts_with("STATUS=") && l.contains(needle))
         }) {
             assert!(
                 start.elapsed() < LONG,
                 "no STATUS with {needle:?}: {:?}",
-                self.messages.lock().unwrap()
+                self.messages()
             );
             sleep(Duration::from_millis(10));
         }
@@ -332,67 +282,28 @@ impl Daemon {
 
     /// Waits for `READY=1`; returns its STATUS.
     fn ready(&self) -> String {
-        let start = Instant::now();
-        loop {
-            if let Some(m) = self
-                .messages
-                .lock()
-                .unwrap()
-                .iter()
-                .find(|m| m.contains("READY=1"))
-            {
-                return m
-                    .lines()
-                    .find_map(|l| l.strip_prefix("STATUS="))
-                    .unwrap_or_default()
-                    .to_string();
-            }
-            assert!(start.elapsed() < LONG, "no READY=1; log:\n{}", self.log());
-            sleep(Duration::from_millis(5));
-        }
-    }
-
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
+        status_of(&self.expect_all(0, &["READY=1"], LONG))
     }
 
     /// Waits until the log has a line containing `needle`.
     fn logged(&self, needle: &str) {
-        let start = Instant::now();
-        while !self.log().contains(needle) {
-            assert!(
-                start.elapsed() < LONG,
-                "the log never said {needle:?}:\n{}",
-                self.log()
-            );
-            sleep(Duration::from_millis(10));
-        }
+        assert!(
+            self.logs_within(needle, LONG),
+            "the log never said {needle:?}:\n{}",
+            self.log()
+        );
     }
 
     fn signal(&self, signal: nix::sys::signal::Signal) {
-        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid()), signal).unwrap();
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid() as i32), signal).unwrap();
+    }
+
+    fn pid(&self) -> i32 {
+        self.0.pid() as i32
     }
 
     fn wait(&mut self, timeout: Duration) -> ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                start.elapsed() < timeout,
-                "cgconfigd did not exit; log:\n{}",
-                self.log()
-            );
-            sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.0.wait(timeout)
     }
 }
 

@@ -18,18 +18,15 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::io::{BufRead, BufReader};
 use std::os::unix::fs::MetadataExt;
-use std::os::unix::net::UnixDatagram;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::process::Command;
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use test_support::{
-    bin, dirs_below, in_vm, need, skip, skip_part, Host, Skip, Spawned, TestGroups,
+    bin, dirs_below, in_vm, need, skip, skip_part, status_of, DaemonCommand, Host, Skip, Spawned,
+    TestGroups,
 };
 
 /// How long the tree may take to follow an edit: the promise, 500 ms, on a real
@@ -52,9 +49,6 @@ fn host() -> Result<(Host, PathBuf), Skip> {
     let unified = host.unified()?.path.clone();
     Ok((host, unified))
 }
-
-/// Notify sockets, one per daemon started.
-static SOCKETS: AtomicUsize = AtomicUsize::new(0);
 
 /// A unique prefix in every hierarchy, removed on drop by its guard, and a temporary
 /// directory for the config files. Declared before the daemon, so that the daemon is
@@ -123,11 +117,20 @@ fn binary() -> PathBuf {
     bin("cgconfigd")
 }
 
-/// A cgconfigd this test started, with its notify socket and its log; killed on drop.
-struct Daemon {
-    child: Child,
-    messages: Arc<Mutex<Vec<String>>>,
-    log: Arc<Mutex<String>>,
+/// A cgconfigd this test started (the shared harness), with this suite's waits.
+struct Daemon(test_support::Daemon);
+
+impl std::ops::Deref for Daemon {
+    type Target = test_support::Daemon;
+    fn deref(&self) -> &test_support::Daemon {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Daemon {
+    fn deref_mut(&mut self) -> &mut test_support::Daemon {
+        &mut self.0
+    }
 }
 
 impl Daemon {
@@ -135,90 +138,29 @@ impl Daemon {
         Daemon::start_with(prefix, extra, None, &[])
     }
 
-    /// Starts it; with `enter`, a shell first moves itself (the daemon-to-be) into
-    /// those `cgroup.procs` files, as systemd would have started it in a unit's cgroup.
+    /// Starts it; with `enter`, it is started in those `cgroup.procs` first, as systemd
+    /// would have started it in a unit's cgroup.
     fn start_with(
         prefix: &Prefix,
         extra: &[&str],
         enter: Option<&[PathBuf]>,
         env: &[(&str, &str)],
     ) -> Daemon {
-        let socket_path = prefix
-            .dir()
-            .join(format!("notify-{}", SOCKETS.fetch_add(1, Ordering::SeqCst)));
-        let socket = UnixDatagram::bind(&socket_path).unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_millis(100)))
-            .unwrap();
         let mut args = prefix.args();
         if extra.contains(&"--base") {
             args.truncate(args.len() - 2); // the test's own base replaces the prefix
         }
         args.extend(extra.iter().map(|s| s.to_string()));
-        let mut command = match enter {
-            None => Command::new(binary()),
-            Some(procs) => {
-                let mut script = String::new();
-                for p in procs {
-                    script.push_str(&format!("echo $$ > '{}' || exit 99; ", p.display()));
-                }
-                script.push_str("exec \"$0\" \"$@\"");
-                let mut c = Command::new("/bin/sh");
-                c.arg("-c").arg(script).arg(binary());
-                c
-            }
-        };
-        command
-            .args(&args)
-            .env("NOTIFY_SOCKET", &socket_path)
-            .env_remove("JOURNAL_STREAM")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped());
-        for (k, v) in env {
-            command.env(k, v);
-        }
-        let mut child = command.spawn().unwrap();
-        let log = Arc::new(Mutex::new(String::new()));
-        let stderr = child.stderr.take().unwrap();
-        let sink = Arc::clone(&log);
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                eprintln!("[cgconfigd] {line}");
-                let mut log = sink.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
-            }
-        });
-        let messages = Arc::new(Mutex::new(Vec::new()));
-        let sink = Arc::clone(&messages);
-        std::thread::spawn(move || {
-            let mut buf = vec![0u8; 65536];
-            // Ends when the test drops the daemon (Arc count 1) or after a long silence.
-            let mut idle = Instant::now();
-            while Arc::strong_count(&sink) > 1 && idle.elapsed() < Duration::from_secs(600) {
-                if let Ok(n) = socket.recv(&mut buf) {
-                    sink.lock()
-                        .unwrap()
-                        .push(String::from_utf8_lossy(&buf[..n]).into_owned());
-                    idle = Instant::now();
-                }
-            }
-        });
-        Daemon {
-            child,
-            messages,
-            log,
-        }
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// How many notify messages arrived so far.
-    fn seen(&self) -> usize {
-        self.messages.lock().unwrap().len()
+        Daemon(test_support::Daemon::spawn(DaemonCommand {
+            binary: binary(),
+            args,
+            socket_dir: prefix.dir(),
+            enter,
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }))
     }
 
     /// Waits for a message after the first `after` that contains `key`; returns it.
@@ -226,50 +168,14 @@ impl Daemon {
         self.expect_all(after, &[key], timeout)
     }
 
-    /// Waits for a message after the first `after` that contains every one of `keys`.
-    fn expect_all(&self, after: usize, keys: &[&str], timeout: Duration) -> String {
-        let start = Instant::now();
-        loop {
-            {
-                let messages = self.messages.lock().unwrap();
-                if let Some(m) = messages
-                    .iter()
-                    .skip(after)
-                    .find(|m| keys.iter().all(|k| m.contains(k)))
-                {
-                    return m.clone();
-                }
-            }
-            assert!(
-                start.elapsed() < timeout,
-                "no message with {keys:?} from cgconfigd within {timeout:?}; messages: {:?}\nlog:\n{}",
-                self.messages.lock().unwrap(),
-                self.log()
-            );
-            sleep(Duration::from_millis(5));
-        }
-    }
-
     /// The STATUS of the last message, once it is a `READY=1` (the daemon is idle).
     fn settled(&self) -> String {
         let start = Instant::now();
         loop {
-            let last = self
-                .messages
-                .lock()
-                .unwrap()
-                .last()
-                .cloned()
-                .unwrap_or_default();
+            let last = self.messages().last().cloned().unwrap_or_default();
             if last.contains("READY=1") {
                 sleep(Duration::from_millis(150));
-                let again = self
-                    .messages
-                    .lock()
-                    .unwrap()
-                    .last()
-                    .cloned()
-                    .unwrap_or_default();
+                let again = self.messages().last().cloned().unwrap_or_default();
                 if again == last {
                     return status_of(&last);
                 }
@@ -289,49 +195,14 @@ impl Daemon {
         status_of(&self.expect(after, "READY=1", LONG))
     }
 
-    fn log(&self) -> String {
-        self.log.lock().unwrap().clone()
-    }
-
-    /// Whether the log gets a line containing `needle` (stderr is read by another thread,
-    /// which may lag behind the notify socket).
+    /// Whether the log gets a line containing `needle`.
     fn logged(&self, needle: &str) -> bool {
-        within(LONG, || self.log().contains(needle)).is_some()
+        self.logs_within(needle, LONG)
     }
 
     fn signal(&self, signal: nix::sys::signal::Signal) {
         nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid() as i32), signal).unwrap();
     }
-
-    fn wait(&mut self, timeout: Duration) -> ExitStatus {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                start.elapsed() < timeout,
-                "cgconfigd did not exit; log:\n{}",
-                self.log()
-            );
-            sleep(Duration::from_millis(10));
-        }
-    }
-}
-
-impl Drop for Daemon {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn status_of(message: &str) -> String {
-    message
-        .lines()
-        .find_map(|l| l.strip_prefix("STATUS="))
-        .unwrap_or_default()
-        .to_string()
 }
 
 /// A config of groups with `cgroup.max.descendants` values.
@@ -766,7 +637,7 @@ fn kill_9_in_the_middle_of_a_large_apply_then_a_restart_converges() {
         tries += 1;
         let mut d = Daemon::start(&t, &[]);
         let started = within(LONG, || count() > before + threshold);
-        d.child.kill().unwrap(); // SIGKILL
+        d.kill();
         d.wait(LONG);
         assert!(
             started.is_some(),
@@ -774,12 +645,7 @@ fn kill_9_in_the_middle_of_a_large_apply_then_a_restart_converges() {
             d.log()
         );
         let at_kill = count();
-        let ready = d
-            .messages
-            .lock()
-            .unwrap()
-            .iter()
-            .any(|m| m.contains("READY=1"));
+        let ready = d.messages().iter().any(|m| m.contains("READY=1"));
         eprintln!("try {tries}: killed with {at_kill} of {full} directories, ready: {ready}");
         if before < at_kill && at_kill < full && !ready {
             break;

@@ -1410,7 +1410,8 @@ impl Containers {
 fn configured_halt(config: &grammar::lxc::Loaded) -> Option<i32> {
     config
         .value("lxc.signal.halt")
-        .and_then(|e| process::parse_signal(&e.entry.value.value).ok())
+        .and_then(|e| container::spec::parse_signal(e.entry.value.value.trim()))
+        .filter(|&signo| signo > 0)
 }
 
 /// The signal that asks a container to halt, as LXC chooses it: `lxc.signal.halt` of the

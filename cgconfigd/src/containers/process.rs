@@ -1,6 +1,6 @@
 //! Processes by pidfd: opening one, proving it is the process a record names (its start
-//! time in `/proc/<pid>/stat`), signalling it, reaping it; and the signal names LXC
-//! configs use.
+//! time in `/proc/<pid>/stat`), signalling it, reaping it. Signal names are the
+//! container crate's (`container::spec::{parse_signal, signal_name}`), as LXC reads them.
 
 use nix::errno::Errno;
 use rustix::process::{Pid, Signal, WaitId, WaitIdOptions};
@@ -8,12 +8,10 @@ use rustix_libc_wrappers::process::SignalExt;
 use std::fs;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
-/// The kernel's first real-time signal as glibc programs see it (glibc keeps 32 and 33):
-/// systemd's `SIGRTMIN+3`, its "halt", is 37.
-pub const SIGRTMIN: i32 = 34;
-/// The last real-time signal.
-pub const SIGRTMAX: i32 = 64;
-/// systemd's halt request.
+pub use container::spec::signal_name;
+use container::spec::SIGRTMIN;
+
+/// systemd's halt request, `SIGRTMIN+3` (glibc keeps the kernel's 32 and 33 for itself).
 pub const SYSTEMD_HALT: i32 = SIGRTMIN + 3;
 
 /// A pidfd for `pid`.
@@ -142,115 +140,9 @@ pub fn blocks_in(status: &str, signo: i32) -> bool {
     (1..=64).contains(&signo) && mask & (1u64 << (signo - 1)) != 0
 }
 
-/// The names of the standard signals, by number.
-const NAMES: &[(&str, i32)] = &[
-    ("HUP", 1),
-    ("INT", 2),
-    ("QUIT", 3),
-    ("ILL", 4),
-    ("TRAP", 5),
-    ("ABRT", 6),
-    ("IOT", 6),
-    ("BUS", 7),
-    ("FPE", 8),
-    ("KILL", 9),
-    ("USR1", 10),
-    ("SEGV", 11),
-    ("USR2", 12),
-    ("PIPE", 13),
-    ("ALRM", 14),
-    ("TERM", 15),
-    ("STKFLT", 16),
-    ("CHLD", 17),
-    ("CONT", 18),
-    ("STOP", 19),
-    ("TSTP", 20),
-    ("TTIN", 21),
-    ("TTOU", 22),
-    ("URG", 23),
-    ("XCPU", 24),
-    ("XFSZ", 25),
-    ("VTALRM", 26),
-    ("PROF", 27),
-    ("WINCH", 28),
-    ("IO", 29),
-    ("POLL", 29),
-    ("PWR", 30),
-    ("SYS", 31),
-];
-
-/// A signal as LXC's `lxc.signal.*` keys take it (`sig_parse`): a number, or a name with
-/// or without `SIG` (`SIGPWR`, `pwr`), or `SIGRTMIN+N` / `SIGRTMAX-N`.
-pub fn parse_signal(text: &str) -> Result<i32, String> {
-    let t = text.trim();
-    if let Ok(n) = t.parse::<i32>() {
-        return if (1..=SIGRTMAX).contains(&n) {
-            Ok(n)
-        } else {
-            Err(format!("`{t}` is not a signal number (1 to {SIGRTMAX})"))
-        };
-    }
-    let upper = t.to_ascii_uppercase();
-    let name = upper.strip_prefix("SIG").unwrap_or(&upper);
-    let rt = |rest: &str, base: i32, sign: i32| -> Option<i32> {
-        let n = if rest.is_empty() {
-            0
-        } else {
-            rest.parse::<i32>().ok()?
-        };
-        let s = base + sign * n;
-        (SIGRTMIN..=SIGRTMAX).contains(&s).then_some(s)
-    };
-    let found = if let Some(rest) = name.strip_prefix("RTMIN") {
-        match rest.strip_prefix('+') {
-            Some(n) => rt(n, SIGRTMIN, 1),
-            None => rt(rest, SIGRTMIN, 1).filter(|_| rest.is_empty()),
-        }
-    } else if let Some(rest) = name.strip_prefix("RTMAX") {
-        match rest.strip_prefix('-') {
-            Some(n) => rt(n, SIGRTMAX, -1),
-            None => rt(rest, SIGRTMAX, -1).filter(|_| rest.is_empty()),
-        }
-    } else {
-        NAMES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
-    };
-    found.ok_or_else(|| {
-        format!("`{t}` is not a signal (a number, a name such as SIGPWR, or SIGRTMIN+N)")
-    })
-}
-
-/// `SIGTERM`, `SIGRTMIN+3`, `signal 99`.
-pub fn signal_name(signo: i32) -> String {
-    if let Some((name, _)) = NAMES.iter().find(|(_, s)| *s == signo) {
-        return format!("SIG{name}");
-    }
-    if (SIGRTMIN..=SIGRTMAX).contains(&signo) {
-        return format!("SIGRTMIN+{}", signo - SIGRTMIN);
-    }
-    format!("signal {signo}")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn signals_parse_as_lxc_writes_them() {
-        assert_eq!(parse_signal("SIGPWR"), Ok(30));
-        assert_eq!(parse_signal("pwr"), Ok(30));
-        assert_eq!(parse_signal("SIGUSR1"), Ok(10));
-        assert_eq!(parse_signal("9"), Ok(9));
-        assert_eq!(parse_signal("SIGRTMIN+3"), Ok(37));
-        assert_eq!(parse_signal("SIGRTMIN"), Ok(34));
-        assert_eq!(parse_signal("SIGRTMAX-1"), Ok(63));
-        assert!(parse_signal("SIGRTMIN+40").is_err());
-        assert!(parse_signal("SIGNOPE").is_err());
-        assert!(parse_signal("0").is_err());
-        assert!(parse_signal("65").is_err());
-        assert_eq!(signal_name(30), "SIGPWR");
-        assert_eq!(signal_name(37), "SIGRTMIN+3");
-        assert_eq!(signal_name(9), "SIGKILL");
-    }
 
     #[test]
     fn the_start_time_is_counted_after_the_last_parenthesis() {

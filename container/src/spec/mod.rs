@@ -1366,67 +1366,82 @@ impl<'a> Checker<'a> {
     }
 }
 
+/// The standard signals by name, as LXC's `sig_parse` and `kill -l` know them.
+const NAMES: &[(&str, i32)] = &[
+    ("HUP", 1),
+    ("INT", 2),
+    ("QUIT", 3),
+    ("ILL", 4),
+    ("TRAP", 5),
+    ("ABRT", 6),
+    ("IOT", 6),
+    ("BUS", 7),
+    ("FPE", 8),
+    ("KILL", 9),
+    ("USR1", 10),
+    ("SEGV", 11),
+    ("USR2", 12),
+    ("PIPE", 13),
+    ("ALRM", 14),
+    ("TERM", 15),
+    ("STKFLT", 16),
+    ("CHLD", 17),
+    ("CONT", 18),
+    ("STOP", 19),
+    ("TSTP", 20),
+    ("TTIN", 21),
+    ("TTOU", 22),
+    ("URG", 23),
+    ("XCPU", 24),
+    ("XFSZ", 25),
+    ("VTALRM", 26),
+    ("PROF", 27),
+    ("WINCH", 28),
+    ("IO", 29),
+    ("POLL", 29),
+    ("PWR", 30),
+    ("SYS", 31),
+];
+
+/// glibc's SIGRTMIN is 34 (two real-time signals are its own), SIGRTMAX 64.
+pub const SIGRTMIN: i32 = 34;
+/// The last real-time signal.
+pub const SIGRTMAX: i32 = 64;
+
+/// `SIGTERM`, `SIGRTMIN+3`, `signal 99`: how a signal is named in logs and messages.
+pub fn signal_name(signo: i32) -> String {
+    if let Some((name, _)) = NAMES.iter().find(|(_, s)| *s == signo) {
+        return format!("SIG{name}");
+    }
+    if (SIGRTMIN..=SIGRTMAX).contains(&signo) {
+        return format!("SIGRTMIN+{}", signo - SIGRTMIN);
+    }
+    format!("signal {signo}")
+}
+
 /// A signal as LXC's `sig_parse` reads it: a number, or `SIG` + a name (`SIGRTMIN+N`,
 /// `SIGRTMAX-N` too). 0 is allowed (no signal).
 pub fn parse_signal(text: &str) -> Option<i32> {
-    const NAMES: &[(&str, i32)] = &[
-        ("HUP", 1),
-        ("INT", 2),
-        ("QUIT", 3),
-        ("ILL", 4),
-        ("TRAP", 5),
-        ("ABRT", 6),
-        ("IOT", 6),
-        ("BUS", 7),
-        ("FPE", 8),
-        ("KILL", 9),
-        ("USR1", 10),
-        ("SEGV", 11),
-        ("USR2", 12),
-        ("PIPE", 13),
-        ("ALRM", 14),
-        ("TERM", 15),
-        ("STKFLT", 16),
-        ("CHLD", 17),
-        ("CONT", 18),
-        ("STOP", 19),
-        ("TSTP", 20),
-        ("TTIN", 21),
-        ("TTOU", 22),
-        ("URG", 23),
-        ("XCPU", 24),
-        ("XFSZ", 25),
-        ("VTALRM", 26),
-        ("PROF", 27),
-        ("WINCH", 28),
-        ("IO", 29),
-        ("POLL", 29),
-        ("PWR", 30),
-        ("SYS", 31),
-    ];
-    // glibc's SIGRTMIN is 34 (two real-time signals are its own), SIGRTMAX 64.
-    const RTMIN: i32 = 34;
-    const RTMAX: i32 = 64;
     if let Ok(n) = text.parse::<i32>() {
-        return (0..=RTMAX).contains(&n).then_some(n);
+        return (0..=SIGRTMAX).contains(&n).then_some(n);
     }
     let upper = text.to_ascii_uppercase();
     let name = upper.strip_prefix("SIG").unwrap_or(&upper);
     if let Some(rest) = name.strip_prefix("RTMIN") {
         let n = if rest.is_empty() {
-            RTMIN
+            SIGRTMIN
         } else {
-            RTMIN + rest.strip_prefix('+')?.parse::<i32>().ok()?
+            SIGRTMIN + rest.strip_prefix('+')?.parse::<i32>().ok()?
         };
-        return (n <= RTMAX).then_some(n);
+        return (n <= SIGRTMAX).then_some(n);
     }
     if let Some(rest) = name.strip_prefix("RTMAX") {
         let n = if rest.is_empty() {
-            RTMAX
+            SIGRTMAX
         } else {
-            RTMAX - rest.strip_prefix('-')?.parse::<i32>().ok()?
+            SIGRTMAX - rest.strip_prefix('-')?.parse::<i32>().ok()?
         };
-        return (n >= RTMIN).then_some(n);
+        return (n >= SIGRTMIN).then_some(n);
     }
     NAMES.iter().find(|(n, _)| *n == name).map(|(_, s)| *s)
 }

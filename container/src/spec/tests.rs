@@ -332,6 +332,12 @@ fn signals_as_lxc_reads_them() {
     assert_eq!(parse_signal("0"), Some(0));
     assert_eq!(parse_signal("SIGNOPE"), None);
     assert_eq!(parse_signal("65"), None);
+    assert_eq!(parse_signal("pwr"), Some(30));
+    assert_eq!(parse_signal("SIGRTMIN+40"), None);
+    assert_eq!(signal_name(30), "SIGPWR");
+    assert_eq!(signal_name(37), "SIGRTMIN+3");
+    assert_eq!(signal_name(9), "SIGKILL");
+    assert_eq!(signal_name(99), "signal 99");
 }
 
 #[test]

@@ -21,12 +21,14 @@
 //! * [`Spawned`]: processes a test spawned, killed and reaped on drop; the only processes a
 //!   test may move or kill.
 //! * [`bin`], [`run`], [`Outcome`]: the workspace's binaries, run as a user runs them.
+//! * [`Daemon`]: a cgconfigd started by a test, its notify messages and log collected.
 //! * [`busybox_rootfs`]: a container's root filesystem made of busybox-static.
 
 // Test support: a fixture that cannot be set up, or a skip that cannot be counted, must
 // stop the test loudly.
 #![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
+mod daemon;
 mod groups;
 mod host;
 mod process;
@@ -34,6 +36,7 @@ mod rootfs;
 mod skip;
 mod tool;
 
+pub use daemon::{status_of, Daemon, DaemonCommand};
 pub use groups::{dirs_below, TestGroups};
 pub use host::{Controller, Host, Mode, Mount, V2_CONTROLLERS};
 pub use process::{threads_of, Spawned};
