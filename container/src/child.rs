@@ -7,10 +7,10 @@
 use crate::isolation::SeccompProgram;
 use crate::plan::{Planned, Step};
 use crate::spec::mount::ms;
-use crate::sys::{Mount, Sys};
+use crate::sys::{Mount, Place, Sys};
 use std::ffi::CStr;
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 
 /// The descriptors the child works with.
 #[derive(Debug)]
@@ -61,8 +61,20 @@ pub fn run(
         Ok(true) => {}
         Ok(false) | Err(_) => return Outcome::Abandoned,
     }
+    // The rootfs once opened (`Step::OpenRoot`), with its path.
+    let mut root: Option<(OwnedFd, &CStr)> = None;
     for (index, planned) in plan.iter().enumerate() {
-        match step(sys, &planned.step, io, seccomp) {
+        let result = match &planned.step {
+            Step::OpenRoot(path) => sys.open_root(path).map(|fd| root = Some((fd, path))),
+            other => {
+                let root = root.as_ref().map(|(fd, path)| Root {
+                    fd: fd.as_fd(),
+                    path,
+                });
+                step(sys, other, io, seccomp, root)
+            }
+        };
+        match result {
             Ok(()) => {}
             Err(_) if planned.optional => {}
             Err(e) => {
@@ -82,13 +94,63 @@ fn is(e: &io::Error, code: i32) -> bool {
     e.raw_os_error() == Some(code)
 }
 
+/// The opened rootfs and its path.
+#[derive(Clone, Copy)]
+struct Root<'a> {
+    fd: BorrowedFd<'a>,
+    path: &'a CStr,
+}
+
+/// Where `path` is: below the opened rootfs (resolved in it), or on the host.
+fn place<'a>(root: Option<Root<'a>>, path: &'a CStr) -> io::Result<Place<'a>> {
+    let Some(root) = root else {
+        return Ok(Place::Host(path));
+    };
+    let bytes = path.to_bytes_with_nul();
+    let prefix = root.path.to_bytes();
+    let prefix = match prefix.iter().rposition(|&b| b != b'/') {
+        Some(last) => &prefix[..=last],
+        None => &prefix[..0], // the rootfs is `/`: every absolute path is below it
+    };
+    let Some(rest) = bytes.strip_prefix(prefix) else {
+        return Ok(Place::Host(path));
+    };
+    // `rest` is "\0" (the rootfs itself) or "/..." (below it); "x..." is a sibling.
+    let rel = match rest {
+        [0] => &b".\0"[..],
+        [b'/', ..] => {
+            let start = rest
+                .iter()
+                .position(|&b| b != b'/')
+                .unwrap_or(rest.len() - 1);
+            match &rest[start..] {
+                [0] => &b".\0"[..],
+                below => below,
+            }
+        }
+        _ => return Ok(Place::Host(path)),
+    };
+    // A tail of a C string is one: no error in practice, and never a host path if so.
+    let rel =
+        CStr::from_bytes_with_nul(rel).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))?;
+    Ok(Place::Beneath {
+        root: root.fd,
+        path,
+        rel,
+    })
+}
+
 fn step(
     sys: &dyn Sys,
     step: &Step,
     io: &ChildIo,
     seccomp: Option<&dyn SeccompProgram>,
+    root: Option<Root<'_>>,
 ) -> io::Result<()> {
+    let place = |path| place(root, path);
     match step {
+        // Opened by `run`, which keeps the descriptor.
+        Step::OpenRoot(_) => Err(io::Error::from_raw_os_error(libc::EINVAL)),
         Step::ResetSignals => sys.reset_signals(),
         Step::Ids { uid, gid, groups } => sys.set_ids(*uid, *gid, groups),
         Step::JoinCgroups => io
@@ -123,8 +185,9 @@ fn step(
             remount,
             skip_missing,
         } => {
+            let target = place(target)?;
             let m = Mount {
-                source: source.as_deref(),
+                source: source.as_deref().map(place).transpose()?,
                 target,
                 fstype: fstype.as_deref(),
                 flags: *flags,
@@ -164,25 +227,25 @@ fn step(
             }
             Ok(())
         }
-        Step::Unmount(target) => sys.umount_detach(target),
-        Step::Mkdir(path, mode) => match sys.mkdir(path, *mode) {
+        Step::Unmount(target) => sys.umount_detach(place(target)?),
+        Step::Mkdir(path, mode) => match sys.mkdir(place(path)?, *mode) {
             Err(e) if is(&e, libc::EEXIST) => Ok(()),
             other => other,
         },
-        Step::CreateFile(path) => sys.create_file(path, 0o644),
+        Step::CreateFile(path) => sys.create_file(place(path)?, 0o644),
         Step::Device {
             path,
             major,
             minor,
             host,
-        } => match sys.mknod_char(path, 0o666, *major, *minor) {
+        } => match sys.mknod_char(place(path)?, 0o666, *major, *minor) {
             Err(e) if is(&e, libc::EEXIST) => Ok(()),
             // No mknod in a user namespace: an empty file with the host's node on it.
             Err(e) if is(&e, libc::EPERM) => {
-                sys.create_file(path, 0o644)?;
+                sys.create_file(place(path)?, 0o644)?;
                 sys.mount(Mount {
-                    source: Some(host),
-                    target: path,
+                    source: Some(Place::Host(host)),
+                    target: place(path)?,
                     fstype: None,
                     flags: ms::BIND,
                     data: None,
@@ -190,15 +253,15 @@ fn step(
             }
             other => other,
         },
-        Step::Symlink { target, link } => match sys.symlink(target, link) {
+        Step::Symlink { target, link } => match sys.symlink(target, place(link)?) {
             Err(e) if is(&e, libc::EEXIST) => Ok(()),
             other => other,
         },
-        Step::Ptmx { path, pts } => match sys.symlink(c"pts/ptmx", path) {
+        Step::Ptmx { path, pts } => match sys.symlink(c"pts/ptmx", place(path)?) {
             // The rootfs's own /dev (lxc.autodev = 0): the new instance's ptmx over it.
             Err(e) if is(&e, libc::EEXIST) => sys.mount(Mount {
-                source: Some(pts),
-                target: path,
+                source: Some(place(pts)?),
+                target: place(path)?,
                 fstype: None,
                 flags: ms::BIND,
                 data: None,
@@ -260,13 +323,13 @@ fn pivot(sys: &dyn Sys, root: &CStr) -> io::Result<()> {
     sys.chdir(root)?;
     match sys.pivot_root(c".", c".") {
         Ok(()) => {
-            sys.umount_detach(c".")?;
+            sys.umount_detach(Place::Host(c"."))?;
             sys.chdir(c"/")
         }
         Err(e) if is(&e, libc::EINVAL) => {
             sys.mount(Mount {
-                source: Some(c"."),
-                target: c"/",
+                source: Some(Place::Host(c".")),
+                target: Place::Host(c"/"),
                 fstype: None,
                 flags: ms::MOVE,
                 data: None,
@@ -275,5 +338,52 @@ fn pivot(sys: &dyn Sys, root: &CStr) -> io::Result<()> {
             sys.chdir(c"/")
         }
         Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(root: &CStr, path: &CStr) -> Option<String> {
+        let dir = std::fs::File::open("/").unwrap();
+        let root = Root {
+            fd: dir.as_fd(),
+            path: root,
+        };
+        match place(Some(root), path).unwrap() {
+            Place::Host(_) => None,
+            Place::Beneath { rel, path: p, .. } => {
+                assert_eq!(p, path);
+                Some(rel.to_string_lossy().into_owned())
+            }
+        }
+    }
+
+    #[test]
+    fn paths_below_the_rootfs_are_relative_to_it_and_others_stay_host_paths() {
+        let root = c"/var/lib/lxc/c1/rootfs";
+        assert_eq!(
+            rel(root, c"/var/lib/lxc/c1/rootfs/dev/null").as_deref(),
+            Some("dev/null")
+        );
+        assert_eq!(
+            rel(root, c"/var/lib/lxc/c1/rootfs//proc").as_deref(),
+            Some("proc")
+        );
+        assert_eq!(rel(root, c"/var/lib/lxc/c1/rootfs").as_deref(), Some("."));
+        assert_eq!(rel(root, c"/var/lib/lxc/c1/rootfs/").as_deref(), Some("."));
+        // A sibling whose name starts with the rootfs's is not below it.
+        assert_eq!(rel(root, c"/var/lib/lxc/c1/rootfs2/x"), None);
+        assert_eq!(rel(root, c"/dev/pts/7"), None);
+        // The rootfs's path as configured, with a trailing slash.
+        assert_eq!(rel(c"/srv/r/", c"/srv/r/etc").as_deref(), Some("etc"));
+        // A rootfs of `/` (a host-rootfs container): every absolute path is below it.
+        assert_eq!(rel(c"/", c"/dev/null").as_deref(), Some("dev/null"));
+        // Before the rootfs is opened, everything is a host path.
+        assert!(matches!(
+            place(None, c"/var/lib/lxc/c1/rootfs/proc").unwrap(),
+            Place::Host(_)
+        ));
     }
 }

@@ -14,6 +14,59 @@ use crate::rootfs;
 use crate::spec::{AppArmor, Net, Personality, Spec, DEFAULT_APPARMOR_PROFILE};
 use std::ffi::CString;
 
+/// An argument or environment list for execve, with the NULL-terminated array of
+/// pointers the kernel reads made by the parent, so that the child's exec allocates
+/// nothing (nix's `execve` builds that array on the heap at every call).
+pub struct ExecArray {
+    strings: Vec<CString>,
+    /// Pointers into `strings`' heap buffers (which do not move when `strings` does),
+    /// then a null pointer.
+    pointers: Vec<*const libc::c_char>,
+}
+
+impl ExecArray {
+    /// The list and its pointer array.
+    pub fn new(strings: Vec<CString>) -> ExecArray {
+        let pointers = strings
+            .iter()
+            .map(|s| s.as_ptr())
+            .chain(std::iter::once(std::ptr::null()))
+            .collect();
+        ExecArray { strings, pointers }
+    }
+
+    /// The strings.
+    pub fn strings(&self) -> &[CString] {
+        &self.strings
+    }
+
+    /// The NULL-terminated pointer array, valid as long as `self`.
+    pub fn pointers(&self) -> *const *const libc::c_char {
+        self.pointers.as_ptr()
+    }
+}
+
+impl Clone for ExecArray {
+    fn clone(&self) -> ExecArray {
+        // New pointers into the copy's strings, never the original's.
+        ExecArray::new(self.strings.clone())
+    }
+}
+
+impl PartialEq for ExecArray {
+    fn eq(&self, other: &ExecArray) -> bool {
+        self.strings == other.strings
+    }
+}
+
+impl Eq for ExecArray {}
+
+impl std::fmt::Debug for ExecArray {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.strings.fmt(f)
+    }
+}
+
 /// One thing the child does.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Step {
@@ -73,6 +126,9 @@ pub enum Step {
         /// ENOENT (source or target missing) skips the mount, as LXC's automounts do.
         skip_missing: bool,
     },
+    /// Opens the rootfs, right after its bind mount: from here on every path below it is
+    /// resolved in it (a symlink in the rootfs never leads out; [`crate::sys::Place`]).
+    OpenRoot(CString),
     /// umount2(MNT_DETACH); failures ignored.
     Unmount(CString),
     /// mkdir; an existing directory is fine.
@@ -146,9 +202,9 @@ pub enum Step {
         /// Paths to try (argv[0], or argv[0] in each PATH directory).
         candidates: Vec<CString>,
         /// argv.
-        argv: Vec<CString>,
+        argv: ExecArray,
         /// The environment.
-        env: Vec<CString>,
+        env: ExecArray,
     },
 }
 
@@ -335,8 +391,8 @@ pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>, seccomp: bool)
     add(
         Step::Exec {
             candidates,
-            argv: spec.init.argv.iter().map(|a| cstr(a)).collect(),
-            env: spec.init.env.iter().map(|a| cstr(a)).collect(),
+            argv: ExecArray::new(spec.init.argv.iter().map(|a| cstr(a)).collect()),
+            env: ExecArray::new(spec.init.env.iter().map(|a| cstr(a)).collect()),
         },
         format!("executing the init {argv0}"),
     );
@@ -481,8 +537,8 @@ pub fn attach_plan(
     add(
         Step::Exec {
             candidates,
-            argv: argv.iter().map(|a| cstr(a)).collect(),
-            env: env.iter().map(|a| cstr(a)).collect(),
+            argv: ExecArray::new(argv.iter().map(|a| cstr(a)).collect()),
+            env: ExecArray::new(env.iter().map(|a| cstr(a)).collect()),
         },
         format!("executing {argv0}"),
         false,

@@ -552,6 +552,11 @@ pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>) -> Vec<Planned
         false,
         false,
     );
+    p.add(
+        Step::OpenRoot(cstr(&root)),
+        format!("opening the rootfs {root}"),
+        false,
+    );
     if let Some(size) = spec.autodev {
         p.autodev(size);
     }

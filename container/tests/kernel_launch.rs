@@ -615,3 +615,76 @@ fn the_caller_s_signals_stay_out_and_an_attached_command_gets_its_terminal() {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(command_pid), Signal::SIGKILL).unwrap();
     assert_eq!(attached.wait().unwrap_or_else(|e| panic!("{e}")), 137);
 }
+
+/// A symlink in the rootfs never leads the launch out of it: `lxc.mount.entry` targets
+/// (with `create=dir` and `create=file`) through an absolute symlink and through one that
+/// climbs with `..` are made and mounted where the container sees them, as if its root
+/// were `/`, and nothing appears on the host (LXC's `safe_mount` refuses such paths; a
+/// launch that followed them from the host would create directories and files in the
+/// host's file system).
+#[test]
+fn symlinks_in_the_rootfs_never_lead_a_mount_or_a_mkdir_out_of_it() {
+    let Some((_host, groups, cg)) = setup() else {
+        return;
+    };
+    let dir = Dir::new();
+    let root = dir.rootfs();
+    let outside = dir.path.parent().unwrap().join("outside");
+    fs::create_dir(&outside).unwrap();
+    // The same absolute path inside the rootfs: where the symlink points for the container.
+    let mirrored = root.join(outside.strip_prefix("/").unwrap());
+    fs::create_dir_all(&mirrored).unwrap();
+    std::os::unix::fs::symlink(&outside, root.join("esc")).unwrap();
+    // From the host, rootfs/up/NAME is /NAME (the rootfs is far less than 20 levels deep).
+    std::os::unix::fs::symlink("../".repeat(20), root.join("up")).unwrap();
+    let climbed = format!("cgtools-escape-{}", std::process::id());
+    let on_host_root = PathBuf::from("/").join(&climbed);
+    dir.init(
+        "cat /proc/self/mountinfo > /out/mountinfo
+touch /out/done
+exec sleep 1000
+",
+    );
+    let spec = dir.config(&format!(
+        "lxc.mount.entry = tmpfs esc/made tmpfs create=dir 0 0
+lxc.mount.entry = /dev/null esc/file none bind,create=file 0 0
+lxc.mount.entry = tmpfs up/{climbed} tmpfs create=dir 0 0
+"
+    ));
+    let group = cg
+        .group(&["pids"], &group_path(&groups))
+        .or_else(|_| cg.group(&["memory"], &group_path(&groups)))
+        .unwrap();
+    group.create().unwrap();
+    let started = container::start(&spec, &cg, &group);
+    let escaped = on_host_root.exists();
+    if escaped {
+        let _ = fs::remove_dir(&on_host_root);
+    }
+    let running = Running(started.unwrap_or_else(|e| panic!("{e}")));
+    dir.wait_done();
+    assert!(!escaped, "{} was made on the host", on_host_root.display());
+    assert!(!outside.join("made").exists(), "esc/made made on the host");
+    assert!(!outside.join("file").exists(), "esc/file made on the host");
+    assert!(mirrored.join("made").is_dir());
+    assert!(mirrored.join("file").is_file());
+    assert!(root.join(&climbed).is_dir());
+    // Inside, the mounts are on those paths (mountinfo's 5th field, from the container's
+    // root), each with its file system.
+    let mountinfo = dir.out("mountinfo");
+    let mounted = |path: &str, fstype: &str| {
+        mountinfo.lines().any(|l| {
+            let f: Vec<&str> = l.split(' ').collect();
+            let sep = f.iter().position(|x| *x == "-").unwrap_or(f.len());
+            f.get(4) == Some(&path) && f.get(sep + 1) == Some(&fstype)
+        })
+    };
+    let inside = |name: &str| format!("{}/{name}", outside.display());
+    assert!(mounted(&inside("made"), "tmpfs"), "{mountinfo}");
+    assert!(
+        mounted(&inside("file"), "devtmpfs") || mounted(&inside("file"), "tmpfs"),
+        "{mountinfo}"
+    );
+    assert!(mounted(&format!("/{climbed}"), "tmpfs"), "{mountinfo}");
+    drop(running);
+}

@@ -325,6 +325,16 @@ lxc.environment = TERM=linux
 ";
 
 fn run_child(spec: &Spec, host: &HostFacts, console: Option<&str>) -> (Outcome, Vec<String>) {
+    let (outcome, log, _) = run_child_places(spec, host, console);
+    (outcome, log)
+}
+
+/// Also the paths the child resolved below the rootfs.
+fn run_child_places(
+    spec: &Spec,
+    host: &HostFacts,
+    console: Option<&str>,
+) -> (Outcome, Vec<String>, Vec<String>) {
     let plan = plan::plan(spec, host, console, true);
     let rec = Recorder::new();
     let null = || -> OwnedFd { std::fs::File::open("/dev/null").unwrap().into() };
@@ -336,7 +346,43 @@ fn run_child(spec: &Spec, host: &HostFacts, console: Option<&str>) -> (Outcome, 
         cgroups: Vec::new(),
     };
     let outcome = child::run(&rec, &plan, &io, Some(&FakeProgram));
-    (outcome, rec.log())
+    (outcome, rec.log(), rec.beneath())
+}
+
+/// Once the rootfs is opened (right after its bind mount), every path of the launch below
+/// it (mount targets, directories, files, nodes, links, the ptmx bound from its own
+/// devpts) is resolved in it; the host's paths (the console's pty, the host's devices
+/// bound where mknod is refused) and the rootfs's own mounts before are not.
+#[test]
+fn every_path_below_the_rootfs_is_resolved_in_it() {
+    let spec = spec(DOWNLOAD_LIKE);
+    let root = "/var/lib/lxc/c1/rootfs";
+    let (outcome, log, beneath) = run_child_places(&spec, &host(), Some("/dev/pts/7"));
+    assert_eq!(outcome, Outcome::Executed);
+    let opened = log
+        .iter()
+        .position(|l| l == &format!("open-root {root}"))
+        .unwrap_or_else(|| panic!("the rootfs is never opened: {log:#?}"));
+    assert_eq!(log[opened - 1], format!("mount {root} {root} - bind|rec -"));
+    // Each path below the rootfs named by a call after the opening, in order.
+    let below: Vec<String> = log[opened + 1..]
+        .iter()
+        .take_while(|l| !l.starts_with("pivot_root"))
+        .flat_map(|l| l.split(' '))
+        .filter(|w| w.starts_with(&format!("{root}/")))
+        .map(str::to_string)
+        .collect();
+    assert!(below.len() > 20, "{below:#?}");
+    let resolved: Vec<&String> = beneath.iter().collect();
+    for path in &below {
+        assert!(
+            resolved.contains(&path),
+            "{path} was not resolved in the rootfs"
+        );
+    }
+    assert!(!beneath.iter().any(|p| p == "/dev/pts/7"), "{beneath:#?}");
+    assert!(beneath.iter().any(|p| p == &format!("{root}/dev/ptmx")));
+    assert!(beneath.iter().any(|p| p == &format!("{root}/proc")));
 }
 
 #[test]

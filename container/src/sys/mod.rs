@@ -42,13 +42,43 @@ impl Hierarchies {
     }
 }
 
+/// A path the child works on: a host path, or one below the container's root, resolved
+/// there as if the root were `/` (`openat2(RESOLVE_IN_ROOT)`), so that a symlink in the
+/// rootfs (`proc -> /etc`, `dev -> ../../..`) can never lead a mount, a `mkdir` or a
+/// `mknod` of the launch out of the rootfs. LXC's `safe_mount` refuses such symlinks
+/// (ELOOP); resolving them inside the container is what the container itself sees.
+#[derive(Clone, Copy, Debug)]
+pub enum Place<'a> {
+    /// A path on the host (outside the rootfs, or before the rootfs is opened).
+    Host(&'a CStr),
+    /// `rel` below `root` (the rootfs opened after its bind mount); `path` is the whole
+    /// path as planned, for messages and the recording fake.
+    Beneath {
+        /// The rootfs.
+        root: BorrowedFd<'a>,
+        /// The path as planned (`/var/lib/lxc/c1/rootfs/dev/null`).
+        path: &'a CStr,
+        /// The part below the rootfs (`dev/null`; `.` for the rootfs itself).
+        rel: &'a CStr,
+    },
+}
+
+impl<'a> Place<'a> {
+    /// The path as planned.
+    pub fn path(&self) -> &'a CStr {
+        match *self {
+            Place::Host(path) | Place::Beneath { path, .. } => path,
+        }
+    }
+}
+
 /// One mount(2) call.
 #[derive(Clone, Copy, Debug)]
 pub struct Mount<'a> {
     /// Source (`None` for a remount or a propagation change).
-    pub source: Option<&'a CStr>,
+    pub source: Option<Place<'a>>,
     /// Target.
-    pub target: &'a CStr,
+    pub target: Place<'a>,
     /// File system type.
     pub fstype: Option<&'a CStr>,
     /// `MS_*` flags.
@@ -123,21 +153,24 @@ pub trait Sys {
     /// unshare(CLONE_NEWCGROUP).
     fn unshare_cgroup(&self) -> io::Result<()>;
     /// The `MS_*` flags of the mount at `path` (statvfs).
-    fn mount_flags(&self, path: &CStr) -> io::Result<u64>;
+    fn mount_flags(&self, path: Place<'_>) -> io::Result<u64>;
+    /// Opens the rootfs (`O_PATH | O_DIRECTORY`), after its bind mount: every later path
+    /// below it is a [`Place::Beneath`] it.
+    fn open_root(&self, path: &CStr) -> io::Result<OwnedFd>;
     /// sethostname.
     fn sethostname(&self, name: &CStr) -> io::Result<()>;
     /// mount(2).
     fn mount(&self, m: Mount<'_>) -> io::Result<()>;
     /// umount2(target, MNT_DETACH).
-    fn umount_detach(&self, target: &CStr) -> io::Result<()>;
+    fn umount_detach(&self, target: Place<'_>) -> io::Result<()>;
     /// mkdir (EEXIST is an error; the caller decides).
-    fn mkdir(&self, path: &CStr, mode: u32) -> io::Result<()>;
-    /// Creates an empty file if missing (O_CREAT, no truncation).
-    fn create_file(&self, path: &CStr, mode: u32) -> io::Result<()>;
+    fn mkdir(&self, path: Place<'_>, mode: u32) -> io::Result<()>;
+    /// Creates an empty file if missing (O_CREAT, no truncation, not through a symlink).
+    fn create_file(&self, path: Place<'_>, mode: u32) -> io::Result<()>;
     /// mknod of a character device.
-    fn mknod_char(&self, path: &CStr, mode: u32, major: u32, minor: u32) -> io::Result<()>;
+    fn mknod_char(&self, path: Place<'_>, mode: u32, major: u32, minor: u32) -> io::Result<()>;
     /// symlink(target, link).
-    fn symlink(&self, target: &CStr, link: &CStr) -> io::Result<()>;
+    fn symlink(&self, target: &CStr, link: Place<'_>) -> io::Result<()>;
     /// unlink.
     fn unlink(&self, path: &CStr) -> io::Result<()>;
     /// umask; returns the old mask.
@@ -182,8 +215,12 @@ pub trait Sys {
     /// that its caller went away).
     fn close_all(&self);
     /// execve; returns only on failure.
-    fn exec(&self, path: &CStr, argv: &[std::ffi::CString], env: &[std::ffi::CString])
-        -> io::Error;
+    fn exec(
+        &self,
+        path: &CStr,
+        argv: &crate::plan::ExecArray,
+        env: &crate::plan::ExecArray,
+    ) -> io::Error;
 }
 
 /// A pipe whose ends are both close-on-exec.

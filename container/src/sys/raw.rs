@@ -6,6 +6,7 @@
 
 #![allow(unsafe_code)]
 
+use std::ffi::CStr;
 use std::io;
 use std::os::fd::{AsRawFd, BorrowedFd, FromRawFd, OwnedFd};
 
@@ -169,4 +170,18 @@ pub fn reset_signals() -> io::Result<()> {
 pub fn exit_now(code: i32) -> ! {
     // SAFETY: _exit takes no pointer and does not return.
     unsafe { libc::_exit(code) }
+}
+
+/// execve(2) with the argument and environment arrays the parent made
+/// ([`crate::plan::ExecArray`]): nothing is allocated in the child (nix's `execve` builds
+/// the pointer arrays on the heap). Returns only on failure.
+pub fn execve(
+    path: &CStr,
+    argv: &crate::plan::ExecArray,
+    env: &crate::plan::ExecArray,
+) -> io::Error {
+    // SAFETY: `path` is a C string; `argv` and `env` hold NULL-terminated arrays of
+    // pointers to C strings they own, alive for the duration of the call.
+    unsafe { libc::execve(path.as_ptr(), argv.pointers(), env.pointers()) };
+    io::Error::last_os_error()
 }

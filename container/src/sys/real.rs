@@ -1,11 +1,11 @@
 //! The real system calls: rustix's raw calls in the child, nix where a libc wrapper is
 //! a plain system call (mount), the standard library in the parent.
 
-use super::{raw, Cloned, Mount, Sys};
+use super::{raw, Cloned, Mount, Place, Sys};
 use rustix::fd::AsFd;
 use std::ffi::CStr;
 use std::io::{self, Write as _};
-use std::os::fd::BorrowedFd;
+use std::os::fd::{BorrowedFd, OwnedFd};
 
 /// The kernel.
 #[derive(Clone, Copy, Debug, Default)]
@@ -17,6 +17,100 @@ fn io_err(e: rustix::io::Errno) -> io::Error {
 
 fn nix_err(e: nix::errno::Errno) -> io::Error {
     io::Error::from_raw_os_error(e as i32)
+}
+
+/// Below the rootfs: a symlink is resolved as if the rootfs were `/`, and no magic link
+/// (`/proc/PID/fd/N`, `/proc/PID/root`) is followed.
+const IN_ROOT: rustix::fs::ResolveFlags =
+    rustix::fs::ResolveFlags::IN_ROOT.union(rustix::fs::ResolveFlags::NO_MAGICLINKS);
+
+/// An `O_PATH` descriptor of `rel` below `root`.
+fn resolve(root: BorrowedFd<'_>, rel: &CStr, directory: bool) -> io::Result<OwnedFd> {
+    use rustix::fs::{Mode, OFlags};
+    let mut flags = OFlags::PATH | OFlags::CLOEXEC;
+    if directory {
+        flags |= OFlags::DIRECTORY;
+    }
+    rustix::fs::openat2(root, rel, flags, Mode::empty(), IN_ROOT).map_err(io_err)
+}
+
+/// `/proc/self/fd/N\0` written into `buf`: a path the kernel resolves to what `fd` holds,
+/// for the calls that take no descriptor (mount, umount2), made without allocating.
+fn fd_path<'b>(fd: BorrowedFd<'_>, buf: &'b mut [u8; 32]) -> io::Result<&'b CStr> {
+    use std::os::fd::AsRawFd;
+    const PREFIX: &[u8] = b"/proc/self/fd/";
+    buf[..PREFIX.len()].copy_from_slice(PREFIX);
+    let mut digits = [0u8; 10];
+    let mut n = fd.as_raw_fd().unsigned_abs();
+    let mut len = 0;
+    loop {
+        digits[len] = b'0' + (n % 10) as u8;
+        len += 1;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    let mut at = PREFIX.len();
+    for d in digits[..len].iter().rev() {
+        buf[at] = *d;
+        at += 1;
+    }
+    buf[at] = 0;
+    CStr::from_bytes_with_nul(&buf[..=at]).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+/// Runs `f` with a path that names `place`: the host path, or `/proc/self/fd/N` of its
+/// resolution below the rootfs (the descriptor open until `f` returns).
+fn with_path<R>(
+    place: Place<'_>,
+    directory: bool,
+    f: impl FnOnce(&CStr) -> io::Result<R>,
+) -> io::Result<R> {
+    match place {
+        Place::Host(path) => f(path),
+        Place::Beneath { root, rel, .. } => {
+            let fd = resolve(root, rel, directory)?;
+            let mut buf = [0u8; 32];
+            f(fd_path(fd.as_fd(), &mut buf)?)
+        }
+    }
+}
+
+/// Runs `f` with the directory that holds `place` and the last component's name: the
+/// current directory and the host path, or the parent resolved below the rootfs (so that
+/// the entry is made where the container sees it, never through a symlink out of it).
+fn with_parent<R>(
+    place: Place<'_>,
+    f: impl FnOnce(BorrowedFd<'_>, &CStr) -> io::Result<R>,
+) -> io::Result<R> {
+    let (root, rel) = match place {
+        Place::Host(path) => return f(rustix::fs::CWD, path),
+        Place::Beneath { root, rel, .. } => (root, rel.to_bytes()),
+    };
+    let invalid = || io::Error::from_raw_os_error(libc::EINVAL);
+    let trimmed = match rel.iter().rposition(|&b| b != b'/') {
+        Some(last) => &rel[..=last],
+        None => return Err(io::Error::from_raw_os_error(libc::EEXIST)), // the root itself
+    };
+    let (parent, name) = match trimmed.iter().rposition(|&b| b == b'/') {
+        Some(slash) => (&trimmed[..slash], &trimmed[slash + 1..]),
+        None => (&b"."[..], trimmed),
+    };
+    let mut name_buf = [0u8; 256];
+    if name.len() >= name_buf.len() {
+        return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+    }
+    name_buf[..name.len()].copy_from_slice(name);
+    let name = CStr::from_bytes_with_nul(&name_buf[..=name.len()]).map_err(|_| invalid())?;
+    let mut parent_buf = [0u8; 4096];
+    if parent.len() >= parent_buf.len() {
+        return Err(io::Error::from_raw_os_error(libc::ENAMETOOLONG));
+    }
+    parent_buf[..parent.len()].copy_from_slice(parent);
+    let parent = CStr::from_bytes_with_nul(&parent_buf[..=parent.len()]).map_err(|_| invalid())?;
+    let dir = resolve(root, parent, true)?;
+    f(dir.as_fd(), name)
 }
 
 impl Sys for Real {
@@ -258,8 +352,12 @@ impl Sys for Real {
         nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWCGROUP).map_err(nix_err)
     }
 
-    fn mount_flags(&self, path: &CStr) -> io::Result<u64> {
-        let st = rustix::fs::statvfs(path).map_err(io_err)?;
+    fn mount_flags(&self, path: Place<'_>) -> io::Result<u64> {
+        let st = match path {
+            Place::Host(path) => rustix::fs::statvfs(path),
+            Place::Beneath { root, rel, .. } => rustix::fs::fstatvfs(resolve(root, rel, false)?),
+        }
+        .map_err(io_err)?;
         let f = st.f_flag.bits();
         // ST_RDONLY, NOSUID, NODEV, NOEXEC, NOATIME, NODIRATIME have the MS_ values;
         // ST_RELATIME (4096) is MS_RELATIME.
@@ -274,51 +372,84 @@ impl Sys for Real {
         rustix::system::sethostname(name.to_bytes()).map_err(io_err)
     }
 
-    fn mount(&self, m: Mount<'_>) -> io::Result<()> {
-        use nix::mount::MsFlags;
-        nix::mount::mount(
-            m.source,
-            m.target,
-            m.fstype,
-            MsFlags::from_bits_retain(m.flags as libc::c_ulong),
-            m.data,
-        )
-        .map_err(nix_err)
-    }
-
-    fn umount_detach(&self, target: &CStr) -> io::Result<()> {
-        rustix::mount::unmount(target, rustix::mount::UnmountFlags::DETACH).map_err(io_err)
-    }
-
-    fn mkdir(&self, path: &CStr, mode: u32) -> io::Result<()> {
-        rustix::fs::mkdir(path, rustix::fs::Mode::from_raw_mode(mode)).map_err(io_err)
-    }
-
-    fn create_file(&self, path: &CStr, mode: u32) -> io::Result<()> {
+    fn open_root(&self, path: &CStr) -> io::Result<OwnedFd> {
         use rustix::fs::{Mode, OFlags};
         rustix::fs::open(
             path,
-            OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW,
-            Mode::from_raw_mode(mode),
+            OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC,
+            Mode::empty(),
         )
+        .map_err(io_err)
+    }
+
+    fn mount(&self, m: Mount<'_>) -> io::Result<()> {
+        use nix::mount::MsFlags;
+        let call = |source: Option<&CStr>, target: &CStr| {
+            nix::mount::mount(
+                source,
+                target,
+                m.fstype,
+                MsFlags::from_bits_retain(m.flags as libc::c_ulong),
+                m.data,
+            )
+            .map_err(nix_err)
+        };
+        // A bind mount's source below the rootfs is resolved there too (the console's
+        // ptmx); a file system's source (`proc`, `tmpfs`) is a plain name.
+        match m.source {
+            Some(source @ Place::Beneath { .. }) => with_path(source, false, |source| {
+                with_path(m.target, false, |target| call(Some(source), target))
+            }),
+            source => with_path(m.target, false, |target| {
+                call(source.map(|s| s.path()), target)
+            }),
+        }
+    }
+
+    fn umount_detach(&self, target: Place<'_>) -> io::Result<()> {
+        with_path(target, false, |target| {
+            rustix::mount::unmount(target, rustix::mount::UnmountFlags::DETACH).map_err(io_err)
+        })
+    }
+
+    fn mkdir(&self, path: Place<'_>, mode: u32) -> io::Result<()> {
+        with_parent(path, |dir, name| {
+            rustix::fs::mkdirat(dir, name, rustix::fs::Mode::from_raw_mode(mode)).map_err(io_err)
+        })
+    }
+
+    fn create_file(&self, path: Place<'_>, mode: u32) -> io::Result<()> {
+        use rustix::fs::{Mode, OFlags};
+        let flags = OFlags::CREATE | OFlags::WRONLY | OFlags::CLOEXEC | OFlags::NOFOLLOW;
+        let mode = Mode::from_raw_mode(mode);
+        match path {
+            Place::Host(path) => rustix::fs::open(path, flags, mode),
+            Place::Beneath { root, rel, .. } => {
+                rustix::fs::openat2(root, rel, flags, mode, IN_ROOT)
+            }
+        }
         .map(drop)
         .map_err(io_err)
     }
 
-    fn mknod_char(&self, path: &CStr, mode: u32, major: u32, minor: u32) -> io::Result<()> {
-        use rustix::fs::{makedev, mknodat, FileType, Mode, CWD};
-        mknodat(
-            CWD,
-            path,
-            FileType::CharacterDevice,
-            Mode::from_raw_mode(mode),
-            makedev(major, minor),
-        )
-        .map_err(io_err)
+    fn mknod_char(&self, path: Place<'_>, mode: u32, major: u32, minor: u32) -> io::Result<()> {
+        use rustix::fs::{makedev, mknodat, FileType, Mode};
+        with_parent(path, |dir, name| {
+            mknodat(
+                dir,
+                name,
+                FileType::CharacterDevice,
+                Mode::from_raw_mode(mode),
+                makedev(major, minor),
+            )
+            .map_err(io_err)
+        })
     }
 
-    fn symlink(&self, target: &CStr, link: &CStr) -> io::Result<()> {
-        rustix::fs::symlink(target, link).map_err(io_err)
+    fn symlink(&self, target: &CStr, link: Place<'_>) -> io::Result<()> {
+        with_parent(link, |dir, name| {
+            rustix::fs::symlinkat(target, dir, name).map_err(io_err)
+        })
     }
 
     fn unlink(&self, path: &CStr) -> io::Result<()> {
@@ -473,12 +604,124 @@ impl Sys for Real {
     fn exec(
         &self,
         path: &CStr,
-        argv: &[std::ffi::CString],
-        env: &[std::ffi::CString],
+        argv: &crate::plan::ExecArray,
+        env: &crate::plan::ExecArray,
     ) -> io::Error {
-        match nix::unistd::execve(path, argv, env) {
-            Err(e) => nix_err(e),
-            Ok(never) => match never {},
+        raw::execve(path, argv, env)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::ffi::CString;
+    use std::fs;
+    use std::os::unix::ffi::OsStrExt;
+
+    /// A rootfs with an absolute symlink to a host directory and one that climbs out with
+    /// `..`; the host directory's path mirrored inside the rootfs.
+    struct World {
+        _tmp: tempfile::TempDir,
+        root: std::path::PathBuf,
+        outside: std::path::PathBuf,
+        mirrored: std::path::PathBuf,
+        fd: OwnedFd,
+    }
+
+    fn world() -> World {
+        let tmp = tempfile::tempdir().unwrap();
+        let root = tmp.path().join("rootfs");
+        let outside = tmp.path().join("outside");
+        fs::create_dir_all(root.join("dev")).unwrap();
+        fs::create_dir(&outside).unwrap();
+        let mirrored = root.join(outside.strip_prefix("/").unwrap());
+        fs::create_dir_all(&mirrored).unwrap();
+        std::os::unix::fs::symlink(&outside, root.join("esc")).unwrap();
+        // From the host, rootfs/up is the rootfs's grandparent: the temporary directory.
+        std::os::unix::fs::symlink("../..", root.join("up")).unwrap();
+        let path = CString::new(root.as_os_str().as_bytes()).unwrap();
+        let fd = Real.open_root(&path).unwrap();
+        World {
+            _tmp: tmp,
+            root,
+            outside,
+            mirrored,
+            fd,
         }
+    }
+
+    fn beneath<'a>(w: &'a World, full: &'a CStr, rel: &'a CStr) -> Place<'a> {
+        Place::Beneath {
+            root: w.fd.as_fd(),
+            path: full,
+            rel,
+        }
+    }
+
+    #[test]
+    fn entries_below_the_rootfs_are_made_where_the_container_sees_them() {
+        let w = world();
+        let any = c"(as planned)";
+        Real.mkdir(beneath(&w, any, c"esc/made"), 0o755).unwrap();
+        Real.create_file(beneath(&w, any, c"esc/file"), 0o644)
+            .unwrap();
+        Real.symlink(c"/target", beneath(&w, any, c"esc/link/"))
+            .unwrap();
+        Real.mkdir(beneath(&w, any, c"up/climbed"), 0o755).unwrap();
+        Real.create_file(beneath(&w, any, c"up/up/file"), 0o644)
+            .unwrap();
+        for name in ["made", "file", "link"] {
+            assert!(!w.outside.join(name).exists(), "{name} made outside");
+            assert!(
+                fs::symlink_metadata(w.mirrored.join(name)).is_ok(),
+                "{name} not made in the rootfs"
+            );
+        }
+        assert!(w.mirrored.join("made").is_dir());
+        assert_eq!(
+            fs::read_link(w.mirrored.join("link")).unwrap(),
+            std::path::Path::new("/target")
+        );
+        // `..` stops at the rootfs.
+        assert!(w.root.join("climbed").is_dir());
+        assert!(w.root.join("file").is_file());
+        assert!(!w.root.parent().unwrap().join("climbed").exists());
+        assert!(!w.root.parent().unwrap().join("file").exists());
+        // An existing entry is EEXIST, as on the host (the executor treats it as done).
+        let err = Real
+            .mkdir(beneath(&w, any, c"esc/made"), 0o755)
+            .unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::EEXIST));
+        // A missing parent is ENOENT, not a directory made somewhere else.
+        let err = Real
+            .mkdir(beneath(&w, any, c"esc/no/such"), 0o755)
+            .unwrap_err();
+        assert_eq!(err.raw_os_error(), Some(libc::ENOENT));
+    }
+
+    #[test]
+    fn a_link_to_the_hosts_proc_root_stays_in_the_rootfs() {
+        let w = world();
+        // /proc/self/root of the launching process is the host's root.
+        std::os::unix::fs::symlink("/proc/self/root", w.root.join("dev/magic")).unwrap();
+        fs::create_dir_all(w.root.join("proc/self")).unwrap();
+        let err = Real
+            .mkdir(beneath(&w, c"(as planned)", c"dev/magic/x"), 0o755)
+            .unwrap_err();
+        // Resolved in the rootfs, /proc/self/root is rootfs/proc/self/root: missing.
+        assert_eq!(err.raw_os_error(), Some(libc::ENOENT));
+    }
+
+    #[test]
+    fn proc_self_fd_paths_are_written_without_allocating() {
+        let file = fs::File::open("/").unwrap();
+        let mut buf = [0u8; 32];
+        let fd = file.as_fd();
+        let path = fd_path(fd, &mut buf).unwrap();
+        use std::os::fd::AsRawFd;
+        assert_eq!(
+            path.to_str().unwrap(),
+            format!("/proc/self/fd/{}", fd.as_raw_fd())
+        );
     }
 }

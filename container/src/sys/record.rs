@@ -2,7 +2,7 @@
 //! succeeds unless a test scripted its failure. Unit tests run the parent and the child of
 //! a launch against it and compare the log with the order the launch must follow.
 
-use super::{Cloned, Mount, Sys};
+use super::{Cloned, Mount, Place, Sys};
 use std::cell::RefCell;
 use std::ffi::CStr;
 use std::io;
@@ -18,6 +18,8 @@ pub struct Recorder {
     pub report: Option<(u32, i32)>,
     /// `clone3` returns on the child's side (to run what a fork's child does).
     pub clone_as_child: bool,
+    /// The paths that were resolved below the rootfs ([`Place::Beneath`]).
+    beneath: RefCell<Vec<String>>,
 }
 
 fn s(c: &CStr) -> String {
@@ -37,6 +39,20 @@ impl Recorder {
     /// Makes the calls whose log line starts with `prefix` fail with `errno`.
     pub fn fail(&self, prefix: &str, errno: i32) {
         self.fail.borrow_mut().push((prefix.to_string(), errno));
+    }
+
+    /// The paths the calls so far resolved below the rootfs, in order.
+    pub fn beneath(&self) -> Vec<String> {
+        self.beneath.borrow().clone()
+    }
+
+    /// A place as the log shows it: its planned path (which paths were resolved below the
+    /// rootfs is kept apart, [`Recorder::beneath`]).
+    fn place(&self, place: Place<'_>) -> String {
+        if let Place::Beneath { .. } = place {
+            self.beneath.borrow_mut().push(s(place.path()));
+        }
+        s(place.path())
     }
 
     /// The calls so far, one line each.
@@ -190,8 +206,17 @@ impl Sys for Recorder {
         self.call("unshare-cgroup".into())
     }
 
-    fn mount_flags(&self, _path: &CStr) -> io::Result<u64> {
+    fn mount_flags(&self, path: Place<'_>) -> io::Result<u64> {
+        self.place(path);
         Ok(0)
+    }
+
+    fn open_root(&self, path: &CStr) -> io::Result<std::os::fd::OwnedFd> {
+        self.call(format!("open-root {}", s(path)))?;
+        // Any descriptor stands for the rootfs: the fake never resolves through it.
+        std::fs::File::open("/")
+            .map(std::os::fd::OwnedFd::from)
+            .map_err(|e| io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO)))
     }
 
     fn sethostname(&self, name: &CStr) -> io::Result<()> {
@@ -201,32 +226,35 @@ impl Sys for Recorder {
     fn mount(&self, m: Mount<'_>) -> io::Result<()> {
         self.call(format!(
             "mount {} {} {} {} {}",
-            opt(m.source),
-            s(m.target),
+            m.source.map_or_else(|| "-".to_string(), |p| self.place(p)),
+            self.place(m.target),
             opt(m.fstype),
             crate::spec::mount::flag_names(m.flags),
             opt(m.data)
         ))
     }
 
-    fn umount_detach(&self, target: &CStr) -> io::Result<()> {
-        self.call(format!("umount {}", s(target)))
+    fn umount_detach(&self, target: Place<'_>) -> io::Result<()> {
+        self.call(format!("umount {}", self.place(target)))
     }
 
-    fn mkdir(&self, path: &CStr, mode: u32) -> io::Result<()> {
-        self.call(format!("mkdir {} {mode:o}", s(path)))
+    fn mkdir(&self, path: Place<'_>, mode: u32) -> io::Result<()> {
+        self.call(format!("mkdir {} {mode:o}", self.place(path)))
     }
 
-    fn create_file(&self, path: &CStr, mode: u32) -> io::Result<()> {
-        self.call(format!("create {} {mode:o}", s(path)))
+    fn create_file(&self, path: Place<'_>, mode: u32) -> io::Result<()> {
+        self.call(format!("create {} {mode:o}", self.place(path)))
     }
 
-    fn mknod_char(&self, path: &CStr, mode: u32, major: u32, minor: u32) -> io::Result<()> {
-        self.call(format!("mknod {} {mode:o} {major}:{minor}", s(path)))
+    fn mknod_char(&self, path: Place<'_>, mode: u32, major: u32, minor: u32) -> io::Result<()> {
+        self.call(format!(
+            "mknod {} {mode:o} {major}:{minor}",
+            self.place(path)
+        ))
     }
 
-    fn symlink(&self, target: &CStr, link: &CStr) -> io::Result<()> {
-        self.call(format!("symlink {} -> {}", s(link), s(target)))
+    fn symlink(&self, target: &CStr, link: Place<'_>) -> io::Result<()> {
+        self.call(format!("symlink {} -> {}", self.place(link), s(target)))
     }
 
     fn unlink(&self, path: &CStr) -> io::Result<()> {
@@ -315,11 +343,11 @@ impl Sys for Recorder {
     fn exec(
         &self,
         path: &CStr,
-        argv: &[std::ffi::CString],
-        env: &[std::ffi::CString],
+        argv: &crate::plan::ExecArray,
+        env: &crate::plan::ExecArray,
     ) -> io::Error {
-        let argv: Vec<String> = argv.iter().map(|a| s(a)).collect();
-        let env: Vec<String> = env.iter().map(|a| s(a)).collect();
+        let argv: Vec<String> = argv.strings().iter().map(|a| s(a)).collect();
+        let env: Vec<String> = env.strings().iter().map(|a| s(a)).collect();
         match self.call(format!("exec {} {argv:?} {env:?}", s(path))) {
             Err(e) => e,
             // The fake "succeeds" by returning an error nobody reads as one: the caller
