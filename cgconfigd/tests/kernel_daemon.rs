@@ -25,8 +25,8 @@ use std::thread::sleep;
 use std::time::{Duration, Instant};
 
 use test_support::{
-    bin, dirs_below, in_vm, need, skip, skip_part, status_of, DaemonCommand, Host, Skip, Spawned,
-    TestGroups,
+    bin, dirs_below, in_vm, need, skip, skip_part, status_of, Daemon, DaemonCommand, Host, Skip,
+    Spawned, TestGroups,
 };
 
 /// How long the tree may take to follow an edit: the promise, 500 ms, on a real
@@ -117,23 +117,24 @@ fn binary() -> PathBuf {
     bin("cgconfigd")
 }
 
-/// A cgconfigd this test started (the shared harness), with this suite's waits.
-struct Daemon(test_support::Daemon);
-
-impl std::ops::Deref for Daemon {
-    type Target = test_support::Daemon;
-    fn deref(&self) -> &test_support::Daemon {
-        &self.0
-    }
+/// This suite's ways to start the shared harness's daemon ([`test_support::Daemon`]) and
+/// to wait for it.
+trait SuiteDaemon: Sized {
+    fn start(prefix: &Prefix, extra: &[&str]) -> Self;
+    fn start_with(
+        prefix: &Prefix,
+        extra: &[&str],
+        enter: Option<&[PathBuf]>,
+        env: &[(&str, &str)],
+    ) -> Self;
+    fn expect(&self, after: usize, key: &str, timeout: Duration) -> String;
+    fn settled(&self) -> String;
+    fn ready(&self, after: usize) -> String;
+    fn logged(&self, needle: &str) -> bool;
+    fn signal(&self, signal: nix::sys::signal::Signal);
 }
 
-impl std::ops::DerefMut for Daemon {
-    fn deref_mut(&mut self) -> &mut test_support::Daemon {
-        &mut self.0
-    }
-}
-
-impl Daemon {
+impl SuiteDaemon for Daemon {
     fn start(prefix: &Prefix, extra: &[&str]) -> Daemon {
         Daemon::start_with(prefix, extra, None, &[])
     }
@@ -151,7 +152,7 @@ impl Daemon {
             args.truncate(args.len() - 2); // the test's own base replaces the prefix
         }
         args.extend(extra.iter().map(|s| s.to_string()));
-        Daemon(test_support::Daemon::spawn(DaemonCommand {
+        Daemon::spawn(DaemonCommand {
             binary: binary(),
             args,
             socket_dir: prefix.dir(),
@@ -160,7 +161,7 @@ impl Daemon {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-        }))
+        })
     }
 
     /// Waits for a message after the first `after` that contains `key`; returns it.
