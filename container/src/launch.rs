@@ -38,7 +38,7 @@ use crate::child::{self, ChildIo};
 use crate::console::Pty;
 use crate::isolation::{DevicesGuard, Isolation, SeccompProgram};
 use crate::plan::{self, HostFacts, Planned};
-use crate::spec::{AppArmor, IdKind, IdMap, Spec};
+use crate::spec::{AppArmor, IdKind, IdMap, Net, Spec};
 use crate::sys::{self, Cloned, Hierarchies, Real, Sys};
 use cgtools::{Cgroups, Group, Mode, Setting, Version};
 use std::fmt::Write as _;
@@ -335,6 +335,17 @@ impl<'a> Launcher<'a> {
     }
 
     fn check_host(&self, spec: &Spec, notes: &mut Vec<String>) -> Result<(), LaunchError> {
+        // Until the netlink part is integrated (issue 15): the spec reads and checks every
+        // NIC, the launcher cannot make one yet.
+        if let Net::Isolated { nics, .. } = &spec.net {
+            if let Some(nic) = nics.first() {
+                return Err(LaunchError::Refused(format!(
+                    "{}: network type `{}` is not supported yet: use `empty` (a network namespace with lo only) or `none` (the host's network) until networking lands",
+                    nic.location,
+                    nic.kind.type_name()
+                )));
+            }
+        }
         if self.host.apparmor && spec.apparmor == AppArmor::Generated {
             return Err(LaunchError::Refused(
                 "`lxc.apparmor.profile = generated` is not supported: cgconfigd does not generate \

@@ -280,7 +280,10 @@ pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>, seccomp: bool)
             );
         }
     }
-    if let Net::Isolated { loopback_up: true } = spec.net {
+    if let Net::Isolated {
+        loopback_up: true, ..
+    } = spec.net
+    {
         if spec.namespaces.net {
             add(Step::LoopbackUp, "bringing lo up".into());
         }

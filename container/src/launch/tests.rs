@@ -303,6 +303,26 @@ fn a_missing_rootfs_is_refused_before_anything_runs() {
     assert!(rec.log().is_empty());
 }
 
+#[test]
+fn a_networked_container_is_refused_before_anything_runs_until_networking_lands() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    let rec = Recorder::new();
+    let spec = spec(
+        "lxc.rootfs.path = /tmp\nlxc.net.0.type = empty\nlxc.net.1.type = veth\nlxc.net.1.link = lxcbr0\n",
+    );
+    let err = Launcher::with(&rec, host(), &FakeIsolation::default())
+        .start(&spec, &group)
+        .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "config:3:18: network type `veth` is not supported yet: use `empty` (a network namespace with lo only) or `none` (the host's network) until networking lands"
+    );
+    assert!(rec.log().is_empty());
+}
+
 /// What the child of a container as `lxc-create -t download` makes it (common.conf's
 /// settings), unprivileged, does, in order.
 const DOWNLOAD_LIKE: &str = "\

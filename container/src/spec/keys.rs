@@ -116,12 +116,53 @@ pub const TABLE: &[(&str, Treatment, &str)] = {
         ("lxc.prlimit.", Honoured, "resource limits of the init"),
         ("lxc.sysctl.", Honoured, "written under /proc/sys in the container"),
         ("lxc.proc.", Honoured, "written to the init's /proc/PID files"),
-        ("lxc.net.", Honoured, "no network: a new empty namespace; `empty`: a new one (lo up with flags=up); `none`: the host's; other types are refused (not yet)"),
+        // `lxc.net.<index>.<subkey>`, looked up with the index written `N` (see `treatment`).
+        ("lxc.net.N.type", Honoured, "no network: a new empty namespace; `none`: the host's (only with other `none`s, as LXC); `empty`: lo only; veth, macvlan, vlan, phys: read and checked into NICs, whose start is refused until the netlink part lands (not yet); ipvlan and unknown types are refused"),
+        ("lxc.net.N.flags", Honoured, "any value brings the interface up, as LXC (a value other than `up` draws a warning); on `empty`, lo"),
+        ("lxc.net.N.link", Honoured, "the bridge of a veth (bridge mode), the parent of a macvlan or vlan, the device a phys moves in (required for those three); a `phys` pattern ending in `+` is refused"),
+        ("lxc.net.N.name", Honoured, "the name in the container; unset: eth0, eth1, ... in order of N skipping names other networks take (a phys keeps its host name); two networks with one name, or `lo`, are refused"),
+        ("lxc.net.N.hwaddr", Honoured, "the MAC address; each `x` is a random hex digit, the first byte kept unicast (LXC's rand_complete_hwaddr); the template is kept so that the address can stay stable across restarts; multicast and zero addresses are refused"),
+        ("lxc.net.N.mtu", Honoured, "the MTU, 68 to 65535"),
+        ("lxc.net.N.ipv4.address", Honoured, "ADDRESS/PREFIX [BROADCAST], several lines for several addresses; no prefix: the address class's, as LXC (with a warning); no broadcast: the host bits set"),
+        ("lxc.net.N.ipv4.gateway", Honoured, "an address, `auto` (the link's first address; needs a link) or `dev` (a device route); needs flags=up and an IPv4 address, which LXC checks at start"),
+        ("lxc.net.N.ipv6.address", Honoured, "ADDRESS[/PREFIX] (64 by default), several lines for several addresses"),
+        ("lxc.net.N.ipv6.gateway", Honoured, "an address, `auto` or `dev`; needs flags=up and an IPv6 address unless the gateway is link-local, as LXC"),
+        ("lxc.net.N.l2proxy", Refused, "neighbour proxy entries on the host's link are not implemented; without them the container's addresses are unreachable (0 is accepted)"),
+        ("lxc.net.N.macvlan.mode", Honoured, "private (the default), vepa, bridge, passthru"),
+        ("lxc.net.N.ipvlan.mode", Refused, "ipvlan networks are not implemented"),
+        ("lxc.net.N.ipvlan.isolation", Refused, "ipvlan networks are not implemented"),
+        ("lxc.net.N.script.up", Refused, "network scripts are not run; the container may depend on what they set up"),
+        ("lxc.net.N.script.down", Warned, "network scripts are not run; it would run when the network is taken down"),
+        ("lxc.net.N.vlan.id", Honoured, "the VLAN id of a vlan network, 0 to 4094 (unset: 0, as LXC, with a warning)"),
+        ("lxc.net.N.veth.mode", Honoured, "bridge (the default): the host end joins `link`; router: no bridge, host routes to the container's addresses"),
+        ("lxc.net.N.veth.n_rxqueues", Warned, "the veth gets the kernel's default number of queues"),
+        ("lxc.net.N.veth.n_txqueues", Warned, "the veth gets the kernel's default number of queues"),
+        ("lxc.net.N.veth.pair", Honoured, "the host end's name (unset: generated)"),
+        ("lxc.net.N.veth.ipv4.route", Honoured, "NETWORK/PREFIX: a route on the host to it through the host end"),
+        ("lxc.net.N.veth.ipv6.route", Honoured, "NETWORK/PREFIX: a route on the host to it through the host end"),
+        ("lxc.net.N.veth.vlan.id", Refused, "VLAN filtering on the bridge port is not implemented; ignoring it would put the container on the bridge's default VLAN"),
+        ("lxc.net.N.veth.vlan.tagged.id", Refused, "VLAN filtering on the bridge port is not implemented; ignoring it would put the container on the bridge's VLANs it should not see"),
+        ("lxc.net.", Honoured, "the networks, by index: see the `lxc.net.N.*` keys"),
     ]
 };
 
+/// `key` with a network index written `N` (`lxc.net.0.link` -> `lxc.net.N.link`), as the
+/// table lists network keys; other keys as they are.
+pub fn table_key(key: &str) -> std::borrow::Cow<'_, str> {
+    if let Some(rest) = key.strip_prefix("lxc.net.") {
+        if let Some((index, sub)) = rest.split_once('.') {
+            if !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit()) {
+                return format!("lxc.net.N.{sub}").into();
+            }
+        }
+    }
+    key.into()
+}
+
 /// The treatment of `key` (a canonical key of a loaded config) and why.
 pub fn treatment(key: &str) -> Option<(Treatment, &'static str)> {
+    let key = table_key(key);
+    let key = key.as_ref();
     TABLE
         .iter()
         .find(|(k, _, _)| *k == key)
@@ -175,5 +216,33 @@ mod tests {
             treatment("lxc.namespace.share.net").map(|t| t.0),
             Some(Treatment::Refused)
         );
+    }
+
+    #[test]
+    fn network_keys_are_found_whatever_their_index() {
+        for index in ["0", "7", "123"] {
+            assert_eq!(
+                treatment(&format!("lxc.net.{index}.script.up")).map(|t| t.0),
+                Some(Treatment::Refused)
+            );
+            assert_eq!(
+                treatment(&format!("lxc.net.{index}.veth.n_rxqueues")).map(|t| t.0),
+                Some(Treatment::Warned)
+            );
+            assert_eq!(
+                treatment(&format!("lxc.net.{index}.hwaddr")).map(|t| t.0),
+                Some(Treatment::Honoured)
+            );
+        }
+        // Every network key of LXC has a row of its own, not only the `lxc.net.` prefix.
+        for line in LXC_KEYS.lines().filter(|l| l.starts_with("net ")) {
+            let sub = &line["net ".len()..];
+            assert!(
+                TABLE
+                    .iter()
+                    .any(|(k, _, _)| *k == format!("lxc.net.N.{sub}")),
+                "no row for lxc.net.N.{sub}"
+            );
+        }
     }
 }

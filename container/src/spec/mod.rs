@@ -13,12 +13,17 @@
 
 pub mod keys;
 pub mod mount;
+pub mod net;
 
 use crate::caps::{self, Caps};
 use grammar::lxc::{FileDiagnostic, FileId, Loaded, LoadedEntry};
 use grammar::{Diagnostic, SourceFile, Span};
 use keys::Treatment;
 pub use mount::{Create, MountEntry};
+pub use net::{
+    complete_hwaddr, Gateway, HwAddr, Ipv4Net, Ipv6Net, Location, MacvlanMode, Nic, NicKind,
+    VethMode,
+};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -117,16 +122,17 @@ pub struct Namespaces {
     pub user: bool,
 }
 
-/// The network of this issue (`lxc.net.*`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+/// The network (`lxc.net.*`, read in [`net`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub enum Net {
-    /// The host's namespace (`lxc.net.0.type = none`).
+    /// The host's namespace (`lxc.net.N.type = none`).
     Host,
-    /// A new namespace: nothing in it (no `lxc.net`), or `lo` only (`empty`), brought up
-    /// when `lxc.net.N.flags = up`.
+    /// A new namespace: nothing in it but `lo` (no `lxc.net`, or `empty`), or these NICs.
     Isolated {
-        /// Bring `lo` up.
+        /// Bring `lo` up (`lxc.net.N.flags = up` on an `empty` network, as LXC).
         loopback_up: bool,
+        /// The veth, macvlan, vlan and phys networks in order of N, with final names.
+        nics: Vec<Nic>,
     },
 }
 
@@ -408,7 +414,7 @@ impl<'a> Checker<'a> {
         let rootfs = self.rootfs();
         let idmap = self.idmap();
         let net = self.net();
-        let namespaces = self.namespaces(!idmap.is_empty(), net);
+        let namespaces = self.namespaces(!idmap.is_empty(), &net);
         let caps = self.caps();
         let auto_mounts = self.auto_mounts();
         let mounts = self.mounts(&rootfs.path);
@@ -477,8 +483,8 @@ impl<'a> Checker<'a> {
                 Treatment::Refused => {
                     let value = value_of(e);
                     // Values that ask for nothing.
-                    let harmless = match key {
-                        "lxc.ephemeral" | "lxc.sched.core" => value == "0",
+                    let harmless = match keys::table_key(key).as_ref() {
+                        "lxc.ephemeral" | "lxc.sched.core" | "lxc.net.N.l2proxy" => value == "0",
                         "lxc.time.offset.boot" | "lxc.time.offset.monotonic" => {
                             value.trim_end_matches(|c: char| c.is_ascii_alphabetic()) == "0"
                         }
@@ -640,83 +646,13 @@ impl<'a> Checker<'a> {
         maps
     }
 
-    fn net(&mut self) -> Net {
-        let entries = self.under("lxc.net.");
-        let mut indexes: Vec<&str> = entries
-            .iter()
-            .filter_map(|e| key_of(e)["lxc.net.".len()..].split('.').next())
-            .collect();
-        indexes.sort_unstable();
-        indexes.dedup();
-        if indexes.is_empty() {
-            return Net::Isolated { loopback_up: false };
-        }
-        let mut types = Vec::new();
-        for index in &indexes {
-            let type_key = format!("lxc.net.{index}.type");
-            match self.value(&type_key) {
-                Some(e) => types.push((e, value_of(e).to_string(), *index)),
-                None => {
-                    if let Some(e) = entries
-                        .iter()
-                        .find(|e| key_of(e).starts_with(&format!("lxc.net.{index}.")))
-                    {
-                        self.error(
-                            e,
-                            e.entry.key.span,
-                            format!("network {index} has no type"),
-                            Some(format!(
-                                "add `{type_key} = empty` (or `none` for the host's network)"
-                            )),
-                        );
-                    }
-                }
-            }
-        }
-        let mut up = false;
-        let mut host = false;
-        for (e, kind, index) in &types {
-            match kind.as_str() {
-                "none" => host = true,
-                "empty" => {
-                    if let Some(f) = self.value(&format!("lxc.net.{index}.flags")) {
-                        up |= value_of(f) == "up";
-                    }
-                }
-                "veth" | "macvlan" | "ipvlan" | "vlan" | "phys" => self.bad_value(
-                    e,
-                    format!("network type `{kind}` is not supported yet"),
-                    Some("use `empty` (a network namespace with lo only) or `none` (the host's network) until the networking issue lands"),
-                ),
-                _ => self.bad_value(
-                    e,
-                    format!("unknown network type `{kind}`"),
-                    Some("LXC's types are none, empty, veth, macvlan, ipvlan, vlan, phys"),
-                ),
-            }
-        }
-        if host {
-            if types.len() > 1 {
-                if let Some((e, _, _)) = types.iter().find(|(_, k, _)| k == "none") {
-                    self.bad_value(
-                        e,
-                        "a network of type `none` must be the only one".into(),
-                        Some("`none` shares the host's network namespace, so no other network can be configured"),
-                    );
-                }
-            }
-            return Net::Host;
-        }
-        Net::Isolated { loopback_up: up }
-    }
-
-    fn namespaces(&mut self, user: bool, net: Net) -> Namespaces {
+    fn namespaces(&mut self, user: bool, net: &Net) -> Namespaces {
         let mut ns = Namespaces {
             pid: true,
             uts: true,
             ipc: true,
             cgroup: true,
-            net: net != Net::Host,
+            net: *net != Net::Host,
             user,
         };
         let clone = self.value("lxc.namespace.clone");
@@ -756,7 +692,7 @@ impl<'a> Checker<'a> {
                     ns.uts = names.contains(&"uts");
                     ns.ipc = names.contains(&"ipc");
                     ns.cgroup = names.contains(&"cgroup");
-                    ns.net = names.contains(&"net") && net != Net::Host;
+                    ns.net = names.contains(&"net") && *net != Net::Host;
                     if names.contains(&"user") && !user {
                         self.bad_value(e, "a user namespace needs `lxc.idmap`".into(), None);
                     }
@@ -797,6 +733,19 @@ impl<'a> Checker<'a> {
                     m,
                     Some("namespaces: cgroup ipc mnt net pid time user uts"),
                 ),
+            }
+        }
+        if let (false, Net::Isolated { nics, .. }) = (ns.net, net) {
+            if let (Some(nic), Some(e)) = (nics.first(), keep.or(clone)) {
+                self.bad_value(
+                    e,
+                    format!(
+                        "network {} ({}) needs a network namespace of the container's own, which this leaves out",
+                        nic.index,
+                        nic.kind.type_name()
+                    ),
+                    Some("keep `net` in the container's namespaces, or remove its networks"),
+                );
             }
         }
         ns

@@ -120,7 +120,13 @@ fn a_busybox_template_config() {
     assert!(spec.mounts[1].optional);
     assert_eq!(spec.init.argv, ["/sbin/init"]);
     assert_eq!(spec.init.env, ["container=lxc"]);
-    assert_eq!(spec.net, Net::Isolated { loopback_up: false });
+    assert_eq!(
+        spec.net,
+        Net::Isolated {
+            loopback_up: false,
+            nics: vec![]
+        }
+    );
     assert!(spec.namespaces.net && !spec.namespaces.user);
     assert_eq!(spec.pdeath_signal, None);
     assert!(spec.session_keyring);
@@ -176,15 +182,394 @@ fn a_download_template_config_with_common_conf() {
     assert_eq!(spec.tty_dir.as_deref(), Some("lxc"));
     assert_eq!(spec.pty_max, 1024);
     assert_eq!(spec.apparmor, AppArmor::Generated);
-    assert_eq!(spec.net, Net::Isolated { loopback_up: true });
+    assert_eq!(
+        spec.net,
+        Net::Isolated {
+            loopback_up: true,
+            nics: vec![]
+        }
+    );
     assert_eq!(spec.mounts.len(), 1);
     assert_eq!(spec.mounts[0].source, "/sys/fs/fuse/connections");
     insta::assert_snapshot!(warnings);
 }
 
+/// `/etc/lxc/default.conf`'s network as the seed article writes it (`hwaddr` with x's).
+const DOWNLOAD_HWADDR: &str = "lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx\n";
+
+fn nics(net: &Net) -> &[Nic] {
+    match net {
+        Net::Isolated { nics, .. } => nics,
+        Net::Host => panic!("the host's network"),
+    }
+}
+
 #[test]
-fn a_veth_network_is_refused_with_its_location() {
-    insta::assert_snapshot!(refusal(&DOWNLOAD.replace("@NET@", "veth"), None));
+fn a_download_template_config_with_its_veth_network() {
+    let text = format!("{}{DOWNLOAD_HWADDR}", DOWNLOAD.replace("@NET@", "veth"));
+    let (spec, warnings) = spec_of(&text);
+    let Net::Isolated { loopback_up, nics } = &spec.net else {
+        panic!("{:?}", spec.net);
+    };
+    // LXC brings lo up only for `empty` networks.
+    assert!(!loopback_up);
+    assert!(spec.namespaces.net);
+    assert_eq!(nics.len(), 1);
+    let nic = &nics[0];
+    let hwaddr = nic.hwaddr.expect("a MAC address");
+    assert_eq!(&hwaddr.0[..3], &[0x00, 0x16, 0x3e]);
+    assert!(hwaddr.fits("00:16:3e:xx:xx:xx"));
+    assert_eq!(
+        *nic,
+        Nic {
+            index: 0,
+            kind: NicKind::Veth {
+                pair: None,
+                link: Some("lxcbr0".into()),
+                mode: VethMode::Bridge,
+                ipv4_routes: vec![],
+                ipv6_routes: vec![],
+            },
+            name: "eth0".into(),
+            hwaddr: Some(hwaddr),
+            hwaddr_template: Some("00:16:3e:xx:xx:xx".into()),
+            mtu: None,
+            up: true,
+            ipv4: vec![],
+            ipv4_gateway: None,
+            ipv6: vec![],
+            ipv6_gateway: None,
+            location: Location {
+                file: "c1/config".into(),
+                line: 21,
+                col: 18
+            },
+        }
+    );
+    assert_eq!(nic.location.to_string(), "c1/config:21:18");
+    // No word about the network.
+    assert!(!warnings.contains("lxc.net"), "{warnings}");
+}
+
+#[test]
+fn a_hwaddr_lxc_create_completed_is_used_as_written() {
+    let text = format!(
+        "{}lxc.net.0.hwaddr = 00:16:3E:04:5c:3b\n",
+        DOWNLOAD.replace("@NET@", "veth")
+    );
+    let (spec, _) = spec_of(&text);
+    let nic = &nics(&spec.net)[0];
+    assert_eq!(
+        nic.hwaddr,
+        Some(HwAddr([0x00, 0x16, 0x3e, 0x04, 0x5c, 0x3b]))
+    );
+    assert_eq!(nic.hwaddr_template, None);
+}
+
+#[test]
+fn several_nics_in_order_of_their_index_with_lxcs_names() {
+    let (spec, warnings) = spec_of(
+        "lxc.rootfs.path = /srv/c1
+lxc.net.10.type = phys
+lxc.net.10.link = dummy0
+lxc.net.0.type = veth
+lxc.net.1.type = veth
+lxc.net.1.name = eth0
+lxc.net.1.veth.pair = vethweb1
+lxc.net.2.type = macvlan
+lxc.net.2.link = eno1
+lxc.net.2.macvlan.mode = bridge
+lxc.net.3.type = vlan
+lxc.net.3.link = eno1
+lxc.net.3.vlan.id = 100
+lxc.net.3.name = vlan100
+lxc.net.4.type = empty
+lxc.net.4.flags = up
+",
+    );
+    assert_eq!(warnings, "");
+    let Net::Isolated { loopback_up, nics } = &spec.net else {
+        panic!("{:?}", spec.net);
+    };
+    assert!(loopback_up);
+    let got: Vec<(u32, &str, &str)> = nics
+        .iter()
+        .map(|n| (n.index, n.kind.type_name(), n.name.as_str()))
+        .collect();
+    // Unnamed NICs take eth0, eth1, ... in order of N, skipping eth0 (network 1's); a
+    // phys keeps its host name.
+    assert_eq!(
+        got,
+        [
+            (0, "veth", "eth1"),
+            (1, "veth", "eth0"),
+            (2, "macvlan", "eth2"),
+            (3, "vlan", "vlan100"),
+            (10, "phys", "dummy0"),
+        ]
+    );
+    assert_eq!(
+        nics[1].kind,
+        NicKind::Veth {
+            pair: Some("vethweb1".into()),
+            link: None,
+            mode: VethMode::Bridge,
+            ipv4_routes: vec![],
+            ipv6_routes: vec![],
+        }
+    );
+    assert_eq!(
+        nics[2].kind,
+        NicKind::Macvlan {
+            link: "eno1".into(),
+            mode: MacvlanMode::Bridge
+        }
+    );
+    assert_eq!(
+        nics[3].kind,
+        NicKind::Vlan {
+            link: "eno1".into(),
+            id: 100
+        }
+    );
+    assert_eq!(
+        nics[4].kind,
+        NicKind::Phys {
+            link: "dummy0".into()
+        }
+    );
+    assert!(nics.iter().all(|n| !n.up && n.hwaddr.is_none()));
+}
+
+#[test]
+fn static_addresses_gateways_and_routes() {
+    let (spec, warnings) = spec_of(
+        "lxc.rootfs.path = /srv/c1
+lxc.net.0.type = veth
+lxc.net.0.link = br0
+lxc.net.0.flags = up
+lxc.net.0.mtu = 1400
+lxc.net.0.ipv4.address = 10.0.3.5/24 10.0.3.255
+lxc.net.0.ipv4.address = 192.168.7.9/30
+lxc.net.0.ipv4.gateway = auto
+lxc.net.0.ipv6.address = fd00:1::5/48
+lxc.net.0.ipv6.address = fd00:2::5
+lxc.net.0.ipv6.gateway = fd00:1::1
+lxc.net.1.type = veth
+lxc.net.1.veth.mode = router
+lxc.net.1.flags = up
+lxc.net.1.ipv4.address = 172.16.0.2/32
+lxc.net.1.ipv4.gateway = dev
+lxc.net.1.ipv6.gateway = fe80::1
+lxc.net.1.veth.ipv4.route = 172.16.0.2/32
+lxc.net.1.veth.ipv6.route = fd00:9::/64
+lxc.net.2.type = macvlan
+lxc.net.2.link = eno1
+lxc.net.2.flags = up
+lxc.net.2.ipv4.address = 10.9.0.2/16
+lxc.net.2.ipv4.gateway = 10.9.0.1
+",
+    );
+    assert_eq!(warnings, "");
+    let nics = nics(&spec.net);
+    let a = &nics[0];
+    assert_eq!(a.mtu, Some(1400));
+    assert_eq!(
+        a.ipv4,
+        [
+            Ipv4Net {
+                addr: "10.0.3.5".parse().unwrap(),
+                prefix: 24,
+                broadcast: Some("10.0.3.255".parse().unwrap())
+            },
+            Ipv4Net {
+                addr: "192.168.7.9".parse().unwrap(),
+                prefix: 30,
+                broadcast: None
+            },
+        ]
+    );
+    assert_eq!(
+        a.ipv4[1].broadcast_or_default(),
+        Some("192.168.7.11".parse().unwrap())
+    );
+    assert_eq!(a.ipv4_gateway, Some(Gateway::Auto));
+    assert_eq!(
+        a.ipv6,
+        [
+            Ipv6Net {
+                addr: "fd00:1::5".parse().unwrap(),
+                prefix: 48
+            },
+            // LXC's default prefix.
+            Ipv6Net {
+                addr: "fd00:2::5".parse().unwrap(),
+                prefix: 64
+            },
+        ]
+    );
+    assert_eq!(
+        a.ipv6_gateway,
+        Some(Gateway::Address("fd00:1::1".parse().unwrap()))
+    );
+    let b = &nics[1];
+    assert_eq!(b.ipv4_gateway, Some(Gateway::Dev));
+    // A link-local IPv6 gateway needs no IPv6 address, as in LXC.
+    assert_eq!(
+        b.ipv6_gateway,
+        Some(Gateway::Address("fe80::1".parse().unwrap()))
+    );
+    assert_eq!(b.ipv4[0].broadcast_or_default(), None);
+    assert_eq!(
+        b.kind,
+        NicKind::Veth {
+            pair: None,
+            link: None,
+            mode: VethMode::Router,
+            ipv4_routes: vec![Ipv4Net {
+                addr: "172.16.0.2".parse().unwrap(),
+                prefix: 32,
+                broadcast: None
+            }],
+            ipv6_routes: vec![Ipv6Net {
+                addr: "fd00:9::".parse().unwrap(),
+                prefix: 64
+            }],
+        }
+    );
+    assert_eq!(
+        nics[2].ipv4_gateway,
+        Some(Gateway::Address("10.9.0.1".parse().unwrap()))
+    );
+}
+
+#[test]
+fn bad_network_values_are_refused_at_their_place() {
+    let text = "\
+lxc.rootfs.path = /srv/c1
+lxc.net.0.type = veth
+lxc.net.0.link = lxcbr0
+lxc.net.0.ipv4.address = 10.0.3.300/24
+lxc.net.0.ipv4.address = 10.0.3.5/33
+lxc.net.0.ipv4.address = 10.0.3.5/24 10.0.3.256
+lxc.net.0.ipv4.address = 10.0.3.6/24 10.0.3.255 extra
+lxc.net.0.ipv6.address = fd00::g/64
+lxc.net.0.ipv6.address = fd00::5/129
+lxc.net.0.ipv4.gateway = 10.0.3.1
+lxc.net.0.hwaddr = 00:16:3e:xx:xx
+lxc.net.0.mtu = 10
+lxc.net.0.name = a-very-long-name0
+lxc.net.0.veth.pair = veth/1
+lxc.net.0.veth.mode = bridged
+lxc.net.0.veth.ipv4.route = 10.1.0.0
+lxc.net.1.type = vet
+lxc.net.2.type = macvlan
+lxc.net.2.macvlan.mode = open
+lxc.net.3.type = vlan
+lxc.net.3.link = eno1:1
+lxc.net.3.vlan.id = 5000
+lxc.net.4.type = phys
+lxc.net.4.link = eth+
+lxc.net.5.type = veth
+lxc.net.5.hwaddr = 01:16:3e:00:00:01
+lxc.net.5.ipv6.gateway = auto
+lxc.net.5.flags = up
+lxc.net.5.name = lo
+lxc.net.6.vlan.id = 3
+lxc.net.6.type = vlan
+lxc.net.6.link = eno1
+lxc.net.7.type = macvlan
+lxc.net.7.link = eno1
+lxc.net.7.veth.pair = v7
+lxc.net.8.type = ipvlan
+lxc.net.8.link = eno1
+lxc.net.9.type = veth
+lxc.net.9.name = eth0
+lxc.net.10.type = veth
+lxc.net.10.name = eth0
+lxc.net.11.link = br0
+";
+    insta::assert_snapshot!(refusal(text, None));
+}
+
+#[test]
+fn network_keys_we_do_not_implement_warn_or_refuse() {
+    insta::assert_snapshot!(refusal(
+        "lxc.rootfs.path = /srv/c1
+lxc.net.0.type = veth
+lxc.net.0.script.up = /usr/local/bin/net-up
+lxc.net.0.l2proxy = 1
+lxc.net.0.veth.vlan.id = 10
+lxc.net.0.veth.vlan.tagged.id = 11
+lxc.net.1.type = veth
+lxc.net.1.l2proxy = 0
+lxc.net.1.script.down = /usr/local/bin/net-down
+lxc.net.1.veth.n_rxqueues = 4
+",
+        None
+    ));
+}
+
+#[test]
+fn network_settings_lxc_reads_its_own_way_warn() {
+    let (spec, warnings) = spec_of(
+        "lxc.rootfs.path = /srv/c1
+lxc.net.0.type = veth
+lxc.net.0.flags = down
+lxc.net.0.ipv4.address = 10.0.3.5
+lxc.net.1.type = vlan
+lxc.net.1.link = eno1
+lxc.net.2.type = empty
+lxc.net.2.link = br0
+lxc.net.3.type = veth
+lxc.net.3.veth.mode = router
+lxc.net.3.link = br0
+",
+    );
+    let nics = nics(&spec.net);
+    // LXC brings the network up for any value of flags.
+    assert!(nics[0].up);
+    // Class A: /8, as LXC derives it.
+    assert_eq!(nics[0].ipv4[0].prefix, 8);
+    assert_eq!(
+        nics[1].kind,
+        NicKind::Vlan {
+            link: "eno1".into(),
+            id: 0
+        }
+    );
+    assert_eq!(nics[2].kind.link(), None);
+    insta::assert_snapshot!(warnings);
+}
+
+#[test]
+fn none_must_be_the_only_type() {
+    let (spec, _) =
+        spec_of("lxc.rootfs.path = /srv/c1\nlxc.net.0.type = none\nlxc.net.1.type = none\n");
+    assert_eq!(spec.net, Net::Host);
+    assert!(!spec.namespaces.net);
+    insta::assert_snapshot!(refusal(
+        "lxc.rootfs.path = /srv/c1\nlxc.net.0.type = veth\nlxc.net.1.type = none\n",
+        None
+    ));
+}
+
+#[test]
+fn nics_need_the_containers_own_network_namespace() {
+    insta::assert_snapshot!(refusal(
+        "lxc.rootfs.path = /srv/c1\nlxc.namespace.keep = net\nlxc.net.0.type = veth\n",
+        None
+    ));
+}
+
+#[test]
+fn a_cleared_network_is_gone() {
+    let (spec, _) = spec_of(
+        "lxc.rootfs.path = /srv/c1\nlxc.net.0.type = veth\nlxc.net.0.link = br0\nlxc.net.0 =\nlxc.net.1.type = macvlan\nlxc.net.1.link = eno1\n",
+    );
+    let nics = nics(&spec.net);
+    assert_eq!(nics.len(), 1);
+    assert_eq!((nics[0].index, nics[0].name.as_str()), (1, "eth0"));
 }
 
 #[test]
