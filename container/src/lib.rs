@@ -25,6 +25,7 @@ pub mod console;
 pub mod devices;
 pub mod isolation;
 pub mod launch;
+pub mod net;
 pub mod plan;
 pub mod rootfs;
 pub mod seccomp;
