@@ -355,7 +355,8 @@ impl NetlinkRoute {
         })
     }
 
-    /// Renames the interface `index` (which must be down).
+    /// Renames the interface `index` (kernels before 6.2, and some drivers, refuse while
+    /// it is up: `EBUSY`; rename it before bringing it up, as LXC does).
     pub fn set_name(&self, index: u32, name: &str) -> io::Result<()> {
         let msg = message::set_attribute(index, LinkAttribute::IfName(name.to_string()));
         self.change(RouteNetlinkMessage::SetLink(msg), &|| {
@@ -470,7 +471,8 @@ impl NetlinkRoute {
 
     // ---- routes ----
 
-    /// Adds the default route via `gateway` on the interface `index` (which must be up).
+    /// Adds the default route via `gateway` on the interface `index`, which must be up
+    /// with its addresses (the kernel routes a subnet only while its link is up).
     /// When no address of the interface puts the gateway on a local subnet, a link-scope
     /// route to the gateway is added first, as LXC does, so that a gateway outside the
     /// container's subnet (a host's address routed to the bridge) works.
