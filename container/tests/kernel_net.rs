@@ -190,6 +190,14 @@ fn sockets_are_opened_in_other_namespaces_and_the_caller_stays_where_it_was() {
     let by_pid = NetlinkRoute::in_netns_of(a.pid() as i32).unwrap();
     assert_eq!(by_pid.link_index("br-sock").unwrap(), Some(br));
     assert_eq!(nl.link_index("no-such-link").unwrap(), None);
+    // By pidfd: the same namespace.
+    let pidfd = rustix::process::pidfd_open(
+        rustix::process::Pid::from_raw(a.pid() as i32).unwrap(),
+        rustix::process::PidfdFlags::empty(),
+    )
+    .unwrap();
+    let by_pidfd = NetlinkRoute::in_netns(pidfd.as_fd()).unwrap();
+    assert_eq!(by_pidfd.link_index("br-sock").unwrap(), Some(br));
 
     // current(): in a thread that unshared a namespace of its own (it stays there until
     // it ends), the loopback brought up.

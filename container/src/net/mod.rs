@@ -258,8 +258,8 @@ impl NetlinkRoute {
     }
 
     /// Creates a veth pair: `host_name` in this socket's namespace, its peer `peer_name`
-    /// directly in the namespace `peer_netns` (a namespace file; see the module's
-    /// documentation), both with `mtu` when given. Both ends are down. Returns the host
+    /// directly in the namespace `peer_netns` (a namespace file, from [`open_netns`]: the
+    /// kernel refuses a pidfd there with `EINVAL`), both with `mtu` when given. Both ends are down. Returns the host
     /// end's index.
     pub fn create_veth(
         &self,
@@ -284,7 +284,7 @@ impl NetlinkRoute {
     }
 
     /// Creates a macvlan `name` in `mode` on the interface `link_index` of this socket's
-    /// namespace, directly in the namespace `netns` (which may be this one).
+    /// namespace, directly in the namespace `netns` (a namespace file; it may be this one).
     pub fn create_macvlan(
         &self,
         name: &str,
@@ -303,7 +303,8 @@ impl NetlinkRoute {
     }
 
     /// Creates a VLAN interface `name` with `id` on the interface `link_index` of this
-    /// socket's namespace, directly in the namespace `netns` (which may be this one).
+    /// socket's namespace, directly in the namespace `netns` (a namespace file; it may be
+    /// this one).
     pub fn create_vlan(
         &self,
         name: &str,
@@ -376,8 +377,8 @@ impl NetlinkRoute {
         })
     }
 
-    /// Moves the interface `index` to the network namespace `netns` (LXC's `phys` type,
-    /// and back at stop). Its index may change there; find it again by name.
+    /// Moves the interface `index` to the network namespace `netns` (a namespace file)
+    /// (LXC's `phys` type, and back at stop). Its index may change there; find it again by name.
     pub fn move_to_netns(&self, index: u32, netns: BorrowedFd<'_>) -> io::Result<()> {
         let msg = message::set_attribute(index, LinkAttribute::NetNsFd(netns.as_raw_fd()));
         self.change(RouteNetlinkMessage::SetLink(msg), &|| {
@@ -390,10 +391,9 @@ impl NetlinkRoute {
 
     /// Deletes the interface `index` (both ends of a veth pair).
     pub fn delete_link(&self, index: u32) -> io::Result<()> {
-        let name = self.name_of(index);
         let msg = message::link(index);
         self.change(RouteNetlinkMessage::DelLink(msg), &|| {
-            format!("deleting {name}")
+            format!("deleting {}", self.name_of(index))
         })
     }
 
