@@ -12,6 +12,8 @@
 //! * `caps`, `seccomp`, `devices`: the isolation LXC applies (bounding set and the rest,
 //!   LXC's seccomp policy compiled to BPF, the cgroup device program or v1 device files).
 //! * `console`, `attach`: a pty for `cgconfigd console`, setns for `cgconfigd attach`.
+//! * `net`: rtnetlink for container networking (veth, bridge, macvlan, VLAN, addresses,
+//!   routes, counters), a socket per network namespace.
 //! * `sys`: the syscall seam; a recording fake lets unit tests check the order of a launch
 //!   without a kernel.
 //!
@@ -25,6 +27,7 @@ pub mod console;
 pub mod devices;
 pub mod isolation;
 pub mod launch;
+pub mod net;
 pub mod plan;
 pub mod rootfs;
 pub mod seccomp;
