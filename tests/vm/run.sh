@@ -58,6 +58,11 @@ resolve_kernel() {
     [ -n "$kernel_ver" ] && [ "$kernel_ver" != "(none)" ] || return 1
     kernel_dir=$work/kernel/${kernel_pkg}_${kernel_ver//:/%}
 }
+# The modules the guest loads (tests/vm/init, in this order: each after what it needs):
+# null_blk for per-device io settings; the network devices of the container networking
+# tests (veth, bridge, macvlan, 8021q and what they depend on), modules on Debian's cloud
+# kernel.
+modules="configfs null_blk llc stp bridge veth macvlan garp mrp 8021q"
 fetch_kernel() {
     local tmp
     tmp=$(mktemp -d "$work/kernel/.fetch.XXXXXX")
@@ -71,7 +76,7 @@ fetch_kernel() {
     cp "$tmp"/x/boot/vmlinuz-* "$tmp/out/vmlinuz" || die "$kernel_pkg has no /boot/vmlinuz-*"
     cp "$tmp"/x/boot/config-* "$tmp/out/config" 2>/dev/null || true
     local m f
-    for m in configfs null_blk; do
+    for m in $modules; do
         f=$(find "$tmp/x" -name "$m.ko*" | head -n 1)
         case $f in
         "") ;;
@@ -81,6 +86,7 @@ fetch_kernel() {
         *) say "ignoring $f: unknown module compression" ;;
         esac
     done
+    echo "$modules" >"$tmp/out/modules/set"
     rm -rf "${kernel_dir:?}"
     mv "$tmp/out" "$kernel_dir"
     rm -rf "$tmp"
@@ -92,7 +98,9 @@ if ! resolve_kernel; then
     resolve_kernel || true
 fi
 if [ -n "$kernel_dir" ]; then
-    if [ -f "$kernel_dir/vmlinuz" ]; then
+    # Cached with the modules this version of the lane loads (a cache from before a module
+    # was added is fetched again).
+    if [ -f "$kernel_dir/vmlinuz" ] && [ "$(cat "$kernel_dir/modules/set" 2>/dev/null)" = "$modules" ]; then
         say "kernel $kernel_pkg $kernel_ver (cached)"
     else
         say "downloading kernel $kernel_pkg $kernel_ver"
@@ -158,7 +166,7 @@ mkdir -p "$stage/bin" "$stage/etc" "$stage/vm/modules"
 cp /bin/busybox "$stage/bin/busybox"
 cp "$lane/init" "$stage/init"
 chmod 755 "$stage/init"
-cp "$kernel_dir"/modules/*.ko "$stage/vm/modules/" 2>/dev/null || true
+cp "$kernel_dir"/modules/*.ko "$kernel_dir/modules/set" "$stage/vm/modules/" 2>/dev/null || true
 for f in passwd group nsswitch.conf; do [ ! -f "/etc/$f" ] || cp "/etc/$f" "$stage/etc/"; done
 
 # The workspace's files, without build output and git's database.
@@ -196,7 +204,7 @@ done
 # The programs of these Debian packages, where the host has them, at the host's paths: tests
 # expect the real thing (`ps -o cgroup`, libcgroup's tools for differential tests, bash for
 # the repository's scripts), and busybox's stand-ins differ.
-host_packages=(procps cgroup-tools bash)
+host_packages=(procps cgroup-tools bash iproute2)
 programs=()
 for pkg in "${host_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || continue
