@@ -93,8 +93,10 @@ pub struct Started {
     pub pidfd: OwnedFd,
     /// The console pty's master, if the container has a console.
     pub console: Option<OwnedFd>,
-    /// The masters of the ttys' ptys (`lxc.tty.max`), tty 1 first.
-    pub ttys: Vec<OwnedFd>,
+    /// The ttys' ptys (`lxc.tty.max`), tty 1 first: the caller keeps both ends, as LXC's
+    /// monitor does, so that a tty nothing in the container has open (no getty on it yet)
+    /// does not hang up on a client.
+    pub ttys: Vec<Pty>,
     /// Keeps the device program attached (drop it after the container is gone).
     pub devices: Option<DevicesGuard>,
     /// What the caller should log: settings translated to the host's cgroup version,
@@ -341,9 +343,6 @@ impl<'a> Launcher<'a> {
         let (pid, pidfd, born_in_group, (go_tx, report_rx)) = cloned;
         let result = self.release(spec, group, &plan, pid, born_in_group, &go_tx, &report_rx);
         drop(go_tx);
-        // The slaves are bound in the container (or the child failed): the caller keeps the
-        // masters only, so that a tty nothing in the container has open hangs up.
-        let ttys: Vec<OwnedFd> = ttys.into_iter().map(|t| t.master).collect();
         match result {
             Ok(()) => Ok(Started {
                 pid,

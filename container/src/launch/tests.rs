@@ -683,16 +683,20 @@ fn the_launch_opens_a_pty_per_tty_and_gives_the_caller_their_masters() {
         .start(&spec, &group)
         .unwrap();
     assert_eq!(started.ttys.len(), 2);
-    // Masters of ptys: each has a slave, and the slaves are distinct.
+    // Two ptys, whose slaves the child was told to bind, tty 1 first.
     let names: Vec<String> = started
         .ttys
         .iter()
-        .map(|m| {
-            rustix::pty::ptsname(m, Vec::new())
+        .map(|t| {
+            rustix::pty::ptsname(&t.master, Vec::new())
                 .unwrap()
                 .to_string_lossy()
                 .into_owned()
         })
         .collect();
     assert_ne!(names[0], names[1]);
+    assert_eq!(
+        names,
+        [started.ttys[0].path.clone(), started.ttys[1].path.clone()]
+    );
 }
