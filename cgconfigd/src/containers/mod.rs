@@ -147,8 +147,8 @@ struct Running {
     /// The console's pty master, for `cgconfigd console` (none with `lxc.console.path =
     /// none`, or when re-adopted: the previous daemon had it).
     console: Option<console::Console>,
-    /// The ttys' pty masters (`lxc.tty.max`), tty 1 first, for `cgconfigd console -t N`
-    /// (none when re-adopted, as the console).
+    /// The ttys' ptys (`lxc.tty.max`), tty 1 first, for `cgconfigd console -t N` (none
+    /// when re-adopted, as the console).
     ttys: Vec<console::Console>,
     /// Re-adopted from a previous daemon.
     adopted: bool,
