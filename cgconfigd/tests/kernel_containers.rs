@@ -769,6 +769,10 @@ fn hostile_requests_are_refused_and_the_daemon_is_unharmed() {
     refused(br#"{"op":"console","name":"c"}"#, "c has no console");
     refused(
         br#"{"op":"console","name":"c","tty":1}"#,
+        "c has no tty 1: it has no ttys (lxc.tty.max = 0)",
+    );
+    refused(
+        br#"{"op":"console","name":"c","tty":-1}"#,
         "malformed request",
     );
     // A client that connects and says nothing does not stall the others.
@@ -1519,5 +1523,84 @@ fn console_reaches_the_inits_terminal_on_a_terminal_and_through_pipes() {
     eventually("the third line", || line(3) == "\x01qthird\n");
     pty.send(b"\x01q");
     assert_eq!(pty.wait().code(), Some(0));
+    drop(d);
+}
+
+/// An init with ttys (`lxc.tty.max = 4`): it records its environment and /dev, starts a
+/// shell on /dev/tty2 (as a getty would), and writes more to /dev/tty1 than a pty holds,
+/// which only ends if the daemon drains the tty nobody is connected to.
+const TTY_INIT: &str = "busybox env > /out/env
+ls -l /dev > /out/dev
+busybox setsid -c /bin/sh -i </dev/tty2 >/dev/tty2 2>&1 &
+busybox yes 0123456789abcdef | busybox head -c 300000 > /dev/tty1 && touch /out/drained
+touch /out/ready
+while :; do sleep 1; done
+";
+
+#[test]
+fn console_t_n_reaches_tty_n_of_a_container_with_lxc_tty_max() {
+    let w = need!(World::new("ttys"));
+    let out = busybox_container(&w, "box", TTY_INIT, "lxc.tty.max = 4\n");
+    let d = Daemon::start_launching(&w, &[]);
+    d.ready();
+    eventually("the init started", || out.join("ready").exists());
+    // 300 kB went to tty 1 with no client: the daemon read them.
+    assert!(out.join("drained").exists());
+    let env = fs::read_to_string(out.join("env")).unwrap();
+    assert!(
+        env.lines()
+            .any(|l| l == "container_ttys=tty1 tty2 tty3 tty4"),
+        "{env}"
+    );
+    let dev = fs::read_to_string(out.join("dev")).unwrap();
+    for n in 1..=4 {
+        assert!(dev.contains(&format!(" tty{n}\n")), "no /dev/tty{n}: {dev}");
+    }
+
+    // -t 2: LXC's banner for tty 2, then the shell the init started on /dev/tty2.
+    let mut pty = OnPty::spawn(&w, &["console", "box", "-t", "2"]);
+    pty.expect(
+        "\r\nConnected to tty 2\r\nType <Ctrl+a q> to exit the console, \
+         <Ctrl+a Ctrl+a> to enter Ctrl+a itself\r\n",
+    );
+    pty.raw();
+    d.logged("container box: tty 2 client connected");
+    pty.send(b"busybox tty > /out/which; echo tty-$((40+2))\r");
+    pty.expect("tty-42");
+    assert_eq!(
+        fs::read_to_string(out.join("which")).unwrap(),
+        "/dev/tty2\n",
+        "the shell on tty 2 is not on /dev/tty2"
+    );
+    // tty 2 has its client; tty 9 does not exist: refused as lxc-console refuses them
+    // (exit status 1), with what is wrong.
+    let second = w.client(&["console", "box", "-t", "2"]);
+    assert_eq!(second.code, Some(1), "{}", second.transcript());
+    assert_eq!(
+        second.stderr,
+        "cgconfigd: tty 2 of box is in use by another cgconfigd console \
+         (one client at a time, as lxc-console)\n"
+    );
+    let nine = w.client(&["console", "box", "-t", "9"]);
+    assert_eq!(nine.code, Some(1), "{}", nine.transcript());
+    assert_eq!(
+        nine.stderr,
+        "cgconfigd: box has no tty 9: its ttys are 1 to 4 (lxc.tty.max = 4), and 0 is its \
+         console\n"
+    );
+    pty.send(b"\x01q");
+    assert_eq!(pty.wait().code(), Some(0));
+    d.logged("container box: tty 2 client disconnected");
+    // Another tty, and the console (also without -t), have clients of their own.
+    let mut four = OnPty::spawn(&w, &["console", "box", "-t", "4"]);
+    four.expect("Connected to tty 4\r\n");
+    let mut console = OnPty::spawn(&w, &["console", "box"]);
+    console.expect("Connected to tty 0\r\n");
+    four.raw();
+    four.send(b"\x01q");
+    assert_eq!(four.wait().code(), Some(0));
+    console.raw();
+    console.send(b"\x01q");
+    assert_eq!(console.wait().code(), Some(0));
     drop(d);
 }

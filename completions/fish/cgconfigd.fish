@@ -58,7 +58,7 @@ complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -f -a "start" -d 'Star
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -f -a "stop" -d 'Stop a container: its halt signal, then SIGKILL of its group after the timeout'
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -f -a "restart" -d 'Stop a container, then start it again'
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -f -a "attach" -d 'Run a command in a running container, as lxc-attach does'
-complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -f -a "console" -d 'Connect to a container\'s console, as lxc-console does'
+complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -f -a "console" -d 'Connect to a container\'s console or one of its ttys, as lxc-console does'
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand ls" -s F -l fancy-format -d 'The columns of -f, comma-separated: NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED' -r
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand ls" -l state-dir -d 'Where the record of the groups cgconfigd created, the containers\' state and the control socket are kept' -r -F
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand ls" -s f -l fancy -d 'A table: NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED, as lxc-ls -f'
@@ -90,6 +90,6 @@ complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand attach" -l clear-env
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand attach" -l keep-env -d 'Keep the caller\'s whole environment (lxc-attach 5.0\'s default)'
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand attach" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand console" -s e -l escape -d 'The escape key: a letter, Ctrl+KEY [default: a]' -r
-complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand console" -s t -l tty -d 'The tty: 0, the console, is the only one' -r
+complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand console" -s t -l tty -d 'The tty: 1 to lxc.tty.max, or 0, the console [default: 0, not lxc-console\'s first free tty]' -r
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand console" -l state-dir -d 'Where the record of the groups cgconfigd created, the containers\' state and the control socket are kept' -r -F
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand console" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -6,7 +6,8 @@
 //!  compiles the seccomp policy (crate::isolation)
 //!  writes lxc.cgroup2.* / lxc.cgroup.* to the group
 //!  applies the device rules to the group
-//!  opens the console pty, plans the child's steps,
+//!  opens the console's and the ttys' ptys, plans
+//!  the child's steps,
 //!  opens the group's v1 `tasks` files
 //!  clone3(NEWNS|NEWPID|NEWUTS|NEWIPC|NEWNET|NEWUSER,
 //!         CLONE_PIDFD, CLONE_INTO_CGROUP=group) ──────▶ born in the v2 group, waits for go
@@ -92,6 +93,10 @@ pub struct Started {
     pub pidfd: OwnedFd,
     /// The console pty's master, if the container has a console.
     pub console: Option<OwnedFd>,
+    /// The ttys' ptys (`lxc.tty.max`), tty 1 first: the caller keeps both ends, as LXC's
+    /// monitor does, so that a tty nothing in the container has open (no getty on it yet)
+    /// does not hang up on a client.
+    pub ttys: Vec<Pty>,
     /// Keeps the device program attached (drop it after the container is gone).
     pub devices: Option<DevicesGuard>,
     /// What the caller should log: settings translated to the host's cgroup version,
@@ -280,10 +285,30 @@ impl<'a> Launcher<'a> {
         } else {
             None
         };
+        let mut ttys = Vec::new();
+        for n in 1..=spec.tty_max {
+            let tty = Pty::open().map_err(|error| LaunchError::Parent {
+                what: format!(
+                    "opening the pty of tty {n} (lxc.tty.max = {})",
+                    spec.tty_max
+                ),
+                error,
+            })?;
+            if let Some(root) = host_root(&spec.idmap) {
+                tty.chown(root.0, root.1)
+                    .map_err(|error| LaunchError::Parent {
+                        what: format!("giving tty {n} ({}) to the container's root", tty.path),
+                        error,
+                    })?;
+            }
+            ttys.push(tty);
+        }
+        let tty_paths: Vec<String> = ttys.iter().map(|t| t.path.clone()).collect();
         let (plan, cgroups) = self.child_plan(
             spec,
             group,
             pty.as_ref().map(|p| p.path.as_str()),
+            &tty_paths,
             seccomp.is_some(),
         )?;
         let (console, stdio) = match pty {
@@ -323,6 +348,7 @@ impl<'a> Launcher<'a> {
                 pid,
                 pidfd,
                 console,
+                ttys,
                 devices,
                 notes,
             }),
@@ -582,7 +608,8 @@ impl<'a> Launcher<'a> {
         }
     }
 
-    /// The child's steps for `spec` ([`plan::plan`]) and the descriptors they need beyond
+    /// The child's steps for `spec` ([`plan::plan`]; `console` and `ttys` are the host paths
+    /// of the slaves of the console's and the ttys' ptys) and the descriptors they need beyond
     /// the pipes: where `group` has cgroup v1 hierarchies, their `tasks` files, opened here
     /// for the child to write itself into as its first step ([`plan::Step::JoinCgroups`],
     /// which says why the child moves itself there instead of the parent moving it).
@@ -591,9 +618,10 @@ impl<'a> Launcher<'a> {
         spec: &Spec,
         group: &Group<'_>,
         console: Option<&str>,
+        ttys: &[String],
         seccomp: bool,
     ) -> Result<(Vec<Planned>, Vec<OwnedFd>), LaunchError> {
-        let mut plan = plan::plan(spec, &self.host, console, seccomp);
+        let mut plan = plan::plan(spec, &self.host, console, ttys, seccomp);
         let tasks = group
             .cgroups()
             .iter()

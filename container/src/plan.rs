@@ -239,8 +239,15 @@ pub fn cstr(text: &str) -> CString {
 }
 
 /// The child's steps for `spec`. `console` is the host path of the console pty's slave
-/// (stdio is then that terminal, else /dev/null); `seccomp`: a filter is installed.
-pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>, seccomp: bool) -> Vec<Planned> {
+/// (stdio is then that terminal, else /dev/null), `ttys` those of the ttys' slaves
+/// (`lxc.tty.max`, tty 1 first); `seccomp`: a filter is installed.
+pub fn plan(
+    spec: &Spec,
+    host: &HostFacts,
+    console: Option<&str>,
+    ttys: &[String],
+    seccomp: bool,
+) -> Vec<Planned> {
     let mut p = Vec::new();
     let mut add = |step: Step, what: String| {
         p.push(Planned {
@@ -288,7 +295,7 @@ pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>, seccomp: bool)
             add(Step::LoopbackUp, "bringing lo up".into());
         }
     }
-    p.extend(rootfs::plan(spec, host, console));
+    p.extend(rootfs::plan(spec, host, console, ttys));
     let mut add = |step: Step, what: String| {
         p.push(Planned {
             step,

@@ -515,11 +515,57 @@ impl Planner<'_> {
             );
         }
     }
+
+    /// The ttys, as LXC's `lxc_setup_ttys`: tty N's slave bound on `/dev/ttyN`, created
+    /// as an empty file when missing; with `lxc.tty.dir`, on `/dev/<dir>/ttyN` instead, and
+    /// `/dev/ttyN` a symlink to `<dir>/ttyN` (LXC first unlinks an existing `/dev/ttyN`;
+    /// here an existing one, only possible with `lxc.autodev = 0`, is kept).
+    /// `make_dir`: `/dev/<dir>` is not made yet (no console).
+    fn ttys(&mut self, slaves: &[String], make_dir: bool) {
+        let dir = self.spec.tty_dir.clone();
+        if let Some(dir) = dir.as_ref().filter(|_| make_dir && !slaves.is_empty()) {
+            self.mkdir(&format!("dev/{dir}"), false);
+        }
+        for (i, slave) in slaves.iter().enumerate() {
+            let n = i + 1;
+            let rel = match &dir {
+                Some(dir) => format!("dev/{dir}/tty{n}"),
+                None => format!("dev/tty{n}"),
+            };
+            let target = self.path(&rel);
+            self.add(
+                Step::CreateFile(cstr(&target)),
+                format!("creating /{rel}"),
+                false,
+            );
+            self.bind(
+                slave,
+                &target,
+                false,
+                0,
+                format!("bind mount of tty {n} {slave} on /{rel}"),
+                false,
+                false,
+            );
+            if let Some(dir) = &dir {
+                let link = self.path(&format!("dev/tty{n}"));
+                self.add(
+                    Step::Symlink {
+                        target: cstr(&format!("{dir}/tty{n}")),
+                        link: cstr(&link),
+                    },
+                    format!("creating the symlink /dev/tty{n}"),
+                    false,
+                );
+            }
+        }
+    }
 }
 
 /// The file system steps before pivot_root. `console` is the host path of the console
-/// pty's slave (`/dev/pts/N`), if the container has one.
-pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>) -> Vec<Planned> {
+/// pty's slave (`/dev/pts/N`), if the container has one; `ttys` those of its ttys
+/// (`lxc.tty.max`), tty 1 first.
+pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>, ttys: &[String]) -> Vec<Planned> {
     let mut p = Planner {
         root: spec
             .rootfs
@@ -579,6 +625,7 @@ pub fn plan(spec: &Spec, host: &HostFacts, console: Option<&str>) -> Vec<Planned
     if let Some(slave) = console {
         p.console(slave);
     }
+    p.ttys(ttys, console.is_none());
     p.steps
 }
 

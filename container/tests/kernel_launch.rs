@@ -593,6 +593,17 @@ fn the_caller_s_signals_stay_out_and_an_attached_command_gets_its_terminal() {
     let children =
         fs::read_to_string(format!("/proc/{0}/task/{0}/children", attached.pid)).unwrap();
     let command_pid: i32 = children.trim().parse().unwrap();
+    // Its descriptors once it runs `sleep`: while the shell's `echo ... >&2` runs, the
+    // shell has its stderr (the terminal) on fd 1 for the builtin, and puts fd 1 back
+    // only after the write the master has just read.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !fs::read(format!("/proc/{command_pid}/cmdline"))
+        .unwrap_or_default()
+        .starts_with(b"sleep")
+    {
+        assert!(Instant::now() < deadline, "the command never ran sleep");
+        std::thread::sleep(Duration::from_millis(10));
+    }
     let link = |fd: u32| {
         fs::read_link(format!("/proc/{command_pid}/fd/{fd}"))
             .unwrap()

@@ -1,5 +1,9 @@
-//! A container's console: the daemon keeps its pty master, `cgconfigd console NAME`
-//! relays it to the caller's terminal, as `lxc-console -n NAME -t 0`.
+//! A container's console and ttys: the daemon keeps their pty masters, `cgconfigd console
+//! NAME [-t N]` relays one to the caller's terminal, as `lxc-console -n NAME -t N` (tty 0 is
+//! the console, and the default here; ttys 1 to `lxc.tty.max` are ptys bound on the
+//! container's `/dev/ttyN`, of which the daemon also keeps the slave, as LXC's monitor: a
+//! tty no getty has open yet does not hang up on a client). Everything below about the
+//! console holds for each tty, one client at a time on each.
 //!
 //! **Daemon side** ([`Console`]). The launch gives the daemon the master of the console's
 //! pty (the slave is the init's `/dev/console` and stdio). While no client is connected
@@ -13,8 +17,8 @@
 //! When no process of the container has the console open (the master hangs up), the
 //! daemon looks again a second later instead of polling a hung-up descriptor.
 //!
-//! A daemon that restarts does not get the master back (it is no process's but the old
-//! daemon's): a re-adopted container has no console until it is restarted.
+//! A daemon that restarts does not get the masters back (they are no process's but the old
+//! daemon's): a re-adopted container has no console nor ttys until it is restarted.
 //!
 //! **Client side** ([`run`]). LXC's banner, then the relay of [`super::terminal`]: raw
 //! mode when stdin is a terminal, the escape key (`-e`, Ctrl+a by default: `Ctrl+a q`
@@ -40,6 +44,9 @@ const DRAIN: usize = 64 << 10;
 #[derive(Debug)]
 pub struct Console {
     master: OwnedFd,
+    /// A tty's slave, kept open as LXC's monitor keeps it: the master of a tty nothing in
+    /// the container has open (no getty yet) does not hang up on a client.
+    _slave: Option<OwnedFd>,
     /// The connection of the client the console is handed over to.
     session: Option<UnixStream>,
     /// After a hang-up, when to look at the master again.
@@ -62,8 +69,17 @@ impl Console {
         }
         Console {
             master,
+            _slave: None,
             session: None,
             quiet_until: None,
+        }
+    }
+
+    /// Keeps a tty's pty (`lxc.tty.max`): the master as [`Console::new`], and the slave.
+    pub fn tty(pty: container::console::Pty) -> Console {
+        Console {
+            _slave: Some(pty.slave),
+            ..Console::new(pty.master)
         }
     }
 
@@ -141,12 +157,31 @@ impl Console {
     }
 }
 
-/// LXC's banner (`lxc_console`), for the escape `key`.
-pub fn banner(key: u8) -> String {
+/// LXC's banner (`lxc_console`), for tty `tty` (0: the console) and the escape `key`.
+pub fn banner(tty: u32, key: u8) -> String {
     let c = terminal::escape_letter(key);
     format!(
-        "\nConnected to tty 0\nType <Ctrl+{c} q> to exit the console, <Ctrl+{c} Ctrl+{c}> to enter Ctrl+{c} itself\n"
+        "\nConnected to tty {tty}\nType <Ctrl+{c} q> to exit the console, <Ctrl+{c} Ctrl+{c}> to enter Ctrl+{c} itself\n"
     )
+}
+
+/// The console (0) or tty `n` of container `name`, in a sentence ("the console of web",
+/// "tty 2 of web").
+pub fn of(n: u32, name: &str) -> String {
+    if n == 0 {
+        format!("the console of {name}")
+    } else {
+        format!("tty {n} of {name}")
+    }
+}
+
+/// How logs and refusals name the console (0) or tty `n`.
+pub fn tty_name(n: u32) -> String {
+    if n == 0 {
+        "console".into()
+    } else {
+        format!("tty {n}")
+    }
 }
 
 fn fail(message: &str) -> ExitCode {
@@ -154,16 +189,13 @@ fn fail(message: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-/// `cgconfigd console NAME [-e KEY] [-t 0]`.
+/// `cgconfigd console NAME [-e KEY] [-t N]`: the console (tty 0, also without `-t`) or
+/// tty N (`lxc.tty.max`).
 pub fn run(state_dir: &Path, name: &str, escape: u8, tty: Option<u32>) -> ExitCode {
-    if let Some(n) = tty.filter(|n| *n != 0) {
-        return fail(&format!(
-            "{name} has no tty {n}: cgconfigd gives a container its console only (tty 0); \
-             lxc.tty.max is not implemented"
-        ));
-    }
+    let number = tty.unwrap_or(0);
     let request = Request::Console {
         name: name.to_string(),
+        tty: number,
     };
     let (response, master, connection) =
         match call_for_fd(state_dir, &request, Duration::from_secs(60)) {
@@ -189,7 +221,7 @@ pub fn run(state_dir: &Path, name: &str, escape: u8, tty: Option<u32>) -> ExitCo
     let tty = io::stdin().is_terminal();
     {
         let mut err = io::stderr().lock();
-        let _ = err.write_all(banner(escape).as_bytes());
+        let _ = err.write_all(banner(number, escape).as_bytes());
         let _ = err.flush();
     }
     let end = {
@@ -217,7 +249,10 @@ pub fn run(state_dir: &Path, name: &str, escape: u8, tty: Option<u32>) -> ExitCo
     match end {
         Ok(End::Escape | End::InputClosed) => ExitCode::SUCCESS,
         Ok(End::PtyClosed | End::Released | End::Exited) => {
-            eprintln!("cgconfigd: the console of {name} closed (the container stopped?)");
+            eprintln!(
+                "cgconfigd: {} closed (the container stopped?)",
+                of(number, name)
+            );
             ExitCode::SUCCESS
         }
         // As lxc-console: SIGTERM detaches.
@@ -225,7 +260,7 @@ pub fn run(state_dir: &Path, name: &str, escape: u8, tty: Option<u32>) -> ExitCo
             ExitCode::SUCCESS
         }
         Ok(End::Signal(signo)) => ExitCode::from(128u8.saturating_add(signo as u8)),
-        Err(e) => fail(&format!("relaying the console of {name}: {e}")),
+        Err(e) => fail(&format!("relaying {}: {e}", of(number, name))),
     }
 }
 
@@ -237,13 +272,38 @@ mod tests {
     fn the_banner_is_lxc_consoles() {
         // lxc-console 5.0.2 (Debian 12) on a terminal, before raw mode.
         assert_eq!(
-            banner(1),
+            banner(0, 1),
             "\nConnected to tty 0\nType <Ctrl+a q> to exit the console, <Ctrl+a Ctrl+a> to enter Ctrl+a itself\n"
         );
         assert_eq!(
-            banner(2),
+            banner(0, 2),
             "\nConnected to tty 0\nType <Ctrl+b q> to exit the console, <Ctrl+b Ctrl+b> to enter Ctrl+b itself\n"
         );
+        // lxc-console 5.0.2 -t 4 on a container with lxc.tty.max = 4.
+        assert_eq!(
+            banner(4, 1),
+            "\nConnected to tty 4\nType <Ctrl+a q> to exit the console, <Ctrl+a Ctrl+a> to enter Ctrl+a itself\n"
+        );
+    }
+
+    #[test]
+    fn a_tty_nothing_has_open_yet_keeps_its_master_up() {
+        // The daemon keeps a tty's slave (as LXC's monitor): with no getty on it, its
+        // master does not hang up, and what is written there is drained.
+        let pty = container::console::Pty::open().unwrap();
+        let writer = rustix::io::dup(&pty.slave).unwrap();
+        let mut tty = Console::tty(pty);
+        let now = Instant::now();
+        rustix::io::write(&writer, b"login: ").unwrap();
+        drop(writer);
+        tty.drain(now);
+        tty.drain(now);
+        assert!(tty.deadline().is_none(), "the tty hung up");
+        assert!(matches!(tty.watch(now), Some(Watch::Master(_))));
+        assert_eq!(tty_name(0), "console");
+        assert_eq!(tty_name(3), "tty 3");
+        assert_eq!(of(0, "web"), "the console of web");
+        assert_eq!(of(2, "web"), "tty 2 of web");
     }
 
     #[test]

@@ -101,10 +101,13 @@ pub enum Request {
         #[serde(default)]
         command: Vec<String>,
     },
-    /// Connect to a container's console.
+    /// Connect to a container's console or one of its ttys.
     Console {
         /// The container.
         name: String,
+        /// 0: the console; N: tty N (`lxc.tty.max`).
+        #[serde(default)]
+        tty: u32,
     },
 }
 
@@ -118,7 +121,7 @@ impl Request {
             | Request::Stop { name, .. }
             | Request::Restart { name }
             | Request::Attach { name, .. }
-            | Request::Console { name } => Some(name),
+            | Request::Console { name, .. } => Some(name),
         }
     }
 
@@ -714,6 +717,28 @@ mod tests {
         assert!(
             refused(br#"{"op":"stop","name":"a","timeout":-1}"#).starts_with("malformed request")
         );
+        // console: tty 0 (the console) unless a tty is named; a tty is a number.
+        assert_eq!(
+            Request::parse(br#"{"op":"console","name":"web"}"#),
+            Ok(Request::Console {
+                name: "web".into(),
+                tty: 0
+            })
+        );
+        assert_eq!(
+            Request::parse(br#"{"op":"console","name":"web","tty":2}"#),
+            Ok(Request::Console {
+                name: "web".into(),
+                tty: 2
+            })
+        );
+        for tty in ["-1", "\"2\"", "4294967296", "1.5"] {
+            let text = format!(r#"{{"op":"console","name":"web","tty":{tty}}}"#);
+            assert!(
+                refused(text.as_bytes()).starts_with("malformed request"),
+                "{tty}"
+            );
+        }
     }
 
     #[test]

@@ -10,7 +10,8 @@
 //! * [`Placement`]: the container's group, created by cgconfigd (and recorded as its own)
 //!   before the launch, in every hierarchy where cgconfigd places groups;
 //! * [`Started`]: what a successful launch hands back: the init's pid and a pidfd for it
-//!   (the launcher's child: cgconfigd reaps it), and the console's pty if there is one;
+//!   (the launcher's child: cgconfigd reaps it), the console's pty if there is one, and
+//!   the ttys' ptys (`lxc.tty.max`);
 //! * [`LaunchFailure`]: why not; nothing of the container may be left running (the
 //!   service then removes the group).
 //!
@@ -112,6 +113,8 @@ pub struct Started {
     pub pidfd: OwnedFd,
     /// The console's pty (master side), if the container has one.
     pub console: Option<OwnedFd>,
+    /// The ttys' ptys (both ends, tty 1 first): `lxc.tty.max` of them.
+    pub ttys: Vec<container::console::Pty>,
     /// What the service should log about the start: config warnings (keys without
     /// effect), settings translated to the host's cgroup version.
     pub notes: Vec<String>,
@@ -223,6 +226,7 @@ impl Launcher for HostProcess {
             pid,
             pidfd,
             console: None,
+            ttys: Vec::new(),
             notes: Vec::new(),
         })
     }
@@ -259,6 +263,7 @@ impl Launcher for Lxc {
             pid: started.pid.unsigned_abs(),
             pidfd: started.pidfd,
             console: started.console,
+            ttys: started.ttys,
             notes,
         })
     }

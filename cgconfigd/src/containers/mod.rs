@@ -147,6 +147,9 @@ struct Running {
     /// The console's pty master, for `cgconfigd console` (none with `lxc.console.path =
     /// none`, or when re-adopted: the previous daemon had it).
     console: Option<console::Console>,
+    /// The ttys' ptys (`lxc.tty.max`), tty 1 first, for `cgconfigd console -t N` (none
+    /// when re-adopted, as the console).
+    ttys: Vec<console::Console>,
     /// Re-adopted from a previous daemon.
     adopted: bool,
 }
@@ -216,10 +219,10 @@ pub enum Token {
     Conn(u64),
     /// A container's init ended.
     Exited(String),
-    /// A container's console has output and no client.
-    Console(String),
-    /// The client of a container's console wrote or went away.
-    ConsoleClient(String),
+    /// A container's console (0) or tty (1..) has output and no client.
+    Console(String, u32),
+    /// The client of a container's console (0) or tty (1..) wrote or went away.
+    ConsoleClient(String, u32),
 }
 
 /// The supervisor.
@@ -443,6 +446,7 @@ impl Containers {
                         start_ticks,
                         started: s.started.unwrap_or(0),
                         console: None,
+                        ttys: Vec::new(),
                         adopted: true,
                     });
                     entry.group = Some((path, hierarchies));
@@ -552,14 +556,16 @@ impl Containers {
         for (name, e) in &self.entries {
             if let Some(run) = &e.run {
                 out.push((Token::Exited(name.clone()), run.pidfd.as_fd()));
-                match run.console.as_ref().and_then(|c| c.watch(now)) {
-                    Some(console::Watch::Master(fd)) => {
-                        out.push((Token::Console(name.clone()), fd));
+                for (n, c) in run.terminals() {
+                    match c.watch(now) {
+                        Some(console::Watch::Master(fd)) => {
+                            out.push((Token::Console(name.clone(), n), fd));
+                        }
+                        Some(console::Watch::Client(fd)) => {
+                            out.push((Token::ConsoleClient(name.clone(), n), fd));
+                        }
+                        None => {}
                     }
-                    Some(console::Watch::Client(fd)) => {
-                        out.push((Token::ConsoleClient(name.clone()), fd));
-                    }
-                    None => {}
                 }
             }
         }
@@ -581,8 +587,8 @@ impl Containers {
             if let Some(r) = e.restart_at {
                 at.push(r);
             }
-            if let Some(c) = e.run.as_ref().and_then(|r| r.console.as_ref()) {
-                at.extend(c.deadline());
+            if let Some(run) = &e.run {
+                at.extend(run.terminals().filter_map(|(_, c)| c.deadline()));
             }
         }
         if let Some(s) = &self.server {
@@ -774,6 +780,11 @@ impl Containers {
                     start_ticks: ticks,
                     started: now_secs(),
                     console: started.console.map(console::Console::new),
+                    ttys: started
+                        .ttys
+                        .into_iter()
+                        .map(console::Console::tty)
+                        .collect(),
                     adopted: false,
                 });
                 self.save(name, ctx.cg, ctx.log);
@@ -964,28 +975,31 @@ impl Containers {
                 }
             }
             Token::Exited(name) => self.exited(name, ctx),
-            Token::Console(name) => {
-                if let Some(c) = self.console_of(name) {
+            Token::Console(name, n) => {
+                if let Some(c) = self.console_of(name, *n) {
                     c.drain(Instant::now());
                 }
             }
-            Token::ConsoleClient(name) => {
+            Token::ConsoleClient(name, n) => {
                 if self
-                    .console_of(name)
+                    .console_of(name, *n)
                     .is_some_and(console::Console::client_event)
                 {
-                    ctx.log
-                        .info(&format!("container {name}: console client disconnected"));
+                    ctx.log.info(&format!(
+                        "container {name}: {} client disconnected",
+                        console::tty_name(*n)
+                    ));
                 }
             }
         }
     }
 
-    fn console_of(&mut self, name: &str) -> Option<&mut console::Console> {
+    /// The console (`n` = 0) or tty `n` of a running container.
+    fn console_of(&mut self, name: &str, n: u32) -> Option<&mut console::Console> {
         self.entries
             .get_mut(name)
             .and_then(|e| e.run.as_mut())
-            .and_then(|r| r.console.as_mut())
+            .and_then(|r| r.terminal(n))
     }
 
     /// The init of `name` may have ended: reap it; if it did, the container is STOPPED.
@@ -1329,7 +1343,7 @@ impl Containers {
                     Err(e) => Response::error(e),
                 });
             }
-            Request::Console { name } => self.connect_console(&name, conn, ctx.log),
+            Request::Console { name, tty } => self.connect_console(&name, tty, conn, ctx.log),
         }
     }
 
@@ -1367,8 +1381,9 @@ impl Containers {
         })
     }
 
-    /// Hands the console of `name` over to the client of `conn` (one at a time).
-    fn connect_console(&mut self, name: &str, conn: Conn, log: &Logger) {
+    /// Hands the console (`tty` 0) or tty `tty` of `name` over to the client of `conn`
+    /// (one client at a time for each).
+    fn connect_console(&mut self, name: &str, tty: u32, conn: Conn, log: &Logger) {
         let Some(entry) = self.entries.get_mut(name) else {
             return conn.reply(&Response::error(format!("{name} doesn't exist")));
         };
@@ -1379,30 +1394,85 @@ impl Containers {
                 state.name().to_lowercase()
             )));
         };
+        let what = console::tty_name(tty);
         // What its config says now (the one it started with is not kept).
-        let configured_none = matches!(&entry.found, Some(Found::Good(g))
-            if g.dir.config.value("lxc.console.path").is_some_and(|e| e.entry.value.value == "none"));
-        let refusal = match &mut run.console {
-            None if run.adopted && !configured_none => format!(
-                "{name} has no console here: its console's pty stayed with the cgconfigd that \
-                 started it (a restarted cgconfigd does not get it back); restart {name} to \
-                 get one"
+        let config = match &entry.found {
+            Some(Found::Good(g)) => Some(&g.dir.config),
+            _ => None,
+        };
+        let configured = |key: &str| {
+            config
+                .and_then(|c| c.value(key))
+                .map(|e| e.entry.value.value.trim().to_string())
+        };
+        // How many ttys it has: those the daemon has, or for a container started by
+        // another cgconfigd, what its config says now.
+        let max = if run.adopted {
+            configured("lxc.tty.max")
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(0)
+        } else {
+            u32::try_from(run.ttys.len()).unwrap_or(u32::MAX)
+        };
+        let adopted = run.adopted;
+        let refusal = match run.terminal(tty) {
+            None if tty == 0
+                && adopted
+                && configured("lxc.console.path").as_deref() != Some("none") =>
+            {
+                format!(
+                    "{name} has no console here: its console's pty stayed with the cgconfigd \
+                     that started it (a restarted cgconfigd does not get it back); restart \
+                     {name} to get one"
+                )
+            }
+            None if tty == 0 => format!("{name} has no console (lxc.console.path = none)"),
+            None if max == 0 => format!(
+                "{name} has no tty {tty}: it has no ttys (lxc.tty.max = 0), only its console \
+                 (-t 0)"
             ),
-            None => format!("{name} has no console (lxc.console.path = none)"),
+            None if tty > max => format!(
+                "{name} has no tty {tty}: its ttys are 1 to {max} (lxc.tty.max = {max}), and \
+                 0 is its console"
+            ),
+            None => format!(
+                "{name} has no tty {tty} here: its ttys' ptys stayed with the cgconfigd that \
+                 started it (a restarted cgconfigd does not get them back); restart {name} to \
+                 get them"
+            ),
             Some(c) if c.busy() => format!(
-                "the console of {name} is in use by another cgconfigd console (one client at a \
-                 time, as lxc-console)"
+                "{} is in use by another cgconfigd console (one client at a time, as \
+                 lxc-console)",
+                console::of(tty, name)
             ),
             Some(c) => {
                 match c.hand_over(conn) {
-                    Ok(()) => log.info(&format!("container {name}: console client connected")),
-                    Err(e) => log.notice(&format!("container {name}: {e}")),
+                    Ok(()) => log.info(&format!("container {name}: {what} client connected")),
+                    Err(e) => log.notice(&format!("container {name}: {what}: {e}")),
                 }
                 return;
             }
         };
-        log.info(&format!("container {name}: console refused: {refusal}"));
+        log.info(&format!("container {name}: {what} refused: {refusal}"));
         conn.reply(&Response::error(refusal));
+    }
+}
+
+impl Running {
+    /// The console (0) and the ttys (1..) the daemon has.
+    fn terminals(&self) -> impl Iterator<Item = (u32, &console::Console)> {
+        self.console
+            .iter()
+            .map(|c| (0, c))
+            .chain((1u32..).zip(self.ttys.iter()))
+    }
+
+    /// The console (`n` = 0) or tty `n`, if the daemon has it.
+    fn terminal(&mut self, n: u32) -> Option<&mut console::Console> {
+        match n {
+            0 => self.console.as_mut(),
+            n => self.ttys.get_mut(usize::try_from(n - 1).ok()?),
+        }
     }
 }
 

@@ -210,7 +210,9 @@ fn the_child_joins_its_v1_groups_itself_before_anything_else() {
     );
     // The child: once released, into its groups before any other step.
     let rec = Recorder::new();
-    let (plan, cgroups) = launcher.child_plan(&spec, &group, None, false).unwrap();
+    let (plan, cgroups) = launcher
+        .child_plan(&spec, &group, None, &[], false)
+        .unwrap();
     assert_eq!(plan[0].step, plan::Step::JoinCgroups);
     assert_eq!(
         plan[0].what,
@@ -267,7 +269,7 @@ fn a_failed_step_in_the_child_is_named_and_nothing_is_left() {
         .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
         .unwrap();
     let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\nlxc.mount.auto = proc:rw\n");
-    let plan = plan::plan(&spec, &host(), None, false);
+    let plan = plan::plan(&spec, &host(), None, &[], false);
     let index = plan
         .iter()
         .position(|p| p.what == "mount of proc on /proc")
@@ -355,7 +357,7 @@ fn run_child_places(
     host: &HostFacts,
     console: Option<&str>,
 ) -> (Outcome, Vec<String>, Vec<String>) {
-    let plan = plan::plan(spec, host, console, true);
+    let plan = plan::plan(spec, host, console, &[], true);
     let rec = Recorder::new();
     let null = || -> OwnedFd { std::fs::File::open("/dev/null").unwrap().into() };
     let io = ChildIo {
@@ -457,7 +459,7 @@ fn a_hybrid_host_gets_its_cgroup_hierarchies_when_forced() {
 #[test]
 fn a_failing_step_is_reported_and_optional_ones_are_not() {
     let spec = spec(DOWNLOAD_LIKE);
-    let plan = plan::plan(&spec, &host(), None, false);
+    let plan = plan::plan(&spec, &host(), None, &[], false);
     let rec = Recorder::new();
     rec.fail("mount /sys/fs/fuse/connections", libc::ENOENT);
     rec.fail("sethostname", libc::EPERM);
@@ -626,5 +628,142 @@ fn a_long_command_line_reaches_exec_whole() {
     assert!(
         exec == format!("exec /bin/true {argv:?} {env:?}"),
         "the command line or the environment was cut"
+    );
+}
+
+/// The child's steps from the rootfs bind mount to pivot_root that concern the console and
+/// the ttys, in order, with the rootfs as `R`.
+fn terminal_steps(spec: &Spec, console: Option<&str>, ttys: &[String]) -> Vec<String> {
+    let plan = plan::plan(spec, &host(), console, ttys, false);
+    let rec = Recorder::new();
+    let null = || -> OwnedFd { std::fs::File::open("/dev/null").unwrap().into() };
+    let io = ChildIo {
+        go: null(),
+        report: null(),
+        stdio: null(),
+        target: None,
+        cgroups: Vec::new(),
+    };
+    assert_eq!(child::run(&rec, &plan, &io, None), Outcome::Executed);
+    rec.log()
+        .into_iter()
+        .skip_while(|l| !l.starts_with("mknod /r/dev/zero"))
+        .take_while(|l| !l.starts_with("chdir /r"))
+        .filter(|l| l.contains("tty") || l.contains("console") || l.contains("/dev/lxc"))
+        .map(|l| l.replacen("/r/", "R/", 3))
+        .collect()
+}
+
+fn slaves(n: u32) -> Vec<String> {
+    (0..n).map(|i| format!("/dev/pts/{}", 10 + i)).collect()
+}
+
+#[test]
+fn each_tty_is_bound_on_dev_ttyn_after_the_console_as_lxc_sets_them_up() {
+    let spec = spec("lxc.rootfs.path = /r\nlxc.tty.max = 3\n");
+    assert_eq!(spec.tty_max, 3);
+    let steps = terminal_steps(&spec, Some("/dev/pts/9"), &slaves(3));
+    assert_eq!(
+        steps,
+        [
+            "create R/dev/console 644",
+            "mount /dev/pts/9 R/dev/console - bind -",
+            "create R/dev/tty1 644",
+            "mount /dev/pts/10 R/dev/tty1 - bind -",
+            "create R/dev/tty2 644",
+            "mount /dev/pts/11 R/dev/tty2 - bind -",
+            "create R/dev/tty3 644",
+            "mount /dev/pts/12 R/dev/tty3 - bind -",
+        ]
+    );
+    // Every tty is in place before pivot_root, and the init is told about them.
+    let plan = plan::plan(&spec, &host(), Some("/dev/pts/9"), &slaves(3), false);
+    let at = |what: &str| plan.iter().position(|p| p.what.starts_with(what)).unwrap();
+    assert!(at("bind mount of tty 3 /dev/pts/12 on /dev/tty3") < at("pivot_root"));
+    let Some(plan::Step::Exec { env, .. }) = plan.last().map(|p| &p.step) else {
+        panic!("the plan does not end with the exec: {plan:#?}");
+    };
+    assert_eq!(
+        env.strings()
+            .iter()
+            .map(|e| e.to_string_lossy().into_owned())
+            .collect::<Vec<_>>(),
+        ["container=lxc", "container_ttys=tty1 tty2 tty3"]
+    );
+}
+
+#[test]
+fn with_a_tty_dir_the_ttys_are_in_it_and_dev_ttyn_links_to_them() {
+    let spec = spec("lxc.rootfs.path = /r\nlxc.tty.max = 2\nlxc.tty.dir = lxc\n");
+    assert_eq!(
+        terminal_steps(&spec, Some("/dev/pts/9"), &slaves(2)),
+        [
+            "create R/dev/console 644",
+            "mount /dev/pts/9 R/dev/console - bind -",
+            "mkdir R/dev/lxc 755",
+            "create R/dev/lxc/console 644",
+            "mount /dev/pts/9 R/dev/lxc/console - bind -",
+            "create R/dev/lxc/tty1 644",
+            "mount /dev/pts/10 R/dev/lxc/tty1 - bind -",
+            "symlink R/dev/tty1 -> lxc/tty1",
+            "create R/dev/lxc/tty2 644",
+            "mount /dev/pts/11 R/dev/lxc/tty2 - bind -",
+            "symlink R/dev/tty2 -> lxc/tty2",
+        ]
+    );
+    // Without a console, the directory is made for the ttys.
+    let no_console = self::spec(
+        "lxc.rootfs.path = /r\nlxc.tty.max = 1\nlxc.tty.dir = lxc\nlxc.console.path = none\n",
+    );
+    assert_eq!(
+        terminal_steps(&no_console, None, &slaves(1)),
+        [
+            "mkdir R/dev/lxc 755",
+            "create R/dev/lxc/tty1 644",
+            "mount /dev/pts/10 R/dev/lxc/tty1 - bind -",
+            "symlink R/dev/tty1 -> lxc/tty1",
+        ]
+    );
+}
+
+#[test]
+fn lxc_environment_may_replace_container_ttys_and_no_ttys_means_no_variable() {
+    let spec_ =
+        spec("lxc.rootfs.path = /r\nlxc.tty.max = 2\nlxc.environment = container_ttys=pts/1\n");
+    assert_eq!(spec_.init.env, ["container=lxc", "container_ttys=pts/1"]);
+    let spec_ = spec("lxc.rootfs.path = /r\n");
+    assert_eq!(spec_.init.env, ["container=lxc"]);
+    assert!(terminal_steps(&spec_, None, &[])
+        .iter()
+        .all(|l| !l.contains("tty")));
+}
+
+#[test]
+fn the_launch_opens_a_pty_per_tty_and_gives_the_caller_their_masters() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    let rec = Recorder::new();
+    let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\nlxc.tty.max = 2\n");
+    let started = Launcher::with(&rec, host(), &FakeIsolation::default())
+        .start(&spec, &group)
+        .unwrap();
+    assert_eq!(started.ttys.len(), 2);
+    // Two ptys, whose slaves the child was told to bind, tty 1 first.
+    let names: Vec<String> = started
+        .ttys
+        .iter()
+        .map(|t| {
+            rustix::pty::ptsname(&t.master, Vec::new())
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .collect();
+    assert_ne!(names[0], names[1]);
+    assert_eq!(
+        names,
+        [started.ttys[0].path.clone(), started.ttys[1].path.clone()]
     );
 }

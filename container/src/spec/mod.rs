@@ -61,9 +61,11 @@ pub struct Spec {
     pub autodev: Option<u64>,
     /// `lxc.pty.max`: a new devpts instance with this many ptys; 0: none (as LXC).
     pub pty_max: u32,
-    /// `lxc.tty.max` (not created yet: a warning says so).
+    /// `lxc.tty.max`: ttys 1 to N, ptys whose slaves are the container's `/dev/tty1` to
+    /// `/dev/ttyN` (the caller keeps the masters, as the console's).
     pub tty_max: u32,
-    /// `lxc.tty.dir`: the console also appears as `/dev/<dir>/console`.
+    /// `lxc.tty.dir`: the console also appears as `/dev/<dir>/console`, and the ttys are
+    /// `/dev/<dir>/ttyN` with `/dev/ttyN` a symlink to them.
     pub tty_dir: Option<String>,
     /// A console pty (`lxc.console.path` unset), or none (`none`).
     pub console: bool,
@@ -258,7 +260,8 @@ pub struct Init {
     pub groups: Vec<u32>,
     /// `lxc.init.cwd` (default `/`).
     pub cwd: String,
-    /// Its environment: `container=lxc`, then `lxc.environment`, as `NAME=VALUE`.
+    /// Its environment: `container=lxc`, `container_ttys` when the container has ttys
+    /// (`lxc.tty.max`), then `lxc.environment`, as `NAME=VALUE`.
     pub env: Vec<String>,
 }
 
@@ -354,6 +357,21 @@ fn key_of(e: &LoadedEntry) -> &str {
     &e.entry.key.value
 }
 
+/// The init's `container_ttys` for `n` ttys: `container_ttys=tty1 tty2 ... ttyN`, the
+/// names of the ttys under /dev.
+///
+/// LXC puts there the ttys' names in the container's devpts (`pts/1 pts/2 ...`), on which
+/// systemd's getty generator starts `container-getty@N`; LXC 5.0.2 (Debian 12) loses the
+/// variable before the exec (lxc/lxc#4198, fixed in 2025). The ttys here are ptys of the
+/// host's devpts bound on `/dev/ttyN` (as the console), with no name in the container's
+/// devpts: the variable names them as `/dev` has them, which systemd skips (it starts
+/// gettys on `pts/` names only) and inits that read the count (upstart's LXC jobs) or
+/// the names (`/dev/ttyN`) understand.
+pub fn container_ttys(n: u32) -> String {
+    let names: Vec<String> = (1..=n).map(|i| format!("tty{i}")).collect();
+    format!("container_ttys={}", names.join(" "))
+}
+
 fn value_of(e: &LoadedEntry) -> &str {
     &e.entry.value.value
 }
@@ -423,7 +441,7 @@ impl<'a> Checker<'a> {
         let tmpfs_size = self.number("lxc.autodev.tmpfs.size").unwrap_or(500_000);
         let console = self.console();
         let tty_max = self.number("lxc.tty.max").unwrap_or(0);
-        let init = self.init();
+        let init = self.init(tty_max);
         Spec {
             name: self.ctx.name.to_string(),
             hostname: self.value("lxc.uts.name").map(|e| value_of(e).to_string()),
@@ -1153,7 +1171,7 @@ impl<'a> Checker<'a> {
         out
     }
 
-    fn init(&mut self) -> Init {
+    fn init(&mut self, tty_max: u32) -> Init {
         let argv = match self.value("lxc.init.cmd") {
             Some(e) => match split_quoted(value_of(e)) {
                 Some(argv) if !argv.is_empty() => argv,
@@ -1196,6 +1214,9 @@ impl<'a> Checker<'a> {
             None => "/".into(),
         };
         let mut env: Vec<String> = vec!["container=lxc".into()];
+        if tty_max > 0 {
+            env.push(container_ttys(tty_max));
+        }
         for e in self.values("lxc.environment") {
             let value = value_of(e);
             let entry = match value.split_once('=') {

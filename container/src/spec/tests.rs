@@ -119,7 +119,12 @@ fn a_busybox_template_config() {
     assert_eq!(spec.mounts[2].flags, mount::ms::RDONLY | mount::ms::BIND);
     assert!(spec.mounts[1].optional);
     assert_eq!(spec.init.argv, ["/sbin/init"]);
-    assert_eq!(spec.init.env, ["container=lxc"]);
+    // lxc.tty.max = 5: five ttys, named for the init as they are under /dev.
+    assert_eq!(spec.tty_max, 5);
+    assert_eq!(
+        spec.init.env,
+        ["container=lxc", "container_ttys=tty1 tty2 tty3 tty4 tty5"]
+    );
     assert_eq!(
         spec.net,
         Net::Isolated {

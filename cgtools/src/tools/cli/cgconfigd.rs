@@ -365,12 +365,13 @@ pub fn command() -> Command {
         )
         .subcommand(
             Command::new("console")
-                .about("Connect to a container's console, as lxc-console does")
+                .about("Connect to a container's console or one of its ttys, as lxc-console does")
                 .long_about(
-                    "Connect to a container's console, as lxc-console -t 0 does: what the \
-                     container writes to /dev/console is shown, what is typed goes to it. \
-                     The terminal is in raw mode until the escape sequence, Ctrl+a q \
-                     (Ctrl+a Ctrl+a sends Ctrl+a), and restored then. One client at a time.",
+                    "Connect to a container's console, as lxc-console -t 0 does, or with -t N \
+                     to its tty N (lxc.tty.max): what the container writes to /dev/console \
+                     (or /dev/ttyN) is shown, what is typed goes to it. The terminal is in raw \
+                     mode until the escape sequence, Ctrl+a q (Ctrl+a Ctrl+a sends Ctrl+a), \
+                     and restored then. One client at a time on each.",
                 )
                 .arg(name_arg())
                 .arg(
@@ -387,7 +388,10 @@ pub fn command() -> Command {
                         .long("tty")
                         .value_name("NUMBER")
                         .value_parser(clap::value_parser!(u32))
-                        .help("The tty: 0, the console, is the only one"),
+                        .help(
+                            "The tty: 1 to lxc.tty.max, or 0, the console [default: 0, not \
+                             lxc-console's first free tty]",
+                        ),
                 ),
         )
 }
@@ -499,7 +503,7 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
             "info NAME [-s] [-p] [-S] [-H] [--json]: Name, State, and for a running container PID, CPU use, BlkIO use, Memory use and KMem use read from its group, as lxc-info prints them; -s, -p and -S print only the state, the pid or the usage, -H raw numbers.",
             "start NAME: start a stopped container. stop NAME [-k] [-t SECS]: stop it (its halt signal, then SIGKILL of its group after SECS, default --stop-timeout; -k at once), and wait until it is stopped. restart NAME: stop it, then start it.",
             "attach NAME [--clear-env | --keep-env] [--keep-var NAME]... [-v NAME=VALUE]... [-- CMD...]: run CMD in the running container, as lxc-attach does: in its namespaces and its group, with its capability bounding set, no_new_privs, AppArmor profile and seccomp filter, as its root, in the caller's directory when the container has it (else /). Without CMD, root's shell in the container's /etc/passwd, else /bin/sh. The command runs in the client, with the client's standard input, output and error; those that are terminals are replaced by a new pty that the client relays to its terminal (in raw mode, restored at the end), so that the caller's terminal never enters the container. The environment is cleared but container=lxc and a default PATH (and TERM with a terminal), as lxc-attach --clear-env; --keep-env keeps the caller's, as lxc-attach 5.0 does by default. The exit status is the command's, 128 + the signal that killed it, 127 when it does not exist and 126 when it cannot be executed, 1 when it cannot be started.",
-            "console NAME [-e KEY] [-t 0]: connect to the container's console, as lxc-console -t 0 does: LXC's banner, then what the container writes to /dev/console is shown and what is typed goes to it, the terminal in raw mode (restored at the end, also on an error or a signal), its window size given to the console. Ctrl+a q detaches, Ctrl+a Ctrl+a sends Ctrl+a; -e b makes it Ctrl+b. Standard input may be a pipe: its bytes are sent and its end detaches. One client at a time: a second is refused while the first is connected. A container started with lxc.console.path = none has no console, nor has a container re-adopted after a restart of cgconfigd (the pty stayed with the daemon that started it). While no client is connected cgconfigd reads and discards the console's output, so that the container never blocks on it.",
+            "console NAME [-e KEY] [-t N]: connect to the container's console, as lxc-console -t 0 does, or with -t N to its tty N (1 to lxc.tty.max: /dev/ttyN in the container); without -t, the console (lxc-console takes the first free tty). LXC's banner, then what the container writes to /dev/console (or /dev/ttyN) is shown and what is typed goes to it, the terminal in raw mode (restored at the end, also on an error or a signal), its window size given to the console. Ctrl+a q detaches, Ctrl+a Ctrl+a sends Ctrl+a; -e b makes it Ctrl+b. Standard input may be a pipe: its bytes are sent and its end detaches. One client at a time on each: a second is refused while the first is connected, as is a tty the container does not have (exit status 1, as lxc-console). A container started with lxc.console.path = none has no console, nor has a container re-adopted after a restart of cgconfigd any console or tty (the ptys stayed with the daemon that started it). While no client is connected cgconfigd reads and discards the console's and the ttys' output, so that the container never blocks on them.",
         ],
     ),
     (
