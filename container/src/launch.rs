@@ -97,6 +97,8 @@ pub struct Started {
     /// monitor does, so that a tty nothing in the container has open (no getty on it yet)
     /// does not hang up on a client.
     pub ttys: Vec<Pty>,
+    /// Its network interfaces (`lxc.net.N`), as set up.
+    pub network: Vec<crate::network::Attached>,
     /// Keeps the device program attached (drop it after the container is gone).
     pub devices: Option<DevicesGuard>,
     /// What the caller should log: settings translated to the host's cgroup version,
@@ -155,6 +157,9 @@ pub enum LaunchError {
         /// The kernel's reason.
         errno: i32,
     },
+    /// A network interface could not be set up.
+    #[error("{0}")]
+    Network(crate::network::NetworkError),
     /// The child neither reported nor executed the init in time.
     #[error("the container did not start within {seconds} s (its setup hung; it was killed)")]
     Timeout {
@@ -344,11 +349,12 @@ impl<'a> Launcher<'a> {
         let result = self.release(spec, group, &plan, pid, born_in_group, &go_tx, &report_rx);
         drop(go_tx);
         match result {
-            Ok(()) => Ok(Started {
+            Ok(network) => Ok(Started {
                 pid,
                 pidfd,
                 console,
                 ttys,
+                network,
                 devices,
                 notes,
             }),
@@ -361,15 +367,11 @@ impl<'a> Launcher<'a> {
     }
 
     fn check_host(&self, spec: &Spec, notes: &mut Vec<String>) -> Result<(), LaunchError> {
-        // Until the netlink part is integrated (issue 15): the spec reads and checks every
-        // NIC, the launcher cannot make one yet.
         if let Net::Isolated { nics, .. } = &spec.net {
-            if let Some(nic) = nics.first() {
-                return Err(LaunchError::Refused(format!(
-                    "{}: network type `{}` is not supported yet: use `empty` (a network namespace with lo only) or `none` (the host's network) until networking lands",
-                    nic.location,
-                    nic.kind.type_name()
-                )));
+            for nic in nics {
+                if let Some(why) = crate::network::unsupported(nic) {
+                    return Err(LaunchError::Refused(format!("{}: {why}", nic.location)));
+                }
             }
         }
         if self.host.apparmor && spec.apparmor == AppArmor::Generated {
@@ -547,7 +549,7 @@ impl<'a> Launcher<'a> {
         born_in_group: bool,
         go_tx: &OwnedFd,
         report_rx: &OwnedFd,
-    ) -> Result<(), LaunchError> {
+    ) -> Result<Vec<crate::network::Attached>, LaunchError> {
         // The v1 groups the child joins itself (its first step); the v2 group is the
         // parent's to write where clone3 could not place the child there.
         let has_v2 = group
@@ -582,6 +584,15 @@ impl<'a> Launcher<'a> {
                     error,
                 })?;
         }
+        // The interfaces, in the namespace the child waits in (after the id maps: a user
+        // namespace's root owns it).
+        let network = if crate::network::has_interfaces(&spec.net) {
+            self.sys
+                .setup_network(pid, &spec.net)
+                .map_err(LaunchError::Network)?
+        } else {
+            Vec::new()
+        };
         self.sys
             .send_go(go_tx.as_fd())
             .map_err(|error| LaunchError::Parent {
@@ -591,7 +602,7 @@ impl<'a> Launcher<'a> {
         let timeout_ms =
             i32::try_from(self.timeout_seconds.saturating_mul(1000)).unwrap_or(i32::MAX);
         match self.sys.read_report(report_rx.as_fd(), timeout_ms) {
-            Ok(None) => Ok(()),
+            Ok(None) => Ok(network),
             Ok(Some((index, errno))) => Err(LaunchError::Child {
                 what: plan
                     .get(index as usize)

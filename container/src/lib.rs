@@ -28,6 +28,7 @@ pub mod devices;
 pub mod isolation;
 pub mod launch;
 pub mod net;
+pub mod network;
 pub mod plan;
 pub mod rootfs;
 pub mod seccomp;

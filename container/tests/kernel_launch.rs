@@ -699,3 +699,166 @@ lxc.mount.entry = tmpfs up/{climbed} tmpfs create=dir 0 0
     assert!(mounted(&format!("/{climbed}"), "tmpfs"), "{mountinfo}");
     drop(running);
 }
+
+/// Runs `body` on a thread of its own in a new network namespace (a scratch one: the
+/// bridges, veth host ends and addresses of the test are made there, never on the host).
+fn in_scratch_netns<T: Send>(body: impl FnOnce() -> T + Send) -> T {
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            nix::sched::unshare(nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            body()
+        })
+        .join()
+        .unwrap_or_else(|e| std::panic::resume_unwind(e))
+    })
+}
+
+/// Two containers on one bridge, as `lxc-create -t download` networks them (veth on a
+/// bridge, `flags = up`, a hwaddr with `x`s), with static addresses: they reach each other,
+/// their default route goes through the bridge's address (`gateway = auto`), the MAC keeps
+/// the template's fixed part, a NIC without `flags` stays down, and the host ends are on the
+/// bridge while they run and gone once they stop. A missing bridge refuses a container with
+/// the bridge's name and leaves no interface.
+#[test]
+fn containers_on_a_bridge_reach_each_other_with_their_configured_addresses() {
+    let Some((_host, groups, cg)) = setup() else {
+        return;
+    };
+    in_scratch_netns(|| {
+        let host = container::net::NetlinkRoute::current().unwrap();
+        let br = host.create_bridge("br-ct").unwrap();
+        host.add_address(br, "10.77.0.1".parse().unwrap(), 24, None)
+            .unwrap();
+        host.set_up(br, true).unwrap();
+        let lo = host.link_index("lo").unwrap().unwrap();
+        host.set_up(lo, true).unwrap();
+        let nic = |addr: &str, pair: &str| {
+            format!(
+                "lxc.net.0.type = veth
+lxc.net.0.link = br-ct
+lxc.net.0.flags = up
+lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx
+lxc.net.0.veth.pair = {pair}
+lxc.net.0.ipv4.address = {addr}/24
+lxc.net.0.ipv4.gateway = auto
+lxc.net.1.type = veth
+lxc.net.1.link = br-ct
+lxc.net.1.name = eth7
+"
+            )
+        };
+        let report = "busybox ip -o link > /out/links
+busybox ip -4 -o addr > /out/addrs
+busybox ip route > /out/routes
+cat /sys/class/net/eth0/address > /out/mac
+busybox ping -c 1 -W 10 $PEER > /out/ping 2>&1; echo $? > /out/ping_status
+touch /out/done
+exec sleep 1000
+";
+        let start = |name: &str, addr: &str, pair: &str, peer: &str| {
+            let dir = Dir::new();
+            dir.init(&report.replace("$PEER", peer));
+            let spec = dir.config(&nic(addr, pair));
+            let group = cg
+                .group(&["pids"], &GroupPath::new(&groups.name(name)).unwrap())
+                .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name(name)).unwrap()))
+                .unwrap();
+            group.create().unwrap();
+            let started = container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
+            (dir, Running(started))
+        };
+        let (d1, c1) = start("n1", "10.77.0.2", "vethct1", "10.77.0.3");
+        let (d2, c2) = start("n2", "10.77.0.3", "vethct2", "10.77.0.2");
+        d1.wait_done();
+        d2.wait_done();
+        for (d, me) in [(&d1, "10.77.0.2"), (&d2, "10.77.0.3")] {
+            assert_eq!(d.out("ping_status").trim(), "0", "{}", d.out("ping"));
+            assert!(
+                d.out("addrs")
+                    .contains(&format!("inet {me}/24 brd 10.77.0.255")),
+                "{}",
+                d.out("addrs")
+            );
+            assert!(
+                d.out("routes").contains("default via 10.77.0.1 dev eth0"),
+                "{}",
+                d.out("routes")
+            );
+            let mac = d.out("mac");
+            assert!(mac.starts_with("00:16:3e:"), "{mac}");
+            let links = d.out("links");
+            let eth7 = links
+                .lines()
+                .find(|l| l.contains(" eth7"))
+                .unwrap_or_else(|| panic!("{links}"));
+            let up = |line: &str| {
+                let flags = line.split('<').nth(1).and_then(|r| r.split('>').next());
+                flags.is_some_and(|f| f.split(',').any(|x| x == "UP"))
+            };
+            assert!(!up(eth7), "{eth7}");
+            assert!(
+                links.lines().any(|l| l.contains(" lo:") && up(l)),
+                "{links}"
+            );
+            assert!(
+                links.lines().any(|l| l.contains(" eth0@") && up(l)),
+                "{links}"
+            );
+        }
+        assert_ne!(d1.out("mac"), d2.out("mac"));
+        assert_eq!(c1.0.network[0].host.as_deref(), Some("vethct1"));
+        let on_bridge = |name: &str| {
+            host.link_info(name)
+                .unwrap()
+                .is_some_and(|l| l.master == Some(br) && l.up)
+        };
+        assert!(on_bridge("vethct1") && on_bridge("vethct2"));
+        // The generated host end of eth7, on the bridge too.
+        let generated = c1.0.network[1].host.clone().unwrap();
+        assert!(
+            generated.starts_with("veth") && generated.len() == 10,
+            "{generated}"
+        );
+        assert!(host
+            .link_info(&generated)
+            .unwrap()
+            .is_some_and(|l| l.master == Some(br)));
+        drop(c1);
+        drop(c2);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while ["vethct1", "vethct2", generated.as_str()]
+            .iter()
+            .any(|n| host.link_index(n).unwrap().is_some())
+        {
+            assert!(
+                Instant::now() < deadline,
+                "host ends left after the containers stopped"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+
+        // A missing bridge: refused with its name, nothing left.
+        let dir = Dir::new();
+        let spec = dir.config(
+            "lxc.net.0.type = veth
+lxc.net.0.link = br-missing
+lxc.net.0.veth.pair = vethct3
+",
+        );
+        let group = cg
+            .group(&["pids"], &GroupPath::new(&groups.name("n3")).unwrap())
+            .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name("n3")).unwrap()))
+            .unwrap();
+        group.create().unwrap();
+        let err = container::start(&spec, &cg, &group)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("the bridge `br-missing` (lxc.net.0.link) does not exist"),
+            "{err}"
+        );
+        assert_eq!(host.link_index("vethct3").unwrap(), None);
+        let links: Vec<String> = host.links().unwrap().into_iter().map(|l| l.name).collect();
+        assert_eq!(links.len(), 2, "{links:?}"); // lo and the bridge
+    });
+}

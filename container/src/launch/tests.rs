@@ -306,23 +306,75 @@ fn a_missing_rootfs_is_refused_before_anything_runs() {
 }
 
 #[test]
-fn a_networked_container_is_refused_before_anything_runs_until_networking_lands() {
+fn a_nic_of_a_kind_not_built_yet_is_refused_before_anything_runs() {
     let (_tmp, cg) = v2_host();
     let group = cg
         .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
         .unwrap();
-    let rec = Recorder::new();
+    for (config, expected) in [
+        (
+            "lxc.net.1.type = phys\nlxc.net.1.link = eth9\n",
+            "config:2:18: network type `phys` is not supported yet: use `macvlan` or a bridge and `veth`",
+        ),
+        (
+            "lxc.net.1.type = veth\nlxc.net.1.veth.mode = router\n",
+            "config:2:18: `lxc.net.N.veth.mode = router` is not supported yet: use a bridge",
+        ),
+    ] {
+        let rec = Recorder::new();
+        let spec = spec(&format!("lxc.rootfs.path = /tmp\n{config}"));
+        let err = Launcher::with(&rec, host(), &FakeIsolation::default())
+            .start(&spec, &group)
+            .unwrap_err();
+        assert_eq!(err.to_string(), expected);
+        assert!(rec.log().is_empty(), "{:?}", rec.log());
+    }
+}
+
+/// The interfaces are made while the child waits in its namespace: after its id maps (its
+/// user namespace's root owns the network namespace), before it is released; a failure
+/// there names the NIC and kills the child.
+#[test]
+fn the_network_is_set_up_after_the_id_maps_and_before_go() {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
     let spec = spec(
-        "lxc.rootfs.path = /tmp\nlxc.net.0.type = empty\nlxc.net.1.type = veth\nlxc.net.1.link = lxcbr0\n",
+        "lxc.rootfs.path = /tmp\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n\
+         lxc.net.0.type = veth\nlxc.net.0.link = br0\nlxc.net.1.type = macvlan\nlxc.net.1.link = eth0\n",
     );
+    let rec = Recorder::new();
+    let started = Launcher::with(&rec, host(), &FakeIsolation::default())
+        .start(&spec, &group)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let log = rec.log();
+    let at = |prefix: &str| {
+        log.iter()
+            .position(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no {prefix} in {log:#?}"))
+    };
+    assert_eq!(log[at("network")], "network 4242 veth:eth0 macvlan:eth1");
+    assert!(at("write /proc/4242/gid_map") < at("network"));
+    assert!(at("network") < at("go"));
+    let names: Vec<&str> = started.network.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["eth0", "eth1"]);
+
+    let rec = Recorder::new();
+    rec.fail("network", libc::ENOENT);
     let err = Launcher::with(&rec, host(), &FakeIsolation::default())
         .start(&spec, &group)
         .unwrap_err();
     assert_eq!(
         err.to_string(),
-        "config:3:18: network type `veth` is not supported yet: use `empty` (a network namespace with lo only) or `none` (the host's network) until networking lands"
+        format!(
+            "config:4:18: eth0: {}",
+            std::io::Error::from_raw_os_error(libc::ENOENT)
+        )
     );
-    assert!(rec.log().is_empty());
+    let log = rec.log();
+    assert!(!log.iter().any(|l| l == "go"), "{log:#?}");
+    assert!(log.iter().any(|l| l.starts_with("kill")), "{log:#?}");
 }
 
 /// What the child of a container as `lxc-create -t download` makes it (common.conf's

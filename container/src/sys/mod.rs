@@ -119,6 +119,13 @@ pub trait Sys {
     fn run(&self, argv: &[String]) -> io::Result<()>;
     /// prlimit(2) on process `pid`.
     fn prlimit(&self, pid: i32, resource: u32, soft: u64, hard: u64) -> io::Result<()>;
+    /// Creates and configures the network interfaces of `net` for the child `pid`, in its
+    /// network namespace ([`crate::network::setup`]).
+    fn setup_network(
+        &self,
+        pid: i32,
+        net: &crate::spec::Net,
+    ) -> Result<Vec<crate::network::Attached>, crate::network::NetworkError>;
     /// Writes one byte to `fd` (the go signal).
     fn send_go(&self, fd: BorrowedFd<'_>) -> io::Result<()>;
     /// Waits up to `timeout_ms` for the child's report on `fd`: `Ok(None)` when the pipe

@@ -372,6 +372,14 @@ impl Sys for Real {
         rustix::system::sethostname(name.to_bytes()).map_err(io_err)
     }
 
+    fn setup_network(
+        &self,
+        pid: i32,
+        net: &crate::spec::Net,
+    ) -> Result<Vec<crate::network::Attached>, crate::network::NetworkError> {
+        crate::network::setup(pid, net)
+    }
+
     fn open_root(&self, path: &CStr) -> io::Result<OwnedFd> {
         use rustix::fs::{Mode, OFlags};
         rustix::fs::open(

@@ -211,6 +211,39 @@ impl Sys for Recorder {
         Ok(0)
     }
 
+    fn setup_network(
+        &self,
+        pid: i32,
+        net: &crate::spec::Net,
+    ) -> Result<Vec<crate::network::Attached>, crate::network::NetworkError> {
+        let crate::spec::Net::Isolated { nics, .. } = net else {
+            return Ok(Vec::new());
+        };
+        let names: Vec<String> = nics
+            .iter()
+            .map(|n| format!("{}:{}", n.kind.type_name(), n.name))
+            .collect();
+        match self.call(format!("network {pid} {}", names.join(" "))) {
+            Ok(()) => Ok(nics
+                .iter()
+                .map(|n| crate::network::Attached {
+                    name: n.name.clone(),
+                    kind: n.kind.type_name().to_string(),
+                    link: n.kind.link().map(str::to_string),
+                    ..Default::default()
+                })
+                .collect()),
+            Err(error) => Err(crate::network::NetworkError {
+                location: nics
+                    .first()
+                    .map(|n| n.location.to_string())
+                    .unwrap_or_default(),
+                name: nics.first().map(|n| n.name.clone()).unwrap_or_default(),
+                error,
+            }),
+        }
+    }
+
     fn open_root(&self, path: &CStr) -> io::Result<std::os::fd::OwnedFd> {
         self.call(format!("open-root {}", s(path)))?;
         // Any descriptor stands for the rootfs: the fake never resolves through it.
