@@ -586,9 +586,15 @@ fn the_caller_s_signals_stay_out_and_an_attached_command_gets_its_terminal() {
     .unwrap_or_else(|e| panic!("{e}"));
     blocked.thread_unblock().unwrap();
     // What the command writes to its terminal is on the master.
-    let mut buf = [0u8; 4096];
-    let n = nix::unistd::read(&pty.master, &mut buf).unwrap();
-    assert_eq!(String::from_utf8_lossy(&buf[..n]), "on-the-terminal\r\n");
+    // (In as many reads as the pty gives it.)
+    let mut seen = Vec::new();
+    while !seen.ends_with(b"\r\n") && seen.len() < 4096 {
+        let mut buf = [0u8; 4096];
+        let n = nix::unistd::read(&pty.master, &mut buf).unwrap();
+        assert_ne!(n, 0, "the terminal closed after {seen:?}");
+        seen.extend_from_slice(&buf[..n]);
+    }
+    assert_eq!(String::from_utf8_lossy(&seen), "on-the-terminal\r\n");
     // The command, the intermediate's child, seen from the host.
     let children =
         fs::read_to_string(format!("/proc/{0}/task/{0}/children", attached.pid)).unwrap();
