@@ -152,6 +152,8 @@ struct Running {
     ttys: Vec<console::Console>,
     /// Re-adopted from a previous daemon.
     adopted: bool,
+    /// Its network interfaces, as the launch set them up (saved in its state file).
+    network: Vec<container::network::Attached>,
 }
 
 /// One container.
@@ -448,6 +450,7 @@ impl Containers {
                         console: None,
                         ttys: Vec::new(),
                         adopted: true,
+                        network: s.network.clone(),
                     });
                     entry.group = Some((path, hierarchies));
                 }
@@ -758,7 +761,8 @@ impl Containers {
         };
         entry.group = Some((placement.path.clone(), placement.hierarchies.clone()));
         self.save(name, ctx.cg, ctx.log);
-        let launched = self.launcher.start(&good.dir, &placement);
+        let hwaddrs = state::hwaddrs(&self.settings.state_dir, name);
+        let launched = self.launcher.start(&good.dir, &placement, &hwaddrs);
         let Some(entry) = self.entries.get_mut(name) else {
             return Err(format!("{name} does not exist"));
         };
@@ -771,6 +775,15 @@ impl Containers {
                 ));
                 for note in &started.notes {
                     ctx.log.info(&format!("container {name}: {note}"));
+                }
+                if !started.hwaddrs.is_empty() && started.hwaddrs != hwaddrs {
+                    if let Err(e) =
+                        state::keep_hwaddrs(&self.settings.state_dir, name, &started.hwaddrs)
+                    {
+                        ctx.log.warning(&format!(
+                            "container {name}: its drawn hardware addresses are not kept for the next start: {e}"
+                        ));
+                    }
                 }
                 entry.state = State::Running;
                 entry.run = Some(Running {
@@ -786,6 +799,7 @@ impl Containers {
                         .map(console::Console::tty)
                         .collect(),
                     adopted: false,
+                    network: started.network,
                 });
                 self.save(name, ctx.cg, ctx.log);
                 Ok(())
@@ -1188,6 +1202,11 @@ impl Containers {
             reason: e.reason.clone(),
             held: e.held,
             halt: e.run.as_ref().and_then(|r| r.halt),
+            network: e
+                .run
+                .as_ref()
+                .map(|r| r.network.clone())
+                .unwrap_or_default(),
         };
         let dir = self.state_dir();
         if let Err(err) = state::save(&dir, &saved) {
