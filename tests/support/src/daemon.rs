@@ -26,6 +26,11 @@ pub struct DaemonCommand<'a> {
     pub enter: Option<&'a [PathBuf]>,
     /// Extra environment variables.
     pub env: Vec<(String, String)>,
+    /// With `Some`, the daemon runs in a new network namespace (`unshare -n`), where this
+    /// shell script (`ip link add br0 type bridge; ...`) runs first: a test's interfaces
+    /// never touch the host's network namespace. The script failing fails the start (the
+    /// daemon is never run; its exit status is 98).
+    pub netns_setup: Option<String>,
 }
 
 /// A daemon a test started, with its notify socket and its log; killed on drop.
@@ -48,15 +53,27 @@ impl Daemon {
         socket
             .set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
-        let mut command = match how.enter {
-            None => Command::new(&how.binary),
-            Some(procs) => {
+        let mut command = match (how.enter, &how.netns_setup) {
+            (None, None) => Command::new(&how.binary),
+            (enter, setup) => {
                 let mut script = String::new();
-                for p in procs {
+                if let Some(setup) = setup {
+                    script.push_str(&format!("( set -e; {setup} ) >&2 || exit 98; "));
+                }
+                for p in enter.unwrap_or_default() {
                     script.push_str(&format!("echo $$ > '{}' || exit 99; ", p.display()));
                 }
                 script.push_str("exec \"$0\" \"$@\"");
-                let mut c = Command::new("/bin/sh");
+                // `unshare` without --fork execs the shell, which execs the daemon: one
+                // pid throughout, in the new namespace.
+                let mut c = match setup {
+                    Some(_) => {
+                        let mut c = Command::new("unshare");
+                        c.arg("-n").arg("/bin/sh");
+                        c
+                    }
+                    None => Command::new("/bin/sh"),
+                };
                 c.arg("-c").arg(script).arg(&how.binary);
                 c
             }
