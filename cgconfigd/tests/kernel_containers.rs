@@ -246,7 +246,12 @@ impl Daemon {
     /// With the container crate's launcher, in a new network namespace where `setup`
     /// (shell, `ip ...`) makes the test's bridge first.
     fn start_launching_in_netns(world: &World, setup: &str) -> Daemon {
-        Daemon::spawn_in(world, &[], None, false, Some(setup.to_string()))
+        Daemon::spawn_in(world, &[], None, false, Some(setup.to_string()), None)
+    }
+
+    /// With the container crate's launcher, in the network namespace of `pid`.
+    fn start_launching_in_netns_of(world: &World, pid: u32) -> Daemon {
+        Daemon::spawn_in(world, &[], None, false, None, Some(pid))
     }
 
     fn spawn(
@@ -255,7 +260,7 @@ impl Daemon {
         enter: Option<&[PathBuf]>,
         test_launcher: bool,
     ) -> Daemon {
-        Daemon::spawn_in(world, extra, enter, test_launcher, None)
+        Daemon::spawn_in(world, extra, enter, test_launcher, None, None)
     }
 
     fn spawn_in(
@@ -264,6 +269,7 @@ impl Daemon {
         enter: Option<&[PathBuf]>,
         test_launcher: bool,
         netns_setup: Option<String>,
+        netns_of: Option<u32>,
     ) -> Daemon {
         let mut args = world.args();
         if extra.contains(&"--base") {
@@ -278,6 +284,7 @@ impl Daemon {
             enter,
             env: vec![("CGCONFIGD_TEST_LAUNCHER".into(), launcher.into())],
             netns_setup,
+            netns_of,
         }))
     }
 
@@ -1175,6 +1182,33 @@ lxc.net.0.ipv6.address = fd78::2/64
         "{}",
         info.stdout
     );
+    // A new daemon (the first one killed; a process of the test keeps their network
+    // namespace) re-adopts the container with its host end, from the state file.
+    let mut holder = Command::new("nsenter")
+        .args(["-t", &dpid, "-n", "sleep", "600"])
+        .spawn()
+        .unwrap();
+    let netns_of = |pid: u32| fs::read_link(format!("/proc/{pid}/ns/net")).ok();
+    eventually("the holder in the daemon's network namespace", || {
+        netns_of(holder.id()) == netns_of(d.pid().unsigned_abs())
+    });
+    let mut d = d;
+    d.kill();
+    d.wait(LONG);
+    let d = Daemon::start_launching_in_netns_of(&w, holder.id());
+    d.ready();
+    let dpid = d.pid().to_string();
+    let in_daemons_netns = |args: &[&str]| {
+        let o = Command::new("nsenter")
+            .args(["-t", &dpid, "-n"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
     let human = w.client(&["info", "netbox"]);
     assert!(
         human
@@ -1205,6 +1239,8 @@ lxc.net.0.ipv6.address = fd78::2/64
     let (_, links) = in_daemons_netns(&["ip", "-o", "link"]);
     assert_eq!(links.lines().count(), 2, "lo and br-cg only: {links}");
     drop(d);
+    let _ = holder.kill();
+    let _ = holder.wait();
 }
 
 /// A busybox container `name` of `w`, started by the daemon with the container crate's

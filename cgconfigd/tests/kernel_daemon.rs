@@ -162,6 +162,7 @@ impl SuiteDaemon for Daemon {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
             netns_setup: None,
+            netns_of: None,
         })
     }
 

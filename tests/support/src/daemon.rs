@@ -31,6 +31,9 @@ pub struct DaemonCommand<'a> {
     /// never touch the host's network namespace. The script failing fails the start (the
     /// daemon is never run; its exit status is 98).
     pub netns_setup: Option<String>,
+    /// With `Some(pid)` (and no `netns_setup`), the daemon runs in the network namespace
+    /// of `pid` (`nsenter -t PID -n`): a second daemon where the first one ran.
+    pub netns_of: Option<u32>,
 }
 
 /// A daemon a test started, with its notify socket and its log; killed on drop.
@@ -54,7 +57,7 @@ impl Daemon {
             .set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
         let mut command = match (how.enter, &how.netns_setup) {
-            (None, None) => Command::new(&how.binary),
+            (None, None) if how.netns_of.is_none() => Command::new(&how.binary),
             (enter, setup) => {
                 let mut script = String::new();
                 if let Some(setup) = setup {
@@ -66,13 +69,18 @@ impl Daemon {
                 script.push_str("exec \"$0\" \"$@\"");
                 // `unshare` without --fork execs the shell, which execs the daemon: one
                 // pid throughout, in the new namespace.
-                let mut c = match setup {
-                    Some(_) => {
+                let mut c = match (setup, how.netns_of) {
+                    (Some(_), _) => {
                         let mut c = Command::new("unshare");
                         c.arg("-n").arg("/bin/sh");
                         c
                     }
-                    None => Command::new("/bin/sh"),
+                    (None, Some(pid)) => {
+                        let mut c = Command::new("nsenter");
+                        c.args(["-t", &pid.to_string(), "-n", "/bin/sh"]);
+                        c
+                    }
+                    (None, None) => Command::new("/bin/sh"),
                 };
                 c.arg("-c").arg(script).arg(&how.binary);
                 c
