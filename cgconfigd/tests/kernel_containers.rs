@@ -1099,6 +1099,24 @@ lxc.net.0.ipv4.address = 10.78.0.2/24
 lxc.net.0.ipv6.address = fd78::2/64
 ",
     );
+    // Three more networked containers, for the cost of `ls -f`.
+    let peers = ["peer1", "peer2", "peer3"];
+    for (i, name) in peers.iter().enumerate() {
+        busybox_container(
+            &w,
+            name,
+            "trap 'exit 0' PWR\nwhile :; do sleep 1 & wait $!; done\n",
+            &format!(
+                "lxc.console.path = none
+lxc.net.0.type = veth
+lxc.net.0.link = br-cg
+lxc.net.0.flags = up
+lxc.net.0.ipv4.address = 10.78.0.{}/24
+",
+                11 + i
+            ),
+        );
+    }
     let d = Daemon::start_launching_in_netns(
         &w,
         "ip link set lo up; ip link add br-cg type bridge; \
@@ -1132,6 +1150,34 @@ lxc.net.0.ipv6.address = fd78::2/64
         "{}",
         ls.stdout
     );
+    for (i, name) in peers.iter().enumerate() {
+        let want = format!(" 10.78.0.{} ", 11 + i);
+        eventually("the peers running with their addresses", || {
+            w.client(&["ls", "-f"])
+                .stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("{name} ")) && l.contains(&want))
+        });
+    }
+    // `ls -f` with four networked containers: one netlink socket in each one's namespace.
+    let mut times: Vec<Duration> = (0..10)
+        .map(|_| {
+            let t = Instant::now();
+            let ls = w.client(&["ls", "-f"]);
+            assert_eq!(ls.code, Some(0), "{}", ls.transcript());
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    eprintln!(
+        "ls -f with 4 networked containers (client process included): median {:?}, max {:?}",
+        times[5], times[9]
+    );
+    assert!(times[5] < Duration::from_millis(500), "{times:?}");
+    for name in peers {
+        let stop = w.client(&["stop", name, "-t", "20"]);
+        assert_eq!(stop.code, Some(0), "{}", stop.transcript());
+    }
     let counters = |info: &str, label: &str| -> u64 {
         info.lines()
             .find_map(|l| l.strip_prefix(label))
