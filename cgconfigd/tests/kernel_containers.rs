@@ -243,11 +243,33 @@ impl Daemon {
         Daemon::spawn(world, extra, None, false)
     }
 
+    /// With the container crate's launcher, in a new network namespace where `setup`
+    /// (shell, `ip ...`) makes the test's bridge first.
+    fn start_launching_in_netns(world: &World, setup: &str) -> Daemon {
+        Daemon::spawn_in(world, &[], None, false, Some(setup.to_string()), None)
+    }
+
+    /// With the container crate's launcher, in the network namespace of `pid`.
+    fn start_launching_in_netns_of(world: &World, pid: u32) -> Daemon {
+        Daemon::spawn_in(world, &[], None, false, None, Some(pid))
+    }
+
     fn spawn(
         world: &World,
         extra: &[&str],
         enter: Option<&[PathBuf]>,
         test_launcher: bool,
+    ) -> Daemon {
+        Daemon::spawn_in(world, extra, enter, test_launcher, None, None)
+    }
+
+    fn spawn_in(
+        world: &World,
+        extra: &[&str],
+        enter: Option<&[PathBuf]>,
+        test_launcher: bool,
+        netns_setup: Option<String>,
+        netns_of: Option<u32>,
     ) -> Daemon {
         let mut args = world.args();
         if extra.contains(&"--base") {
@@ -261,6 +283,8 @@ impl Daemon {
             socket_dir: world.path(),
             enter,
             env: vec![("CGCONFIGD_TEST_LAUNCHER".into(), launcher.into())],
+            netns_setup,
+            netns_of,
         }))
     }
 
@@ -1049,6 +1073,220 @@ lxc.apparmor.profile = unconfined
     );
     eventually("the group removed", || !w.group("lxc/box").exists());
     drop(d);
+}
+
+/// A veth-networked busybox container under a daemon in a network namespace of its own
+/// (with the test's bridge): `ls -f` shows its addresses, `info` its address, host end
+/// and counters that grow with traffic; a restart keeps the hwaddr drawn for the
+/// config's `x` digits; after the stop no veth remains. Nothing touches the host's
+/// network namespace.
+#[test]
+fn a_networked_container_shows_its_addresses_and_traffic_and_keeps_its_hwaddr() {
+    let w = need!(World::new("net"));
+    let out = busybox_container(
+        &w,
+        "netbox",
+        "trap 'exit 0' PWR
+cat /sys/class/net/eth0/address > /out/mac.tmp && mv /out/mac.tmp /out/mac
+while :; do sleep 1 & wait $!; done
+",
+        "lxc.console.path = none
+lxc.net.0.type = veth
+lxc.net.0.link = br-cg
+lxc.net.0.flags = up
+lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx
+lxc.net.0.ipv4.address = 10.78.0.2/24
+lxc.net.0.ipv6.address = fd78::2/64
+",
+    );
+    // Three more networked containers, for the cost of `ls -f`.
+    let peers = ["peer1", "peer2", "peer3"];
+    for (i, name) in peers.iter().enumerate() {
+        busybox_container(
+            &w,
+            name,
+            "trap 'exit 0' PWR\nwhile :; do sleep 1 & wait $!; done\n",
+            &format!(
+                "lxc.console.path = none
+lxc.net.0.type = veth
+lxc.net.0.link = br-cg
+lxc.net.0.flags = up
+lxc.net.0.ipv4.address = 10.78.0.{}/24
+",
+                11 + i
+            ),
+        );
+    }
+    let d = Daemon::start_launching_in_netns(
+        &w,
+        "ip link set lo up; ip link add br-cg type bridge; \
+         ip addr add 10.78.0.1/24 dev br-cg; ip link set br-cg up",
+    );
+    d.ready();
+    let dpid = d.pid().to_string();
+    let in_daemons_netns = |args: &[&str]| {
+        let o = Command::new("nsenter")
+            .args(["-t", &dpid, "-n"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
+    eventually("the init reported its hwaddr", || out.join("mac").exists());
+    let mac = fs::read_to_string(out.join("mac")).unwrap();
+    assert!(mac.starts_with("00:16:3e:"), "{mac}");
+    let ls = w.client(&["ls", "-f"]);
+    assert_eq!(ls.code, Some(0), "{}", ls.transcript());
+    let line = ls
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("netbox "))
+        .unwrap_or_else(|| panic!("{}", ls.stdout));
+    assert!(
+        line.contains(" 10.78.0.2 ") && line.contains(" fd78::2 "),
+        "{}",
+        ls.stdout
+    );
+    for (i, name) in peers.iter().enumerate() {
+        let want = format!(" 10.78.0.{} ", 11 + i);
+        eventually("the peers running with their addresses", || {
+            w.client(&["ls", "-f"])
+                .stdout
+                .lines()
+                .any(|l| l.starts_with(&format!("{name} ")) && l.contains(&want))
+        });
+    }
+    // `ls -f` with four networked containers: one netlink socket in each one's namespace.
+    let mut times: Vec<Duration> = (0..10)
+        .map(|_| {
+            let t = Instant::now();
+            let ls = w.client(&["ls", "-f"]);
+            assert_eq!(ls.code, Some(0), "{}", ls.transcript());
+            t.elapsed()
+        })
+        .collect();
+    times.sort();
+    eprintln!(
+        "ls -f with 4 networked containers (client process included): median {:?}, max {:?}",
+        times[5], times[9]
+    );
+    assert!(times[5] < Duration::from_millis(500), "{times:?}");
+    for name in peers {
+        let stop = w.client(&["stop", name, "-t", "20"]);
+        assert_eq!(stop.code, Some(0), "{}", stop.transcript());
+    }
+    let counters = |info: &str, label: &str| -> u64 {
+        info.lines()
+            .find_map(|l| l.strip_prefix(label))
+            .unwrap_or_else(|| panic!("no {label} in:\n{info}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let info = w.client(&["info", "netbox", "-H"]);
+    assert_eq!(info.code, Some(0), "{}", info.transcript());
+    assert!(
+        info.stdout
+            .contains("\nIP:             10.78.0.2\nIP:             fd78::2\n"),
+        "{}",
+        info.stdout
+    );
+    let veth = info
+        .stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("Link:"))
+        .unwrap_or_else(|| panic!("{}", info.stdout))
+        .trim()
+        .to_string();
+    assert!(veth.starts_with("veth"), "{}", info.stdout);
+    // The host end is on the test's bridge, in the daemon's namespace only.
+    let (found, link) = in_daemons_netns(&["ip", "-o", "link", "show", &veth]);
+    assert!(found && link.contains("master br-cg"), "{link}");
+    assert!(!Path::new("/sys/class/net").join(&veth).exists());
+    let tx = counters(&info.stdout, " TX bytes:");
+    let rx = counters(&info.stdout, " RX bytes:");
+    let (pinged, ping) =
+        in_daemons_netns(&["/bin/busybox", "ping", "-c", "3", "-W", "5", "10.78.0.2"]);
+    assert!(pinged, "{ping}");
+    let info = w.client(&["info", "netbox", "-H", "-S"]);
+    let (tx2, rx2) = (
+        counters(&info.stdout, " TX bytes:"),
+        counters(&info.stdout, " RX bytes:"),
+    );
+    // Three echo requests in, three replies out (84 bytes each at least).
+    assert!(
+        tx2 >= tx + 3 * 84 && rx2 >= rx + 3 * 84,
+        "{tx} {rx} -> {tx2} {rx2}\n{}",
+        info.stdout
+    );
+    assert_eq!(
+        counters(&info.stdout, " Total bytes:"),
+        tx2 + rx2,
+        "{}",
+        info.stdout
+    );
+    // A new daemon (the first one killed; a process of the test keeps their network
+    // namespace) re-adopts the container with its host end, from the state file.
+    let mut holder = Command::new("nsenter")
+        .args(["-t", &dpid, "-n", "sleep", "600"])
+        .spawn()
+        .unwrap();
+    let netns_of = |pid: u32| fs::read_link(format!("/proc/{pid}/ns/net")).ok();
+    eventually("the holder in the daemon's network namespace", || {
+        netns_of(holder.id()) == netns_of(d.pid().unsigned_abs())
+    });
+    let mut d = d;
+    d.kill();
+    d.wait(LONG);
+    let d = Daemon::start_launching_in_netns_of(&w, holder.id());
+    d.ready();
+    let dpid = d.pid().to_string();
+    let in_daemons_netns = |args: &[&str]| {
+        let o = Command::new("nsenter")
+            .args(["-t", &dpid, "-n"])
+            .args(args)
+            .output()
+            .unwrap();
+        (
+            o.status.success(),
+            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+        )
+    };
+    let human = w.client(&["info", "netbox"]);
+    assert!(
+        human
+            .stdout
+            .contains(&format!("Link:           {veth}\n TX bytes:      ")),
+        "{}",
+        human.stdout
+    );
+    // The drawn address is kept (in the state directory, not in the config) and reused.
+    let kept = fs::read_to_string(w.state().join("hwaddr/netbox.json")).unwrap();
+    assert!(kept.contains(mac.trim()), "{kept} {mac}");
+    fs::remove_file(out.join("mac")).unwrap();
+    let restart = w.client(&["restart", "netbox"]);
+    assert_eq!(restart.code, Some(0), "{}", restart.transcript());
+    eventually("the restarted init reported its hwaddr", || {
+        out.join("mac").exists()
+    });
+    assert_eq!(fs::read_to_string(out.join("mac")).unwrap(), mac);
+    assert!(!fs::read_to_string(w.lxcpath().join("netbox/config"))
+        .unwrap()
+        .contains(mac.trim()));
+    let stop = w.client(&["stop", "netbox", "-t", "20"]);
+    assert_eq!(stop.code, Some(0), "{}", stop.transcript());
+    eventually("no veth left in the daemon's namespace", || {
+        let (_, links) = in_daemons_netns(&["ip", "-o", "link"]);
+        !links.contains("veth")
+    });
+    let (_, links) = in_daemons_netns(&["ip", "-o", "link"]);
+    assert_eq!(links.lines().count(), 2, "lo and br-cg only: {links}");
+    drop(d);
+    let _ = holder.kill();
+    let _ = holder.wait();
 }
 
 /// A busybox container `name` of `w`, started by the daemon with the container crate's

@@ -161,6 +161,8 @@ impl SuiteDaemon for Daemon {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
+            netns_setup: None,
+            netns_of: None,
         })
     }
 

@@ -71,7 +71,8 @@ complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand ls" -s h -l help -d 
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand info" -l state-dir -d 'Where the record of the groups cgconfigd created, the containers\' state and the control socket are kept' -r -F
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand info" -s s -l state -d 'Only the state'
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand info" -s p -l pid -d 'Only the init\'s pid'
-complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand info" -s S -l stats -d 'Only the usage (CPU, block I/O, memory, kernel memory)'
+complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand info" -s i -l ips -d 'Only the IP addresses'
+complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand info" -s S -l stats -d 'Only the usage (CPU, block I/O, memory, kernel memory, network traffic)'
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand info" -s H -l no-humanize -d 'Raw numbers: nanoseconds and bytes'
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand info" -l json -d 'Everything cgconfigd knows of the container, as JSON'
 complete -c cgconfigd -n "__fish_cgconfigd_using_subcommand info" -s h -l help -d 'Print help'

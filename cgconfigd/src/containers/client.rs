@@ -14,10 +14,12 @@
 //!   Nothing at all (not even the header) when there are no containers. A container
 //!   whose config does not load is left out of the table and named on stderr, as LXC
 //!   does (`--json` lists it, with its errors).
-//! * `info`: `Name:`, `State:`, and for a running container `PID:`, `CPU use:`,
-//!   `BlkIO use:`, `Memory use:`, `KMem use:`, each label padded to 15 columns; sizes as
-//!   LXC's `size_humanize` writes them (`924.00 KiB`); `-H` raw numbers; `-s`, `-p`, `-S`
-//!   only those lines.
+//! * `info`: `Name:`, `State:`, and for a running container `PID:`, one `IP:` per
+//!   address (IPv4 first), `CPU use:`, `BlkIO use:`, `Memory use:`, `KMem use:`, and per
+//!   interface `Link:` (a veth's host end), ` TX bytes:`, ` RX bytes:`, ` Total bytes:`
+//!   (the container's view: TX is what the host end received, as `lxc-info`), each label
+//!   padded to 15 columns; sizes as LXC's `size_humanize` writes them (`924.00 KiB`); `-H`
+//!   raw numbers; `-s`, `-p`, `-i`, `-S` only those lines (`-S` includes the links).
 
 use super::control::{call, Request, Response, Row};
 use super::group::Usage;
@@ -220,13 +222,15 @@ pub struct InfoFormat {
     pub pid: bool,
     /// `-S`.
     pub stats: bool,
+    /// `-i`.
+    pub ips: bool,
     /// `-H`: raw numbers.
     pub raw: bool,
 }
 
 /// `info`'s output, as `lxc-info`'s.
 pub fn format_info(row: &Row, format: &InfoFormat) -> String {
-    let all = !(format.state || format.pid || format.stats);
+    let all = !(format.state || format.pid || format.stats || format.ips);
     let mut out = String::new();
     let mut line = |label: &str, value: &str| out.push_str(&format!("{label:<15} {value}\n"));
     if all {
@@ -241,6 +245,11 @@ pub fn format_info(row: &Row, format: &InfoFormat) -> String {
     if all || format.pid {
         if let Some(pid) = row.pid {
             line("PID:", &pid.to_string());
+        }
+    }
+    if all || format.ips {
+        for ip in row.ipv4.iter().chain(&row.ipv6) {
+            line("IP:", ip);
         }
     }
     if all || format.stats {
@@ -272,6 +281,15 @@ pub fn format_info(row: &Row, format: &InfoFormat) -> String {
         }
         if let Some(n) = kmem_bytes {
             line("KMem use:", &size(n));
+        }
+        for l in &row.links {
+            line("Link:", &l.link);
+            line(" TX bytes:", &size(l.tx_bytes));
+            line(" RX bytes:", &size(l.rx_bytes));
+            line(
+                " Total bytes:",
+                &size(l.tx_bytes.saturating_add(l.rx_bytes)),
+            );
         }
     }
     out
@@ -394,6 +412,7 @@ pub fn run(command: &str, m: &clap::ArgMatches, state_dir: &Path) -> ExitCode {
                     state: flag("state"),
                     pid: flag("pid"),
                     stats: flag("stats"),
+                    ips: flag("ips"),
                     raw: flag("no-humanize"),
                 },
             ))
@@ -628,6 +647,72 @@ mod tests {
         assert_eq!(
             format_info(&stopped, &InfoFormat::default()),
             "Name:           c1\nState:          STOPPED\n"
+        );
+    }
+
+    /// A networked container: its addresses in `ls -f` (joined with `, `) and `info`'s
+    /// `IP:` lines after `PID:`, its host end's counters after the usage, from the
+    /// container's view.
+    #[test]
+    fn addresses_and_links_are_shown_as_lxc_shows_them() {
+        let mut r = row("web", "RUNNING", true, &[]);
+        r.pid = Some(4242);
+        r.ipv4 = vec!["10.0.3.2".into(), "10.0.4.2".into()];
+        r.ipv6 = vec!["fd00::2".into()];
+        r.usage = Some(Usage {
+            cpu_ns: Some(10_000_000),
+            blkio_bytes: None,
+            memory_bytes: Some(946_176),
+            kmem_bytes: None,
+        });
+        r.links = vec![super::super::control::LinkTraffic {
+            name: "eth0".into(),
+            link: "vethAB12cd".into(),
+            tx_bytes: 1536,
+            rx_bytes: 90,
+        }];
+        let (out, _) = format_ls(
+            &[r.clone(), row("c1", "STOPPED", false, &[])],
+            &LsFormat {
+                columns: Some(DEFAULT_COLUMNS.iter().map(|c| c.to_string()).collect()),
+                ..LsFormat::default()
+            },
+        );
+        assert_eq!(
+            out,
+            "NAME STATE   AUTOSTART GROUPS IPV4               IPV6    UNPRIVILEGED \n\
+             web  RUNNING 1         -      10.0.3.2, 10.0.4.2 fd00::2 false        \n\
+             c1   STOPPED 0         -      -                  -       false        \n"
+        );
+        assert_eq!(
+            format_info(&r, &InfoFormat::default()),
+            "Name:           web\nState:          RUNNING\nPID:            4242\n\
+             IP:             10.0.3.2\nIP:             10.0.4.2\nIP:             fd00::2\n\
+             CPU use:        0.01 seconds\nMemory use:     924.00 KiB\n\
+             Link:           vethAB12cd\n TX bytes:      1.50 KiB\n RX bytes:      90 bytes\n\
+             \x20Total bytes:   1.59 KiB\n"
+        );
+        assert_eq!(
+            format_info(
+                &r,
+                &InfoFormat {
+                    ips: true,
+                    ..InfoFormat::default()
+                }
+            ),
+            "IP:             10.0.3.2\nIP:             10.0.4.2\nIP:             fd00::2\n"
+        );
+        assert_eq!(
+            format_info(
+                &r,
+                &InfoFormat {
+                    stats: true,
+                    raw: true,
+                    ..InfoFormat::default()
+                }
+            ),
+            "CPU use:        10000000\nMemory use:     946176\nLink:           vethAB12cd\n\
+             \x20TX bytes:      1536\n RX bytes:      90\n Total bytes:   1626\n"
         );
     }
 }

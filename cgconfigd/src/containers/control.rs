@@ -183,9 +183,9 @@ pub struct Row {
     pub delay: Option<u32>,
     /// `lxc.group`.
     pub groups: Vec<String>,
-    /// IPv4 addresses (none until cgconfigd configures networks).
+    /// IPv4 addresses, read from its network namespace while it runs (`lo`'s left out).
     pub ipv4: Vec<String>,
-    /// IPv6 addresses.
+    /// IPv6 addresses, as the IPv4 ones (link-local ones left out, as `lxc-ls` does).
     pub ipv6: Vec<String>,
     /// Whether it has a user namespace (`lxc.idmap`).
     pub unprivileged: Option<bool>,
@@ -203,6 +203,24 @@ pub struct Row {
     /// Its usage (`info` of a running container).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub usage: Option<Usage>,
+    /// Its interfaces' host links and traffic (`info` of a running container).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<LinkTraffic>,
+}
+
+/// One interface of a running container as `lxc-info` shows it: the host's side (a
+/// veth's host end, else the link it is on) and its byte counters from the container's
+/// view (`tx_bytes` is what the host end received, as `lxc-info` prints them).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LinkTraffic {
+    /// Its name in the container.
+    pub name: String,
+    /// The host link (`Link:`).
+    pub link: String,
+    /// Bytes the container sent (`TX bytes:`: the host end's `rx_bytes`).
+    pub tx_bytes: u64,
+    /// Bytes the container received (`RX bytes:`: the host end's `tx_bytes`).
+    pub rx_bytes: u64,
 }
 
 /// Where a running container is, for `attach`: the client opens a pidfd for `pid`,

@@ -29,7 +29,9 @@
 //! `CGCONFIGD_TEST_LAUNCHER=host-process` is set (release builds ignore the variable).
 
 use cgtools::{Cgroup, Cgroups, GroupPath, Version};
+use container::spec::{HwAddr, Net};
 use grammar::lxc::Loaded;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::io::Write;
 use std::os::fd::OwnedFd;
@@ -115,9 +117,61 @@ pub struct Started {
     pub console: Option<OwnedFd>,
     /// The ttys' ptys (both ends, tty 1 first): `lxc.tty.max` of them.
     pub ttys: Vec<container::console::Pty>,
+    /// Its network interfaces (`lxc.net.N`), as set up: kept while it runs and saved in
+    /// its state file, so that `info` finds a re-adopted container's veth host ends.
+    pub network: Vec<container::network::Attached>,
+    /// The hardware addresses the launch drew or reused for NICs whose `lxc.net.N.hwaddr`
+    /// has `x` digits, by N: the service stores them for the next start.
+    pub hwaddrs: Remembered,
     /// What the service should log about the start: config warnings (keys without
     /// effect), settings translated to the host's cgroup version.
     pub notes: Vec<String>,
+}
+
+/// Hardware addresses kept for a container's NICs whose `lxc.net.N.hwaddr` has `x`
+/// digits, by N (`00:16:3e:4a:0b:9c`).
+pub type Remembered = BTreeMap<u32, String>;
+
+/// Makes the `x` digits of `net`'s hwaddr templates stable: each NIC with a template takes
+/// the address `remembered` for its N when that address still [fits](HwAddr::fits) the
+/// template (an edited template draws anew, as does a NIC without one); returns the
+/// addresses now used, to remember for the next start.
+pub fn reuse_hwaddrs(net: &mut Net, remembered: &Remembered) -> Remembered {
+    let mut used = Remembered::new();
+    let Net::Isolated { nics, .. } = net else {
+        return used;
+    };
+    for nic in nics {
+        let Some(template) = &nic.hwaddr_template else {
+            continue;
+        };
+        let kept = remembered
+            .get(&nic.index)
+            .and_then(|text| parse_mac(text))
+            .map(HwAddr)
+            .filter(|a| a.fits(template));
+        if let Some(kept) = kept {
+            nic.hwaddr = Some(kept);
+        }
+        if let Some(a) = nic.hwaddr {
+            used.insert(nic.index, a.to_string());
+        }
+    }
+    used
+}
+
+/// `00:16:3e:4a:0b:9c` as six bytes.
+fn parse_mac(text: &str) -> Option<[u8; 6]> {
+    let mut mac = [0u8; 6];
+    let mut parts = text.split(':');
+    for byte in &mut mac {
+        let part = parts.next()?;
+        if part.len() != 2 {
+            return None;
+        }
+        *byte = u8::from_str_radix(part, 16).ok()?;
+    }
+    parts.next().is_none().then_some(mac)
 }
 
 /// Why a launch failed.
@@ -143,7 +197,12 @@ impl fmt::Display for LaunchFailure {
 pub trait Launcher {
     /// Starts container `c` in the group `cgroup` (which exists); on success its init
     /// runs there.
-    fn start(&self, c: &ContainerDir, cgroup: &Placement<'_>) -> Result<Started, LaunchFailure>;
+    fn start(
+        &self,
+        c: &ContainerDir,
+        cgroup: &Placement<'_>,
+        remembered: &Remembered,
+    ) -> Result<Started, LaunchFailure>;
 }
 
 /// The launcher tests use: `lxc.init.cmd` (which must be set: the default `/sbin/init`
@@ -157,7 +216,12 @@ pub trait Launcher {
 pub struct HostProcess;
 
 impl Launcher for HostProcess {
-    fn start(&self, c: &ContainerDir, cgroup: &Placement<'_>) -> Result<Started, LaunchFailure> {
+    fn start(
+        &self,
+        c: &ContainerDir,
+        cgroup: &Placement<'_>,
+        _remembered: &Remembered,
+    ) -> Result<Started, LaunchFailure> {
         let value = |key: &str| c.config.value(key).map(|e| e.entry.value.value.clone());
         let Some(cmd) = value("lxc.init.cmd") else {
             return Err(LaunchFailure::Refused(format!(
@@ -227,6 +291,8 @@ impl Launcher for HostProcess {
             pidfd,
             console: None,
             ttys: Vec::new(),
+            network: Vec::new(),
+            hwaddrs: Remembered::new(),
             notes: Vec::new(),
         })
     }
@@ -238,13 +304,19 @@ impl Launcher for HostProcess {
 pub struct Lxc;
 
 impl Launcher for Lxc {
-    fn start(&self, c: &ContainerDir, cgroup: &Placement<'_>) -> Result<Started, LaunchFailure> {
+    fn start(
+        &self,
+        c: &ContainerDir,
+        cgroup: &Placement<'_>,
+        remembered: &Remembered,
+    ) -> Result<Started, LaunchFailure> {
         let ctx = container::Context {
             name: &c.name,
             dir: &c.dir,
         };
-        let (spec, report) = container::check(&c.config, &ctx)
+        let (mut spec, report) = container::check(&c.config, &ctx)
             .map_err(|refused| LaunchFailure::Refused(refused.report.render(&c.config)))?;
+        let hwaddrs = reuse_hwaddrs(&mut spec.net, remembered);
         let group = cgroup
             .group()
             .map_err(|e| LaunchFailure::Failed(format!("{}: {e}", c.name)))?;
@@ -264,6 +336,8 @@ impl Launcher for Lxc {
             pidfd: started.pidfd,
             console: started.console,
             ttys: started.ttys,
+            network: started.network,
+            hwaddrs,
             notes,
         })
     }
@@ -321,5 +395,109 @@ mod tests {
             dirs,
             ["memory/lxc/web", "systemd/lxc/web", "unified/lxc/web"]
         );
+    }
+}
+
+#[cfg(test)]
+mod hwaddr_tests {
+    use super::*;
+    use container::spec::{Location, Nic, NicKind, VethMode};
+
+    fn nic(index: u32, template: Option<&str>, drawn: [u8; 6]) -> Nic {
+        Nic {
+            index,
+            kind: NicKind::Veth {
+                pair: None,
+                link: Some("br0".into()),
+                mode: VethMode::Bridge,
+                ipv4_routes: Vec::new(),
+                ipv6_routes: Vec::new(),
+            },
+            name: format!("eth{index}"),
+            hwaddr: Some(HwAddr(drawn)),
+            hwaddr_template: template.map(str::to_string),
+            mtu: None,
+            up: true,
+            ipv4: Vec::new(),
+            ipv4_gateway: None,
+            ipv6: Vec::new(),
+            ipv6_gateway: None,
+            location: Location {
+                file: "config".into(),
+                line: 1,
+                col: 1,
+            },
+        }
+    }
+
+    fn macs(net: &Net) -> Vec<String> {
+        match net {
+            Net::Isolated { nics, .. } => nics
+                .iter()
+                .map(|n| n.hwaddr.map(|a| a.to_string()).unwrap_or_default())
+                .collect(),
+            Net::Host => Vec::new(),
+        }
+    }
+
+    /// A kept address that still fits its template is reused; one the edited template no
+    /// longer gives is drawn anew; a NIC with a fixed address is left as written.
+    #[test]
+    fn kept_hwaddrs_are_reused_while_they_fit_their_template() {
+        let mut net = Net::Isolated {
+            loopback_up: false,
+            nics: vec![
+                nic(0, Some("00:16:3e:xx:xx:xx"), [0, 0x16, 0x3e, 1, 2, 3]),
+                nic(1, Some("02:00:00:00:00:xx"), [2, 0, 0, 0, 0, 0x44]),
+                nic(2, None, [2, 0, 0, 0, 0, 0x55]),
+            ],
+        };
+        let kept: Remembered = [
+            (0, "00:16:3e:aa:bb:cc".to_string()),
+            (1, "00:16:3e:aa:bb:cd".to_string()),
+            (2, "02:00:00:00:00:66".to_string()),
+        ]
+        .into();
+        let used = reuse_hwaddrs(&mut net, &kept);
+        assert_eq!(
+            macs(&net),
+            [
+                "00:16:3e:aa:bb:cc",
+                "02:00:00:00:00:44",
+                "02:00:00:00:00:55"
+            ]
+        );
+        assert_eq!(
+            used,
+            Remembered::from([
+                (0, "00:16:3e:aa:bb:cc".to_string()),
+                (1, "02:00:00:00:00:44".to_string()),
+            ])
+        );
+        // Nothing kept yet: the drawn addresses are the ones to keep.
+        let mut fresh = Net::Isolated {
+            loopback_up: false,
+            nics: vec![nic(3, Some("00:16:3e:xx:xx:xx"), [0, 0x16, 0x3e, 9, 9, 9])],
+        };
+        let used = reuse_hwaddrs(&mut fresh, &Remembered::new());
+        assert_eq!(used, Remembered::from([(3, "00:16:3e:09:09:09".into())]));
+        assert_eq!(reuse_hwaddrs(&mut Net::Host, &kept), Remembered::new());
+    }
+
+    #[test]
+    fn only_six_hex_pairs_are_macs() {
+        assert_eq!(
+            parse_mac("00:16:3e:AA:bb:0c"),
+            Some([0, 0x16, 0x3e, 0xaa, 0xbb, 0x0c])
+        );
+        for bad in [
+            "",
+            "00:16:3e:aa:bb",
+            "00:16:3e:aa:bb:cc:dd",
+            "0:16:3e:aa:bb:cc",
+            "zz:16:3e:aa:bb:cc",
+        ] {
+            assert_eq!(parse_mac(bad), None, "{bad}");
+        }
     }
 }

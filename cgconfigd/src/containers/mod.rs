@@ -44,6 +44,7 @@ use crate::log::Logger;
 use crate::placement::Placement as Where;
 use crate::record::Record;
 use cgtools::{Cgroups, GroupPath};
+use container::net::{Address, NetlinkRoute};
 use control::{Conn, Incoming, Request, Response, Row, Server};
 use discovery::{Broken, Found};
 use launcher::Launcher;
@@ -51,6 +52,8 @@ use order::BootGroup;
 use process::Exit;
 use state::{Saved, State};
 use std::collections::{BTreeMap, VecDeque};
+use std::io;
+use std::net::IpAddr;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, SystemTime};
@@ -152,6 +155,8 @@ struct Running {
     ttys: Vec<console::Console>,
     /// Re-adopted from a previous daemon.
     adopted: bool,
+    /// Its network interfaces, as the launch set them up (saved in its state file).
+    network: Vec<container::network::Attached>,
 }
 
 /// One container.
@@ -448,6 +453,7 @@ impl Containers {
                         console: None,
                         ttys: Vec::new(),
                         adopted: true,
+                        network: s.network.clone(),
                     });
                     entry.group = Some((path, hierarchies));
                 }
@@ -758,7 +764,8 @@ impl Containers {
         };
         entry.group = Some((placement.path.clone(), placement.hierarchies.clone()));
         self.save(name, ctx.cg, ctx.log);
-        let launched = self.launcher.start(&good.dir, &placement);
+        let hwaddrs = state::hwaddrs(&self.settings.state_dir, name);
+        let launched = self.launcher.start(&good.dir, &placement, &hwaddrs);
         let Some(entry) = self.entries.get_mut(name) else {
             return Err(format!("{name} does not exist"));
         };
@@ -771,6 +778,15 @@ impl Containers {
                 ));
                 for note in &started.notes {
                     ctx.log.info(&format!("container {name}: {note}"));
+                }
+                if !started.hwaddrs.is_empty() && started.hwaddrs != hwaddrs {
+                    if let Err(e) =
+                        state::keep_hwaddrs(&self.settings.state_dir, name, &started.hwaddrs)
+                    {
+                        ctx.log.warning(&format!(
+                            "container {name}: its drawn hardware addresses are not kept for the next start: {e}"
+                        ));
+                    }
                 }
                 entry.state = State::Running;
                 entry.run = Some(Running {
@@ -786,6 +802,7 @@ impl Containers {
                         .map(console::Console::tty)
                         .collect(),
                     adopted: false,
+                    network: started.network,
                 });
                 self.save(name, ctx.cg, ctx.log);
                 Ok(())
@@ -1188,6 +1205,11 @@ impl Containers {
             reason: e.reason.clone(),
             held: e.held,
             halt: e.run.as_ref().and_then(|r| r.halt),
+            network: e
+                .run
+                .as_ref()
+                .map(|r| r.network.clone())
+                .unwrap_or_default(),
         };
         let dir = self.state_dir();
         if let Err(err) = state::save(&dir, &saved) {
@@ -1234,6 +1256,19 @@ impl Containers {
         if usage && e.run.is_some() {
             if let Some((path, hs)) = &e.group {
                 row.usage = Some(group::usage(&group::existing(cg, path, hs)));
+            }
+        }
+        if let Some(run) = e.run.as_ref().filter(|r| !r.network.is_empty()) {
+            // One socket in its namespace; nothing for a container without interfaces.
+            if let Ok(addresses) = i32::try_from(run.pid)
+                .map_err(io::Error::other)
+                .and_then(NetlinkRoute::in_netns_of)
+                .and_then(|inside| inside.all_addresses())
+            {
+                (row.ipv4, row.ipv6) = shown_addresses(&addresses);
+            }
+            if usage {
+                row.links = traffic(&run.network);
             }
         }
         row
@@ -1477,6 +1512,44 @@ impl Running {
 }
 
 /// `lxc.signal.halt` of a config, if it has a valid one.
+/// The addresses `ls -f` and `info` show, IPv4 and IPv6, in the kernel's order: not
+/// `lo`'s, not IPv6 link-local ones (LXC's `get_ips` with scope 0).
+fn shown_addresses(addresses: &[Address]) -> (Vec<String>, Vec<String>) {
+    let mut v4 = Vec::new();
+    let mut v6 = Vec::new();
+    for a in addresses.iter().filter(|a| a.ifname != "lo") {
+        match a.addr {
+            IpAddr::V4(addr) => v4.push(addr.to_string()),
+            IpAddr::V6(addr) if addr.segments()[0] & 0xffc0 != 0xfe80 => v6.push(addr.to_string()),
+            IpAddr::V6(_) => {}
+        }
+    }
+    (v4, v6)
+}
+
+/// The host's side of each interface and its counters, as `lxc-info` reads them (a
+/// veth's host end, else the link it is on; read in cgconfigd's network namespace): an
+/// interface whose host link is gone is left out.
+fn traffic(network: &[container::network::Attached]) -> Vec<control::LinkTraffic> {
+    let Ok(host) = NetlinkRoute::current() else {
+        return Vec::new();
+    };
+    network
+        .iter()
+        .filter_map(|a| {
+            let link = a.host.as_ref().or(a.link.as_ref())?;
+            let info = host.link_info(link).ok()??;
+            let stats = host.stats(info.index).ok()?;
+            Some(control::LinkTraffic {
+                name: a.name.clone(),
+                link: link.clone(),
+                tx_bytes: stats.rx_bytes,
+                rx_bytes: stats.tx_bytes,
+            })
+        })
+        .collect()
+}
+
 fn configured_halt(config: &grammar::lxc::Loaded) -> Option<i32> {
     config
         .value("lxc.signal.halt")
@@ -1495,4 +1568,37 @@ fn halt_signal(configured: Option<i32>, pid: u32) -> i32 {
             30
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn address(ifname: &str, addr: &str) -> Address {
+        Address {
+            index: 1,
+            ifname: ifname.into(),
+            addr: addr.parse().unwrap(),
+            prefix: 24,
+            broadcast: None,
+        }
+    }
+
+    /// `lo`'s addresses and IPv6 link-local ones are not shown; the rest in the kernel's
+    /// order, by family.
+    #[test]
+    fn shown_addresses_leave_out_lo_and_link_local() {
+        let all = [
+            address("lo", "127.0.0.1"),
+            address("eth0", "10.0.3.2"),
+            address("eth1", "192.168.1.5"),
+            address("lo", "::1"),
+            address("eth0", "fe80::216:3eff:fe00:1"),
+            address("eth0", "fd00::2"),
+            address("eth1", "febf::1"),
+        ];
+        let (v4, v6) = shown_addresses(&all);
+        assert_eq!(v4, ["10.0.3.2", "192.168.1.5"]);
+        assert_eq!(v6, ["fd00::2"]);
+    }
 }

@@ -78,6 +78,10 @@ pub struct Saved {
     /// `lxc.signal.halt` of the config it was started with, while it runs.
     #[serde(default)]
     pub halt: Option<i32>,
+    /// Its network interfaces while it runs (veth host ends for `info`); absent in the
+    /// files of cgconfigd versions before networking, and when it has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub network: Vec<container::network::Attached>,
 }
 
 /// The directory of the saved states in the state directory.
@@ -87,10 +91,53 @@ pub fn dir(state_dir: &Path) -> PathBuf {
 
 /// Saves `saved` in `dir` (atomically, durably).
 pub fn save(dir: &Path, saved: &Saved) -> io::Result<()> {
-    fs::create_dir_all(dir)?;
     let file = dir.join(format!("{}.json", saved.name));
-    let tmp = dir.join(format!(".{}.json.tmp", saved.name));
     let text = serde_json::to_string(saved).map_err(io::Error::other)?;
+    write_atomically(dir, &file, &text)
+}
+
+/// The directory of the kept hardware addresses in the state directory.
+pub fn hwaddr_dir(state_dir: &Path) -> PathBuf {
+    state_dir.join("hwaddr")
+}
+
+/// The hardware addresses kept for `name`'s NICs whose `lxc.net.N.hwaddr` has `x` digits
+/// (`STATE-DIR/hwaddr/<name>.json`, `{"0":"00:16:3e:4a:0b:9c"}`); none when there is no
+/// such file or it cannot be read (the launch draws new ones).
+pub fn hwaddrs(state_dir: &Path, name: &str) -> super::launcher::Remembered {
+    fs::read_to_string(hwaddr_dir(state_dir).join(format!("{name}.json")))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
+}
+
+/// Keeps `hwaddrs` for `name`'s next start. Unlike the state file it is not forgotten when
+/// the container stops or its directory goes away for a while.
+pub fn keep_hwaddrs(
+    state_dir: &Path,
+    name: &str,
+    hwaddrs: &super::launcher::Remembered,
+) -> Result<(), String> {
+    let dir = hwaddr_dir(state_dir);
+    let file = dir.join(format!("{name}.json"));
+    let text = serde_json::to_string(hwaddrs).map_err(|e| e.to_string())?;
+    write_atomically(&dir, &file, &text).map_err(|e| {
+        format!(
+            "writing {}: {}",
+            file.display(),
+            grammar::diagnostic::io_reason(&e)
+        )
+    })
+}
+
+/// Writes `text` and a newline to `file` in `dir`: a temporary file, fsynced, renamed.
+fn write_atomically(dir: &Path, file: &Path, text: &str) -> io::Result<()> {
+    fs::create_dir_all(dir)?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let tmp = dir.join(format!(".{name}.tmp"));
     {
         let mut out = OpenOptions::new()
             .create(true)
@@ -102,7 +149,7 @@ pub fn save(dir: &Path, saved: &Saved) -> io::Result<()> {
         out.write_all(b"\n")?;
         out.sync_all()?;
     }
-    fs::rename(&tmp, &file)?;
+    fs::rename(&tmp, file)?;
     File::open(dir)?.sync_all()
 }
 
@@ -175,6 +222,7 @@ mod tests {
             reason: None,
             held: false,
             halt: Some(10),
+            network: Vec::new(),
         };
         save(&d, &s).unwrap();
         let text = fs::read_to_string(d.join("web.json")).unwrap();
@@ -191,5 +239,47 @@ mod tests {
         forget(&d, "web").unwrap();
         forget(&d, "web").unwrap();
         assert!(!d.join("web.json").exists());
+    }
+
+    /// The interfaces a running container has are saved with it (a re-adopted container
+    /// keeps its veth host ends); a file written before networking still loads.
+    #[test]
+    fn network_round_trips_and_old_files_load_without_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let d = dir(tmp.path());
+        let old = r#"{"name":"web","state":"RUNNING","pid":4242,"start_ticks":987654,"started":1700000000,"boot_id":"b","group":"/lxc/web","hierarchies":["/sys/fs/cgroup"],"order":10,"last_exit":null,"reason":null,"held":false,"halt":null}"#;
+        fs::create_dir_all(&d).unwrap();
+        fs::write(d.join("web.json"), old).unwrap();
+        let (all, problems) = load_all(&d);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(all[0].network.is_empty());
+        let mut s = all[0].clone();
+        s.network = vec![container::network::Attached {
+            name: "eth0".into(),
+            kind: "veth".into(),
+            host: Some("vethAB12cd".into()),
+            link: Some("br0".into()),
+            hwaddr: Some("00:16:3e:aa:bb:cc".into()),
+        }];
+        save(&d, &s).unwrap();
+        let text = fs::read_to_string(d.join("web.json")).unwrap();
+        assert!(text.contains(r#""network":[{"name":"eth0","kind":"veth","host":"vethAB12cd","link":"br0","hwaddr":"00:16:3e:aa:bb:cc"}]"#), "{text}");
+        assert_eq!(load_all(&d).0, [s]);
+    }
+
+    /// Kept hardware addresses survive in their own file; a missing or torn one is none.
+    #[test]
+    fn kept_hwaddrs_round_trip() {
+        let tmp = tempfile::tempdir().unwrap();
+        assert!(hwaddrs(tmp.path(), "web").is_empty());
+        let kept = super::super::launcher::Remembered::from([(0, "00:16:3e:aa:bb:cc".into())]);
+        keep_hwaddrs(tmp.path(), "web", &kept).unwrap();
+        assert_eq!(hwaddrs(tmp.path(), "web"), kept);
+        assert_eq!(
+            fs::read_to_string(tmp.path().join("hwaddr/web.json")).unwrap(),
+            "{\"0\":\"00:16:3e:aa:bb:cc\"}\n"
+        );
+        fs::write(tmp.path().join("hwaddr/web.json"), "{").unwrap();
+        assert!(hwaddrs(tmp.path(), "web").is_empty());
     }
 }

@@ -26,6 +26,14 @@ pub struct DaemonCommand<'a> {
     pub enter: Option<&'a [PathBuf]>,
     /// Extra environment variables.
     pub env: Vec<(String, String)>,
+    /// With `Some`, the daemon runs in a new network namespace (`unshare -n`), where this
+    /// shell script (`ip link add br0 type bridge; ...`) runs first: a test's interfaces
+    /// never touch the host's network namespace. The script failing fails the start (the
+    /// daemon is never run; its exit status is 98).
+    pub netns_setup: Option<String>,
+    /// With `Some(pid)` (and no `netns_setup`), the daemon runs in the network namespace
+    /// of `pid` (`nsenter -t PID -n`): a second daemon where the first one ran.
+    pub netns_of: Option<u32>,
 }
 
 /// A daemon a test started, with its notify socket and its log; killed on drop.
@@ -48,15 +56,32 @@ impl Daemon {
         socket
             .set_read_timeout(Some(Duration::from_millis(100)))
             .unwrap();
-        let mut command = match how.enter {
-            None => Command::new(&how.binary),
-            Some(procs) => {
+        let mut command = match (how.enter, &how.netns_setup) {
+            (None, None) if how.netns_of.is_none() => Command::new(&how.binary),
+            (enter, setup) => {
                 let mut script = String::new();
-                for p in procs {
+                if let Some(setup) = setup {
+                    script.push_str(&format!("( set -e; {setup} ) >&2 || exit 98; "));
+                }
+                for p in enter.unwrap_or_default() {
                     script.push_str(&format!("echo $$ > '{}' || exit 99; ", p.display()));
                 }
                 script.push_str("exec \"$0\" \"$@\"");
-                let mut c = Command::new("/bin/sh");
+                // `unshare` without --fork execs the shell, which execs the daemon: one
+                // pid throughout, in the new namespace.
+                let mut c = match (setup, how.netns_of) {
+                    (Some(_), _) => {
+                        let mut c = Command::new("unshare");
+                        c.arg("-n").arg("/bin/sh");
+                        c
+                    }
+                    (None, Some(pid)) => {
+                        let mut c = Command::new("nsenter");
+                        c.args(["-t", &pid.to_string(), "-n", "/bin/sh"]);
+                        c
+                    }
+                    (None, None) => Command::new("/bin/sh"),
+                };
                 c.arg("-c").arg(script).arg(&how.binary);
                 c
             }

@@ -261,11 +261,18 @@ pub fn command() -> Command {
                         .help("Only the init's pid"),
                 )
                 .arg(
+                    Arg::new("ips")
+                        .short('i')
+                        .long("ips")
+                        .action(ArgAction::SetTrue)
+                        .help("Only the IP addresses"),
+                )
+                .arg(
                     Arg::new("stats")
                         .short('S')
                         .long("stats")
                         .action(ArgAction::SetTrue)
-                        .help("Only the usage (CPU, block I/O, memory, kernel memory)"),
+                        .help("Only the usage (CPU, block I/O, memory, kernel memory, network traffic)"),
                 )
                 .arg(
                     Arg::new("no-humanize")
@@ -278,7 +285,7 @@ pub fn command() -> Command {
                     Arg::new("json")
                         .long("json")
                         .action(ArgAction::SetTrue)
-                        .conflicts_with_all(["state", "pid", "stats", "no-humanize"])
+                        .conflicts_with_all(["state", "pid", "ips", "stats", "no-humanize"])
                         .help("Everything cgconfigd knows of the container, as JSON"),
                 ),
         )
@@ -500,7 +507,7 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
         &[
             "With a command, cgconfigd is a client of the daemon of the state directory (--state-dir, /run/cgconfigd by default), through its control socket STATE-DIR/control, which only root may use. Every request is checked before it is used: size, names, commands.",
             "ls [-f] [-F COLUMNS] [-1] [--active | --running | --stopped] [--json]: the containers, as lxc-ls prints them: names in columns; with -f a table NAME STATE AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED; -F chooses its columns among NAME STATE PID AUTOSTART GROUPS IPV4 IPV6 UNPRIVILEGED (without -f it changes nothing, as with lxc-ls). A container whose config does not load is named on standard error, as lxc-ls does; --json lists everything known of every container, its errors included.",
-            "info NAME [-s] [-p] [-S] [-H] [--json]: Name, State, and for a running container PID, CPU use, BlkIO use, Memory use and KMem use read from its group, as lxc-info prints them; -s, -p and -S print only the state, the pid or the usage, -H raw numbers.",
+            "info NAME [-s] [-p] [-i] [-S] [-H] [--json]: Name, State, and for a running container PID, its IP addresses, CPU use, BlkIO use, Memory use and KMem use read from its group, and per interface its host Link with TX, RX and Total bytes, as lxc-info prints them; -s, -p, -i and -S print only the state, the pid, the addresses or the usage, -H raw numbers.",
             "start NAME: start a stopped container. stop NAME [-k] [-t SECS]: stop it (its halt signal, then SIGKILL of its group after SECS, default --stop-timeout; -k at once), and wait until it is stopped. restart NAME: stop it, then start it.",
             "attach NAME [--clear-env | --keep-env] [--keep-var NAME]... [-v NAME=VALUE]... [-- CMD...]: run CMD in the running container, as lxc-attach does: in its namespaces and its group, with its capability bounding set, no_new_privs, AppArmor profile and seccomp filter, as its root, in the caller's directory when the container has it (else /). Without CMD, root's shell in the container's /etc/passwd, else /bin/sh. The command runs in the client, with the client's standard input, output and error; those that are terminals are replaced by a new pty that the client relays to its terminal (in raw mode, restored at the end), so that the caller's terminal never enters the container. The environment is cleared but container=lxc and a default PATH (and TERM with a terminal), as lxc-attach --clear-env; --keep-env keeps the caller's, as lxc-attach 5.0 does by default. The exit status is the command's, 128 + the signal that killed it, 127 when it does not exist and 126 when it cannot be executed, 1 when it cannot be started.",
             "console NAME [-e KEY] [-t N]: connect to the container's console, as lxc-console -t 0 does, or with -t N to its tty N (1 to lxc.tty.max: /dev/ttyN in the container); without -t, the console (lxc-console takes the first free tty). LXC's banner, then what the container writes to /dev/console (or /dev/ttyN) is shown and what is typed goes to it, the terminal in raw mode (restored at the end, also on an error or a signal), its window size given to the console. Ctrl+a q detaches, Ctrl+a Ctrl+a sends Ctrl+a; -e b makes it Ctrl+b. Standard input may be a pipe: its bytes are sent and its end detaches. One client at a time on each: a second is refused while the first is connected, as is a tty the container does not have (exit status 1, as lxc-console). A container started with lxc.console.path = none has no console, nor has a container re-adopted after a restart of cgconfigd any console or tty (the ptys stayed with the daemon that started it). While no client is connected cgconfigd reads and discards the console's and the ttys' output, so that the container never blocks on them.",
