@@ -31,7 +31,10 @@ impl Dir {
             .unwrap();
         let path = tmp.path().join("c1");
         let root = path.join("rootfs");
-        test_support::busybox_rootfs(&root);
+        {
+            let _turn = exec_turn();
+            test_support::busybox_rootfs(&root);
+        }
         let out = path.join("out");
         fs::create_dir_all(&out).unwrap();
         // The unprivileged container's root is uid 100000 on the host.
@@ -109,6 +112,39 @@ lxc.apparmor.profile = unconfined
     }
 }
 
+/// The tests of this binary are threads of one process, and a container's child is a copy
+/// of it made by clone3 that holds every descriptor the process had open then until it
+/// executes its init: a busybox another test is still copying into its rootfs included, so
+/// that test's exec of that file would fail with ETXTBSY. Copies of executables and
+/// launches take turns.
+static EXEC: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn exec_turn() -> std::sync::MutexGuard<'static, ()> {
+    EXEC.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// `container::start`, in its turn.
+fn start(
+    spec: &container::Spec,
+    cg: &Cgroups,
+    group: &cgtools::Group<'_>,
+) -> Result<Started, LaunchError> {
+    let _turn = exec_turn();
+    container::start(spec, cg, group)
+}
+
+/// `container::attach::spawn`, in its turn.
+fn attach(
+    spec: &container::Spec,
+    cg: &Cgroups,
+    group: &cgtools::Group<'_>,
+    target: std::os::fd::BorrowedFd<'_>,
+    options: container::attach::Options,
+) -> Result<container::attach::Attached<'static>, LaunchError> {
+    let _turn = exec_turn();
+    container::attach::spawn(spec, cg, group, target, options)
+}
+
 /// A started container, killed and reaped on drop.
 struct Running(Started);
 
@@ -162,7 +198,7 @@ lxc.cap.drop = sys_time sys_module
     );
     let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
     group.create().unwrap();
-    let started = container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
+    let started = start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
     let running = Running(started);
     let pid = running.0.pid;
     dir.wait_done();
@@ -266,7 +302,7 @@ fn the_init_is_in_its_group_in_every_hierarchy_of_the_group() {
     let spec = dir.config("");
     let group = cg.group(&names, &group_path(&groups)).unwrap();
     group.create().unwrap();
-    let running = Running(container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
+    let running = Running(start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
     dir.wait_done();
     let own = fs::read_to_string(format!("/proc/{}/cgroup", running.0.pid)).unwrap();
     let want = format!(":/{}", groups.name("c1"));
@@ -302,7 +338,7 @@ lxc.idmap = g 0 100000 65536
     );
     let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
     group.create().unwrap();
-    let running = Running(container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
+    let running = Running(start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
     let pid = running.0.pid;
     dir.wait_done();
     assert_eq!(dir.out("uid").trim(), "0", "root inside");
@@ -324,7 +360,7 @@ fn a_bad_init_path_says_why_and_leaves_nothing() {
     let spec = dir.config("lxc.init.cmd = /bin/nope\n");
     let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
     group.create().unwrap();
-    let err = match container::start(&spec, &cg, &group) {
+    let err = match start(&spec, &cg, &group) {
         Ok(started) => {
             let _running = Running(started);
             panic!("a container with a missing init started");
@@ -351,7 +387,7 @@ fn a_missing_rootfs_says_why() {
     fs::remove_dir_all(dir.rootfs()).unwrap();
     let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
     group.create().unwrap();
-    let err = container::start(&spec, &cg, &group)
+    let err = start(&spec, &cg, &group)
         .map(Running)
         .err()
         .expect("started without a rootfs");
@@ -381,7 +417,7 @@ lxc.idmap = g 0 100000 65536
     );
     let group = cg.group(&["memory"], &group_path(&groups)).unwrap();
     group.create().unwrap();
-    let running = Running(container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
+    let running = Running(start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
     dir.wait_done();
     let command: Vec<String> = [
         "/bin/sh",
@@ -477,7 +513,7 @@ lxc.seccomp.profile = {seccomp}
     };
     let group = cg.group(controllers, &group_path(&groups)).unwrap();
     group.create().unwrap();
-    let started = container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
+    let started = start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
     let running = Running(started);
     dir.wait_done();
     let _ = memory;
@@ -535,7 +571,7 @@ fn the_caller_s_signals_stay_out_and_an_attached_command_gets_its_terminal() {
         blocked.add(s);
     }
     blocked.thread_block().unwrap();
-    let started = container::start(&spec, &cg, &group);
+    let started = start(&spec, &cg, &group);
     let running = Running(started.unwrap_or_else(|e| panic!("{e}")));
     dir.wait_done();
     let field = |status: &str, name: &str| {
@@ -568,7 +604,7 @@ fn the_caller_s_signals_stay_out_and_an_attached_command_gets_its_terminal() {
     .iter()
     .map(|s| s.to_string())
     .collect();
-    let attached = container::attach::spawn(
+    let attached = attach(
         &spec,
         &cg,
         &group,
@@ -673,7 +709,7 @@ lxc.mount.entry = tmpfs up/{climbed} tmpfs create=dir 0 0
         .or_else(|_| cg.group(&["memory"], &group_path(&groups)))
         .unwrap();
     group.create().unwrap();
-    let started = container::start(&spec, &cg, &group);
+    let started = start(&spec, &cg, &group);
     let escaped = on_host_root.exists();
     if escaped {
         let _ = fs::remove_dir(&on_host_root);
@@ -761,7 +797,7 @@ busybox ping -c 1 -W 10 $PEER > /out/ping 2>&1; echo $? > /out/ping_status
 touch /out/done
 exec sleep 1000
 ";
-        let start = |name: &str, addr: &str, pair: &str, peer: &str| {
+        let start_one = |name: &str, addr: &str, pair: &str, peer: &str| {
             let dir = Dir::new();
             dir.init(&report.replace("$PEER", peer));
             let spec = dir.config(&nic(addr, pair));
@@ -770,11 +806,11 @@ exec sleep 1000
                 .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name(name)).unwrap()))
                 .unwrap();
             group.create().unwrap();
-            let started = container::start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
+            let started = start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
             (dir, Running(started))
         };
-        let (d1, c1) = start("n1", "10.77.0.2", "vethct1", "10.77.0.3");
-        let (d2, c2) = start("n2", "10.77.0.3", "vethct2", "10.77.0.2");
+        let (d1, c1) = start_one("n1", "10.77.0.2", "vethct1", "10.77.0.3");
+        let (d2, c2) = start_one("n2", "10.77.0.3", "vethct2", "10.77.0.2");
         d1.wait_done();
         d2.wait_done();
         for (d, me) in [(&d1, "10.77.0.2"), (&d2, "10.77.0.3")] {
@@ -856,9 +892,7 @@ lxc.net.0.veth.pair = vethct3
             .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name("n3")).unwrap()))
             .unwrap();
         group.create().unwrap();
-        let err = container::start(&spec, &cg, &group)
-            .unwrap_err()
-            .to_string();
+        let err = start(&spec, &cg, &group).unwrap_err().to_string();
         assert!(
             err.contains("the bridge `br-missing` (lxc.net.0.link) does not exist"),
             "{err}"

@@ -357,7 +357,12 @@ pub fn run(command: &str, m: &clap::ArgMatches, state_dir: &Path) -> ExitCode {
                 }
                 None => None,
             };
-            let response = match ask(state_dir, &Request::Ls {}, ANSWER) {
+            // Addresses cost a look into each container's namespace: only when shown.
+            let addresses = flag("json")
+                || columns
+                    .as_ref()
+                    .is_some_and(|c| c.iter().any(|c| c == "IPV4" || c == "IPV6"));
+            let response = match ask(state_dir, &Request::Ls { addresses }, ANSWER) {
                 Ok(r) => r,
                 Err(code) => return code,
             };

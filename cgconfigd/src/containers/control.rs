@@ -64,7 +64,12 @@ pub const MAX_TIMEOUT: u32 = 86_400;
 #[serde(tag = "op", rename_all = "lowercase", deny_unknown_fields)]
 pub enum Request {
     /// Every container (`cgconfigd ls`).
-    Ls {},
+    Ls {
+        /// With their addresses (`ls -f`, `--json`): read from each running container's
+        /// network namespace, so not for a plain `ls`.
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        addresses: bool,
+    },
     /// One container, with its usage (`cgconfigd info`).
     Info {
         /// The container.
@@ -115,7 +120,7 @@ impl Request {
     /// The container it names, if any.
     pub fn name(&self) -> Option<&str> {
         match self {
-            Request::Ls {} => None,
+            Request::Ls { .. } => None,
             Request::Info { name }
             | Request::Start { name }
             | Request::Stop { name, .. }
@@ -703,7 +708,14 @@ mod tests {
 
     #[test]
     fn requests_are_checked_as_hostile_input() {
-        assert_eq!(Request::parse(br#"{"op":"ls"}"#), Ok(Request::Ls {}));
+        assert_eq!(
+            Request::parse(br#"{"op":"ls"}"#),
+            Ok(Request::Ls { addresses: false })
+        );
+        assert_eq!(
+            Request::parse(br#"{"op":"ls","addresses":true}"#),
+            Ok(Request::Ls { addresses: true })
+        );
         assert_eq!(
             Request::parse(b"{\"op\":\"stop\",\"name\":\"web\",\"timeout\":3}\n"),
             Ok(Request::Stop {
@@ -716,6 +728,7 @@ mod tests {
         assert!(refused(b"hello").starts_with("malformed request"));
         assert!(refused(br#"{"op":"rm","name":"x"}"#).starts_with("malformed request"));
         assert!(refused(br#"{"op":"ls","extra":1}"#).starts_with("malformed request"));
+        assert!(refused(br#"{"op":"ls","addresses":"yes"}"#).starts_with("malformed request"));
         assert!(refused(br#"{"op":"info"}"#).starts_with("malformed request"));
         assert!(refused(br#"{"op":"info","name":7}"#).starts_with("malformed request"));
         assert!(refused(b"\xff\xfe").starts_with("malformed request: not UTF-8"));
@@ -765,7 +778,13 @@ mod tests {
         let mut server = Server::bind(dir.path()).unwrap();
         let client = std::thread::spawn({
             let dir = dir.path().to_path_buf();
-            move || call(&dir, &Request::Ls {}, Duration::from_secs(5))
+            move || {
+                call(
+                    &dir,
+                    &Request::Ls { addresses: false },
+                    Duration::from_secs(5),
+                )
+            }
         });
         let start = Instant::now();
         let response = loop {
@@ -776,7 +795,7 @@ mod tests {
             let mut done = None;
             for id in ids {
                 if let Incoming::Done(conn, request) = server.read(id) {
-                    assert_eq!(request, Ok(Request::Ls {}));
+                    assert_eq!(request, Ok(Request::Ls { addresses: false }));
                     conn.reply(&Response::ok());
                     done = Some(());
                 }

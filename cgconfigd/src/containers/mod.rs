@@ -1222,7 +1222,8 @@ impl Containers {
     }
 
     /// One row per container (`ls`), or the one named (`info`, with its usage).
-    fn row(&self, name: &str, e: &Entry, cg: &Cgroups, usage: bool) -> Row {
+    fn row(&self, name: &str, e: &Entry, cg: &Cgroups, shown: Shown) -> Row {
+        let Shown { usage, addresses } = shown;
         let mut row = Row {
             name: name.to_string(),
             state: e.state.name().to_string(),
@@ -1258,7 +1259,11 @@ impl Containers {
                 row.usage = Some(group::usage(&group::existing(cg, path, hs)));
             }
         }
-        if let Some(run) = e.run.as_ref().filter(|r| !r.network.is_empty()) {
+        if let Some(run) = e
+            .run
+            .as_ref()
+            .filter(|r| addresses && !r.network.is_empty())
+        {
             // One socket in its namespace; nothing for a container without interfaces.
             if let Ok(addresses) = i32::try_from(run.pid)
                 .map_err(io::Error::other)
@@ -1276,26 +1281,39 @@ impl Containers {
 
     /// Answers a client's request (now, or once the stop it asked for is done).
     fn serve(&mut self, request: Request, conn: Conn, ctx: &mut Ctx<'_>) {
-        if self.shutdown.is_some() && !matches!(request, Request::Ls {} | Request::Info { .. }) {
+        if self.shutdown.is_some() && !matches!(request, Request::Ls { .. } | Request::Info { .. })
+        {
             conn.reply(&Response::error("cgconfigd is stopping"));
             return;
         }
         let unknown = |name: &str| Response::error(format!("{name} doesn't exist"));
         match request {
-            Request::Ls {} => {
+            Request::Ls { addresses } => {
                 let mut response = Response::ok();
                 response.lxcpath = Some(self.settings.lxcpath.display().to_string());
+                let shown = Shown {
+                    usage: false,
+                    addresses,
+                };
                 response.containers = self
                     .entries
                     .iter()
-                    .map(|(n, e)| self.row(n, e, ctx.cg, false))
+                    .map(|(n, e)| self.row(n, e, ctx.cg, shown))
                     .collect();
                 conn.reply(&response);
             }
             Request::Info { name } => match self.entries.get(&name) {
                 Some(e) => {
                     let mut response = Response::ok();
-                    response.containers = vec![self.row(&name, e, ctx.cg, true)];
+                    response.containers = vec![self.row(
+                        &name,
+                        e,
+                        ctx.cg,
+                        Shown {
+                            usage: true,
+                            addresses: true,
+                        },
+                    )];
                     conn.reply(&response);
                 }
                 None => conn.reply(&unknown(&name)),
@@ -1548,6 +1566,15 @@ fn traffic(network: &[container::network::Attached]) -> Vec<control::LinkTraffic
             })
         })
         .collect()
+}
+
+/// What a row of `ls`/`info` carries beyond the config and the state.
+#[derive(Clone, Copy)]
+struct Shown {
+    /// The group's usage and the interfaces' traffic (`info`).
+    usage: bool,
+    /// The addresses, read from the container's network namespace (`ls -f`, `info`).
+    addresses: bool,
 }
 
 fn configured_halt(config: &grammar::lxc::Loaded) -> Option<i32> {
