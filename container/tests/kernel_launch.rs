@@ -898,6 +898,33 @@ lxc.net.0.veth.pair = vethct3
             "{err}"
         );
         assert_eq!(host.link_index("vethct3").unwrap(), None);
+
+        // A start that fails once the pair exists (`gateway = auto` on a bridge without
+        // IPv6 address) deletes the host end it made before it returns.
+        let bare = host.create_bridge("br-bare").unwrap();
+        host.set_up(bare, true).unwrap();
+        let dir = Dir::new();
+        let spec = dir.config(
+            "lxc.net.0.type = veth
+lxc.net.0.link = br-bare
+lxc.net.0.flags = up
+lxc.net.0.veth.pair = vethct4
+lxc.net.0.ipv6.address = fd77::2/64
+lxc.net.0.ipv6.gateway = auto
+",
+        );
+        let group = cg
+            .group(&["pids"], &GroupPath::new(&groups.name("n4")).unwrap())
+            .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name("n4")).unwrap()))
+            .unwrap();
+        group.create().unwrap();
+        let err = start(&spec, &cg, &group).unwrap_err().to_string();
+        assert!(
+            err.contains("`lxc.net.0.ipv6.gateway = auto`: the link `br-bare` has no ipv6 address"),
+            "{err}"
+        );
+        assert_eq!(host.link_index("vethct4").unwrap(), None);
+        host.delete_link(bare).unwrap();
         let links: Vec<String> = host.links().unwrap().into_iter().map(|l| l.name).collect();
         assert_eq!(links.len(), 2, "{links:?}"); // lo and the bridge
     });
