@@ -492,15 +492,22 @@ mkdir /tmp/m && mount -t tmpfs none /tmp/m
 umount -f /tmp/m 2> /out/umount
 echo $? >> /out/umount
 cat /proc/self/status > /out/status
+cat /sys/class/net/eth0/operstate /sys/class/net/eth0/address > /out/eth0
 touch /out/done
 exec sleep 1000
 ",
     );
     let data =
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/lxc/usr/share/lxc/config");
+    // With the network section `lxc-create -t download` writes (veth on lxcbr0, DHCP),
+    // here on a bridge of a scratch network namespace.
     let spec = dir.config(&format!(
         "lxc.include = {common}
 lxc.seccomp.profile = {seccomp}
+lxc.net.0.type = veth
+lxc.net.0.link = lxcbr0
+lxc.net.0.flags = up
+lxc.net.0.hwaddr = 00:16:3e:xx:xx:xx
 ",
         common = data.join("common.conf").display(),
         seccomp = data.join("common.seccomp").display(),
@@ -513,11 +520,31 @@ lxc.seccomp.profile = {seccomp}
     };
     let group = cg.group(controllers, &group_path(&groups)).unwrap();
     group.create().unwrap();
-    let started = start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
-    let running = Running(started);
-    dir.wait_done();
-    let _ = memory;
+    in_scratch_netns(|| {
+        let net = container::net::NetlinkRoute::current().unwrap();
+        let br = net.create_bridge("lxcbr0").unwrap();
+        net.add_address(br, "10.0.3.1".parse().unwrap(), 24, None)
+            .unwrap();
+        net.set_up(br, true).unwrap();
+        let started = start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
+        let running = Running(started);
+        dir.wait_done();
+        let _ = memory;
+        // Its eth0 is up with the template's MAC prefix, its host end a port of lxcbr0.
+        let eth0 = dir.out("eth0");
+        assert!(eth0.starts_with("up\n00:16:3e:"), "{eth0}");
+        let port = running.0.network[0].host.clone().unwrap();
+        assert!(net
+            .link_info(&port)
+            .unwrap()
+            .is_some_and(|l| l.master == Some(br) && l.up));
+        check_download_isolation(&dir);
+        drop(running);
+    });
+}
 
+/// What `a_download_template_container_gets_lxcs_isolation`'s container reported.
+fn check_download_isolation(dir: &Dir) {
     // /dev/mem (c 1:1) is not in common.conf's list: made (mknod is allowed) but not opened.
     let mem = dir.out("mem");
     assert!(mem.contains("Operation not permitted"), "{mem}");
@@ -547,7 +574,6 @@ lxc.seccomp.profile = {seccomp}
         assert_eq!(bnd & (1 << cap), 0, "capability {cap} in CapBnd {bnd:x}");
     }
     assert_ne!(bnd & (1 << 21), 0, "CAP_SYS_ADMIN was dropped too: {bnd:x}");
-    drop(running);
 }
 
 /// The caller's signal state never reaches the container: cgconfigd blocks SIGHUP,
