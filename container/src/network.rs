@@ -64,17 +64,6 @@ impl std::error::Error for NetworkError {}
 /// `None`.
 pub fn unsupported(nic: &Nic) -> Option<String> {
     match &nic.kind {
-        NicKind::Veth {
-            mode: VethMode::Router,
-            ..
-        } => Some("`lxc.net.N.veth.mode = router` is not supported yet: use a bridge".into()),
-        NicKind::Veth {
-            ipv4_routes,
-            ipv6_routes,
-            ..
-        } if !ipv4_routes.is_empty() || !ipv6_routes.is_empty() => {
-            Some("`lxc.net.N.veth.ipv4.route` / `ipv6.route` are not supported yet".into())
-        }
         NicKind::Phys { .. } => Some(
             "network type `phys` is not supported yet: use `macvlan` or a bridge and `veth`".into(),
         ),
@@ -170,7 +159,13 @@ fn create(
         ..Attached::default()
     };
     let link = match &nic.kind {
-        NicKind::Veth { pair, link, .. } => {
+        NicKind::Veth {
+            pair,
+            link,
+            mode,
+            ipv4_routes,
+            ipv6_routes,
+        } => {
             let bridge = match link {
                 Some(name) => {
                     let info = host
@@ -201,6 +196,17 @@ fn create(
                 host.set_master(index, bridge.index)?;
             }
             host.set_up(index, true)?;
+            // `veth.ipv4.route` / `ipv6.route`: the host routes these networks to the
+            // container through its host end (LXC's `lxc_setup_ipv4_routes`).
+            for r in ipv4_routes {
+                host.add_route(IpAddr::V4(r.addr), r.prefix, index)?;
+            }
+            for r in ipv6_routes {
+                host.add_route(IpAddr::V6(r.addr), r.prefix, index)?;
+            }
+            if *mode == VethMode::Router {
+                router(host, nic, &host_name, index)?;
+            }
             one.host = Some(host_name);
             one.link = link.clone();
             bridge
@@ -231,6 +237,45 @@ fn create(
         }
     };
     Ok((link, one))
+}
+
+/// The host's side of a router-mode veth whose host end is `host_name` (`index`), as
+/// LXC's `netdev_configure_server_veth` makes it: for an IPv4 gateway address, forwarding
+/// on the host end (`net.ipv4.conf.HOSTEND.forwarding = 1`, without which the kernel
+/// answers no proxy ARP) and a proxy ARP entry for the gateway there; for an IPv6 one,
+/// the same with `proxy_ndp` after checking that `net.ipv6.conf.all.forwarding` is on
+/// (LXC refuses the start without it); then a host route to each of the container's
+/// addresses (/32, /128) through the host end. The global forwarding settings are the
+/// administrator's: nothing else is changed. Everything made here goes with the host
+/// end, when the container's namespace goes.
+fn router(host: &NetlinkRoute, nic: &Nic, host_name: &str, index: u32) -> io::Result<()> {
+    if let Some(Gateway::Address(gw)) = nic.ipv4_gateway {
+        net::set_conf(IpFamily::V4, host_name, "forwarding", "1")?;
+        host.add_proxy_neighbour(IpAddr::V4(gw), index)?;
+    }
+    if let Some(Gateway::Address(gw)) = nic.ipv6_gateway {
+        if net::conf(IpFamily::V6, "all", "forwarding")? != "1" {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "`lxc.net.{}.veth.mode = router` with an IPv6 gateway needs IPv6 forwarding: \
+                     net.ipv6.conf.all.forwarding is 0 on the host (LXC refuses this start too; \
+                     `sysctl -w net.ipv6.conf.all.forwarding=1`)",
+                    nic.index
+                ),
+            ));
+        }
+        net::set_conf(IpFamily::V6, host_name, "forwarding", "1")?;
+        net::set_conf(IpFamily::V6, host_name, "proxy_ndp", "1")?;
+        host.add_proxy_neighbour(IpAddr::V6(gw), index)?;
+    }
+    for a in &nic.ipv4 {
+        host.add_route(IpAddr::V4(a.addr), 32, index)?;
+    }
+    for a in &nic.ipv6 {
+        host.add_route(IpAddr::V6(a.addr), 128, index)?;
+    }
+    Ok(())
 }
 
 /// The container's side of `nic`: hardware address, MTU, addresses, up.
