@@ -38,6 +38,10 @@ pub struct Attached {
     /// Its hardware address in the container (as configured, or the kernel's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hwaddr: Option<String>,
+    /// A `phys` device's MTU on the host, set again when it goes back at stop (its name
+    /// there is `link`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_mtu: Option<u32>,
 }
 
 /// Why an interface could not be set up: the NIC (its `lxc.net.N.type` line), what was
@@ -61,14 +65,9 @@ impl fmt::Display for NetworkError {
 impl std::error::Error for NetworkError {}
 
 /// Why `nic` cannot be set up by this version at all (refused before anything runs), or
-/// `None`.
-pub fn unsupported(nic: &Nic) -> Option<String> {
-    match &nic.kind {
-        NicKind::Phys { .. } => Some(
-            "network type `phys` is not supported yet: use `macvlan` or a bridge and `veth`".into(),
-        ),
-        _ => None,
-    }
+/// `None`: every kind is built today.
+pub fn unsupported(_nic: &Nic) -> Option<String> {
+    None
 }
 
 /// Whether `net` has interfaces for [`setup`].
@@ -99,12 +98,16 @@ pub fn setup(pid: i32, net: &Net) -> Result<Vec<Attached>, NetworkError> {
     let netns = net::open_netns(pid).map_err(on(first))?;
     let inside = NetlinkRoute::in_netns(netns.as_fd()).map_err(on(first))?;
     let mut created: Vec<u32> = Vec::new();
+    let mut moved: Vec<Attached> = Vec::new();
     let result = (|| {
         // The host's side of every NIC first, as LXC's monitor does.
         let mut links: Vec<Option<LinkInfo>> = Vec::with_capacity(nics.len());
         let mut attached = Vec::with_capacity(nics.len());
         for nic in nics {
             let (link, one) = create(&host, netns.as_fd(), nic, &mut created).map_err(on(nic))?;
+            if one.kind == "phys" {
+                moved.push(one.clone());
+            }
             links.push(link);
             attached.push(one);
         }
@@ -132,8 +135,63 @@ pub fn setup(pid: i32, net: &Net) -> Result<Vec<Attached>, NetworkError> {
         for index in created {
             let _ = host.delete_link(index);
         }
+        // The devices moved in go back: the kernel would return a physical one to the
+        // initial namespace when the child's dies, and delete a virtual one.
+        let _ = restore_phys(netns.as_fd(), &moved);
     }
     result
+}
+
+/// Moves the `phys` devices among `attached` from the container's network namespace
+/// `netns` (a namespace file the caller kept: the namespace must outlive the container's
+/// init for its devices to be moved) back to the calling thread's, under their names
+/// there (`link`) and with the MTU they had, as LXC's `lxc_restore_phys_nics_to_netns`
+/// does at stop. Every device is tried; the errors, one per device, name it.
+pub fn restore_phys(
+    netns: std::os::fd::BorrowedFd<'_>,
+    attached: &[Attached],
+) -> Result<(), Vec<String>> {
+    let phys: Vec<&Attached> = attached.iter().filter(|a| a.kind == "phys").collect();
+    if phys.is_empty() {
+        return Ok(());
+    }
+    let fail = |e: io::Error| vec![format!("moving the phys devices back: {e}")];
+    let here = std::fs::File::open("/proc/thread-self/ns/net").map_err(|e| {
+        fail(io::Error::new(
+            e.kind(),
+            format!("opening /proc/thread-self/ns/net: {e}"),
+        ))
+    })?;
+    let inside = NetlinkRoute::in_netns(netns).map_err(fail)?;
+    let host = NetlinkRoute::current().map_err(fail)?;
+    let mut errors = Vec::new();
+    for a in phys {
+        let Some(original) = &a.link else { continue };
+        let one = || -> io::Result<()> {
+            let index = inside.link_index(&a.name)?.ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "it is no longer in the container's network namespace",
+                )
+            })?;
+            inside.move_to_netns_as(index, here.as_fd(), original)?;
+            if let Some(mtu) = a.host_mtu {
+                let back = host.link_index(original)?.ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::NotFound, "it did not arrive on the host")
+                })?;
+                host.set_mtu(back, mtu)?;
+            }
+            Ok(())
+        };
+        if let Err(e) = one() {
+            errors.push(format!("{} (host device {original}): {e}", a.name));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// The host's side of `nic`: its device, created with the container's end directly in
@@ -229,11 +287,16 @@ fn create(
             one.link = Some(link.clone());
             Some(lower)
         }
-        NicKind::Phys { .. } => {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                unsupported(nic).unwrap_or_default(),
-            ))
+        NicKind::Phys { link } => {
+            // Moved in under its name in the container in one request (LXC moves it, then
+            // its child renames it).
+            let device = host
+                .link_info(link)?
+                .ok_or_else(|| missing("device", link))?;
+            host.move_to_netns_as(device.index, netns, &nic.name)?;
+            one.link = Some(link.clone());
+            one.host_mtu = Some(device.mtu);
+            None
         }
     };
     Ok((link, one))

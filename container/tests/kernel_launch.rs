@@ -1106,3 +1106,76 @@ exec sleep 1000
         assert_eq!(iproute2(&["-6", "neigh", "show", "proxy"]).trim(), "");
     });
 }
+
+/// A `phys` network (LXC's `lxc.net.N.type = phys`): the host device (one end of a veth
+/// pair made in the scratch "host" namespace) moves into the container under its name
+/// there, configured like the others; the host no longer has it. After the stop, with the
+/// container's namespace kept by a descriptor (as cgconfigd keeps it),
+/// `network::restore_phys` moves it back under its own name with its MTU.
+#[test]
+fn a_phys_device_moves_in_under_its_name_and_back_at_stop() {
+    let Some((_host, groups, cg)) = setup() else {
+        return;
+    };
+    in_scratch_netns(|| {
+        let host = container::net::NetlinkRoute::current().unwrap();
+        let here = fs::File::open("/proc/thread-self/ns/net").unwrap();
+        let dev = host
+            .create_veth("physA", "physB", here.as_fd(), Some(1400))
+            .unwrap();
+        let peer = host.link_index("physB").unwrap().unwrap();
+        host.add_address(peer, "10.80.0.1".parse().unwrap(), 24, None)
+            .unwrap();
+        host.set_up(peer, true).unwrap();
+        let _ = dev;
+        let dir = Dir::new();
+        dir.init(
+            "busybox ip -o link > /out/links
+busybox ip -4 -o addr > /out/addrs
+busybox ping -c 1 -W 10 10.80.0.1 > /out/ping 2>&1; echo $? > /out/ping_status
+touch /out/done
+exec sleep 1000
+",
+        );
+        let spec = dir.config(
+            "lxc.net.0.type = phys
+lxc.net.0.link = physA
+lxc.net.0.name = eth3
+lxc.net.0.flags = up
+lxc.net.0.mtu = 1300
+lxc.net.0.ipv4.address = 10.80.0.2/24
+",
+        );
+        let group = cg
+            .group(&["pids"], &GroupPath::new(&groups.name("p1")).unwrap())
+            .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name("p1")).unwrap()))
+            .unwrap();
+        group.create().unwrap();
+        let running = Running(start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
+        let netns = container::net::open_netns(running.0.pid).unwrap();
+        dir.wait_done();
+        assert_eq!(dir.out("ping_status").trim(), "0", "{}", dir.out("ping"));
+        let links = dir.out("links");
+        assert!(
+            links
+                .lines()
+                .any(|l| l.contains(" eth3@") && l.contains("mtu 1300")),
+            "{links}"
+        );
+        assert!(
+            dir.out("addrs").contains("eth3    inet 10.80.0.2/24"),
+            "{}",
+            dir.out("addrs")
+        );
+        assert_eq!(host.link_index("physA").unwrap(), None);
+        let network = running.0.network.clone();
+        assert_eq!(network[0].kind, "phys");
+        assert_eq!(network[0].link.as_deref(), Some("physA"));
+        drop(running);
+        container::network::restore_phys(netns.as_fd(), &network).unwrap();
+        drop(netns);
+        let back = host.link_info("physA").unwrap().expect("physA is not back");
+        assert_eq!(back.mtu, 1400);
+        assert_eq!(back.kind.as_deref(), Some("veth"));
+    });
+}

@@ -305,24 +305,6 @@ fn a_missing_rootfs_is_refused_before_anything_runs() {
     assert!(rec.log().is_empty());
 }
 
-#[test]
-fn a_nic_of_a_kind_not_built_yet_is_refused_before_anything_runs() {
-    let (_tmp, cg) = v2_host();
-    let group = cg
-        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
-        .unwrap();
-    let rec = Recorder::new();
-    let spec = spec("lxc.rootfs.path = /tmp\nlxc.net.1.type = phys\nlxc.net.1.link = eth9\n");
-    let err = Launcher::with(&rec, host(), &FakeIsolation::default())
-        .start(&spec, &group)
-        .unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "config:2:18: network type `phys` is not supported yet: use `macvlan` or a bridge and `veth`"
-    );
-    assert!(rec.log().is_empty(), "{:?}", rec.log());
-}
-
 /// The interfaces are made while the child waits in its namespace: after its id maps (its
 /// user namespace's root owns the network namespace), before it is released; a failure
 /// there names the NIC and kills the child.

@@ -399,6 +399,26 @@ impl NetlinkRoute {
         })
     }
 
+    /// Moves the interface `index` to the network namespace `netns` (a namespace file)
+    /// under the name `name` there, in one request (the kernel renames it as it moves it,
+    /// so a name taken here or there does not matter): LXC's `phys`, moved in under its
+    /// name in the container and back under its own.
+    pub fn move_to_netns_as(
+        &self,
+        index: u32,
+        netns: BorrowedFd<'_>,
+        name: &str,
+    ) -> io::Result<()> {
+        let mut msg = message::set_attribute(index, LinkAttribute::NetNsFd(netns.as_raw_fd()));
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        self.change(RouteNetlinkMessage::SetLink(msg), &|| {
+            format!(
+                "moving {} to another network namespace as {name}",
+                self.name_of(index)
+            )
+        })
+    }
+
     /// Deletes the interface `index` (both ends of a veth pair).
     pub fn delete_link(&self, index: u32) -> io::Result<()> {
         let msg = message::link(index);

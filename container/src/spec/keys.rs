@@ -117,7 +117,7 @@ pub const TABLE: &[(&str, Treatment, &str)] = {
         ("lxc.sysctl.", Honoured, "written under /proc/sys in the container"),
         ("lxc.proc.", Honoured, "written to the init's /proc/PID files"),
         // `lxc.net.<index>.<subkey>`, looked up with the index written `N` (see `treatment`).
-        ("lxc.net.N.type", Honoured, "no network: a new empty namespace; `none`: the host's (only with other `none`s, as LXC); `empty`: lo only; veth (on a bridge), macvlan, vlan: set up by the launcher before the init runs; phys: read and checked, its start refused (not yet: moving a device in and back at stop); ipvlan and unknown types are refused"),
+        ("lxc.net.N.type", Honoured, "no network: a new empty namespace; `none`: the host's (only with other `none`s, as LXC); `empty`: lo only; veth (on a bridge), macvlan, vlan: set up by the launcher before the init runs; phys: the host device `link` moved into the container under its name there and configured like the others, moved back under its own name with its MTU when the container stops (cgconfigd keeps the container's network namespace for that); ipvlan and unknown types are refused"),
         ("lxc.net.N.flags", Honoured, "any value brings the interface up, as LXC (a value other than `up` draws a warning); on `empty`, lo"),
         ("lxc.net.N.link", Honoured, "the bridge of a veth (bridge mode), the parent of a macvlan or vlan, the device a phys moves in (required for those three); a `phys` pattern ending in `+` is refused"),
         ("lxc.net.N.name", Honoured, "the name in the container; unset: eth0, eth1, ... in order of N skipping names other networks take (a phys keeps its host name); two networks with one name, or `lo`, are refused"),
