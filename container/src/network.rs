@@ -38,6 +38,10 @@ pub struct Attached {
     /// Its hardware address in the container (as configured, or the kernel's).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hwaddr: Option<String>,
+    /// A `phys` device's MTU on the host, set again when it goes back at stop (its name
+    /// there is `link`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_mtu: Option<u32>,
 }
 
 /// Why an interface could not be set up: the NIC (its `lxc.net.N.type` line), what was
@@ -61,25 +65,9 @@ impl fmt::Display for NetworkError {
 impl std::error::Error for NetworkError {}
 
 /// Why `nic` cannot be set up by this version at all (refused before anything runs), or
-/// `None`.
-pub fn unsupported(nic: &Nic) -> Option<String> {
-    match &nic.kind {
-        NicKind::Veth {
-            mode: VethMode::Router,
-            ..
-        } => Some("`lxc.net.N.veth.mode = router` is not supported yet: use a bridge".into()),
-        NicKind::Veth {
-            ipv4_routes,
-            ipv6_routes,
-            ..
-        } if !ipv4_routes.is_empty() || !ipv6_routes.is_empty() => {
-            Some("`lxc.net.N.veth.ipv4.route` / `ipv6.route` are not supported yet".into())
-        }
-        NicKind::Phys { .. } => Some(
-            "network type `phys` is not supported yet: use `macvlan` or a bridge and `veth`".into(),
-        ),
-        _ => None,
-    }
+/// `None`: every kind is built today.
+pub fn unsupported(_nic: &Nic) -> Option<String> {
+    None
 }
 
 /// Whether `net` has interfaces for [`setup`].
@@ -110,12 +98,16 @@ pub fn setup(pid: i32, net: &Net) -> Result<Vec<Attached>, NetworkError> {
     let netns = net::open_netns(pid).map_err(on(first))?;
     let inside = NetlinkRoute::in_netns(netns.as_fd()).map_err(on(first))?;
     let mut created: Vec<u32> = Vec::new();
+    let mut moved: Vec<Attached> = Vec::new();
     let result = (|| {
         // The host's side of every NIC first, as LXC's monitor does.
         let mut links: Vec<Option<LinkInfo>> = Vec::with_capacity(nics.len());
         let mut attached = Vec::with_capacity(nics.len());
         for nic in nics {
             let (link, one) = create(&host, netns.as_fd(), nic, &mut created).map_err(on(nic))?;
+            if one.kind == "phys" {
+                moved.push(one.clone());
+            }
             links.push(link);
             attached.push(one);
         }
@@ -143,8 +135,63 @@ pub fn setup(pid: i32, net: &Net) -> Result<Vec<Attached>, NetworkError> {
         for index in created {
             let _ = host.delete_link(index);
         }
+        // The devices moved in go back: the kernel would return a physical one to the
+        // initial namespace when the child's dies, and delete a virtual one.
+        let _ = restore_phys(netns.as_fd(), &moved);
     }
     result
+}
+
+/// Moves the `phys` devices among `attached` from the container's network namespace
+/// `netns` (a namespace file the caller kept: the namespace must outlive the container's
+/// init for its devices to be moved) back to the calling thread's, under their names
+/// there (`link`) and with the MTU they had, as LXC's `lxc_restore_phys_nics_to_netns`
+/// does at stop. Every device is tried; the errors, one per device, name it.
+pub fn restore_phys(
+    netns: std::os::fd::BorrowedFd<'_>,
+    attached: &[Attached],
+) -> Result<(), Vec<String>> {
+    let phys: Vec<&Attached> = attached.iter().filter(|a| a.kind == "phys").collect();
+    if phys.is_empty() {
+        return Ok(());
+    }
+    let fail = |e: io::Error| vec![format!("moving the phys devices back: {e}")];
+    let here = std::fs::File::open("/proc/thread-self/ns/net").map_err(|e| {
+        fail(io::Error::new(
+            e.kind(),
+            format!("opening /proc/thread-self/ns/net: {e}"),
+        ))
+    })?;
+    let inside = NetlinkRoute::in_netns(netns).map_err(fail)?;
+    let host = NetlinkRoute::current().map_err(fail)?;
+    let mut errors = Vec::new();
+    for a in phys {
+        let Some(original) = &a.link else { continue };
+        let one = || -> io::Result<()> {
+            let index = inside.link_index(&a.name)?.ok_or_else(|| {
+                io::Error::new(
+                    io::ErrorKind::NotFound,
+                    "it is no longer in the container's network namespace",
+                )
+            })?;
+            inside.move_to_netns_as(index, here.as_fd(), original)?;
+            if let Some(mtu) = a.host_mtu {
+                let back = host.link_index(original)?.ok_or_else(|| {
+                    io::Error::new(io::ErrorKind::NotFound, "it did not arrive on the host")
+                })?;
+                host.set_mtu(back, mtu)?;
+            }
+            Ok(())
+        };
+        if let Err(e) = one() {
+            errors.push(format!("{} (host device {original}): {e}", a.name));
+        }
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
 }
 
 /// The host's side of `nic`: its device, created with the container's end directly in
@@ -170,7 +217,13 @@ fn create(
         ..Attached::default()
     };
     let link = match &nic.kind {
-        NicKind::Veth { pair, link, .. } => {
+        NicKind::Veth {
+            pair,
+            link,
+            mode,
+            ipv4_routes,
+            ipv6_routes,
+        } => {
             let bridge = match link {
                 Some(name) => {
                     let info = host
@@ -201,6 +254,17 @@ fn create(
                 host.set_master(index, bridge.index)?;
             }
             host.set_up(index, true)?;
+            // `veth.ipv4.route` / `ipv6.route`: the host routes these networks to the
+            // container through its host end (LXC's `lxc_setup_ipv4_routes`).
+            for r in ipv4_routes {
+                host.add_route(IpAddr::V4(r.addr), r.prefix, index)?;
+            }
+            for r in ipv6_routes {
+                host.add_route(IpAddr::V6(r.addr), r.prefix, index)?;
+            }
+            if *mode == VethMode::Router {
+                router(host, nic, &host_name, index)?;
+            }
             one.host = Some(host_name);
             one.link = link.clone();
             bridge
@@ -223,14 +287,58 @@ fn create(
             one.link = Some(link.clone());
             Some(lower)
         }
-        NicKind::Phys { .. } => {
-            return Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                unsupported(nic).unwrap_or_default(),
-            ))
+        NicKind::Phys { link } => {
+            // Moved in under its name in the container in one request (LXC moves it, then
+            // its child renames it).
+            let device = host
+                .link_info(link)?
+                .ok_or_else(|| missing("device", link))?;
+            host.move_to_netns_as(device.index, netns, &nic.name)?;
+            one.link = Some(link.clone());
+            one.host_mtu = Some(device.mtu);
+            None
         }
     };
     Ok((link, one))
+}
+
+/// The host's side of a router-mode veth whose host end is `host_name` (`index`), as
+/// LXC's `netdev_configure_server_veth` makes it: for an IPv4 gateway address, forwarding
+/// on the host end (`net.ipv4.conf.HOSTEND.forwarding = 1`, without which the kernel
+/// answers no proxy ARP) and a proxy ARP entry for the gateway there; for an IPv6 one,
+/// the same with `proxy_ndp` after checking that `net.ipv6.conf.all.forwarding` is on
+/// (LXC refuses the start without it); then a host route to each of the container's
+/// addresses (/32, /128) through the host end. The global forwarding settings are the
+/// administrator's: nothing else is changed. Everything made here goes with the host
+/// end, when the container's namespace goes.
+fn router(host: &NetlinkRoute, nic: &Nic, host_name: &str, index: u32) -> io::Result<()> {
+    if let Some(Gateway::Address(gw)) = nic.ipv4_gateway {
+        net::set_conf(IpFamily::V4, host_name, "forwarding", "1")?;
+        host.add_proxy_neighbour(IpAddr::V4(gw), index)?;
+    }
+    if let Some(Gateway::Address(gw)) = nic.ipv6_gateway {
+        if net::conf(IpFamily::V6, "all", "forwarding")? != "1" {
+            return Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "`lxc.net.{}.veth.mode = router` with an IPv6 gateway needs IPv6 forwarding: \
+                     net.ipv6.conf.all.forwarding is 0 on the host (LXC refuses this start too; \
+                     `sysctl -w net.ipv6.conf.all.forwarding=1`)",
+                    nic.index
+                ),
+            ));
+        }
+        net::set_conf(IpFamily::V6, host_name, "forwarding", "1")?;
+        net::set_conf(IpFamily::V6, host_name, "proxy_ndp", "1")?;
+        host.add_proxy_neighbour(IpAddr::V6(gw), index)?;
+    }
+    for a in &nic.ipv4 {
+        host.add_route(IpAddr::V4(a.addr), 32, index)?;
+    }
+    for a in &nic.ipv6 {
+        host.add_route(IpAddr::V6(a.addr), 128, index)?;
+    }
+    Ok(())
 }
 
 /// The container's side of `nic`: hardware address, MTU, addresses, up.

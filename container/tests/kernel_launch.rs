@@ -955,3 +955,227 @@ lxc.net.0.ipv6.gateway = auto
         assert_eq!(links.len(), 2, "{links:?}"); // lo and the bridge
     });
 }
+
+/// iproute2's `ip` (not busybox's applet), run in the calling thread's network namespace;
+/// its output, the test failing when it does.
+fn iproute2(args: &[&str]) -> String {
+    let ip = ["/usr/bin/ip", "/bin/ip", "/usr/sbin/ip", "/sbin/ip"]
+        .into_iter()
+        .find(|p| {
+            fs::canonicalize(p).is_ok_and(|real| !real.to_string_lossy().ends_with("busybox"))
+        })
+        .expect("iproute2's ip is not installed");
+    let out = std::process::Command::new(ip).args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "ip {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A router-mode container (LXC's `veth.mode = router`, as its manual's example: a /32
+/// address, `ipv4.gateway = 169.254.0.1`, `ipv6.gateway = fe80::1`), in a scratch network
+/// namespace whose "host" has an address on another link: the host routes the container's
+/// addresses and its `veth.ipv4.route` through the host end, proxies ARP/NDP for its
+/// gateways there (with the host end's forwarding and proxy_ndp on, and nothing global
+/// changed); the host pings the container by its address and the container pings the
+/// host's address through its gateway. After the stop, the routes and entries are gone
+/// with the host end. An IPv6 gateway while IPv6 forwarding is off is refused, as LXC
+/// refuses it, leaving no interface.
+#[test]
+fn a_router_mode_container_is_routed_to_and_reaches_the_host_through_its_gateway() {
+    let Some((_host, groups, cg)) = setup() else {
+        return;
+    };
+    in_scratch_netns(|| {
+        use container::net::{self, IpFamily};
+        let host = net::NetlinkRoute::current().unwrap();
+        let lo = host.link_index("lo").unwrap().unwrap();
+        host.set_up(lo, true).unwrap();
+        let up = host.create_bridge("br-uplink").unwrap();
+        host.add_address(up, "10.78.0.1".parse().unwrap(), 24, None)
+            .unwrap();
+        host.set_up(up, true).unwrap();
+        host.add_device_default_route(IpFamily::V4, up).unwrap();
+        let group_for = |name: &str| {
+            let group = cg
+                .group(&["pids"], &GroupPath::new(&groups.name(name)).unwrap())
+                .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name(name)).unwrap()))
+                .unwrap();
+            group.create().unwrap();
+            group
+        };
+        let config = |pair: &str| {
+            format!(
+                "lxc.net.0.type = veth
+lxc.net.0.veth.mode = router
+lxc.net.0.veth.pair = {pair}
+lxc.net.0.flags = up
+lxc.net.0.ipv4.address = 10.79.0.2/32
+lxc.net.0.ipv4.gateway = 169.254.0.1
+lxc.net.0.ipv6.address = fd79::2/128
+lxc.net.0.ipv6.gateway = fe80::1
+lxc.net.0.veth.ipv4.route = 192.0.2.0/24
+lxc.net.0.veth.ipv6.route = fd7a::/64
+"
+            )
+        };
+        let sysctl = |path: &str| fs::read_to_string(path).unwrap().trim().to_string();
+
+        // IPv6 forwarding off (a new namespace's default): refused, nothing left.
+        fs::write("/proc/sys/net/ipv6/conf/all/forwarding", "0").unwrap();
+        let dir = Dir::new();
+        let spec = dir.config(&config("vethrt0"));
+        let err = start(&spec, &cg, &group_for("r0")).unwrap_err().to_string();
+        assert!(
+            err.contains("net.ipv6.conf.all.forwarding is 0 on the host"),
+            "{err}"
+        );
+        assert_eq!(host.link_index("vethrt0").unwrap(), None);
+
+        // The administrator's part: IPv6 forwarding.
+        fs::write("/proc/sys/net/ipv6/conf/all/forwarding", "1").unwrap();
+        let dir = Dir::new();
+        dir.init(
+            "busybox ip route > /out/routes
+busybox ping -c 1 -W 10 10.78.0.1 > /out/ping 2>&1; echo $? > /out/ping_status
+touch /out/done
+exec sleep 1000
+",
+        );
+        let spec = dir.config(&config("vethrt1"));
+        let running =
+            Running(start(&spec, &cg, &group_for("r1")).unwrap_or_else(|e| panic!("{e}")));
+        dir.wait_done();
+        assert_eq!(dir.out("ping_status").trim(), "0", "{}", dir.out("ping"));
+        let routes = dir.out("routes");
+        assert!(
+            routes.contains("default via 169.254.0.1 dev eth0"),
+            "{routes}"
+        );
+        assert_eq!(running.0.network[0].host.as_deref(), Some("vethrt1"));
+        assert_eq!(running.0.network[0].link, None);
+        // The host's side, by iproute2 and /proc/sys.
+        let routes = iproute2(&["route", "show"]);
+        assert!(
+            routes.contains("10.79.0.2 dev vethrt1 scope link"),
+            "{routes}"
+        );
+        assert!(
+            routes.contains("192.0.2.0/24 dev vethrt1 scope link"),
+            "{routes}"
+        );
+        let routes6 = iproute2(&["-6", "route", "show"]);
+        assert!(routes6.contains("fd79::2 dev vethrt1"), "{routes6}");
+        assert!(routes6.contains("fd7a::/64 dev vethrt1"), "{routes6}");
+        let proxies = iproute2(&["neigh", "show", "proxy"]);
+        assert!(proxies.contains("169.254.0.1 dev vethrt1"), "{proxies}");
+        let proxies6 = iproute2(&["-6", "neigh", "show", "proxy"]);
+        assert!(proxies6.contains("fe80::1 dev vethrt1"), "{proxies6}");
+        assert_eq!(sysctl("/proc/sys/net/ipv4/conf/vethrt1/forwarding"), "1");
+        assert_eq!(sysctl("/proc/sys/net/ipv6/conf/vethrt1/forwarding"), "1");
+        assert_eq!(sysctl("/proc/sys/net/ipv6/conf/vethrt1/proxy_ndp"), "1");
+        assert_eq!(sysctl("/proc/sys/net/ipv4/ip_forward"), "0");
+        assert_eq!(host.link_info("vethrt1").unwrap().unwrap().master, None);
+        // The host reaches the container by its address.
+        let out = std::process::Command::new("/bin/busybox")
+            .args(["ping", "-c", "1", "-W", "2", "-w", "10", "10.79.0.2"])
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "ping 10.79.0.2 from the host: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+
+        drop(running);
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while host.link_index("vethrt1").unwrap().is_some() {
+            assert!(
+                Instant::now() < deadline,
+                "the host end outlived the container"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let routes = iproute2(&["route", "show"]);
+        assert!(!routes.contains("vethrt1"), "{routes}");
+        assert!(!iproute2(&["-6", "route", "show"]).contains("vethrt1"));
+        assert_eq!(iproute2(&["neigh", "show", "proxy"]).trim(), "");
+        assert_eq!(iproute2(&["-6", "neigh", "show", "proxy"]).trim(), "");
+    });
+}
+
+/// A `phys` network (LXC's `lxc.net.N.type = phys`): the host device (one end of a veth
+/// pair made in the scratch "host" namespace) moves into the container under its name
+/// there, configured like the others; the host no longer has it. After the stop, with the
+/// container's namespace kept by a descriptor (as cgconfigd keeps it),
+/// `network::restore_phys` moves it back under its own name with its MTU.
+#[test]
+fn a_phys_device_moves_in_under_its_name_and_back_at_stop() {
+    let Some((_host, groups, cg)) = setup() else {
+        return;
+    };
+    in_scratch_netns(|| {
+        let host = container::net::NetlinkRoute::current().unwrap();
+        let here = fs::File::open("/proc/thread-self/ns/net").unwrap();
+        let dev = host
+            .create_veth("physA", "physB", here.as_fd(), Some(1400))
+            .unwrap();
+        let peer = host.link_index("physB").unwrap().unwrap();
+        host.add_address(peer, "10.80.0.1".parse().unwrap(), 24, None)
+            .unwrap();
+        host.set_up(peer, true).unwrap();
+        let _ = dev;
+        let dir = Dir::new();
+        dir.init(
+            "busybox ip -o link > /out/links
+busybox ip -4 -o addr > /out/addrs
+busybox ping -c 1 -W 10 10.80.0.1 > /out/ping 2>&1; echo $? > /out/ping_status
+touch /out/done
+exec sleep 1000
+",
+        );
+        let spec = dir.config(
+            "lxc.net.0.type = phys
+lxc.net.0.link = physA
+lxc.net.0.name = eth3
+lxc.net.0.flags = up
+lxc.net.0.mtu = 1300
+lxc.net.0.ipv4.address = 10.80.0.2/24
+",
+        );
+        let group = cg
+            .group(&["pids"], &GroupPath::new(&groups.name("p1")).unwrap())
+            .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name("p1")).unwrap()))
+            .unwrap();
+        group.create().unwrap();
+        let running = Running(start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
+        let netns = container::net::open_netns(running.0.pid).unwrap();
+        dir.wait_done();
+        assert_eq!(dir.out("ping_status").trim(), "0", "{}", dir.out("ping"));
+        let links = dir.out("links");
+        assert!(
+            links
+                .lines()
+                .any(|l| l.contains(" eth3@") && l.contains("mtu 1300")),
+            "{links}"
+        );
+        assert!(
+            dir.out("addrs").contains("eth3    inet 10.80.0.2/24"),
+            "{}",
+            dir.out("addrs")
+        );
+        assert_eq!(host.link_index("physA").unwrap(), None);
+        let network = running.0.network.clone();
+        assert_eq!(network[0].kind, "phys");
+        assert_eq!(network[0].link.as_deref(), Some("physA"));
+        drop(running);
+        container::network::restore_phys(netns.as_fd(), &network).unwrap();
+        drop(netns);
+        let back = host.link_info("physA").unwrap().expect("physA is not back");
+        assert_eq!(back.mtu, 1400);
+        assert_eq!(back.kind.as_deref(), Some("veth"));
+    });
+}

@@ -431,6 +431,117 @@ fn default_routes_via_a_gateway_on_the_subnet_off_it_and_on_the_device() {
     );
 }
 
+/// What a router-mode veth's host end gets (LXC's `veth.mode = router`, `veth.ipv4.route`):
+/// routes through it, proxy ARP/NDP entries for the container's gateways and its
+/// `forwarding`/`proxy_ndp` settings, each read back with iproute2 and /proc/sys; then
+/// the container's side pings the "host" through the proxied gateway.
+#[test]
+fn routes_through_a_host_end_and_proxy_entries_for_the_gateways() {
+    need!(can_make(&["veth", "bridge"]));
+    let a = Netns::new();
+    let anl = a.nl();
+    let (b, host) = plugged(&anl, "vethRt", None);
+    anl.add_route(ip("192.0.2.0"), 24, host).unwrap();
+    anl.add_route(ip("10.79.0.2"), 32, host).unwrap();
+    anl.add_route(ip("fd79::2"), 128, host).unwrap();
+    anl.add_proxy_neighbour(ip("169.254.0.1"), host).unwrap();
+    anl.add_proxy_neighbour(ip("fe80::1"), host).unwrap();
+    let routes = a.ip(&["route", "show"]);
+    assert!(
+        routes.contains("192.0.2.0/24 dev vethRt scope link"),
+        "{routes}"
+    );
+    assert!(
+        routes.contains("10.79.0.2 dev vethRt scope link"),
+        "{routes}"
+    );
+    let routes6 = a.ip(&["-6", "route", "show"]);
+    assert!(routes6.contains("fd79::2 dev vethRt"), "{routes6}");
+    let proxies = a.ip(&["neigh", "show", "proxy"]);
+    assert!(proxies.contains("169.254.0.1 dev vethRt"), "{proxies}");
+    let proxies6 = a.ip(&["-6", "neigh", "show", "proxy"]);
+    assert!(proxies6.contains("fe80::1 dev vethRt"), "{proxies6}");
+    // Read back by the client.
+    assert!(anl.routes(IpFamily::V4).unwrap().iter().any(|r| {
+        r.destination == Some(ip("192.0.2.0"))
+            && r.prefix == 24
+            && r.index == Some(host)
+            && r.link_scope
+    }));
+    assert_eq!(
+        anl.proxy_neighbours(IpFamily::V4).unwrap(),
+        [net::ProxyNeighbour {
+            addr: ip("169.254.0.1"),
+            index: host
+        }]
+    );
+    assert_eq!(
+        anl.proxy_neighbours(IpFamily::V6).unwrap(),
+        [net::ProxyNeighbour {
+            addr: ip("fe80::1"),
+            index: host
+        }]
+    );
+    // Twice: the kernel's EEXIST, with the route and the interface.
+    let e = anl.add_route(ip("192.0.2.0"), 24, host).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("adding the route to 192.0.2.0/24 on vethRt: EEXIST (File exists"),
+        "{e}"
+    );
+
+    // The settings are the calling thread's namespace's: set from a thread in `a`.
+    let fd = a.fd();
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            nix::sched::setns(fd, nix::sched::CloneFlags::CLONE_NEWNET).unwrap();
+            net::set_conf(IpFamily::V4, "vethRt", "forwarding", "1").unwrap();
+            net::set_conf(IpFamily::V6, "vethRt", "proxy_ndp", "1").unwrap();
+            assert_eq!(
+                net::conf(IpFamily::V4, "vethRt", "forwarding").unwrap(),
+                "1"
+            );
+            let e = net::set_conf(IpFamily::V4, "nosuch0", "forwarding", "1").unwrap_err();
+            assert_eq!(
+                e.to_string(),
+                "writing 1 to /proc/sys/net/ipv4/conf/nosuch0/forwarding: ENOENT (No such file or directory)"
+            );
+        })
+        .join()
+        .unwrap();
+    });
+    let read = |ns: &Netns, path: &str| {
+        String::from_utf8_lossy(&ns.run(&["cat", path]).stdout)
+            .trim()
+            .to_string()
+    };
+    assert_eq!(read(&a, "/proc/sys/net/ipv4/conf/vethRt/forwarding"), "1");
+    assert_eq!(read(&a, "/proc/sys/net/ipv6/conf/vethRt/proxy_ndp"), "1");
+    assert_eq!(read(&a, "/proc/sys/net/ipv4/conf/all/forwarding"), "0");
+
+    // The container's side: its address alone, the default route via the proxied
+    // gateway; the "host" has an address on another link, and a default route there (the
+    // kernel proxies a gateway the host routes elsewhere than back to the asker).
+    let up = anl.create_bridge("br-up").unwrap();
+    anl.add_address(up, ip("10.78.0.1"), 24, None).unwrap();
+    anl.set_up(up, true).unwrap();
+    anl.add_device_default_route(IpFamily::V4, up).unwrap();
+    let bnl = b.nl();
+    let eth0 = bnl.link_index("eth0").unwrap().unwrap();
+    bnl.add_address(eth0, ip("10.79.0.2"), 32, None).unwrap();
+    bnl.set_up(eth0, true).unwrap();
+    bnl.add_default_route(ip("169.254.0.1"), eth0).unwrap();
+    for (ns, to) in [(&b, "10.78.0.1"), (&a, "10.79.0.2")] {
+        let out = ns.run(&["/bin/busybox", "ping", "-c", "1", "-W", "2", "-w", "10", to]);
+        assert!(
+            out.status.success(),
+            "ping {to} through the proxied gateway failed: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
 #[test]
 fn two_namespaces_ping_each_other_over_the_bridge_and_counters_move() {
     need!(can_make(&["veth", "bridge"]));

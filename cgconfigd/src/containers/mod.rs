@@ -157,6 +157,31 @@ struct Running {
     adopted: bool,
     /// Its network interfaces, as the launch set them up (saved in its state file).
     network: Vec<container::network::Attached>,
+    /// Its network namespace (`/proc/PID/ns/net`), held while it runs when it has `phys`
+    /// devices: the namespace outlives the init, so that they can be moved back to the
+    /// host when it ends (`container::network::restore_phys`).
+    netns: Option<OwnedFd>,
+}
+
+/// The network namespace of `pid` when `network` has `phys` devices to move back at stop.
+fn phys_netns(
+    pid: u32,
+    network: &[container::network::Attached],
+    name: &str,
+    log: &Logger,
+) -> Option<OwnedFd> {
+    if !network.iter().any(|a| a.kind == "phys") {
+        return None;
+    }
+    match container::net::open_netns(pid as i32) {
+        Ok(fd) => Some(fd),
+        Err(e) => {
+            log.error(&format!(
+                "container {name}: its phys devices cannot be moved back to the host at stop: {e}"
+            ));
+            None
+        }
+    }
 }
 
 /// One container.
@@ -453,6 +478,7 @@ impl Containers {
                         console: None,
                         ttys: Vec::new(),
                         adopted: true,
+                        netns: phys_netns(pid, &s.network, &s.name, ctx.log),
                         network: s.network.clone(),
                     });
                     entry.group = Some((path, hierarchies));
@@ -802,6 +828,7 @@ impl Containers {
                         .map(console::Console::tty)
                         .collect(),
                     adopted: false,
+                    netns: phys_netns(started.pid, &started.network, name, ctx.log),
                     network: started.network,
                 });
                 self.save(name, ctx.cg, ctx.log);
@@ -1037,7 +1064,15 @@ impl Containers {
             }
         };
         let pid = run.pid;
-        entry.run = None;
+        if let Some(run) = entry.run.take() {
+            if let Some(netns) = &run.netns {
+                if let Err(errors) = container::network::restore_phys(netns.as_fd(), &run.network) {
+                    for e in errors {
+                        ctx.log.error(&format!("container {name}: {e}"));
+                    }
+                }
+            }
+        }
         entry.last_exit = Some(exit);
         let stopping = entry.stopping.take();
         let reason = match &stopping {

@@ -260,6 +260,7 @@ mod tests {
             host: Some("vethAB12cd".into()),
             link: Some("br0".into()),
             hwaddr: Some("00:16:3e:aa:bb:cc".into()),
+            host_mtu: None,
         }];
         save(&d, &s).unwrap();
         let text = fs::read_to_string(d.join("web.json")).unwrap();

@@ -305,32 +305,6 @@ fn a_missing_rootfs_is_refused_before_anything_runs() {
     assert!(rec.log().is_empty());
 }
 
-#[test]
-fn a_nic_of_a_kind_not_built_yet_is_refused_before_anything_runs() {
-    let (_tmp, cg) = v2_host();
-    let group = cg
-        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
-        .unwrap();
-    for (config, expected) in [
-        (
-            "lxc.net.1.type = phys\nlxc.net.1.link = eth9\n",
-            "config:2:18: network type `phys` is not supported yet: use `macvlan` or a bridge and `veth`",
-        ),
-        (
-            "lxc.net.1.type = veth\nlxc.net.1.veth.mode = router\n",
-            "config:2:18: `lxc.net.N.veth.mode = router` is not supported yet: use a bridge",
-        ),
-    ] {
-        let rec = Recorder::new();
-        let spec = spec(&format!("lxc.rootfs.path = /tmp\n{config}"));
-        let err = Launcher::with(&rec, host(), &FakeIsolation::default())
-            .start(&spec, &group)
-            .unwrap_err();
-        assert_eq!(err.to_string(), expected);
-        assert!(rec.log().is_empty(), "{:?}", rec.log());
-    }
-}
-
 /// The interfaces are made while the child waits in its namespace: after its id maps (its
 /// user namespace's root owns the network namespace), before it is released; a failure
 /// there names the NIC and kills the child.

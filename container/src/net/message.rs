@@ -1,11 +1,14 @@
 //! The rtnetlink messages of each operation, built from plain values, and what is read
 //! back from the kernel's replies: pure functions, unit-tested without a kernel.
 
-use super::{Address, IpFamily, LinkInfo, MacvlanMode, Route, Stats};
+use super::{Address, IpFamily, LinkInfo, MacvlanMode, ProxyNeighbour, Route, Stats};
 use netlink_packet_route::address::{AddressAttribute, AddressMessage, AddressScope};
 use netlink_packet_route::link::{
     InfoData, InfoKind, InfoMacVlan, InfoVeth, InfoVlan, LinkAttribute, LinkFlags,
     LinkInfo as NlLinkInfo, LinkMessage, MacVlanMode,
+};
+use netlink_packet_route::neighbour::{
+    NeighbourAddress, NeighbourAttribute, NeighbourFlags, NeighbourMessage, NeighbourState,
 };
 use netlink_packet_route::route::{
     RouteAddress, RouteAttribute, RouteHeader, RouteMessage, RouteProtocol, RouteScope, RouteType,
@@ -191,6 +194,53 @@ pub(crate) fn route_dump(fam: IpFamily) -> RouteMessage {
         IpFamily::V6 => AddressFamily::Inet6,
     };
     msg
+}
+
+/// `RTM_NEWNEIGH` of a proxy entry (`NTF_PROXY`) for `addr` on `index`: the interface
+/// answers ARP (IPv4) or neighbour solicitations (IPv6) for `addr` as `ip neigh add proxy
+/// ADDR dev IF` makes it, and as LXC's `lxc_ip_neigh_proxy` does for a router-mode veth's
+/// gateways.
+pub(crate) fn proxy_neighbour(addr: IpAddr, index: u32) -> NeighbourMessage {
+    let mut msg = NeighbourMessage::default();
+    msg.header.family = family(addr);
+    msg.header.ifindex = index;
+    msg.header.flags = NeighbourFlags::Proxy;
+    msg.header.state = NeighbourState::Permanent;
+    msg.header.kind = RouteType::Unicast;
+    msg.attributes
+        .push(NeighbourAttribute::Destination(match addr {
+            IpAddr::V4(a) => NeighbourAddress::Inet(a),
+            IpAddr::V6(a) => NeighbourAddress::Inet6(a),
+        }));
+    msg
+}
+
+/// A dump request for the proxy entries of `fam` (the kernel lists the proxy table when
+/// the request's flags are exactly `NTF_PROXY`, as `ip neigh show proxy` asks).
+pub(crate) fn proxy_neighbour_dump(fam: IpFamily) -> NeighbourMessage {
+    let mut msg = NeighbourMessage::default();
+    msg.header.family = match fam {
+        IpFamily::V4 => AddressFamily::Inet,
+        IpFamily::V6 => AddressFamily::Inet6,
+    };
+    msg.header.flags = NeighbourFlags::Proxy;
+    msg
+}
+
+/// A proxy entry of a neighbour message; `None` for another kind of entry.
+pub(crate) fn parse_proxy_neighbour(msg: &NeighbourMessage) -> Option<ProxyNeighbour> {
+    if !msg.header.flags.contains(NeighbourFlags::Proxy) {
+        return None;
+    }
+    let addr = msg.attributes.iter().find_map(|a| match a {
+        NeighbourAttribute::Destination(NeighbourAddress::Inet(a)) => Some(IpAddr::V4(*a)),
+        NeighbourAttribute::Destination(NeighbourAddress::Inet6(a)) => Some(IpAddr::V6(*a)),
+        _ => None,
+    })?;
+    Some(ProxyNeighbour {
+        addr,
+        index: msg.header.ifindex,
+    })
 }
 
 /// What a link message says of its interface; `None` without a name.
@@ -499,6 +549,76 @@ mod tests {
         assert_eq!(back.index, Some(4));
         let v6 = route(IpFamily::V6, None, Some(ip("fd00::1")), 4);
         assert_eq!(v6.header.address_family, AddressFamily::Inet6);
+    }
+
+    #[test]
+    fn a_route_to_a_network_through_an_interface_is_on_its_link() {
+        // `veth.ipv4.route = 192.0.2.0/24` and a router-mode host route.
+        let r = route(IpFamily::V4, Some((ip("192.0.2.0"), 24)), None, 9);
+        assert_eq!(r.header.scope, RouteScope::Link);
+        assert_eq!(r.header.protocol, RouteProtocol::Boot);
+        assert_eq!(r.header.kind, RouteType::Unicast);
+        assert_eq!(r.header.destination_prefix_length, 24);
+        assert_eq!(
+            r.attributes,
+            vec![
+                RouteAttribute::Destination(RouteAddress::Inet(Ipv4Addr::new(192, 0, 2, 0))),
+                RouteAttribute::Oif(9)
+            ]
+        );
+        let r6 = route(IpFamily::V6, Some((ip("fd79::2"), 128)), None, 9);
+        assert_eq!(r6.header.address_family, AddressFamily::Inet6);
+        assert_eq!(r6.header.destination_prefix_length, 128);
+    }
+
+    #[test]
+    fn a_proxy_entry_is_ntf_proxy_with_its_address_on_its_interface() {
+        let n = proxy_neighbour(ip("169.254.0.1"), 6);
+        assert_eq!(n.header.family, AddressFamily::Inet);
+        assert_eq!(n.header.ifindex, 6);
+        assert_eq!(n.header.flags, NeighbourFlags::Proxy);
+        assert_eq!(
+            n.attributes,
+            vec![NeighbourAttribute::Destination(NeighbourAddress::Inet(
+                Ipv4Addr::new(169, 254, 0, 1)
+            ))]
+        );
+        // The bytes: ndmsg family AF_INET, ifindex 6, NUD_PERMANENT (0x80), NTF_PROXY (8),
+        // then NDA_DST (1) with the 4 bytes.
+        let mut nl = NetlinkMessage::from(RouteNetlinkMessage::NewNeighbour(n.clone()));
+        nl.header.flags = NLM_F_REQUEST;
+        nl.finalize();
+        let mut buf = vec![0; nl.buffer_len()];
+        nl.serialize(&mut buf);
+        assert_eq!(u16::from_ne_bytes([buf[4], buf[5]]), 28); // RTM_NEWNEIGH
+        assert_eq!(buf[16], libc::AF_INET as u8);
+        assert_eq!(&buf[20..24], &6u32.to_ne_bytes());
+        assert_eq!(&buf[24..26], &0x80u16.to_ne_bytes());
+        assert_eq!(buf[26], 8);
+        assert_eq!(&buf[28..36], &[8, 0, 1, 0, 169, 254, 0, 1]);
+        // Read back.
+        assert_eq!(
+            parse_proxy_neighbour(&n),
+            Some(ProxyNeighbour {
+                addr: ip("169.254.0.1"),
+                index: 6
+            })
+        );
+        let n6 = proxy_neighbour(ip("fe80::1"), 6);
+        assert_eq!(n6.header.family, AddressFamily::Inet6);
+        assert_eq!(
+            parse_proxy_neighbour(&n6).map(|p| p.addr),
+            Some(ip("fe80::1"))
+        );
+        // An ordinary neighbour entry is not a proxy one.
+        let mut plain = n;
+        plain.header.flags = NeighbourFlags::empty();
+        assert_eq!(parse_proxy_neighbour(&plain), None);
+        // The dump asks for the proxy table of one family.
+        let d = proxy_neighbour_dump(IpFamily::V6);
+        assert_eq!(d.header.family, AddressFamily::Inet6);
+        assert_eq!(d.header.flags, NeighbourFlags::Proxy);
+        assert!(d.attributes.is_empty());
     }
 
     #[test]

@@ -102,6 +102,16 @@ pub struct Route {
     pub link_scope: bool,
 }
 
+/// A proxy neighbour entry (`ip neigh show proxy`): the interface `index` answers ARP or
+/// neighbour solicitations for `addr`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ProxyNeighbour {
+    /// The address answered for.
+    pub addr: IpAddr,
+    /// The interface that answers.
+    pub index: u32,
+}
+
 /// Traffic counters of an interface (`IFLA_STATS64`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Stats {
@@ -389,6 +399,26 @@ impl NetlinkRoute {
         })
     }
 
+    /// Moves the interface `index` to the network namespace `netns` (a namespace file)
+    /// under the name `name` there, in one request (the kernel renames it as it moves it,
+    /// so a name taken here or there does not matter): LXC's `phys`, moved in under its
+    /// name in the container and back under its own.
+    pub fn move_to_netns_as(
+        &self,
+        index: u32,
+        netns: BorrowedFd<'_>,
+        name: &str,
+    ) -> io::Result<()> {
+        let mut msg = message::set_attribute(index, LinkAttribute::NetNsFd(netns.as_raw_fd()));
+        msg.attributes.push(LinkAttribute::IfName(name.to_string()));
+        self.change(RouteNetlinkMessage::SetLink(msg), &|| {
+            format!(
+                "moving {} to another network namespace as {name}",
+                self.name_of(index)
+            )
+        })
+    }
+
     /// Deletes the interface `index` (both ends of a veth pair).
     pub fn delete_link(&self, index: u32) -> io::Result<()> {
         let msg = message::link(index);
@@ -520,6 +550,53 @@ impl NetlinkRoute {
         })
     }
 
+    /// Adds a route to `dest/prefix` straight through the interface `index` (`scope link`,
+    /// no gateway), as LXC's `lxc_ipv4_dest_add`: `veth.ipv4.route` / `ipv6.route` and a
+    /// router-mode veth's routes to the container's addresses, on its host end.
+    pub fn add_route(&self, dest: IpAddr, prefix: u8, index: u32) -> io::Result<()> {
+        let family = match dest {
+            IpAddr::V4(_) => IpFamily::V4,
+            IpAddr::V6(_) => IpFamily::V6,
+        };
+        let msg = message::route(family, Some((dest, prefix)), None, index);
+        self.create(RouteNetlinkMessage::NewRoute(msg), &|| {
+            format!(
+                "adding the route to {dest}/{prefix} on {}",
+                self.name_of(index)
+            )
+        })
+    }
+
+    /// Adds a proxy neighbour entry for `addr` on the interface `index` (`ip neigh add
+    /// proxy ADDR dev IF`; LXC's `lxc_ip_neigh_proxy`): the interface answers ARP (IPv4)
+    /// or neighbour solicitations (IPv6) for `addr`. The kernel answers for an IPv4 entry
+    /// only when forwarding is on for the interface, and for an IPv6 one only with its
+    /// `forwarding` and `proxy_ndp` ([`set_conf`]).
+    pub fn add_proxy_neighbour(&self, addr: IpAddr, index: u32) -> io::Result<()> {
+        let msg = message::proxy_neighbour(addr, index);
+        self.create(RouteNetlinkMessage::NewNeighbour(msg), &|| {
+            format!(
+                "adding the proxy neighbour entry for {addr} on {}",
+                self.name_of(index)
+            )
+        })
+    }
+
+    /// The proxy neighbour entries of `family`.
+    pub fn proxy_neighbours(&self, family: IpFamily) -> io::Result<Vec<ProxyNeighbour>> {
+        let msg = RouteNetlinkMessage::GetNeighbour(message::proxy_neighbour_dump(family));
+        let replies = self.exchange(msg, NLM_F_DUMP, &|| {
+            "listing proxy neighbour entries".to_string()
+        })?;
+        Ok(replies
+            .iter()
+            .filter_map(|r| match r {
+                RouteNetlinkMessage::NewNeighbour(n) => message::parse_proxy_neighbour(n),
+                _ => None,
+            })
+            .collect())
+    }
+
     /// The routes of `family` in the main table.
     pub fn routes(&self, family: IpFamily) -> io::Result<Vec<Route>> {
         let msg = RouteNetlinkMessage::GetRoute(message::route_dump(family));
@@ -629,6 +706,33 @@ pub fn open_netns(pid: i32) -> io::Result<std::os::fd::OwnedFd> {
     File::open(&path)
         .map(std::os::fd::OwnedFd::from)
         .map_err(|e| error::os(format!("opening {path}"), &e))
+}
+
+/// The path of an interface's setting `/proc/sys/net/{ipv4,ipv6}/conf/IFNAME/KEY`.
+fn conf_path(family: IpFamily, ifname: &str, key: &str) -> String {
+    let family = match family {
+        IpFamily::V4 => "ipv4",
+        IpFamily::V6 => "ipv6",
+    };
+    format!("/proc/sys/net/{family}/conf/{ifname}/{key}")
+}
+
+/// Sets an interface's setting `net.{ipv4,ipv6}.conf.IFNAME.KEY` (`forwarding`,
+/// `proxy_ndp`; IFNAME may be `all`) to `value`, in the network namespace of the
+/// **calling thread** (the kernel serves `/proc/sys/net` from the namespace of whoever
+/// opens it), not a socket's.
+pub fn set_conf(family: IpFamily, ifname: &str, key: &str, value: &str) -> io::Result<()> {
+    let path = conf_path(family, ifname, key);
+    std::fs::write(&path, value).map_err(|e| error::os(format!("writing {value} to {path}"), &e))
+}
+
+/// An interface's setting `net.{ipv4,ipv6}.conf.IFNAME.KEY` in the calling thread's
+/// network namespace, trimmed.
+pub fn conf(family: IpFamily, ifname: &str, key: &str) -> io::Result<String> {
+    let path = conf_path(family, ifname, key);
+    std::fs::read_to_string(&path)
+        .map(|v| v.trim().to_string())
+        .map_err(|e| error::os(format!("reading {path}"), &e))
 }
 
 /// `00:16:3e:01:02:03`.
