@@ -885,16 +885,32 @@ EOF
     ct_row ctnet "quiet host: \`cgconfigd start\` / \`lxc-start -d\`" "$(ms "$(ct_exit_ms ctnet ours)") / $(ms "$(ct_exit_ms ctnet lxc)")"
     local quiet=$CT_RATIO
     ct_row ctnetwarm "right after a task migration" "$(ms "$(ct_exit_ms ctnetwarm ours)") / $(ms "$(ct_exit_ms ctnetwarm lxc)")"
-    if [ -s "$W/ctstart.ours.times" ]; then
-        say ""
-        say "The network's share (medians, networked minus unnetworked, quiet host): ours $(ms "$(awk -v a="$(times_ms ctnet ours | median)" -v b="$(times_ms ctstart ours | median)" 'BEGIN { print a - b }')") ms, LXC $(ms "$(awk -v a="$(times_ms ctnet lxc | median)" -v b="$(times_ms ctstart lxc | median)" 'BEGIN { print a - b }')") ms."
-    fi
     target "$(verdict le "$quiet" 0.33)" "networked container start, quiet host: ours/LXC $(ratio "$quiet") <= 1/3 ($(ms "$(times_ms ctnet ours | median)") ms / $(ms "$(times_ms ctnet lxc | median)") ms)"
     RESULTS+=("(no target) networked container start right after a task migration: ours/LXC $(ratio "$CT_RATIO") ($(ms "$(times_ms ctnetwarm ours | median)") ms / $(ms "$(times_ms ctnetwarm lxc | median)") ms)")
     if command -v perf >/dev/null; then
         say ""
         say "System calls over 1 ms during one more networked start per side (\`perf trace -a --duration 1\`, untimed, as above):"
         ct_profile ctnet ct_net_time_start ct_net_kill "$name" "$CT_NET_DAEMON_PID"
+    fi
+
+    # Where cgconfigd's start spends its system time: `strace -c -f` of the daemon (and the
+    # container's processes it forks) during one more start, untimed (strace slows every
+    # call: the shares matter, not the sum).
+    if command -v strace >/dev/null; then
+        strace -c -f -p "$CT_NET_DAEMON_PID" -o "$W/ctnet.ours.strace" 2>/dev/null &
+        CT_PERF_PID=$!
+        sleep 1
+        ct_net_time_start ours /dev/null -s 300 || true
+        sleep 0.2
+        kill -INT "$CT_PERF_PID" 2>/dev/null
+        wait "$CT_PERF_PID" 2>/dev/null || true
+        CT_PERF_PID=""
+        ct_net_kill ours "$name"
+        say ""
+        say "System time of one more networked start of ours by call (\`strace -c -f -p DAEMON\`, untimed; the daemon's threads and the container's processes, until the init's line; the 12 first):"
+        say '```'
+        say "$(head -14 "$W/ctnet.ours.strace")"
+        say '```'
     fi
 
     # Teardown, and the host's network namespace as it was.
