@@ -656,6 +656,24 @@ ct_many_workload() {
 
 # --- 4. networked start (issue 15) ----------------------------------------------------------
 
+# Counts the task migrations of other processes (into groups outside $PREFIX) on the whole
+# host from ct_foreign_start to ct_foreign_stop, with perf's cgroup_attach_task tracepoint;
+# appends the count to FILE (nothing without a working perf).
+ct_foreign_start() {
+    [ "$COUNTER" = perf ] || return 0
+    perf stat -a -x, -o "$W/ct-foreign.out" -e cgroup:cgroup_attach_task \
+        --filter "!(dst_path ~ \"*$PREFIX*\")" >/dev/null 2>&1 &
+    CT_PERF_PID=$!
+    sleep 0.2 # perf opens the tracepoint on every CPU
+}
+ct_foreign_stop() { # FILE
+    [ -n "$CT_PERF_PID" ] || return 0
+    kill -INT "$CT_PERF_PID" 2>/dev/null
+    wait "$CT_PERF_PID" 2>/dev/null || true
+    CT_PERF_PID=""
+    awk -F, '$3 == "cgroup:cgroup_attach_task" { n = $1 } END { print (n == "" ? "?" : n) }' "$W/ct-foreign.out" >>"$1"
+}
+
 # One round of a networked start: SIDE, results file, ctm options. ctm itself runs in the
 # scratch namespace (nsenter is outside the clock), so both requests are forked there.
 ct_net_time_start() { # SIDE FILE CTM_OPTIONS...
@@ -856,14 +874,17 @@ EOF
         : >"$W/ctnet.$side.exits"
         : >"$W/ctnetwarm.$side.times"
         : >"$W/ctnetwarm.$side.exits"
+        rm -f "$W/ctnet.$side.foreign"
     done
     for ((r = 0; r < R_CT_NET; r++)); do
         for side in ours lxc; do
+            ct_foreign_start
             if ! ct_net_time_start "$side" "$W/ctnet.$side.times" -s 300 -e "$W/ctnet.$side.exits" 2>>"$W/ctnet.$side.err"; then
                 say "**networked start: $side failed in round $r**"
                 BROKEN=1
                 return
             fi
+            ct_foreign_stop "$W/ctnet.$side.foreign"
             ct_net_kill "$side" "$name"
         done
     done
@@ -875,6 +896,10 @@ EOF
                 ct_net_time_start lxc "$W/ctnetwarm.lxc.times" -e "$W/ctnetwarm.lxc.exits" || { BROKEN=1; return; }
             fi
             ct_net_kill "$side" "$name"
+            # The last container's network namespace is still being dismantled by the
+            # kernel (cleanup_net) when its veth is gone; the quiet rounds' 300 ms let it
+            # finish, and so does this pause (before ctm's join, so still "right after").
+            sleep 0.3
         done
     done
     say ""
@@ -883,8 +908,28 @@ EOF
     say "| start of a veth-networked busybox container, request to its init running | rounds | ours ms | LXC ms | ours/LXC (q1–q3) | the command's exit, ours / LXC ms |"
     say "|---|---|---|---|---|---|"
     ct_row ctnet "quiet host: \`cgconfigd start\` / \`lxc-start -d\`" "$(ms "$(ct_exit_ms ctnet ours)") / $(ms "$(ct_exit_ms ctnet lxc)")"
-    local quiet=$CT_RATIO
+    local quiet=$CT_RATIO clean=""
+    # The quiet rounds where no other process on the host moved a task between cgroups
+    # (both sides' windows): another process's migration leaves the kernel's lock switched
+    # and spares LXC's monitor its grace period.
+    if [ -s "$W/ctnet.ours.foreign" ] && [ -s "$W/ctnet.lxc.foreign" ]; then
+        paste -d' ' "$W/ctnet.ours.foreign" "$W/ctnet.lxc.foreign" | awk '{ print ($1 == 0 && $2 == 0) }' >"$W/ctnet.clean"
+        for side in ours lxc; do
+            paste -d' ' "$W/ctnet.clean" "$W/ctnet.$side.times" | awk '$1 == 1 { $1 = ""; sub(/^ /, ""); print }' >"$W/ctnetq.$side.times"
+            paste -d' ' "$W/ctnet.clean" "$W/ctnet.$side.exits" | awk '$1 == 1 { print $2 }' >"$W/ctnetq.$side.exits"
+        done
+        # (A row only when some rounds had such a migration.)
+        if [ -s "$W/ctnetq.ours.times" ] && [ "$(wc -l <"$W/ctnetq.ours.times")" -lt "$R_CT_NET" ]; then
+            ct_row ctnetq "quiet host, the rounds where no other process moved a task ($(wc -l <"$W/ctnetq.ours.times") of $R_CT_NET)" "$(ms "$(ct_exit_ms ctnetq ours)") / $(ms "$(ct_exit_ms ctnetq lxc)")"
+            clean=$CT_RATIO
+        fi
+    fi
     ct_row ctnetwarm "right after a task migration" "$(ms "$(ct_exit_ms ctnetwarm ours)") / $(ms "$(ct_exit_ms ctnetwarm lxc)")"
+    if [ -s "$W/ctnet.ours.foreign" ]; then
+        say ""
+        say "Other processes' task migrations on the host (\`perf stat -a -e cgroup:cgroup_attach_task\`, groups outside \`$PREFIX\`) during each quiet round, from before ctm's 300 ms to the init's line; ours: $(tr '\n' ' ' <"$W/ctnet.ours.foreign"); LXC: $(tr '\n' ' ' <"$W/ctnet.lxc.foreign")"
+        [ -z "$clean" ] || RESULTS+=("(no target) networked container start, quiet rounds without another process's migration: ours/LXC $(ratio "$clean") ($(ms "$(times_ms ctnetq ours | median)") ms / $(ms "$(times_ms ctnetq lxc | median)") ms, $(wc -l <"$W/ctnetq.ours.times") rounds)")
+    fi
     target "$(verdict le "$quiet" 0.33)" "networked container start, quiet host: ours/LXC $(ratio "$quiet") <= 1/3 ($(ms "$(times_ms ctnet ours | median)") ms / $(ms "$(times_ms ctnet lxc | median)") ms)"
     RESULTS+=("(no target) networked container start right after a task migration: ours/LXC $(ratio "$CT_RATIO") ($(ms "$(times_ms ctnetwarm ours | median)") ms / $(ms "$(times_ms ctnetwarm lxc | median)") ms)")
     if command -v perf >/dev/null; then
