@@ -21,7 +21,9 @@
 #     mount namespace whose /sys is its sysfs, as `ip netns exec` makes, for LXC): a holder
 #     process (`unshare --net --mount sleep infinity`) keeps them, iproute2 run there through nsenter
 #     makes the bridge, a second cgconfigd (its own state directory and base group) runs
-#     there, and ctm (hence `cgconfigd start` and `lxc-start -d`) is started there.
+#     there, and ctm (hence `cgconfigd start` and `lxc-start -d`) is started there. Also
+#     counted per quiet round: other processes' task migrations on the host (perf); and one
+#     more start of ours under `strace -c -f -p DAEMON`.
 #
 # Isolation: the container directory and the FIFOs are in $W; cgconfigd's state directory
 # is on a tmpfs (/dev/shm, as /run is on a systemd host); every cgroup either side makes is
