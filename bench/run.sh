@@ -14,8 +14,10 @@
 #
 # containers (bench/containers.sh, issue 14) compares cgconfigd's containers with Debian's
 # LXC on the same container directories: start latency, stop latency, memory and `ls -f`
-# with 20 running containers. It needs lxc and busybox (installed when missing) and a
-# cgroup2 mount; not the v1 hierarchies the other workloads need.
+# with 20 running containers; and (issue 15) the start of a veth-networked container on a
+# bridge in a scratch network namespace (never the host's), where a second cgconfigd runs.
+# It needs lxc and busybox (installed when missing), a cgroup2 mount, and for the networked
+# start iproute2, nsenter and unshare; not the v1 hierarchies the other workloads need.
 #
 # Environment: CGTOOLS_BIN=DIR measures the binaries in DIR instead of building
 # target/release; CGCONFIGD=FILE measures that cgconfigd (e.g. one built from another
