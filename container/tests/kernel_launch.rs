@@ -798,6 +798,9 @@ fn containers_on_a_bridge_reach_each_other_with_their_configured_addresses() {
         host.add_address(br, "10.77.0.1".parse().unwrap(), 24, None)
             .unwrap();
         host.set_up(br, true).unwrap();
+        // A second network, on a bridge of its own with no address on the host.
+        let two = host.create_bridge("br-two").unwrap();
+        host.set_up(two, true).unwrap();
         let lo = host.link_index("lo").unwrap().unwrap();
         host.set_up(lo, true).unwrap();
         let nic = |addr: &str, pair: &str| {
@@ -812,7 +815,13 @@ lxc.net.0.ipv4.gateway = auto
 lxc.net.1.type = veth
 lxc.net.1.link = br-ct
 lxc.net.1.name = eth7
-"
+lxc.net.2.type = veth
+lxc.net.2.link = br-two
+lxc.net.2.flags = up
+lxc.net.2.name = lan2
+lxc.net.2.ipv4.address = {addr2}/24
+",
+                addr2 = addr.replace("10.77.", "10.88.")
             )
         };
         let report = "busybox ip -o link > /out/links
@@ -820,12 +829,17 @@ busybox ip -4 -o addr > /out/addrs
 busybox ip route > /out/routes
 cat /sys/class/net/eth0/address > /out/mac
 busybox ping -c 1 -W 10 $PEER > /out/ping 2>&1; echo $? > /out/ping_status
+busybox ping -c 1 -W 10 $LAN2 > /out/ping2 2>&1; echo $? > /out/ping2_status
 touch /out/done
 exec sleep 1000
 ";
         let start_one = |name: &str, addr: &str, pair: &str, peer: &str| {
             let dir = Dir::new();
-            dir.init(&report.replace("$PEER", peer));
+            dir.init(
+                &report
+                    .replace("$PEER", peer)
+                    .replace("$LAN2", &peer.replace("10.77.", "10.88.")),
+            );
             let spec = dir.config(&nic(addr, pair));
             let group = cg
                 .group(&["pids"], &GroupPath::new(&groups.name(name)).unwrap())
@@ -841,6 +855,8 @@ exec sleep 1000
         d2.wait_done();
         for (d, me) in [(&d1, "10.77.0.2"), (&d2, "10.77.0.3")] {
             assert_eq!(d.out("ping_status").trim(), "0", "{}", d.out("ping"));
+            // The second NIC works too: the peers reach each other on br-two.
+            assert_eq!(d.out("ping2_status").trim(), "0", "{}", d.out("ping2"));
             assert!(
                 d.out("addrs")
                     .contains(&format!("inet {me}/24 brd 10.77.0.255")),
@@ -952,7 +968,7 @@ lxc.net.0.ipv6.gateway = auto
         assert_eq!(host.link_index("vethct4").unwrap(), None);
         host.delete_link(bare).unwrap();
         let links: Vec<String> = host.links().unwrap().into_iter().map(|l| l.name).collect();
-        assert_eq!(links.len(), 2, "{links:?}"); // lo and the bridge
+        assert_eq!(links, ["lo", "br-ct", "br-two"]); // nothing but what the test made
     });
 }
 
