@@ -331,6 +331,20 @@ impl Daemon {
     }
 }
 
+/// `args` run in the network namespace of `pid` (nsenter): whether they succeeded, and
+/// their stdout and stderr.
+fn in_netns_of(pid: i32, args: &[&str]) -> (bool, String) {
+    let o = Command::new("nsenter")
+        .args(["-t", &pid.to_string(), "-n"])
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
+    )
+}
+
 /// Polls `condition` until it holds, or fails with `what`.
 fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -1123,18 +1137,8 @@ lxc.net.0.ipv4.address = 10.78.0.{}/24
          ip addr add 10.78.0.1/24 dev br-cg; ip link set br-cg up",
     );
     d.ready();
-    let dpid = d.pid().to_string();
-    let in_daemons_netns = |args: &[&str]| {
-        let o = Command::new("nsenter")
-            .args(["-t", &dpid, "-n"])
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            o.status.success(),
-            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
-        )
-    };
+    let dpid = d.pid();
+    let in_daemons_netns = |args: &[&str]| in_netns_of(dpid, args);
     eventually("the init reported its hwaddr", || out.join("mac").exists());
     let mac = fs::read_to_string(out.join("mac")).unwrap();
     assert!(mac.starts_with("00:16:3e:"), "{mac}");
@@ -1231,7 +1235,7 @@ lxc.net.0.ipv4.address = 10.78.0.{}/24
     // A new daemon (the first one killed; a process of the test keeps their network
     // namespace) re-adopts the container with its host end, from the state file.
     let mut holder = Command::new("nsenter")
-        .args(["-t", &dpid, "-n", "sleep", "600"])
+        .args(["-t", &dpid.to_string(), "-n", "sleep", "600"])
         .spawn()
         .unwrap();
     let netns_of = |pid: u32| fs::read_link(format!("/proc/{pid}/ns/net")).ok();
@@ -1243,18 +1247,8 @@ lxc.net.0.ipv4.address = 10.78.0.{}/24
     d.wait(LONG);
     let d = Daemon::start_launching_in_netns_of(&w, holder.id());
     d.ready();
-    let dpid = d.pid().to_string();
-    let in_daemons_netns = |args: &[&str]| {
-        let o = Command::new("nsenter")
-            .args(["-t", &dpid, "-n"])
-            .args(args)
-            .output()
-            .unwrap();
-        (
-            o.status.success(),
-            String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr),
-        )
-    };
+    let dpid = d.pid();
+    let in_daemons_netns = |args: &[&str]| in_netns_of(dpid, args);
     let human = w.client(&["info", "netbox"]);
     assert!(
         human

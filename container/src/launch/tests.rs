@@ -68,6 +68,15 @@ fn hybrid_host() -> (tempfile::TempDir, Cgroups) {
     (tmp, cg)
 }
 
+/// Starts `spec` with `rec` in the group `lxc/c1` (memory) of a fake cgroup v2 host.
+fn start_on_v2(rec: &Recorder, spec: &Spec) -> Result<Started, LaunchError> {
+    let (_tmp, cg) = v2_host();
+    let group = cg
+        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
+        .unwrap();
+    Launcher::with(rec, host(), &FakeIsolation::default()).start(spec, &group)
+}
+
 fn host() -> HostFacts {
     HostFacts {
         cap_last_cap: 40,
@@ -155,19 +164,13 @@ fn the_parent_prepares_everything_before_releasing_the_child() {
 
 #[test]
 fn without_clone_into_cgroup_the_parent_moves_the_child_before_go() {
-    let (_tmp, cg) = v2_host();
-    let group = cg
-        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
-        .unwrap();
     let rec = Recorder::new();
     rec.fail(
         "clone3 newns|newpid|newuts|newipc|newnet into-cgroup",
         libc::E2BIG,
     );
     let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\n");
-    Launcher::with(&rec, host(), &FakeIsolation::default())
-        .start(&spec, &group)
-        .unwrap();
+    start_on_v2(&rec, &spec).unwrap();
     let log = rec.log();
     let at = |prefix: &str| log.iter().position(|l| l.starts_with(prefix)).unwrap();
     assert_eq!(
@@ -264,10 +267,6 @@ fn newuidmap_writes_the_maps_where_lxc_would_use_it() {
 
 #[test]
 fn a_failed_step_in_the_child_is_named_and_nothing_is_left() {
-    let (_tmp, cg) = v2_host();
-    let group = cg
-        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
-        .unwrap();
     let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\nlxc.mount.auto = proc:rw\n");
     let plan = plan::plan(&spec, &host(), None, &[], false);
     let index = plan
@@ -276,9 +275,7 @@ fn a_failed_step_in_the_child_is_named_and_nothing_is_left() {
         .unwrap();
     let mut rec = Recorder::new();
     rec.report = Some((index as u32, libc::EPERM));
-    let err = Launcher::with(&rec, host(), &FakeIsolation::default())
-        .start(&spec, &group)
-        .unwrap_err();
+    let err = start_on_v2(&rec, &spec).unwrap_err();
     assert_eq!(
         err.to_string(),
         "mount of proc on /proc in the container failed: EPERM (Operation not permitted)"
@@ -289,15 +286,9 @@ fn a_failed_step_in_the_child_is_named_and_nothing_is_left() {
 
 #[test]
 fn a_missing_rootfs_is_refused_before_anything_runs() {
-    let (_tmp, cg) = v2_host();
-    let group = cg
-        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
-        .unwrap();
     let rec = Recorder::new();
     let spec = spec("lxc.rootfs.path = /nonexistent/rootfs\nlxc.cgroup2.memory.max = 1G\n");
-    let err = Launcher::with(&rec, host(), &FakeIsolation::default())
-        .start(&spec, &group)
-        .unwrap_err();
+    let err = start_on_v2(&rec, &spec).unwrap_err();
     assert_eq!(
         err.to_string(),
         "the root filesystem /nonexistent/rootfs cannot be used: No such file or directory (os error 2)"
@@ -310,18 +301,12 @@ fn a_missing_rootfs_is_refused_before_anything_runs() {
 /// there names the NIC and kills the child.
 #[test]
 fn the_network_is_set_up_after_the_id_maps_and_before_go() {
-    let (_tmp, cg) = v2_host();
-    let group = cg
-        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
-        .unwrap();
     let spec = spec(
         "lxc.rootfs.path = /tmp\nlxc.idmap = u 0 100000 65536\nlxc.idmap = g 0 100000 65536\n\
          lxc.net.0.type = veth\nlxc.net.0.link = br0\nlxc.net.1.type = macvlan\nlxc.net.1.link = eth0\n",
     );
     let rec = Recorder::new();
-    let started = Launcher::with(&rec, host(), &FakeIsolation::default())
-        .start(&spec, &group)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let started = start_on_v2(&rec, &spec).unwrap_or_else(|e| panic!("{e}"));
     let log = rec.log();
     let at = |prefix: &str| {
         log.iter()
@@ -336,9 +321,7 @@ fn the_network_is_set_up_after_the_id_maps_and_before_go() {
 
     let rec = Recorder::new();
     rec.fail("network", libc::ENOENT);
-    let err = Launcher::with(&rec, host(), &FakeIsolation::default())
-        .start(&spec, &group)
-        .unwrap_err();
+    let err = start_on_v2(&rec, &spec).unwrap_err();
     assert_eq!(
         err.to_string(),
         format!(
@@ -766,15 +749,9 @@ fn lxc_environment_may_replace_container_ttys_and_no_ttys_means_no_variable() {
 
 #[test]
 fn the_launch_opens_a_pty_per_tty_and_gives_the_caller_their_masters() {
-    let (_tmp, cg) = v2_host();
-    let group = cg
-        .group(&["memory"], &GroupPath::new("lxc/c1").unwrap())
-        .unwrap();
     let rec = Recorder::new();
     let spec = spec("lxc.rootfs.path = /tmp\nlxc.console.path = none\nlxc.tty.max = 2\n");
-    let started = Launcher::with(&rec, host(), &FakeIsolation::default())
-        .start(&spec, &group)
-        .unwrap();
+    let started = start_on_v2(&rec, &spec).unwrap();
     assert_eq!(started.ttys.len(), 2);
     // Two ptys, whose slaves the child was told to bind, tty 1 first.
     let names: Vec<String> = started
