@@ -1836,3 +1836,81 @@ fn console_t_n_reaches_tty_n_of_a_container_with_lxc_tty_max() {
     assert_eq!(console.wait().code(), Some(0));
     drop(d);
 }
+
+/// A `phys` device moves into its container under the container's name for it and comes
+/// back to the daemon's network namespace under its own name and MTU when the container
+/// stops: on request, and when the daemon that stops it is not the one that started it
+/// (killed with -9; the next one re-adopted the container).
+#[test]
+fn a_phys_device_comes_back_when_its_container_stops_even_after_a_daemon_restart() {
+    let w = need!(World::new("phys"));
+    busybox_container(
+        &w,
+        "physbox",
+        "trap 'exit 0' PWR
+cat /sys/class/net/eth3/mtu > /out/mtu.tmp && mv /out/mtu.tmp /out/mtu
+while :; do sleep 1 & wait $!; done
+",
+        "lxc.console.path = none
+lxc.start.auto = 0
+lxc.net.0.type = phys
+lxc.net.0.link = physA
+lxc.net.0.name = eth3
+lxc.net.0.flags = up
+lxc.net.0.ipv4.address = 10.79.0.2/24
+",
+    );
+    let out = w.path().join("out-physbox");
+    // The "physical" device: one end of a veth pair in the daemon's scratch namespace.
+    let d = Daemon::start_launching_in_netns(
+        &w,
+        "ip link set lo up; ip link add physA mtu 1400 type veth peer name physB",
+    );
+    d.ready();
+    let dpid = d.pid();
+    let link = |pid: i32, name: &str| in_netns_of(pid, &["ip", "-o", "link", "show", "dev", name]);
+    let back = |pid: i32| {
+        eventually("physA back in the daemon's namespace", || {
+            link(pid, "physA").0
+        });
+        let (_, line) = link(pid, "physA");
+        assert!(line.contains("mtu 1400"), "{line}");
+    };
+    for round in ["on request", "after a restart of the daemon"] {
+        let _ = fs::remove_file(out.join("mtu"));
+        let start = w.client(&["start", "physbox"]);
+        assert_eq!(start.code, Some(0), "{round}: {}", start.transcript());
+        eventually("the init reported eth3", || out.join("mtu").exists());
+        assert_eq!(fs::read_to_string(out.join("mtu")).unwrap(), "1400\n");
+        assert!(
+            !link(dpid, "physA").0,
+            "{round}: physA still in the daemon's namespace"
+        );
+        if round == "on request" {
+            let stop = w.client(&["stop", "physbox", "-t", "20"]);
+            assert_eq!(stop.code, Some(0), "{}", stop.transcript());
+            back(dpid);
+        }
+    }
+    // The second round: kill -9, a new daemon in the same namespace re-adopts, stops.
+    let mut holder = Command::new("nsenter")
+        .args(["-t", &dpid.to_string(), "-n", "sleep", "600"])
+        .spawn()
+        .unwrap();
+    let netns_of = |pid: u32| fs::read_link(format!("/proc/{pid}/ns/net")).ok();
+    eventually("the holder in the daemon's network namespace", || {
+        netns_of(holder.id()) == netns_of(dpid.unsigned_abs())
+    });
+    let mut d = d;
+    d.kill();
+    d.wait(LONG);
+    let d = Daemon::start_launching_in_netns_of(&w, holder.id());
+    d.ready();
+    d.logged("container physbox: re-adopted");
+    let stop = w.client(&["stop", "physbox", "-t", "20"]);
+    assert_eq!(stop.code, Some(0), "{}", stop.transcript());
+    back(d.pid());
+    drop(d);
+    let _ = holder.kill();
+    let _ = holder.wait();
+}
