@@ -1862,13 +1862,14 @@ lxc.net.0.ipv4.address = 10.79.0.2/24
     );
     let out = w.path().join("out-physbox");
     // The "physical" device: one end of a veth pair in the daemon's scratch namespace.
+    let ip = test_support::iproute2();
     let d = Daemon::start_launching_in_netns(
         &w,
-        "ip link set lo up; ip link add physA mtu 1400 type veth peer name physB",
+        &format!("{ip} link set lo up; {ip} link add physA mtu 1400 type veth peer name physB"),
     );
     d.ready();
     let dpid = d.pid();
-    let link = |pid: i32, name: &str| in_netns_of(pid, &["ip", "-o", "link", "show", "dev", name]);
+    let link = |pid: i32, name: &str| in_netns_of(pid, &[ip, "-o", "link", "show", "dev", name]);
     let back = |pid: i32| {
         eventually("physA back in the daemon's namespace", || {
             link(pid, "physA").0

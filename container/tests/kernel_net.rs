@@ -17,18 +17,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
-use test_support::{need, Skip, Spawned};
-
-/// iproute2's `ip`, by its path: a bare `ip` run through busybox's `nsenter` (the VM
-/// lane's) is busybox's own applet, which lacks `-d`.
-fn iproute2() -> &'static str {
-    ["/usr/bin/ip", "/bin/ip", "/usr/sbin/ip", "/sbin/ip"]
-        .into_iter()
-        .find(|p| {
-            std::fs::canonicalize(p).is_ok_and(|real| !real.to_string_lossy().ends_with("busybox"))
-        })
-        .expect("iproute2's ip is not installed")
-}
+use test_support::{iproute2, need, Skip, Spawned};
 
 /// A scratch network namespace: a `sleep` that unshared it, and the namespace's file.
 struct Netns {

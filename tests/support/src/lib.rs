@@ -42,4 +42,4 @@ pub use host::{Controller, Host, Mode, Mount, V2_CONTROLLERS};
 pub use process::{threads_of, Spawned};
 pub use rootfs::busybox_rootfs;
 pub use skip::{in_vm, Skip, LANE_ENV, LOG_ENV};
-pub use tool::{bin, repo_root, run, run_in, Outcome};
+pub use tool::{bin, iproute2, repo_root, run, run_in, Outcome};

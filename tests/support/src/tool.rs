@@ -87,3 +87,14 @@ pub fn repo_root() -> PathBuf {
         .expect("tests/support is two levels below the repository's root")
         .to_path_buf()
 }
+
+/// iproute2's `ip`, by its path. In the VM lane a bare `ip` run by busybox (its `sh`, its
+/// `nsenter`) is busybox's own applet, which has no `-d` and makes no veth pairs.
+pub fn iproute2() -> &'static str {
+    ["/usr/bin/ip", "/bin/ip", "/usr/sbin/ip", "/sbin/ip"]
+        .into_iter()
+        .find(|p| {
+            std::fs::canonicalize(p).is_ok_and(|real| !real.to_string_lossy().ends_with("busybox"))
+        })
+        .expect("iproute2's ip is not installed")
+}
