@@ -11,8 +11,12 @@
 //!
 //! Users and groups named in the rules are resolved once, when the rules are compiled; a
 //! rule naming one the host does not know is skipped with a warning, with its `%` lines.
+//! The members of `@group`s are resolved then too, and the compiled rules are indexed
+//! ([`super::index`]) so that classifying a process examines only the rules of its uid,
+//! gid, user name and program and the `*` rules, not every rule.
 
-use crate::engine::accounts::Accounts;
+use super::index::{Lookup, Query, RuleIndex, Subject as Resolved};
+use crate::engine::accounts::{Accounts, Members, SystemMembers};
 use grammar::cgrules::{Controllers, Expansion, Rule, Rules, Subject};
 
 /// A process to classify.
@@ -170,25 +174,31 @@ struct Compiled {
     line: usize,
 }
 
-#[derive(Clone, Debug)]
-enum Resolved {
-    Uid(u32),
-    Group { gid: u32, members: Vec<String> },
-    Any,
-}
-
-/// The rules of a file, ready to classify with.
+/// The rules of a file, ready to classify with: resolved and indexed.
 #[derive(Clone, Debug, Default)]
 pub struct Classifier {
     rules: Vec<Compiled>,
+    index: RuleIndex,
 }
 
 impl Classifier {
-    /// Resolves the rules' users and groups. `line_of` gives a rule's line number for
-    /// messages. Returns the classifier and one warning per skipped rule.
+    /// Resolves the rules' users and groups, the members of `@group`s through the
+    /// system's group database (NSS). `line_of` gives a rule's line number for messages.
+    /// Returns the classifier and one warning per skipped rule.
     pub fn new(
         rules: &Rules,
         accounts: &mut dyn Accounts,
+        line_of: impl Fn(&Rule) -> usize,
+    ) -> (Classifier, Vec<String>) {
+        Classifier::with_members(rules, accounts, &mut SystemMembers, line_of)
+    }
+
+    /// As [`Classifier::new`], with the members of `@group`s from `members` (a group
+    /// file read without NSS, or a fake in tests).
+    pub fn with_members(
+        rules: &Rules,
+        accounts: &mut dyn Accounts,
+        members: &mut dyn Members,
         line_of: impl Fn(&Rule) -> usize,
     ) -> (Classifier, Vec<String>) {
         let mut compiled = Vec::new();
@@ -209,7 +219,7 @@ impl Classifier {
                 Subject::Group(name) => match lookup(name, |n| accounts.gid(n)) {
                     Some(gid) => Some(Resolved::Group {
                         gid,
-                        members: group_members(name),
+                        members: members.members(name),
                     }),
                     None => {
                         warnings.push(format!(
@@ -227,13 +237,51 @@ impl Classifier {
                 });
             }
         }
-        (Classifier { rules: compiled }, warnings)
+        let index = RuleIndex::new(
+            compiled
+                .iter()
+                .map(|c| (&c.subject, c.rule.process.as_ref().map(|p| &p.value))),
+        );
+        (
+            Classifier {
+                rules: compiled,
+                index,
+            },
+            warnings,
+        )
     }
 
     /// Where `process` goes. A destination whose variables cannot make a group name for
     /// this process (a process named `..`) is an error naming the rule.
+    ///
+    /// The matching rule is found through the index ([`Classifier::lookup`]); the result
+    /// is the same as [`Classifier::classify_linear`]'s.
     pub fn classify(&self, process: &Process) -> Result<Decision, String> {
-        let Some(found) = self.rules.iter().find(|c| matches(c, process)) else {
+        let found = self.lookup(process).rule.and_then(|i| self.rules.get(i));
+        self.decide(found, process)
+    }
+
+    /// The index's answer for `process`: the position of the first matching rule among
+    /// the compiled ones (skipped rules not counted) and how many rules it examined.
+    pub fn lookup(&self, process: &Process) -> Lookup {
+        self.index.lookup(&Query {
+            uid: process.uid,
+            gid: process.gid,
+            user: process.user.as_deref(),
+            name: &process.name,
+        })
+    }
+
+    /// As [`Classifier::classify`], by trying every rule in file order as libcgroup
+    /// does: the reference the index is tested against.
+    pub fn classify_linear(&self, process: &Process) -> Result<Decision, String> {
+        let found = self.rules.iter().find(|c| matches(c, process));
+        self.decide(found, process)
+    }
+
+    /// The decision of rule `found` (if any rule matched) for `process`.
+    fn decide(&self, found: Option<&Compiled>, process: &Process) -> Result<Decision, String> {
+        let Some(found) = found else {
             return Ok(Decision::NoRule);
         };
         let rule = &found.rule;
@@ -274,15 +322,6 @@ impl Classifier {
 
 fn lookup(name: &str, find: impl FnOnce(&str) -> Result<Option<u32>, String>) -> Option<u32> {
     find(name).ok().flatten()
-}
-
-/// The user names listed as members of group `name` in the group database.
-fn group_members(name: &str) -> Vec<String> {
-    nix::unistd::Group::from_name(name)
-        .ok()
-        .flatten()
-        .map(|g| g.mem)
-        .unwrap_or_default()
 }
 
 fn matches(compiled: &Compiled, process: &Process) -> bool {
@@ -399,10 +438,16 @@ mod tests {
         }
     }
 
+    /// The group file of the tests: bob and dave are listed in students, alice in staff.
+    const GROUPS: &str = "students:x:2000:bob,dave\nstaff:x:50:alice\n";
+
     fn classifier(text: &str) -> (Classifier, Vec<String>) {
         let src = SourceFile::new("cgrules.conf", text);
         let rules = cgrules::parse(&src).unwrap();
-        Classifier::new(&rules, &mut Host, |r| src.line_col(r.span.start).line)
+        let mut members = crate::engine::accounts::GroupFile::parse(GROUPS);
+        Classifier::with_members(&rules, &mut Host, &mut members, |r| {
+            src.line_col(r.span.start).line
+        })
     }
 
     fn process(uid: u32, gid: u32, user: &str, name: &str) -> Process {
@@ -521,5 +566,163 @@ ghost             cpu          never/
         let err = load_rules(&main, &d).unwrap_err();
         assert!(err.contains("30-bad:1:"), "{err}");
         assert!(load_rules(&dir.path().join("missing"), &d).is_err());
+    }
+
+    #[test]
+    fn group_members_are_matched_by_user_name() {
+        let (c, _) = classifier("@students  cpu  s/%u\n%  memory  m/\n*  cpu  other/\n");
+        // dave is listed in students though his gid is not students'.
+        let Ok(Decision::Move(places)) = c.classify(&process(1003, 100, "dave", "vim")) else {
+            panic!("dave is a listed student")
+        };
+        assert_eq!(places.len(), 2);
+        assert_eq!(places[0].group, "s/dave");
+        assert_eq!(places[1].group, "m/");
+        let Ok(Decision::Move(places)) = c.classify(&process(1004, 100, "erin", "vim")) else {
+            panic!("erin falls through to *")
+        };
+        assert_eq!(places[0].group, "other/");
+    }
+
+    #[test]
+    fn a_lookup_examines_the_candidates_not_every_rule() {
+        let mut text = String::new();
+        for n in 0..500 {
+            text.push_str(&format!("*:prog{n}  cpu  p{n}/\n"));
+        }
+        text.push_str("alice  cpu  a/\n*  cpu  rest/\n");
+        let (c, _) = classifier(&text);
+        let alice = process(1000, 100, "alice", "/usr/bin/prog250");
+        let found = c.lookup(&alice);
+        assert_eq!(found.rule, Some(250));
+        assert!(found.examined <= 3, "{found:?}");
+        let found = c.lookup(&process(1000, 100, "alice", "vim"));
+        assert_eq!(found.rule, Some(500));
+        assert!(found.examined <= 2, "{found:?}");
+        assert_eq!(c.classify(&alice), c.classify_linear(&alice));
+    }
+
+    mod differential {
+        use super::*;
+        use proptest::prelude::*;
+
+        const SUBJECTS: &[&str] = &[
+            "root",
+            "alice",
+            "bob",
+            "carol",
+            "ghost",
+            "@students",
+            "@staff",
+            "@wheel",
+            "*",
+            "%",
+        ];
+        const PATTERNS: &[&str] = &[
+            "",
+            "rsync",
+            "/usr/bin/rsync",
+            "java*",
+            "ja*",
+            "*",
+            "vim",
+            "/opt/jdk/bin/java",
+            "sh",
+            "/opt/*",
+        ];
+        const OPTIONS: &[&str] = &["", "", "", "ignore", "ignore_rt"];
+        const UIDS: &[u32] = &[0, 1000, 1001, 1002, 1003, 5];
+        const GIDS: &[u32] = &[0, 2000, 50, 100];
+        const USERS: &[Option<&str>] = &[
+            Some("root"),
+            Some("alice"),
+            Some("bob"),
+            Some("carol"),
+            Some("dave"),
+            Some("erin"),
+            None,
+        ];
+        const NAMES: &[&str] = &[
+            "rsync",
+            "/usr/bin/rsync",
+            "/opt/rsync",
+            "java",
+            "javac",
+            "/opt/jdk/bin/java",
+            "vim",
+            "sh",
+            "/bin/sh",
+            "a/",
+            "",
+        ];
+
+        /// One line: subject, pattern, destination variables, options (indices).
+        fn line() -> impl Strategy<Value = (usize, usize, bool, usize)> {
+            (
+                0..SUBJECTS.len(),
+                0..PATTERNS.len(),
+                any::<bool>(),
+                0..OPTIONS.len(),
+            )
+        }
+
+        fn text(lines: &[(usize, usize, bool, usize)]) -> String {
+            let mut out = String::new();
+            for (n, &(subject, pattern, variables, option)) in lines.iter().enumerate() {
+                let mut subject = SUBJECTS[subject];
+                if n == 0 && subject == "%" {
+                    subject = "*";
+                }
+                let key = match (subject, PATTERNS[pattern]) {
+                    ("%", _) | (_, "") => subject.to_string(),
+                    (s, p) => format!("{s}:{p}"),
+                };
+                let destination = if variables {
+                    format!("d{n}/%u")
+                } else {
+                    format!("d{n}")
+                };
+                let option = if subject == "%" { "" } else { OPTIONS[option] };
+                out.push_str(&format!("{key}  cpu  {destination}  {option}\n"));
+            }
+            out
+        }
+
+        fn a_process() -> impl Strategy<Value = Process> {
+            (
+                0..UIDS.len(),
+                0..GIDS.len(),
+                0..USERS.len(),
+                0..NAMES.len(),
+                any::<bool>(),
+            )
+                .prop_map(|(uid, gid, user, name, realtime)| Process {
+                    pid: 7,
+                    uid: UIDS[uid],
+                    gid: GIDS[gid],
+                    user: USERS[user].map(str::to_string),
+                    group: None,
+                    name: NAMES[name].to_string(),
+                    realtime,
+                })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1024))]
+
+            #[test]
+            fn the_index_decides_as_the_linear_scan(
+                lines in prop::collection::vec(line(), 1..40),
+                processes in prop::collection::vec(a_process(), 1..20),
+            ) {
+                let text = text(&lines);
+                let (c, _) = classifier(&text);
+                for p in &processes {
+                    prop_assert_eq!(c.classify(p), c.classify_linear(p), "{:?} in\n{}", p, text);
+                    let linear = c.rules.iter().position(|r| matches(r, p));
+                    prop_assert_eq!(c.lookup(p).rule, linear);
+                }
+            }
+        }
     }
 }
