@@ -55,7 +55,10 @@ const PROC_CN_MCAST_IGNORE: u32 = 2;
 /// `struct proc_event`: `enum what what;` at 0, `__u32 cpu;` at 4,
 /// `__u64 __attribute__((aligned(8))) timestamp_ns;` at 8, then the `event_data` union.
 const EVENT_DATA: usize = 16;
-/// `what` values (`enum what` in `struct proc_event`).
+/// `what` values (`enum what` in `struct proc_event`): `PROC_EVENT_NONE`, the
+/// acknowledgement of a subscription (`event_data.ack.err`).
+const PROC_EVENT_NONE: u32 = 0;
+/// `PROC_EVENT_FORK`.
 const PROC_EVENT_FORK: u32 = 0x0000_0001;
 /// `PROC_EVENT_EXEC`.
 const PROC_EVENT_EXEC: u32 = 0x0000_0002;
@@ -163,15 +166,20 @@ fn fail(operation: &'static str) -> impl FnOnce(Errno) -> Error {
 pub struct Connector {
     socket: OwnedFd,
     buffer: Vec<u8>,
+    /// Events received while waiting for the subscription's acknowledgement, returned by
+    /// the first [`Connector::read`].
+    pending: Vec<Event>,
 }
 
 impl Connector {
     /// Opens the socket, joins the proc connector's group and subscribes. With
     /// `recv_buffer`, sets the receive buffer first ([`Connector::set_recv_buffer`]).
     ///
-    /// Fails with `EPROTONOSUPPORT` on a kernel without `CONFIG_CONNECTOR` and with
-    /// `EPERM` without `CAP_NET_ADMIN`. A kernel with the connector but without
-    /// `CONFIG_PROC_EVENTS` accepts the subscription and sends nothing.
+    /// The kernel acknowledges the subscription at once (in `sendto`); the
+    /// acknowledgement is checked here. Fails with `EPROTONOSUPPORT` on a kernel without
+    /// `CONFIG_CONNECTOR`, `EPERM` without `CAP_NET_ADMIN`, and `EOPNOTSUPP` when no
+    /// acknowledgement comes: a kernel without `CONFIG_PROC_EVENTS`, or a process outside
+    /// the initial pid or user namespace, whose subscription the kernel ignores.
     pub fn open(recv_buffer: Option<usize>) -> Result<Connector, Error> {
         let socket = rustix::net::socket_with(
             AddressFamily::NETLINK,
@@ -180,25 +188,64 @@ impl Connector {
             Some(netlink::CONNECTOR),
         )
         .map_err(fail("open a NETLINK_CONNECTOR socket"))?;
-        let connector = Connector {
+        let mut connector = Connector {
             socket,
             buffer: vec![0; RECV_BUFFER],
+            pending: Vec::new(),
         };
         if let Some(bytes) = recv_buffer {
             connector.set_recv_buffer(bytes)?;
         }
         rustix::net::bind(&connector.socket, &SocketAddrNetlink::new(0, CN_IDX_PROC))
             .map_err(fail("join the proc connector's multicast group"))?;
+        const SUBSCRIBE: &str = "subscribe to process events (PROC_CN_MCAST_LISTEN)";
         connector
             .control(PROC_CN_MCAST_LISTEN)
-            .map_err(fail("subscribe to process events (PROC_CN_MCAST_LISTEN)"))?;
-        Ok(connector)
+            .map_err(fail(SUBSCRIBE))?;
+        match connector.acknowledgement()? {
+            Some(0) => Ok(connector),
+            // No acknowledgement, or one lost in an overrun of a tiny buffer: events are
+            // flowing, then, so the subscription worked.
+            None if connector.pending.contains(&Event::Overrun) => Ok(connector),
+            None => Err(Error {
+                operation: "subscribe to process events (no acknowledgement: a kernel \
+                            without CONFIG_PROC_EVENTS, or not in the initial pid and user \
+                            namespaces)",
+                errno: Errno::OPNOTSUPP,
+            }),
+            Some(err) => Err(fail(SUBSCRIBE)(Errno::from_raw_os_error(err as i32))),
+        }
+    }
+
+    /// The error number of the kernel's acknowledgement of our subscription (`0`: done),
+    /// `None` if none is waiting; events read meanwhile are kept in `pending`.
+    fn acknowledgement(&mut self) -> Result<Option<u32>, Error> {
+        let mut ack = None;
+        loop {
+            match rustix::net::recvfrom(&self.socket, &mut self.buffer[..], RecvFlags::empty()) {
+                Ok((_, length, from)) => {
+                    if from_kernel(from) {
+                        let length = length.min(self.buffer.len());
+                        parse_messages(&self.buffer[..length], &mut self.pending, &mut ack);
+                    }
+                    if ack.is_some() {
+                        return Ok(ack);
+                    }
+                }
+                Err(Errno::NOBUFS) => self.pending.push(Event::Overrun),
+                Err(Errno::INTR) => {}
+                Err(Errno::AGAIN) => return Ok(None),
+                Err(errno) => {
+                    return Err(fail("receive the subscription's acknowledgement")(errno))
+                }
+            }
+        }
     }
 
     /// Sends `op` (`enum proc_cn_mcast_op`) to the proc connector: a `nlmsghdr`, a
     /// `cn_msg` for `CN_IDX_PROC`/`CN_VAL_PROC` and the 4-byte op.
     fn control(&self, op: u32) -> Result<(), Errno> {
-        let message = control_message(op);
+        let message = control_message(op, CONTROL_ACK);
         rustix::net::sendto(
             &self.socket,
             &message,
@@ -235,16 +282,13 @@ impl Connector {
     /// events from the kernel, and events of other kinds, are skipped.
     pub fn read(&mut self, events: &mut Vec<Event>) -> Result<usize, Error> {
         let before = events.len();
+        events.append(&mut self.pending);
         let mut datagrams = 0;
         while datagrams < MAX_DATAGRAMS_PER_READ {
             match rustix::net::recvfrom(&self.socket, &mut self.buffer[..], RecvFlags::empty()) {
                 Ok((_, length, from)) => {
                     datagrams += 1;
-                    // Only the kernel (port 0) speaks for the proc connector.
-                    let from_kernel = from
-                        .and_then(|a| SocketAddrNetlink::try_from(a).ok())
-                        .is_some_and(|a| a.pid() == 0);
-                    if from_kernel {
+                    if from_kernel(from) {
                         let length = length.min(self.buffer.len());
                         parse_datagram(&self.buffer[..length], events);
                     }
@@ -278,17 +322,32 @@ impl Drop for Connector {
     }
 }
 
-/// The message that sends `op` to the proc connector (see [`Connector::control`]).
-fn control_message(op: u32) -> [u8; NLMSG_HDRLEN + CN_MSG_LEN + 4] {
+/// Whether a datagram came from the kernel (port 0), the only sender the proc connector
+/// has.
+fn from_kernel(from: Option<rustix::net::SocketAddrAny>) -> bool {
+    from.and_then(|a| SocketAddrNetlink::try_from(a).ok())
+        .is_some_and(|a| a.pid() == 0)
+}
+
+/// The `cn_msg.ack` of our control messages. The kernel's acknowledgement carries it back
+/// plus one (`cn_proc_ack`; not the sequence number, which `send_msg` replaces with its
+/// per-CPU counter), which tells it from the acknowledgements of other listeners'
+/// subscriptions (multicast to every listener too).
+const CONTROL_ACK: u32 = 0x6367_7264; // "cgrd"
+
+/// The message that sends `op` to the proc connector with `cn_msg.ack` `ack` (see
+/// [`Connector::control`]).
+fn control_message(op: u32, ack: u32) -> [u8; NLMSG_HDRLEN + CN_MSG_LEN + 4] {
     const TOTAL: usize = NLMSG_HDRLEN + CN_MSG_LEN + 4;
     let mut m = [0u8; TOTAL];
     // nlmsghdr: len, type NLMSG_DONE, flags 0, seq 0, pid 0 (the kernel fills it in).
     m[0..4].copy_from_slice(&(TOTAL as u32).to_ne_bytes());
     m[4..6].copy_from_slice(&NLMSG_DONE.to_ne_bytes());
-    // cn_msg: id.idx, id.val, seq 0, ack 0, len 4, flags 0.
+    // cn_msg: id.idx, id.val, seq 0, ack, len 4, flags 0.
     let cn = NLMSG_HDRLEN;
     m[cn..cn + 4].copy_from_slice(&CN_IDX_PROC.to_ne_bytes());
     m[cn + 4..cn + 8].copy_from_slice(&CN_VAL_PROC.to_ne_bytes());
+    m[cn + 12..cn + 16].copy_from_slice(&ack.to_ne_bytes());
     m[cn + 16..cn + 18].copy_from_slice(&4u16.to_ne_bytes());
     m[cn + CN_MSG_LEN..].copy_from_slice(&op.to_ne_bytes());
     m
@@ -310,6 +369,12 @@ fn u16_at(bytes: &[u8], at: usize) -> Option<u16> {
 /// `NLMSG_DONE` carrying a `cn_msg` for the proc connector. A malformed or truncated
 /// message ends the datagram; messages of other types or connectors are skipped.
 pub fn parse_datagram(datagram: &[u8], events: &mut Vec<Event>) {
+    parse_messages(datagram, events, &mut None);
+}
+
+/// [`parse_datagram`], also setting `ack` to the error number of an acknowledgement of
+/// our subscription.
+fn parse_messages(datagram: &[u8], events: &mut Vec<Event>, ack: &mut Option<u32>) {
     let mut rest = datagram;
     while rest.len() >= NLMSG_HDRLEN {
         let Some(length) = u32_at(rest, 0).map(|l| l as usize) else {
@@ -319,8 +384,12 @@ pub fn parse_datagram(datagram: &[u8], events: &mut Vec<Event>) {
             return;
         }
         if u16_at(rest, 4) == Some(NLMSG_DONE) {
-            if let Some(event) = parse_cn_msg(&rest[NLMSG_HDRLEN..length]) {
-                events.push(event);
+            match parse_cn_msg(&rest[NLMSG_HDRLEN..length]) {
+                Some(Parsed::Event(event)) => events.push(event),
+                Some(Parsed::Ack { ack: cookie, err }) if cookie == CONTROL_ACK.wrapping_add(1) => {
+                    *ack = Some(err)
+                }
+                _ => {}
             }
         }
         let aligned = length.div_ceil(NLMSG_ALIGNTO) * NLMSG_ALIGNTO;
@@ -328,14 +397,34 @@ pub fn parse_datagram(datagram: &[u8], events: &mut Vec<Event>) {
     }
 }
 
-/// The event of one `cn_msg`, if it is a proc connector event of a kind we use.
-fn parse_cn_msg(message: &[u8]) -> Option<Event> {
+/// What a proc connector message says.
+enum Parsed {
+    /// An event of a kind we use.
+    Event(Event),
+    /// An acknowledgement (`PROC_EVENT_NONE`) of the control message whose `cn_msg.ack`
+    /// was `ack - 1`, with its error number.
+    Ack {
+        /// `cn_msg.ack`.
+        ack: u32,
+        /// `event_data.ack.err`.
+        err: u32,
+    },
+}
+
+/// What one `cn_msg` says, if it is a proc connector event of a kind we use or an
+/// acknowledgement.
+fn parse_cn_msg(message: &[u8]) -> Option<Parsed> {
     if u32_at(message, 0)? != CN_IDX_PROC || u32_at(message, 4)? != CN_VAL_PROC {
         return None;
     }
     let length = usize::from(u16_at(message, 16)?);
     let data = message.get(CN_MSG_LEN..CN_MSG_LEN.checked_add(length)?)?;
-    parse_proc_event(data)
+    if u32_at(data, 0)? == PROC_EVENT_NONE {
+        let ack = u32_at(message, 12)?;
+        let err = u32_at(data, EVENT_DATA)?;
+        return Some(Parsed::Ack { ack, err });
+    }
+    parse_proc_event(data).map(Parsed::Event)
 }
 
 /// The event of one `struct proc_event`, if of a kind we use (not the acknowledgement
@@ -645,6 +734,25 @@ mod tests {
     }
 
     #[test]
+    fn acknowledgements_of_our_subscription() {
+        // cn_proc_ack: cn_msg.ack is the control message's plus one.
+        let ack = |cookie: u32, err: u32| {
+            let mut bytes = datagram(PROC_EVENT_NONE, &[err]);
+            bytes[NLMSG_HDRLEN + 12..NLMSG_HDRLEN + 16].copy_from_slice(&cookie.to_ne_bytes());
+            bytes
+        };
+        let (mut events, mut found) = (Vec::new(), None);
+        // Another listener's acknowledgement is not ours.
+        parse_messages(&ack(1, 0), &mut events, &mut found);
+        assert_eq!(found, None);
+        parse_messages(&ack(CONTROL_ACK, 0), &mut events, &mut found);
+        assert_eq!(found, None);
+        parse_messages(&ack(CONTROL_ACK + 1, 1), &mut events, &mut found);
+        assert_eq!(found, Some(1)); // EPERM
+        assert_eq!(events, []);
+    }
+
+    #[test]
     fn other_connectors_are_skipped() {
         let mut bytes = datagram(PROC_EVENT_EXEC, &[2, 2]);
         // cb_id.idx of another connector (CN_IDX_CIFS = 2).
@@ -678,15 +786,19 @@ mod tests {
 
     #[test]
     fn the_control_message_has_the_kernels_layout() {
-        let m = control_message(PROC_CN_MCAST_LISTEN);
+        let m = control_message(PROC_CN_MCAST_LISTEN, 99);
         assert_eq!(m.len(), 40);
         assert_eq!(u32_at(&m, 0), Some(40)); // nlmsg_len
         assert_eq!(u16_at(&m, 4), Some(NLMSG_DONE)); // nlmsg_type
         assert_eq!(u32_at(&m, 16), Some(CN_IDX_PROC)); // cn_msg.id.idx
         assert_eq!(u32_at(&m, 20), Some(CN_VAL_PROC)); // cn_msg.id.val
+        assert_eq!(u32_at(&m, 28), Some(99)); // cn_msg.ack
         assert_eq!(u16_at(&m, 32), Some(4)); // cn_msg.len
         assert_eq!(u32_at(&m, 36), Some(1)); // PROC_CN_MCAST_LISTEN
-        assert_eq!(u32_at(&control_message(PROC_CN_MCAST_IGNORE), 36), Some(2));
+        assert_eq!(
+            u32_at(&control_message(PROC_CN_MCAST_IGNORE, 0), 36),
+            Some(2)
+        );
     }
 
     #[test]
