@@ -530,7 +530,10 @@ fn scan_one(dir: &mut PathBuf, tgid: u32, status: &mut String) -> Result<Option<
     match read {
         Ok(_) => {}
         // ESRCH: the process went between the open and the read.
-        Err(e) if e.kind() == io::ErrorKind::NotFound || e.raw_os_error() == Some(3) => {
+        Err(e)
+            if e.kind() == io::ErrorKind::NotFound
+                || e.raw_os_error() == Some(Errno::SRCH.raw_os_error()) =>
+        {
             return Ok(None)
         }
         Err(e) => return Err(format!("cannot read {}/status: {e}", dir.display())),
