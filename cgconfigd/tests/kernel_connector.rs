@@ -2,7 +2,8 @@
 //! real kernel: the exec, the uid and gid changes, the fork and the exit of children this
 //! test spawns are seen with their pids; a receive buffer shrunk to the minimum and a
 //! burst of execs give an overrun, after which events flow again; the scan finds a
-//! spawned child with its ids, name and executable.
+//! spawned child with its ids, name and executable. Children that change their ids are
+//! this test binary again ([`child_with_other_ids`]).
 //!
 //! Events of other processes on the machine arrive too: every assertion looks only at
 //! the pids the test spawned (the overrun test asserts that an overrun was reported,
@@ -64,6 +65,46 @@ fn read_until(
         connector.read(&mut events).unwrap();
     }
     events
+}
+
+/// In a child of this test binary ([`with_other_ids`]): the program and arguments to
+/// exec, separated by spaces, after the ids have changed.
+const CHILD_ENV: &str = "CGTOOLS_CONNECTOR_CHILD";
+
+/// The uid and gid the child takes (`nobody` on Debian; only the number matters).
+const OTHER_ID: u32 = 65534;
+
+/// Not a test of its own: with [`CHILD_ENV`] set, it is the child of
+/// [`with_other_ids`], which sets its real, effective and saved gid and uid to
+/// [`OTHER_ID`] (no supplementary groups) and execs the program. In a normal run, it does
+/// nothing. (No `setpriv`: the VM lane has only busybox's.)
+#[test]
+fn child_with_other_ids() {
+    use nix::unistd::{setgroups, setresgid, setresuid, Gid, Uid};
+    use std::os::unix::process::CommandExt;
+    let Ok(program) = std::env::var(CHILD_ENV) else {
+        return;
+    };
+    let mut words = program.split(' ');
+    let mut command = Command::new(words.next().unwrap());
+    command.args(words).env_remove(CHILD_ENV);
+    setgroups(&[]).unwrap();
+    let gid = Gid::from_raw(OTHER_ID);
+    setresgid(gid, gid, gid).unwrap();
+    let uid = Uid::from_raw(OTHER_ID);
+    setresuid(uid, uid, uid).unwrap();
+    let error = command.exec();
+    panic!("exec {program}: {error}");
+}
+
+/// A command that runs `program` (space-separated words) with uid and gid [`OTHER_ID`]:
+/// this test binary again, running only [`child_with_other_ids`].
+fn with_other_ids(program: &str) -> Command {
+    let mut command = Command::new(std::env::current_exe().unwrap());
+    command
+        .args(["--exact", "child_with_other_ids", "--nocapture"])
+        .env(CHILD_ENV, program);
+    command
 }
 
 /// Runs `command` to its end and returns its pid.
@@ -133,18 +174,9 @@ fn exit_code_is_a_wait_status() {
 #[test]
 fn uid_and_gid_changes_of_a_child() {
     let mut connector = need!(listener(None));
-    if !std::path::Path::new("/usr/bin/setpriv").exists() {
-        test_support::skip!("no /usr/bin/setpriv (util-linux) to change a child's ids");
-    }
-    // setpriv calls setresgid, then setresuid, then execs: all in the child's pid.
-    let mut command = Command::new("/usr/bin/setpriv");
-    command.args([
-        "--regid=65534",
-        "--reuid=65534",
-        "--clear-groups",
-        "/bin/true",
-    ]);
-    let pid = run(command);
+    // setresgid, then setresuid, then exec, in the child's process (the ids change in
+    // each of its threads: every event of them has the child's pid as tgid).
+    let pid = run(with_other_ids("/bin/true"));
     let events = read_until(&mut connector, "exec after the id changes", |events| {
         events
             .iter()
@@ -157,12 +189,13 @@ fn uid_and_gid_changes_of_a_child() {
             _ => false,
         })
         .collect();
+    // The process's main thread changed too.
     assert!(
         ids.contains(&Event::Uid {
             pid,
             tgid: pid,
-            ruid: 65534,
-            euid: 65534
+            ruid: OTHER_ID,
+            euid: OTHER_ID
         }),
         "{ids:?}"
     );
@@ -170,8 +203,8 @@ fn uid_and_gid_changes_of_a_child() {
         ids.contains(&Event::Gid {
             pid,
             tgid: pid,
-            rgid: 65534,
-            egid: 65534
+            rgid: OTHER_ID,
+            egid: OTHER_ID
         }),
         "{ids:?}"
     );
@@ -221,18 +254,7 @@ fn scan_finds_a_spawned_child() {
     if !nix::unistd::geteuid().is_root() {
         test_support::skip!("spawning a child under another uid needs root");
     }
-    if !std::path::Path::new("/usr/bin/setpriv").exists() {
-        test_support::skip!("no /usr/bin/setpriv (util-linux) to change a child's ids");
-    }
-    let mut command = Command::new("/usr/bin/setpriv");
-    command.args([
-        "--regid=65534",
-        "--reuid=65534",
-        "--clear-groups",
-        "sleep",
-        "30",
-    ]);
-    let child = Spawned::new(command);
+    let child = Spawned::new(with_other_ids("sleep 30"));
     let pid = child.pid();
     // Until it has exec'd sleep.
     let start = Instant::now();
@@ -247,10 +269,10 @@ fn scan_finds_a_spawned_child() {
         .unwrap_or_else(|| panic!("pid {pid} not in the scan"));
     assert_eq!(
         (found.ruid, found.euid, found.rgid, found.egid),
-        (65534, 65534, 65534, 65534)
+        (OTHER_ID, OTHER_ID, OTHER_ID, OTHER_ID)
     );
     assert_eq!(found.comm, "sleep");
-    // What setpriv exec'd: `sleep` found in PATH, symlinks resolved as the kernel does.
+    // What the child exec'd: `sleep` found in PATH, symlinks resolved as the kernel does.
     let sleep = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
         .map(|dir| dir.join("sleep"))
         .find(|p| p.exists())
