@@ -2,8 +2,7 @@
 //! real kernel: the exec, the uid and gid changes, the fork and the exit of children this
 //! test spawns are seen with their pids; a receive buffer shrunk to the minimum and a
 //! burst of execs give an overrun, after which events flow again; the scan finds a
-//! spawned child with its ids, name and executable. Children that change their ids are
-//! this test binary again ([`child_with_other_ids`]).
+//! spawned child with its ids, name and executable.
 //!
 //! Events of other processes on the machine arrive too: every assertion looks only at
 //! the pids the test spawned (the overrun test asserts that an overrun was reported,
@@ -67,43 +66,18 @@ fn read_until(
     events
 }
 
-/// In a child of this test binary ([`with_other_ids`]): the program and arguments to
-/// exec, separated by spaces, after the ids have changed.
-const CHILD_ENV: &str = "CGTOOLS_CONNECTOR_CHILD";
-
 /// The uid and gid the child takes (`nobody` on Debian; only the number matters).
 const OTHER_ID: u32 = 65534;
 
-/// Not a test of its own: with [`CHILD_ENV`] set, it is the child of
-/// [`with_other_ids`], which sets its real, effective and saved gid and uid to
-/// [`OTHER_ID`] (no supplementary groups) and execs the program. In a normal run, it does
-/// nothing. (No `setpriv`: the VM lane has only busybox's.)
-#[test]
-fn child_with_other_ids() {
-    use nix::unistd::{setgroups, setresgid, setresuid, Gid, Uid};
+/// A command that runs `program` (space-separated words) with uid and gid [`OTHER_ID`]:
+/// the standard library's child sets them (and, as root, drops the supplementary groups)
+/// between its fork and its exec, which the kernel reports as uid and gid events of the
+/// child's pid.
+fn with_other_ids(program: &str) -> Command {
     use std::os::unix::process::CommandExt;
-    let Ok(program) = std::env::var(CHILD_ENV) else {
-        return;
-    };
     let mut words = program.split(' ');
     let mut command = Command::new(words.next().unwrap());
-    command.args(words).env_remove(CHILD_ENV);
-    setgroups(&[]).unwrap();
-    let gid = Gid::from_raw(OTHER_ID);
-    setresgid(gid, gid, gid).unwrap();
-    let uid = Uid::from_raw(OTHER_ID);
-    setresuid(uid, uid, uid).unwrap();
-    let error = command.exec();
-    panic!("exec {program}: {error}");
-}
-
-/// A command that runs `program` (space-separated words) with uid and gid [`OTHER_ID`]:
-/// this test binary again, running only [`child_with_other_ids`].
-fn with_other_ids(program: &str) -> Command {
-    let mut command = Command::new(std::env::current_exe().unwrap());
-    command
-        .args(["--exact", "child_with_other_ids", "--nocapture"])
-        .env(CHILD_ENV, program);
+    command.args(words).uid(OTHER_ID).gid(OTHER_ID);
     command
 }
 
