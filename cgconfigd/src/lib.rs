@@ -15,7 +15,9 @@
 //! * [`memory`]: free memory given back after each reload;
 //! * [`containers`]: the LXC containers: discovery, autostart, supervision, stop, the
 //!   control socket and the client commands (`docs/containers.md`);
-//! * [`daemon`]: the run modes and the event loop.
+//! * [`daemon`]: the run modes and the event loop;
+//! * [`rules`]: the daemon side of the rules engine, being built (issue 16): so far the
+//!   process-event listener and the `/proc` scan, not yet used by the daemon.
 
 pub mod config;
 pub mod containers;
@@ -27,4 +29,5 @@ pub mod options;
 pub mod placement;
 pub mod reconcile;
 pub mod record;
+pub mod rules;
 pub mod watch;

@@ -1,0 +1,14 @@
+//! The daemon side of the rules engine (issue 16, `docs/rules.md`).
+//!
+//! When it is complete, cgconfigd (and `cgrulesengd`, a second binary of this crate) will
+//! classify every process by cgrules.conf as it starts: a listener for the kernel's
+//! process events, the compiled rules of `cgtools::rules` deciding where each process
+//! goes, a rescan of `/proc` at start, after a reload and after lost events, the `cgred`
+//! socket server and its table of sticky processes.
+//!
+//! What exists so far, not yet wired into the daemon's event loop:
+//!
+//! * [`connector`]: the proc connector listener (exec, uid, gid, fork and exit events,
+//!   overrun detection) and the `/proc` scan that recovers from an overrun.
+
+pub mod connector;
