@@ -67,6 +67,31 @@ impl Process {
     /// rules match (the command's `argv[0]` from `cmdline`, else `status`'s `Name:`, which
     /// the kernel cuts at 15 characters), the scheduling policy from `stat`.
     pub fn of_pid(pid: u32) -> std::io::Result<Process> {
+        Process::of_pid_named(
+            pid,
+            |uid| {
+                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                    .ok()
+                    .flatten()
+                    .map(|u| u.name)
+            },
+            |gid| {
+                nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                    .ok()
+                    .flatten()
+                    .map(|g| g.name)
+            },
+        )
+    }
+
+    /// As [`Process::of_pid`], with the user and group names from `user_of` and
+    /// `group_of` (a [`crate::engine::accounts::FileAccounts`] in a binary that must not
+    /// use NSS).
+    pub fn of_pid_named(
+        pid: u32,
+        mut user_of: impl FnMut(u32) -> Option<String>,
+        mut group_of: impl FnMut(u32) -> Option<String>,
+    ) -> std::io::Result<Process> {
         let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
         let status = std::fs::read_to_string(proc_dir.join("status"))?;
         let field = |key: &str| {
@@ -105,14 +130,8 @@ impl Process {
             pid,
             uid,
             gid,
-            user: nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-                .ok()
-                .flatten()
-                .map(|u| u.name),
-            group: nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
-                .ok()
-                .flatten()
-                .map(|g| g.name),
+            user: user_of(uid),
+            group: group_of(gid),
             name,
             realtime: matches!(policy, 1 | 2),
         })
