@@ -7,6 +7,10 @@
 //! With `--sticky` or `--cancel-sticky` every pid is first registered with a listening rules
 //! daemon; when none listens, nothing is sent.
 //!
+//! Without `-g` each pid goes where the rules (cgrules.conf, cgrules.d) put it, by its
+//! effective user and group and its name, as libcgroup's cgclassify does, but with the
+//! rules read once for all pids ([`cgtools::tools::by_rules`], no NSS).
+//!
 //! Exit status: 0 when everything moved (or no pid was given), 1 when a pid could not be
 //! moved or registered, 2 when an argument is not a process id ("Error: X is not valid
 //! pid.", as libcgroup; it wins over 1), the backend's code when the cgroups cannot be read,
@@ -16,8 +20,10 @@ use std::ffi::OsStr;
 use std::process::ExitCode;
 
 use cgtools::rules::cgred::{self, Registration};
+use cgtools::rules::classify::{Decision, Placement};
+use cgtools::tools::by_rules::{self, ByRules, Failure, RuleFiles};
 use cgtools::tools::cli::cgclassify::command;
-use cgtools::tools::cmdline::{parse_args, print_error, GroupSpec, NO_RULES_ENGINE};
+use cgtools::tools::cmdline::{parse_args, print_error, GroupSpec};
 use cgtools::Cgroups;
 
 const TOOL: &str = "cgclassify";
@@ -58,16 +64,6 @@ fn main() -> ExitCode {
     if pids.is_empty() {
         return status(false);
     }
-    if specs.is_empty() {
-        let list: Vec<String> = pids.iter().map(u32::to_string).collect();
-        eprintln!(
-            "{TOOL}: Error: change of cgroup failed for pid {}: {NO_RULES_ENGINE}",
-            list.join(" ")
-        );
-        eprintln!("{TOOL}: hint: name the target groups with -g <controllers>:<path>");
-        return status(true);
-    }
-
     let cg = match Cgroups::discover() {
         Ok(cg) => cg,
         Err(e) => {
@@ -100,6 +96,9 @@ fn main() -> ExitCode {
         }
     }
 
+    if specs.is_empty() {
+        return status(registration_failed || !by_rules(&cg, &pids));
+    }
     for spec in specs {
         let pending: Vec<usize> = (0..pids.len()).filter(|&i| !failed[i]).collect();
         if pending.is_empty() {
@@ -124,6 +123,83 @@ fn main() -> ExitCode {
         }
     }
     status(registration_failed || failed.contains(&true))
+}
+
+/// Without `-g`: moves each pid where the rules put it, the rules read once for all. Pids
+/// going to the same group are moved with one open of its task file. Returns whether
+/// every pid was placed (or left alone by the rules).
+fn by_rules(cg: &Cgroups, pids: &[u32]) -> bool {
+    let mut rules = match ByRules::load(cg, RuleFiles::system()) {
+        Ok(rules) => rules,
+        Err(report) => {
+            eprintln!("{}", by_rules::PARSE_FAILED);
+            for line in report.lines() {
+                eprintln!("{TOOL}: {line}");
+            }
+            for pid in pids {
+                eprintln!("Error: change of cgroup failed for pid {pid}: Cgroup parsing failed");
+            }
+            return false;
+        }
+    };
+    if by_rules::warnings_wanted() {
+        for warning in &rules.warnings {
+            eprintln!("Warning: {warning}");
+        }
+    }
+    let mut ok = true;
+    // Each placement and the pids it takes, in the order first seen.
+    let mut moves: Vec<(Placement, Vec<u32>)> = Vec::new();
+    for &pid in pids {
+        let decision = rules
+            .process(pid)
+            .map_err(|e| format!("cannot read /proc/{pid}: {e}"))
+            .and_then(|process| rules.decide(&process));
+        match decision {
+            Ok(Decision::Move(placements)) => {
+                for placement in placements {
+                    match moves.iter_mut().find(|(p, _)| *p == placement) {
+                        Some((_, list)) => list.push(pid),
+                        None => moves.push((placement, vec![pid])),
+                    }
+                }
+            }
+            Ok(Decision::NoRule | Decision::Ignore(_)) => {}
+            Err(message) => {
+                eprintln!("{TOOL}: Error: change of cgroup failed for pid {pid}: {message}");
+                ok = false;
+            }
+        }
+    }
+    let mut failed: Vec<u32> = Vec::new();
+    for (placement, list) in moves {
+        let list: Vec<u32> = list.into_iter().filter(|p| !failed.contains(p)).collect();
+        let results = match rules.group(&placement) {
+            Ok(group) => group
+                .attach_each(&list)
+                .into_iter()
+                .map(|r| r.map_err(Failure::Cgroup))
+                .collect(),
+            Err(failure) => list
+                .iter()
+                .map(|_| Err(failure.clone()))
+                .collect::<Vec<_>>(),
+        };
+        for (pid, result) in list.into_iter().zip(results) {
+            match result {
+                Ok(()) => {}
+                Err(Failure::Cgroup(e)) => {
+                    print_error(TOOL, &format!("Error changing group of pid {pid}"), &e);
+                    failed.push(pid);
+                }
+                Err(Failure::Rule(message)) => {
+                    eprintln!("{TOOL}: Error: change of cgroup failed for pid {pid}: {message}");
+                    failed.push(pid);
+                }
+            }
+        }
+    }
+    ok && failed.is_empty()
 }
 
 /// A process id as given on the command line: decimal digits only, not 0 (writing 0 to a

@@ -6,9 +6,13 @@
 //! daemon (as the caller may still be privileged for its socket), drop to the real user and
 //! group ids, move, exec. The mount table is read once.
 //!
+//! Without `-g` the rules (cgrules.conf, cgrules.d) decide, for the real user and group and
+//! the command's name, as libcgroup's cgexec does; names are resolved without NSS
+//! ([`cgtools::tools::by_rules`]), so the static build stays free of it.
+//!
 //! Exit status, as libcgroup's: the command's own; the backend's code when a move fails (82
-//! for a missing group, 84 for an unknown controller); 99 without `-g` (the cgrules.conf
-//! engine is not built yet); 1 when a listening daemon answers wrongly; 255 when the
+//! for a missing group, 84 for an unknown controller); without `-g`, 99 when the rules
+//! cannot be read or parsed and 93 when a template's group cannot be created; 1 when a listening daemon answers wrongly; 255 when the
 //! command cannot be executed or the ids cannot be dropped; 129 for a usage error.
 
 use std::ffi::OsString;
@@ -18,8 +22,10 @@ use std::process::ExitCode;
 
 use cgtools::backend::error::ecg;
 use cgtools::rules::cgred;
+use cgtools::rules::classify::Decision;
+use cgtools::tools::by_rules::{self, ByRules, RuleFiles};
 use cgtools::tools::cli::cgexec::command;
-use cgtools::tools::cmdline::{parse_args, print_error, GroupSpec, NO_RULES_ENGINE};
+use cgtools::tools::cmdline::{parse_args, print_error, GroupSpec};
 use cgtools::{Cgroups, Error, ErrorKind, Group};
 use nix::errno::Errno;
 use nix::unistd::{getgid, getpid, getuid, setresgid, setresuid};
@@ -47,12 +53,6 @@ fn main() -> ExitCode {
         let _ = command().print_help();
         return ExitCode::from(cgtools::tools::cmdline::EXIT_USAGE);
     };
-    if specs.is_empty() {
-        eprintln!("{TOOL}: {CHANGE_FAILED}: {NO_RULES_ENGINE}");
-        eprintln!("{TOOL}: hint: name the groups with -g <controllers>:<path>");
-        return ExitCode::from((ecg::PARSE_FAIL & 0xff) as u8);
-    }
-
     let cg = match Cgroups::discover() {
         Ok(cg) => cg,
         Err(e) => {
@@ -103,6 +103,11 @@ fn main() -> ExitCode {
             return change_failed(&e, Some(spec));
         }
     }
+    if specs.is_empty() {
+        if let Err(code) = classify(&cg, pid, uid.as_raw(), gid.as_raw(), program) {
+            return code;
+        }
+    }
 
     let error = std::process::Command::new(program).args(args).exec();
     let errno = error.raw_os_error().map_or(Errno::EIO, Errno::from_raw);
@@ -118,6 +123,58 @@ fn main() -> ExitCode {
     };
     eprintln!("{TOOL}: cannot execute `{}`{why}", name.display());
     ExitCode::from(EXIT_MINUS_ONE)
+}
+
+/// Without `-g`: moves this process where the rules put a process of the real user and
+/// group running `program` (as libcgroup: the name as given, `argv[0]`), creating a
+/// template's group first. No matching rule, or an `ignore` rule, leaves it where it is.
+fn classify(
+    cg: &Cgroups,
+    pid: u32,
+    uid: u32,
+    gid: u32,
+    program: &OsString,
+) -> Result<(), ExitCode> {
+    let mut rules = match ByRules::load(cg, RuleFiles::system()) {
+        Ok(rules) => rules,
+        Err(report) => {
+            eprintln!("{}", by_rules::PARSE_FAILED);
+            for line in report.lines() {
+                eprintln!("{TOOL}: {line}");
+            }
+            eprintln!("{CHANGE_FAILED}");
+            return Err(ExitCode::from((ecg::PARSE_FAIL & 0xff) as u8));
+        }
+    };
+    if by_rules::warnings_wanted() {
+        for warning in &rules.warnings {
+            eprintln!("Warning: {warning}");
+        }
+    }
+    let process = rules.command(pid, uid, gid, &program.to_string_lossy());
+    let placements = match rules.decide(&process) {
+        Ok(Decision::Move(placements)) => placements,
+        Ok(Decision::NoRule | Decision::Ignore(_)) => return Ok(()),
+        Err(message) => {
+            eprintln!("{TOOL}: {CHANGE_FAILED}: {message}");
+            return Err(ExitCode::from((ecg::FAIL & 0xff) as u8));
+        }
+    };
+    for placement in &placements {
+        let moved = rules
+            .group(placement)
+            .and_then(|group| group.attach(pid).map_err(by_rules::Failure::Cgroup));
+        if let Err(failure) = moved {
+            match &failure {
+                by_rules::Failure::Cgroup(e) => print_error(TOOL, CHANGE_FAILED, e),
+                by_rules::Failure::Rule(message) => {
+                    eprintln!("{TOOL}: {CHANGE_FAILED}: {message}")
+                }
+            }
+            return Err(ExitCode::from(failure.exit_code()));
+        }
+    }
+    Ok(())
 }
 
 /// The group a `-g` option names, across the hierarchies of its controllers.

@@ -83,10 +83,6 @@ fn colour_on_stderr() -> bool {
     std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
 }
 
-/// Why cgexec and cgclassify cannot classify without `-g` yet.
-pub const NO_RULES_ENGINE: &str =
-    "classifying by the rules in /etc/cgrules.conf is not available yet in cgtools \
-     (the rules engine is not built)";
 /// Reports a usage error that clap cannot see (options that exclude each other, a missing
 /// group): `<tool>: <message>` in libcgroup's words (scripts match them), the usage line
 /// and libcgroup's [`wrong_input_line`], on stderr. Returns libcgroup 3.x's usage exit

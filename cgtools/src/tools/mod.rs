@@ -12,6 +12,7 @@
 //! [`crate::backend`]) and on `grammar`; nothing in the crate depends on it
 //! (`cgtools/tests/layers.rs` checks). `docs/architecture.md` says where a new tool goes.
 
+pub mod by_rules;
 pub mod cli;
 pub mod cmdline;
 pub mod read;

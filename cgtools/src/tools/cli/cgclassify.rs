@@ -14,11 +14,16 @@ pub fn command() -> Command {
              process. A pid that cannot be moved (it exited, say) is reported and the others \
              are still moved. With --sticky or --cancel-sticky and a rules daemon \
              (cgrulesengd) listening on /var/run/cgred.socket, each pid is first registered \
-             with it; with no daemon nothing is sent. Without -g the pids would be classified \
-             by /etc/cgrules.conf, which is not available yet: they are reported as not \
-             moved.\n\n\
+             with it; with no daemon nothing is sent. Without -g each pid goes where the rules \
+             of /etc/cgrules.conf and /etc/cgrules.d put it, by its effective user and group \
+             and its name (argv[0], else the kernel's name): the first matching rule (with \
+             its % lines) names the groups; a destination with variables is created first \
+             when missing, from its template in /etc/cgconfig.conf or /etc/cgconfig.d; no \
+             matching rule, or an ignore rule, leaves the pid where it is. The rules are \
+             read once for all pids. User and group names are read from /etc/passwd and \
+             /etc/group; a name they lack is asked of getent (LDAP, sssd).\n\n\
              Exit status: 0 when every pid moved (also when no pid is given), 1 when a pid \
-             could not be moved or registered, 2 when an argument is not a process id (that \
+             could not be moved or registered (or the rules cannot be read), 2 when an argument is not a process id (that \
              wins over 1), 129 for a usage error.",
         )
         .override_usage(

@@ -17,12 +17,20 @@ pub fn command() -> Command {
              files it may write. When a rules daemon (cgrulesengd) listens on \
              /var/run/cgred.socket, cgexec first asks it to leave the process where cgexec \
              puts it; with no daemon it carries on silently.\n\n\
+             Without -g, the rules of /etc/cgrules.conf and /etc/cgrules.d decide, for the \
+             real user and group and COMMAND as given: the first matching rule (with its % \
+             lines) names the groups; a destination with variables (%u, %g, %p...) is \
+             created first when missing, with the settings of its template in \
+             /etc/cgconfig.conf or /etc/cgconfig.d. No matching rule, or an ignore rule, \
+             leaves the command where cgexec runs. User and group names are read from \
+             /etc/passwd and /etc/group; a name they lack is asked of getent (LDAP, sssd).\n\n\
              Options end at the first argument that is not an option: everything from \
              COMMAND on belongs to the command.\n\n\
              Exit status: the command's own when it runs; 82 when a group does not exist, 84 \
              when a controller is not mounted (or, on cgroup v2, not enabled for the group), \
-             another libcgroup error code when the move fails otherwise, 99 without -g (the \
-             /etc/cgrules.conf rules engine is not available yet), 255 when the command \
+             another libcgroup error code when the move fails otherwise, 99 when the rules \
+             cannot be read or parsed (also when /etc/cgrules.conf is missing), 93 when a \
+             template's group cannot be created, 255 when the command \
              cannot be executed, 129 for a usage error.",
         )
         .override_usage("cgexec [-h] [-g <controllers>:<path>]... [--sticky] COMMAND [ARGUMENTS]...")

@@ -1,0 +1,331 @@
+//! Classifying by cgrules.conf, for cgexec and cgclassify without `-g`.
+//!
+//! The rules (`/etc/cgrules.conf`, then `/etc/cgrules.d/*`) are read and compiled once
+//! per invocation, however many processes are classified (libcgroup's cgclassify re-reads
+//! them for every pid). User and group names are resolved by
+//! [`FileAccounts`]: `/etc/passwd` and `/etc/group` read directly, glibc's `getent` asked
+//! only for a name or id the files lack, so that the static cgexec and cgclassify never
+//! call NSS (`scripts/build-static.sh`, `docs/compat.md`). A destination with variables
+//! whose group does not exist is created from its cgconfig.conf template
+//! (`/etc/cgconfig.conf`, then `/etc/cgconfig.d/*.conf`), read only then.
+//!
+//! Debug builds take the directory that stands in for `/etc` (for these four paths only;
+//! passwd and group stay in `/etc`) from `CGTOOLS_ETC`, for tests; release builds cannot: a
+//! setuid-root cgexec must never classify by rules the caller wrote.
+
+use std::path::{Path, PathBuf};
+
+use crate::engine::accounts::FileAccounts;
+use crate::rules::classify::{materialize, Classifier, Decision, Placement, Process};
+use crate::{Cgroups, Error, Group};
+use grammar::cgrules::{Rule, Rules};
+
+/// The environment variable naming the stand-in for `/etc` (debug builds only).
+pub const ETC_ENV: &str = "CGTOOLS_ETC";
+
+/// libcgroup's line when the rules cannot be read or parsed.
+pub const PARSE_FAILED: &str = "Error: failed to parse the configuration rules";
+
+/// Where the rules and templates are read from.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RuleFiles {
+    /// The directory holding `cgrules.conf`, `cgrules.d`, `cgconfig.conf`, `cgconfig.d`.
+    pub etc: PathBuf,
+}
+
+impl RuleFiles {
+    /// `/etc`, or in debug builds `$CGTOOLS_ETC` when set.
+    pub fn system() -> RuleFiles {
+        #[cfg(debug_assertions)]
+        if let Some(etc) = std::env::var_os(ETC_ENV) {
+            return RuleFiles { etc: etc.into() };
+        }
+        RuleFiles {
+            etc: PathBuf::from("/etc"),
+        }
+    }
+
+    fn path(&self, name: &str) -> PathBuf {
+        self.etc.join(name)
+    }
+}
+
+/// Why a process was not placed.
+#[derive(Clone, Debug)]
+pub enum Failure {
+    /// A rule's destination cannot be made for this process, or its template group cannot
+    /// be created: the message (exit status: libcgroup's ECGFAIL, 93).
+    Rule(String),
+    /// The backend refused: the group is missing, a controller is not mounted...
+    Cgroup(Error),
+}
+
+impl Failure {
+    /// The exit status libcgroup's cgexec would give.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Rule(_) => (crate::backend::error::ecg::FAIL & 0xff) as u8,
+            Failure::Cgroup(e) => e.exit_code(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Failure::Rule(message) => f.write_str(message),
+            Failure::Cgroup(e) => write!(f, "{}: {e}", e.libcgroup_message()),
+        }
+    }
+}
+
+/// The compiled rules of one invocation, and what placing processes by them needs.
+pub struct ByRules<'a> {
+    cgroups: &'a Cgroups,
+    files: RuleFiles,
+    classifier: Classifier,
+    accounts: FileAccounts,
+    templates: Option<Vec<grammar::cgconfig::Group>>,
+    paths: Vec<PathBuf>,
+    /// The warnings of compiling (rules naming unknown users or groups), `file:line:`
+    /// first.
+    pub warnings: Vec<String>,
+}
+
+impl<'a> ByRules<'a> {
+    /// Reads and compiles the rules. The error is the rendered parse errors
+    /// (`file:line:col`), or why a file cannot be read (a missing cgrules.conf too, as in
+    /// libcgroup).
+    pub fn load(cgroups: &'a Cgroups, files: RuleFiles) -> Result<ByRules<'a>, String> {
+        ByRules::load_with(cgroups, files, FileAccounts::system())
+    }
+
+    /// [`ByRules::load`] with the users and groups of `accounts`.
+    pub fn load_with(
+        cgroups: &'a Cgroups,
+        files: RuleFiles,
+        mut accounts: FileAccounts,
+    ) -> Result<ByRules<'a>, String> {
+        let (rules, paths, lines) = read_rules(&files)?;
+        // Each rule's line with the index of its file in the upper half, so that messages
+        // can name both (the rules of every file are one list). The list is not changed
+        // while compiling, so a rule's address identifies it.
+        let at: std::collections::HashMap<*const Rule, usize> = rules
+            .iter()
+            .zip(&lines)
+            .map(|(rule, &(file, line))| (rule as *const Rule, (file << 32) | line))
+            .collect();
+        let (classifier, warnings) =
+            Classifier::with_members(&rules, &mut accounts.clone(), &mut accounts, |rule| {
+                at.get(&(rule as *const Rule)).copied().unwrap_or(0)
+            });
+        let warnings = warnings.into_iter().map(|w| locate(&w, &paths)).collect();
+        Ok(ByRules {
+            cgroups,
+            files,
+            classifier,
+            accounts,
+            templates: None,
+            warnings,
+            paths,
+        })
+    }
+
+    /// A running process as the rules see it, names from the files.
+    pub fn process(&mut self, pid: u32) -> std::io::Result<Process> {
+        let accounts = std::cell::RefCell::new(&mut self.accounts);
+        Process::of_pid_named(
+            pid,
+            |uid| accounts.borrow_mut().user_name(uid),
+            |gid| accounts.borrow_mut().group_name(gid),
+        )
+    }
+
+    /// A process about to run `name` with real ids `uid` and `gid` (cgexec): `pid`'s
+    /// scheduling policy, the given ids and name.
+    pub fn command(&mut self, pid: u32, uid: u32, gid: u32, name: &str) -> Process {
+        let realtime = self.process(pid).is_ok_and(|p| p.realtime);
+        Process {
+            pid,
+            uid,
+            gid,
+            user: self.accounts.user_name(uid),
+            group: self.accounts.group_name(gid),
+            name: name.to_string(),
+            realtime,
+        }
+    }
+
+    /// Where `process` goes, with the rule's location in messages.
+    pub fn decide(&self, process: &Process) -> Result<Decision, String> {
+        self.classifier.classify(process).map_err(|e| {
+            // "rule on line N: ..." -> "FILE:LINE: ..."
+            e.strip_prefix("rule on ")
+                .map_or(e.clone(), |rest| locate(rest, &self.paths))
+        })
+    }
+
+    /// The group a placement names, created first from its template when its
+    /// destination has variables and it does not exist yet (as libcgroup does).
+    pub fn group(&mut self, placement: &Placement) -> Result<Group<'a>, Failure> {
+        let cgroups = self.cgroups;
+        let controllers: Vec<&str> = match &placement.controllers {
+            Some(list) => list.iter().map(String::as_str).collect(),
+            None => cgroups.layout().mounted_controllers().collect(),
+        };
+        let path = crate::GroupPath::new(&placement.group).map_err(Failure::Cgroup)?;
+        let group = cgroups
+            .group(&controllers, &path)
+            .map_err(Failure::Cgroup)?;
+        if placement.template.is_some() && !group.exists() {
+            let templates = self.templates();
+            let host = crate::backend::values::HostFacts::read(cgroups);
+            materialize(cgroups, placement, &templates, &host, &mut self.accounts).map_err(
+                |e| {
+                    Failure::Rule(format!(
+                        "cannot create `{}` from template `{}`: {e}",
+                        placement.group,
+                        placement.template.as_deref().unwrap_or_default()
+                    ))
+                },
+            )?;
+        }
+        Ok(group)
+    }
+
+    /// The templates of cgconfig.conf and cgconfig.d, read on first use. A file that
+    /// cannot be read or parsed contributes none.
+    fn templates(&mut self) -> Vec<grammar::cgconfig::Group> {
+        if let Some(templates) = &self.templates {
+            return templates.clone();
+        }
+        let mut files = vec![self.files.path("cgconfig.conf")];
+        if let Ok(entries) = std::fs::read_dir(self.files.path("cgconfig.d")) {
+            let mut more: Vec<PathBuf> = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "conf"))
+                .collect();
+            more.sort();
+            files.extend(more);
+        }
+        let mut templates = Vec::new();
+        for file in files {
+            if let Ok((_, config)) = crate::engine::check::read_config(&file) {
+                for section in config.sections {
+                    if let grammar::cgconfig::Section::Template(t) = section {
+                        templates.push(t);
+                    }
+                }
+            }
+        }
+        self.templates = Some(templates.clone());
+        templates
+    }
+}
+
+/// The rules of `cgrules.conf` and every file of `cgrules.d` (sorted by name, dot files
+/// left out), in that order: the rules, the files read, and each rule's file (index) and
+/// line. A missing `cgrules.conf` is an error, as in libcgroup; a missing directory is
+/// not. Errors are rendered `file:line:col`.
+#[allow(clippy::type_complexity)]
+fn read_rules(files: &RuleFiles) -> Result<(Rules, Vec<PathBuf>, Vec<(usize, usize)>), String> {
+    let mut paths = vec![files.path("cgrules.conf")];
+    if let Ok(entries) = std::fs::read_dir(files.path("cgrules.d")) {
+        let mut more: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| {
+                p.is_file()
+                    && !p
+                        .file_name()
+                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+            })
+            .collect();
+        more.sort();
+        paths.extend(more);
+    }
+    let mut all = Rules::default();
+    let mut lines = Vec::new();
+    let mut errors = String::new();
+    for (index, path) in paths.iter().enumerate() {
+        let src = match grammar::SourceFile::read(path) {
+            Ok(src) => src,
+            Err(e) => {
+                errors.push_str(&format!("{e}\n"));
+                continue;
+            }
+        };
+        match grammar::cgrules::parse(&src) {
+            Ok(rules) => {
+                for rule in rules.rules {
+                    lines.push((index, src.line_col(rule.span.start).line));
+                    all.rules.push(rule);
+                }
+            }
+            Err(diagnostics) => {
+                errors.push_str(&grammar::diagnostic::render_all(&diagnostics, &src))
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok((all, paths, lines))
+    } else {
+        Err(errors)
+    }
+}
+
+/// A warning `line N: ...` of the classifier, N holding the file index in its upper half,
+/// as `file:line: ...`.
+fn locate(warning: &str, paths: &[PathBuf]) -> String {
+    let Some(rest) = warning.strip_prefix("line ") else {
+        return warning.to_string();
+    };
+    let Some((number, message)) = rest.split_once(": ") else {
+        return warning.to_string();
+    };
+    let Ok(encoded) = number.parse::<usize>() else {
+        return warning.to_string();
+    };
+    let (file, line) = (encoded >> 32, encoded & 0xffff_ffff);
+    let path = paths
+        .get(file)
+        .map_or(Path::new("cgrules.conf"), PathBuf::as_path);
+    format!("{}:{line}: {message}", path.display())
+}
+
+/// Whether libcgroup would print warnings: `CGROUP_LOGLEVEL` is WARNING, INFO or DEBUG.
+pub fn warnings_wanted() -> bool {
+    std::env::var("CGROUP_LOGLEVEL").is_ok_and(|level| {
+        matches!(
+            level.as_str(),
+            "WARNING" | "INFO" | "DEBUG" | "2" | "3" | "4"
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    #[test]
+    fn warnings_name_the_file_and_line() {
+        let paths = [
+            PathBuf::from("/etc/cgrules.conf"),
+            PathBuf::from("/etc/cgrules.d/b"),
+        ];
+        assert_eq!(
+            locate(
+                &format!("line {}: unknown user `x`", (1usize << 32) | 7),
+                &paths
+            ),
+            "/etc/cgrules.d/b:7: unknown user `x`"
+        );
+        assert_eq!(
+            locate("line 3: unknown group `g`", &paths),
+            "/etc/cgrules.conf:3: unknown group `g`"
+        );
+        assert_eq!(locate("odd", &paths), "odd");
+    }
+}
