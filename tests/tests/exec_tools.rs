@@ -68,12 +68,30 @@ fn cgexec_refuses_a_malformed_group() {
     ");
 }
 
+/// A tool run with an empty directory standing in for `/etc` (debug builds read
+/// `CGTOOLS_ETC`): no cgrules.conf, as on a host without rules. The directory's path is
+/// shown as `[etc]`.
+fn without_rules(name: &str, args: &[&str]) -> test_support::Outcome {
+    let etc = tempfile::tempdir().unwrap();
+    let mut out = test_support::Outcome::of(
+        std::process::Command::new(test_support::bin(name))
+            .args(args)
+            .env("CGTOOLS_ETC", etc.path())
+            .current_dir("/")
+            .stdin(std::process::Stdio::null()),
+    );
+    let shown = etc.path().to_string_lossy().into_owned();
+    out.stderr = out.stderr.replace(&shown, "[etc]");
+    out
+}
+
 #[test]
-fn cgexec_without_g_says_the_rules_engine_is_missing() {
-    insta::assert_snapshot!(run("cgexec", &["true"]).transcript(), @"
+fn cgexec_without_g_and_without_rules_fails_as_libcgroup() {
+    insta::assert_snapshot!(without_rules("cgexec", &["true"]).transcript(), @"
     --- stderr
-    cgexec: cgroup change of group failed: classifying by the rules in /etc/cgrules.conf is not available yet in cgtools (the rules engine is not built)
-    cgexec: hint: name the groups with -g <controllers>:<path>
+    Error: failed to parse the configuration rules
+    cgexec: cannot read [etc]/cgrules.conf: No such file or directory
+    cgroup change of group failed
     --- exit Some(99)
     ");
 }
@@ -88,11 +106,17 @@ fn cgclassify_help_and_usage() {
     group's task file is opened once and takes one write per process. A pid that cannot be moved (it
     exited, say) is reported and the others are still moved. With --sticky or --cancel-sticky and a
     rules daemon (cgrulesengd) listening on /var/run/cgred.socket, each pid is first registered with it;
-    with no daemon nothing is sent. Without -g the pids would be classified by /etc/cgrules.conf, which
-    is not available yet: they are reported as not moved.
+    with no daemon nothing is sent. Without -g each pid goes where the rules of /etc/cgrules.conf and
+    /etc/cgrules.d put it, by its effective user and group and its name (argv[0], else the kernel's
+    name): the first matching rule (with its % lines) names the groups; a destination with variables is
+    created first when missing, from its template in /etc/cgconfig.conf or /etc/cgconfig.d; no matching
+    rule, or an ignore rule, leaves the pid where it is. The rules are read once for all pids. User and
+    group names are read from /etc/passwd and /etc/group; a name they lack is asked of getent (LDAP,
+    sssd).
 
     Exit status: 0 when every pid moved (also when no pid is given), 1 when a pid could not be moved or
-    registered, 2 when an argument is not a process id (that wins over 1), 129 for a usage error.
+    registered (or the rules cannot be read), 2 when an argument is not a process id (that wins over 1),
+    129 for a usage error.
 
     Usage: cgclassify [-h] [-g <controllers>:<path>]... [--sticky | --cancel-sticky] <PID>...
 
@@ -147,13 +171,15 @@ fn cgclassify_with_no_pid_does_nothing_and_succeeds() {
 }
 
 #[test]
-fn cgclassify_without_g_says_the_rules_engine_is_missing() {
-    insta::assert_snapshot!(run("cgclassify", &["1", "2"]).transcript(), @"
+fn cgclassify_without_g_and_without_rules_fails_as_libcgroup() {
+    insta::assert_snapshot!(without_rules("cgclassify", &["1", "2"]).transcript(), @"
     --- stderr
-    cgclassify: Error: change of cgroup failed for pid 1 2: classifying by the rules in /etc/cgrules.conf is not available yet in cgtools (the rules engine is not built)
-    cgclassify: hint: name the target groups with -g <controllers>:<path>
+    Error: failed to parse the configuration rules
+    cgclassify: cannot read [etc]/cgrules.conf: No such file or directory
+    Error: change of cgroup failed for pid 1: Cgroup parsing failed
+    Error: change of cgroup failed for pid 2: Cgroup parsing failed
     --- exit Some(1)
     ");
     // A bad pid among them still makes it exit 2.
-    assert_eq!(run("cgclassify", &["1", "x"]).code, Some(2));
+    assert_eq!(without_rules("cgclassify", &["1", "x"]).code, Some(2));
 }
