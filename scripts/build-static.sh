@@ -16,9 +16,11 @@
 # glibc binary looks names up through NSS modules (libnss_systemd, sssd, LDAP) that it
 # loads at run time and that must come from the glibc version it was linked with, so
 # after a glibc upgrade those lookups could fail. cgexec and cgclassify with -g resolve no
-# names. The tools that do (cgcreate -a/-t, cgconfigparser, cgsnapshot, cgconfigd) stay
-# dynamic, and so must these two if they ever classify by cgrules.conf without -g (user
-# and group names). tests/tests/kernel_exec_tools.rs checks every binary built here.
+# names; without -g (classifying by cgrules.conf) they read /etc/passwd and /etc/group
+# themselves and ask glibc's getent for anything else (cgtools::engine::accounts::
+# FileAccounts, docs/compat.md), never NSS. The tools that call NSS (cgcreate -a/-t,
+# cgconfigparser, cgsnapshot, cgconfigd) stay dynamic. tests/tests/kernel_exec_tools.rs
+# checks every binary built here has no loader and no getpw*/getgr* symbols.
 # Only a target/<triple> directory holds the static builds, so every tool binary there is
 # one of them.
 #
