@@ -328,4 +328,86 @@ mod tests {
         );
         assert_eq!(locate("odd", &paths), "odd");
     }
+
+    /// A fake cgroup v2 hierarchy under a temporary directory, and a stand-in for /etc.
+    fn fixture(rules: &[(&str, &str)]) -> (tempfile::TempDir, Cgroups, RuleFiles) {
+        let dir = tempfile::tempdir().unwrap();
+        let mount = dir.path().join("sys/fs/cgroup");
+        std::fs::create_dir_all(mount.join("jobs")).unwrap();
+        std::fs::write(mount.join("cgroup.controllers"), "cpu memory\n").unwrap();
+        std::fs::write(mount.join("cgroup.subtree_control"), "cpu memory\n").unwrap();
+        let etc = dir.path().join("etc");
+        std::fs::create_dir_all(etc.join("cgrules.d")).unwrap();
+        for (name, text) in rules {
+            std::fs::write(etc.join(name), text).unwrap();
+        }
+        let mountinfo = "26 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+        let cg = Cgroups::from_sources(mountinfo, None, dir.path()).unwrap();
+        (dir, cg, RuleFiles { etc })
+    }
+
+    fn accounts() -> FileAccounts {
+        FileAccounts::parse(
+            "alice:x:1000:1000::/home/alice:/bin/sh\nbob:x:1001:1001::/:/bin/sh\n",
+            "alice:x:1000:\nbob:x:1001:\nstaff:x:50:bob\n",
+        )
+    }
+
+    #[test]
+    fn the_decision_path_follows_the_rules_of_every_file() {
+        let (_dir, cg, files) = fixture(&[
+            (
+                "cgrules.conf",
+                "alice:rsync  cpu  jobs/sync\n%  memory  jobs/mem\nghost  cpu  x/\n",
+            ),
+            (
+                "cgrules.d/10-staff",
+                "\n@staff  cpu,memory  users/%u\n*  cpu  jobs/\n",
+            ),
+        ]);
+        let mut rules = ByRules::load_with(&cg, files, accounts()).unwrap();
+        assert_eq!(rules.warnings.len(), 1, "{:?}", rules.warnings);
+        assert!(
+            rules.warnings[0]
+                .ends_with("cgrules.conf:3: unknown user `ghost`: the rule is skipped"),
+            "{:?}",
+            rules.warnings
+        );
+        // alice running rsync: the rule and its `%` line.
+        let alice = rules.command(std::process::id(), 1000, 1000, "/usr/bin/rsync");
+        assert_eq!(alice.user.as_deref(), Some("alice"));
+        let Ok(Decision::Move(places)) = rules.decide(&alice) else {
+            panic!("alice's rsync moves")
+        };
+        let groups: Vec<&str> = places.iter().map(|p| p.group.as_str()).collect();
+        assert_eq!(groups, ["jobs/sync", "jobs/mem"]);
+        // bob is listed in staff: the template destination, expanded with his name.
+        let bob = rules.command(std::process::id(), 1001, 1001, "vim");
+        let Ok(Decision::Move(places)) = rules.decide(&bob) else {
+            panic!("bob is staff")
+        };
+        assert_eq!(places[0].group, "users/bob");
+        assert_eq!(places[0].template.as_deref(), Some("users/%u"));
+        // Anyone else: the `*` rule; an existing group without variables is not created.
+        let other = rules.command(std::process::id(), 4242, 4242, "vim");
+        assert_eq!(other.user, None);
+        let Ok(Decision::Move(places)) = rules.decide(&other) else {
+            panic!("the * rule")
+        };
+        assert_eq!(places[0].group, "jobs/");
+        assert!(rules.group(&places[0]).is_ok_and(|g| g.exists()));
+    }
+
+    #[test]
+    fn a_missing_or_bad_rules_file_fails_with_its_location() {
+        let (_dir, cg, files) = fixture(&[]);
+        let err = ByRules::load_with(&cg, files, accounts()).err().unwrap();
+        assert!(err.contains("cgrules.conf"), "{err}");
+        let (_dir, cg, files) = fixture(&[
+            ("cgrules.conf", "*  cpu  a/\n"),
+            ("cgrules.d/b", "alice cpu\n"),
+        ]);
+        let err = ByRules::load_with(&cg, files, accounts()).err().unwrap();
+        assert!(err.contains("cgrules.d/b:1:"), "{err}");
+    }
 }
