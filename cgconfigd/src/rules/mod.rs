@@ -12,3 +12,4 @@
 //!   overrun detection) and the `/proc` scan that recovers from an overrun.
 
 pub mod connector;
+pub mod engine;
