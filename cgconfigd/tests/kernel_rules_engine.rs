@@ -114,10 +114,34 @@ fn program(what: &str) -> String {
     format!("cgt-rules-{}-{what}", std::process::id())
 }
 
-/// `sleep SECONDS` named `name` (its `argv[0]`).
+/// A program named `name`: a hard link to `cgtools-e2e-helper` (tests/src/bin) next to it,
+/// so that its `comm` and the last component of its `argv[0]` are the name a rule gives
+/// (the VM lane's `sleep` is busybox, which knows no applet by another name; a link, unlike
+/// a copy, is never open for writing while another test forks, see ETXTBSY).
+fn program_path(name: &str) -> std::path::PathBuf {
+    let helper = test_support::bin("cgtools-e2e-helper");
+    let dir = helper.with_file_name("rules-engine-programs");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    match fs::hard_link(&helper, &path) {
+        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
+            panic!("linking {} to {}: {e}", path.display(), helper.display())
+        }
+        _ => path,
+    }
+}
+
+/// The program `name` (see [`program_path`]): it runs until the test kills it, or, with
+/// `seconds` "0", ends at once.
 fn spawn(name: &str, seconds: &str, ids: Option<(u32, u32)>) -> Child {
-    let mut c = Command::new("sleep");
-    c.arg0(name).arg(seconds).stdin(Stdio::null());
+    let mut c = Command::new(program_path(name));
+    c.arg("wait");
+    // `wait` reads its stdin to the end: a pipe the test holds keeps it running.
+    c.stdin(if seconds == "0" {
+        Stdio::null()
+    } else {
+        Stdio::piped()
+    });
     if let Some((uid, gid)) = ids {
         c.uid(uid).gid(gid);
     }
