@@ -10,5 +10,7 @@
 //!
 //! * [`connector`]: the proc connector listener (exec, uid, gid, fork and exit events,
 //!   overrun detection) and the `/proc` scan that recovers from an overrun.
+//! * [`sticky`]: the table of processes the engine must leave where they are.
 
 pub mod connector;
+pub mod sticky;
