@@ -11,6 +11,9 @@
 //! * [`connector`]: the proc connector listener (exec, uid, gid, fork and exit events,
 //!   overrun detection) and the `/proc` scan that recovers from an overrun.
 //! * [`sticky`]: the table of processes the engine must leave where they are.
+//! * [`cgred_server`]: the libcgroup-compatible unix socket (`/run/cgred.socket`) through
+//!   which cgexec and cgclassify fill that table.
 
+pub mod cgred_server;
 pub mod connector;
 pub mod sticky;
