@@ -24,6 +24,8 @@ use crate::options::{Options, RunMode};
 use crate::placement::{Mode, Placement};
 use crate::reconcile::{Outcome, Reconciler};
 use crate::record::Record;
+use crate::rules::connector::{self, Connector};
+use crate::rules::engine::{self, Engine, RulesSources};
 use crate::watch::{Change, Event, Watcher};
 use cgtools::backend::values::HostFacts;
 use cgtools::engine::accounts::SystemAccounts;
@@ -177,6 +179,18 @@ fn dry_run(options: &Options, log: &Logger) -> ExitCode {
         for group in removals {
             println!("remove {group} (if empty)");
         }
+        if let Some(sources) = &options.rules {
+            let loaded = engine::load(sources).map_err(|lines| {
+                lines.iter().for_each(|l| eprintln!("{l}"));
+                "the rules have errors: no process plan".to_string()
+            })?;
+            loaded.warnings.iter().for_each(|w| log.warning(w));
+            let mut rules = Engine::new(&cg, rules_base(options, &placement));
+            rules.install(loaded);
+            let moves = rules.plan()?;
+            println!("{}: {} processes to move", rules.describe(), moves.len());
+            moves.iter().for_each(|m| println!("{m}"));
+        }
         Ok(())
     });
     match result {
@@ -259,6 +273,119 @@ struct Service<'a> {
     memory: Memory,
     /// The containers (daemon mode, without `--no-containers`).
     containers: Option<Containers>,
+    /// The rules engine (daemon mode, with `--rules-engine`).
+    rules: Option<RulesEngine<'a>>,
+}
+
+/// The environment variable that sets the proc connector's receive buffer, in bytes
+/// (tests shrink it to provoke overruns); unset: the kernel's default.
+pub const RECV_BUFFER_ENV: &str = "CGCONFIGD_RULES_RCVBUF";
+
+/// The rules engine of a running daemon.
+struct RulesEngine<'a> {
+    sources: RulesSources,
+    engine: Engine<'a>,
+    connector: Connector,
+    /// Why the last reload of the rules changed nothing.
+    last_error: Option<String>,
+    /// Events read and not classified yet.
+    events: Vec<connector::Event>,
+}
+
+impl<'a> RulesEngine<'a> {
+    /// Listens for process events, then loads the rules and classifies every process
+    /// (in that order, so that a process started meanwhile is not missed).
+    fn start(
+        cg: &'a Cgroups,
+        base: cgtools::GroupPath,
+        sources: &RulesSources,
+        log: &Logger,
+    ) -> Result<RulesEngine<'a>, String> {
+        let buffer = match std::env::var(RECV_BUFFER_ENV) {
+            Ok(v) => Some(
+                v.parse::<usize>()
+                    .map_err(|_| format!("{RECV_BUFFER_ENV}={v}: not a number of bytes"))?,
+            ),
+            Err(_) => None,
+        };
+        let connector = Connector::open(buffer)
+            .map_err(|e| format!("rules engine: {e}; processes cannot be classified"))?;
+        let loaded = engine::load(sources).map_err(|lines| {
+            for line in &lines {
+                log.error(line);
+            }
+            format!(
+                "rules engine: the rules have errors: {}",
+                lines.first().cloned().unwrap_or_default()
+            )
+        })?;
+        loaded.warnings.iter().for_each(|w| log.warning(w));
+        let mut engine = Engine::new(cg, base);
+        engine.install(loaded);
+        let mut rules = RulesEngine {
+            sources: sources.clone(),
+            engine,
+            connector,
+            last_error: None,
+            events: Vec::new(),
+        };
+        rules.rescan("start", log);
+        Ok(rules)
+    }
+
+    /// Classifies every process; logs how many.
+    fn rescan(&mut self, why: &str, log: &Logger) {
+        let started = Instant::now();
+        let counts = self.engine.rescan(log);
+        log.info(&format!(
+            "rules: {}; {why}: rescanned /proc, {} processes classified ({} looked at, {} failed) in {} ms",
+            self.engine.describe(),
+            counts.classified,
+            counts.seen,
+            counts.failed,
+            started.elapsed().as_millis()
+        ));
+    }
+
+    /// Reads the rules again; a file with errors keeps the old rules. Then a rescan.
+    fn reload(&mut self, log: &Logger) {
+        match engine::load(&self.sources) {
+            Ok(loaded) => {
+                loaded.warnings.iter().for_each(|w| log.warning(w));
+                self.engine.install(loaded);
+                self.last_error = None;
+            }
+            Err(lines) => {
+                for line in &lines {
+                    log.error(line);
+                }
+                let first = lines.first().cloned().unwrap_or_default();
+                let summary = match lines.len() {
+                    0 | 1 => first,
+                    n => format!("{first} (and {} more)", n - 1),
+                };
+                log.error("the rules have errors: the previous rules stay in force");
+                self.last_error = Some(format!("last rules change refused: {summary}"));
+            }
+        }
+        self.rescan("reload", log);
+    }
+
+    /// Reads the waiting events and classifies their processes; after lost events,
+    /// rescans.
+    fn ready(&mut self, log: &Logger) {
+        self.events.clear();
+        if let Err(e) = self.connector.read(&mut self.events) {
+            log.error(&format!("rules engine: {e}"));
+            return;
+        }
+        if let Some(counts) = self.engine.handle(&self.events, log) {
+            log.warning(&format!(
+                "lost events: rescanned /proc, {} processes classified ({} looked at, {} failed)",
+                counts.classified, counts.seen, counts.failed
+            ));
+        }
+    }
 }
 
 impl Service<'_> {
@@ -315,6 +442,12 @@ impl Service<'_> {
         }
         if let Some(containers) = &self.containers {
             status.push_str(&format!("; {}", containers.status()));
+        }
+        if let Some(rules) = &self.rules {
+            status.push_str(&format!("; {}", rules.engine.describe()));
+            if let Some(error) = &rules.last_error {
+                status.push_str(&format!("; {error}"));
+            }
         }
         if let Some(error) = &self.last_error {
             status.push_str(&format!("; {error}"));
@@ -428,6 +561,9 @@ impl Service<'_> {
         self.log.info(&format!("reloading: {why}"));
         self.notify(self.notifier.reloading(&format!("reloading: {why}")));
         self.last_error = self.apply(full).err().map(|e| e.status());
+        if let Some(rules) = self.rules.as_mut() {
+            rules.reload(self.log);
+        }
         self.give_back_memory();
         self.notify(self.notifier.ready(&self.status()));
     }
@@ -442,6 +578,15 @@ impl Service<'_> {
                 started.elapsed().as_secs_f64() * 1000.0
             ));
         }
+    }
+}
+
+/// Where the rules' destinations go: below `--base` in root mode, below the base in the
+/// service's cgroup in delegated mode.
+fn rules_base(options: &Options, placement: &Placement) -> cgtools::GroupPath {
+    match &placement.unit {
+        Some(unit) => unit.join(&options.base),
+        None => options.base.clone(),
     }
 }
 
@@ -558,6 +703,7 @@ fn serve(options: &Options, log: &Logger, launcher: Box<dyn Launcher>) -> ExitCo
         last_error: None,
         memory: Memory::default(),
         containers,
+        rules: None,
     };
     // Before the first apply, so that its pruning leaves their groups alone.
     service.with_containers(|c, ctx| c.adopt(ctx));
@@ -574,6 +720,27 @@ fn serve(options: &Options, log: &Logger, launcher: Box<dyn Launcher>) -> ExitCo
         // Dropped groups kept because they are in use were reported; the configuration
         // itself is applied.
         return ExitCode::SUCCESS;
+    }
+    let mut rules_watcher = None;
+    if let Some(sources) = &options.rules {
+        // Watched before they are read, as the configuration is.
+        match Watcher::new(&sources.main, &sources.dir) {
+            Ok((w, warnings)) => {
+                warnings.iter().for_each(|w| log.warning(w));
+                rules_watcher = Some(w);
+            }
+            Err(message) => log.warning(&format!("{message}; rules are reloaded on SIGHUP only")),
+        }
+        match RulesEngine::start(&cg, rules_base(options, &service.placement), sources, log) {
+            Ok(rules) => service.rules = Some(rules),
+            Err(message) => {
+                log.error(&message);
+                let _ = service
+                    .notifier
+                    .status(&format!("failed: {}", crate::log::one_line(&message)));
+                return ExitCode::FAILURE;
+            }
+        }
     }
     let listening = service.with_containers(|c, _| c.listen().map(|p| p.to_path_buf()));
     match listening {
@@ -592,7 +759,7 @@ fn serve(options: &Options, log: &Logger, launcher: Box<dyn Launcher>) -> ExitCo
     event_loop(
         &mut service,
         &signals,
-        watcher.as_mut(),
+        [watcher.as_mut(), rules_watcher.as_mut()],
         dir_watcher.as_mut(),
     )
 }
@@ -650,15 +817,16 @@ impl Pending {
 /// What a descriptor polled in the event loop is.
 enum Polled {
     Signals,
-    Files,
+    Files(usize),
     ContainerDirs,
+    Rules,
     Containers(Token),
 }
 
 fn event_loop(
     service: &mut Service<'_>,
     signals: &SignalFd,
-    mut watcher: Option<&mut Watcher>,
+    mut watchers: [Option<&mut Watcher>; 2],
     mut dir_watcher: Option<&mut DirWatcher>,
 ) -> ExitCode {
     let mut pending: Option<Pending> = None;
@@ -700,9 +868,15 @@ fn event_loop(
         };
         let mut what = vec![Polled::Signals];
         let mut fds = vec![PollFd::new(signals.as_fd(), PollFlags::POLLIN)];
-        if let Some(w) = watcher.as_deref() {
-            what.push(Polled::Files);
-            fds.push(PollFd::new(w.fd(), PollFlags::POLLIN));
+        for (i, w) in watchers.iter().enumerate() {
+            if let Some(w) = w.as_deref() {
+                what.push(Polled::Files(i));
+                fds.push(PollFd::new(w.fd(), PollFlags::POLLIN));
+            }
+        }
+        if let Some(rules) = &service.rules {
+            what.push(Polled::Rules);
+            fds.push(PollFd::new(rules.connector.as_fd(), PollFlags::POLLIN));
         }
         if let Some(w) = dir_watcher.as_deref() {
             what.push(Polled::ContainerDirs);
@@ -733,7 +907,8 @@ fn event_loop(
             .collect();
         drop(fds);
         let mut signal_ready = false;
-        let mut inotify_ready = false;
+        let mut inotify_ready = [false; 2];
+        let mut rules_ready = false;
         let mut dirs_ready = false;
         let mut tokens = Vec::new();
         for (polled, ready) in what.into_iter().zip(ready) {
@@ -742,7 +917,8 @@ fn event_loop(
             }
             match polled {
                 Polled::Signals => signal_ready = true,
-                Polled::Files => inotify_ready = true,
+                Polled::Files(i) => inotify_ready[i] = true,
+                Polled::Rules => rules_ready = true,
                 Polled::ContainerDirs => dirs_ready = true,
                 Polled::Containers(token) => tokens.push(token),
             }
@@ -777,8 +953,13 @@ fn event_loop(
             service.with_containers(|c, ctx| c.ready(&token, ctx));
         }
         let mut changes = Vec::new();
-        if inotify_ready {
-            if let Some(w) = watcher.as_deref_mut() {
+        if rules_ready && !stopping {
+            if let Some(rules) = service.rules.as_mut() {
+                rules.ready(service.log);
+            }
+        }
+        for (ready, w) in inotify_ready.into_iter().zip(watchers.iter_mut()) {
+            if let (true, Some(w)) = (ready, w.as_deref_mut()) {
                 let read = w.read();
                 files_changed |= !read.is_empty();
                 changes.extend(read);

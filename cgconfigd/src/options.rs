@@ -3,6 +3,7 @@
 use crate::config::Sources;
 use crate::log::Level;
 use crate::placement::Mode;
+use crate::rules::engine::RulesSources;
 use cgtools::GroupPath;
 use std::path::PathBuf;
 
@@ -42,6 +43,8 @@ pub struct Options {
     pub run: RunMode,
     /// The containers, unless `--no-containers`.
     pub containers: Option<ContainerOptions>,
+    /// The rules engine's files, with `--rules-engine`.
+    pub rules: Option<RulesSources>,
 }
 
 /// The options about containers.
@@ -104,6 +107,10 @@ impl Options {
                 keep_running: m.get_flag("keep-containers"),
                 restart: text("restart-containers"),
             }),
+            rules: m.get_flag("rules-engine").then(|| RulesSources {
+                main: path("rules"),
+                dir: path("rules-dir"),
+            }),
         }
     }
 }
@@ -134,6 +141,7 @@ mod tests {
         assert_eq!(c.stop_timeout, 5);
         assert!(!c.keep_running);
         assert_eq!(c.restart, "no");
+        assert_eq!(o.rules, None);
     }
 
     #[test]
@@ -168,6 +176,11 @@ mod tests {
                 "--keep-containers",
                 "--restart-containers",
                 "on-failure",
+                "--rules-engine",
+                "--rules",
+                "r.conf",
+                "--rules-dir",
+                "r.d",
             ])
             .unwrap();
         let o = Options::from_matches(&m);
@@ -185,6 +198,13 @@ mod tests {
         assert_eq!(c.stop_timeout, 30);
         assert!(c.keep_running);
         assert_eq!(c.restart, "on-failure");
+        assert_eq!(
+            o.rules,
+            Some(RulesSources {
+                main: PathBuf::from("r.conf"),
+                dir: PathBuf::from("r.d"),
+            })
+        );
         let m = cgtools::tools::cli::cgconfigd::command()
             .try_get_matches_from(["cgconfigd", "--no-containers"])
             .unwrap();

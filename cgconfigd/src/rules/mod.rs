@@ -6,9 +6,18 @@
 //! goes, a rescan of `/proc` at start, after a reload and after lost events, the `cgred`
 //! socket server and its table of sticky processes.
 //!
-//! What exists so far, not yet wired into the daemon's event loop:
+//! What exists so far:
 //!
 //! * [`connector`]: the proc connector listener (exec, uid, gid, fork and exit events,
 //!   overrun detection) and the `/proc` scan that recovers from an overrun.
+//! * [`engine`]: the engine in cgconfigd's loop (`--rules-engine`): rules loaded and
+//!   reloaded, events classified, processes moved, rescans.
+//! * [`sticky`]: the table of processes the engine must leave where they are, and
+//!   [`cgred_server`]: the libcgroup-compatible unix socket (`/run/cgred.socket`) through
+//!   which cgexec and cgclassify fill it; both not yet wired into the loop (the engine's
+//!   `set_sticky` seam takes the table).
 
+pub mod cgred_server;
 pub mod connector;
+pub mod engine;
+pub mod sticky;

@@ -68,6 +68,28 @@ pub fn command() -> Command {
                 .help("The drop-in directory: its *.conf files are read in name order after FILE"),
         )
         .arg(
+            Arg::new("rules-engine")
+                .long("rules-engine")
+                .action(ArgAction::SetTrue)
+                .help("Classify processes by the rules (cgrulesengd's work): every process at start, new ones as they exec or change ids; needs CAP_NET_ADMIN in the host's namespaces"),
+        )
+        .arg(
+            Arg::new("rules")
+                .long("rules")
+                .value_name("FILE")
+                .default_value("/etc/cgrules.conf")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("With --rules-engine: the rules file; a missing file counts as empty"),
+        )
+        .arg(
+            Arg::new("rules-dir")
+                .long("rules-dir")
+                .value_name("DIR")
+                .default_value("/etc/cgrules.d")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("With --rules-engine: more rules, its files in name order after the rules file"),
+        )
+        .arg(
             Arg::new("state-dir")
                 .long("state-dir")
                 .value_name("DIR")
