@@ -10,9 +10,11 @@ cd "$(dirname "$0")/.."
 # Debian packages the tests use (installed only when missing; needs root): procps for
 # `ps -o cgroup` in the seed-article test, cgroup-tools (libcgroup 2.0.2) for the tests that
 # compare our output with libcgroup's; for the pure cgroup v2 VM lane a qemu-system-x86_64
-# that runs, cpio, busybox-static, jq and binutils. scripts/packages.sh says what it
+# that runs, cpio, busybox-static, jq and binutils; iproute2 (the networking tests check
+# with its `ip`) and strace (a test counts a tool's opens), on the host and in the VM.
+# scripts/packages.sh says what it
 # installs, and never removes or downgrades a package to make room for qemu.
-scripts/packages.sh procps cgroup-tools qemu-system-x86 cpio busybox-static jq binutils
+scripts/packages.sh procps cgroup-tools qemu-system-x86 cpio busybox-static jq binutils iproute2 strace
 
 # insta must compare against the committed snapshots, never write new ones.
 export INSTA_UPDATE=no

@@ -114,15 +114,13 @@ fn memory_and_cpu(host: &Host) -> Result<(Mount, Mount), Skip> {
     Ok((host.usable("memory")?.clone(), host.usable("cpu")?.clone()))
 }
 
-/// A program only this test runs: a symlink named `name` to `target`.
-fn program(dir: &Path, name: &str, target: &str) -> PathBuf {
-    let target = ["/usr/bin", "/bin"]
-        .iter()
-        .map(|d| Path::new(d).join(target))
-        .find(|p| p.exists())
-        .unwrap_or_else(|| panic!("no {target}"));
+/// A program only this test runs: a symlink named `name` to `cgtools-e2e-helper`
+/// (tests/src/bin), which prints a file given as its argument (`cat`) or sleeps for a
+/// number of seconds (`sleep`). Not a link to `cat` or `sleep` themselves: in the VM lane
+/// they are busybox, which knows no applet by the link's name.
+fn program(dir: &Path, name: &str) -> PathBuf {
     let link = dir.join(name);
-    std::os::unix::fs::symlink(target, &link).unwrap();
+    std::os::unix::fs::symlink(bin("cgtools-e2e-helper"), &link).unwrap();
     link
 }
 
@@ -149,8 +147,8 @@ fn cgexec_without_g_runs_the_command_where_its_rule_says() {
     }
     let progs = tempfile::tempdir().unwrap();
     let tag = scratch.prefix.replace("cgtools-test-", "");
-    let named = program(progs.path(), &format!("cgtp-{tag}"), "cat");
-    let other = program(progs.path(), &format!("cgtq-{tag}"), "cat");
+    let named = program(progs.path(), &format!("cgtp-{tag}"));
+    let other = program(progs.path(), &format!("cgtq-{tag}"));
     let user = my_user_name();
     let rules = format!(
         "# the test's rules\n\
@@ -236,7 +234,7 @@ fn a_template_destination_creates_its_group_with_the_templates_settings() {
     scratch.mkdir(&memory, "t");
     let progs = tempfile::tempdir().unwrap();
     let tag = scratch.prefix.replace("cgtools-test-", "");
-    let prog = program(progs.path(), &format!("cgtt-{tag}"), "cat");
+    let prog = program(progs.path(), &format!("cgtt-{tag}"));
     let template = format!("{}/%p", scratch.name("t"));
     let limit = if memory.v2 {
         "memory.max"
@@ -265,7 +263,7 @@ fn cgclassify_without_g_moves_many_pids_reading_the_rules_once() {
     scratch.mkdir(&cpu, "many");
     let progs = tempfile::tempdir().unwrap();
     let tag = scratch.prefix.replace("cgtools-test-", "");
-    let prog = program(progs.path(), &format!("cgts-{tag}"), "sleep");
+    let prog = program(progs.path(), &format!("cgts-{tag}"));
     let etc = Etc::new(&format!(
         "*:cgts-{tag}  memory,cpu  {}\n*:cgtools-none-{tag}  cpu  nowhere/\n",
         scratch.name("many")
@@ -346,7 +344,7 @@ fn the_static_tools_classify_by_the_rules_in_etc() {
     scratch.mkdir(&cpu, "st");
     let progs = tempfile::tempdir().unwrap();
     let tag = scratch.prefix.replace("cgtools-test-", "");
-    let prog = program(progs.path(), &format!("cgtx-{tag}"), "cat");
+    let prog = program(progs.path(), &format!("cgtx-{tag}"));
     let etc = Etc::new(&format!(
         "{}:cgtx-{tag}  memory,cpu  {}\n",
         my_user_name(),
@@ -392,10 +390,10 @@ fn rules_place_processes_as_libcgroups_tools_do() {
     }
     let progs = tempfile::tempdir().unwrap();
     let tag = scratch.prefix.replace("cgtools-test-", "");
-    let first = program(progs.path(), &format!("cgtd-{tag}"), "cat");
-    let second = program(progs.path(), &format!("cgte-{tag}"), "cat");
-    let ignored = program(progs.path(), &format!("cgtf-{tag}"), "cat");
-    let missing = program(progs.path(), &format!("cgtg-{tag}"), "cat");
+    let first = program(progs.path(), &format!("cgtd-{tag}"));
+    let second = program(progs.path(), &format!("cgte-{tag}"));
+    let ignored = program(progs.path(), &format!("cgtf-{tag}"));
+    let missing = program(progs.path(), &format!("cgtg-{tag}"));
     let etc = Etc::new(&format!(
         "*:cgtd-{tag}  memory  {a}\n%  cpu  {b}\n\
          *:cgte-{tag}  memory,cpu  {b}/\n\

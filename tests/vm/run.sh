@@ -62,7 +62,7 @@ resolve_kernel() {
 # null_blk for per-device io settings; the network devices of the container networking
 # tests (veth, bridge, macvlan, 8021q and what they depend on), modules on Debian's cloud
 # kernel.
-modules="configfs null_blk llc stp bridge veth macvlan garp mrp 8021q"
+modules="configfs null_blk llc stp bridge veth macvlan garp mrp 8021q overlay"
 fetch_kernel() {
     local tmp
     tmp=$(mktemp -d "$work/kernel/.fetch.XXXXXX")
@@ -203,8 +203,9 @@ for t in "${static_tools[@]}"; do
 done
 # The programs of these Debian packages, where the host has them, at the host's paths: tests
 # expect the real thing (`ps -o cgroup`, libcgroup's tools for differential tests, bash for
-# the repository's scripts), and busybox's stand-ins differ.
-host_packages=(procps cgroup-tools bash iproute2)
+# the repository's scripts, iproute2's `ip` for the networking tests, strace to count a
+# tool's system calls), and busybox's stand-ins differ.
+host_packages=(procps cgroup-tools bash iproute2 strace)
 programs=()
 for pkg in "${host_packages[@]}"; do
     dpkg -s "$pkg" >/dev/null 2>&1 || continue

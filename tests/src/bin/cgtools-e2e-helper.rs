@@ -4,7 +4,12 @@
 //! * `wait`: sleeps until it is killed or its stdin is closed;
 //! * `threads`: the same, with a second thread (for moving single threads);
 //! * `alloc`: after a line on its stdin, touches ever more memory, up to 1 GiB (bounded,
-//!   so that a missing limit fails the test instead of exhausting the machine).
+//!   so that a missing limit fails the test instead of exhausting the machine);
+//! * a number: sleeps that many seconds (`sleep`);
+//! * an absolute path: prints that file (`cat`), e.g. its own `/proc/self/cgroup`.
+//!
+//! The last two serve tests that run it under a name of their own (a link), where the
+//! VM lane's `sleep` and `cat`, busybox, would not run.
 //!
 //! It exits 0 when it is done, 2 for an unknown mode.
 
@@ -35,6 +40,20 @@ fn main() {
                 hog.push(std::hint::black_box(chunk));
             }
         }
+        seconds if seconds.parse::<u64>().is_ok() => {
+            let seconds = seconds.parse::<u64>().unwrap_or(0);
+            std::thread::sleep(std::time::Duration::from_secs(seconds));
+        }
+        path if path.starts_with('/') => match std::fs::read(path) {
+            Ok(bytes) => {
+                use std::io::Write;
+                let _ = std::io::stdout().write_all(&bytes);
+            }
+            Err(e) => {
+                eprintln!("cgtools-e2e-helper: {path}: {e}");
+                std::process::exit(1);
+            }
+        },
         other => {
             eprintln!("cgtools-e2e-helper: unknown mode {other:?} (wait, threads, alloc)");
             std::process::exit(2);
