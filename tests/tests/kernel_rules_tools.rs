@@ -168,9 +168,13 @@ fn cgexec_without_g_runs_the_command_where_its_rule_says() {
         &[&named_str, "/proc/self/cgroup"],
     ));
     assert_eq!(out.code, Some(0), "{}", out.transcript());
+    // Where memory and cpu are one hierarchy (cgroup v2) the process is moved twice, as
+    // libcgroup moves it, and stays where the `%` line put it.
+    let one_hierarchy = memory.path == cpu.path;
+    let memory_group = if one_hierarchy { "cont" } else { "byname" };
     assert_eq!(
         memory.group_in(&out.stdout),
-        Some(format!("/{}", scratch.name("byname")))
+        Some(format!("/{}", scratch.name(memory_group)))
     );
     assert_eq!(
         cpu.group_in(&out.stdout),
