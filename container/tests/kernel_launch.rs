@@ -123,6 +123,17 @@ fn exec_turn() -> std::sync::MutexGuard<'static, ()> {
     EXEC.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// The group `<prefix>/NAME` with `pids` (or `memory` where pids is not usable), created.
+fn created_group<'a>(cg: &'a Cgroups, groups: &TestGroups, name: &str) -> cgtools::Group<'a> {
+    let path = GroupPath::new(&groups.name(name)).unwrap();
+    let group = cg
+        .group(&["pids"], &path)
+        .or_else(|_| cg.group(&["memory"], &path))
+        .unwrap();
+    group.create().unwrap();
+    group
+}
+
 /// `container::start`, in its turn.
 fn start(
     spec: &container::Spec,
@@ -730,11 +741,7 @@ lxc.mount.entry = /dev/null esc/file none bind,create=file 0 0
 lxc.mount.entry = tmpfs up/{climbed} tmpfs create=dir 0 0
 "
     ));
-    let group = cg
-        .group(&["pids"], &group_path(&groups))
-        .or_else(|_| cg.group(&["memory"], &group_path(&groups)))
-        .unwrap();
-    group.create().unwrap();
+    let group = created_group(&cg, &groups, "c1");
     let started = start(&spec, &cg, &group);
     let escaped = on_host_root.exists();
     if escaped {
@@ -841,11 +848,7 @@ exec sleep 1000
                     .replace("$LAN2", &peer.replace("10.77.", "10.88.")),
             );
             let spec = dir.config(&nic(addr, pair));
-            let group = cg
-                .group(&["pids"], &GroupPath::new(&groups.name(name)).unwrap())
-                .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name(name)).unwrap()))
-                .unwrap();
-            group.create().unwrap();
+            let group = created_group(&cg, &groups, name);
             let started = start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}"));
             (dir, Running(started))
         };
@@ -929,11 +932,7 @@ lxc.net.0.link = br-missing
 lxc.net.0.veth.pair = vethct3
 ",
         );
-        let group = cg
-            .group(&["pids"], &GroupPath::new(&groups.name("n3")).unwrap())
-            .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name("n3")).unwrap()))
-            .unwrap();
-        group.create().unwrap();
+        let group = created_group(&cg, &groups, "n3");
         let err = start(&spec, &cg, &group).unwrap_err().to_string();
         assert!(
             err.contains("the bridge `br-missing` (lxc.net.0.link) does not exist"),
@@ -955,11 +954,7 @@ lxc.net.0.ipv6.address = fd77::2/64
 lxc.net.0.ipv6.gateway = auto
 ",
         );
-        let group = cg
-            .group(&["pids"], &GroupPath::new(&groups.name("n4")).unwrap())
-            .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name("n4")).unwrap()))
-            .unwrap();
-        group.create().unwrap();
+        let group = created_group(&cg, &groups, "n4");
         let err = start(&spec, &cg, &group).unwrap_err().to_string();
         assert!(
             err.contains("`lxc.net.0.ipv6.gateway = auto`: the link `br-bare` has no ipv6 address"),
@@ -1014,14 +1009,7 @@ fn a_router_mode_container_is_routed_to_and_reaches_the_host_through_its_gateway
             .unwrap();
         host.set_up(up, true).unwrap();
         host.add_device_default_route(IpFamily::V4, up).unwrap();
-        let group_for = |name: &str| {
-            let group = cg
-                .group(&["pids"], &GroupPath::new(&groups.name(name)).unwrap())
-                .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name(name)).unwrap()))
-                .unwrap();
-            group.create().unwrap();
-            group
-        };
+        let group_for = |name: &str| created_group(&cg, &groups, name);
         let config = |pair: &str| {
             format!(
                 "lxc.net.0.type = veth
@@ -1162,11 +1150,7 @@ lxc.net.0.mtu = 1300
 lxc.net.0.ipv4.address = 10.80.0.2/24
 ",
         );
-        let group = cg
-            .group(&["pids"], &GroupPath::new(&groups.name("p1")).unwrap())
-            .or_else(|_| cg.group(&["memory"], &GroupPath::new(&groups.name("p1")).unwrap()))
-            .unwrap();
-        group.create().unwrap();
+        let group = created_group(&cg, &groups, "p1");
         let running = Running(start(&spec, &cg, &group).unwrap_or_else(|e| panic!("{e}")));
         let netns = container::net::open_netns(running.0.pid).unwrap();
         dir.wait_done();
