@@ -67,27 +67,10 @@ mkdir "$mnt/upper" "$mnt/work"
 for f in "$src"/*; do cp -r "$f" "$mnt/upper/"; done
 mount -t overlay cgtools-etc -o "lowerdir=/etc,upperdir=$mnt/upper,workdir=$mnt/work" /etc
 exec "$@""#;
-    let mut command = Command::new("unshare");
-    command
-        .args([
-            "--mount",
-            "--propagation",
-            "private",
-            "sh",
-            "-c",
-            script,
-            "sh",
-        ])
-        .arg(etc.path())
-        .arg(&scratch)
-        .arg(program)
-        .args(args)
-        .env_remove("CGTOOLS_CGRED_SOCKET")
-        .current_dir("/")
-        .stdin(Stdio::null());
-    // Whether the overlay works here at all.
-    let probe = Outcome::of(
-        Command::new("unshare")
+    // `unshare --mount` running the script, which runs `argv` with the test's /etc.
+    let private_etc = |argv: &[&std::ffi::OsStr]| {
+        let mut command = Command::new("unshare");
+        command
             .args([
                 "--mount",
                 "--propagation",
@@ -99,8 +82,20 @@ exec "$@""#;
             ])
             .arg(etc.path())
             .arg(&scratch)
-            .args(["cat", "/etc/cgrules.conf"]),
-    );
+            .args(argv);
+        command
+    };
+    let mut command = private_etc(&[program.as_os_str()]);
+    command
+        .args(args)
+        .env_remove("CGTOOLS_CGRED_SOCKET")
+        .current_dir("/")
+        .stdin(Stdio::null());
+    // Whether the overlay works here at all.
+    let probe = Outcome::of(&mut private_etc(&[
+        "cat".as_ref(),
+        "/etc/cgrules.conf".as_ref(),
+    ]));
     if probe.code != Some(0) {
         return Err(Skip::because(format!(
             "no overlay over /etc in a mount namespace: {}",
