@@ -18,7 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-use test_support::{bin, need, status_of, Daemon, DaemonCommand, Host, Skip, TestGroups};
+use test_support::{bin, need, skip, status_of, Daemon, DaemonCommand, Host, Skip, TestGroups};
 
 const LONG: Duration = Duration::from_secs(60);
 
@@ -218,8 +218,7 @@ fn uid_and_group_rules_and_a_template() {
         .flatten()
         .map(|g| g.name);
     let (Some(nobody), Some(nogroup)) = (nobody, nogroup) else {
-        eprintln!("skipped: no user or group 65534 here");
-        return;
+        skip!("no user or group 65534 here, for the uid and @group rules");
     };
     let (by_uid, by_group, tpl) = (program("uid"), program("grp"), program("tpl"));
     let rules = format!(
