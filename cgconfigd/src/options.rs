@@ -3,6 +3,7 @@
 use crate::config::Sources;
 use crate::log::Level;
 use crate::placement::Mode;
+use crate::rules::cgred_server::Options as CgredOptions;
 use crate::rules::engine::RulesSources;
 use cgtools::GroupPath;
 use std::path::PathBuf;
@@ -45,6 +46,9 @@ pub struct Options {
     pub containers: Option<ContainerOptions>,
     /// The rules engine's files, with `--rules-engine`.
     pub rules: Option<RulesSources>,
+    /// The cgred socket served beside the rules engine (`cgexec --sticky` and
+    /// `cgclassify --sticky`/`--cancel-sticky` talk to it); `None` serves none.
+    pub cgred: Option<CgredOptions>,
 }
 
 /// The options about containers.
@@ -111,6 +115,7 @@ impl Options {
                 main: path("rules"),
                 dir: path("rules-dir"),
             }),
+            cgred: m.get_flag("rules-engine").then(CgredOptions::default),
         }
     }
 }
