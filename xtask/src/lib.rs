@@ -13,8 +13,14 @@ use std::path::{Path, PathBuf};
 use clap_complete::aot::{Bash, Fish, Generator, Zsh};
 
 /// The directories this generator owns, relative to the repository root: every file in
-/// them is generated, and a file the generator no longer produces is stale.
+/// them but the [`HAND_WRITTEN`] ones is generated, and a file the generator no longer
+/// produces is stale.
 pub const OWNED_DIRS: &[&str] = &["man", "completions"];
+
+/// Files in the owned directories that are written by hand, not generated: the
+/// file-format pages, which have no clap definition to come from
+/// (`grammar/tests/man_pages.rs` keeps them true to the grammar instead).
+pub const HAND_WRITTEN: &[&str] = &["man/cgconfig.conf.5", "man/cgrules.conf.5"];
 
 /// The command that regenerates the files, for messages.
 pub const REGENERATE: &str = "cargo xtask generate";
@@ -157,12 +163,14 @@ pub fn write(root: &Path) -> io::Result<Vec<String>> {
     Ok(changed)
 }
 
-/// The files now in the owned directories, relative to `root`.
+/// The generated files now in the owned directories (every file but the
+/// [`HAND_WRITTEN`] ones), relative to `root`.
 fn existing(root: &Path) -> io::Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for dir in OWNED_DIRS {
         collect(root, Path::new(dir), &mut out)?;
     }
+    out.retain(|path| !HAND_WRITTEN.iter().any(|h| Path::new(h) == path));
     Ok(out)
 }
 
