@@ -175,7 +175,7 @@ fn cgrules_conf_describes_every_option_and_variable() {
     for variable in cgrules::Variable::ALL {
         let word = format!("%{}", variable.letter());
         assert!(
-            bold.iter().any(|b| *b == word),
+            bold.contains(&word),
             "cgrules.conf(5) does not describe `{word}`"
         );
     }
