@@ -210,7 +210,6 @@ fn the_units_are_notify_services_early_at_boot() {
     for line in [
         "ExecStart=/usr/sbin/cgconfigd --mode delegated",
         "Delegate=yes",
-        "DelegateSubgroup=supervisor",
         "KillMode=process",
     ] {
         assert!(
@@ -231,22 +230,36 @@ fn the_units_are_notify_services_early_at_boot() {
         let text = unit(name).replace("/usr/sbin/cgconfigd", bin("cgconfigd").to_str().unwrap());
         fs::write(dir.path().join(name), text).unwrap();
     }
+    // The pages the units name: ours from man/ (laid out as man1, man5, man8), the
+    // system's after them (the trailing `:` appends the default search path).
+    let manpath = dir.path().join("man");
+    for page in fs::read_dir(repo_root().join("man")).unwrap() {
+        let page = page.unwrap().path();
+        let section = page.extension().unwrap().to_str().unwrap().to_string();
+        let into = manpath.join(format!("man{section}"));
+        fs::create_dir_all(&into).unwrap();
+        std::os::unix::fs::symlink(&page, into.join(page.file_name().unwrap())).unwrap();
+    }
     let out = Command::new("systemd-analyze")
         .arg("verify")
+        .arg("--man=yes")
         .arg(dir.path().join("cgconfigd.service"))
         .arg(dir.path().join("cgconfigd-delegated.service"))
         .current_dir(dir.path())
+        .env("MANPATH", format!("{}:", manpath.display()))
         .output()
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     for line in stderr.lines() {
-        // Older systemd does not know DelegateSubgroup= (254+), and the man pages the
-        // units name are not installed on a test machine (cgconfig.conf(5) comes with
-        // Debian's cgroup-tools, which a fresh machine may not have): both are expected.
-        let expected = line.contains("Unknown key 'DelegateSubgroup'")
-            || (line.contains("Command 'man ") && line.contains("failed with code"))
-            || line.trim().is_empty();
-        assert!(expected, "systemd-analyze verify: {line}");
+        // The units verify cleanly on Debian 12's systemd 252 (no DelegateSubgroup=, which
+        // is 254+), and every page they name that cgtools ships resolves. A page of
+        // systemd's own may be missing where man pages are not installed.
+        let systemd_page =
+            line.contains("Command 'man systemd.") && line.contains("failed with code");
+        assert!(
+            systemd_page || line.trim().is_empty(),
+            "systemd-analyze verify: {line}"
+        );
     }
 }
 
