@@ -4,6 +4,7 @@
 #     make                                  # cargo build --release, and the static tools
 #     sudo make install                     # into /usr/local
 #     make install PREFIX=/usr DESTDIR=pkg  # staged, for a package
+#     make install PROFILE=debug STATIC=no  # what `cargo build` made, all dynamic
 #     sudo make uninstall                   # the same variables as install
 #
 # Nothing is written to /etc but an empty /etc/cgconfig.d: the example configurations go
@@ -36,7 +37,7 @@ TARGETDIR ?= target
 INSTALL ?= install
 
 # Where libcgroup's Debian package puts them: the configuration parser and the daemon in
-# sbin, the rest in bin. Binaries not built (yet) are skipped.
+# sbin, the rest in bin.
 SBIN_TOOLS := cgconfigparser cgconfigd cgrulesengd
 BIN_TOOLS := cgclassify cgcreate cgdelete cgexec cgget cgset cgsnapshot cgxget cgxset lscgroup lssubsys
 
@@ -47,8 +48,9 @@ CARGO_PROFILE_FLAG = $(if $(filter release,$(PROFILE)),--release,$(if $(filter d
 
 all: build
 
-# cgexec and cgclassify are linked statically (scripts/build-static.sh says why); install
-# takes them from there when they were built, else the dynamic ones.
+# Some tools ship statically linked (scripts/build-static.sh says which and why); install
+# takes them from its output, or with STATIC=no (development) the dynamic builds.
+STATIC ?= yes
 HOST_TRIPLE := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 STATIC_BUILT = $(TARGETDIR)/$(HOST_TRIPLE)/$(PROFILE)
 STATIC_TOOLS := $(shell ./scripts/build-static.sh --list)
@@ -63,18 +65,26 @@ check:
 clean:
 	$(CARGO) clean
 
+# Every tool must be built: install fails naming each one that is not (it never builds,
+# so that `sudo make install` leaves no root-owned files in the build tree).
 install:
-	@test -x $(BUILT)/cgconfigd || { echo "make install: $(BUILT)/cgconfigd is not built; run make (or make PROFILE=$(PROFILE)) first" >&2; exit 1; }
-	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
-	@for t in $(SBIN_TOOLS); do \
-		if [ -x $(BUILT)/$$t ]; then echo "$(INSTALL) -m 0755 $(BUILT)/$$t $(DESTDIR)$(SBINDIR)/$$t"; \
-			$(INSTALL) -m 0755 $(BUILT)/$$t $(DESTDIR)$(SBINDIR)/$$t || exit 1; fi; \
-	done
-	@for t in $(BIN_TOOLS); do \
+	@missing=; for t in $(SBIN_TOOLS) $(BIN_TOOLS); do \
 		from=$(BUILT); \
-		case " $(STATIC_TOOLS) " in *" $$t "*) [ -x $(STATIC_BUILT)/$$t ] && from=$(STATIC_BUILT);; esac; \
-		if [ -x $$from/$$t ]; then echo "$(INSTALL) -m 0755 $$from/$$t $(DESTDIR)$(BINDIR)/$$t"; \
-			$(INSTALL) -m 0755 $$from/$$t $(DESTDIR)$(BINDIR)/$$t || exit 1; fi; \
+		case " $(STATIC_TOOLS) " in *" $$t "*) [ "$(STATIC)" = yes ] && from=$(STATIC_BUILT);; esac; \
+		[ -x $$from/$$t ] || missing="$$missing $$from/$$t"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "make install: not built:$$missing" >&2; \
+		echo "make install: run \`make$(if $(filter release,$(PROFILE)),, PROFILE=$(PROFILE))\` first (the static tools: scripts/build-static.sh, or STATIC=no to install the dynamic builds)" >&2; \
+		exit 1; \
+	fi
+	$(INSTALL) -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
+	@for t in $(SBIN_TOOLS:%=sbin:%) $(BIN_TOOLS:%=bin:%); do \
+		dir=$(DESTDIR)$(BINDIR); [ $${t%%:*} = sbin ] && dir=$(DESTDIR)$(SBINDIR); \
+		t=$${t#*:}; from=$(BUILT); \
+		case " $(STATIC_TOOLS) " in *" $$t "*) [ "$(STATIC)" = yes ] && from=$(STATIC_BUILT);; esac; \
+		echo "$(INSTALL) -m 0755 $$from/$$t $$dir/$$t"; \
+		$(INSTALL) -m 0755 $$from/$$t $$dir/$$t || exit 1; \
 	done
 	@for page in man/*.[0-9]; do \
 		[ -f "$$page" ] || continue; \

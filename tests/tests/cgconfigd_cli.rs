@@ -273,7 +273,7 @@ fn make_install_honours_prefix_and_destdir() {
     let built = bin("cgconfigd");
     let profile_dir = built.parent().unwrap();
     let stage = tempfile::tempdir().unwrap();
-    let run = |target: &str| {
+    let make = |target: &str, targetdir: &Path| {
         Command::new("make")
             .arg(target)
             .arg(format!("DESTDIR={}", stage.path().display()))
@@ -282,14 +282,31 @@ fn make_install_honours_prefix_and_destdir() {
                 "PROFILE={}",
                 profile_dir.file_name().unwrap().to_str().unwrap()
             ))
-            .arg(format!(
-                "TARGETDIR={}",
-                profile_dir.parent().unwrap().display()
-            ))
+            .arg(format!("TARGETDIR={}", targetdir.display()))
+            // The dynamic builds of the static tools: the static ones are made by
+            // scripts/build-static.sh, which a `cargo test` run does not call.
+            .arg("STATIC=no")
             .current_dir(repo_root())
             .output()
             .unwrap()
     };
+    // Nothing built: install refuses, names what is missing, and installs nothing.
+    let empty = tempfile::tempdir().unwrap();
+    let out = make("install", empty.path());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "install without binaries succeeded");
+    for tool in ["cgconfigd", "cgrulesengd", "cgcreate", "lssubsys", "cgexec"] {
+        assert!(
+            stderr.contains(&format!("/{tool}")),
+            "{tool} not named: {stderr}"
+        );
+    }
+    assert_eq!(
+        fs::read_dir(stage.path()).unwrap().count(),
+        0,
+        "something was installed"
+    );
+    let run = |target: &str| make(target, profile_dir.parent().unwrap());
     let out = run("install");
     assert!(
         out.status.success(),
@@ -297,10 +314,35 @@ fn make_install_honours_prefix_and_destdir() {
         String::from_utf8_lossy(&out.stderr)
     );
     let s = stage.path();
+    // Every tool where Debian's cgroup-tools puts it (`dpkg -L cgroup-tools`), and cgconfigd.
+    for tool in ["cgconfigd", "cgconfigparser", "cgrulesengd"] {
+        assert!(
+            s.join("opt/cg/sbin").join(tool).is_file(),
+            "sbin/{tool} not installed"
+        );
+    }
+    for tool in [
+        "cgclassify",
+        "cgcreate",
+        "cgdelete",
+        "cgexec",
+        "cgget",
+        "cgset",
+        "cgsnapshot",
+        "cgxget",
+        "cgxset",
+        "lscgroup",
+        "lssubsys",
+    ] {
+        assert!(
+            s.join("opt/cg/bin").join(tool).is_file(),
+            "bin/{tool} not installed"
+        );
+    }
     for file in [
-        "opt/cg/sbin/cgconfigd",
-        "opt/cg/sbin/cgconfigparser",
         "opt/cg/share/man/man8/cgconfigd.8",
+        "opt/cg/share/man/man5/cgconfig.conf.5",
+        "opt/cg/share/man/man5/cgrules.conf.5",
         "etc/systemd/system/cgconfigd.service",
         "etc/systemd/system/cgconfigd-delegated.service",
         "opt/cg/share/doc/cgtools/examples/cgconfig.conf",
