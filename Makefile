@@ -6,6 +6,7 @@
 #     make install PREFIX=/usr DESTDIR=pkg  # staged, for a package
 #     make install PROFILE=debug STATIC=no  # what `cargo build` made, all dynamic
 #     sudo make uninstall                   # the same variables as install
+#     make deb                              # the Debian package, in target/deb
 #
 # Nothing is written to /etc but an empty /etc/cgconfig.d: the example configurations go
 # to the documentation directory, so that enabling the service creates no group nobody
@@ -44,7 +45,7 @@ BIN_TOOLS := cgclassify cgcreate cgdelete cgexec cgget cgset cgsnapshot cgxget c
 BUILT = $(TARGETDIR)/$(PROFILE)
 CARGO_PROFILE_FLAG = $(if $(filter release,$(PROFILE)),--release,$(if $(filter debug,$(PROFILE)),,--profile $(PROFILE)))
 
-.PHONY: all build install uninstall check clean
+.PHONY: all build install uninstall check clean deb
 
 all: build
 
@@ -56,7 +57,7 @@ STATIC_BUILT = $(TARGETDIR)/$(HOST_TRIPLE)/$(PROFILE)
 STATIC_TOOLS := $(shell ./scripts/build-static.sh --list)
 
 build:
-	$(CARGO) build $(CARGO_PROFILE_FLAG) --workspace --bins
+	$(CARGO) build --locked $(CARGO_PROFILE_FLAG) --workspace --bins
 	./scripts/build-static.sh $(if $(filter debug,$(PROFILE)),--debug,--release)
 
 check:
@@ -64,6 +65,14 @@ check:
 
 clean:
 	$(CARGO) clean
+
+# The Debian package (debian/, README "Install"): target/deb/cgtools_VERSION_ARCH.deb.
+# Built in target/deb-build by debhelper (debian/rules), which takes SOURCE_DATE_EPOCH from
+# debian/changelog. debian/rules is run directly rather than through dpkg-buildpackage,
+# which would also write .buildinfo and .changes files into the directory above the tree.
+deb:
+	debian/rules build
+	debian/rules binary
 
 # Every tool must be built: install fails naming each one that is not (it never builds,
 # so that `sudo make install` leaves no root-owned files in the build tree).
