@@ -49,7 +49,7 @@ if [ "${1:-}" = --inner ]; then
         mountpoint -q "$R/mnt" && umount "$R/mnt"
         mount -t tmpfs t "$R/mnt"
         mkdir "$R/mnt/u" "$R/mnt/w"
-        cp "$R/$1" "$R/mnt/u/cgrules.conf"
+        cp "$R/etc/$1" "$R/mnt/u/cgrules.conf"
         # cgrulesengd 2.0.2 refuses to start without these (it reads their templates).
         mkdir -p "$R/mnt/u/cgconfig.d"
         : >"$R/mnt/u/cgconfig.conf"
@@ -81,9 +81,9 @@ if [ "${1:-}" = --inner ]; then
         shift 3
         rm -rf "$R/state" && mkdir -p "$R/state"
         if [ "$side" = ours ]; then
-            env "$@" "$FLOOR" exec "$HOME_G" -- "$CGCONFIGD" -c "$R/none.conf" \
-                --config-dir "$R/none.d" --state-dir "$R/state" --no-containers \
-                --rules-engine --rules "$R/$rules" --rules-dir "$R/none.d" \
+            env "$@" "$FLOOR" exec "$HOME_G" -- "$CGCONFIGD" -c "$R/etc/none.conf" \
+                --config-dir "$R/etc/none.d" --state-dir "$R/state" --no-containers \
+                --rules-engine --rules "$R/etc/$rules" --rules-dir "$R/etc/none.d" \
                 >>"$logf" 2>&1 &
         else
             etc_with "$rules"
@@ -101,13 +101,13 @@ if [ "${1:-}" = --inner ]; then
         echo "rules-engine: the $side daemon did not classify a probe (log $logf)" >&2
         return 1
     }
-    # CPU time of the daemon: "UTIME+STIME_TICKS RUN_NS FORKS" (the threads' schedstat run
-    # time; the host's fork count from /proc/stat).
+    # CPU time of the daemon: "RUN_NS FORKS UTIME STIME" (the threads' schedstat run time,
+    # the host's fork count from /proc/stat, the process's user and system ticks).
     cpu_of() {
         local ticks ns
-        ticks=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$DAEMON/stat")
+        ticks=$(awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$DAEMON/stat")
         ns=$(cat /proc/"$DAEMON"/task/*/schedstat | awk '{ s += $1 } END { print s }')
-        echo "$ticks $ns $(awk '$1 == "processes" { print $2 }' /proc/stat)"
+        echo "$ns $(awk '$1 == "processes" { print $2 }' /proc/stat) $ticks"
     }
     read -r -a SIDES_RE <<<"ours lib"
 
@@ -118,7 +118,7 @@ if [ "${1:-}" = --inner ]; then
             before=$(cpu_of)
             "$FLOOR" exec "$HOME_G" -- "$REXEC" seq "$RE_LAT_ROUND" "$R/lat.$side" "$LAT" "$NEEDLE_LAT" 2 1000
             after=$(cpu_of)
-            echo "$before $after" | awk '{ print $4 - $1, $5 - $2, $6 - $3 }' >>"$R/cpu.$side"
+            echo "$before $after" | awk '{ print $5 - $1, $6 - $2, $7 - $3, $8 - $4 }' >>"$R/cpu.$side"
             stop_daemon
         done
     done
@@ -201,8 +201,10 @@ re_pct() { sort -g | awk -v p="$1" '{ a[NR] = $1 } END { if (NR == 0) { print "n
 re_workloads() {
     local R=$W/re me side
     log "rules engine: cgconfigd and cgrulesengd"
-    mkdir -p "$R" "$R/none.d" "$R/mnt"
-    : >"$R/none.conf"
+    # The files the daemons read, alone in $R/etc: cgconfigd watches their directory
+    # (inotify), and the results written beside them would wake it at every exec.
+    mkdir -p "$R/etc/none.d" "$R/mnt"
+    : >"$R/etc/none.conf"
     rm -f "$R"/lat.* "$R"/cpu.* "$R"/burst.* "$R"/idle "$R"/cls.* "$R"/pids
     CGCONFIGD=${CGCONFIGD:-$OURS/cgconfigd}
     gcc -O2 -Wall -static -o "$R/rexec" bench/rexec.c
@@ -220,10 +222,10 @@ re_workloads() {
       echo "@nogroup  cpu  $PREFIX/grp/"
       echo "*:${tag}l  memory,cpu  $PREFIX/lat/"
       echo "*:${tag}b  memory,cpu  $PREFIX/burst/"
-      echo "$me:${tag}c  memory,cpu  $PREFIX/cls/dst/"; } >"$R/small.conf"
+      echo "$me:${tag}c  memory,cpu  $PREFIX/cls/dst/"; } >"$R/etc/small.conf"
     # 1000 rules before the bench's.
     { for n in $(seq 1 1000); do echo "*:${tag}p$n  cpu  $PREFIX/other$n/"; done
-      echo "*:${tag}l  memory,cpu  $PREFIX/lat/"; } >"$R/big.conf"
+      echo "*:${tag}l  memory,cpu  $PREFIX/lat/"; } >"$R/etc/big.conf"
     export W PREFIX FLOOR TM CPU_MNT MEM_MNT OURS_CGCLASSIFY CGCONFIGD RE_LAT_TOTAL RE_LAT_ROUND \
         RE_BURSTS RE_BURST_PER RE_SMALL_RCVBUF RE_CLS_ROUNDS
     export REXEC=$R/rexec LAT=$R/${tag}l BURST=$R/${tag}b CLS=$R/${tag}c
@@ -243,14 +245,14 @@ re_workloads() {
 }
 
 re_report() { # SECONDS FORKS_AT_START
-    local R=$W/re side n p50 p99 max never floor50 f
+    local R=$W/re side n p50 p99 max never floor50 f above above99
     say ""
     say "## Rules engine: cgconfigd --rules-engine and libcgroup's cgrulesengd"
     say ""
     say "- cgconfigd: $CGCONFIGD; cgrulesengd: /usr/sbin/cgrulesengd (cgroup-tools $LIBCGROUP_VERSION); $1 s, $(( $(awk '$1 == "processes" { print $2 }' /proc/stat) - $2 )) forks on the host meanwhile"
     say ""
-    say "| execve to in the group ($RE_LAT_TOTAL execs each, one at a time) | p50 ms | p99 ms | max ms | not within 1 s | exec floor p50 ms | daemon CPU ms per 1000 execs | host forks per 1000 execs |"
-    say "|---|---|---|---|---|---|---|---|"
+    say "| execve to in the group ($RE_LAT_TOTAL execs each, one at a time) | p50 ms | p99 ms | max ms | not within 1 s | exec floor p50 ms | above the floor p50 / p99 ms | daemon CPU ms per 1000 execs (user + system) | host forks per 1000 execs |"
+    say "|---|---|---|---|---|---|---|---|---|"
     local P50_ours=nan P50_lib=nan P99_ours=nan NEVER_ours=0
     for side in ours lib; do
         f=$R/lat.$side
@@ -261,13 +263,17 @@ re_report() { # SECONDS FORKS_AT_START
         p99=$(awk '{ print ($1 < 0 ? 1e18 : $1 / 1e6) }' "$f" | re_pct 99)
         max=$(awk '{ print ($1 < 0 ? 1e18 : $1 / 1e6) }' "$f" | re_pct 100)
         floor50=$(awk '{ print $2 / 1e6 }' "$f" | re_pct 50)
-        local cpu ticks forks
-        cpu=$(awk -v n="$n" '{ s += $2 } END { printf "%.1f", s / 1e6 * 1000 / n }' "$R/cpu.$side")
-        ticks=$(awk -v n="$n" '{ s += $1 } END { printf "%.0f", s * 10 * 1000 / n }' "$R/cpu.$side")
-        forks=$(awk -v n="$n" '{ s += $3 } END { printf "%.0f", s * 1000 / n }' "$R/cpu.$side")
+        # Per exec, the time from the target's first poll to seeing its group.
+        above=$(awk '$1 >= 0 { print ($1 - $2) / 1e6 }' "$f" | re_pct 50)
+        above99=$(awk '{ print ($1 < 0 ? 1e18 : ($1 - $2) / 1e6) }' "$f" | re_pct 99)
+        local cpu ticks forks hz
+        hz=$(getconf CLK_TCK)
+        cpu=$(awk -v n="$n" '{ s += $1 } END { printf "%.1f", s / 1e6 * 1000 / n }' "$R/cpu.$side")
+        ticks=$(awk -v n="$n" -v hz="$hz" '{ u += $3; k += $4 } END { printf "%.0f + %.0f", u * 1000 / hz * 1000 / n, k * 1000 / hz * 1000 / n }' "$R/cpu.$side")
+        forks=$(awk -v n="$n" '{ s += $2 } END { printf "%.0f", s * 1000 / n }' "$R/cpu.$side")
         [ "$side" = ours ] && P50_ours=$p50 P99_ours=$p99 NEVER_ours=$never
         [ "$side" = lib ] && P50_lib=$p50
-        say "| $side | $(re_ms "$p50") | $(re_ms "$p99") | $(re_ms "$max") | $never / $n | $(re_ms "$floor50") | $cpu (ticks: $ticks) | $forks |"
+        say "| $side | $(re_ms "$p50") | $(re_ms "$p99") | $(re_ms "$max") | $never / $n | $(re_ms "$floor50") | $(re_ms "$above") / $(re_ms "$above99") | $cpu ($ticks) | $forks |"
     done
     say ""
     target "$(verdict awk -v a="$P99_ours" -v n="$NEVER_ours" 'BEGIN { exit !(n == 0 && a < 2) }')" \
@@ -294,7 +300,7 @@ re_report() { # SECONDS FORKS_AT_START
             small) lost_ours=$((lost_ours + lost))
                 note="buffer $RE_SMALL_RCVBUF B: $(cat "$R"/small.burst.*.log | awk '/lost events: rescanned/ { n++ } END { print n + 0 }') rescans after lost events" ;;
             ours) note="$(cat "$R"/ours.burst.*.log | awk '/lost events: rescanned/ { n++ } END { print n + 0 }') rescans after lost events" ;;
-            lib) note="$(cat "$R"/lib.burst.*.log | awk 'tolower($0) ~ /nobufs|buffer full/ { n++ } END { print n + 0 }') netlink-buffer-full lines" ;;
+            lib) note="$(cat "$R"/lib.burst.*.log | awk 'END { print NR + 0 }') log lines" ;;
         esac
         say "| $side | $rounds | $(re_ms "$spread") | $in | $lost | $failed | $note |"
     done
@@ -307,7 +313,7 @@ re_report() { # SECONDS FORKS_AT_START
     while read -r side rss hwm; do
         case $side in
             ours) label="ours, 1001 rules"; rss_ours=$rss ;;
-            small) label="ours, $(wc -l <"$R/small.conf") rules" ;;
+            small) label="ours, $(wc -l <"$R/etc/small.conf") rules" ;;
             lib) label="libcgroup, 1001 rules" ;;
         esac
         say "| $label | $(mib "$rss") | $(mib "$hwm") |"
