@@ -101,13 +101,14 @@ if [ "${1:-}" = --inner ]; then
         echo "rules-engine: the $side daemon did not classify a probe (log $logf)" >&2
         return 1
     }
-    # CPU time of the daemon: "RUN_NS FORKS UTIME STIME" (the threads' schedstat run time,
-    # the host's fork count from /proc/stat, the process's user and system ticks).
+    # CPU time of the daemon: "RUN_NS FORKS UTIME STIME WAIT_NS" (the threads' schedstat
+    # run time, the host's fork count from /proc/stat, the process's user and system
+    # ticks, the threads' time runnable but waiting for a CPU).
     cpu_of() {
         local ticks ns
         ticks=$(awk '{ sub(/^.*\) /, ""); print $12, $13 }' "/proc/$DAEMON/stat")
-        ns=$(cat /proc/"$DAEMON"/task/*/schedstat | awk '{ s += $1 } END { print s }')
-        echo "$ns $(awk '$1 == "processes" { print $2 }' /proc/stat) $ticks"
+        ns=$(cat /proc/"$DAEMON"/task/*/schedstat | awk '{ s += $1; w += $2 } END { print s, w }')
+        echo "${ns% *} $(awk '$1 == "processes" { print $2 }' /proc/stat) $ticks ${ns#* }"
     }
     read -r -a SIDES_RE <<<"ours lib"
 
@@ -118,7 +119,7 @@ if [ "${1:-}" = --inner ]; then
             before=$(cpu_of)
             "$FLOOR" exec "$HOME_G" -- "$REXEC" seq "$RE_LAT_ROUND" "$R/lat.$side" "$LAT" "$NEEDLE_LAT" 2 1000
             after=$(cpu_of)
-            echo "$before $after" | awk '{ print $5 - $1, $6 - $2, $7 - $3, $8 - $4 }' >>"$R/cpu.$side"
+            echo "$before $after" | awk '{ print $6 - $1, $7 - $2, $8 - $3, $9 - $4, $10 - $5 }' >>"$R/cpu.$side"
             stop_daemon
         done
     done
@@ -251,8 +252,8 @@ re_report() { # SECONDS FORKS_AT_START
     say ""
     say "- cgconfigd: $CGCONFIGD; cgrulesengd: /usr/sbin/cgrulesengd (cgroup-tools $LIBCGROUP_VERSION); $1 s, $(( $(awk '$1 == "processes" { print $2 }' /proc/stat) - $2 )) forks on the host meanwhile"
     say ""
-    say "| execve to in the group ($RE_LAT_TOTAL execs each, one at a time) | p50 ms | p99 ms | max ms | not within 1 s | exec floor p50 ms | above the floor p50 / p99 ms | daemon CPU ms per 1000 execs (user + system) | host forks per 1000 execs |"
-    say "|---|---|---|---|---|---|---|---|---|"
+    say "| execve to in the group ($RE_LAT_TOTAL execs each, one at a time) | p50 ms | p99 ms | max ms | not within 1 s | exec floor p50 ms | above the floor p50 / p99 ms | daemon CPU ms per 1000 execs (user + system) | daemon waiting for a CPU, ms per 1000 execs | host forks per 1000 execs |"
+    say "|---|---|---|---|---|---|---|---|---|---|"
     local P50_ours=nan P50_lib=nan P99_ours=nan NEVER_ours=0
     for side in ours lib; do
         f=$R/lat.$side
@@ -266,14 +267,15 @@ re_report() { # SECONDS FORKS_AT_START
         # Per exec, the time from the target's first poll to seeing its group.
         above=$(awk '$1 >= 0 { print ($1 - $2) / 1e6 }' "$f" | re_pct 50)
         above99=$(awk '{ print ($1 < 0 ? 1e18 : ($1 - $2) / 1e6) }' "$f" | re_pct 99)
-        local cpu ticks forks hz
+        local cpu ticks forks hz waited
         hz=$(getconf CLK_TCK)
         cpu=$(awk -v n="$n" '{ s += $1 } END { printf "%.1f", s / 1e6 * 1000 / n }' "$R/cpu.$side")
         ticks=$(awk -v n="$n" -v hz="$hz" '{ u += $3; k += $4 } END { printf "%.0f + %.0f", u * 1000 / hz * 1000 / n, k * 1000 / hz * 1000 / n }' "$R/cpu.$side")
         forks=$(awk -v n="$n" '{ s += $2 } END { printf "%.0f", s * 1000 / n }' "$R/cpu.$side")
+        waited=$(awk -v n="$n" '{ s += $5 } END { printf "%.1f", s / 1e6 * 1000 / n }' "$R/cpu.$side")
         [ "$side" = ours ] && P50_ours=$p50 P99_ours=$p99 NEVER_ours=$never
         [ "$side" = lib ] && P50_lib=$p50
-        say "| $side | $(re_ms "$p50") | $(re_ms "$p99") | $(re_ms "$max") | $never / $n | $(re_ms "$floor50") | $(re_ms "$above") / $(re_ms "$above99") | $cpu ($ticks) | $forks |"
+        say "| $side | $(re_ms "$p50") | $(re_ms "$p99") | $(re_ms "$max") | $never / $n | $(re_ms "$floor50") | $(re_ms "$above") / $(re_ms "$above99") | $cpu ($ticks) | $waited | $forks |"
     done
     say ""
     target "$(verdict awk -v a="$P99_ours" -v n="$NEVER_ours" 'BEGIN { exit !(n == 0 && a < 2) }')" \
