@@ -64,6 +64,7 @@ if [ "${1:-}" = --inner ]; then
         DAEMON=""
     }
     SLEEPERS=()
+    # shellcheck disable=SC2317 # run by the EXIT trap
     inner_cleanup() {
         stop_daemon
         if [ ${#SLEEPERS[@]} -gt 0 ]; then
@@ -87,7 +88,7 @@ if [ "${1:-}" = --inner ]; then
                 >>"$logf" 2>&1 &
         else
             etc_with "$rules"
-            "$FLOOR" exec "$HOME_G" -- /usr/sbin/cgrulesengd -n -f "$logf" >>"$logf" 2>&1 &
+            "$FLOOR" exec "$HOME_G" -- /usr/sbin/cgrulesengd -n -f - >>"$logf" 2>&1 &
         fi
         DAEMON=$!
         echo "$DAEMON" >>"$R/pids"
@@ -193,7 +194,7 @@ if [ "$QUICK" = 1 ]; then RE_LAT_TOTAL=300 RE_LAT_ROUND=100 RE_BURSTS=1; fi
 re_cleanup() {
     local p
     [ -f "$W/re/pids" ] || return 0
-    for p in $(cat "$W/re/pids"); do kill "$p" 2>/dev/null || true; done
+    while read -r p; do kill "$p" 2>/dev/null || true; done <"$W/re/pids"
 }
 
 # Percentile P (0-100) of the numbers on stdin, nearest rank.
