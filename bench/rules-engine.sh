@@ -24,6 +24,11 @@
 #     (the static build) and Debian's /usr/bin/cgclassify, one call each, interleaved,
 #     the floor's `classify -g` beside them.
 #
+# Environment: RE_LAT_TOTAL (1000) execs per daemon for 1, in rounds of RE_LAT_ROUND (250);
+# RE_BURSTS (2) rounds of 2, each 5 x RE_BURST_PER (1000); RE_SMALL_RCVBUF (8192) the shrunk
+# buffer; RE_NICE (0) both daemons' nice value; CGCONFIGD=FILE another cgconfigd. --quick
+# sets 300 / 100 / 1 round.
+#
 # Isolation: the daemons and everything they classify run in a private mount namespace
 # (unshare) where /etc is an overlay holding the bench's cgrules.conf (libcgroup's daemon
 # and cgclassify read /etc/cgrules.conf; the host's /etc is not written) and /run is a
@@ -82,13 +87,13 @@ if [ "${1:-}" = --inner ]; then
         shift 3
         rm -rf "$R/state" && mkdir -p "$R/state"
         if [ "$side" = ours ]; then
-            env "$@" "$FLOOR" exec "$HOME_G" -- "$CGCONFIGD" -c "$R/etc/none.conf" \
+            env "$@" nice -n "$RE_NICE" "$FLOOR" exec "$HOME_G" -- "$CGCONFIGD" -c "$R/etc/none.conf" \
                 --config-dir "$R/etc/none.d" --state-dir "$R/state" --no-containers \
                 --rules-engine --rules "$R/etc/$rules" --rules-dir "$R/etc/none.d" \
                 >>"$logf" 2>&1 &
         else
             etc_with "$rules"
-            "$FLOOR" exec "$HOME_G" -- /usr/sbin/cgrulesengd -n -f - >>"$logf" 2>&1 &
+            nice -n "$RE_NICE" "$FLOOR" exec "$HOME_G" -- /usr/sbin/cgrulesengd -n -f - >>"$logf" 2>&1 &
         fi
         DAEMON=$!
         echo "$DAEMON" >>"$R/pids"
@@ -188,6 +193,9 @@ RE_LAT_ROUND=${RE_LAT_ROUND:-250}
 RE_BURSTS=${RE_BURSTS:-2}
 RE_BURST_PER=${RE_BURST_PER:-1000}
 RE_SMALL_RCVBUF=${RE_SMALL_RCVBUF:-8192}
+# Both daemons' nice value (a diagnostic: a negative one shows how much of the latency
+# tail is waiting for a CPU on a busy host).
+RE_NICE=${RE_NICE:-0}
 RE_CLS_ROUNDS=$(rounds reclassify 21)
 if [ "$QUICK" = 1 ]; then RE_LAT_TOTAL=300 RE_LAT_ROUND=100 RE_BURSTS=1; fi
 
@@ -229,7 +237,7 @@ re_workloads() {
     { for n in $(seq 1 1000); do echo "*:${tag}p$n  cpu  $PREFIX/other$n/"; done
       echo "*:${tag}l  memory,cpu  $PREFIX/lat/"; } >"$R/etc/big.conf"
     export W PREFIX FLOOR TM CPU_MNT MEM_MNT OURS_CGCLASSIFY CGCONFIGD RE_LAT_TOTAL RE_LAT_ROUND \
-        RE_BURSTS RE_BURST_PER RE_SMALL_RCVBUF RE_CLS_ROUNDS
+        RE_BURSTS RE_BURST_PER RE_SMALL_RCVBUF RE_CLS_ROUNDS RE_NICE
     export REXEC=$R/rexec LAT=$R/${tag}l BURST=$R/${tag}b CLS=$R/${tag}c
     export NEEDLE_LAT=":/$PREFIX/lat"$'\n' NEEDLE_BURST=":/$PREFIX/burst"$'\n'
     local forks0 status=0
@@ -251,7 +259,7 @@ re_report() { # SECONDS FORKS_AT_START
     say ""
     say "## Rules engine: cgconfigd --rules-engine and libcgroup's cgrulesengd"
     say ""
-    say "- cgconfigd: $CGCONFIGD; cgrulesengd: /usr/sbin/cgrulesengd (cgroup-tools $LIBCGROUP_VERSION); $1 s, $(( $(awk '$1 == "processes" { print $2 }' /proc/stat) - $2 )) forks on the host meanwhile"
+    say "- cgconfigd: $CGCONFIGD; cgrulesengd: /usr/sbin/cgrulesengd (cgroup-tools $LIBCGROUP_VERSION); both at nice $RE_NICE; $1 s, $(( $(awk '$1 == "processes" { print $2 }' /proc/stat) - $2 )) forks on the host meanwhile"
     say ""
     say "| execve to in the group ($RE_LAT_TOTAL execs each, one at a time) | p50 ms | p99 ms | max ms | not within 1 s | exec floor p50 ms | above the floor p50 / p99 ms | daemon CPU ms per 1000 execs (user + system) | daemon waiting for a CPU, ms per 1000 execs | host forks per 1000 execs |"
     say "|---|---|---|---|---|---|---|---|---|---|"
