@@ -7,7 +7,7 @@
 #
 #   --quick      about a third of the rounds (a smoke test of the harness, not a result)
 #   --only LIST  comma-separated workloads: exec,conf,reapply,create,delete,classify,
-#                lscgroup,snapshot,cgget,cgconfigd,containers (default: all)
+#                lscgroup,snapshot,cgget,cgconfigd,containers,rules-engine (default: all)
 #   --no-build   use target/release as it is
 #   --out DIR    keep raw data (times, syscall tables, states) in DIR (default: a new
 #                directory under /tmp, printed at the end)
@@ -18,6 +18,13 @@
 # bridge in a scratch network namespace (never the host's), where a second cgconfigd runs.
 # It needs lxc and busybox (installed when missing), a cgroup2 mount, and for the networked
 # start iproute2, nsenter and unshare; not the v1 hierarchies the other workloads need.
+#
+# rules-engine (bench/rules-engine.sh, issue 16) compares cgconfigd --rules-engine with
+# Debian's cgrulesengd: latency from execve to being in the rule's group, a burst of 5000
+# execs (processes lost), the daemons' CPU time and idle memory, and cgclassify of 500 pids
+# by the rules. It needs the v1 cpu and memory hierarchies, unshare and a static libc
+# (libc6-dev); the daemons run in a private mount namespace (the rules reach /etc through
+# an overlay there).
 #
 # Environment: CGTOOLS_BIN=DIR measures the binaries in DIR instead of building
 # target/release; CGCONFIGD=FILE measures that cgconfigd (e.g. one built from another
@@ -172,7 +179,7 @@ mount_of() { # CONTROLLER -> its cgroup v1 mount point
 CPU_MNT=$(mount_of cpu) MEM_MNT=$(mount_of memory)
 libcgroup_workloads() {
     local w
-    for w in exec conf reapply create delete classify lscgroup snapshot cgget cgconfigd; do
+    for w in exec conf reapply create delete classify lscgroup snapshot cgget cgconfigd rules-engine; do
         want "$w" && return 0
     done
     return 1
@@ -192,6 +199,7 @@ cleanup() {
     set +e
     trap - ERR
     declare -F ct_cleanup >/dev/null && ct_cleanup
+    declare -F re_cleanup >/dev/null && re_cleanup
     # notify stops the daemon it started when it gets SIGTERM.
     [ -n "$NOTIFY_PID" ] && kill "$NOTIFY_PID" 2>/dev/null && wait "$NOTIFY_PID" 2>/dev/null
     if [ ${#SLEEPERS[@]} -gt 0 ]; then
@@ -767,6 +775,13 @@ if want containers; then
     # shellcheck source=bench/containers.sh
     . bench/containers.sh
     ct_workloads
+fi
+
+# --- 10. rules engine: cgconfigd and cgrulesengd (bench/rules-engine.sh) ------------------
+if want rules-engine; then
+    # shellcheck source=bench/rules-engine.sh
+    . bench/rules-engine.sh
+    re_workloads
 fi
 
 # --- summary -------------------------------------------------------------------------------
