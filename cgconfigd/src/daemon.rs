@@ -190,7 +190,12 @@ fn dry_run(options: &Options, log: &Logger) -> ExitCode {
             let mut rules = Engine::new(&cg, rules_base(options, &placement));
             rules.install(loaded);
             let moves = rules.plan()?;
-            println!("{}: {} processes to move", rules.describe(), moves.len());
+            let processes = moves.iter().filter(|m| m.starts_with("move ")).count();
+            println!(
+                "{}: {processes} process{} to move",
+                rules.describe(),
+                if processes == 1 { "" } else { "es" }
+            );
             moves.iter().for_each(|m| println!("{m}"));
         }
         Ok(())
