@@ -100,14 +100,14 @@ pub fn command() -> Command {
         .arg(
             Arg::new("cgred-socket-user")
                 .long("cgred-socket-user")
-                .value_name("USER")
+                .value_name("NAME")
                 .value_parser(parse_user)
                 .help("The cgred socket's owner, a name or a uid (cgrulesengd's -u) [default: root]"),
         )
         .arg(
             Arg::new("cgred-socket-group")
                 .long("cgred-socket-group")
-                .value_name("GROUP")
+                .value_name("NAME")
                 .value_parser(parse_group)
                 .help("The cgred socket's group, a name or a gid (cgrulesengd's -g); the socket's mode is 0660 [default: root's]"),
         )
