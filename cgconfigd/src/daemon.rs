@@ -383,8 +383,10 @@ impl<'a> RulesEngine<'a> {
             self.sticky.len(),
             if self.sticky.len() == 1 { "" } else { "es" }
         );
-        if let Some(error) = &self.cgred_error {
-            text.push_str(&format!("; {error}"));
+        match &self.cgred_error {
+            Some(error) => text.push_str(&format!("; {error}")),
+            None if self.cgred.is_none() => text.push_str(" (no cgred socket)"),
+            None => {}
         }
         text
     }

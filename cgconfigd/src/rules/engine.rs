@@ -616,6 +616,28 @@ mod tests {
     }
 
     #[test]
+    fn templates_are_read_in_order_and_a_bad_file_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("cgconfig.conf");
+        let b = tmp.path().join("b.conf");
+        std::fs::write(
+            &a,
+            "group g { cpu { } }\ntemplate users/%u { cpu { cpu.shares = 512; } }\n",
+        )
+        .unwrap();
+        std::fs::write(&b, "template jobs/%p { memory { } }\n").unwrap();
+        let templates = read_templates(&[a.clone(), b.clone()]).unwrap();
+        let names: Vec<&str> = templates.iter().map(|t| t.name.value.as_str()).collect();
+        assert_eq!(names, ["users/%u", "jobs/%p"]);
+
+        std::fs::write(&b, "template jobs/%p {\n").unwrap();
+        let err = read_templates(&[a.clone(), b.clone()]).unwrap_err();
+        assert!(err.contains(&*b.to_string_lossy()), "{err}");
+        let err = read_templates(&[tmp.path().join("missing.conf")]).unwrap_err();
+        assert!(err.contains("missing.conf"), "{err}");
+    }
+
+    #[test]
     fn rules_files_are_recognised() {
         let s = sources(Path::new("/etc"));
         assert!(is_rules_file(&s, Path::new("/etc/cgrules.conf")));
