@@ -637,6 +637,66 @@ mod tests {
         assert!(err.contains("missing.conf"), "{err}");
     }
 
+    /// A fake cgroup v2 mount in a temporary directory with the group `a` (its
+    /// `cgroup.procs` a plain file: a move writes the pid into it).
+    fn fake_mount(tmp: &Path) -> Cgroups {
+        let mount = tmp.join("sys/fs/cgroup");
+        std::fs::create_dir_all(mount.join("a")).unwrap();
+        std::fs::write(mount.join("cgroup.controllers"), "cpu memory\n").unwrap();
+        std::fs::write(mount.join("cgroup.subtree_control"), "").unwrap();
+        std::fs::write(mount.join("a/cgroup.procs"), "").unwrap();
+        let mountinfo = "26 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+        Cgroups::from_sources(mountinfo, None, tmp).unwrap()
+    }
+
+    #[test]
+    fn a_child_forked_by_a_sticky_process_in_the_same_batch_is_not_moved() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cg = fake_mount(tmp.path());
+        let s = sources(tmp.path());
+        std::fs::write(&s.main, "*  cgroup  a\n").unwrap();
+        let mut engine = Engine::new(&cg, GroupPath::root());
+        engine.install(load(&s).unwrap());
+        let log = crate::log::Logger::new(crate::log::Level::Error);
+        let procs = tmp.path().join("sys/fs/cgroup/a/cgroup.procs");
+        // A real process for the rule to match (the engine never moves itself).
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let parent = 999_999; // sticky with its children, registered earlier
+        let mut table = StickyTable::new();
+        table.insert(parent, true).unwrap();
+        let batch = [
+            Event::Fork {
+                parent_tgid: parent,
+                child_pid: pid,
+                child_tgid: pid,
+            },
+            Event::Exec { pid, tgid: pid },
+        ];
+        assert_eq!(engine.handle(&batch, &mut table, &log), None);
+        assert!(table.is_sticky(pid));
+        assert_eq!(std::fs::read_to_string(&procs).unwrap(), "");
+        assert_eq!(engine.classify_pid(pid, &table), Ok(Outcome::Skipped));
+
+        // Its exit forgets it: the same pid's next exec is classified.
+        let exit = Event::Exit {
+            pid,
+            tgid: pid,
+            code: 0,
+        };
+        engine.handle(&[exit, Event::Exec { pid, tgid: pid }], &mut table, &log);
+        assert!(!table.is_sticky(pid));
+        assert_eq!(
+            std::fs::read_to_string(&procs).unwrap().trim(),
+            pid.to_string()
+        );
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+
     #[test]
     fn rules_files_are_recognised() {
         let s = sources(Path::new("/etc"));
