@@ -24,8 +24,10 @@ use crate::options::{Options, RunMode};
 use crate::placement::{Mode, Placement};
 use crate::reconcile::{Outcome, Reconciler};
 use crate::record::Record;
+use crate::rules::cgred_server::{self, Server};
 use crate::rules::connector::{self, Connector};
 use crate::rules::engine::{self, Engine, RulesSources};
+use crate::rules::sticky::StickyTable;
 use crate::watch::{Change, Event, Watcher};
 use cgtools::backend::values::HostFacts;
 use cgtools::engine::accounts::SystemAccounts;
@@ -188,7 +190,12 @@ fn dry_run(options: &Options, log: &Logger) -> ExitCode {
             let mut rules = Engine::new(&cg, rules_base(options, &placement));
             rules.install(loaded);
             let moves = rules.plan()?;
-            println!("{}: {} processes to move", rules.describe(), moves.len());
+            let processes = moves.iter().filter(|m| m.starts_with("move ")).count();
+            println!(
+                "{}: {processes} process{} to move",
+                rules.describe(),
+                if processes == 1 { "" } else { "es" }
+            );
             moves.iter().for_each(|m| println!("{m}"));
         }
         Ok(())
@@ -284,21 +291,33 @@ pub const RECV_BUFFER_ENV: &str = "CGCONFIGD_RULES_RCVBUF";
 /// The rules engine of a running daemon.
 struct RulesEngine<'a> {
     sources: RulesSources,
+    /// cgconfig.conf and its drop-ins, for the templates.
+    config: config::Sources,
     engine: Engine<'a>,
     connector: Connector,
-    /// Why the last reload of the rules changed nothing.
+    /// Why the last reload of the rules (or of the templates) changed nothing.
     last_error: Option<String>,
     /// Events read and not classified yet.
     events: Vec<connector::Event>,
+    /// The processes the rules leave alone (`cgexec --sticky`, ...).
+    sticky: StickyTable,
+    /// The cgred socket that fills `sticky`, unless `--no-cgred-socket` or it could not
+    /// be bound.
+    cgred: Option<Server>,
+    /// Why the cgred socket is not served although asked for, for `STATUS=`.
+    cgred_error: Option<String>,
 }
 
 impl<'a> RulesEngine<'a> {
-    /// Listens for process events, then loads the rules and classifies every process
-    /// (in that order, so that a process started meanwhile is not missed).
+    /// Listens for process events and on the cgred socket, then loads the rules and the
+    /// templates and classifies every process (in that order, so that a process started
+    /// meanwhile is not missed). A cgred socket that cannot be bound (another daemon,
+    /// libcgroup's cgrulesengd, serves it) is logged and the rules run without it.
     fn start(
         cg: &'a Cgroups,
         base: cgtools::GroupPath,
         sources: &RulesSources,
+        options: &Options,
         log: &Logger,
     ) -> Result<RulesEngine<'a>, String> {
         let buffer = match std::env::var(RECV_BUFFER_ENV) {
@@ -310,6 +329,21 @@ impl<'a> RulesEngine<'a> {
         };
         let connector = Connector::open(buffer)
             .map_err(|e| format!("rules engine: {e}; processes cannot be classified"))?;
+        let (cgred, cgred_error) = match &options.cgred {
+            None => (None, None),
+            Some(socket) => match Server::bind(socket) {
+                Ok(server) => {
+                    log.info(&format!("cgred socket: {}", server.path().display()));
+                    (Some(server), None)
+                }
+                Err(e) => {
+                    log.error(&format!(
+                        "{e}; classifying without it: no process can be made sticky"
+                    ));
+                    (None, Some(format!("cgred socket not served: {e}")))
+                }
+            },
+        };
         let loaded = engine::load(sources).map_err(|lines| {
             for line in &lines {
                 log.error(line);
@@ -324,22 +358,70 @@ impl<'a> RulesEngine<'a> {
         engine.install(loaded);
         let mut rules = RulesEngine {
             sources: sources.clone(),
+            config: options.sources.clone(),
             engine,
             connector,
             last_error: None,
             events: Vec::new(),
+            sticky: StickyTable::new(),
+            cgred,
+            cgred_error,
         };
+        if let Err(message) = rules.reload_templates(log) {
+            rules.last_error = Some(message);
+        }
         rules.rescan("start", log);
         Ok(rules)
+    }
+
+    /// The engine in words, for the log and `STATUS=`: the rules, the sticky processes,
+    /// the cgred socket when it is not served.
+    fn describe(&self) -> String {
+        let mut text = format!(
+            "{}; {} sticky process{}",
+            self.engine.describe(),
+            self.sticky.len(),
+            if self.sticky.len() == 1 { "" } else { "es" }
+        );
+        match &self.cgred_error {
+            Some(error) => text.push_str(&format!("; {error}")),
+            None if self.cgred.is_none() => text.push_str(" (no cgred socket)"),
+            None => {}
+        }
+        text
+    }
+
+    /// Reads the templates of cgconfig.conf and its drop-ins again. `Err`: a file cannot
+    /// be read or parsed (logged); the templates read before stay.
+    fn reload_templates(&mut self, log: &Logger) -> Result<(), String> {
+        let files = self
+            .config
+            .files()
+            .map(|(files, _)| files)
+            .map_err(|refused| refused.summary());
+        match files.and_then(|files| engine::read_templates(&files)) {
+            Ok(templates) => {
+                self.engine.set_templates(templates);
+                Ok(())
+            }
+            Err(message) => {
+                let message = format!(
+                    "templates not reloaded ({} kept): {message}",
+                    self.engine.templates()
+                );
+                log.error(&message);
+                Err(message)
+            }
+        }
     }
 
     /// Classifies every process; logs how many.
     fn rescan(&mut self, why: &str, log: &Logger) {
         let started = Instant::now();
-        let counts = self.engine.rescan(log);
+        let counts = self.engine.rescan(&mut self.sticky, log);
         log.info(&format!(
             "rules: {}; {why}: rescanned /proc, {} processes classified ({} looked at, {} failed) in {} ms",
-            self.engine.describe(),
+            self.describe(),
             counts.classified,
             counts.seen,
             counts.failed,
@@ -347,13 +429,38 @@ impl<'a> RulesEngine<'a> {
         ));
     }
 
-    /// Reads the rules again; a file with errors keeps the old rules. Then a rescan.
+    /// Serves the cgred socket's connections: registrations and cancellations go to the
+    /// sticky table, each logged. Whether a request was applied.
+    fn serve_cgred(&mut self, log: &Logger) -> bool {
+        let Some(server) = self.cgred.as_mut() else {
+            return false;
+        };
+        let mut served = false;
+        for outcome in server.service(&mut self.sticky) {
+            match outcome {
+                cgred_server::Outcome::Served { .. } => {
+                    served = true;
+                    log.info(&format!(
+                        "cgred: {outcome}; {} sticky process{}",
+                        self.sticky.len(),
+                        if self.sticky.len() == 1 { "" } else { "es" }
+                    ))
+                }
+                cgred_server::Outcome::Refused { .. } => log.warning(&format!("cgred: {outcome}")),
+            }
+        }
+        served
+    }
+
+    /// Reads the rules and the templates again; a file with errors keeps the old ones.
+    /// Then a rescan.
     fn reload(&mut self, log: &Logger) {
+        let templates = self.reload_templates(log);
         match engine::load(&self.sources) {
             Ok(loaded) => {
                 loaded.warnings.iter().for_each(|w| log.warning(w));
                 self.engine.install(loaded);
-                self.last_error = None;
+                self.last_error = templates.err();
             }
             Err(lines) => {
                 for line in &lines {
@@ -379,7 +486,7 @@ impl<'a> RulesEngine<'a> {
             log.error(&format!("rules engine: {e}"));
             return;
         }
-        if let Some(counts) = self.engine.handle(&self.events, log) {
+        if let Some(counts) = self.engine.handle(&self.events, &mut self.sticky, log) {
             log.warning(&format!(
                 "lost events: rescanned /proc, {} processes classified ({} looked at, {} failed)",
                 counts.classified, counts.seen, counts.failed
@@ -444,7 +551,7 @@ impl Service<'_> {
             status.push_str(&format!("; {}", containers.status()));
         }
         if let Some(rules) = &self.rules {
-            status.push_str(&format!("; {}", rules.engine.describe()));
+            status.push_str(&format!("; {}", rules.describe()));
             if let Some(error) = &rules.last_error {
                 status.push_str(&format!("; {error}"));
             }
@@ -731,7 +838,13 @@ fn serve(options: &Options, log: &Logger, launcher: Box<dyn Launcher>) -> ExitCo
             }
             Err(message) => log.warning(&format!("{message}; rules are reloaded on SIGHUP only")),
         }
-        match RulesEngine::start(&cg, rules_base(options, &service.placement), sources, log) {
+        match RulesEngine::start(
+            &cg,
+            rules_base(options, &service.placement),
+            sources,
+            options,
+            log,
+        ) {
             Ok(rules) => service.rules = Some(rules),
             Err(message) => {
                 log.error(&message);
@@ -820,6 +933,7 @@ enum Polled {
     Files(usize),
     ContainerDirs,
     Rules,
+    Cgred,
     Containers(Token),
 }
 
@@ -858,6 +972,15 @@ fn event_loop(
         if let Some(at) = service.containers.as_ref().and_then(Containers::deadline) {
             deadline = Some(deadline.map_or(at, |d| d.min(at)));
         }
+        // A cgred client that has not sent its request in time is closed then.
+        let cgred_at = service
+            .rules
+            .as_ref()
+            .and_then(|r| r.cgred.as_ref())
+            .and_then(Server::deadline);
+        if let Some(at) = cgred_at {
+            deadline = Some(deadline.map_or(at, |d| d.min(at)));
+        }
         let timeout = match deadline {
             None => PollTimeout::NONE,
             Some(at) => {
@@ -877,6 +1000,12 @@ fn event_loop(
         if let Some(rules) = &service.rules {
             what.push(Polled::Rules);
             fds.push(PollFd::new(rules.connector.as_fd(), PollFlags::POLLIN));
+            if let Some(server) = &rules.cgred {
+                for fd in server.pollables() {
+                    what.push(Polled::Cgred);
+                    fds.push(PollFd::new(fd, PollFlags::POLLIN));
+                }
+            }
         }
         if let Some(w) = dir_watcher.as_deref() {
             what.push(Polled::ContainerDirs);
@@ -909,6 +1038,7 @@ fn event_loop(
         let mut signal_ready = false;
         let mut inotify_ready = [false; 2];
         let mut rules_ready = false;
+        let mut cgred_ready = cgred_at.is_some_and(|at| Instant::now() >= at);
         let mut dirs_ready = false;
         let mut tokens = Vec::new();
         for (polled, ready) in what.into_iter().zip(ready) {
@@ -919,6 +1049,7 @@ fn event_loop(
                 Polled::Signals => signal_ready = true,
                 Polled::Files(i) => inotify_ready[i] = true,
                 Polled::Rules => rules_ready = true,
+                Polled::Cgred => cgred_ready = true,
                 Polled::ContainerDirs => dirs_ready = true,
                 Polled::Containers(token) => tokens.push(token),
             }
@@ -953,6 +1084,17 @@ fn event_loop(
             service.with_containers(|c, ctx| c.ready(&token, ctx));
         }
         let mut changes = Vec::new();
+        // The socket before the events: a process registered now is sticky before its
+        // exec (which cgexec does only after the answer) is classified.
+        if cgred_ready {
+            let served = service
+                .rules
+                .as_mut()
+                .is_some_and(|rules| rules.serve_cgred(service.log));
+            if served {
+                service.notify(service.notifier.status(&service.status()));
+            }
+        }
         if rules_ready && !stopping {
             if let Some(rules) = service.rules.as_mut() {
                 rules.ready(service.log);
@@ -1031,6 +1173,10 @@ fn event_loop(
 /// SIGTERM or SIGINT, once the containers are stopped (or left running with
 /// `--keep-containers`): remove empty groups with `--remove-on-stop`, exit 0.
 fn stop(service: &mut Service<'_>) -> ExitCode {
+    // The cgred socket's file goes (if it is still ours: the server checks its inode).
+    if let Some(rules) = service.rules.as_mut() {
+        rules.cgred = None;
+    }
     if service.options.remove_on_stop {
         match service.reconciler.remove_all(service.log) {
             Ok(removed) => service.log.info(&format!(

@@ -115,7 +115,14 @@ impl Options {
                 main: path("rules"),
                 dir: path("rules-dir"),
             }),
-            cgred: m.get_flag("rules-engine").then(CgredOptions::default),
+            cgred: (m.get_flag("rules-engine") && !m.get_flag("no-cgred-socket")).then(|| {
+                CgredOptions {
+                    path: path("cgred-socket"),
+                    owner: m.get_one::<u32>("cgred-socket-user").copied(),
+                    group: m.get_one::<u32>("cgred-socket-group").copied(),
+                    ..CgredOptions::default()
+                }
+            }),
         }
     }
 }
@@ -147,6 +154,44 @@ mod tests {
         assert!(!c.keep_running);
         assert_eq!(c.restart, "no");
         assert_eq!(o.rules, None);
+        assert_eq!(o.cgred, None);
+        let m = cgtools::tools::cli::cgconfigd::command()
+            .try_get_matches_from(["cgconfigd", "--rules-engine"])
+            .unwrap();
+        assert_eq!(
+            Options::from_matches(&m).cgred,
+            Some(CgredOptions::default())
+        );
+    }
+
+    #[test]
+    fn cgred_socket_options() {
+        let parse = |args: &[&str]| {
+            cgtools::tools::cli::cgconfigd::command()
+                .try_get_matches_from(args)
+                .map(|m| Options::from_matches(&m).cgred)
+        };
+        let o = parse(&[
+            "cgconfigd",
+            "--rules-engine",
+            "--cgred-socket",
+            "/tmp/x.socket",
+            "--cgred-socket-user",
+            "root",
+            "--cgred-socket-group",
+            "4242",
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(o.path, PathBuf::from("/tmp/x.socket"));
+        assert_eq!((o.owner, o.group), (Some(0), Some(4242)));
+        assert_eq!(o.mode, 0o660);
+        assert_eq!(
+            parse(&["cgconfigd", "--rules-engine", "--no-cgred-socket"]).unwrap(),
+            None
+        );
+        assert!(parse(&["cgconfigd", "--no-cgred-socket", "--cgred-socket", "/x"]).is_err());
+        assert!(parse(&["cgconfigd", "--cgred-socket-user", "no-such-user-hopefully"]).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_cgconfigd_global_optspecs
-    string join \n c/config= d/config-dir= rules-engine rules= rules-dir= state-dir= mode= b/base= supervisor= remove-on-stop log-level= lxcpath= no-containers containers-group= boot-groups= stop-timeout= keep-containers restart-containers= once check dry-run unload h/help V/version
+    string join \n c/config= d/config-dir= rules-engine rules= rules-dir= cgred-socket= cgred-socket-user= cgred-socket-group= no-cgred-socket state-dir= mode= b/base= supervisor= remove-on-stop log-level= lxcpath= no-containers containers-group= boot-groups= stop-timeout= keep-containers restart-containers= once check dry-run unload h/help V/version
 end
 
 function __fish_cgconfigd_needs_command
@@ -28,6 +28,9 @@ complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -s c -l config -d 'The
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -s d -l config-dir -d 'The drop-in directory: its *.conf files are read in name order after FILE' -r -F
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l rules -d 'With --rules-engine: the rules file; a missing file counts as empty' -r -F
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l rules-dir -d 'With --rules-engine: more rules, its files in name order after the rules file' -r -F
+complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l cgred-socket -d 'With --rules-engine: the cgred socket, where cgexec --sticky and cgclassify --sticky / --cancel-sticky ask that processes be left where they are (libcgroup\'s tools use /var/run/cgred.socket, the same file where /var/run links to /run)' -r -F
+complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l cgred-socket-user -d 'The cgred socket\'s owner, a name or a uid (cgrulesengd\'s -u) [default: root]' -r
+complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l cgred-socket-group -d 'The cgred socket\'s group, a name or a gid (cgrulesengd\'s -g); the socket\'s mode is 0660 [default: root\'s]' -r
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l state-dir -d 'Where the record of the groups cgconfigd created, the containers\' state and the control socket are kept' -r -F
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l mode -d 'root: groups from each hierarchy\'s root, as libcgroup names them; delegated: below the cgroup systemd delegated to the service' -r -f -a "root\t''
 delegated\t''"
@@ -46,6 +49,7 @@ complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l restart-containers 
 on-failure\t''
 always\t''"
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l rules-engine -d 'Classify processes by the rules (cgrulesengd\'s work): every process at start, new ones as they exec or change ids; needs CAP_NET_ADMIN in the host\'s namespaces'
+complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l no-cgred-socket -d 'With --rules-engine: serve no cgred socket (no process is sticky)'
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l remove-on-stop -d 'On SIGTERM, remove the empty groups cgconfigd created (default: they stay)'
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l no-containers -d 'Manage no containers: no discovery, no autostart, no control socket'
 complete -c cgconfigd -n "__fish_cgconfigd_needs_command" -l keep-containers -d 'On SIGTERM, leave the containers running (the next cgconfigd re-adopts them); by default they are stopped'

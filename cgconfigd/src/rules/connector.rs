@@ -472,6 +472,9 @@ fn parse_proc_event(event: &[u8]) -> Option<Event> {
 pub struct Scanned {
     /// Its pid (a thread group leader's: `/proc` lists processes, not threads).
     pub tgid: u32,
+    /// Its parent's pid (`PPid:` of `/proc/PID/status`; 0 for init and kthreadd), for the
+    /// sticky table's descendants after a rescan.
+    pub ppid: u32,
     /// Real user id (`Uid:` of `/proc/PID/status`).
     pub ruid: u32,
     /// Effective user id.
@@ -487,7 +490,7 @@ pub struct Scanned {
     pub exe: Option<PathBuf>,
 }
 
-/// Every process of `/proc`, in one pass: its ids, name and executable. A process that
+/// Every process of `/proc`, in one pass: its ids, parent, name and executable. A process that
 /// exits during the scan is left out, not an error. Fails only when `/proc` cannot be
 /// listed or a process's status cannot be read for another reason.
 pub fn scan() -> Result<Vec<Scanned>, String> {
@@ -548,9 +551,11 @@ fn scan_one(dir: &mut PathBuf, tgid: u32, status: &mut String) -> Result<Option<
     Ok(Some(process))
 }
 
-/// The ids and name of a process from its `/proc/PID/status` (`exe` left `None`).
+/// The ids, parent and name of a process from its `/proc/PID/status` (`exe` left
+/// `None`).
 pub fn parse_status(tgid: u32, status: &str) -> Option<Scanned> {
     let mut comm = None;
+    let mut ppid = None;
     let mut uids = None;
     let mut gids = None;
     // `Uid:` and `Gid:` list real, effective, saved and filesystem ids.
@@ -561,17 +566,20 @@ pub fn parse_status(tgid: u32, status: &str) -> Option<Scanned> {
     for line in status.lines() {
         if let Some(name) = line.strip_prefix("Name:") {
             comm = Some(unescape_name(name.trim_start_matches('\t')));
+        } else if let Some(rest) = line.strip_prefix("PPid:") {
+            ppid = rest.trim().parse::<u32>().ok();
         } else if let Some(rest) = line.strip_prefix("Uid:") {
             uids = pair(rest);
         } else if let Some(rest) = line.strip_prefix("Gid:") {
             gids = pair(rest);
-            // Name, Uid and Gid come first; the rest of the file is not needed.
+            // Name, PPid, Uid and Gid come first; the rest of the file is not needed.
             break;
         }
     }
     let ((ruid, euid), (rgid, egid)) = (uids?, gids?);
     Some(Scanned {
         tgid,
+        ppid: ppid?,
         ruid,
         euid,
         rgid,
@@ -813,6 +821,7 @@ mod tests {
             parse_status(42, status),
             Some(Scanned {
                 tgid: 42,
+                ppid: 1,
                 ruid: 1000,
                 euid: 65534,
                 rgid: 100,
@@ -822,6 +831,11 @@ mod tests {
             })
         );
         assert_eq!(parse_status(42, "Name:\tx\nUid:\t1\t1\t1\t1\n"), None);
+        // No PPid: torn down while read.
+        assert_eq!(
+            parse_status(42, "Name:\tx\nUid:\t1\t1\t1\t1\nGid:\t1\t1\t1\t1\n"),
+            None
+        );
         assert_eq!(parse_status(42, ""), None);
     }
 
@@ -832,7 +846,7 @@ mod tests {
         std::fs::create_dir(p.join("7")).unwrap();
         std::fs::write(
             p.join("7/status"),
-            "Name:\tsleep\nUid:\t0\t0\t0\t0\nGid:\t5\t6\t6\t6\n",
+            "Name:\tsleep\nPPid:\t1\nUid:\t0\t0\t0\t0\nGid:\t5\t6\t6\t6\n",
         )
         .unwrap();
         std::os::unix::fs::symlink("/usr/bin/sleep", p.join("7/exe")).unwrap();
@@ -840,7 +854,7 @@ mod tests {
         std::fs::create_dir(p.join("2")).unwrap();
         std::fs::write(
             p.join("2/status"),
-            "Name:\tkthreadd\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
+            "Name:\tkthreadd\nPPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n",
         )
         .unwrap();
         // Gone: its directory is empty.
@@ -857,6 +871,7 @@ mod tests {
         );
         assert_eq!(found[1].exe.as_deref(), Some(Path::new("/usr/bin/sleep")));
         assert_eq!((found[1].rgid, found[1].egid), (5, 6));
+        assert_eq!((found[0].ppid, found[1].ppid), (0, 1));
         assert!(scan_in(&p.join("none"))
             .unwrap_err()
             .starts_with("cannot list"));

@@ -7,20 +7,30 @@
 //!   `file:line:col: error: ...`.
 //! * [`Engine::handle`] classifies the processes of a batch of connector events (`Exec`,
 //!   `Uid`, `Gid`): each process once per batch, from what `/proc` says when it is read,
-//!   so a process that executed twice is classified by its last program. An `Overrun`
-//!   in the batch turns it into a rescan.
+//!   so a process that executed twice is classified by its last program. The batch's
+//!   `Fork` and `Exit` events go to the [`StickyTable`] first, in order, so that a child
+//!   of a sticky process is sticky before its own exec is looked at. An `Overrun` in the
+//!   batch turns it into a rescan.
 //! * [`Engine::rescan`] classifies every process of `/proc` (at start, after a reload,
-//!   after an overrun).
+//!   after an overrun), after telling the sticky table which processes exist and their
+//!   parents ([`StickyTable::after_rescan`]).
 //! * [`Engine::plan`] says, without moving anything, where each process would go.
 //!
 //! Never touched: kernel threads (no executable), the daemon itself, processes whose rule
-//! says `ignore` (or `ignore_rt` for a real-time one), and sticky processes
-//! ([`Engine::set_sticky`], the seam for the cgred socket). A process that exits between
-//! its event and its move is not an error.
+//! says `ignore` (or `ignore_rt` for a real-time one), and sticky processes (the table the
+//! cgred socket fills). A process that exits between its event and its move is not an
+//! error.
+//!
+//! A destination with variables (`users/%u`) whose group does not exist is created from
+//! its cgconfig.conf template ([`Engine::set_templates`]) with the template's settings,
+//! owners and modes, by the same code as cgexec and cgclassify
+//! (`cgtools::rules::classify::materialize`); when that fails nothing of it stays, and
+//! when the move into the new group fails the directories made for it are removed again.
 
 use super::connector::{self, Event};
+use super::sticky::{Forked, StickyTable};
 use cgtools::engine::accounts::SystemAccounts;
-use cgtools::rules::classify::{Classifier, Decision, Placement, Process};
+use cgtools::rules::classify::{materialize, Classifier, Decision, Placement, Process};
 use cgtools::{Cgroups, GroupPath};
 use grammar::cgrules::Rules;
 use nix::errno::Errno;
@@ -174,7 +184,8 @@ pub struct Engine<'a> {
     files: Vec<PathBuf>,
     rules: usize,
     own_pid: u32,
-    sticky: Box<dyn Fn(u32) -> bool>,
+    /// The `template` sections of cgconfig.conf and cgconfig.d.
+    templates: Vec<grammar::cgconfig::Group>,
 }
 
 impl<'a> Engine<'a> {
@@ -187,14 +198,19 @@ impl<'a> Engine<'a> {
             files: Vec::new(),
             rules: 0,
             own_pid: std::process::id(),
-            sticky: Box::new(|_| false),
+            templates: Vec::new(),
         }
     }
 
-    /// The seam for sticky processes (`cgexec --sticky`, the cgred socket): a process for
-    /// which `is_sticky` says true is never moved.
-    pub fn set_sticky(&mut self, is_sticky: Box<dyn Fn(u32) -> bool>) {
-        self.sticky = is_sticky;
+    /// The `template` sections a destination with variables is created from
+    /// ([`read_templates`]).
+    pub fn set_templates(&mut self, templates: Vec<grammar::cgconfig::Group>) {
+        self.templates = templates;
+    }
+
+    /// How many templates the engine knows.
+    pub fn templates(&self) -> usize {
+        self.templates.len()
     }
 
     /// Takes rules that were loaded ([`load`]).
@@ -219,14 +235,14 @@ impl<'a> Engine<'a> {
     }
 
     /// Whether the rules may move `pid` at all.
-    fn excluded(&self, pid: u32) -> bool {
-        pid == self.own_pid || (self.sticky)(pid)
+    fn excluded(&self, pid: u32, sticky: &StickyTable) -> bool {
+        pid == self.own_pid || sticky.is_sticky(pid)
     }
 
-    /// Classifies process `tgid` and moves it. Errors name the pid, the group and the
-    /// kernel's reason.
-    pub fn classify_pid(&self, tgid: u32) -> Result<Outcome, String> {
-        if self.excluded(tgid) {
+    /// Classifies process `tgid` and moves it, unless `sticky` holds it. Errors name the
+    /// pid, the group and the kernel's reason.
+    pub fn classify_pid(&self, tgid: u32, sticky: &StickyTable) -> Result<Outcome, String> {
+        if self.excluded(tgid, sticky) {
             return Ok(Outcome::Skipped);
         }
         let process = match Process::of_pid(tgid) {
@@ -272,8 +288,8 @@ impl<'a> Engine<'a> {
             .map_err(|e| format!("destination `{}`: {e}", placement.group))
     }
 
-    /// Moves `pid` into `placement`'s group, creating it first if it is a template's
-    /// and does not exist. `None`: the process is gone.
+    /// Moves `pid` into `placement`'s group, creating it first from its template if it
+    /// is a template's and does not exist. `None`: the process is gone.
     fn place(&self, pid: u32, placement: &Placement) -> Result<Option<String>, String> {
         let controllers = self.controllers(placement);
         let path = self.path_of(placement)?;
@@ -286,10 +302,15 @@ impl<'a> Engine<'a> {
         if placement.template.is_some() {
             if let Err(e) = &result {
                 if e.errno() == Some(Errno::ENOENT) {
-                    group.create().map_err(|e| {
-                        format!("cannot create {name} (template of pid {pid}): {e}")
-                    })?;
+                    let made = self.create_from_template(pid, placement, &controllers, &path)?;
                     result = group.attach(pid);
+                    if let Err(e) = &result {
+                        if e.errno() != Some(Errno::ESRCH) {
+                            // The group was made for this process only: nothing half-made
+                            // stays behind a failed move.
+                            self.remove_made(&controllers, &made);
+                        }
+                    }
                 }
             }
         }
@@ -300,11 +321,80 @@ impl<'a> Engine<'a> {
         }
     }
 
-    /// Classifies the processes of a batch of events, each once (its last state). With
-    /// an `Overrun` in the batch, rescans `/proc` instead and returns its counts.
-    pub fn handle(&self, events: &[Event], log: &crate::log::Logger) -> Option<Counts> {
+    /// Creates a template destination's group (below the base) with its template's
+    /// settings and owners; a failure takes back what it created. Returns the levels of
+    /// `path` that did not exist before, deepest first.
+    fn create_from_template(
+        &self,
+        pid: u32,
+        placement: &Placement,
+        controllers: &[&str],
+        path: &GroupPath,
+    ) -> Result<Vec<GroupPath>, String> {
+        let mut made = Vec::new();
+        let mut level = Some(path.clone());
+        while let Some(p) = level.filter(|p| !p.is_root() && !self.exists(controllers, p)) {
+            level = p.parent();
+            made.push(p);
+        }
+        let based = Placement {
+            group: path.as_relative().to_string(),
+            ..placement.clone()
+        };
+        let host = cgtools::backend::values::HostFacts::read(self.cg);
+        materialize(
+            self.cg,
+            &based,
+            &self.templates,
+            &host,
+            &mut SystemAccounts::default(),
+        )
+        .map_err(|e| {
+            format!(
+                "cannot create {}:{} from template `{}` for pid {pid}: {e}",
+                controllers.join(","),
+                path.as_relative(),
+                placement.template.as_deref().unwrap_or_default()
+            )
+        })?;
+        Ok(made)
+    }
+
+    /// Removes the (empty) groups `made`, deepest first; what cannot be removed stays
+    /// (it is in use by then: someone else's).
+    fn remove_made(&self, controllers: &[&str], made: &[GroupPath]) {
+        for path in made {
+            if let Ok(group) = self.cg.group(controllers, path) {
+                let _ = group.remove(cgtools::backend::remove::Removal::EmptyOnly);
+            }
+        }
+    }
+
+    /// Classifies the processes of a batch of events, each once (its last state), after
+    /// giving the batch's forks and exits to `sticky` in order. With an `Overrun` in the
+    /// batch, rescans `/proc` instead and returns its counts.
+    pub fn handle(
+        &self,
+        events: &[Event],
+        sticky: &mut StickyTable,
+        log: &crate::log::Logger,
+    ) -> Option<Counts> {
+        for event in events {
+            if let Forked::Dropped(full) = sticky.on_event(event) {
+                if let Event::Fork {
+                    parent_tgid,
+                    child_tgid,
+                    ..
+                } = event
+                {
+                    log.warning(&format!(
+                        "pid {child_tgid}, child of sticky pid {parent_tgid}, is not sticky: {full}"
+                    ));
+                }
+            }
+        }
         if events.contains(&Event::Overrun) {
-            return Some(self.rescan(log));
+            return Some(self.rescan(sticky, log));
         }
         let mut seen = HashSet::new();
         let mut order = Vec::new();
@@ -322,7 +412,7 @@ impl<'a> Engine<'a> {
             }
         }
         for tgid in order.into_iter().rev() {
-            match self.classify_pid(tgid) {
+            match self.classify_pid(tgid, sticky) {
                 Ok(Outcome::Moved(groups)) => {
                     log.debug(&format!("pid {tgid}: moved to {}", groups.join(" ")))
                 }
@@ -334,8 +424,10 @@ impl<'a> Engine<'a> {
     }
 
     /// Classifies every process of `/proc` (kernel threads, the daemon and sticky
-    /// processes left out); failures are logged and counted.
-    pub fn rescan(&self, log: &crate::log::Logger) -> Counts {
+    /// processes left out); failures are logged and counted. First `sticky` forgets the
+    /// processes that are gone and adopts the unseen children of sticky ones (their exit
+    /// or fork events may have been lost).
+    pub fn rescan(&self, sticky: &mut StickyTable, log: &crate::log::Logger) -> Counts {
         let mut counts = Counts::default();
         let processes = match connector::scan() {
             Ok(p) => p,
@@ -344,13 +436,21 @@ impl<'a> Engine<'a> {
                 return counts;
             }
         };
+        let family: Vec<(u32, u32)> = processes.iter().map(|p| (p.tgid, p.ppid)).collect();
+        let dropped = sticky.after_rescan(&family);
+        if dropped > 0 {
+            log.warning(&format!(
+                "{dropped} children of sticky processes are not sticky: the table of sticky processes is full ({} entries)",
+                sticky.capacity()
+            ));
+        }
         for process in processes {
             // Kernel threads have no executable (nor have zombies).
             if process.exe.is_none() {
                 continue;
             }
             counts.seen += 1;
-            match self.classify_pid(process.tgid) {
+            match self.classify_pid(process.tgid, sticky) {
                 Ok(Outcome::Moved(_)) => counts.classified += 1,
                 Ok(_) => {}
                 Err(message) => {
@@ -369,7 +469,7 @@ impl<'a> Engine<'a> {
         let mut out = Vec::new();
         for scanned in connector::scan()? {
             let tgid = scanned.tgid;
-            if scanned.exe.is_none() || self.excluded(tgid) {
+            if scanned.exe.is_none() || tgid == self.own_pid {
                 continue;
             }
             let Ok(process) = Process::of_pid(tgid) else {
@@ -440,6 +540,25 @@ fn reason(e: &io::Error) -> String {
     grammar::diagnostic::io_reason(e)
 }
 
+/// The `template` sections of `files` (cgconfig.conf and the drop-ins, in reading order).
+/// `Err`: why a file cannot be read or parsed (the caller keeps the templates it had).
+pub fn read_templates(files: &[PathBuf]) -> Result<Vec<grammar::cgconfig::Group>, String> {
+    let mut templates = Vec::new();
+    for file in files {
+        use cgtools::engine::check::FileError;
+        let (_, config) = cgtools::engine::check::read_config(file).map_err(|e| match e {
+            FileError::Unreadable { message, .. } => message,
+            FileError::Invalid { report, .. } => report.lines().next().unwrap_or("").to_string(),
+        })?;
+        for section in config.sections {
+            if let grammar::cgconfig::Section::Template(t) = section {
+                templates.push(t);
+            }
+        }
+    }
+    Ok(templates)
+}
+
 /// Whether a path is one the rules are read from (for the watcher's events).
 pub fn is_rules_file(sources: &RulesSources, path: &Path) -> bool {
     path == sources.main || path.parent() == Some(sources.dir.as_path())
@@ -494,6 +613,88 @@ mod tests {
             crate::log::diagnostic_header(&errors[0]).is_some(),
             "{errors:?}"
         );
+    }
+
+    #[test]
+    fn templates_are_read_in_order_and_a_bad_file_is_named() {
+        let tmp = tempfile::tempdir().unwrap();
+        let a = tmp.path().join("cgconfig.conf");
+        let b = tmp.path().join("b.conf");
+        std::fs::write(
+            &a,
+            "group g { cpu { } }\ntemplate users/%u { cpu { cpu.shares = 512; } }\n",
+        )
+        .unwrap();
+        std::fs::write(&b, "template jobs/%p { memory { } }\n").unwrap();
+        let templates = read_templates(&[a.clone(), b.clone()]).unwrap();
+        let names: Vec<&str> = templates.iter().map(|t| t.name.value.as_str()).collect();
+        assert_eq!(names, ["users/%u", "jobs/%p"]);
+
+        std::fs::write(&b, "template jobs/%p {\n").unwrap();
+        let err = read_templates(&[a.clone(), b.clone()]).unwrap_err();
+        assert!(err.contains(&*b.to_string_lossy()), "{err}");
+        let err = read_templates(&[tmp.path().join("missing.conf")]).unwrap_err();
+        assert!(err.contains("missing.conf"), "{err}");
+    }
+
+    /// A fake cgroup v2 mount in a temporary directory with the group `a` (its
+    /// `cgroup.procs` a plain file: a move writes the pid into it).
+    fn fake_mount(tmp: &Path) -> Cgroups {
+        let mount = tmp.join("sys/fs/cgroup");
+        std::fs::create_dir_all(mount.join("a")).unwrap();
+        std::fs::write(mount.join("cgroup.controllers"), "cpu memory\n").unwrap();
+        std::fs::write(mount.join("cgroup.subtree_control"), "").unwrap();
+        std::fs::write(mount.join("a/cgroup.procs"), "").unwrap();
+        let mountinfo = "26 22 0:23 / /sys/fs/cgroup rw - cgroup2 cgroup2 rw\n";
+        Cgroups::from_sources(mountinfo, None, tmp).unwrap()
+    }
+
+    #[test]
+    fn a_child_forked_by_a_sticky_process_in_the_same_batch_is_not_moved() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cg = fake_mount(tmp.path());
+        let s = sources(tmp.path());
+        std::fs::write(&s.main, "*  cgroup  a\n").unwrap();
+        let mut engine = Engine::new(&cg, GroupPath::root());
+        engine.install(load(&s).unwrap());
+        let log = crate::log::Logger::new(crate::log::Level::Error);
+        let procs = tmp.path().join("sys/fs/cgroup/a/cgroup.procs");
+        // A real process for the rule to match (the engine never moves itself).
+        let mut child = std::process::Command::new("sleep")
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let pid = child.id();
+        let parent = 999_999; // sticky with its children, registered earlier
+        let mut table = StickyTable::new();
+        table.insert(parent, true).unwrap();
+        let batch = [
+            Event::Fork {
+                parent_tgid: parent,
+                child_pid: pid,
+                child_tgid: pid,
+            },
+            Event::Exec { pid, tgid: pid },
+        ];
+        assert_eq!(engine.handle(&batch, &mut table, &log), None);
+        assert!(table.is_sticky(pid));
+        assert_eq!(std::fs::read_to_string(&procs).unwrap(), "");
+        assert_eq!(engine.classify_pid(pid, &table), Ok(Outcome::Skipped));
+
+        // Its exit forgets it: the same pid's next exec is classified.
+        let exit = Event::Exit {
+            pid,
+            tgid: pid,
+            code: 0,
+        };
+        engine.handle(&[exit, Event::Exec { pid, tgid: pid }], &mut table, &log);
+        assert!(!table.is_sticky(pid));
+        assert_eq!(
+            std::fs::read_to_string(&procs).unwrap().trim(),
+            pid.to_string()
+        );
+        let _ = child.kill();
+        let _ = child.wait();
     }
 
     #[test]

@@ -13,9 +13,10 @@
 //! * [`engine`]: the engine in cgconfigd's loop (`--rules-engine`): rules loaded and
 //!   reloaded, events classified, processes moved, rescans.
 //! * [`sticky`]: the table of processes the engine must leave where they are, and
-//!   [`cgred_server`]: the libcgroup-compatible unix socket (`/run/cgred.socket`) through
-//!   which cgexec and cgclassify fill it; both not yet wired into the loop (the engine's
-//!   `set_sticky` seam takes the table).
+//!   [`cgred_server`]: the libcgroup-compatible unix socket (`/run/cgred.socket`,
+//!   `--cgred-socket`) through which cgexec and cgclassify fill it; both served in
+//!   cgconfigd's loop beside the connector (`daemon.rs`, `RulesEngine`), the table passed
+//!   to the engine's `handle`, `rescan` and `classify_pid`.
 
 pub mod cgred_server;
 pub mod connector;

@@ -90,6 +90,35 @@ pub fn command() -> Command {
                 .help("With --rules-engine: more rules, its files in name order after the rules file"),
         )
         .arg(
+            Arg::new("cgred-socket")
+                .long("cgred-socket")
+                .value_name("PATH")
+                .default_value("/run/cgred.socket")
+                .value_parser(clap::value_parser!(PathBuf))
+                .help("With --rules-engine: the cgred socket, where cgexec --sticky and cgclassify --sticky / --cancel-sticky ask that processes be left where they are (libcgroup's tools use /var/run/cgred.socket, the same file where /var/run links to /run)"),
+        )
+        .arg(
+            Arg::new("cgred-socket-user")
+                .long("cgred-socket-user")
+                .value_name("NAME")
+                .value_parser(parse_user)
+                .help("The cgred socket's owner, a name or a uid (cgrulesengd's -u) [default: root]"),
+        )
+        .arg(
+            Arg::new("cgred-socket-group")
+                .long("cgred-socket-group")
+                .value_name("NAME")
+                .value_parser(parse_group)
+                .help("The cgred socket's group, a name or a gid (cgrulesengd's -g); the socket's mode is 0660 [default: root's]"),
+        )
+        .arg(
+            Arg::new("no-cgred-socket")
+                .long("no-cgred-socket")
+                .action(ArgAction::SetTrue)
+                .conflicts_with_all(["cgred-socket", "cgred-socket-user", "cgred-socket-group"])
+                .help("With --rules-engine: serve no cgred socket (no process is sticky)"),
+        )
+        .arg(
             Arg::new("state-dir")
                 .long("state-dir")
                 .value_name("DIR")
@@ -440,6 +469,36 @@ pub fn daemon_options_with_command(m: &clap::ArgMatches) -> Vec<String> {
                 .map_or_else(|| a.get_id().to_string(), |l| format!("--{l}"))
         })
         .collect()
+}
+
+/// A user name or a uid, as its uid.
+fn parse_user(text: &str) -> Result<u32, String> {
+    use crate::engine::accounts::Accounts;
+    account_id(text, "user", |a, n| a.uid(n))
+}
+
+/// A group name or a gid, as its gid.
+fn parse_group(text: &str) -> Result<u32, String> {
+    use crate::engine::accounts::Accounts;
+    account_id(text, "group", |a, n| a.gid(n))
+}
+
+fn account_id(
+    text: &str,
+    what: &str,
+    lookup: impl FnOnce(
+        &mut crate::engine::accounts::SystemAccounts,
+        &str,
+    ) -> Result<Option<u32>, String>,
+) -> Result<u32, String> {
+    if let Ok(id) = text.parse::<u32>() {
+        return Ok(id);
+    }
+    match lookup(&mut Default::default(), text) {
+        Ok(Some(id)) => Ok(id),
+        Ok(None) => Err(format!("no {what} `{text}`")),
+        Err(reason) => Err(format!("cannot look up {what} `{text}`: {reason}")),
+    }
 }
 
 fn name_arg() -> Arg {
