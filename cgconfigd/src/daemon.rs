@@ -285,8 +285,16 @@ struct Service<'a> {
 }
 
 /// The environment variable that sets the proc connector's receive buffer, in bytes
-/// (tests shrink it to provoke overruns); unset: the kernel's default.
+/// (tests shrink it to provoke overruns); unset: [`DEFAULT_RECV_BUFFER`].
 pub const RECV_BUFFER_ENV: &str = "CGCONFIGD_RULES_RCVBUF";
+
+/// The proc connector's receive buffer unless [`RECV_BUFFER_ENV`] says otherwise: 4 MiB,
+/// room for about 5000 events (each datagram costs the buffer its skb's true size, about
+/// 768 bytes), where the kernel's default (`net.core.rmem_default`, 208 KiB) overflows
+/// during a build or a burst of short jobs and every overflow costs a rescan of `/proc`
+/// (BENCHMARKS.md, rules engine). The kernel only charges what is queued: an idle daemon
+/// holds none of it.
+pub const DEFAULT_RECV_BUFFER: usize = 4 << 20;
 
 /// The rules engine of a running daemon.
 struct RulesEngine<'a> {
@@ -325,7 +333,7 @@ impl<'a> RulesEngine<'a> {
                 v.parse::<usize>()
                     .map_err(|_| format!("{RECV_BUFFER_ENV}={v}: not a number of bytes"))?,
             ),
-            Err(_) => None,
+            Err(_) => Some(DEFAULT_RECV_BUFFER),
         };
         let connector = Connector::open(buffer)
             .map_err(|e| format!("rules engine: {e}; processes cannot be classified"))?;

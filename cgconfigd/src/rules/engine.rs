@@ -186,6 +186,54 @@ pub struct Engine<'a> {
     own_pid: u32,
     /// The `template` sections of cgconfig.conf and cgconfig.d.
     templates: Vec<grammar::cgconfig::Group>,
+    /// User and group names by id, looked up once per rules load rather than once per
+    /// process (through NSS, which may be sssd or LDAP).
+    names: std::cell::RefCell<NameCache>,
+}
+
+/// The user and group names the engine has looked up since the rules were installed. A
+/// name that changes meanwhile is seen at the next reload, like the rules' own names
+/// (`@group` members are resolved once per load too).
+#[derive(Default)]
+struct NameCache {
+    users: std::collections::HashMap<u32, Option<String>>,
+    groups: std::collections::HashMap<u32, Option<String>>,
+}
+
+impl NameCache {
+    /// Entries kept at most per map; beyond, the map starts again (a host with that many
+    /// distinct ids running is unusual, and a lookup is only a cost, never an error).
+    const LIMIT: usize = 1 << 16;
+
+    fn user(&mut self, uid: u32) -> Option<String> {
+        if self.users.len() >= Self::LIMIT {
+            self.users.clear();
+        }
+        self.users
+            .entry(uid)
+            .or_insert_with(|| {
+                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                    .ok()
+                    .flatten()
+                    .map(|u| u.name)
+            })
+            .clone()
+    }
+
+    fn group(&mut self, gid: u32) -> Option<String> {
+        if self.groups.len() >= Self::LIMIT {
+            self.groups.clear();
+        }
+        self.groups
+            .entry(gid)
+            .or_insert_with(|| {
+                nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                    .ok()
+                    .flatten()
+                    .map(|g| g.name)
+            })
+            .clone()
+    }
 }
 
 impl<'a> Engine<'a> {
@@ -199,7 +247,18 @@ impl<'a> Engine<'a> {
             rules: 0,
             own_pid: std::process::id(),
             templates: Vec::new(),
+            names: Default::default(),
         }
+    }
+
+    /// Reads process `pid` from `/proc`, its user and group names from the cache.
+    fn process(&self, pid: u32) -> io::Result<Process> {
+        let names = &self.names;
+        Process::of_pid_named(
+            pid,
+            |uid| names.borrow_mut().user(uid),
+            |gid| names.borrow_mut().group(gid),
+        )
     }
 
     /// The `template` sections a destination with variables is created from
@@ -218,6 +277,7 @@ impl<'a> Engine<'a> {
         self.classifier = loaded.classifier;
         self.files = loaded.files;
         self.rules = loaded.rules;
+        *self.names.borrow_mut() = NameCache::default();
     }
 
     /// The rules in words: `N rules from FILE (+ M more files)`.
@@ -245,7 +305,7 @@ impl<'a> Engine<'a> {
         if self.excluded(tgid, sticky) {
             return Ok(Outcome::Skipped);
         }
-        let process = match Process::of_pid(tgid) {
+        let process = match self.process(tgid) {
             Ok(p) => p,
             Err(e) if gone(&e) => return Ok(Outcome::Gone),
             Err(e) => return Err(format!("cannot read /proc/{tgid}/status: {}", reason(&e))),
@@ -472,7 +532,7 @@ impl<'a> Engine<'a> {
             if scanned.exe.is_none() || tgid == self.own_pid {
                 continue;
             }
-            let Ok(process) = Process::of_pid(tgid) else {
+            let Ok(process) = self.process(tgid) else {
                 continue;
             };
             let Ok(Decision::Move(placements)) = self.classifier.classify(&process) else {
