@@ -1,0 +1,129 @@
+//! cgrulesengd's command line: its help, and its usage errors side by side with libcgroup's
+//! daemon (Debian's `/usr/sbin/cgrulesengd`, cgroup-tools 2.0.2): the same exit status and
+//! getopt's line in our stderr. Libcgroup's daemon is only ever given command lines it
+//! refuses while parsing its options, never one that would start it.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+use test_support::{run_in, skip};
+
+const THEIRS: &str = "/usr/sbin/cgrulesengd";
+
+#[test]
+fn help() {
+    let dir = tempfile::tempdir().unwrap();
+    let help = run_in(dir.path(), "cgrulesengd", &["--help"]);
+    assert_eq!(help.code, Some(0), "{}", help.transcript());
+    insta::assert_snapshot!(help.stdout);
+    let short = run_in(dir.path(), "cgrulesengd", &["-h"]);
+    assert_eq!(short.code, Some(0));
+    insta::assert_snapshot!(short.stdout);
+    // An abbreviated long option, as getopt_long takes it.
+    assert_eq!(run_in(dir.path(), "cgrulesengd", &["--he"]).code, Some(0));
+}
+
+/// Command lines every version of libcgroup's daemon refuses while parsing its options
+/// (so it never starts), with the status it gives.
+const REFUSED: &[(&[&str], i32)] = &[
+    (&["-x"], 2),
+    (&["-vx"], 2),
+    (&["--foo"], 2),
+    (&["-f"], 2),
+    (&["--logfile"], 2),
+    (&["--help=x"], 2),
+    (&["--nodaemon=x"], 2),
+    (&["-s9"], 2),
+    (&["--syslog=daemon"], 2),
+    (&["-n", "-u", "cgtools-no-such-user"], 3),
+    (&["-n", "--socket-group=cgtools-no-such-group"], 3),
+];
+
+#[test]
+fn usage_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut transcript = String::new();
+    for (args, code) in REFUSED {
+        let ours = run_in(dir.path(), "cgrulesengd", args);
+        assert_eq!(ours.code, Some(*code), "{args:?}: {}", ours.transcript());
+        assert!(ours.stdout.is_empty(), "{args:?}: {}", ours.transcript());
+        transcript.push_str(&format!(
+            "$ cgrulesengd {}\n{}",
+            args.join(" "),
+            ours.stderr
+        ));
+    }
+    insta::assert_snapshot!(transcript);
+}
+
+/// Runs libcgroup's daemon with a command line it refuses; kills it (and fails) should it
+/// ever start.
+fn theirs(args: &[&str]) -> (Option<i32>, String) {
+    let mut child = Command::new(THEIRS)
+        .args(args)
+        .current_dir("/")
+        .env_remove("CGROUP_LOGLEVEL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{THEIRS} {args:?} did not refuse its options");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let out = child.wait_with_output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn usage_errors_like_libcgroups_daemon() {
+    if !std::path::Path::new(THEIRS).exists() {
+        skip!("libcgroup's daemon (cgroup-tools) is not installed");
+    }
+    if !nix::unistd::getuid().is_root() {
+        // Theirs refuses every command line of a user who is not root, before its options.
+        skip!("libcgroup's daemon answers only root about its options");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for (args, _) in REFUSED {
+        let (code, stderr) = theirs(args);
+        let ours = run_in(dir.path(), "cgrulesengd", args);
+        assert_eq!(
+            ours.code,
+            code,
+            "{args:?}: ours\n{}\ntheirs\n{stderr}",
+            ours.transcript()
+        );
+        // Their first line (getopt's, with their argv[0]), word for word in ours.
+        let first = stderr
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .replace(THEIRS, "cgrulesengd");
+        assert!(
+            ours.stderr.lines().any(|l| l == first),
+            "{args:?}: `{first}` not in ours:\n{}",
+            ours.stderr
+        );
+    }
+    // Both ignore an argument that is not an option: with -h, both print help and exit 0.
+    let (code, _) = theirs(&["extra", "-h"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(
+        run_in(dir.path(), "cgrulesengd", &["extra", "-h"]).code,
+        Some(0)
+    );
+}
