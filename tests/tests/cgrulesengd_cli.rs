@@ -164,6 +164,7 @@ fn make_install_puts_it_in_sbin_with_its_page() {
     let s = stage.path();
     let files = [
         "opt/cg/sbin/cgrulesengd",
+        "etc/systemd/system/cgrulesengd.service",
         "opt/cg/share/man/man8/cgrulesengd.8",
         "opt/cg/share/bash-completion/completions/cgrulesengd",
         "opt/cg/share/zsh/vendor-completions/_cgrulesengd",
@@ -172,8 +173,57 @@ fn make_install_puts_it_in_sbin_with_its_page() {
     for file in files {
         assert!(s.join(file).is_file(), "{file} not installed");
     }
+    let unit = std::fs::read_to_string(s.join("etc/systemd/system/cgrulesengd.service")).unwrap();
+    assert!(
+        unit.lines()
+            .any(|l| l == "ExecStart=/opt/cg/sbin/cgrulesengd -n"),
+        "{unit}"
+    );
     run("uninstall");
     for file in files {
         assert!(!s.join(file).exists(), "{file} left by uninstall");
+    }
+}
+
+/// The unit: a notify service in the foreground, reloaded with libcgroup's signal, checked
+/// by systemd-analyze where systemd is installed.
+#[test]
+fn the_unit_runs_it_in_the_foreground_as_a_notify_service() {
+    let path = test_support::repo_root().join("etc/systemd/cgrulesengd.service");
+    let text = std::fs::read_to_string(&path).unwrap();
+    for line in [
+        "Type=notify",
+        "ExecStart=/usr/sbin/cgrulesengd -n",
+        "ExecReload=/bin/kill -USR2 $MAINPID",
+        "WantedBy=multi-user.target",
+    ] {
+        assert!(text.lines().any(|l| l == line), "the unit lacks {line}");
+    }
+    match Command::new("systemd-analyze").arg("--version").output() {
+        Ok(out) if out.status.success() => {}
+        _ => skip!("systemd-analyze is not installed"),
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let unit = dir.path().join("cgrulesengd.service");
+    let ours = test_support::bin("cgrulesengd");
+    std::fs::write(
+        &unit,
+        text.replace("/usr/sbin/cgrulesengd", ours.to_str().unwrap()),
+    )
+    .unwrap();
+    let out = Command::new("systemd-analyze")
+        .arg("verify")
+        .arg(&unit)
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in stderr.lines() {
+        // The man page the unit names is not installed on a test machine, nor are the
+        // units it is ordered after.
+        let expected = (line.contains("Command 'man ") && line.contains("failed with code"))
+            || line.contains("cgconfigd")
+            || line.trim().is_empty();
+        assert!(expected, "systemd-analyze verify: {line}");
     }
 }
