@@ -227,3 +227,37 @@ fn the_unit_runs_it_in_the_foreground_as_a_notify_service() {
         assert!(expected, "systemd-analyze verify: {line}");
     }
 }
+
+/// A user who is not root gets libcgroup's line and status 1, once the options are read
+/// (so `-h` still answers).
+#[test]
+fn only_root_starts_it() {
+    use std::os::unix::process::CommandExt;
+    if !nix::unistd::getuid().is_root() {
+        skip!("needs root to run it as another user");
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let as_nobody = |args: &[&str]| {
+        Command::new(test_support::bin("cgrulesengd"))
+            .args(args)
+            .current_dir("/")
+            .env("CGTOOLS_ETC", dir.path())
+            .uid(65534)
+            .gid(65534)
+            .stdin(Stdio::null())
+            .output()
+    };
+    let out = match as_nobody(&["-n"]) {
+        Ok(out) => out,
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            skip!("user 65534 cannot run the built binary here: {e}")
+        }
+        Err(e) => panic!("{e}"),
+    };
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "Error: Only root can start/stop the control group rules engine daemon\n"
+    );
+    assert_eq!(as_nobody(&["-h"]).unwrap().status.code(), Some(0));
+}
