@@ -304,4 +304,13 @@ fn a_rules_file_with_an_error_stops_the_start_and_says_where() {
         .unwrap();
     assert_eq!(fg.status.code(), Some(1));
     assert!(s.log_text().contains(&at), "log:\n{}", s.log_text());
+    // -d: in the foreground, every message on stdout.
+    let debug = s.command(&["-d"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&debug.stdout);
+    assert_eq!(debug.status.code(), Some(1), "stdout: {stdout}");
+    assert!(stdout.contains(&at), "stdout: {stdout}");
+    assert!(
+        stdout.contains("cgrulesengd: proceeding with pid "),
+        "stdout: {stdout}"
+    );
 }
