@@ -114,7 +114,8 @@ install:
 	$(INSTALL) -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	@for unit in etc/systemd/*.service; do \
 		echo "install $$unit -> $(DESTDIR)$(SYSTEMDUNITDIR)/ (ExecStart in $(SBINDIR))"; \
-		sed 's|/usr/sbin/cgconfigd|$(SBINDIR)/cgconfigd|g' $$unit > $(DESTDIR)$(SYSTEMDUNITDIR)/$${unit##*/} || exit 1; \
+		sed -e 's|/usr/sbin/cgconfigd|$(SBINDIR)/cgconfigd|g' -e 's|/usr/sbin/cgrulesengd|$(SBINDIR)/cgrulesengd|g' \
+			$$unit > $(DESTDIR)$(SYSTEMDUNITDIR)/$${unit##*/} || exit 1; \
 		chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${unit##*/}; \
 	done
 	$(INSTALL) -d $(DESTDIR)$(DOCDIR)/examples/cgconfig.d

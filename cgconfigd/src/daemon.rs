@@ -61,7 +61,10 @@ pub fn run(options: &Options) -> ExitCode {
 /// Runs what the options ask for, starting containers with `launcher` (tests give
 /// theirs).
 pub fn run_with(options: &Options, launcher: Box<dyn Launcher>) -> ExitCode {
-    let log = Logger::new(options.log_level);
+    let log = options
+        .logger
+        .clone()
+        .unwrap_or_else(|| Logger::new(options.log_level));
     match options.run {
         RunMode::Check => check(options),
         RunMode::DryRun => dry_run(options, &log),
@@ -537,13 +540,20 @@ impl Service<'_> {
 
     fn status(&self) -> String {
         let record = self.reconciler.record();
-        let mut status = format!(
-            "{} group{} applied from {}; {} directories created by cgconfigd",
-            self.applied.groups(),
-            if self.applied.groups() == 1 { "" } else { "s" },
-            describe_files(&self.applied.files, &self.options.sources.config),
-            record.len()
-        );
+        let mut status = if self.options.rules_only {
+            format!(
+                "rules engine only; templates from {}",
+                describe_files(&self.applied.files, &self.options.sources.config)
+            )
+        } else {
+            format!(
+                "{} group{} applied from {}; {} directories created by cgconfigd",
+                self.applied.groups(),
+                if self.applied.groups() == 1 { "" } else { "s" },
+                describe_files(&self.applied.files, &self.options.sources.config),
+                record.len()
+            )
+        };
         let kept = self.reconciler.kept();
         if !kept.is_empty() {
             let names: Vec<&str> = kept.iter().take(3).map(|k| k.group.as_str()).collect();
@@ -631,6 +641,17 @@ impl Service<'_> {
                 "{} does not exist: read as empty",
                 self.options.sources.config.display()
             ));
+        }
+        if self.options.rules_only {
+            // cgrulesengd: the files are read for their templates (and refused as a whole
+            // when one has an error, as libcgroup's daemon refuses to start); their groups
+            // are cgconfigd's or cgconfigparser's to apply.
+            self.log.info(&format!(
+                "read the templates of {}: their groups are not applied (rules engine only)",
+                describe_files(&applied.files, &self.options.sources.config)
+            ));
+            self.applied = applied;
+            return Ok(Outcome::default());
         }
         // Directories configured before and not now are removed; when nothing left, the
         // reconciler need not look at its record.
@@ -750,6 +771,12 @@ fn serve(options: &Options, log: &Logger, launcher: Box<dyn Launcher>) -> ExitCo
         for s in [Signal::SIGHUP, Signal::SIGTERM, Signal::SIGINT] {
             set.add(s);
         }
+        if options.rules.is_some() {
+            // libcgroup's cgrulesengd reloads its rules on SIGUSR2 and its templates on
+            // SIGUSR1; here both are the reload SIGHUP starts (templates and rules).
+            set.add(Signal::SIGUSR1);
+            set.add(Signal::SIGUSR2);
+        }
         let blocked = set.thread_block().and_then(|()| {
             SignalFd::with_flags(&set, SfdFlags::SFD_CLOEXEC | SfdFlags::SFD_NONBLOCK)
         });
@@ -764,9 +791,15 @@ fn serve(options: &Options, log: &Logger, launcher: Box<dyn Launcher>) -> ExitCo
         Ok(cg) => cg,
         Err(e) => return fail(&e.to_string()),
     };
-    let (record, _lock) = match Record::open(&options.state_dir) {
-        Ok(opened) => opened,
-        Err(message) => return fail(&message),
+    // The rules engine alone (cgrulesengd) records nothing, so it needs no state directory
+    // and runs beside a cgconfigd that holds one.
+    let (record, _lock) = if options.rules_only {
+        (Record::in_memory(), None)
+    } else {
+        match Record::open(&options.state_dir) {
+            Ok((record, lock)) => (record, Some(lock)),
+            Err(message) => return fail(&message),
+        }
     };
     let mut placement = match placement(options, &cg) {
         Ok(p) => p,
@@ -1063,11 +1096,13 @@ fn event_loop(
             }
         }
 
-        let mut reload_now = false;
+        let mut reload_now = None;
         if signal_ready {
             while let Ok(Some(info)) = signals.read_signal() {
                 match Signal::try_from(info.ssi_signo as i32) {
-                    Ok(Signal::SIGHUP) if !stopping => reload_now = true,
+                    Ok(s @ (Signal::SIGHUP | Signal::SIGUSR1 | Signal::SIGUSR2)) if !stopping => {
+                        reload_now = Some(s.as_str())
+                    }
                     Ok(Signal::SIGTERM) | Ok(Signal::SIGINT) if !stopping => {
                         stopping = true;
                         let _ = service.notifier.stopping("stopping");
@@ -1147,17 +1182,18 @@ fn event_loop(
         let due = pending.as_ref().is_some_and(|p| now >= p.due());
         if stopping {
             pending = None;
-        } else if reload_now || due {
+        } else if reload_now.is_some() || due {
             let why = match (reload_now, pending.take()) {
-                (true, _) => "SIGHUP".to_string(),
-                (false, Some(p)) => p.describe(),
-                (false, None) => "changed".to_string(),
+                (Some(signal), _) => signal.to_string(),
+                (None, Some(p)) => p.describe(),
+                (None, None) => "changed".to_string(),
             };
+            let full = reload_now.is_some();
             service.reload(
                 &why,
-                reload_now,
-                reload_now || files_changed,
-                reload_now || containers_changed,
+                full,
+                full || files_changed,
+                full || containers_changed,
             );
             files_changed = false;
             containers_changed = false;

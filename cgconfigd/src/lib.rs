@@ -16,8 +16,9 @@
 //! * [`containers`]: the LXC containers: discovery, autostart, supervision, stop, the
 //!   control socket and the client commands (`docs/containers.md`);
 //! * [`daemon`]: the run modes and the event loop;
-//! * [`rules`]: the daemon side of the rules engine, being built (issue 16): so far the
-//!   process-event listener and the `/proc` scan, not yet used by the daemon.
+//! * [`rules`]: the daemon side of the rules engine (issue 16), run by the daemon with
+//!   `--rules-engine` and, alone, by the `cgrulesengd` binary (`src/bin/cgrulesengd.rs`,
+//!   [`options::Options::rules_only`]).
 
 pub mod config;
 pub mod containers;

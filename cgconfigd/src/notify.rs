@@ -10,10 +10,19 @@
 use std::io;
 use std::os::unix::net::{SocketAddr, UnixDatagram};
 
+/// Set (to anything) beside `NOTIFY_SOCKET`: the listener only waits for the start (the
+/// parent of a daemonizing `cgrulesengd`, which exits once the child is ready), so nothing
+/// is sent after `READY=1`.
+pub const UNTIL_READY_ENV: &str = "CGCONFIGD_NOTIFY_UNTIL_READY";
+
 /// A connection to the service manager, or nothing.
 #[derive(Debug)]
 pub struct Notifier {
     target: Option<(UnixDatagram, SocketAddr)>,
+    /// Stop after `READY=1` ([`UNTIL_READY_ENV`]).
+    until_ready: bool,
+    /// `READY=1` was sent and `until_ready` is set: nothing more is sent.
+    done: std::cell::Cell<bool>,
 }
 
 impl Notifier {
@@ -23,14 +32,21 @@ impl Notifier {
             None => Ok(Notifier::none()),
             Some(value) => {
                 let value = value.to_string_lossy().into_owned();
-                Notifier::to(&value).map_err(|e| format!("NOTIFY_SOCKET={value}: {e}"))
+                let mut notifier =
+                    Notifier::to(&value).map_err(|e| format!("NOTIFY_SOCKET={value}: {e}"))?;
+                notifier.until_ready = std::env::var_os(UNTIL_READY_ENV).is_some();
+                Ok(notifier)
             }
         }
     }
 
     /// Sends nowhere.
     pub fn none() -> Notifier {
-        Notifier { target: None }
+        Notifier {
+            target: None,
+            until_ready: false,
+            done: std::cell::Cell::new(false),
+        }
     }
 
     /// Sends to `address` (a path, or `@name` for the abstract namespace).
@@ -49,6 +65,7 @@ impl Notifier {
         let socket = UnixDatagram::unbound()?;
         Ok(Notifier {
             target: Some((socket, addr)),
+            ..Notifier::none()
         })
     }
 
@@ -62,6 +79,9 @@ impl Notifier {
         let Some((socket, addr)) = &self.target else {
             return Ok(());
         };
+        if self.done.get() {
+            return Ok(());
+        }
         let mut message = String::new();
         for (key, value) in assignments {
             message.push_str(key);
@@ -69,6 +89,9 @@ impl Notifier {
             // A value is one line: a newline would start another assignment.
             message.push_str(&value.replace('\n', " "));
             message.push('\n');
+        }
+        if self.until_ready && assignments.iter().any(|&(key, _)| key == "READY") {
+            self.done.set(true);
         }
         socket.send_to_addr(message.as_bytes(), addr).map(|_| ())
     }
@@ -155,6 +178,18 @@ mod tests {
         let len = listener.recv(&mut buf).unwrap();
         assert_eq!(&buf[..len], b"STOPPING=1\nSTATUS=bye\n");
         assert!(Notifier::to("relative").is_err());
+        // Until ready: READY=1 is the last datagram.
+        let mut once = Notifier::to(&format!("@{name}")).unwrap();
+        once.until_ready = true;
+        once.status("starting").unwrap();
+        once.ready("up").unwrap();
+        once.status("later").unwrap();
+        let len = listener.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..len], b"STATUS=starting\n");
+        let len = listener.recv(&mut buf).unwrap();
+        assert_eq!(&buf[..len], b"READY=1\nSTATUS=up\n");
+        listener.set_nonblocking(true).unwrap();
+        assert!(listener.recv(&mut buf).is_err());
         assert!(Notifier::none().ready("x").is_ok());
     }
 }

@@ -1,7 +1,7 @@
 //! The command line as values (the definition is `cgtools::tools::cli::cgconfigd`).
 
 use crate::config::Sources;
-use crate::log::Level;
+use crate::log::{Level, Logger};
 use crate::placement::Mode;
 use crate::rules::cgred_server::Options as CgredOptions;
 use crate::rules::engine::RulesSources;
@@ -49,6 +49,13 @@ pub struct Options {
     /// The cgred socket served beside the rules engine (`cgexec --sticky` and
     /// `cgclassify --sticky`/`--cancel-sticky` talk to it); `None` serves none.
     pub cgred: Option<CgredOptions>,
+    /// Where messages go (`cgrulesengd`'s `-f`, `-s`, `-Q`); `None`: stderr, up to
+    /// `log_level`.
+    pub logger: Option<Logger>,
+    /// The rules engine only (`cgrulesengd`): the configuration files are read for their
+    /// templates and checked, but no group of theirs is created, changed or removed, and
+    /// nothing is recorded (no state directory).
+    pub rules_only: bool,
 }
 
 /// The options about containers.
@@ -123,6 +130,8 @@ impl Options {
                     ..CgredOptions::default()
                 }
             }),
+            logger: None,
+            rules_only: false,
         }
     }
 }

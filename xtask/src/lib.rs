@@ -65,6 +65,8 @@ fn man_page(command: clap::Command) -> io::Result<Vec<u8>> {
     };
     // No date, so that the pages are reproducible; a blank one keeps the .TH fields in
     // place (clap_mangen drops an empty field, shifting the source into the date's slot).
+    // A tool without --version (cgrulesengd, as libcgroup's) has no VERSION section.
+    let versioned = command.get_version().is_some();
     let man = clap_mangen::Man::new(command)
         .section(section)
         .date(" ")
@@ -92,7 +94,9 @@ fn man_page(command: clap::Command) -> io::Result<Vec<u8>> {
         }
     }
     extra.to_writer(&mut out)?;
-    man.render_version_section(&mut out)?;
+    if versioned {
+        man.render_version_section(&mut out)?;
+    }
     // Each section rendered alone starts with roff's quote-string preamble: keep the first.
     let text = String::from_utf8(out).map_err(|e| io::Error::other(e.to_string()))?;
     let preamble = ".ie \\n(.g .ds Aq \\(aq\n.el .ds Aq '\n";

@@ -10,6 +10,7 @@ pub mod cgcreate;
 pub mod cgdelete;
 pub mod cgexec;
 pub mod cgget;
+pub mod cgrulesengd;
 pub mod cgset;
 pub mod cgsnapshot;
 pub mod cgxget;
@@ -27,6 +28,7 @@ pub fn all() -> Vec<clap::Command> {
         cgdelete::command(),
         cgexec::command(),
         cgget::command(),
+        cgrulesengd::command(),
         cgset::command(),
         cgsnapshot::command(),
         cgxget::command(),
@@ -36,11 +38,12 @@ pub fn all() -> Vec<clap::Command> {
     ]
 }
 
-/// The manual section of a tool's page: 8 (system administration) for the daemon, 1 for
+/// The manual section of a tool's page: 8 (system administration) for the daemons, 1 for
 /// the commands.
 pub fn man_section(name: &str) -> &'static str {
     match name {
         "cgconfigd" => cgconfigd::MAN_SECTION,
+        "cgrulesengd" => cgrulesengd::MAN_SECTION,
         _ => "1",
     }
 }
@@ -50,6 +53,7 @@ pub fn man_section(name: &str) -> &'static str {
 pub fn man_extra(name: &str) -> &'static [(&'static str, &'static [&'static str])] {
     match name {
         "cgconfigd" => cgconfigd::MAN_EXTRA,
+        "cgrulesengd" => cgrulesengd::MAN_EXTRA,
         _ => &[],
     }
 }

@@ -1,0 +1,316 @@
+//! cgrulesengd on the real kernel: in the foreground (`-n -f LOG`) it moves a program it
+//! sees start into its rule's group and takes edited rules on SIGUSR2; without `-n` it
+//! daemonizes (the command exits 0 once the daemon serves; the daemon runs in its own
+//! session from `/`) and SIGTERM stops it; a rules file with an error stops the start with
+//! its file:line:col.
+//!
+//! Needs root (the proc connector needs CAP_NET_ADMIN) and a cgroup v2 mount. Each test
+//! has a private `/etc` (`CGTOOLS_ETC`, read by debug builds), a private cgred socket
+//! (`CGTOOLS_CGRED_SOCKET`) and groups below its unique prefix; every rule names a program
+//! only that test runs (a link to `cgtools-e2e-helper` named `cgt-rulesengd-<pid>-...`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)] // tests fail by panicking
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread::sleep;
+use std::time::{Duration, Instant};
+
+use test_support::{bin, need, Host, Skip, TestGroups};
+
+/// How long the daemon may take to start or to act (generous: the start classifies every
+/// process of a busy host, and the VM is slow).
+const LONG: Duration = Duration::from_secs(60);
+
+fn host() -> Result<Host, Skip> {
+    if !nix::unistd::geteuid().is_root() {
+        return Err(Skip::because(
+            "cgrulesengd needs root (CAP_NET_ADMIN for the proc connector)",
+        ));
+    }
+    let host = Host::for_test()?;
+    host.unified()?;
+    Ok(host)
+}
+
+/// A test's groups, private `/etc` and log.
+struct Setup {
+    groups: TestGroups,
+    etc: tempfile::TempDir,
+}
+
+impl Setup {
+    fn new(host: &Host, groups: &[&str]) -> Setup {
+        let test_groups = TestGroups::new(host);
+        let unified = host.unified().unwrap();
+        for g in groups {
+            test_groups.mkdir(unified, g);
+        }
+        Setup {
+            groups: test_groups,
+            etc: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn rules(&self, text: &str) {
+        // Renamed into place, as an editor saves.
+        let tmp = self.etc.path().join(".cgrules.conf.new");
+        fs::write(&tmp, text).unwrap();
+        fs::rename(&tmp, self.etc.path().join("cgrules.conf")).unwrap();
+    }
+
+    fn log(&self) -> PathBuf {
+        self.etc.path().join("cgrulesengd.log")
+    }
+
+    fn log_text(&self) -> String {
+        fs::read_to_string(self.log()).unwrap_or_default()
+    }
+
+    /// The command, with the private files.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut c = Command::new(bin("cgrulesengd"));
+        c.args(args)
+            .env("CGTOOLS_ETC", self.etc.path())
+            .env("CGTOOLS_CGRED_SOCKET", self.etc.path().join("cgred.socket"))
+            .env_remove("CGROUP_LOGLEVEL")
+            .env_remove("NOTIFY_SOCKET")
+            .stdin(Stdio::null());
+        c
+    }
+
+    /// The rule destination `<prefix>/<rest>`, and the line /proc/PID/cgroup shows for it.
+    fn group(&self, rest: &str) -> (String, String) {
+        let name = self.groups.name(rest);
+        let line = format!("0::/{name}");
+        (name, line)
+    }
+
+    /// Waits until the log has `needle`.
+    fn logged(&self, needle: &str) {
+        let start = Instant::now();
+        while !self.log_text().contains(needle) {
+            assert!(
+                start.elapsed() < LONG,
+                "no `{needle}` in the log:\n{}",
+                self.log_text()
+            );
+            sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+/// A daemon the test started: stopped (SIGKILL) on drop if the test did not stop it.
+struct Running(u32);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if is_running(self.0) {
+            let _ = nix::sys::signal::kill(
+                nix::unistd::Pid::from_raw(self.0 as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// Whether `pid` runs (not gone, not a zombie waiting for its parent).
+fn is_running(pid: u32) -> bool {
+    match fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
+        Err(_) => false,
+    }
+}
+
+fn signal(pid: u32, s: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), s).unwrap();
+}
+
+/// A program name only this test process uses.
+fn program(what: &str) -> String {
+    format!("cgt-rulesengd-{}-{what}", std::process::id())
+}
+
+/// Starts program `name` (a hard link to `cgtools-e2e-helper`, see
+/// cgconfigd/tests/kernel_rules_engine.rs), which runs until its stdin closes.
+fn spawn(name: &str) -> Child {
+    let helper = bin("cgtools-e2e-helper");
+    let dir = helper.with_file_name("rulesengd-programs");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    if let Err(e) = fs::hard_link(&helper, &path) {
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists, "{e}");
+    }
+    Command::new(path)
+        .arg("wait")
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+struct Reaped(Vec<Child>);
+
+impl Drop for Reaped {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Waits until `pid` is in the group of `line` (`0::/...`).
+fn lands(s: &Setup, pid: u32, line: &str) {
+    let start = Instant::now();
+    loop {
+        let now = fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
+        if now.lines().any(|l| l == line) {
+            return;
+        }
+        assert!(
+            start.elapsed() < LONG,
+            "pid {pid} not in {line}: {now}\nlog:\n{}",
+            s.log_text()
+        );
+        sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn in_the_foreground_it_moves_a_new_program_and_reloads_on_sigusr2() {
+    let host = need!(host());
+    let s = Setup::new(&host, &["a", "b"]);
+    let (prog, later) = (program("fg"), program("fg-later"));
+    let (a, a_line) = s.group("a");
+    let (b, b_line) = s.group("b");
+    s.rules(&format!("*:{prog}  cgroup  {a}\n"));
+    let log = s.log();
+    let mut daemon = s
+        .command(&["-n", "-vv", "-f", log.to_str().unwrap()])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _guard = Running(daemon.id());
+    s.logged("ready: ");
+    let mut kids = Reaped(vec![spawn(&prog)]);
+    lands(&s, kids.0[0].id(), &a_line);
+    // An edit, then libcgroup's reload signal.
+    s.rules(&format!("*:{prog}  cgroup  {a}\n*:{later}  cgroup  {b}\n"));
+    signal(daemon.id(), nix::sys::signal::Signal::SIGUSR2);
+    s.logged("reloading: SIGUSR2");
+    s.logged("2 rules from ");
+    kids.0.push(spawn(&later));
+    lands(&s, kids.0[1].id(), &b_line);
+    signal(daemon.id(), nix::sys::signal::Signal::SIGTERM);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = daemon.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < LONG, "SIGTERM did not stop it");
+        sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0), "log:\n{}", s.log_text());
+    s.logged("stopping");
+}
+
+#[test]
+fn without_n_it_daemonizes_once_serving_and_sigterm_stops_it() {
+    let host = need!(host());
+    let s = Setup::new(&host, &["d"]);
+    let prog = program("daemon");
+    let (d, d_line) = s.group("d");
+    s.rules(&format!("*:{prog}  cgroup  {d}\n"));
+    let log = s.log();
+    let started = Instant::now();
+    let out = s
+        .command(&["-vv", "-f", log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}\nlog:\n{}",
+        String::from_utf8_lossy(&out.stderr),
+        s.log_text()
+    );
+    // The daemon logs its pid first thing.
+    let text = s.log_text();
+    let pid: u32 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("cgrulesengd: proceeding with pid "))
+        .expect("the daemon logs its pid")
+        .parse()
+        .unwrap();
+    let _guard = Running(pid);
+    assert!(is_running(pid), "daemon {pid} is gone; log:\n{text}");
+    // Serving when the command returns (the log's `ready:` line follows READY=1).
+    s.logged("ready: ");
+    // Its own session, leader of it, and / as working directory.
+    let sid = nix::unistd::getsid(Some(nix::unistd::Pid::from_raw(pid as i32))).unwrap();
+    assert_eq!(sid.as_raw(), pid as i32);
+    assert_eq!(
+        fs::read_link(format!("/proc/{pid}/cwd")).unwrap(),
+        Path::new("/")
+    );
+    let kids = Reaped(vec![spawn(&prog)]);
+    lands(&s, kids.0[0].id(), &d_line);
+    signal(pid, nix::sys::signal::Signal::SIGTERM);
+    let start = Instant::now();
+    while is_running(pid) {
+        assert!(start.elapsed() < LONG, "SIGTERM did not stop {pid}");
+        sleep(Duration::from_millis(20));
+    }
+    s.logged("stopping");
+    eprintln!(
+        "cgrulesengd daemonized and served in {} ms",
+        started.elapsed().as_millis()
+    );
+}
+
+#[test]
+fn a_rules_file_with_an_error_stops_the_start_and_says_where() {
+    let host = need!(host());
+    let s = Setup::new(&host, &[]);
+    s.rules(&format!(
+        "# two rules\n*:{}  cgroup  x\n*:oops\n",
+        program("bad")
+    ));
+    let at = format!("{}:3:", s.etc.path().join("cgrules.conf").display());
+    // Daemonizing: the command says why, with the daemon's status.
+    let log = s.log();
+    let out = s.command(&["-f", log.to_str().unwrap()]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(stderr.contains(&at), "stderr: {stderr}");
+    // The location has a column too: FILE:3:COL: error: ...
+    let col = stderr.split(&at).nth(1).unwrap_or_default();
+    assert!(
+        col.split(':')
+            .next()
+            .unwrap_or_default()
+            .parse::<u32>()
+            .is_ok(),
+        "stderr: {stderr}"
+    );
+    // In the foreground: the status, and the error in the log.
+    let fg = s
+        .command(&["-n", "-f", log.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(fg.status.code(), Some(1));
+    assert!(s.log_text().contains(&at), "log:\n{}", s.log_text());
+    // -d: in the foreground, every message on stdout.
+    let debug = s.command(&["-d"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&debug.stdout);
+    assert_eq!(debug.status.code(), Some(1), "stdout: {stdout}");
+    assert!(stdout.contains(&at), "stdout: {stdout}");
+    assert!(
+        stdout.contains("cgrulesengd: proceeding with pid "),
+        "stdout: {stdout}"
+    );
+}
