@@ -639,7 +639,7 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
     ),
     (
         "SEE ALSO",
-        &["cgconfigparser(1), cgconfig.conf(5), lxc.container.conf(5), lxc-ls(1), lxc-info(1), lxc-autostart(1), systemd.service(5), systemd.resource-control(5), sd_notify(3)"],
+        &["cgconfigparser(8), cgconfig.conf(5), lxc.container.conf(5), lxc-ls(1), lxc-info(1), lxc-autostart(1), systemd.service(5), systemd.resource-control(5), sd_notify(3)"],
     ),
 ];
 

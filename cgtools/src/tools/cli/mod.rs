@@ -44,6 +44,9 @@ pub fn man_section(name: &str) -> &'static str {
     match name {
         "cgconfigd" => cgconfigd::MAN_SECTION,
         "cgrulesengd" => cgrulesengd::MAN_SECTION,
+        // An administrator's command in /usr/sbin, section 8 as Debian's cgroup-tools
+        // has it (lintian: manual-page-for-system-command).
+        "cgconfigparser" => "8",
         _ => "1",
     }
 }
