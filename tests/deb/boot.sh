@@ -125,7 +125,7 @@ cp "$deb" "$stage/root/"
 in_root() {
     # shellcheck disable=SC2016 # expanded by the inner shell
     unshare --mount --pid --fork --propagation private \
-        sh -c 'mount -t proc proc "$0/proc" && mount -t tmpfs tmpfs "$0/run" && exec chroot "$@"' "$stage" "$@"
+        sh -c 'mount -t proc proc "$0/proc" && mount -t tmpfs tmpfs "$0/run" && exec chroot "$0" "$@"' "$stage" "$@"
 }
 in_root env DEBIAN_FRONTEND=noninteractive apt-get -q -y -o Dpkg::Use-Pty=0 install "/root/$(basename "$deb")" \
     >"$work/apt-install.log" 2>&1 ||
@@ -209,7 +209,7 @@ for b in $boots; do
     took=$((SECONDS - boot_started))
     tr -d '\r' <"$console" | grep -a 'CGTOOLS-DEB: ' | sed 's/^.*CGTOOLS-DEB: /  /' >&2 || true
     result=$(tr -d '\r' <"$console" | grep -a -o 'CGTOOLS-DEB-RESULT: .*' | tail -n 1 || true)
-    boot_time=$(tr -d '\r' <"$console" | grep -a -o 'Startup finished in .*' | head -n 1 || true)
+    boot_time=$(tr -d '\r' <"$console" | sed -n 's/.*CGTOOLS-DEB-BOOT-TIME: //p' | head -n 1)
     if [ -z "$result" ]; then
         say "no result line from $mode/$unit (qemu exit status $qemu_status after ${took}s); last lines of $console:"
         tr -d '\r' <"$console" | tail -n 25 >&2
@@ -222,7 +222,7 @@ for b in $boots; do
         [ "$f" = 0 ] && [ -n "$p" ] && [ "$p" -gt 0 ] || failures+=("$mode/$unit: $f check(s) failed")
         [[ $result == *"mode=$mode unit=$unit "* ]] || failures+=("$mode/$unit: the guest reports ${result#CGTOOLS-DEB-RESULT: }")
     fi
-    summary+=("$mode/$svc ${took}s (${boot_time:-no boot time})")
+    summary+=("$mode/$svc ${took}s (${boot_time:-no boot time reported})")
     done_step "$mode/$svc"
 done
 
