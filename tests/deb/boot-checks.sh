@@ -1,7 +1,7 @@
 #!/bin/bash
 # `test && pass || fail`: pass always succeeds; the functions run through wait_for look
-# unused to shellcheck.
-# shellcheck disable=SC2015,SC2317
+# unused to shellcheck; single-quoted scripts are for the shells they start.
+# shellcheck disable=SC2015,SC2317,SC2016
 # The checks of the booted Debian root (tests/deb/boot.sh installs this as
 # /usr/local/sbin/cgtools-boot-checks, run by cgtools-boot-checks.service after
 # basic.target). One of cgconfigd.service and cgconfigd-delegated.service is enabled, with
@@ -194,6 +194,20 @@ if [ "$unit" = cgconfigd.service ]; then
     grep -q partone <<<"$out" && pass "ps -o cgroup: $out" || fail "ps -o cgroup" "$out"
     kill $pid
     wait $pid 2>/dev/null
+    # The article's point: the limit holds. A shell that doubles a string until it dies
+    # is killed by the kernel's OOM killer at the group's limit (50 MB), not the machine's.
+    cgexec -g memory:partone bash -c 'a=x; while :; do a=$a$a; done' &
+    pid=$!
+    wait_for 60 eval "! kill -0 $pid"
+    wait $pid 2>/dev/null
+    st=$?
+    if [ "$mode" = v2 ]; then
+        kills=$(sed -n 's/^oom_kill //p' "$(dir memory partone)/memory.events" 2>/dev/null)
+    else
+        kills=$(sed -n 's/^oom_kill //p' "$(dir memory partone)/memory.oom_control" 2>/dev/null)
+    fi
+    [ "$st" = 137 ] && [ "${kills:-0}" -ge 1 ] && pass "the limit holds: a growing shell in partone is OOM-killed (status $st, oom_kill $kills)" ||
+        fail "memory limit enforced" "status $st, oom_kill '${kills:-}'"
     out=$(cgdelete memory:partone 2>&1) && [ ! -d "$(dir memory partone)" ] && pass "cgdelete memory:partone" ||
         fail "cgdelete memory:partone" "$(one_line "$out")"
     # The configured group (the article's cgexec names cpuset too, which its cgconfig.conf
