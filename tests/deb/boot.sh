@@ -57,6 +57,9 @@ done_step root
 
 work=target/deb-boot
 mkdir -p "$work/kernel"
+# Its files are this run's (images, consoles): one run at a time.
+exec 9>"$work/.lock"
+flock -n 9 || die "another tests/deb/boot.sh is running in this checkout ($work/.lock)"
 
 # ---- kernel: the VM lane's (the newest linux-image-cloud-amd64), with virtio's modules ------
 meta=${CGTOOLS_VM_KERNEL_PACKAGE:-linux-image-cloud-amd64}

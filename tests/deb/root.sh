@@ -80,13 +80,16 @@ key=$(
 )
 base=target/deb-root
 dir=$base/$key
+mkdir -p "$base"
+# One builder at a time (the install and boot tests may start together).
+exec 9>"$base/.lock"
+flock 9
 if [ $rebuild = 0 ] && [ -f "$dir/done" ]; then
     say "root $dir/root (cached; built $(cat "$dir/done"))"
     echo "$dir/root"
     exit 0
 fi
 
-mkdir -p "$base"
 rm -rf "$dir"
 mkdir -p "$dir"
 cp "$sources" "$dir/debian.sources"
