@@ -144,6 +144,16 @@ out=$(systemctl reload "$unit" 2>&1) && pass "systemctl reload $unit" || fail "s
 applied() { near "$(limit_of foo)" 6000000 && near "$(limit_of bar)" 7000000; }
 wait_for 20 applied && pass "the edit is applied: foo $(limit_of foo), new group bar $(limit_of bar)" ||
     fail "edit applied" "foo '$(limit_of foo)', bar '$(limit_of bar)'; $(one_line "$(status_text)")"
+# The daemon also notices the edit itself (inotify); what only the reload does is repair
+# a change made by hand in the cgroup tree (a full apply), and log that it was asked.
+echo 9000000 >"$(dir memory foo)/$(limit_file)"
+systemctl reload "$unit" >/dev/null 2>&1
+repaired() { near "$(limit_of foo)" 6000000; }
+wait_for 20 repaired && pass "systemctl reload repairs a hand-made change (foo back to $(limit_of foo))" ||
+    fail "reload repairs" "foo is $(limit_of foo) after the reload, not 6000000"
+log=$(journalctl -b -u "$unit" -o cat --no-pager 2>&1 | grep -c 'reloading: SIGHUP')
+[ "$log" -ge 2 ] && pass "the journal shows both reloads (reloading: SIGHUP)" ||
+    fail "reloads in the journal" "$log 'reloading: SIGHUP' lines in journalctl -u $unit"
 
 # ---- a bad edit: shown in systemctl status, nothing changes ---------------------------------------
 cp /etc/cgconfig.conf /root/cgconfig.conf.good
