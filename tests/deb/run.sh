@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The Debian package lane (tests/deb/README.md): builds the package (`make deb`), then runs
+# the install test (tests/deb/install.sh) and the boot test (tests/deb/boot.sh) on it, and
+# prints how long each step took. Exits non-zero when a step failed.
+#
+#   tests/deb/run.sh [DEB]    with DEB, that package is tested and none is built; needs root
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+say() { echo "deb: $*" >&2; }
+die() {
+    echo "deb: error: $*" >&2
+    exit 1
+}
+[ "$(id -u)" = 0 ] || die "needs root (mmdebstrap's root, chroot, mount namespaces)"
+started=$SECONDS
+timings=()
+step() {
+    local name=$1 t=$SECONDS
+    shift
+    "$@" || die "$name failed (above); steps so far: ${timings[*]}"
+    timings+=("$name $((SECONDS - t))s")
+}
+
+deb=${1:-}
+if [ -z "$deb" ]; then
+    step "make deb" make deb
+    debs=(target/deb/cgtools_*_amd64.deb)
+    { [ ${#debs[@]} = 1 ] && [ -f "${debs[0]}" ]; } || die "make deb made no single package in target/deb: ${debs[*]}"
+    deb=${debs[0]}
+fi
+step root tests/deb/root.sh >/dev/null
+step install tests/deb/install.sh "$deb"
+step boot tests/deb/boot.sh "$deb"
+say "steps: ${timings[*]}; total $((SECONDS - started))s"
