@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The Debian package lane (tests/deb/README.md): builds the package (`make deb`), then runs
+# the package checks (tests/deb/package-checks.sh: lintian, control fields, file list),
 # the install test (tests/deb/install.sh) and the boot test (tests/deb/boot.sh) on it, and
 # prints how long each step took. Exits non-zero when a step failed.
 #
@@ -13,6 +14,9 @@ die() {
     exit 1
 }
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap's root, chroot, mount namespaces)"
+# debhelper builds the package (make deb), lintian and binutils' readelf check it.
+scripts/packages.sh debhelper lintian binutils ||
+    die "the packages this lane needs are missing (scripts/packages.sh said why above)"
 started=$SECONDS
 timings=()
 step() {
@@ -29,6 +33,7 @@ if [ -z "$deb" ]; then
     { [ ${#debs[@]} = 1 ] && [ -f "${debs[0]}" ]; } || die "make deb made no single package in target/deb: ${debs[*]}"
     deb=${debs[0]}
 fi
+step package tests/deb/package-checks.sh "$deb"
 step root tests/deb/root.sh >/dev/null
 step install tests/deb/install.sh "$deb"
 step boot tests/deb/boot.sh "$deb"
