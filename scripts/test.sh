@@ -2,7 +2,8 @@
 # Runs every test of cgtools: unit tests, fixture snapshots, property tests, end-to-end tests
 # of the built binaries, and the real-kernel tests (which need root and skip without it;
 # every skip is counted and listed after the tests), then the same real-kernel suites on a
-# pure cgroup v2 kernel in a VM (tests/vm/run.sh), where a skip is a failure.
+# pure cgroup v2 kernel in a VM (tests/vm/run.sh), where a skip is a failure, then the
+# Debian package lane (tests/deb/run.sh).
 # Works on a fresh Debian 12 machine with the Rust toolchain: it installs what it needs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,3 +45,13 @@ awk -F'\t' '{ printf "  %s::%s (%s%s): %s\n", $1, $2, $3, ($4 == "part" ? ", par
 # The pure cgroup v2 lane: the kernel_* suites again, in a VM booted with cgroup_no_v1=all.
 echo "--- pure cgroup v2 lane (tests/vm/run.sh)"
 tests/vm/run.sh
+
+# The Debian package lane: make deb, lintian and the file list, the package installed over
+# cgroup-tools in a throwaway Debian 12 root, and that root booted under systemd (pure v2
+# and hybrid, both units). Needs root; without it this lane is skipped and says so.
+if [ "$(id -u)" = 0 ]; then
+    echo "--- Debian package lane (tests/deb/run.sh)"
+    tests/deb/run.sh
+else
+    echo "--- SKIPPED: the Debian package lane (tests/deb/run.sh) needs root"
+fi
