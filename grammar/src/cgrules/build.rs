@@ -14,6 +14,7 @@ use crate::suggest::edit_distance;
 use pest::iterators::Pair;
 
 /// One blank-separated field of a line.
+#[derive(Debug, PartialEq, Eq)]
 pub(super) struct Field {
     /// The text, quotes removed.
     text: String,
@@ -26,6 +27,17 @@ pub(super) struct Field {
 }
 
 impl Field {
+    /// A field whose text starts at byte `start` of the file and which covers `span`
+    /// (quotes included).
+    pub(super) fn new(text: &str, start: usize, span: (usize, usize), quoted: bool) -> Field {
+        Field {
+            text: text.to_string(),
+            start,
+            span: Span::new(span.0, span.1),
+            quoted,
+        }
+    }
+
     /// The span of `text[from..to]` of this field.
     fn sub_span(&self, from: usize, to: usize) -> Span {
         Span::new(self.start + from, self.start + to)
