@@ -2,7 +2,7 @@
 # cgexec start-up with -g against cgexec classifying by rules (no -g), the static build as
 # shipped, interleaved runs timed by bench/tm.c (fork to reap). Needs root and cgroup v1
 # memory+cpu or v2. The rules go to /etc through an overlay in a private mount namespace:
-# the host's /etc is not written.
+# the host's /etc is not written; /run is empty there (no rules daemon is asked).
 #
 #   bench/rules-startup.sh [ROUNDS]        (default 1000)
 #
@@ -37,6 +37,11 @@ if [ "${CGTOOLS_IN_NS:-}" != 1 ]; then
     done
     exit 0
 fi
+# Without a rules daemon: cgexec by rules (ours and libcgroup's) asks the daemon at
+# /run/cgred.socket to leave the process where it put it, which is not what is measured
+# here (and a test's daemon may come and go there). In this private namespace /run is an
+# empty tmpfs; the host's /run is untouched.
+mount -t tmpfs norun /run
 etc_with() {  # the overlay over /etc with $W/$1's files (none: the host's /etc)
     mountpoint -q /etc && umount /etc || true
     mountpoint -q "$W/mnt" && umount "$W/mnt" || true

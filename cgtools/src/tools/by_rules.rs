@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::accounts::FileAccounts;
 use crate::rules::classify::{materialize, Classifier, Decision, Placement, Process};
 use crate::{Cgroups, Error, Group};
-use grammar::cgrules::{Rule, Rules};
+use grammar::cgrules::Rules;
 
 /// The environment variable naming the stand-in for `/etc` (debug builds only).
 pub const ETC_ENV: &str = "CGTOOLS_ETC";
@@ -109,17 +109,13 @@ impl<'a> ByRules<'a> {
     ) -> Result<ByRules<'a>, String> {
         let (rules, paths, lines) = read_rules(&files)?;
         // Each rule's line with the index of its file in the upper half, so that messages
-        // can name both (the rules of every file are one list). The list is not changed
-        // while compiling, so a rule's address identifies it.
-        let at: std::collections::HashMap<*const Rule, usize> = rules
+        // can name both (the rules of every file are one list).
+        let at: Vec<usize> = lines
             .iter()
-            .zip(&lines)
-            .map(|(rule, &(file, line))| (rule as *const Rule, (file << 32) | line))
+            .map(|&(file, line)| (file << 32) | line)
             .collect();
         let (classifier, warnings) =
-            Classifier::with_members(&rules, &mut accounts.clone(), &mut accounts, |rule| {
-                at.get(&(rule as *const Rule)).copied().unwrap_or(0)
-            });
+            Classifier::owning_unindexed(rules, &mut accounts.clone(), &mut accounts, &at);
         let warnings = warnings.into_iter().map(|w| locate(&w, &paths)).collect();
         Ok(ByRules {
             cgroups,
@@ -130,6 +126,12 @@ impl<'a> ByRules<'a> {
             warnings,
             paths,
         })
+    }
+
+    /// Prepares for many decisions (cgclassify with several pids): indexes the rules, which
+    /// one decision (cgexec) does not need.
+    pub fn expect_many(&mut self) {
+        self.classifier.build_index();
     }
 
     /// A running process as the rules see it, names from the files.

@@ -99,7 +99,7 @@ pub fn analyze(src: &SourceFile) -> Analysis {
 /// How lines are split into fields.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Lexer {
-    /// By hand ([`split::split`]); a line it refuses goes to pest for the error.
+    /// By hand ([`split::split_into`]); a line it refuses goes to pest for the error.
     Split,
     /// By pest alone (what the hand-written splitter is tested against).
     #[cfg_attr(not(test), allow(dead_code))]
@@ -110,12 +110,11 @@ enum Lexer {
 /// `shadows`, or when the file has errors (which are reported with every warning).
 fn read(src: &SourceFile, lexer: Lexer, shadows: bool) -> Analysis {
     let mut builder = Builder::new();
+    let mut fields = Vec::new();
     for (base, line) in lines(src.text()) {
-        if lexer == Lexer::Split {
-            if let Some(fields) = split::split(line, base) {
-                builder.line(&fields);
-                continue;
-            }
+        if lexer == Lexer::Split && split::split_into(line, base, &mut fields) {
+            builder.line(&fields);
+            continue;
         }
         match CgrulesParser::parse(PestRule::line, line) {
             Ok(mut pairs) => {

@@ -7,7 +7,7 @@
 //! rules"). The language is small enough to read by hand: blank-separated bare or quoted
 //! fields and an optional comment.
 //!
-//! [`split`] accepts exactly the lines the grammar accepts and gives the same fields;
+//! [`split_into`] accepts exactly the lines the grammar accepts and gives the same fields;
 //! for any other line it gives `None` and the caller asks pest again, so that every
 //! syntax error keeps pest's position and the sentences of `syntax.rs`. The differential
 //! test in `tests.rs` holds the two together over generated lines.
@@ -33,18 +33,26 @@ fn is_quoted(c: char) -> bool {
 
 /// The fields of `line` (which starts at byte `base` of the file), as the grammar's `line`
 /// rule would give them; `None` if the grammar refuses the line.
-pub(super) fn split(line: &str, base: usize) -> Option<Vec<Field>> {
+#[cfg(test)]
+pub(super) fn split(line: &str, base: usize) -> Option<Vec<Field<'_>>> {
     let mut fields = Vec::new();
+    split_into(line, base, &mut fields).then_some(fields)
+}
+
+/// [`split`] into `fields` (cleared first; one buffer for every line of a file saves an
+/// allocation per line); false if the grammar refuses the line.
+pub(super) fn split_into<'a>(line: &'a str, base: usize, fields: &mut Vec<Field<'a>>) -> bool {
+    fields.clear();
     let mut rest = line.char_indices().peekable();
     loop {
         // blank*: before the first field, or the blank+ between fields.
         while rest.next_if(|&(_, c)| is_blank(c)).is_some() {}
         let Some(&(start, first)) = rest.peek() else {
-            return Some(fields);
+            return true;
         };
         if first == '#' {
             // The comment runs to the end of the line: ANY*.
-            return Some(fields);
+            return true;
         }
         let end = if first == '"' {
             rest.next();
@@ -53,20 +61,20 @@ pub(super) fn split(line: &str, base: usize) -> Option<Vec<Field>> {
                     Some((at, '"')) => break at + 1,
                     Some((_, c)) if is_quoted(c) => {}
                     // A control character inside, or no closing quote on the line.
-                    _ => return None,
+                    _ => return false,
                 }
             }
         } else {
             while rest.next_if(|&(_, c)| is_bare(c)).is_some() {}
             match rest.peek() {
-                Some(&(at, _)) if at == start => return None,
+                Some(&(at, _)) if at == start => return false,
                 Some(&(at, _)) => at,
                 None => line.len(),
             }
         };
         // After a field: a blank, a comment or the end of the line, nothing else.
         if rest.peek().is_some_and(|&(_, c)| !is_blank(c) && c != '#') {
-            return None;
+            return false;
         }
         // Both ends are character boundaries found above, and a quote is one byte.
         let span = (base + start, base + end);

@@ -641,7 +641,7 @@ fn printer_refuses_what_would_read_back_differently() {
 // ---- the hand-written splitter against pest -------------------------------------------
 
 /// The fields pest's `line` rule gives for one line, `None` if it refuses the line.
-fn pest_fields(line: &str, base: usize) -> Option<Vec<build::Field>> {
+fn pest_fields(line: &str, base: usize) -> Option<Vec<build::Field<'_>>> {
     CgrulesParser::parse(PestRule::line, line)
         .ok()
         .and_then(|mut pairs| pairs.next())
