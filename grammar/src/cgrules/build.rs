@@ -8,7 +8,7 @@
 use super::ast::*;
 use super::PestRule;
 use crate::diagnostic::Diagnostic;
-use crate::name::{group_components, NameError};
+use crate::name::{check_group_name, NameError};
 use crate::source::{Span, Spanned};
 use crate::suggest::edit_distance;
 use pest::iterators::Pair;
@@ -84,9 +84,11 @@ const FIELD_HELP: &str =
     "a rule is `user[:process]  controllers  destination  [options]`, e.g. `alice  cpu,memory  users/alice`";
 
 impl Builder {
-    pub(super) fn new() -> Self {
+    /// A builder for a file of about `lines` lines (the rules are reserved at once: a
+    /// growing list of 1000 rules is copied ten times).
+    pub(super) fn new(lines: usize) -> Self {
         Builder {
-            rules: Vec::new(),
+            rules: Vec::with_capacity(lines),
             diagnostics: Vec::new(),
             last: Last::Nothing,
         }
@@ -511,7 +513,7 @@ impl Builder {
         } else {
             field.text.into()
         };
-        if let Err(err) = group_components(&probe) {
+        if let Err(err) = check_group_name(&probe) {
             let mut d = if field.text.is_empty() {
                 Diagnostic::error(field.span, "the destination is empty")
             } else {

@@ -109,7 +109,8 @@ enum Lexer {
 /// [`analyze`] with the lexer given; the warnings of hidden rules are looked for when
 /// `shadows`, or when the file has errors (which are reported with every warning).
 fn read(src: &SourceFile, lexer: Lexer, shadows: bool) -> Analysis {
-    let mut builder = Builder::new();
+    // One rule per line at most.
+    let mut builder = Builder::new(src.text().bytes().filter(|&b| b == b'\n').count() + 1);
     let mut fields = Vec::new();
     for (base, line) in lines(src.text()) {
         if lexer == Lexer::Split && split::split_into(line, base, &mut fields) {
