@@ -47,7 +47,7 @@ CARGO_PROFILE_FLAG = $(if $(filter release,$(PROFILE)),--release,$(if $(filter d
 
 all: build
 
-# cgexec and cgclassify are linked statically (scripts/build-static.sh says why); install
+# The tools scripts/build-static.sh lists are linked statically (it says which and why); install
 # takes them from there when they were built, else the dynamic ones.
 HOST_TRIPLE := $(shell rustc -vV 2>/dev/null | sed -n 's/^host: //p')
 STATIC_BUILT = $(TARGETDIR)/$(HOST_TRIPLE)/$(PROFILE)
