@@ -538,6 +538,32 @@ ghost             cpu          never/
 ";
 
     #[test]
+    fn an_unindexed_classifier_decides_as_the_indexed_one() {
+        let src = SourceFile::new("t.conf", "*:sshd  cpu  a/\n*  memory  b/\n");
+        let rules = grammar::cgrules::parse(&src).unwrap();
+        let (mut c, _) = Classifier::owning_unindexed(
+            rules,
+            &mut Host,
+            &mut crate::engine::accounts::GroupFile::default(),
+            &[1, 2],
+        );
+        assert!(c.index.is_none());
+        let sshd = process(1000, 100, "alice", "/usr/sbin/sshd");
+        let vim = process(1000, 100, "alice", "vim");
+        let before = (c.classify(&sshd), c.classify(&vim), c.lookup(&vim));
+        c.build_index();
+        assert!(c.index.is_some());
+        assert_eq!(before.0, c.classify(&sshd));
+        assert_eq!(before.1, c.classify(&vim));
+        assert_eq!(before.2.rule, Some(1));
+        assert_eq!(
+            before.2.examined, 2,
+            "a scan examines every rule up to the match"
+        );
+        assert_eq!(c.lookup(&vim).rule, Some(1));
+    }
+
+    #[test]
     fn the_first_matching_rule_wins_with_its_continuations() {
         let (c, warnings) = classifier(RULES);
         assert_eq!(
@@ -782,10 +808,17 @@ ghost             cpu          never/
             ) {
                 let text = text(&lines);
                 let (c, _) = classifier(&text);
+                // The same rules without the index (cgexec's way) decide the same.
+                let unindexed = Classifier {
+                    index: None,
+                    ..c.clone()
+                };
                 for p in &processes {
                     prop_assert_eq!(c.classify(p), c.classify_linear(p), "{:?} in\n{}", p, text);
                     let linear = c.rules.iter().position(|r| matches(r, p));
                     prop_assert_eq!(c.lookup(p).rule, linear);
+                    prop_assert_eq!(unindexed.lookup(p).rule, linear);
+                    prop_assert_eq!(unindexed.classify(p), c.classify(p));
                 }
             }
         }

@@ -8,7 +8,7 @@
 //! fields and an optional comment.
 //!
 //! [`split_into`] accepts exactly the lines the grammar accepts and gives the same fields;
-//! for any other line it gives `None` and the caller asks pest again, so that every
+//! for any other line it returns false and the caller asks pest again, so that every
 //! syntax error keeps pest's position and the sentences of `syntax.rs`. The differential
 //! test in `tests.rs` holds the two together over generated lines.
 
@@ -39,8 +39,9 @@ pub(super) fn split(line: &str, base: usize) -> Option<Vec<Field<'_>>> {
     split_into(line, base, &mut fields).then_some(fields)
 }
 
-/// [`split`] into `fields` (cleared first; one buffer for every line of a file saves an
-/// allocation per line); false if the grammar refuses the line.
+/// The fields of `line` (which starts at byte `base` of the file) into `fields` (cleared
+/// first; one buffer for every line of a file saves an allocation per line), as the
+/// grammar's `line` rule would give them; false if the grammar refuses the line.
 pub(super) fn split_into<'a>(line: &'a str, base: usize, fields: &mut Vec<Field<'a>>) -> bool {
     fields.clear();
     let mut rest = line.char_indices().peekable();
