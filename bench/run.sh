@@ -29,7 +29,7 @@
 # Environment: CGTOOLS_BIN=DIR measures the binaries in DIR instead of building
 # target/release; CGCONFIGD=FILE measures that cgconfigd (e.g. one built from another
 # branch); CGEXEC=FILE and CGCLASSIFY=FILE those tools (default: the static ones
-# scripts/build-static.sh builds, as shipped); BENCH_COUNTER=strace counts syscalls with strace even where perf
+# scripts/build-static.sh builds, as shipped, as for every tool it lists); BENCH_COUNTER=strace counts syscalls with strace even where perf
 # works.
 #
 # What it does, on a fresh Debian/Ubuntu machine as root with cgroup v1 cpu and memory
@@ -145,8 +145,8 @@ if [ "$BUILD" = 1 ] && [ -z "${CGTOOLS_BIN:-}" ]; then
     log "building cgtools and cgconfigd (release)"
     cargo build --release --quiet -p cgtools -p cgconfigd
 fi
-# cgexec and cgclassify ship statically linked (scripts/build-static.sh); CGEXEC=FILE and
-# CGCLASSIFY=FILE measure other ones.
+# The tools scripts/build-static.sh lists ship statically linked and are measured so;
+# CGEXEC=FILE and CGCLASSIFY=FILE measure other ones.
 STATIC_DIR=$OURS
 if [ -z "${CGTOOLS_BIN:-}" ]; then
     if [ "$BUILD" = 1 ]; then
@@ -155,12 +155,17 @@ if [ -z "${CGTOOLS_BIN:-}" ]; then
         STATIC_DIR=$ROOT/$(scripts/build-static.sh --dir)
     fi
 fi
-OURS_CGEXEC=${CGEXEC:-$STATIC_DIR/cgexec}
-OURS_CGCLASSIFY=${CGCLASSIFY:-$STATIC_DIR/cgclassify}
+STATIC_LIST=$(scripts/build-static.sh --list | tr '\n' ' ')
+STATIC_TOOLS=" $STATIC_LIST"
+ours() { # TOOL -> the binary of ours to measure: the static build of a static tool
+    if [[ $STATIC_TOOLS == *" $1 "* ]]; then echo "$STATIC_DIR/$1"; else echo "$OURS/$1"; fi
+}
+OURS_CGEXEC=${CGEXEC:-$(ours cgexec)}
+OURS_CGCLASSIFY=${CGCLASSIFY:-$(ours cgclassify)}
 [ -x "$OURS_CGCLASSIFY" ] || { echo "bench/run.sh: $OURS_CGCLASSIFY is missing" >&2; exit 1; }
 [ -x "$OURS_CGEXEC" ] || { echo "bench/run.sh: $OURS_CGEXEC is missing" >&2; exit 1; }
-for t in cgexec cgconfigparser cgcreate cgdelete cgclassify lscgroup cgsnapshot cgget; do
-    [ -x "$OURS/$t" ] || { echo "bench/run.sh: $OURS/$t is missing (build failed?)" >&2; exit 1; }
+for t in cgconfigparser cgcreate cgdelete lscgroup cgsnapshot cgget; do
+    [ -x "$(ours "$t")" ] || { echo "bench/run.sh: $(ours "$t") is missing (build failed?)" >&2; exit 1; }
 done
 W=${OUT:-$(mktemp -d /tmp/cgbench.XXXXXX)}
 mkdir -p "$W"
@@ -421,7 +426,7 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 say "# Run of $(date -u '+%Y-%m-%d %H:%M UTC'), cgtools $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (modified)')"
 say ""
 say "- machine: $(nproc) x $CPU_MODEL, $(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo) RAM, Linux $(uname -r), $( . /etc/os-release && echo "$PRETTY_NAME")"
-say "- our binaries: $OURS (cgexec: $OURS_CGEXEC, cgclassify: $OURS_CGCLASSIFY)"
+say "- our binaries: $OURS, static ones from $STATIC_DIR (${STATIC_LIST% }); cgexec: $OURS_CGEXEC, cgclassify: $OURS_CGCLASSIFY"
 say "- cgroups: cpu at ${CPU_MNT:-(none)}, memory at ${MEM_MNT:-(none)} (v1); libcgroup (cgroup-tools) $LIBCGROUP_VERSION; $(rustc --version 2>/dev/null || echo rustc ?)"
 say "- load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 say "- syscalls counted with $COUNTER"
@@ -457,7 +462,7 @@ conf_workload() { # N
     local n=$1
     new_workload
     "$FLOOR" genconf "$n" "$PREFIX/conf" nobody "$NOGROUP_NAME" >"$W/conf$n.conf"
-    C_ours=("$OURS/cgconfigparser" -l "$W/conf$n.conf")
+    C_ours=("$(ours cgconfigparser)" -l "$W/conf$n.conf")
     C_lib=(/usr/sbin/cgconfigparser -l "$W/conf$n.conf")
     C_floor=("$FLOOR" apply "$n" "$PREFIX/conf" "$NOBODY_UID" "$NOGROUP_GID")
     conf_state() { tree_state conf; }
@@ -493,7 +498,7 @@ if want reapply; then
     conf_workload 5000
     SIDES="ours lib" UNDO=noop
     # The first apply, also timed in case the cgconfigparser workload did not run.
-    "$TM" "$W/reapply.first.times" "$OURS/cgconfigparser" -l "$W/conf5000.conf"
+    "$TM" "$W/reapply.first.times" "$(ours cgconfigparser)" -l "$W/conf5000.conf"
     tree_state conf >"$W/reapply.before.state"
     reapply_state() { tree_state conf; }
     STATE=reapply_state
@@ -534,12 +539,12 @@ if want create; then
     PREP=cc_prep UNDO=cc_undo STATE=cc_state
     table_head "cgcreate, 1000 groups in cpu and memory"
     log "cgcreate: 1000 processes"
-    C_ours=(bash -c "$LOOP" _ 1000 "$PREFIX/cc" "$OURS/cgcreate")
+    C_ours=(bash -c "$LOOP" _ 1000 "$PREFIX/cc" "$(ours cgcreate)")
     C_lib=(bash -c "$LOOP" _ 1000 "$PREFIX/cc" /usr/bin/cgcreate)
     C_floor=(bash -c "$LOOP" _ 1000 "$PREFIX/cc" "$FLOOR" create)
     if verify create-loop && measure create-loop "$R_LOOP"; then row create-loop "1000 x cgcreate -g (shell loop)"; fi
     log "cgcreate: one call with 1000 -g"
-    C_ours=("$OURS/cgcreate" "${ONE_G[@]}")
+    C_ours=("$(ours cgcreate)" "${ONE_G[@]}")
     C_lib=(/usr/bin/cgcreate "${ONE_G[@]}")
     C_floor=("$FLOOR" create "${ONE_G[@]}")
     if verify create-one && measure create-one "$R_ONE"; then
@@ -573,14 +578,14 @@ if want delete; then
     SIDES="ours lib floor" QUIET=0
     LIB_LOOP='n=$1; base=$2; shift 2; for ((i = 0; i < n; i++)); do "$@" -g "cpu:$base/g$i" && "$@" -g "memory:$base/g$i" || exit 1; done'
     log "cgdelete: 1000 processes"
-    C_ours=(bash -c "$LOOP" _ 1000 "$PREFIX/cc" "$OURS/cgdelete")
+    C_ours=(bash -c "$LOOP" _ 1000 "$PREFIX/cc" "$(ours cgdelete)")
     C_lib=(bash -c "$LIB_LOOP" _ 1000 "$PREFIX/cc" /usr/bin/cgdelete)
     C_floor=(bash -c "$LOOP" _ 1000 "$PREFIX/cc" "$FLOOR" delete)
     if verify delete-loop && measure delete-loop "$R_LOOP"; then
         row delete-loop "1000 x cgdelete -g (shell loop; libcgroup: 2 x 1000)"
     fi
     log "cgdelete: one call with 1000 -g"
-    C_ours=("$OURS/cgdelete" "${ONE_G[@]}")
+    C_ours=("$(ours cgdelete)" "${ONE_G[@]}")
     C_lib=(bash -c '/usr/bin/cgdelete "${@:1:2000}" && /usr/bin/cgdelete "${@:2001}"' _ "${CPU_G[@]}" "${MEM_G[@]}")
     C_floor=("$FLOOR" delete "${ONE_G[@]}")
     if verify delete-one && measure delete-one "$R_ONE"; then
@@ -642,7 +647,7 @@ if want lscgroup; then
     log "lscgroup: 1000-group tree"
     new_workload
     # Two specs: libcgroup 2.0.2 lists only the first hierarchy of `cpu,memory:/path`.
-    C_ours=("$OURS/lscgroup" "cpu:/$PREFIX/tree" "memory:/$PREFIX/tree")
+    C_ours=("$(ours lscgroup)" "cpu:/$PREFIX/tree" "memory:/$PREFIX/tree")
     C_lib=(/usr/bin/lscgroup "cpu:/$PREFIX/tree" "memory:/$PREFIX/tree")
     C_floor=("$FLOOR" list "cpu:/$PREFIX/tree" "memory:/$PREFIX/tree")
     STATE=sorted_out
@@ -668,7 +673,7 @@ if want snapshot; then
         memory.kmem.tcp.max_usage_in_bytes memory.memsw.max_usage_in_bytes \
         memory.kmem.limit_in_bytes memory.oom_control memory.force_empty \
         memory.pressure_level memory.use_hierarchy cpu.weight.nice >"$W/denylist.conf"
-    C_ours=("$OURS/cgsnapshot" -s -b "$W/denylist.conf" cpu memory)
+    C_ours=("$(ours cgsnapshot)" -s -b "$W/denylist.conf" cpu memory)
     C_lib=(/usr/bin/cgsnapshot -s -b "$W/denylist.conf" cpu memory)
     C_floor=("$FLOOR" snapshot "$W/denylist.conf" cpu memory)
     # The settings of our groups, whatever the quoting and order: "group setting value".
@@ -701,7 +706,7 @@ if want cgget; then
     new_workload
     GROUPS_1000=()
     for ((i = 0; i < 1000; i++)); do GROUPS_1000+=("$PREFIX/tree/p$((i / 50))/g$i"); done
-    C_ours=("$OURS/cgget" -r memory.limit_in_bytes "${GROUPS_1000[@]}")
+    C_ours=("$(ours cgget)" -r memory.limit_in_bytes "${GROUPS_1000[@]}")
     C_lib=(/usr/bin/cgget -r memory.limit_in_bytes "${GROUPS_1000[@]}")
     C_floor=("$FLOOR" get memory.limit_in_bytes "${GROUPS_1000[@]}")
     get_state() { cat "$W/$ID.$1.out"; }

@@ -61,6 +61,19 @@ impl NameError {
 /// Splits a group name into its components after checking it; the root group (`.`, `/`)
 /// has none.
 pub fn group_components(name: &str) -> Result<Vec<&str>, NameError> {
+    let mut components = Vec::new();
+    for_each_component(name, |c| components.push(c))?;
+    Ok(components)
+}
+
+/// Checks a group name as [`group_components`] does, without collecting the components
+/// (cgexec checks every rule's destination on every run).
+pub fn check_group_name(name: &str) -> Result<(), NameError> {
+    for_each_component(name, |_| {})
+}
+
+/// Checks `name` and calls `each` with its components in order (none for the root).
+fn for_each_component<'a>(name: &'a str, mut each: impl FnMut(&'a str)) -> Result<(), NameError> {
     if name.is_empty() {
         return Err(NameError::Empty);
     }
@@ -71,11 +84,10 @@ pub fn group_components(name: &str) -> Result<Vec<&str>, NameError> {
         });
     }
     if name == "." || name == "/" {
-        return Ok(Vec::new());
+        return Ok(());
     }
     let inner = name.strip_prefix('/').unwrap_or(name);
     let inner = inner.strip_suffix('/').unwrap_or(inner);
-    let mut components = Vec::new();
     for component in inner.split('/') {
         match component {
             "" => return Err(NameError::EmptyComponent(name.to_string())),
@@ -87,10 +99,10 @@ pub fn group_components(name: &str) -> Result<Vec<&str>, NameError> {
                     len: c.len(),
                 })
             }
-            c => components.push(c),
+            c => each(c),
         }
     }
-    Ok(components)
+    Ok(())
 }
 
 #[cfg(test)]

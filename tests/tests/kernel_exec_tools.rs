@@ -609,10 +609,11 @@ fn cgexec_and_cgclassify_answer_like_libcgroup() {
     assert_eq!(memory.group_of(&pid), format!("/{}", scratch.name("diff")));
 }
 
-/// The cgexec and cgclassify that ship (scripts/build-static.sh, `make`, bench/run.sh) are
+/// The tools that ship statically linked (scripts/build-static.sh, `make`, bench/run.sh:
+/// cgexec, cgclassify, cgcreate, cgdelete, cgset, cgget and the other listed ones) are
 /// static-pie binaries: no program interpreter, none of glibc's user and group lookups
 /// linked (NSS modules of another glibc version could not serve them), and they do what
-/// the dynamically linked ones do. `scripts/test.sh` builds them and names their directory
+/// the dynamically linked ones do, cgcreate resolving `-a`/`-t` names from the files. `scripts/test.sh` builds them and names their directory
 /// in `CGTOOLS_STATIC_DIR`.
 #[test]
 fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
@@ -704,6 +705,50 @@ fn the_shipped_static_tools_have_no_loader_and_no_name_lookups() {
     let expected = format!("/{}", scratch.name("moved"));
     assert_eq!(memory.group_of(&pid), expected);
     assert_eq!(cpu.group_of(&pid), expected);
+
+    // cgcreate with owners by name (read from /etc/passwd and /etc/group, no NSS), cgset,
+    // cgget and cgdelete on the group it made.
+    let spec = scratch.spec("memory", "made");
+    let out = outcome(tool_at(
+        &dir.join("cgcreate"),
+        &["-a", "root:root", "-t", "root:root", "-g", &spec],
+    ));
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    let made = scratch.dir(&memory, "made");
+    assert!(made.is_dir(), "{} was not created", made.display());
+    let out = outcome(tool_at(
+        &dir.join("cgcreate"),
+        &[
+            "-a",
+            "no-such-user-cgtools:0",
+            "-g",
+            &scratch.spec("memory", "never"),
+        ],
+    ));
+    assert_eq!(out.code, Some(129), "{}", out.transcript());
+    assert!(
+        out.stderr
+            .contains("can't find uid of user no-such-user-cgtools."),
+        "{}",
+        out.transcript()
+    );
+    assert!(!scratch.dir(&memory, "never").exists());
+    // v1 names; on a v2 host both tools translate them (memory.max).
+    let limit = "memory.limit_in_bytes";
+    let out = outcome(tool_at(
+        &dir.join("cgset"),
+        &["-r", &format!("{limit}=67108864"), &scratch.path("made")],
+    ));
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    let out = outcome(tool_at(
+        &dir.join("cgget"),
+        &["-n", "-v", "-r", limit, &scratch.path("made")],
+    ));
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    assert_eq!(out.stdout.trim(), "67108864", "{}", out.transcript());
+    let out = outcome(tool_at(&dir.join("cgdelete"), &["-g", &spec]));
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    assert!(!made.exists(), "{} was not removed", made.display());
 }
 
 /// A stand-in for the rules daemon on a temporary socket: it takes `expected` connections

@@ -61,46 +61,11 @@ pub struct Loaded {
 }
 
 /// The files of `sources` in reading order: the main file if it exists, then the
-/// directory's files that are not hidden, in name order.
+/// directory's files that are not hidden or backups, in name order.
 pub fn files(sources: &RulesSources) -> Result<Vec<PathBuf>, String> {
-    let mut files = Vec::new();
-    match std::fs::metadata(&sources.main) {
-        Ok(_) => files.push(sources.main.clone()),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(format!(
-                "cannot read {}: {}",
-                sources.main.display(),
-                reason(&e)
-            ))
-        }
-    }
-    match std::fs::read_dir(&sources.dir) {
-        Ok(entries) => {
-            let mut more = Vec::new();
-            for entry in entries {
-                let entry = entry.map_err(|e| {
-                    format!("cannot list {}: {}", sources.dir.display(), reason(&e))
-                })?;
-                let path = entry.path();
-                let hidden = entry.file_name().as_encoded_bytes().starts_with(b".");
-                if !hidden && path.is_file() {
-                    more.push(path);
-                }
-            }
-            more.sort();
-            files.extend(more);
-        }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-        Err(e) => {
-            return Err(format!(
-                "cannot list {}: {}",
-                sources.dir.display(),
-                reason(&e)
-            ))
-        }
-    }
-    Ok(files)
+    // The tools' lister (cgtools::rules::files), so that cgexec and the engine read the
+    // same files; a missing main file is no rules here.
+    cgtools::rules::files::list(&sources.main, &sources.dir).map(|listing| listing.files)
 }
 
 /// Reads, parses and compiles the rules. `Err`: one line per error, with its location

@@ -147,6 +147,9 @@ fn by_rules(cg: &Cgroups, pids: &[u32]) -> bool {
             eprintln!("Warning: {warning}");
         }
     }
+    if pids.len() > 1 {
+        rules.expect_many();
+    }
     let mut ok = true;
     // Each placement and the pids it takes, in the order first seen.
     let mut moves: Vec<(Placement, Vec<u32>)> = Vec::new();

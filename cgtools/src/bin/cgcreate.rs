@@ -18,7 +18,7 @@
 
 use std::process::ExitCode;
 
-use cgtools::engine::accounts::SystemAccounts;
+use cgtools::engine::accounts::FileAccounts;
 use cgtools::tools::cli::cgcreate::command;
 use cgtools::tools::cmdline::{
     parse_args, print_error, resolve_owner, usage_error, GroupSpec, OwnerSpec, EXIT_USAGE,
@@ -92,11 +92,15 @@ fn create(cg: &Cgroups, spec: &GroupSpec, permissions: &Permissions) -> cgtools:
 }
 
 /// The owners and modes of `-a -t -d -f -s`; an unknown user or group is an error.
+///
+/// Names are read from `/etc/passwd` and `/etc/group`, and asked of glibc's `getent` when
+/// the files lack them, never through NSS: cgcreate is linked statically
+/// (`scripts/build-static.sh`). The files are read only when `-a` or `-t` is given.
 fn permissions(matches: &clap::ArgMatches) -> Result<Permissions, String> {
-    let mut accounts = SystemAccounts::default();
+    let mut accounts: Option<FileAccounts> = None;
     let mut owner = |id: &str| -> Result<Owner, String> {
         match matches.get_one::<OwnerSpec>(id) {
-            Some(spec) => resolve_owner(spec, &mut accounts),
+            Some(spec) => resolve_owner(spec, accounts.get_or_insert_with(FileAccounts::system)),
             None => Ok(Owner::default()),
         }
     };

@@ -4,7 +4,8 @@
 //! It owns matching processes against compiled rules and creating a destination group
 //! from its cgconfig.conf template ([`classify`]), and the `cgred` protocol by which
 //! cgexec and cgclassify ask the daemon to leave a process where they put it
-//! ([`cgred`]). The compiled rule index ([`index`]) of the live rules engine is here too; the
+//! ([`cgred`]). Which rules files exist and in which order they are read is one lister
+//! ([`files`]) for both. The compiled rule index ([`index`]) of the live rules engine is here too; the
 //! daemon side (process-event listener, socket server, sticky table, rescans) lives in
 //! the cgconfigd crate, which also builds `cgrulesengd` (`docs/architecture.md`).
 //!
@@ -14,4 +15,5 @@
 
 pub mod cgred;
 pub mod classify;
+pub mod files;
 pub mod index;

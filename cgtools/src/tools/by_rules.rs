@@ -1,6 +1,7 @@
 //! Classifying by cgrules.conf, for cgexec and cgclassify without `-g`.
 //!
-//! The rules (`/etc/cgrules.conf`, then `/etc/cgrules.d/*`) are read and compiled once
+//! The rules (`/etc/cgrules.conf`, then the files of `/etc/cgrules.d` that
+//! [`crate::rules::files`] lists) are read and compiled once
 //! per invocation, however many processes are classified (libcgroup's cgclassify re-reads
 //! them for every pid). User and group names are resolved by
 //! [`FileAccounts`]: `/etc/passwd` and `/etc/group` read directly, glibc's `getent` asked
@@ -18,7 +19,7 @@ use std::path::{Path, PathBuf};
 use crate::engine::accounts::FileAccounts;
 use crate::rules::classify::{materialize, Classifier, Decision, Placement, Process};
 use crate::{Cgroups, Error, Group};
-use grammar::cgrules::{Rule, Rules};
+use grammar::cgrules::Rules;
 
 /// The environment variable naming the stand-in for `/etc` (debug builds only).
 pub const ETC_ENV: &str = "CGTOOLS_ETC";
@@ -108,17 +109,13 @@ impl<'a> ByRules<'a> {
     ) -> Result<ByRules<'a>, String> {
         let (rules, paths, lines) = read_rules(&files)?;
         // Each rule's line with the index of its file in the upper half, so that messages
-        // can name both (the rules of every file are one list). The list is not changed
-        // while compiling, so a rule's address identifies it.
-        let at: std::collections::HashMap<*const Rule, usize> = rules
+        // can name both (the rules of every file are one list).
+        let at: Vec<usize> = lines
             .iter()
-            .zip(&lines)
-            .map(|(rule, &(file, line))| (rule as *const Rule, (file << 32) | line))
+            .map(|&(file, line)| (file << 32) | line)
             .collect();
         let (classifier, warnings) =
-            Classifier::with_members(&rules, &mut accounts.clone(), &mut accounts, |rule| {
-                at.get(&(rule as *const Rule)).copied().unwrap_or(0)
-            });
+            Classifier::owning_unindexed(rules, &mut accounts.clone(), &mut accounts, &at);
         let warnings = warnings.into_iter().map(|w| locate(&w, &paths)).collect();
         Ok(ByRules {
             cgroups,
@@ -129,6 +126,12 @@ impl<'a> ByRules<'a> {
             warnings,
             paths,
         })
+    }
+
+    /// Prepares for many decisions (cgclassify with several pids): indexes the rules, which
+    /// one decision (cgexec) does not need.
+    pub fn expect_many(&mut self) {
+        self.classifier.build_index();
     }
 
     /// A running process as the rules see it, names from the files.
@@ -224,30 +227,21 @@ impl<'a> ByRules<'a> {
     }
 }
 
-/// The rules of `cgrules.conf` and every file of `cgrules.d` (sorted by name, dot files
-/// left out), in that order: the rules, the files read, and each rule's file (index) and
-/// line. A missing `cgrules.conf` is an error, as in libcgroup; a missing directory is
-/// not. Errors are rendered `file:line:col`.
+/// The rules of `cgrules.conf` and of the files of `cgrules.d`, as
+/// [`crate::rules::files::list`] lists them (the engine reads the same ones): the rules,
+/// the files read, and each rule's file (index) and line. A missing `cgrules.conf` is an
+/// error, as in libcgroup; a missing directory is not. Errors are rendered `file:line:col`.
 #[allow(clippy::type_complexity)]
 fn read_rules(files: &RuleFiles) -> Result<(Rules, Vec<PathBuf>, Vec<(usize, usize)>), String> {
-    let mut paths = vec![files.path("cgrules.conf")];
-    if let Ok(entries) = std::fs::read_dir(files.path("cgrules.d")) {
-        let mut more: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.is_file()
-                    && !p
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            })
-            .collect();
-        more.sort();
-        paths.extend(more);
-    }
+    let listing = crate::rules::files::list(&files.path("cgrules.conf"), &files.path("cgrules.d"))
+        .map_err(|e| format!("{e}\n"))?;
+    let paths = listing.files;
     let mut all = Rules::default();
     let mut lines = Vec::new();
     let mut errors = String::new();
+    if let Some(missing) = listing.main_missing {
+        errors.push_str(&format!("{missing}\n"));
+    }
     for (index, path) in paths.iter().enumerate() {
         let src = match grammar::SourceFile::read(path) {
             Ok(src) => src,

@@ -35,6 +35,7 @@
 mod ast;
 mod build;
 mod print;
+mod split;
 mod syntax;
 
 pub use ast::*;
@@ -82,14 +83,40 @@ impl Analysis {
 
 /// Parses and checks one file. On failure, returns every error (and warning) found, in
 /// file order; on success the warnings are dropped, see [`analyze`] to keep them.
+///
+/// This is the tools' path (cgexec and cgclassify parse the rules on every run): lines are
+/// split by hand, and the check for rules hidden by earlier ones, whose findings are only
+/// warnings, runs only when there are errors to report them with.
 pub fn parse(src: &SourceFile) -> Result<Rules, Vec<Diagnostic>> {
-    analyze(src).into_result()
+    read(src, Lexer::Split, false).into_result()
 }
 
 /// Parses and checks one file, returning what could be read and every diagnostic.
 pub fn analyze(src: &SourceFile) -> Analysis {
-    let mut builder = Builder::new();
+    read(src, Lexer::Split, true)
+}
+
+/// How lines are split into fields.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Lexer {
+    /// By hand ([`split::split_into`]); a line it refuses goes to pest for the error.
+    Split,
+    /// By pest alone (what the hand-written splitter is tested against).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Pest,
+}
+
+/// [`analyze`] with the lexer given; the warnings of hidden rules are looked for when
+/// `shadows`, or when the file has errors (which are reported with every warning).
+fn read(src: &SourceFile, lexer: Lexer, shadows: bool) -> Analysis {
+    // One rule per line at most.
+    let mut builder = Builder::new(src.text().bytes().filter(|&b| b == b'\n').count() + 1);
+    let mut fields = Vec::new();
     for (base, line) in lines(src.text()) {
+        if lexer == Lexer::Split && split::split_into(line, base, &mut fields) {
+            builder.line(&fields);
+            continue;
+        }
         match CgrulesParser::parse(PestRule::line, line) {
             Ok(mut pairs) => {
                 if let Some(pair) = pairs.next() {
@@ -104,7 +131,9 @@ pub fn analyze(src: &SourceFile) -> Analysis {
             }
         }
     }
-    builder.shadowed_rules();
+    if shadows || builder.diagnostics.iter().any(Diagnostic::is_error) {
+        builder.shadowed_rules();
+    }
     let mut diagnostics = builder.diagnostics;
     diagnostics.sort_by_key(|d| d.span.start);
     Analysis {

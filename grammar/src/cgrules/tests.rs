@@ -637,3 +637,128 @@ fn printer_refuses_what_would_read_back_differently() {
         "\"Sandy Koufax:fast ball*\"  cpu  x\n"
     );
 }
+
+// ---- the hand-written splitter against pest -------------------------------------------
+
+/// The fields pest's `line` rule gives for one line, `None` if it refuses the line.
+fn pest_fields(line: &str, base: usize) -> Option<Vec<build::Field<'_>>> {
+    CgrulesParser::parse(PestRule::line, line)
+        .ok()
+        .and_then(|mut pairs| pairs.next())
+        .map(|pair| build::Builder::fields(pair, base))
+}
+
+#[test]
+fn the_splitter_agrees_with_pest_on_hand_picked_lines() {
+    for line in [
+        "",
+        "   \t ",
+        "# comment",
+        "alice cpu x",
+        "  alice\tcpu   x  # c",
+        "alice#x",
+        "\"a b\"  cpu  \"x y\"",
+        "\"a#b\" cpu x",
+        "\"\" cpu x",
+        "\"a\"\"b\"",
+        "\"a\"b",
+        "a\"b\"",
+        "\"unclosed",
+        "\"with\ttab\" x",
+        "\"with\u{1}ctl\" x",
+        "a\u{a0}b",
+        "a \u{a0} b",
+        "a\rb",
+        "\r",
+        "é ü 日本",
+        "\u{feff}x",
+        "\"\u{a0}\"",
+        "a\u{2028}",
+        "\u{85}",
+        "%",
+        "% cpu x",
+        "\"",
+        "\"\"",
+        "\"\"#",
+        "\"\"\t#",
+    ] {
+        assert_eq!(split::split(line, 7), pest_fields(line, 7), "{line:?}");
+    }
+}
+
+/// Lines built from the pieces the grammar cares about: blanks, quotes, `#`, control
+/// characters, Unicode spaces, and words.
+fn line_piece() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    prop_oneof![
+        4 => Just(" ".to_string()),
+        2 => Just("\t".to_string()),
+        3 => Just("\"".to_string()),
+        1 => Just("#".to_string()),
+        1 => Just("\r".to_string()),
+        1 => Just("\u{1}".to_string()),
+        1 => Just("\u{a0}".to_string()),
+        1 => Just("\u{3000}".to_string()),
+        1 => Just("\u{85}".to_string()),
+        1 => Just("é".to_string()),
+        1 => Just("%".to_string()),
+        6 => "[a-z@*%:,/._-]{1,6}",
+        3 => prop::sample::select(vec![
+            "alice", "@staff", "*", "%", "alice:sshd", "cpu", "memory,cpu", "*:x*", "users/%u",
+            "ignore", "ignore_rt", "ignore,ignore_rt", "cpu,,memory", "x/../y", "%u/%p",
+        ])
+        .prop_map(str::to_string),
+        1 => any::<char>().prop_map(|c| c.to_string()),
+    ]
+}
+
+fn generated_file() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let line = prop::collection::vec(line_piece(), 0..10).prop_map(|pieces| pieces.concat());
+    (
+        prop::collection::vec(line, 0..12),
+        prop::bool::ANY,
+        prop::bool::ANY,
+    )
+        .prop_map(|(lines, crlf, final_newline)| {
+            let mut text = lines.join(if crlf { "\r\n" } else { "\n" });
+            if final_newline {
+                text.push('\n');
+            }
+            text
+        })
+}
+
+/// Well-formed rule files: the tools' usual input, which must take the fast path all the
+/// way and still give what pest gives.
+fn valid_file() -> impl proptest::strategy::Strategy<Value = String> {
+    use proptest::prelude::*;
+    let user = prop::sample::select(vec!["alice", "@staff", "*", "bob:sshd", "\"a b:c d\"", "%"]);
+    let ctrl = prop::sample::select(vec!["cpu", "memory,cpu", "*", "\"cpu\""]);
+    let dest = prop::sample::select(vec!["users/%u", "x/", "\"a b/\"", "*"]);
+    let opt = prop::sample::select(vec!["", " ignore", " ignore_rt", " # note"]);
+    let rule = (user, ctrl, dest, opt).prop_map(|(u, c, d, o)| format!("{u}\t{c}  {d}{o}"));
+    prop::collection::vec(rule, 0..20).prop_map(|rules| rules.join("\n") + "\n")
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn the_splitter_accepts_and_refuses_what_pest_does(text in generated_file()) {
+        for (base, line) in lines(&text) {
+            proptest::prop_assert_eq!(split::split(line, base), pest_fields(line, base), "{:?}", line);
+        }
+        let src = SourceFile::new("t.conf", text.as_str());
+        proptest::prop_assert_eq!(read(&src, Lexer::Split, true), read(&src, Lexer::Pest, true));
+    }
+
+    #[test]
+    fn both_lexers_read_valid_files_alike(text in valid_file()) {
+        let src = SourceFile::new("t.conf", text.as_str());
+        let pest = read(&src, Lexer::Pest, true);
+        proptest::prop_assert_eq!(&read(&src, Lexer::Split, true), &pest);
+        // parse() skips only the warnings of hidden rules.
+        proptest::prop_assert_eq!(parse(&src), pest.into_result());
+    }
+}
