@@ -22,9 +22,8 @@ export INSTA_UPDATE=no
 # The end-to-end tests run the tools from target/debug, and `cargo test` builds a package's
 # binaries only for that package's own integration tests: build them all first.
 cargo build --workspace --bins --locked
-# cgexec and cgclassify ship statically linked (scripts/build-static.sh says why): build
-# them as shipped; a real-kernel test checks that they have no loader, no name lookups,
-# and work.
+# The tools scripts/build-static.sh lists ship statically linked (it says why): build them
+# as shipped; a real-kernel test checks that they have no loader, no name lookups, and work.
 static_dir=$(scripts/build-static.sh --release)
 export CGTOOLS_STATIC_DIR=$PWD/$static_dir
 # A real-kernel test that cannot run here says why and appends a line to this log

@@ -6,7 +6,7 @@
 # printed no result. See the README's "Pure cgroup v2 lane" section.
 #
 # Environment (all optional):
-#   CGTOOLS_STATIC_DIR         the static cgexec and cgclassify (scripts/build-static.sh), which
+#   CGTOOLS_STATIC_DIR         the static tools (scripts/build-static.sh --list), which
 #                              a test checks; built here (release) when not given
 #   CGTOOLS_VM_KERNEL_PACKAGE  apt meta package that names the kernel (linux-image-cloud-amd64)
 #   CGTOOLS_VM_ACCEL           kvm, tcg or auto (auto: KVM when it boots the kernel, else TCG)
