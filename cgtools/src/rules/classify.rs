@@ -93,7 +93,8 @@ impl Process {
         mut group_of: impl FnMut(u32) -> Option<String>,
     ) -> std::io::Result<Process> {
         let proc_dir = std::path::PathBuf::from(format!("/proc/{pid}"));
-        let status = std::fs::read_to_string(proc_dir.join("status"))?;
+        let status = read_proc(&proc_dir.join("status"))?;
+        let status = String::from_utf8_lossy(&status);
         let field = |key: &str| {
             status
                 .lines()
@@ -111,7 +112,7 @@ impl Process {
                 .unwrap_or(u32::MAX)
         };
         let (uid, gid) = (effective("Uid:"), effective("Gid:"));
-        let cmdline = std::fs::read(proc_dir.join("cmdline")).unwrap_or_default();
+        let cmdline = read_proc(&proc_dir.join("cmdline")).unwrap_or_default();
         let argv0 = cmdline.split(|&b| b == 0).next().unwrap_or_default();
         let name = if argv0.is_empty() {
             field("Name:")
@@ -120,7 +121,8 @@ impl Process {
         };
         // Field 41 of stat is the policy: SCHED_FIFO (1) and SCHED_RR (2) are real-time.
         // The command name in field 2 may hold spaces, so count from its closing `)`.
-        let stat = std::fs::read_to_string(proc_dir.join("stat")).unwrap_or_default();
+        let stat = read_proc(&proc_dir.join("stat")).unwrap_or_default();
+        let stat = String::from_utf8_lossy(&stat);
         let policy = stat
             .rsplit_once(") ")
             .and_then(|(_, rest)| rest.split_whitespace().nth(38))
@@ -136,6 +138,17 @@ impl Process {
             realtime: matches!(policy, 1 | 2),
         })
     }
+}
+
+/// Reads a small `/proc` file in one `read` (and the one that says it ended). procfs
+/// reports a size of 0, so `std::fs::read` stats the file first and then reads in chunks
+/// that start at 32 bytes: 5 to 8 system calls for a `status` file, for every process
+/// the rules engine classifies (BENCHMARKS.md, rules engine).
+fn read_proc(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut buffer = Vec::with_capacity(4096);
+    std::fs::File::open(path)?.read_to_end(&mut buffer)?;
+    Ok(buffer)
 }
 
 /// Reads and parses `/etc/cgrules.conf` and every file of `/etc/cgrules.d` (sorted by
