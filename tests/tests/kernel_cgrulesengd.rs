@@ -2,7 +2,8 @@
 //! sees start into its rule's group and takes edited rules on SIGUSR2; without `-n` it
 //! daemonizes (the command exits 0 once the daemon serves; the daemon runs in its own
 //! session from `/`) and SIGTERM stops it; a rules file with an error stops the start with
-//! its file:line:col.
+//! its file:line:col; its cgred socket has the owner and group of `-u` and `-g`, keeps a
+//! `cgexec --sticky` process where cgexec put it, and goes at SIGTERM.
 //!
 //! Needs root (the proc connector needs CAP_NET_ADMIN) and a cgroup v2 mount. Each test
 //! has a private `/etc` (`CGTOOLS_ETC`, read by debug builds), a private cgred socket
@@ -137,14 +138,7 @@ fn program(what: &str) -> String {
 /// Starts program `name` (a hard link to `cgtools-e2e-helper`, see
 /// cgconfigd/tests/kernel_rules_engine.rs), which runs until its stdin closes.
 fn spawn(name: &str) -> Child {
-    let helper = bin("cgtools-e2e-helper");
-    let dir = helper.with_file_name("rulesengd-programs");
-    fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    if let Err(e) = fs::hard_link(&helper, &path) {
-        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists, "{e}");
-    }
-    Command::new(path)
+    Command::new(program_path_of(name))
         .arg("wait")
         .stdin(Stdio::piped())
         .spawn()
@@ -313,4 +307,106 @@ fn a_rules_file_with_an_error_stops_the_start_and_says_where() {
         stdout.contains("cgrulesengd: proceeding with pid "),
         "stdout: {stdout}"
     );
+}
+
+/// `nobody`'s name, uid, and its primary group's name and gid, from the files (the user
+/// a socket owned by `-u` and `-g` can belong to without being root).
+fn nobody() -> (String, u32, String, u32) {
+    let passwd = fs::read_to_string("/etc/passwd").unwrap();
+    let fields: Vec<&str> = passwd
+        .lines()
+        .map(|l| l.split(':').collect::<Vec<_>>())
+        .find(|f| f.first() == Some(&"nobody"))
+        .expect("a user nobody in /etc/passwd");
+    let (uid, gid): (u32, u32) = (fields[2].parse().unwrap(), fields[3].parse().unwrap());
+    let group = fs::read_to_string("/etc/group")
+        .unwrap()
+        .lines()
+        .map(|l| l.split(':').map(str::to_string).collect::<Vec<_>>())
+        .find(|f| f.get(2).and_then(|g| g.parse::<u32>().ok()) == Some(gid))
+        .map(|f| f[0].clone())
+        .expect("nobody's primary group in /etc/group");
+    ("nobody".to_string(), uid, group, gid)
+}
+
+#[test]
+fn its_cgred_socket_has_the_owner_of_u_and_g_keeps_sticky_processes_and_goes_at_sigterm() {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    let host = need!(host());
+    let s = Setup::new(&host, &["rule", "mine"]);
+    let prog = program("sticky");
+    let (rule, rule_line) = s.group("rule");
+    let (mine, mine_line) = s.group("mine");
+    s.rules(&format!("*:{prog}  cgroup  {rule}\n"));
+    let (user, uid, group, gid) = nobody();
+    let log = s.log();
+    let mut daemon = s
+        .command(&[
+            "-n",
+            "-vv",
+            "-f",
+            log.to_str().unwrap(),
+            "-u",
+            &user,
+            "-g",
+            &group,
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let _guard = Running(daemon.id());
+    s.logged("ready: ");
+    let socket = s.etc.path().join("cgred.socket");
+    let meta = fs::metadata(&socket).unwrap();
+    assert!(meta.file_type().is_socket(), "{}", socket.display());
+    assert_eq!(
+        (meta.uid(), meta.gid()),
+        (uid, gid),
+        "the owner of -u and -g"
+    );
+    assert_eq!(meta.mode() & 0o7777, 0o660, "libcgroup's mode");
+
+    // cgexec --sticky asks this daemon (through the same socket) to leave its program in
+    // the group cgexec put it in; a later process of the same program is moved by the rule.
+    let link = program_path_of(&prog);
+    let mut kids = Reaped(vec![Command::new(bin("cgexec"))
+        .arg("--sticky")
+        .arg("-g")
+        .arg(format!(":{mine}"))
+        .arg(&link)
+        .arg("wait")
+        .env("CGTOOLS_CGRED_SOCKET", &socket)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap()]);
+    lands(&s, kids.0[0].id(), &mine_line);
+    kids.0.push(spawn(&prog));
+    lands(&s, kids.0[1].id(), &rule_line);
+    let now = fs::read_to_string(format!("/proc/{}/cgroup", kids.0[0].id())).unwrap();
+    assert!(
+        now.lines().any(|l| l == mine_line),
+        "the sticky process was moved: {now}\nlog:\n{}",
+        s.log_text()
+    );
+
+    signal(daemon.id(), nix::sys::signal::Signal::SIGTERM);
+    let start = Instant::now();
+    while daemon.try_wait().unwrap().is_none() {
+        assert!(start.elapsed() < LONG, "SIGTERM did not stop it");
+        sleep(Duration::from_millis(20));
+    }
+    assert!(!socket.exists(), "the socket is left after SIGTERM");
+}
+
+/// The path of program `name` (the link `spawn` makes), made if missing.
+fn program_path_of(name: &str) -> PathBuf {
+    let helper = bin("cgtools-e2e-helper");
+    let dir = helper.with_file_name("rulesengd-programs");
+    fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    if let Err(e) = fs::hard_link(&helper, &path) {
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists, "{e}");
+    }
+    path
 }
