@@ -315,13 +315,8 @@ fn make_install_honours_prefix_and_destdir() {
     );
     let s = stage.path();
     // Every tool where Debian's cgroup-tools puts it (`dpkg -L cgroup-tools`), and cgconfigd.
-    for tool in ["cgconfigd", "cgconfigparser", "cgrulesengd"] {
-        assert!(
-            s.join("opt/cg/sbin").join(tool).is_file(),
-            "sbin/{tool} not installed"
-        );
-    }
-    for tool in [
+    let sbin = ["cgconfigd", "cgconfigparser", "cgrulesengd"];
+    let bin = [
         "cgclassify",
         "cgcreate",
         "cgdelete",
@@ -333,14 +328,22 @@ fn make_install_honours_prefix_and_destdir() {
         "cgxset",
         "lscgroup",
         "lssubsys",
-    ] {
-        assert!(
-            s.join("opt/cg/bin").join(tool).is_file(),
-            "bin/{tool} not installed"
-        );
+    ];
+    let tools = sbin
+        .map(|t| ("sbin", t))
+        .into_iter()
+        .chain(bin.map(|t| ("bin", t)));
+    for (dir, tool) in tools {
+        let path = s.join("opt/cg").join(dir).join(tool);
+        assert!(path.is_file(), "{dir}/{tool} not installed");
     }
     for file in [
         "opt/cg/share/man/man8/cgconfigd.8",
+        "opt/cg/share/man/man8/cgrulesengd.8",
+        "opt/cg/share/bash-completion/completions/cgrulesengd",
+        "opt/cg/share/zsh/vendor-completions/_cgrulesengd",
+        "opt/cg/share/fish/vendor_completions.d/cgrulesengd.fish",
+        "etc/systemd/system/cgrulesengd.service",
         "opt/cg/share/man/man5/cgconfig.conf.5",
         "opt/cg/share/man/man5/cgrules.conf.5",
         "etc/systemd/system/cgconfigd.service",
@@ -356,18 +359,32 @@ fn make_install_honours_prefix_and_destdir() {
         !s.join("etc/cgconfig.conf").exists(),
         "an example became the configuration"
     );
-    let unit = fs::read_to_string(s.join("etc/systemd/system/cgconfigd.service")).unwrap();
-    assert!(
-        unit.lines()
-            .any(|l| l == "ExecStart=/opt/cg/sbin/cgconfigd"),
-        "{unit}"
-    );
+    // The units start the daemons where they were installed.
+    for (unit, exec) in [
+        ("cgconfigd.service", "ExecStart=/opt/cg/sbin/cgconfigd"),
+        (
+            "cgrulesengd.service",
+            "ExecStart=/opt/cg/sbin/cgrulesengd -n",
+        ),
+    ] {
+        let text = fs::read_to_string(s.join("etc/systemd/system").join(unit)).unwrap();
+        assert!(text.lines().any(|l| l == exec), "{unit}:\n{text}");
+    }
     let out = run("uninstall");
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(!s.join("opt/cg/sbin/cgconfigd").exists());
-    assert!(!s.join("etc/systemd/system/cgconfigd.service").exists());
+    for file in [
+        "opt/cg/sbin/cgconfigd",
+        "opt/cg/sbin/cgrulesengd",
+        "opt/cg/bin/cgexec",
+        "opt/cg/share/man/man8/cgrulesengd.8",
+        "opt/cg/share/fish/vendor_completions.d/cgrulesengd.fish",
+        "etc/systemd/system/cgconfigd.service",
+        "etc/systemd/system/cgrulesengd.service",
+    ] {
+        assert!(!s.join(file).exists(), "{file} left by uninstall");
+    }
 }

@@ -128,66 +128,6 @@ fn usage_errors_like_libcgroups_daemon() {
     );
 }
 
-/// `make install` puts the daemon in sbin (where Debian's cgroup-tools has it), its page
-/// in man8 and its completions beside the others'; `make uninstall` removes them.
-#[test]
-fn make_install_puts_it_in_sbin_with_its_page() {
-    if Command::new("make").arg("--version").output().is_err() {
-        skip!("no make");
-    }
-    let built = test_support::bin("cgrulesengd");
-    let profile_dir = built.parent().unwrap();
-    let stage = tempfile::tempdir().unwrap();
-    let run = |target: &str| {
-        let out = Command::new("make")
-            .arg(target)
-            .arg(format!("DESTDIR={}", stage.path().display()))
-            .arg("PREFIX=/opt/cg")
-            .arg(format!(
-                "PROFILE={}",
-                profile_dir.file_name().unwrap().to_str().unwrap()
-            ))
-            .arg(format!(
-                "TARGETDIR={}",
-                profile_dir.parent().unwrap().display()
-            ))
-            // The dynamic builds of the static tools (a `cargo test` run makes no static
-            // ones; `make install` refuses to install without every tool).
-            .arg("STATIC=no")
-            .current_dir(test_support::repo_root())
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "make {target}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    };
-    run("install");
-    let s = stage.path();
-    let files = [
-        "opt/cg/sbin/cgrulesengd",
-        "etc/systemd/system/cgrulesengd.service",
-        "opt/cg/share/man/man8/cgrulesengd.8",
-        "opt/cg/share/bash-completion/completions/cgrulesengd",
-        "opt/cg/share/zsh/vendor-completions/_cgrulesengd",
-        "opt/cg/share/fish/vendor_completions.d/cgrulesengd.fish",
-    ];
-    for file in files {
-        assert!(s.join(file).is_file(), "{file} not installed");
-    }
-    let unit = std::fs::read_to_string(s.join("etc/systemd/system/cgrulesengd.service")).unwrap();
-    assert!(
-        unit.lines()
-            .any(|l| l == "ExecStart=/opt/cg/sbin/cgrulesengd -n"),
-        "{unit}"
-    );
-    run("uninstall");
-    for file in files {
-        assert!(!s.join(file).exists(), "{file} left by uninstall");
-    }
-}
-
 /// The unit: a notify service in the foreground, reloaded with libcgroup's signal, checked
 /// by systemd-analyze where systemd is installed.
 #[test]

@@ -199,15 +199,7 @@ fn in_the_foreground_it_moves_a_new_program_and_reloads_on_sigusr2() {
     s.logged("2 rules from ");
     kids.0.push(spawn(&later));
     lands(&s, kids.0[1].id(), &b_line);
-    signal(daemon.id(), nix::sys::signal::Signal::SIGTERM);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = daemon.try_wait().unwrap() {
-            break status;
-        }
-        assert!(start.elapsed() < LONG, "SIGTERM did not stop it");
-        sleep(Duration::from_millis(20));
-    };
+    let status = terminate(&mut daemon);
     assert_eq!(status.code(), Some(0), "log:\n{}", s.log_text());
     s.logged("stopping");
 }
@@ -390,13 +382,21 @@ fn its_cgred_socket_has_the_owner_of_u_and_g_keeps_sticky_processes_and_goes_at_
         s.log_text()
     );
 
+    terminate(&mut daemon);
+    assert!(!socket.exists(), "the socket is left after SIGTERM");
+}
+
+/// Sends SIGTERM to a daemon in the foreground and waits for it to exit.
+fn terminate(daemon: &mut Child) -> std::process::ExitStatus {
     signal(daemon.id(), nix::sys::signal::Signal::SIGTERM);
     let start = Instant::now();
-    while daemon.try_wait().unwrap().is_none() {
+    loop {
+        if let Some(status) = daemon.try_wait().unwrap() {
+            return status;
+        }
         assert!(start.elapsed() < LONG, "SIGTERM did not stop it");
         sleep(Duration::from_millis(20));
     }
-    assert!(!socket.exists(), "the socket is left after SIGTERM");
 }
 
 /// The path of program `name` (the link `spawn` makes), made if missing.
