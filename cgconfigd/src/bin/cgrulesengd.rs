@@ -409,17 +409,20 @@ fn logger(s: &Settings) -> Logger {
 /// cgconfigd's daemon, as the rules engine only.
 fn options(s: &Settings, logger: Logger) -> Options {
     let etc = RuleFiles::system().etc;
-    let mut cgred = CgredOptions {
-        owner: s.owner,
-        group: s.group,
-        ..CgredOptions::default()
-    };
     // Tests point the daemon at a private socket, as they point the tools
     // (cgtools::rules::cgred::socket_path); release builds cannot.
-    #[cfg(debug_assertions)]
-    if let Some(path) = std::env::var_os(cgtools::rules::cgred::SOCKET_ENV) {
-        cgred.path = PathBuf::from(path);
-    }
+    let private = if cfg!(debug_assertions) {
+        std::env::var_os(cgtools::rules::cgred::SOCKET_ENV).map(PathBuf::from)
+    } else {
+        None
+    };
+    let defaults = CgredOptions::default();
+    let cgred = CgredOptions {
+        path: private.unwrap_or(defaults.path.clone()),
+        owner: s.owner,
+        group: s.group,
+        ..defaults
+    };
     Options {
         sources: Sources {
             config: etc.join("cgconfig.conf"),
