@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # The Debian package lane (tests/deb/README.md): builds the package (`make deb`), then runs
-# the package checks (tests/deb/package-checks.sh: lintian, control fields, file list),
+# the package checks (tests/deb/package-checks.sh: lintian, control fields, file list), a
+# second build from a copy at another path that must give the same bytes
+# (tests/deb/reproducible.sh),
 # the install test (tests/deb/install.sh) and the boot test (tests/deb/boot.sh) on it, and
 # prints how long each step took. Exits non-zero when a step failed.
 #
@@ -34,6 +36,10 @@ if [ -z "$deb" ]; then
     deb=${debs[0]}
 fi
 step package tests/deb/package-checks.sh "$deb"
+# Same sources, other path, cold build: the same bytes (only when this run built DEB).
+if [ -z "${1:-}" ]; then
+    step reproducible tests/deb/reproducible.sh "$deb"
+fi
 step root tests/deb/root.sh >/dev/null
 step install tests/deb/install.sh "$deb"
 step boot tests/deb/boot.sh "$deb"
