@@ -598,6 +598,7 @@ pub const MAN_EXTRA: &[(&str, &[&str])] = &[
         "SIGNALS",
         &[
             "SIGHUP: a full reload: read and check every file again, compare every group with the live tree, and apply the difference (this repairs changes made by hand, which a reload after an edit leaves alone in the groups the edit did not change); list the containers again.",
+            "SIGUSR1, SIGUSR2 (with --rules-engine, as libcgroup's cgrulesengd takes them): the same reload as SIGHUP, the rules and the templates included.",
             "SIGTERM, SIGINT: send STOPPING=1, stop the containers (see CONTAINERS; not with --keep-containers), then exit with status 0. While containers stop, EXTEND_TIMEOUT_USEC= tells systemd how long it may take. The groups of cgconfig.conf stay (as with libcgroup's service); with --remove-on-stop the empty groups cgconfigd created are removed first. A signal that arrives during an apply is handled when the apply is done.",
         ],
     ),
