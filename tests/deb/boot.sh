@@ -19,28 +19,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-say() { echo "deb-boot: $*" >&2; }
-die() {
-    echo "deb-boot: error: $*" >&2
-    exit 1
-}
+# shellcheck source=tests/deb/lib.sh
+. tests/deb/lib.sh deb-boot
 [ "$(id -u)" = 0 ] || die "needs root (the root's file owners, chroot)"
-started=$SECONDS
-step_started=$SECONDS
-timings=()
-done_step() {
-    timings+=("$1 $((SECONDS - step_started))s")
-    step_started=$SECONDS
-}
 
-deb=${1:-}
-if [ -z "$deb" ]; then
-    debs=(target/deb/cgtools_*_amd64.deb)
-    [ -f "${debs[0]}" ] || die "no package in target/deb: run \`make deb\` first (or name the .deb)"
-    [ ${#debs[@]} = 1 ] || die "several packages in target/deb (${debs[*]}): name one"
-    deb=${debs[0]}
-fi
-[ -f "$deb" ] || die "$deb: no such package"
+find_package "${1:-}"
 boots=${CGTOOLS_DEB_BOOTS:-v2:root v2:delegated hybrid:root hybrid:delegated}
 accel=${CGTOOLS_DEB_ACCEL:-tcg}
 case $accel in

@@ -16,11 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-say() { echo "deb-install: $*" >&2; }
-die() {
-    echo "deb-install: error: $*" >&2
-    exit 1
-}
+# shellcheck source=tests/deb/lib.sh
+. tests/deb/lib.sh deb-install
 
 # ---- inside the namespaces: mount what the chroot needs, run the checks ----------------
 if [ "${1:-}" = --in-namespace ]; then
@@ -39,22 +36,8 @@ if [ "${1:-}" = --in-namespace ]; then
 fi
 
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap's root, chroot, mount namespaces)"
-started=$SECONDS
-timings=()
-step_started=$SECONDS
-done_step() {
-    timings+=("$1 $((SECONDS - step_started))s")
-    step_started=$SECONDS
-}
 
-deb=${1:-}
-if [ -z "$deb" ]; then
-    debs=(target/deb/cgtools_*_amd64.deb)
-    [ -f "${debs[0]}" ] || die "no package in target/deb: run \`make deb\` first (or name the .deb)"
-    [ ${#debs[@]} = 1 ] || die "several packages in target/deb (${debs[*]}): name one"
-    deb=${debs[0]}
-fi
-[ -f "$deb" ] || die "$deb: no such package"
+find_package "${1:-}"
 
 root=$(tests/deb/root.sh) || die "tests/deb/root.sh could not make the Debian root (above)"
 done_step root
