@@ -88,6 +88,23 @@ impl Setup {
         (name, line)
     }
 
+    /// Starts the daemon in the foreground (`-n -vv -f LOG` and `extra`) and waits until it
+    /// serves; the guard kills it if the test does not stop it.
+    fn foreground(&self, extra: &[&str]) -> (Child, Running) {
+        let log = self.log();
+        let mut args = vec!["-n", "-vv", "-f", log.to_str().unwrap()];
+        args.extend_from_slice(extra);
+        let daemon = self
+            .command(&args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let guard = Running(daemon.id());
+        self.logged("ready: ");
+        (daemon, guard)
+    }
+
     /// Waits until the log has `needle`.
     fn logged(&self, needle: &str) {
         let start = Instant::now();
@@ -181,15 +198,7 @@ fn in_the_foreground_it_moves_a_new_program_and_reloads_on_sigusr2() {
     let (a, a_line) = s.group("a");
     let (b, b_line) = s.group("b");
     s.rules(&format!("*:{prog}  cgroup  {a}\n"));
-    let log = s.log();
-    let mut daemon = s
-        .command(&["-n", "-vv", "-f", log.to_str().unwrap()])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _guard = Running(daemon.id());
-    s.logged("ready: ");
+    let (mut daemon, _guard) = s.foreground(&[]);
     let mut kids = Reaped(vec![spawn(&prog)]);
     lands(&s, kids.0[0].id(), &a_line);
     // An edit, then libcgroup's reload signal.
@@ -331,24 +340,7 @@ fn its_cgred_socket_has_the_owner_of_u_and_g_keeps_sticky_processes_and_goes_at_
     let (mine, mine_line) = s.group("mine");
     s.rules(&format!("*:{prog}  cgroup  {rule}\n"));
     let (user, uid, group, gid) = nobody();
-    let log = s.log();
-    let mut daemon = s
-        .command(&[
-            "-n",
-            "-vv",
-            "-f",
-            log.to_str().unwrap(),
-            "-u",
-            &user,
-            "-g",
-            &group,
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let _guard = Running(daemon.id());
-    s.logged("ready: ");
+    let (mut daemon, _guard) = s.foreground(&["-u", &user, "-g", &group]);
     let socket = s.etc.path().join("cgred.socket");
     let meta = fs::metadata(&socket).unwrap();
     assert!(meta.file_type().is_socket(), "{}", socket.display());
