@@ -41,6 +41,13 @@ awk -F'\t' '{ printf "  %s::%s (%s%s): %s\n", $1, $2, $3, ($4 == "part" ? ", par
     "$skip_log" | sort -u
 [ "$status" = 0 ] || exit "$status"
 
+# The README's main command (its first block, "Quick start"), as written: a dry run of
+# cgconfigd on the example configuration, which must plan and change nothing.
+echo "--- the README's quick start"
+quick_start=$(awk '/^## Quick start/ { q = 1 } q && /^```sh$/ { f = 1; next } f && /^```$/ { exit } f' README.md)
+[ -n "$quick_start" ] || { echo "README.md has no quick-start command" >&2; exit 1; }
+bash -euo pipefail -c "$quick_start" >/dev/null
+
 # The pure cgroup v2 lane: the kernel_* suites again, in a VM booted with cgroup_no_v1=all.
 echo "--- pure cgroup v2 lane (tests/vm/run.sh)"
 tests/vm/run.sh
