@@ -88,6 +88,8 @@ pub struct ByRules<'a> {
     accounts: FileAccounts,
     templates: Option<Vec<grammar::cgconfig::Group>>,
     paths: Vec<PathBuf>,
+    /// Each rule's file (its index in `paths`) and line, by the rule's position.
+    lines: Vec<(usize, usize)>,
     /// The warnings of compiling (rules naming unknown users or groups), `file:line:`
     /// first.
     pub warnings: Vec<String>,
@@ -108,15 +110,15 @@ impl<'a> ByRules<'a> {
         mut accounts: FileAccounts,
     ) -> Result<ByRules<'a>, String> {
         let (rules, paths, lines) = read_rules(&files)?;
-        // Each rule's line with the index of its file in the upper half, so that messages
-        // can name both (the rules of every file are one list).
-        let at: Vec<usize> = lines
-            .iter()
-            .map(|&(file, line)| (file << 32) | line)
-            .collect();
+        // The rules of every file are one list: the classifier's messages name a rule by
+        // its position in it, which `locate` turns into its file and line (`lines`).
+        let at: Vec<usize> = (0..lines.len()).collect();
         let (classifier, warnings) =
             Classifier::owning_unindexed(rules, &mut accounts.clone(), &mut accounts, &at);
-        let warnings = warnings.into_iter().map(|w| locate(&w, &paths)).collect();
+        let warnings = warnings
+            .into_iter()
+            .map(|w| locate(&w, &paths, &lines))
+            .collect();
         Ok(ByRules {
             cgroups,
             files,
@@ -125,6 +127,7 @@ impl<'a> ByRules<'a> {
             templates: None,
             warnings,
             paths,
+            lines,
         })
     }
 
@@ -164,7 +167,7 @@ impl<'a> ByRules<'a> {
         self.classifier.classify(process).map_err(|e| {
             // "rule on line N: ..." -> "FILE:LINE: ..."
             e.strip_prefix("rule on ")
-                .map_or(e.clone(), |rest| locate(rest, &self.paths))
+                .map_or(e.clone(), |rest| locate(rest, &self.paths, &self.lines))
         })
     }
 
@@ -269,19 +272,18 @@ fn read_rules(files: &RuleFiles) -> Result<(Rules, Vec<PathBuf>, Vec<(usize, usi
     }
 }
 
-/// A warning `line N: ...` of the classifier, N holding the file index in its upper half,
-/// as `file:line: ...`.
-fn locate(warning: &str, paths: &[PathBuf]) -> String {
+/// A message `line N: ...` of the classifier, N the rule's position in `lines` (its file's
+/// index in `paths`, and its line), as `file:line: ...`.
+fn locate(warning: &str, paths: &[PathBuf], lines: &[(usize, usize)]) -> String {
     let Some(rest) = warning.strip_prefix("line ") else {
         return warning.to_string();
     };
     let Some((number, message)) = rest.split_once(": ") else {
         return warning.to_string();
     };
-    let Ok(encoded) = number.parse::<usize>() else {
+    let Some(&(file, line)) = number.parse::<usize>().ok().and_then(|i| lines.get(i)) else {
         return warning.to_string();
     };
-    let (file, line) = (encoded >> 32, encoded & 0xffff_ffff);
     let path = paths
         .get(file)
         .map_or(Path::new("cgrules.conf"), PathBuf::as_path);
@@ -309,18 +311,17 @@ mod tests {
             PathBuf::from("/etc/cgrules.conf"),
             PathBuf::from("/etc/cgrules.d/b"),
         ];
+        // Rules 0 and 1 from the main file (lines 3 and 5), rule 2 from the drop-in.
+        let lines = [(0, 3), (0, 5), (1, 7)];
         assert_eq!(
-            locate(
-                &format!("line {}: unknown user `x`", (1usize << 32) | 7),
-                &paths
-            ),
+            locate("line 2: unknown user `x`", &paths, &lines),
             "/etc/cgrules.d/b:7: unknown user `x`"
         );
         assert_eq!(
-            locate("line 3: unknown group `g`", &paths),
+            locate("line 0: unknown group `g`", &paths, &lines),
             "/etc/cgrules.conf:3: unknown group `g`"
         );
-        assert_eq!(locate("odd", &paths), "odd");
+        assert_eq!(locate("odd", &paths, &lines), "odd");
     }
 
     /// A fake cgroup v2 hierarchy under a temporary directory, and a stand-in for /etc.
