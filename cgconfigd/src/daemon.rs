@@ -299,6 +299,20 @@ pub const RECV_BUFFER_ENV: &str = "CGCONFIGD_RULES_RCVBUF";
 /// holds none of it.
 pub const DEFAULT_RECV_BUFFER: usize = 4 << 20;
 
+/// How the status names templates that could not be read again.
+const TEMPLATES_NOT_RELOADED: &str = "templates not reloaded";
+
+/// What a reload concerns.
+#[derive(Clone, Copy, Debug, Default)]
+struct Changed {
+    /// cgconfig.conf or its drop-ins.
+    config: bool,
+    /// The rules files.
+    rules: bool,
+    /// The container directory.
+    containers: bool,
+}
+
 /// The rules engine of a running daemon.
 struct RulesEngine<'a> {
     sources: RulesSources,
@@ -417,7 +431,7 @@ impl<'a> RulesEngine<'a> {
             }
             Err(message) => {
                 let message = format!(
-                    "templates not reloaded ({} kept): {message}",
+                    "{TEMPLATES_NOT_RELOADED} ({} kept): {message}",
                     self.engine.templates()
                 );
                 log.error(&message);
@@ -461,6 +475,22 @@ impl<'a> RulesEngine<'a> {
             }
         }
         served
+    }
+
+    /// After an edit of cgconfig.conf or its drop-ins: the templates again, not the rules.
+    fn templates_changed(&mut self, log: &Logger) {
+        match self.reload_templates(log) {
+            Ok(()) => {
+                if self
+                    .last_error
+                    .as_deref()
+                    .is_some_and(|e| e.starts_with(TEMPLATES_NOT_RELOADED))
+                {
+                    self.last_error = None;
+                }
+            }
+            Err(message) => self.last_error = Some(message),
+        }
     }
 
     /// Reads the rules and the templates again; a file with errors keeps the old ones.
@@ -682,23 +712,33 @@ impl Service<'_> {
         }
     }
 
-    /// Applies the files again (`full`: every file, SIGHUP) when `files` changed, and lists
-    /// the containers again when `containers` changed (a container's directory or config:
-    /// a change of the files costs no container's config read, and the other way round).
-    fn reload(&mut self, why: &str, full: bool, files: bool, containers: bool) {
-        if containers {
+    /// Applies the files again (`full`: every file, SIGHUP) when cgconfig.conf or its
+    /// drop-ins changed, reads the rules again when they changed, and lists the containers
+    /// again when a container's directory or config changed: a change of one costs no
+    /// reading of the others.
+    fn reload(&mut self, why: &str, full: bool, changed: Changed) {
+        if changed.containers {
             let log = self.log;
             self.with_containers(|c, _| c.rediscover(log));
         }
-        if !files {
+        if !changed.config && !changed.rules {
             self.notify(self.notifier.status(&self.status()));
             return;
         }
         self.log.info(&format!("reloading: {why}"));
         self.notify(self.notifier.reloading(&format!("reloading: {why}")));
-        self.last_error = self.apply(full).err().map(|e| e.status());
+        // Only what changed is read again: an edit of cgrules.conf applies no group, and
+        // an edit of cgconfig.conf reloads the rules engine's templates, not its rules
+        // (no rescan of /proc). A signal (`full`) does both.
+        if changed.config {
+            self.last_error = self.apply(full).err().map(|e| e.status());
+        }
         if let Some(rules) = self.rules.as_mut() {
-            rules.reload(self.log);
+            if changed.rules {
+                rules.reload(self.log);
+            } else {
+                rules.templates_changed(self.log);
+            }
         }
         self.give_back_memory();
         self.notify(self.notifier.ready(&self.status()));
@@ -985,9 +1025,8 @@ fn event_loop(
     mut dir_watcher: Option<&mut DirWatcher>,
 ) -> ExitCode {
     let mut pending: Option<Pending> = None;
-    // What the pending changes concern: the files, the containers.
-    let mut files_changed = false;
-    let mut containers_changed = false;
+    // What the pending changes concern.
+    let mut changed = Changed::default();
     let mut retry_at: Option<Instant> = None;
     let mut stopping = false;
     // The containers' part of the last STATUS= sent: sent again when a container starts
@@ -1143,17 +1182,26 @@ fn event_loop(
                 rules.ready(service.log);
             }
         }
-        for (ready, w) in inotify_ready.into_iter().zip(watchers.iter_mut()) {
+        // watchers[0] follows cgconfig.conf and its drop-ins, watchers[1] the rules.
+        for (i, (ready, w)) in inotify_ready
+            .into_iter()
+            .zip(watchers.iter_mut())
+            .enumerate()
+        {
             if let (true, Some(w)) = (ready, w.as_deref_mut()) {
                 let read = w.read();
-                files_changed |= !read.is_empty();
+                if i == 0 {
+                    changed.config |= !read.is_empty();
+                } else {
+                    changed.rules |= !read.is_empty();
+                }
                 changes.extend(read);
             }
         }
         if dirs_ready {
             if let Some(w) = dir_watcher.as_deref_mut() {
                 let read = w.read();
-                containers_changed |= !read.is_empty();
+                changed.containers |= !read.is_empty();
                 changes.extend(read);
             }
         }
@@ -1189,14 +1237,13 @@ fn event_loop(
                 (None, None) => "changed".to_string(),
             };
             let full = reload_now.is_some();
-            service.reload(
-                &why,
-                full,
-                full || files_changed,
-                full || containers_changed,
-            );
-            files_changed = false;
-            containers_changed = false;
+            let changed_now = Changed {
+                config: full || changed.config,
+                rules: full || changed.rules,
+                containers: full || changed.containers,
+            };
+            service.reload(&why, full, changed_now);
+            changed = Changed::default();
             retry_at = None;
         } else if retry_at.is_some_and(|at| now >= at) {
             retry_at = None;
