@@ -40,20 +40,29 @@ impl Etc {
     }
 }
 
+/// A cgred socket path where no daemon listens (the tools carry on without one): the tests
+/// never talk to a rules daemon the host may run. Debug builds read it from
+/// `CGTOOLS_CGRED_SOCKET`; the other tools run in `in_etc`'s namespace, whose `/run` is
+/// an empty tmpfs.
+fn no_daemon(etc: &Etc) -> PathBuf {
+    etc.path().join(".no-cgred.socket")
+}
+
 /// A debug-build tool reading its rules from `etc`.
 fn tool(name: &str, etc: &Etc, args: &[&str]) -> Command {
     let mut command = Command::new(bin(name));
     command
         .args(args)
         .env("CGTOOLS_ETC", etc.path())
-        .env_remove("CGTOOLS_CGRED_SOCKET")
+        .env("CGTOOLS_CGRED_SOCKET", no_daemon(etc))
         .current_dir("/")
         .stdin(Stdio::null());
     command
 }
 
 /// `program args...` in a private mount namespace whose `/etc` shows `etc`'s files over
-/// the host's (an overlay on a private tmpfs), or why this host cannot do that.
+/// the host's (an overlay on a private tmpfs) and whose `/run` is empty (no cgred socket),
+/// or why this host cannot do that.
 fn in_etc(etc: &Etc, program: &Path, args: &[&str]) -> Result<Command, Skip> {
     if !Path::new("/usr/bin/unshare").exists() && !Path::new("/bin/unshare").exists() {
         return Err(Skip::because("no unshare(1) for a private /etc"));
@@ -66,6 +75,7 @@ mount -t tmpfs cgtools-etc "$mnt"
 mkdir "$mnt/upper" "$mnt/work"
 for f in "$src"/*; do cp -r "$f" "$mnt/upper/"; done
 mount -t overlay cgtools-etc -o "lowerdir=/etc,upperdir=$mnt/upper,workdir=$mnt/work" /etc
+mount -t tmpfs cgtools-run /run
 exec "$@""#;
     // `unshare --mount` running the script, which runs `argv` with the test's /etc.
     let private_etc = |argv: &[&std::ffi::OsStr]| {
@@ -88,7 +98,7 @@ exec "$@""#;
     let mut command = private_etc(&[program.as_os_str()]);
     command
         .args(args)
-        .env_remove("CGTOOLS_CGRED_SOCKET")
+        .env("CGTOOLS_CGRED_SOCKET", no_daemon(etc))
         .current_dir("/")
         .stdin(Stdio::null());
     // Whether the overlay works here at all.
@@ -291,7 +301,7 @@ fn cgclassify_without_g_moves_many_pids_reading_the_rules_once() {
             command
                 .args(&full)
                 .env("CGTOOLS_ETC", etc.path())
-                .env_remove("CGTOOLS_CGRED_SOCKET")
+                .env("CGTOOLS_CGRED_SOCKET", no_daemon(&etc))
                 .stdin(Stdio::null());
             let out = Outcome::of(&mut command);
             let opens = fs::read_to_string(&log)
