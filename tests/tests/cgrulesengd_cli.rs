@@ -58,9 +58,12 @@ fn usage_errors() {
 }
 
 /// Runs libcgroup's daemon with a command line it refuses; kills it (and fails) should it
-/// ever start.
+/// ever start. `-n` comes first, so that a daemon that did start would stay the child
+/// this function kills, not a detached process (its options are all parsed before it
+/// acts, so `-n` changes no refusal).
 fn theirs(args: &[&str]) -> (Option<i32>, String) {
     let mut child = Command::new(THEIRS)
+        .arg("-n")
         .args(args)
         .current_dir("/")
         .env_remove("CGROUP_LOGLEVEL")
