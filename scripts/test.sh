@@ -12,10 +12,11 @@ cd "$(dirname "$0")/.."
 # `ps -o cgroup` in the seed-article test, cgroup-tools (libcgroup 2.0.2) for the tests that
 # compare our output with libcgroup's; for the pure cgroup v2 VM lane a qemu-system-x86_64
 # that runs, cpio, busybox-static, jq and binutils; iproute2 (the networking tests check
-# with its `ip`) and strace (a test counts a tool's opens), on the host and in the VM.
+# with its `ip`) and strace (a test counts a tool's opens), on the host and in the VM;
+# man-db (`man --warnings` checks the file-format pages).
 # scripts/packages.sh says what it
 # installs, and never removes or downgrades a package to make room for qemu.
-scripts/packages.sh procps cgroup-tools qemu-system-x86 cpio busybox-static jq binutils iproute2 strace
+scripts/packages.sh procps cgroup-tools qemu-system-x86 cpio busybox-static jq binutils iproute2 strace man-db
 
 # insta must compare against the committed snapshots, never write new ones.
 export INSTA_UPDATE=no
