@@ -153,6 +153,8 @@ fn by_rules(cg: &Cgroups, pids: &[u32]) -> bool {
     let mut ok = true;
     // Each placement and the pids it takes, in the order first seen.
     let mut moves: Vec<(Placement, Vec<u32>)> = Vec::new();
+    // Where each placement is in `moves` (a `%p` destination makes one per pid).
+    let mut index: std::collections::HashMap<Placement, usize> = Default::default();
     for &pid in pids {
         let decision = rules
             .process(pid)
@@ -161,9 +163,12 @@ fn by_rules(cg: &Cgroups, pids: &[u32]) -> bool {
         match decision {
             Ok(Decision::Move(placements)) => {
                 for placement in placements {
-                    match moves.iter_mut().find(|(p, _)| *p == placement) {
-                        Some((_, list)) => list.push(pid),
-                        None => moves.push((placement, vec![pid])),
+                    match index.get(&placement) {
+                        Some(&i) => moves[i].1.push(pid),
+                        None => {
+                            index.insert(placement.clone(), moves.len());
+                            moves.push((placement, vec![pid]));
+                        }
                     }
                 }
             }
@@ -174,7 +179,7 @@ fn by_rules(cg: &Cgroups, pids: &[u32]) -> bool {
             }
         }
     }
-    let mut failed: Vec<u32> = Vec::new();
+    let mut failed: std::collections::HashSet<u32> = Default::default();
     for (placement, list) in moves {
         let list: Vec<u32> = list.into_iter().filter(|p| !failed.contains(p)).collect();
         let results = match rules.group(&placement) {
@@ -193,11 +198,11 @@ fn by_rules(cg: &Cgroups, pids: &[u32]) -> bool {
                 Ok(()) => {}
                 Err(Failure::Cgroup(e)) => {
                     print_error(TOOL, &format!("Error changing group of pid {pid}"), &e);
-                    failed.push(pid);
+                    failed.insert(pid);
                 }
                 Err(Failure::Rule(message)) => {
                     eprintln!("{TOOL}: Error: change of cgroup failed for pid {pid}: {message}");
-                    failed.push(pid);
+                    failed.insert(pid);
                 }
             }
         }

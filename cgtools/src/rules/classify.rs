@@ -39,7 +39,7 @@ pub struct Process {
 }
 
 /// Where a process goes in the hierarchies of one controller list.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Placement {
     /// The controllers (`None`: every mounted controller, the rule's `*`).
     pub controllers: Option<Vec<String>>,
