@@ -214,6 +214,26 @@ fn lands(d: &Daemon, pid: u32, group: &str) {
     }
 }
 
+/// Waits until `pid` runs `program` (has made its exec): a process that execs again after
+/// `Command::spawn` returned (the helper's `rt` mode) has not when it returns.
+fn execs(pid: u32, program: &std::path::Path) {
+    let start = Instant::now();
+    loop {
+        let exe = fs::read_link(format!("/proc/{pid}/exe"));
+        match exe {
+            Ok(exe) if exe == program => return,
+            Ok(_) => {}
+            Err(e) => panic!("pid {pid} is gone before it ran {}: {e}", program.display()),
+        }
+        assert!(
+            start.elapsed() < FOLLOW,
+            "pid {pid} did not exec {} in {FOLLOW:?}",
+            program.display()
+        );
+        sleep(Duration::from_millis(5));
+    }
+}
+
 struct Reaped(Vec<Child>);
 
 impl Drop for Reaped {
@@ -244,7 +264,8 @@ fn program_rules_percent_lines_and_ignore() {
     let before = cgroup_of(std::process::id());
     kids.0.push(spawn(&ignored, "30", None));
     let ignored_pid = kids.0[2].id();
-    sleep(Duration::from_millis(300));
+    // A marker after it: once the marker is moved, the ignored one's exec was handled.
+    kids.0.push(marker(&d, &s, &prog, "a"));
     let v2_line = |t: &str| t.lines().find(|l| l.starts_with("0::")).map(str::to_string);
     assert_eq!(
         v2_line(&cgroup_of(ignored_pid)),
@@ -591,6 +612,8 @@ fn ignore_rt_spares_real_time_processes_only() {
         .stdin(Stdio::piped());
     let mut kids = Reaped(vec![c.spawn().unwrap()]);
     let rt_pid = kids.0[0].id();
+    // `spawn` returns at the helper's exec, not at the program's that follows it.
+    execs(rt_pid, &program_path(&prog));
     // The same program, normal policy: moved; by then the first one's exec was handled.
     kids.0.push(spawn(&prog, "30", None));
     lands(&d, kids.0[1].id(), &s.v2("rt"));

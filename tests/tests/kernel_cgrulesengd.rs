@@ -365,6 +365,17 @@ fn its_cgred_socket_has_the_owner_of_u_and_g_keeps_sticky_processes_and_goes_at_
         .spawn()
         .unwrap()]);
     lands(&s, kids.0[0].id(), &mine_line);
+    // cgexec moves itself before it execs the program: wait for the exec, so that the
+    // check below is about the program's exec event.
+    let start = Instant::now();
+    while fs::read_link(format!("/proc/{}/exe", kids.0[0].id())).ok() != Some(link.clone()) {
+        assert!(
+            start.elapsed() < LONG,
+            "cgexec did not exec {}",
+            link.display()
+        );
+        sleep(Duration::from_millis(5));
+    }
     kids.0.push(spawn(&prog));
     lands(&s, kids.0[1].id(), &rule_line);
     let now = fs::read_to_string(format!("/proc/{}/cgroup", kids.0[0].id())).unwrap();
