@@ -32,7 +32,6 @@ use super::sticky::{Forked, StickyTable};
 use cgtools::engine::accounts::SystemAccounts;
 use cgtools::rules::classify::{materialize, Classifier, Decision, Placement, Process};
 use cgtools::{Cgroups, GroupPath};
-use grammar::cgrules::Rules;
 use nix::errno::Errno;
 use std::collections::HashSet;
 use std::io;
@@ -60,45 +59,18 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
-/// The files of `sources` in reading order: the main file if it exists, then the
-/// directory's files that are not hidden or backups, in name order.
-pub fn files(sources: &RulesSources) -> Result<Vec<PathBuf>, String> {
-    // The tools' lister (cgtools::rules::files), so that cgexec and the engine read the
-    // same files; a missing main file is no rules here.
-    cgtools::rules::files::list(&sources.main, &sources.dir).map(|listing| listing.files)
-}
-
 /// Reads, parses and compiles the rules. `Err`: one line per error, with its location
 /// (`file:line:col: error: message (hint: ...)`).
 pub fn load(sources: &RulesSources) -> Result<Loaded, Vec<String>> {
-    let files = files(sources).map_err(|e| vec![e])?;
-    let mut all = Rules::default();
-    // Each rule's line in its file, in order, for the classifier's messages.
-    let mut lines = Vec::new();
-    let mut errors = Vec::new();
-    for file in &files {
-        let src = match grammar::SourceFile::read(file) {
-            Ok(src) => src,
-            Err(e) => {
-                errors.push(e.to_string());
-                continue;
-            }
-        };
-        match grammar::cgrules::parse(&src) {
-            Ok(rules) => {
-                for rule in rules.rules {
-                    lines.push((file.clone(), src.line_col(rule.span.start).line));
-                    all.rules.push(rule);
-                }
-            }
-            Err(diagnostics) => errors.extend(crate::config::one_line_errors(
-                &grammar::diagnostic::render_all(&diagnostics, &src),
-            )),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(errors);
-    }
+    // The tools' reader (cgtools::rules::files), so that cgexec and the engine read the
+    // same files; a missing main file is no rules here.
+    let read = cgtools::rules::files::read(&sources.main, &sources.dir).map_err(|errors| {
+        errors
+            .iter()
+            .flat_map(|e| crate::config::one_line_errors(e))
+            .collect::<Vec<_>>()
+    })?;
+    let (all, lines) = (read.rules, read.lines);
     // `Classifier::new` asks for each rule's line once, in file order.
     let next = std::cell::Cell::new(0usize);
     let (classifier, warnings) = Classifier::new(&all, &mut SystemAccounts::default(), |_| {
@@ -109,7 +81,7 @@ pub fn load(sources: &RulesSources) -> Result<Loaded, Vec<String>> {
     Ok(Loaded {
         classifier,
         rules: all.rules.len(),
-        files,
+        files: read.files,
         warnings,
     })
 }

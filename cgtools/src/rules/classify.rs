@@ -151,53 +151,6 @@ fn read_proc(path: &std::path::Path) -> std::io::Result<Vec<u8>> {
     Ok(buffer)
 }
 
-/// Reads and parses `/etc/cgrules.conf` and every file of `/etc/cgrules.d` (sorted by
-/// name; libcgroup reads them in directory order), in that order. A missing main file is
-/// an error, as in libcgroup (ECGROUPPARSEFAIL for rule-based cgexec and cgclassify); a
-/// missing directory is not. Errors are rendered with their location.
-pub fn load_rules(
-    main: &std::path::Path,
-    dir: &std::path::Path,
-) -> Result<(Rules, Vec<std::path::PathBuf>), String> {
-    let mut files = vec![main.to_path_buf()];
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        let mut more: Vec<std::path::PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| {
-                p.is_file()
-                    && !p
-                        .file_name()
-                        .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            })
-            .collect();
-        more.sort();
-        files.extend(more);
-    }
-    let mut all = Rules::default();
-    let mut errors = String::new();
-    for file in &files {
-        let src = match grammar::SourceFile::read(file) {
-            Ok(src) => src,
-            Err(e) => {
-                errors.push_str(&format!("{e}\n"));
-                continue;
-            }
-        };
-        match grammar::cgrules::parse(&src) {
-            Ok(rules) => all.rules.extend(rules.rules),
-            Err(diagnostics) => {
-                errors.push_str(&grammar::diagnostic::render_all(&diagnostics, &src))
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok((all, files))
-    } else {
-        Err(errors)
-    }
-}
-
 /// A rule with its users and groups resolved.
 #[derive(Clone, Debug)]
 struct Compiled {
@@ -651,25 +604,6 @@ ghost             cpu          never/
         assert_eq!(me.gid, nix::unistd::getegid().as_raw());
         assert!(!me.name.is_empty());
         assert!(!me.realtime);
-    }
-
-    #[test]
-    fn rules_files_load_in_order_and_report_located_errors() {
-        let dir = tempfile::tempdir().unwrap();
-        let main = dir.path().join("cgrules.conf");
-        let d = dir.path().join("cgrules.d");
-        std::fs::write(&main, "alice  cpu  a/\n").unwrap();
-        std::fs::create_dir(&d).unwrap();
-        std::fs::write(d.join("20-b"), "bob  cpu  b/\n").unwrap();
-        std::fs::write(d.join("10-c"), "carol  cpu  c/\n").unwrap();
-        let (rules, files) = load_rules(&main, &d).unwrap();
-        let subjects: Vec<String> = rules.iter().map(|r| r.subject.value.to_field()).collect();
-        assert_eq!(subjects, ["alice", "carol", "bob"]);
-        assert_eq!(files.len(), 3);
-        std::fs::write(d.join("30-bad"), "dave  cpu\n").unwrap();
-        let err = load_rules(&main, &d).unwrap_err();
-        assert!(err.contains("30-bad:1:"), "{err}");
-        assert!(load_rules(&dir.path().join("missing"), &d).is_err());
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! Which rules files are read, and in which order: the one lister of cgexec and cgclassify
-//! (by rules) and of the rules engine, so that a tool and the daemon never disagree about
-//! which rules exist.
+//! Which rules files are read, and in which order, and reading them: the one lister and
+//! reader of cgexec and cgclassify (by rules) and of the rules engine, so that a tool and
+//! the daemon never disagree about which rules exist.
 //!
 //! The main file (`/etc/cgrules.conf`) comes first, then the files of the drop-in
 //! directory (`/etc/cgrules.d`) in byte order of their names. libcgroup reads every
@@ -23,6 +23,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 
+use grammar::cgrules::Rules;
 use grammar::diagnostic::io_reason;
 
 /// The name endings of backups and package managers' copies, never read as rules.
@@ -103,6 +104,57 @@ pub fn list(main: &Path, dir: &Path) -> Result<RulesListing, String> {
     more.sort();
     listing.files.extend(more);
     Ok(listing)
+}
+
+/// The rules of the listed files, parsed: one list in reading order.
+#[derive(Clone, Debug, Default)]
+pub struct RulesRead {
+    /// Every file's rules, in reading order.
+    pub rules: Rules,
+    /// The files read, in order (see [`RulesListing::files`]).
+    pub files: Vec<PathBuf>,
+    /// Each rule's file (an index into `files`) and line, in the order of `rules`: the
+    /// classifier names a rule by its position, messages by its file and line.
+    pub lines: Vec<(usize, usize)>,
+    /// As [`RulesListing::main_missing`]: the tools refuse, the engine reads no rules.
+    pub main_missing: Option<String>,
+}
+
+/// Lists the rules files as [`list`] does and parses them. Every file is read, so that
+/// all errors are reported at once. `Err`: one entry per file that failed, its
+/// diagnostics rendered (`file:line:col`, the line and a caret) or why it cannot be read,
+/// or the listing's own error.
+pub fn read(main: &Path, dir: &Path) -> Result<RulesRead, Vec<String>> {
+    let listing = list(main, dir).map_err(|e| vec![e])?;
+    let mut read = RulesRead {
+        files: listing.files,
+        main_missing: listing.main_missing,
+        ..RulesRead::default()
+    };
+    let mut errors = Vec::new();
+    for (index, path) in read.files.iter().enumerate() {
+        let src = match grammar::SourceFile::read(path) {
+            Ok(src) => src,
+            Err(e) => {
+                errors.push(e.to_string());
+                continue;
+            }
+        };
+        match grammar::cgrules::parse(&src) {
+            Ok(rules) => {
+                for rule in rules.rules {
+                    read.lines.push((index, src.line_col(rule.span.start).line));
+                    read.rules.rules.push(rule);
+                }
+            }
+            Err(diagnostics) => errors.push(grammar::diagnostic::render_all(&diagnostics, &src)),
+        }
+    }
+    if errors.is_empty() {
+        Ok(read)
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]
@@ -201,5 +253,48 @@ mod tests {
         for name in ["x", "x.conf", "rules", "dpkg-old", "x.bak.conf"] {
             assert!(!is_skipped_name(OsStr::new(name)), "{name}");
         }
+    }
+
+    #[test]
+    fn rules_are_read_in_order_with_their_files_and_lines_and_every_error_located() {
+        let tmp = tempfile::tempdir().unwrap();
+        let main = tmp.path().join("cgrules.conf");
+        let dir = tmp.path().join("cgrules.d");
+        std::fs::write(&main, "# users\nalice  cpu  a/\n").unwrap();
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("20-b"), "bob  cpu  b/\n%  memory  m/\n").unwrap();
+        std::fs::write(dir.join("10-c"), "\n\ncarol  cpu  c/\n").unwrap();
+        let got = read(&main, &dir).unwrap();
+        let subjects: Vec<String> = got
+            .rules
+            .iter()
+            .map(|r| r.subject.value.to_field())
+            .collect();
+        // The `%` line belongs to bob's rule.
+        assert_eq!(subjects, ["alice", "carol", "bob"]);
+        assert_eq!(
+            got.files,
+            [main.clone(), dir.join("10-c"), dir.join("20-b")]
+        );
+        assert_eq!(got.lines, [(0, 2), (1, 3), (2, 1)]);
+        assert_eq!(got.main_missing, None);
+
+        // Two bad files: both reported, each at its place.
+        std::fs::write(dir.join("30-bad"), "dave  cpu\n").unwrap();
+        std::fs::write(dir.join("40-bad"), "erin  cpu  e/\nfrank\n").unwrap();
+        let errors = read(&main, &dir).unwrap_err();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors[0].contains("30-bad:1:"), "{}", errors[0]);
+        assert!(errors[1].contains("40-bad:2:"), "{}", errors[1]);
+
+        // No main file: the directory's rules, and the main file said missing.
+        std::fs::remove_dir_all(&dir).unwrap();
+        std::fs::remove_file(&main).unwrap();
+        let got = read(&main, &dir).unwrap();
+        assert!(got.rules.rules.is_empty() && got.files.is_empty());
+        assert_eq!(
+            got.main_missing.as_deref(),
+            Some(format!("cannot read {}: No such file or directory", main.display()).as_str())
+        );
     }
 }

@@ -19,7 +19,6 @@ use std::path::{Path, PathBuf};
 use crate::engine::accounts::FileAccounts;
 use crate::rules::classify::{materialize, Classifier, Decision, Placement, Process};
 use crate::{Cgroups, Error, Group};
-use grammar::cgrules::Rules;
 
 /// The environment variable naming the stand-in for `/etc` (debug builds only).
 pub const ETC_ENV: &str = "CGTOOLS_ETC";
@@ -109,7 +108,12 @@ impl<'a> ByRules<'a> {
         files: RuleFiles,
         mut accounts: FileAccounts,
     ) -> Result<ByRules<'a>, String> {
-        let (rules, paths, lines) = read_rules(&files)?;
+        let crate::rules::files::RulesRead {
+            rules,
+            files: paths,
+            lines,
+            ..
+        } = read_rules(&files)?;
         // The rules of every file are one list: the classifier's messages name a rule by
         // its position in it, which `locate` turns into its file and line (`lines`).
         let at: Vec<usize> = (0..lines.len()).collect();
@@ -230,45 +234,21 @@ impl<'a> ByRules<'a> {
     }
 }
 
-/// The rules of `cgrules.conf` and of the files of `cgrules.d`, as
-/// [`crate::rules::files::list`] lists them (the engine reads the same ones): the rules,
-/// the files read, and each rule's file (index) and line. A missing `cgrules.conf` is an
-/// error, as in libcgroup; a missing directory is not. Errors are rendered `file:line:col`.
-#[allow(clippy::type_complexity)]
-fn read_rules(files: &RuleFiles) -> Result<(Rules, Vec<PathBuf>, Vec<(usize, usize)>), String> {
-    let listing = crate::rules::files::list(&files.path("cgrules.conf"), &files.path("cgrules.d"))
-        .map_err(|e| format!("{e}\n"))?;
-    let paths = listing.files;
-    let mut all = Rules::default();
-    let mut lines = Vec::new();
-    let mut errors = String::new();
-    if let Some(missing) = listing.main_missing {
-        errors.push_str(&format!("{missing}\n"));
-    }
-    for (index, path) in paths.iter().enumerate() {
-        let src = match grammar::SourceFile::read(path) {
-            Ok(src) => src,
-            Err(e) => {
-                errors.push_str(&format!("{e}\n"));
-                continue;
-            }
-        };
-        match grammar::cgrules::parse(&src) {
-            Ok(rules) => {
-                for rule in rules.rules {
-                    lines.push((index, src.line_col(rule.span.start).line));
-                    all.rules.push(rule);
-                }
-            }
-            Err(diagnostics) => {
-                errors.push_str(&grammar::diagnostic::render_all(&diagnostics, &src))
-            }
-        }
-    }
-    if errors.is_empty() {
-        Ok((all, paths, lines))
-    } else {
-        Err(errors)
+/// The rules of `cgrules.conf` and of the files of `cgrules.d`
+/// ([`crate::rules::files::read`], as the engine reads them). A missing `cgrules.conf` is
+/// an error, as in libcgroup; a missing directory is not. Errors are rendered
+/// `file:line:col`.
+fn read_rules(files: &RuleFiles) -> Result<crate::rules::files::RulesRead, String> {
+    let read = crate::rules::files::read(&files.path("cgrules.conf"), &files.path("cgrules.d"))
+        .map_err(|errors| {
+            errors
+                .iter()
+                .map(|e| format!("{}\n", e.trim_end()))
+                .collect::<String>()
+        })?;
+    match &read.main_missing {
+        Some(missing) => Err(format!("{missing}\n")),
+        None => Ok(read),
     }
 }
 
