@@ -8,7 +8,7 @@
 mod common;
 
 use cgtools::backend::values::HostFacts;
-use cgtools::engine::accounts::SystemAccounts;
+use cgtools::engine::accounts::{SystemAccounts, SystemMembers};
 use cgtools::rules::classify::{materialize, Classifier, Decision, Process};
 use common::{host, serving};
 use grammar::{cgconfig, cgrules, SourceFile};
@@ -32,7 +32,12 @@ fn a_template_destination_is_created_with_the_templates_settings() {
     ))
     .unwrap();
     let templates: Vec<_> = config.templates().cloned().collect();
-    let (classifier, warnings) = Classifier::new(&rules, &mut SystemAccounts::default(), |_| 1);
+    let (classifier, warnings) = Classifier::new(
+        rules,
+        &mut SystemAccounts::default(),
+        &mut SystemMembers,
+        &[1],
+    );
     assert!(warnings.is_empty());
     let cat = Process {
         pid: 1,

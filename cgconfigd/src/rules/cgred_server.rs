@@ -305,6 +305,7 @@ impl Server {
     }
 
     /// How many connections wait for their request.
+    #[cfg(test)]
     pub fn pending(&self) -> usize {
         self.connections.len()
     }

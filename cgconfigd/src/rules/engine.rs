@@ -29,13 +29,13 @@
 
 use super::connector::{self, Event};
 use super::sticky::{Forked, StickyTable};
-use cgtools::engine::accounts::SystemAccounts;
+use cgtools::engine::accounts::{SystemAccounts, SystemMembers};
 use cgtools::rules::classify::{materialize, Classifier, Decision, Placement, Process};
 use cgtools::{Cgroups, GroupPath};
 use nix::errno::Errno;
 use std::collections::HashSet;
 use std::io;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Where the rules are read from.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -71,16 +71,17 @@ pub fn load(sources: &RulesSources) -> Result<Loaded, Vec<String>> {
             .collect::<Vec<_>>()
     })?;
     let (all, lines) = (read.rules, read.lines);
-    // `Classifier::new` asks for each rule's line once, in file order.
-    let next = std::cell::Cell::new(0usize);
-    let (classifier, warnings) = Classifier::new(&all, &mut SystemAccounts::default(), |_| {
-        let i = next.get();
-        next.set(i + 1);
-        lines.get(i).map_or(0, |(_, line)| *line)
-    });
+    let rules = all.rules.len();
+    let lines: Vec<usize> = lines.iter().map(|&(_, line)| line).collect();
+    let (classifier, warnings) = Classifier::new(
+        all,
+        &mut SystemAccounts::default(),
+        &mut SystemMembers,
+        &lines,
+    );
     Ok(Loaded {
         classifier,
-        rules: all.rules.len(),
+        rules,
         files: read.files,
         warnings,
     })
@@ -556,14 +557,10 @@ pub fn read_templates(files: &[PathBuf]) -> Result<Vec<grammar::cgconfig::Group>
     Ok(templates)
 }
 
-/// Whether a path is one the rules are read from (for the watcher's events).
-pub fn is_rules_file(sources: &RulesSources, path: &Path) -> bool {
-    path == sources.main || path.parent() == Some(sources.dir.as_path())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::Path;
 
     fn sources(dir: &Path) -> RulesSources {
         RulesSources {
@@ -692,13 +689,5 @@ mod tests {
         );
         let _ = child.kill();
         let _ = child.wait();
-    }
-
-    #[test]
-    fn rules_files_are_recognised() {
-        let s = sources(Path::new("/etc"));
-        assert!(is_rules_file(&s, Path::new("/etc/cgrules.conf")));
-        assert!(is_rules_file(&s, Path::new("/etc/cgrules.d/x")));
-        assert!(!is_rules_file(&s, Path::new("/etc/cgconfig.conf")));
     }
 }

@@ -29,7 +29,7 @@
 //! registration is refused ([`Full`]: the socket closes the connection without the
 //! success reply, which cgexec and cgclassify report as an error, as when libcgroup's
 //! daemon cannot allocate its entry) and a child of a sticky process is not made sticky
-//! (the engine logs it; [`StickyTable::dropped`] counts them). Entries already in the
+//! (the engine logs it). Entries already in the
 //! table are never evicted: a process that was promised to be left alone stays so until
 //! it exits or is cancelled. One entry costs about 16 bytes of hash map (a `u32` key, a
 //! `bool`, the map's control bytes and spare room), so the default bound is about 1 MiB.
@@ -145,6 +145,7 @@ impl StickyTable {
 
     /// How many children of sticky processes were not made sticky because the table was
     /// full, since the table was made.
+    #[cfg(test)]
     pub fn dropped(&self) -> u64 {
         self.dropped
     }

@@ -3,8 +3,7 @@
 //!
 //! [`Accounts`] is the seam: [`SystemAccounts`] asks the system's NSS databases, tests
 //! pass a fake. [`Members`] is the same seam for the member lists of groups (the rules'
-//! `@group`): [`SystemMembers`] asks NSS, [`GroupFile`] reads a file in `/etc/group`
-//! format without NSS (for a binary that must not load NSS modules), tests pass a fake.
+//! `@group`): [`SystemMembers`] asks NSS, tests pass a fake.
 //! [`FileAccounts`] serves both from `/etc/passwd` and `/etc/group` without NSS, asking
 //! glibc's `getent` only for names the files lack (the static cgexec and cgclassify).
 //!
@@ -72,50 +71,6 @@ impl Members for SystemMembers {
             .flatten()
             .map(|g| g.mem)
             .unwrap_or_default()
-    }
-}
-
-/// The member lists of a group file in `/etc/group` format, read once and without NSS:
-/// `name:password:gid:member,member`. As getgrnam with the `files` source, the first
-/// line of a name wins; lines that are not four fields (and NIS `+`/`-` lines) are
-/// skipped.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct GroupFile {
-    members: HashMap<String, Vec<String>>,
-}
-
-impl GroupFile {
-    /// The groups of a file's text.
-    pub fn parse(text: &str) -> GroupFile {
-        let mut members: HashMap<String, Vec<String>> = HashMap::new();
-        for line in text.lines() {
-            let fields: Vec<&str> = line.split(':').collect();
-            let [name, _password, _gid, list] = fields[..] else {
-                continue;
-            };
-            if name.is_empty() || name.starts_with(['+', '-']) {
-                continue;
-            }
-            members.entry(name.to_string()).or_insert_with(|| {
-                list.split(',')
-                    .map(str::trim)
-                    .filter(|m| !m.is_empty())
-                    .map(str::to_string)
-                    .collect()
-            });
-        }
-        GroupFile { members }
-    }
-
-    /// Reads and parses `path` (normally `/etc/group`).
-    pub fn read(path: &std::path::Path) -> std::io::Result<GroupFile> {
-        Ok(GroupFile::parse(&std::fs::read_to_string(path)?))
-    }
-}
-
-impl Members for GroupFile {
-    fn members(&mut self, name: &str) -> Vec<String> {
-        self.members.get(name).cloned().unwrap_or_default()
     }
 }
 
@@ -288,17 +243,6 @@ mod tests {
     }
 
     #[test]
-    fn a_group_file_lists_members_first_line_wins() {
-        let mut file = GroupFile::parse(
-            "root:x:0:\nstaff:x:50:alice, bob\n+nis::::\nbroken:x\nstaff:x:51:carol\n",
-        );
-        assert_eq!(file.members("staff"), ["alice", "bob"]);
-        assert!(file.members("root").is_empty());
-        assert!(file.members("nobody-here").is_empty());
-        assert!(file.members("+nis").is_empty());
-    }
-
-    #[test]
     fn system_members_of_an_unknown_group_are_none() {
         assert!(SystemMembers.members("no-such-group-cgtools").is_empty());
     }
@@ -308,7 +252,7 @@ mod tests {
             "root:x:0:0:root:/root:/bin/bash\nalice:x:1000:1000::/home/alice:/bin/sh\n\
              +nis::::::\nshort:x:5\nbadid:x:abc:1::/:/bin/sh\nalice:x:2000:1::/:/bin/sh\n\
              twin:x:1000:1::/:/bin/sh\n",
-            "root:x:0:\nstaff:x:50:alice,bob\nstaff:x:51:carol\n-nis:::\nodd:x:notanumber:\n",
+            "root:x:0:\nstaff:x:50:alice, bob\nstaff:x:51:carol\n-nis:::\nodd:x:notanumber:\n",
         );
         assert_eq!(accounts.uid("root"), Ok(Some(0)));
         assert_eq!(accounts.uid("alice"), Ok(Some(1000)));
@@ -332,9 +276,11 @@ mod tests {
     fn file_accounts_ask_getent_for_what_the_files_lack() {
         // An empty passwd file knows nobody; getent (through NSS) knows root.
         let mut accounts = FileAccounts::parse("", "").with_getent();
-        if accounts.getent.is_none() {
-            return; // no glibc getent on this host
-        }
+        // Debian's libc-bin (Essential: yes) ships it.
+        assert!(
+            accounts.getent.is_some(),
+            "no /usr/bin/getent or /bin/getent"
+        );
         assert_eq!(accounts.uid("root"), Ok(Some(0)));
         assert_eq!(accounts.user_name(0).as_deref(), Some("root"));
         assert_eq!(accounts.gid("root"), Ok(Some(0)));

@@ -16,7 +16,7 @@
 //! gid, user name and program and the `*` rules, not every rule.
 
 use super::index::{Lookup, Query, RuleIndex, Subject as Resolved};
-use crate::engine::accounts::{Accounts, Members, SystemMembers};
+use crate::engine::accounts::{Accounts, Members};
 use grammar::cgrules::{Controllers, Expansion, Rule, Rules, Subject};
 
 /// A process to classify.
@@ -169,49 +169,27 @@ pub struct Classifier {
 }
 
 impl Classifier {
-    /// Resolves the rules' users and groups, the members of `@group`s through the
-    /// system's group database (NSS). `line_of` gives a rule's line number for messages.
-    /// Returns the classifier and one warning per skipped rule.
+    /// Resolves the rules' users and groups (`accounts`) and the members of `@group`s
+    /// (`members`), and indexes the rules. The rules are taken, not copied (cgexec
+    /// compiles every rule on every run: a copy of 1000 rules cost it about 0.1 ms and as
+    /// many page faults); `lines[i]` is the line of the `i`th rule, for messages. Returns
+    /// the classifier and one warning per skipped rule.
     pub fn new(
-        rules: &Rules,
-        accounts: &mut dyn Accounts,
-        line_of: impl Fn(&Rule) -> usize,
-    ) -> (Classifier, Vec<String>) {
-        Classifier::with_members(rules, accounts, &mut SystemMembers, line_of)
-    }
-
-    /// As [`Classifier::new`], with the members of `@group`s from `members` (a group
-    /// file read without NSS, or a fake in tests).
-    pub fn with_members(
-        rules: &Rules,
-        accounts: &mut dyn Accounts,
-        members: &mut dyn Members,
-        line_of: impl Fn(&Rule) -> usize,
-    ) -> (Classifier, Vec<String>) {
-        let lines: Vec<usize> = rules.iter().map(line_of).collect();
-        Classifier::owning(rules.clone(), accounts, members, &lines)
-    }
-
-    /// As [`Classifier::with_members`], taking the rules instead of copying them (cgexec
-    /// compiles every rule on every run: a copy of 1000 rules cost it about 0.1 ms and
-    /// as many page faults); `lines[i]` is the line of the `i`th rule, for messages.
-    pub fn owning(
         rules: Rules,
         accounts: &mut dyn Accounts,
         members: &mut dyn Members,
         lines: &[usize],
     ) -> (Classifier, Vec<String>) {
-        let (mut classifier, warnings) =
-            Classifier::owning_unindexed(rules, accounts, members, lines);
+        let (mut classifier, warnings) = Classifier::unindexed(rules, accounts, members, lines);
         classifier.build_index();
         (classifier, warnings)
     }
 
-    /// As [`Classifier::owning`], without the index: each decision then tries the rules
+    /// As [`Classifier::new`], without the index: each decision then tries the rules
     /// in file order, as [`Classifier::classify_linear`] does. For a single decision
     /// (cgexec) this is cheaper than building the index (about 0.1 ms for 1000 rules);
     /// [`Classifier::build_index`] adds it for many.
-    pub fn owning_unindexed(
+    pub fn unindexed(
         rules: Rules,
         accounts: &mut dyn Accounts,
         members: &mut dyn Members,
@@ -449,6 +427,7 @@ pub fn materialize(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::accounts::FileAccounts;
     use grammar::{cgrules, SourceFile};
 
     struct Host;
@@ -475,10 +454,12 @@ mod tests {
     fn classifier(text: &str) -> (Classifier, Vec<String>) {
         let src = SourceFile::new("cgrules.conf", text);
         let rules = cgrules::parse(&src).unwrap();
-        let mut members = crate::engine::accounts::GroupFile::parse(GROUPS);
-        Classifier::with_members(&rules, &mut Host, &mut members, |r| {
-            src.line_col(r.span.start).line
-        })
+        let mut members = FileAccounts::parse("", GROUPS);
+        let lines: Vec<usize> = rules
+            .iter()
+            .map(|r| src.line_col(r.span.start).line)
+            .collect();
+        Classifier::new(rules, &mut Host, &mut members, &lines)
     }
 
     fn process(uid: u32, gid: u32, user: &str, name: &str) -> Process {
@@ -507,12 +488,8 @@ ghost             cpu          never/
     fn an_unindexed_classifier_decides_as_the_indexed_one() {
         let src = SourceFile::new("t.conf", "*:sshd  cpu  a/\n*  memory  b/\n");
         let rules = grammar::cgrules::parse(&src).unwrap();
-        let (mut c, _) = Classifier::owning_unindexed(
-            rules,
-            &mut Host,
-            &mut crate::engine::accounts::GroupFile::default(),
-            &[1, 2],
-        );
+        let (mut c, _) =
+            Classifier::unindexed(rules, &mut Host, &mut FileAccounts::default(), &[1, 2]);
         assert!(c.index.is_none());
         let sshd = process(1000, 100, "alice", "/usr/sbin/sshd");
         let vim = process(1000, 100, "alice", "vim");

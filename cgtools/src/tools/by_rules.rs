@@ -118,7 +118,7 @@ impl<'a> ByRules<'a> {
         // its position in it, which `locate` turns into its file and line (`lines`).
         let at: Vec<usize> = (0..lines.len()).collect();
         let (classifier, warnings) =
-            Classifier::owning_unindexed(rules, &mut accounts.clone(), &mut accounts, &at);
+            Classifier::unindexed(rules, &mut accounts.clone(), &mut accounts, &at);
         let warnings = warnings
             .into_iter()
             .map(|w| locate(&w, &paths, &lines))
