@@ -345,6 +345,17 @@ fn in_netns_of(pid: i32, args: &[&str]) -> (bool, String) {
     )
 }
 
+/// Sets SIGHUP's action in this test process to the default, so that the processes it
+/// starts do not inherit an ignored SIGHUP from how the tests were run (`nohup`).
+fn sighup_by_default() {
+    use nix::sys::signal::{sigaction, SaFlags, SigAction, SigHandler, SigSet, Signal};
+    let default = SigAction::new(SigHandler::SigDfl, SaFlags::empty(), SigSet::empty());
+    // SAFETY: the default action installs no handler, so no code runs in signal context;
+    // nix has no safe call that changes a signal's action.
+    #[allow(unsafe_code)]
+    unsafe { sigaction(Signal::SIGHUP, &default) }.unwrap();
+}
+
 /// Polls `condition` until it holds, or fails with `what`.
 fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
@@ -1603,7 +1614,10 @@ while :; do sleep 1 & wait $!; done
         "the terminal's modes are not restored"
     );
     // A client killed while its command runs: the terminal restored, the command told
-    // (its pty hangs up: SIGHUP) and gone from the container's group.
+    // (its pty hangs up: SIGHUP) and gone from the container's group. The command
+    // inherits the client's ignored signals, as any exec does: under `nohup` (a test run
+    // in the background) SIGHUP would be ignored and the command would rightly stay.
+    sighup_by_default();
     let mut pty = OnPty::spawn(
         &w,
         &[
