@@ -39,11 +39,8 @@ use rustix::net::{AddressFamily, SendFlags, SocketAddrUnix, SocketFlags, SocketT
 
 use super::sticky::{Full, Registered, StickyTable, KNOWN_FLAGS};
 
-/// Where the socket is bound by default. libcgroup's tools are compiled with
-/// `/var/run/cgred.socket` (`CGRULE_CGRED_SOCKET_PATH`, `cgtools::rules::cgred::SOCKET_PATH`);
-/// on Debian (and every distribution since about 2011) `/var/run` is a symbolic link to
-/// `/run`, so both names reach this socket.
-pub const DEFAULT_SOCKET_PATH: &str = "/run/cgred.socket";
+/// Where the socket is bound by default ([`cgtools::rules::cgred::BIND_PATH`]).
+pub use cgtools::rules::cgred::BIND_PATH as DEFAULT_SOCKET_PATH;
 
 /// The socket's mode: libcgroup's daemon sets 0660 and has no option to change it.
 pub const DEFAULT_MODE: u32 = 0o660;

@@ -16,8 +16,14 @@ use std::os::unix::net::UnixStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// Where the daemon listens (libcgroup's `CGRULE_CGRED_SOCKET_PATH`).
+/// Where the tools look for the daemon (libcgroup's `CGRULE_CGRED_SOCKET_PATH`).
 pub const SOCKET_PATH: &str = "/var/run/cgred.socket";
+
+/// Where our daemons bind the socket by default. On Debian (and every distribution since
+/// about 2011) `/var/run` is a symbolic link to `/run`, so [`SOCKET_PATH`], which
+/// libcgroup's tools are compiled with, reaches it too; binding the `/run` name keeps the
+/// daemon independent of that link being in place at boot.
+pub const BIND_PATH: &str = "/run/cgred.socket";
 
 /// The daemon's answer once it has stored the request (with its terminating NUL).
 pub const REPLY: &[u8; 18] = b"SUCCESS_STORE_PID\0";

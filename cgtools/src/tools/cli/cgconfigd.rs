@@ -93,7 +93,7 @@ pub fn command() -> Command {
             Arg::new("cgred-socket")
                 .long("cgred-socket")
                 .value_name("PATH")
-                .default_value("/run/cgred.socket")
+                .default_value(crate::rules::cgred::BIND_PATH)
                 .value_parser(clap::value_parser!(PathBuf))
                 .help("With --rules-engine: the cgred socket, where cgexec --sticky and cgclassify --sticky / --cancel-sticky ask that processes be left where they are (libcgroup's tools use /var/run/cgred.socket, the same file where /var/run links to /run)"),
         )
