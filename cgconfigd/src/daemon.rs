@@ -520,12 +520,14 @@ impl<'a> RulesEngine<'a> {
     }
 
     /// Reads the waiting events and classifies their processes; after lost events,
-    /// rescans.
-    fn ready(&mut self, log: &Logger) {
+    /// rescans. Whether the number of sticky processes changed (exits, children of
+    /// sticky processes), which `STATUS=` shows.
+    fn ready(&mut self, log: &Logger) -> bool {
+        let sticky = self.sticky.len();
         self.events.clear();
         if let Err(e) = self.connector.read(&mut self.events) {
             log.error(&format!("rules engine: {e}"));
-            return;
+            return false;
         }
         if let Some(counts) = self.engine.handle(&self.events, &mut self.sticky, log) {
             log.warning(&format!(
@@ -533,6 +535,7 @@ impl<'a> RulesEngine<'a> {
                 counts.classified, counts.seen, counts.failed
             ));
         }
+        self.sticky.len() != sticky
     }
 }
 
@@ -1178,8 +1181,12 @@ fn event_loop(
             }
         }
         if rules_ready && !stopping {
-            if let Some(rules) = service.rules.as_mut() {
-                rules.ready(service.log);
+            let sticky_changed = service
+                .rules
+                .as_mut()
+                .is_some_and(|rules| rules.ready(service.log));
+            if sticky_changed {
+                service.notify(service.notifier.status(&service.status()));
             }
         }
         // watchers[0] follows cgconfig.conf and its drop-ins, watchers[1] the rules.

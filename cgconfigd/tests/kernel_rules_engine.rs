@@ -496,7 +496,9 @@ fn sticky_processes_and_their_children_stay_until_cancelled_or_gone() {
     lands(&d, late_pid, &s.v2("a"));
 
     // The sticky program and its child exit: their exit events empty the table, with no
-    // rescan in between (the count of the next registration says so).
+    // rescan in between (`STATUS=` says so at once, the count of the next registration
+    // too).
+    let before_exit = d.seen();
     drop(parent.stdin.take());
     parent.wait().unwrap();
     let gone = Instant::now();
@@ -505,6 +507,7 @@ fn sticky_processes_and_their_children_stay_until_cancelled_or_gone() {
         sleep(Duration::from_millis(10));
     }
     kids.0.push(marker(&d, &s, &mark, "m"));
+    d.expect_all(before_exit, &["STATUS=", &sticky_count(0)], LONG);
     s.run(
         "cgclassify",
         &["--sticky", "-g", &s.spec("s"), &late_pid.to_string()],
