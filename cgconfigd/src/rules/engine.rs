@@ -248,9 +248,6 @@ impl<'a> Engine<'a> {
             Err(e) if gone(&e) => return Ok(Outcome::Gone),
             Err(e) => return Err(format!("cannot read /proc/{tgid}/status: {}", reason(&e))),
         };
-        if is_kernel_thread(tgid) {
-            return Ok(Outcome::Skipped);
-        }
         match self
             .classifier
             .classify(&process)
@@ -258,6 +255,9 @@ impl<'a> Engine<'a> {
         {
             Decision::NoRule => Ok(Outcome::NoRule),
             Decision::Ignore(_) => Ok(Outcome::Ignored),
+            // Looked at only for a move: most processes match no rule, and this costs a
+            // system call per process.
+            Decision::Move(_) if is_kernel_thread(tgid) => Ok(Outcome::Skipped),
             Decision::Move(placements) => {
                 let mut moved = Vec::new();
                 for placement in &placements {
