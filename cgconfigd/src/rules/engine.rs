@@ -543,16 +543,7 @@ fn reason(e: &io::Error) -> String {
 pub fn read_templates(files: &[PathBuf]) -> Result<Vec<grammar::cgconfig::Group>, String> {
     let mut templates = Vec::new();
     for file in files {
-        use cgtools::engine::check::FileError;
-        let (_, config) = cgtools::engine::check::read_config(file).map_err(|e| match e {
-            FileError::Unreadable { message, .. } => message,
-            FileError::Invalid { report, .. } => report.lines().next().unwrap_or("").to_string(),
-        })?;
-        for section in config.sections {
-            if let grammar::cgconfig::Section::Template(t) = section {
-                templates.push(t);
-            }
-        }
+        templates.extend(cgtools::engine::config_files::templates_in(file)?);
     }
     Ok(templates)
 }

@@ -3,7 +3,9 @@
 //! `cgconfigparser -l FILE -L DIR` and cgconfigd read a file list built here: `-l` files as
 //! given, and for each `-L` directory the names ending in `.conf` (but not `.conf` alone),
 //! sorted bytewise, as libcgroup 3.1+ does. libcgroup 2.0.2 read every file of the
-//! directory, editor backups included; see docs/compat.md.
+//! directory, editor backups included; see docs/compat.md. The tools that create groups
+//! from templates (cgexec and cgclassify by the rules) and the rules engine read the
+//! templates of the same files ([`templates_in`]).
 
 use std::io;
 use std::path::{Path, PathBuf};
@@ -25,6 +27,24 @@ pub fn conf_files_in(dir: &Path) -> io::Result<Vec<PathBuf>> {
     }
     files.sort();
     Ok(files)
+}
+
+/// The `template` sections of one configuration file, in order. `Err`: why the file
+/// cannot be read, or the first line of its parse errors (`file:line:col: ...`).
+pub fn templates_in(file: &Path) -> Result<Vec<grammar::cgconfig::Group>, String> {
+    use super::check::FileError;
+    let (_, config) = super::check::read_config(file).map_err(|e| match e {
+        FileError::Unreadable { message, .. } => message,
+        FileError::Invalid { report, .. } => report.lines().next().unwrap_or("").to_string(),
+    })?;
+    Ok(config
+        .sections
+        .into_iter()
+        .filter_map(|section| match section {
+            grammar::cgconfig::Section::Template(t) => Some(t),
+            _ => None,
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -209,26 +209,18 @@ impl<'a> ByRules<'a> {
         if let Some(templates) = &self.templates {
             return templates.clone();
         }
+        // The files cgconfigparser and cgconfigd read (`*.conf` of the directory, no
+        // hidden ones, sorted).
         let mut files = vec![self.files.path("cgconfig.conf")];
-        if let Ok(entries) = std::fs::read_dir(self.files.path("cgconfig.d")) {
-            let mut more: Vec<PathBuf> = entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "conf"))
-                .collect();
-            more.sort();
-            files.extend(more);
-        }
-        let mut templates = Vec::new();
-        for file in files {
-            if let Ok((_, config)) = crate::engine::check::read_config(&file) {
-                for section in config.sections {
-                    if let grammar::cgconfig::Section::Template(t) = section {
-                        templates.push(t);
-                    }
-                }
-            }
-        }
+        files.extend(
+            crate::engine::config_files::conf_files_in(&self.files.path("cgconfig.d"))
+                .unwrap_or_default(),
+        );
+        let templates: Vec<_> = files
+            .iter()
+            .filter_map(|file| crate::engine::config_files::templates_in(file).ok())
+            .flatten()
+            .collect();
         self.templates = Some(templates.clone());
         templates
     }
@@ -384,5 +376,30 @@ mod tests {
         ]);
         let err = ByRules::load_with(&cg, files, accounts()).err().unwrap();
         assert!(err.contains("cgrules.d/b:1:"), "{err}");
+    }
+
+    #[test]
+    fn templates_come_from_the_files_cgconfigparser_reads_and_a_bad_one_gives_none() {
+        let template = |name: &str| format!("template {name} {{ cpu {{ }} }}\n");
+        let (dir, cg, files) = fixture(&[("cgrules.conf", "*  cpu  a/\n")]);
+        let etc = dir.path().join("etc");
+        std::fs::create_dir_all(etc.join("cgconfig.d/dir.conf")).unwrap();
+        for (name, text) in [
+            ("cgconfig.conf", template("main/%u")),
+            ("cgconfig.d/20-b.conf", template("b/%u")),
+            ("cgconfig.d/10-a.conf", template("a/%u")),
+            ("cgconfig.d/.hidden.conf", template("hidden/%u")),
+            ("cgconfig.d/30-c.conf.bak", template("backup/%u")),
+            ("cgconfig.d/40-bad.conf", "template x/%u {\n".to_string()),
+        ] {
+            std::fs::write(etc.join(name), text).unwrap();
+        }
+        let mut rules = ByRules::load_with(&cg, files, accounts()).unwrap();
+        let names: Vec<String> = rules
+            .templates()
+            .iter()
+            .map(|t| t.name.value.clone())
+            .collect();
+        assert_eq!(names, ["main/%u", "a/%u", "b/%u"]);
     }
 }
