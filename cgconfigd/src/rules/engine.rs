@@ -124,54 +124,10 @@ pub struct Engine<'a> {
     own_pid: u32,
     /// The `template` sections of cgconfig.conf and cgconfig.d.
     templates: Vec<grammar::cgconfig::Group>,
-    /// User and group names by id, looked up once per rules load rather than once per
-    /// process (through NSS, which may be sssd or LDAP).
-    names: std::cell::RefCell<NameCache>,
-}
-
-/// The user and group names the engine has looked up since the rules were installed. A
-/// name that changes meanwhile is seen at the next reload, like the rules' own names
-/// (`@group` members are resolved once per load too).
-#[derive(Default)]
-struct NameCache {
-    users: std::collections::HashMap<u32, Option<String>>,
-    groups: std::collections::HashMap<u32, Option<String>>,
-}
-
-impl NameCache {
-    /// Entries kept at most per map; beyond, the map starts again (a host with that many
-    /// distinct ids running is unusual, and a lookup is only a cost, never an error).
-    const LIMIT: usize = 1 << 16;
-
-    fn user(&mut self, uid: u32) -> Option<String> {
-        if self.users.len() >= Self::LIMIT {
-            self.users.clear();
-        }
-        self.users
-            .entry(uid)
-            .or_insert_with(|| {
-                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-                    .ok()
-                    .flatten()
-                    .map(|u| u.name)
-            })
-            .clone()
-    }
-
-    fn group(&mut self, gid: u32) -> Option<String> {
-        if self.groups.len() >= Self::LIMIT {
-            self.groups.clear();
-        }
-        self.groups
-            .entry(gid)
-            .or_insert_with(|| {
-                nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
-                    .ok()
-                    .flatten()
-                    .map(|g| g.name)
-            })
-            .clone()
-    }
+    /// User and group names and ids, each looked up once per rules load rather than once
+    /// per process (through NSS, which may be sssd or LDAP); a name that changes meanwhile
+    /// is seen at the next reload, as the rules' own names are.
+    accounts: std::cell::RefCell<SystemAccounts>,
 }
 
 impl<'a> Engine<'a> {
@@ -185,17 +141,17 @@ impl<'a> Engine<'a> {
             rules: 0,
             own_pid: std::process::id(),
             templates: Vec::new(),
-            names: Default::default(),
+            accounts: Default::default(),
         }
     }
 
     /// Reads process `pid` from `/proc`, its user and group names from the cache.
     fn process(&self, pid: u32) -> io::Result<Process> {
-        let names = &self.names;
+        let accounts = &self.accounts;
         Process::of_pid_named(
             pid,
-            |uid| names.borrow_mut().user(uid),
-            |gid| names.borrow_mut().group(gid),
+            |uid| accounts.borrow_mut().user_name(uid),
+            |gid| accounts.borrow_mut().group_name(gid),
         )
     }
 
@@ -215,7 +171,7 @@ impl<'a> Engine<'a> {
         self.classifier = loaded.classifier;
         self.files = loaded.files;
         self.rules = loaded.rules;
-        *self.names.borrow_mut() = NameCache::default();
+        *self.accounts.borrow_mut() = SystemAccounts::default();
     }
 
     /// The rules in words: `N rules from FILE (+ M more files)`.
@@ -345,7 +301,7 @@ impl<'a> Engine<'a> {
             &based,
             &self.templates,
             &host,
-            &mut SystemAccounts::default(),
+            &mut *self.accounts.borrow_mut(),
         )
         .map_err(|e| {
             format!(

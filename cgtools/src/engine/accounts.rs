@@ -22,11 +22,53 @@ pub trait Accounts {
     fn gid(&mut self, name: &str) -> Result<Option<u32>, String>;
 }
 
-/// The host's users and groups (getpwnam/getgrnam), each name looked up once.
+/// The host's users and groups (getpwnam/getgrnam, getpwuid/getgrgid), each name and id
+/// looked up once: a rules engine asks for the names of every process's ids, and NSS may
+/// be sssd or LDAP.
 #[derive(Debug, Default)]
 pub struct SystemAccounts {
     users: HashMap<String, Option<u32>>,
     groups: HashMap<String, Option<u32>>,
+    user_names: HashMap<u32, Option<String>>,
+    group_names: HashMap<u32, Option<String>>,
+}
+
+impl SystemAccounts {
+    /// Ids whose names are kept at most per map; beyond, the map starts again (a host with
+    /// that many distinct ids running is unusual, and a lookup is only a cost).
+    const NAMES_KEPT: usize = 1 << 16;
+
+    /// The name of user `uid`, if any.
+    pub fn user_name(&mut self, uid: u32) -> Option<String> {
+        if self.user_names.len() >= Self::NAMES_KEPT {
+            self.user_names.clear();
+        }
+        self.user_names
+            .entry(uid)
+            .or_insert_with(|| {
+                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                    .ok()
+                    .flatten()
+                    .map(|u| u.name)
+            })
+            .clone()
+    }
+
+    /// The name of group `gid`, if any.
+    pub fn group_name(&mut self, gid: u32) -> Option<String> {
+        if self.group_names.len() >= Self::NAMES_KEPT {
+            self.group_names.clear();
+        }
+        self.group_names
+            .entry(gid)
+            .or_insert_with(|| {
+                nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                    .ok()
+                    .flatten()
+                    .map(|g| g.name)
+            })
+            .clone()
+    }
 }
 
 impl Accounts for SystemAccounts {
@@ -240,6 +282,10 @@ mod tests {
         assert_eq!(accounts.uid("root"), Ok(Some(0)));
         assert_eq!(accounts.gid("root"), Ok(Some(0)));
         assert_eq!(accounts.uid("no-such-user-cgtools"), Ok(None));
+        assert_eq!(accounts.user_name(0).as_deref(), Some("root"));
+        assert_eq!(accounts.group_name(0).as_deref(), Some("root"));
+        // Beyond every range Debian, systemd and its container managers hand out.
+        assert_eq!(accounts.user_name(4_000_000_000), None);
     }
 
     #[test]
