@@ -1245,18 +1245,18 @@ lxc.net.0.ipv4.address = 10.78.0.{}/24
     );
     // A new daemon (the first one killed; a process of the test keeps their network
     // namespace) re-adopts the container with its host end, from the state file.
-    let mut holder = Command::new("nsenter")
-        .args(["-t", &dpid.to_string(), "-n", "sleep", "600"])
-        .spawn()
-        .unwrap();
+    let mut holding = Command::new("nsenter");
+    holding.args(["-t", &dpid.to_string(), "-n", "sleep", "600"]);
+    // Killed on drop, even when the test fails before its end.
+    let holder = Spawned::new(holding);
     let netns_of = |pid: u32| fs::read_link(format!("/proc/{pid}/ns/net")).ok();
     eventually("the holder in the daemon's network namespace", || {
-        netns_of(holder.id()) == netns_of(d.pid().unsigned_abs())
+        netns_of(holder.pid()) == netns_of(d.pid().unsigned_abs())
     });
     let mut d = d;
     d.kill();
     d.wait(LONG);
-    let d = Daemon::start_launching_in_netns_of(&w, holder.id());
+    let d = Daemon::start_launching_in_netns_of(&w, holder.pid());
     d.ready();
     let dpid = d.pid();
     let in_daemons_netns = |args: &[&str]| in_netns_of(dpid, args);
@@ -1290,8 +1290,7 @@ lxc.net.0.ipv4.address = 10.78.0.{}/24
     let (_, links) = in_daemons_netns(&["ip", "-o", "link"]);
     assert_eq!(links.lines().count(), 2, "lo and br-cg only: {links}");
     drop(d);
-    let _ = holder.kill();
-    let _ = holder.wait();
+    drop(holder);
 }
 
 /// A busybox container `name` of `w`, started by the daemon with the container crate's
@@ -1908,24 +1907,23 @@ lxc.net.0.ipv4.address = 10.79.0.2/24
         }
     }
     // The second round: kill -9, a new daemon in the same namespace re-adopts, stops.
-    let mut holder = Command::new("nsenter")
-        .args(["-t", &dpid.to_string(), "-n", "sleep", "600"])
-        .spawn()
-        .unwrap();
+    let mut holding = Command::new("nsenter");
+    holding.args(["-t", &dpid.to_string(), "-n", "sleep", "600"]);
+    // Killed on drop, even when the test fails before its end.
+    let holder = Spawned::new(holding);
     let netns_of = |pid: u32| fs::read_link(format!("/proc/{pid}/ns/net")).ok();
     eventually("the holder in the daemon's network namespace", || {
-        netns_of(holder.id()) == netns_of(dpid.unsigned_abs())
+        netns_of(holder.pid()) == netns_of(dpid.unsigned_abs())
     });
     let mut d = d;
     d.kill();
     d.wait(LONG);
-    let d = Daemon::start_launching_in_netns_of(&w, holder.id());
+    let d = Daemon::start_launching_in_netns_of(&w, holder.pid());
     d.ready();
     d.logged("container physbox: re-adopted");
     let stop = w.client(&["stop", "physbox", "-t", "20"]);
     assert_eq!(stop.code, Some(0), "{}", stop.transcript());
     back(d.pid());
     drop(d);
-    let _ = holder.kill();
-    let _ = holder.wait();
+    drop(holder);
 }

@@ -226,6 +226,14 @@ fn without_n_it_daemonizes_once_serving_and_sigterm_stops_it() {
         .command(&["-vv", "-f", log.to_str().unwrap()])
         .output()
         .unwrap();
+    // The daemon logs its pid first thing; it is stopped at the end of the test whatever
+    // fails, the command's status included.
+    let text = s.log_text();
+    let pid: Option<u32> = text
+        .lines()
+        .find_map(|l| l.strip_prefix("cgrulesengd: proceeding with pid "))
+        .and_then(|pid| pid.parse().ok());
+    let _guard = pid.map(Running);
     assert_eq!(
         out.status.code(),
         Some(0),
@@ -233,15 +241,7 @@ fn without_n_it_daemonizes_once_serving_and_sigterm_stops_it() {
         String::from_utf8_lossy(&out.stderr),
         s.log_text()
     );
-    // The daemon logs its pid first thing.
-    let text = s.log_text();
-    let pid: u32 = text
-        .lines()
-        .find_map(|l| l.strip_prefix("cgrulesengd: proceeding with pid "))
-        .expect("the daemon logs its pid")
-        .parse()
-        .unwrap();
-    let _guard = Running(pid);
+    let pid = pid.unwrap_or_else(|| panic!("the daemon logs its pid; log:\n{text}"));
     assert!(is_running(pid), "daemon {pid} is gone; log:\n{text}");
     // Serving when the command returns (the log's `ready:` line follows READY=1).
     s.logged("ready: ");
