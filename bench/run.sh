@@ -108,7 +108,10 @@ log() { printf '[%4ds] %s\n' "$(($(date +%s) - T_START))" "$*" >&2 || true; }
 missing=()
 [ -x /usr/bin/cgexec ] && [ -x /usr/sbin/cgconfigparser ] || missing+=(cgroup-tools)
 command -v strace >/dev/null || missing+=(strace)
-command -v gcc >/dev/null || missing+=(gcc libc6-dev)
+command -v gcc >/dev/null || missing+=(gcc)
+# The C helpers are linked statically (-static): libc.a is in libc6-dev, which a gcc
+# installed without it (or a toolchain image) may lack.
+[ -f /usr/lib/x86_64-linux-gnu/libc.a ] || missing+=(libc6-dev)
 if [ ${#missing[@]} -gt 0 ]; then
     log "installing ${missing[*]}"
     apt-get update -qq
