@@ -29,6 +29,7 @@ use std::time::{Duration, Instant};
 
 use std::io::{BufRead, BufReader, Write};
 
+use test_support::rules::{cgroup_of, named_program, v2_line, wait_in_group, Reaped};
 use test_support::{bin, need, skip, status_of, Daemon, DaemonCommand, Host, Skip, TestGroups};
 
 const LONG: Duration = Duration::from_secs(60);
@@ -162,21 +163,9 @@ fn program(what: &str) -> String {
     format!("cgt-rules-{}-{what}", std::process::id())
 }
 
-/// A program named `name`: a hard link to `cgtools-e2e-helper` (tests/src/bin) next to it,
-/// so that its `comm` and the last component of its `argv[0]` are the name a rule gives
-/// (the VM lane's `sleep` is busybox, which knows no applet by another name; a link, unlike
-/// a copy, is never open for writing while another test forks, see ETXTBSY).
-fn program_path(name: &str) -> std::path::PathBuf {
-    let helper = test_support::bin("cgtools-e2e-helper");
-    let dir = helper.with_file_name("rules-engine-programs");
-    fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    match fs::hard_link(&helper, &path) {
-        Err(e) if e.kind() != std::io::ErrorKind::AlreadyExists => {
-            panic!("linking {} to {}: {e}", path.display(), helper.display())
-        }
-        _ => path,
-    }
+/// A program named `name` ([`test_support::rules::named_program`]).
+fn program_path(name: &str) -> PathBuf {
+    named_program("rules-engine-programs", name)
 }
 
 /// The program `name` (see [`program_path`]): it runs until the test kills it, or, with
@@ -196,22 +185,9 @@ fn spawn(name: &str, seconds: &str, ids: Option<(u32, u32)>) -> Child {
     c.spawn().unwrap()
 }
 
-fn cgroup_of(pid: u32) -> String {
-    fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default()
-}
-
 /// Waits until `pid` is in `group` (a `0::/...` line).
 fn lands(d: &Daemon, pid: u32, group: &str) {
-    let start = Instant::now();
-    while !cgroup_of(pid).lines().any(|l| l == group) {
-        assert!(
-            start.elapsed() < FOLLOW,
-            "pid {pid} not in {group}: {}\nlog:\n{}",
-            cgroup_of(pid),
-            d.log()
-        );
-        sleep(Duration::from_millis(5));
-    }
+    wait_in_group(pid, group, FOLLOW, || d.log());
 }
 
 /// Waits until `pid` runs `program` (has made its exec): a process that execs again after
@@ -231,17 +207,6 @@ fn execs(pid: u32, program: &std::path::Path) {
             program.display()
         );
         sleep(Duration::from_millis(5));
-    }
-}
-
-struct Reaped(Vec<Child>);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
     }
 }
 
@@ -360,14 +325,6 @@ fn an_overrun_is_recovered_by_a_rescan() {
     for mut c in short_lived {
         let _ = c.wait();
     }
-}
-
-/// The v2 line of `/proc/PID/cgroup` (`0::/...`).
-fn v2_line(pid: u32) -> Option<String> {
-    cgroup_of(pid)
-        .lines()
-        .find(|l| l.starts_with("0::"))
-        .map(str::to_string)
 }
 
 /// `; N sticky process(es)`, as the status and the log say it.

@@ -18,6 +18,7 @@ use std::process::{Child, Command, Stdio};
 use std::thread::sleep;
 use std::time::{Duration, Instant};
 
+use test_support::rules::{is_running, named_program, wait_in_group, Reaped};
 use test_support::{bin, need, Host, Skip, TestGroups};
 
 /// How long the daemon may take to start or to act (generous: the start classifies every
@@ -133,16 +134,6 @@ impl Drop for Running {
     }
 }
 
-/// Whether `pid` runs (not gone, not a zombie waiting for its parent).
-fn is_running(pid: u32) -> bool {
-    match fs::read_to_string(format!("/proc/{pid}/stat")) {
-        Ok(stat) => stat
-            .rsplit_once(") ")
-            .is_some_and(|(_, rest)| !rest.starts_with('Z') && !rest.starts_with('X')),
-        Err(_) => false,
-    }
-}
-
 fn signal(pid: u32, s: nix::sys::signal::Signal) {
     nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), s).unwrap();
 }
@@ -162,32 +153,9 @@ fn spawn(name: &str) -> Child {
         .unwrap()
 }
 
-struct Reaped(Vec<Child>);
-
-impl Drop for Reaped {
-    fn drop(&mut self) {
-        for c in &mut self.0 {
-            let _ = c.kill();
-            let _ = c.wait();
-        }
-    }
-}
-
 /// Waits until `pid` is in the group of `line` (`0::/...`).
 fn lands(s: &Setup, pid: u32, line: &str) {
-    let start = Instant::now();
-    loop {
-        let now = fs::read_to_string(format!("/proc/{pid}/cgroup")).unwrap_or_default();
-        if now.lines().any(|l| l == line) {
-            return;
-        }
-        assert!(
-            start.elapsed() < LONG,
-            "pid {pid} not in {line}: {now}\nlog:\n{}",
-            s.log_text()
-        );
-        sleep(Duration::from_millis(10));
-    }
+    wait_in_group(pid, line, LONG, || s.log_text());
 }
 
 #[test]
@@ -404,12 +372,5 @@ fn terminate(daemon: &mut Child) -> std::process::ExitStatus {
 
 /// The path of program `name` (the link `spawn` makes), made if missing.
 fn program_path_of(name: &str) -> PathBuf {
-    let helper = bin("cgtools-e2e-helper");
-    let dir = helper.with_file_name("rulesengd-programs");
-    fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    if let Err(e) = fs::hard_link(&helper, &path) {
-        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists, "{e}");
-    }
-    path
+    named_program("rulesengd-programs", name)
 }

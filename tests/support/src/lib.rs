@@ -23,6 +23,8 @@
 //! * [`bin`], [`run`], [`Outcome`]: the workspace's binaries, run as a user runs them.
 //! * [`Daemon`]: a cgconfigd started by a test, its notify messages and log collected.
 //! * [`busybox_rootfs`]: a container's root filesystem made of busybox-static.
+//! * [`rules`]: what the rules engine's suites share (programs with names of their own,
+//!   processes reaped on drop, waiting for a process to reach its group).
 
 // Test support: a fixture that cannot be set up, or a skip that cannot be counted, must
 // stop the test loudly.
@@ -33,6 +35,7 @@ mod groups;
 mod host;
 mod process;
 mod rootfs;
+pub mod rules;
 mod skip;
 mod tool;
 
