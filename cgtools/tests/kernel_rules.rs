@@ -46,7 +46,7 @@ fn a_template_destination_is_created_with_the_templates_settings() {
         user: Some("root".into()),
         group: Some("root".into()),
         name: "/usr/bin/cat".into(),
-        realtime: false,
+        realtime: Some(false),
     };
     let Ok(Decision::Move(places)) = classifier.classify(&cat) else {
         panic!("root:cat matches")

@@ -142,6 +142,45 @@ fn my_user_name() -> String {
 }
 
 #[test]
+fn cgexec_without_g_leaves_a_real_time_caller_where_it_is_by_ignore_rt() {
+    let host = need!(Host::for_test());
+    let memory = need!(host.usable("memory")).clone();
+    let scratch = TestGroups::new(&host);
+    scratch.mkdir(&memory, "rt");
+    let progs = tempfile::tempdir().unwrap();
+    let tag = scratch.prefix.replace("cgtools-test-", "");
+    let named = program(progs.path(), &format!("cgtr-{tag}"));
+    let etc = Etc::new(&format!(
+        "*:cgtr-{tag}  memory  {}  ignore_rt\n",
+        scratch.name("rt")
+    ));
+    let named_str = named.to_string_lossy().into_owned();
+    let before = memory.group_in(&fs::read_to_string("/proc/self/cgroup").unwrap());
+
+    // A normal policy: the rule moves it.
+    let out = Outcome::of(&mut tool(
+        "cgexec",
+        &etc,
+        &[&named_str, "/proc/self/cgroup"],
+    ));
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    assert_eq!(
+        memory.group_in(&out.stdout),
+        Some(format!("/{}", scratch.name("rt")))
+    );
+
+    // cgexec started under SCHED_FIFO (the helper's `rt` mode takes it, then executes
+    // cgexec): the policy is inherited by the command, and the rule leaves it alone.
+    let mut realtime = tool("cgtools-e2e-helper", &etc, &["rt"]);
+    realtime
+        .arg(bin("cgexec"))
+        .args([&named_str, "/proc/self/cgroup"]);
+    let out = Outcome::of(&mut realtime);
+    assert_eq!(out.code, Some(0), "{}", out.transcript());
+    assert_eq!(memory.group_in(&out.stdout), before, "{}", out.transcript());
+}
+
+#[test]
 fn cgexec_without_g_runs_the_command_where_its_rule_says() {
     let host = need!(Host::for_test());
     let (memory, cpu) = need!(memory_and_cpu(&host));

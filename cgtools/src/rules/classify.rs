@@ -34,8 +34,10 @@ pub struct Process {
     pub group: Option<String>,
     /// Its name as rules match it: the command (`argv[0]`, or `comm`), possibly a path.
     pub name: String,
-    /// Whether it runs under a real-time scheduling policy (for `ignore_rt`).
-    pub realtime: bool,
+    /// Whether it runs under a real-time scheduling policy (for `ignore_rt`); `None` until
+    /// a rule asks ([`Process::is_realtime`] reads it then): most rules do not, and the
+    /// engine reads one `/proc` file less per process.
+    pub realtime: Option<bool>,
 }
 
 /// Where a process goes in the hierarchies of one controller list.
@@ -65,7 +67,7 @@ pub enum Decision {
 impl Process {
     /// Reads a running process from `/proc/<pid>`: effective ids from `status`, the name
     /// rules match (the command's `argv[0]` from `cmdline`, else `status`'s `Name:`, which
-    /// the kernel cuts at 15 characters), the scheduling policy from `stat`.
+    /// the kernel cuts at 15 characters); the scheduling policy is read when a rule asks.
     pub fn of_pid(pid: u32) -> std::io::Result<Process> {
         Process::of_pid_named(
             pid,
@@ -119,15 +121,6 @@ impl Process {
         } else {
             String::from_utf8_lossy(argv0).into_owned()
         };
-        // Field 41 of stat is the policy: SCHED_FIFO (1) and SCHED_RR (2) are real-time.
-        // The command name in field 2 may hold spaces, so count from its closing `)`.
-        let stat = read_proc(&proc_dir.join("stat")).unwrap_or_default();
-        let stat = String::from_utf8_lossy(&stat);
-        let policy = stat
-            .rsplit_once(") ")
-            .and_then(|(_, rest)| rest.split_whitespace().nth(38))
-            .and_then(|p| p.parse::<u32>().ok())
-            .unwrap_or(0);
         Ok(Process {
             pid,
             uid,
@@ -135,7 +128,26 @@ impl Process {
             user: user_of(uid),
             group: group_of(gid),
             name,
-            realtime: matches!(policy, 1 | 2),
+            realtime: None,
+        })
+    }
+
+    /// Whether it runs under a real-time scheduling policy: [`Process::realtime`], else
+    /// read from `/proc/PID/stat` (a process that is gone is not).
+    pub fn is_realtime(&self) -> bool {
+        self.realtime.unwrap_or_else(|| {
+            // Field 41 of stat is the policy: SCHED_FIFO (1) and SCHED_RR (2) are
+            // real-time. The command name in field 2 may hold spaces, so count from its
+            // closing `)`.
+            let path = std::path::PathBuf::from(format!("/proc/{}/stat", self.pid));
+            let stat = read_proc(&path).unwrap_or_default();
+            let stat = String::from_utf8_lossy(&stat);
+            let policy = stat
+                .rsplit_once(") ")
+                .and_then(|(_, rest)| rest.split_whitespace().nth(38))
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(0);
+            matches!(policy, 1 | 2)
         })
     }
 }
@@ -294,7 +306,7 @@ impl Classifier {
             return Ok(Decision::NoRule);
         };
         let rule = &found.rule;
-        if rule.ignores() || (rule.ignores_rt() && process.realtime) {
+        if rule.ignores() || (rule.ignores_rt() && process.is_realtime()) {
             return Ok(Decision::Ignore(found.line));
         }
         let expansion = Expansion {
@@ -470,7 +482,7 @@ mod tests {
             user: Some(user.to_string()),
             group: None,
             name: name.to_string(),
-            realtime: false,
+            realtime: Some(false),
         }
     }
 
@@ -559,7 +571,7 @@ ghost             cpu          never/
         let (c, _) = classifier("*:daemon  cpu  rt/  ignore_rt\n");
         let mut p = process(5, 5, "x", "daemon");
         assert!(matches!(c.classify(&p), Ok(Decision::Move(_))));
-        p.realtime = true;
+        p.realtime = Some(true);
         assert_eq!(c.classify(&p), Ok(Decision::Ignore(1)));
         assert_eq!(
             c.classify(&process(5, 5, "x", "other")),
@@ -580,7 +592,8 @@ ghost             cpu          never/
         assert_eq!(me.uid, nix::unistd::geteuid().as_raw());
         assert_eq!(me.gid, nix::unistd::getegid().as_raw());
         assert!(!me.name.is_empty());
-        assert!(!me.realtime);
+        assert_eq!(me.realtime, None, "read only when a rule asks");
+        assert!(!me.is_realtime());
     }
 
     #[test]
@@ -718,7 +731,7 @@ ghost             cpu          never/
                     user: USERS[user].map(str::to_string),
                     group: None,
                     name: NAMES[name].to_string(),
-                    realtime,
+                    realtime: Some(realtime),
                 })
         }
 

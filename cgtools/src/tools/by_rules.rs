@@ -151,10 +151,9 @@ impl<'a> ByRules<'a> {
         )
     }
 
-    /// A process about to run `name` with real ids `uid` and `gid` (cgexec): `pid`'s
-    /// scheduling policy, the given ids and name.
+    /// A process about to run `name` with real ids `uid` and `gid` (cgexec): the given ids
+    /// and name, `pid`'s scheduling policy (read if an `ignore_rt` rule matches).
     pub fn command(&mut self, pid: u32, uid: u32, gid: u32, name: &str) -> Process {
-        let realtime = self.process(pid).is_ok_and(|p| p.realtime);
         Process {
             pid,
             uid,
@@ -162,7 +161,7 @@ impl<'a> ByRules<'a> {
             user: self.accounts.user_name(uid),
             group: self.accounts.group_name(gid),
             name: name.to_string(),
-            realtime,
+            realtime: None,
         }
     }
 
