@@ -525,13 +525,13 @@ pub fn scan_in(proc: &Path) -> Result<Vec<Scanned>, String> {
 /// One process of [`scan_in`] (`dir` is its `/proc` directory, returned as it came);
 /// `None` if it is gone.
 fn scan_one(dir: &mut PathBuf, tgid: u32, status: &mut String) -> Result<Option<Scanned>, String> {
-    use std::io::Read;
     status.clear();
     dir.push("status");
-    let read = std::fs::File::open(&*dir).and_then(|mut f| f.read_to_string(status));
+    // Read calls alone (no statx and lseek first, as `read_to_string` makes).
+    let read = cgtools::rules::classify::read_proc(dir);
     dir.pop();
     match read {
-        Ok(_) => {}
+        Ok(bytes) => status.push_str(&String::from_utf8_lossy(&bytes)),
         // ESRCH: the process went between the open and the read.
         Err(e)
             if e.kind() == io::ErrorKind::NotFound
