@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the tests need, changing the host no more than it must, and
-# says what it changed. Used by scripts/test.sh and tests/vm/run.sh.
+# says what it changed. Used by scripts/test.sh and the lanes' scripts (tests/vm, tests/deb).
 #
 #   scripts/packages.sh PACKAGE...          install the missing ones (needs root when any is)
 #   scripts/packages.sh --plan PACKAGE...   print the decision only, change nothing

@@ -15,6 +15,8 @@
 #                        (default all four, in that order)
 #   CGTOOLS_DEB_ACCEL    tcg (default: KVM does not boot on the CI image) or kvm
 #   CGTOOLS_DEB_TIMEOUT  seconds a boot may take, checks included (default 240 with TCG)
+#   CGTOOLS_VM_KERNEL_PACKAGE  the kernel's apt meta package, as for the VM lane
+#                        (tests/vm/kernel.sh; default linux-image-cloud-amd64)
 # The consoles are kept in target/deb-boot/console-MODE-UNIT.log.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -39,57 +41,19 @@ root=$(tests/deb/root.sh) || die "tests/deb/root.sh could not make the Debian ro
 done_step root
 
 work=target/deb-boot
-mkdir -p "$work/kernel"
+mkdir -p "$work"
 # Its files are this run's (images, consoles): one run at a time.
 exec 9>"$work/.lock"
 flock -n 9 || die "another tests/deb/boot.sh is running in this checkout ($work/.lock)"
 
 # ---- kernel: the VM lane's (the newest linux-image-cloud-amd64), with virtio's modules ------
-meta=${CGTOOLS_VM_KERNEL_PACKAGE:-linux-image-cloud-amd64}
-modules="virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk"
-resolve_kernel() {
-    kernel_pkg=$(apt-cache depends "$meta" 2>/dev/null |
-        awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
-    [ -n "$kernel_pkg" ] || return 1
-    kernel_ver=$(apt-cache policy "$kernel_pkg" | awk '$1 == "Candidate:" { print $2 }')
-    [ -n "$kernel_ver" ] && [ "$kernel_ver" != "(none)" ] || return 1
-    kernel_dir=$work/kernel/${kernel_pkg}_${kernel_ver//:/%}
-}
-fetch_kernel() {
-    local tmp m f
-    tmp=$(mktemp -d "$work/kernel/.fetch.XXXXXX")
-    # As root, apt hands the download to its sandbox user, who cannot write here.
-    (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$kernel_pkg=$kernel_ver") || {
-        rm -rf "$tmp"
-        return 1
-    }
-    dpkg-deb -x "$tmp"/*.deb "$tmp/x" || die "could not unpack $(basename "$tmp"/*.deb)"
-    mkdir -p "$tmp/out/modules"
-    cp "$tmp"/x/boot/vmlinuz-* "$tmp/out/vmlinuz" || die "$kernel_pkg has no /boot/vmlinuz-*"
-    for m in $modules; do
-        f=$(find "$tmp/x" -name "$m.ko*" | head -n 1)
-        case $f in
-        *.ko) cp "$f" "$tmp/out/modules/$m.ko" ;;
-        *.ko.xz) xz -dc "$f" >"$tmp/out/modules/$m.ko" ;;
-        *.ko.zst) zstd -qdc "$f" >"$tmp/out/modules/$m.ko" ;;
-        *) die "$kernel_pkg has no $m module (${f:-none})" ;;
-        esac
-    done
-    rm -rf "${kernel_dir:?}"
-    mv "$tmp/out" "$kernel_dir"
-    rm -rf "$tmp"
-}
-resolve_kernel || { apt-get update -qq || true; resolve_kernel; } ||
-    die "apt knows no kernel for $meta (apt-cache depends $meta)"
-if [ -f "$kernel_dir/vmlinuz" ] && [ -f "$kernel_dir/modules/virtio_blk.ko" ]; then
-    say "kernel $kernel_pkg $kernel_ver (cached)"
-else
-    say "downloading kernel $kernel_pkg $kernel_ver"
-    fetch_kernel || { apt-get update -qq && resolve_kernel && fetch_kernel; } ||
-        die "could not download $kernel_pkg $kernel_ver with apt-get download"
-    find "$work/kernel" -mindepth 1 -maxdepth 1 -name 'linux-image-*' -printf '%T@ %p\n' |
-        sort -nr | tail -n +3 | cut -d' ' -f2- | while read -r old; do rm -rf "$old"; done
-fi
+# Cached with the VM lane's in target/vm/kernel (tests/vm/kernel.sh); this run boots its copy
+# in target/deb-boot/kernel. The modules in initramfs-init's order.
+modules=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci virtio_blk)
+# shellcheck source=tests/vm/kernel.sh
+. tests/vm/kernel.sh
+kernel_get target/vm/kernel "$work/kernel" "${modules[@]}"
+[ -z "$kernel_missing" ] || die "the kernel $kernel_name has no module $kernel_missing"
 
 # The initramfs: busybox, the modules, tests/deb/initramfs-init.
 rm -rf "$work/initramfs"
@@ -97,7 +61,7 @@ mkdir -p "$work/initramfs/bin" "$work/initramfs/modules"
 cp /bin/busybox "$work/initramfs/bin/busybox"
 cp tests/deb/initramfs-init "$work/initramfs/init"
 chmod 755 "$work/initramfs/init"
-cp "$kernel_dir"/modules/*.ko "$work/initramfs/modules/"
+cp "$work"/kernel/modules/*.ko "$work/initramfs/modules/"
 (cd "$work/initramfs" && find . -print0 | cpio --null -o -H newc --quiet) >"$work/initramfs.cpio" ||
     die "cpio could not pack $work/initramfs"
 done_step kernel
@@ -189,7 +153,7 @@ for b in $boots; do
     timeout -k 10 "$limit" qemu-system-x86_64 "${cpu[@]}" -m 1024 -smp 2 -nographic -no-reboot \
         -nic none -pidfile "$pidfile" -snapshot \
         -drive "file=$work/$svc.img,if=virtio,format=raw" \
-        -kernel "$kernel_dir/vmlinuz" -initrd "$work/initramfs.cpio" \
+        -kernel "$work/kernel/vmlinuz" -initrd "$work/initramfs.cpio" \
         -append "console=ttyS0 panic=-1 $cg cgtools.mode=$mode" \
         </dev/null >"$console" 2>&1 || qemu_status=$?
     took=$((SECONDS - boot_started))

@@ -1,6 +1,7 @@
 # What the Debian package lane's scripts share. Sourced from the repository root:
 #
-#   . tests/deb/lib.sh PREFIX      say/die with PREFIX, step timings, find_package
+#   . tests/deb/lib.sh PREFIX      say/die with PREFIX, step timings (done_step, step),
+#                                  find_package
 # shellcheck shell=bash
 
 lane_prefix=$1
@@ -18,6 +19,14 @@ timings=()
 done_step() {
     timings+=("$1 $((SECONDS - step_started))s")
     step_started=$SECONDS
+}
+# step NAME COMMAND...: runs COMMAND as the step NAME, timed; its failure ends the script.
+step() {
+    local name=$1
+    shift
+    step_started=$SECONDS
+    "$@" || die "$name failed (above); steps so far: ${timings[*]}"
+    done_step "$name"
 }
 
 # Sets `deb` to the package to test: ARG when given, else the one package `make deb` left

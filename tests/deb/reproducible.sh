@@ -8,12 +8,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
+# shellcheck source=tests/deb/lib.sh
+. tests/deb/lib.sh deb-repro
 deb=${1:?usage: tests/deb/reproducible.sh DEB}
-say() { echo "deb-repro: $*" >&2; }
-die() {
-    echo "deb-repro: error: $*" >&2
-    exit 1
-}
 # The tracked files as they are in the working tree (uncommitted edits included, so that
 # the copy builds what DEB was built from), under target/ at another path.
 copy=$PWD/target/deb-repro/cgtools-copy

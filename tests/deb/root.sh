@@ -16,11 +16,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-say() { echo "deb-root: $*" >&2; }
-die() {
-    echo "deb-root: error: $*" >&2
-    exit 1
-}
+# shellcheck source=tests/deb/lib.sh
+. tests/deb/lib.sh deb-root
 
 rebuild=0
 for arg in "$@"; do

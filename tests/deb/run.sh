@@ -10,23 +10,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-say() { echo "deb: $*" >&2; }
-die() {
-    echo "deb: error: $*" >&2
-    exit 1
-}
+# shellcheck source=tests/deb/lib.sh
+. tests/deb/lib.sh deb
 [ "$(id -u)" = 0 ] || die "needs root (mmdebstrap's root, chroot, mount namespaces)"
 # debhelper builds the package (make deb), lintian and binutils' readelf check it.
 scripts/packages.sh debhelper lintian binutils ||
     die "the packages this lane needs are missing (scripts/packages.sh said why above)"
-started=$SECONDS
-timings=()
-step() {
-    local name=$1 t=$SECONDS
-    shift
-    "$@" || die "$name failed (above); steps so far: ${timings[*]}"
-    timings+=("$name $((SECONDS - t))s")
-}
 
 deb=${1:-}
 if [ -z "$deb" ]; then

@@ -46,77 +46,17 @@ work=$target/vm
 mkdir -p "$work"
 
 # ---- 2. kernel -----------------------------------------------------------------------------
-# The newest kernel the meta package points at, downloaded once and cached per version.
-meta=${CGTOOLS_VM_KERNEL_PACKAGE:-linux-image-cloud-amd64}
-resolve_kernel() {
-    kernel_pkg=$(apt-cache depends "$meta" 2>/dev/null |
-        awk '$1 == "Depends:" && $2 ~ /^linux-image-/ { print $2; exit }')
-    kernel_ver=
-    kernel_dir=
-    [ -n "$kernel_pkg" ] || return 1
-    kernel_ver=$(apt-cache policy "$kernel_pkg" | awk '$1 == "Candidate:" { print $2 }')
-    [ -n "$kernel_ver" ] && [ "$kernel_ver" != "(none)" ] || return 1
-    kernel_dir=$work/kernel/${kernel_pkg}_${kernel_ver//:/%}
-}
+# The newest kernel the meta package points at, downloaded once and cached per version in
+# target/vm/kernel (tests/vm/kernel.sh, shared with tests/deb/boot.sh); this run boots its
+# copy in target/vm/guest-kernel.
 # The modules the guest loads (tests/vm/init, in this order: each after what it needs):
 # null_blk for per-device io settings; the network devices of the container networking
 # tests (veth, bridge, macvlan, 8021q and what they depend on), modules on Debian's cloud
-# kernel.
-modules="configfs null_blk llc stp bridge veth macvlan garp mrp 8021q overlay"
-fetch_kernel() {
-    local tmp
-    tmp=$(mktemp -d "$work/kernel/.fetch.XXXXXX")
-    # As root, apt hands the download to its sandbox user, who cannot write here.
-    if ! (cd "$tmp" && apt-get download -qq -o APT::Sandbox::User=root "$kernel_pkg=$kernel_ver"); then
-        rm -rf "$tmp"
-        return 1
-    fi
-    dpkg-deb -x "$tmp"/*.deb "$tmp/x" || die "could not unpack $(basename "$tmp"/*.deb)"
-    mkdir -p "$tmp/out/modules"
-    cp "$tmp"/x/boot/vmlinuz-* "$tmp/out/vmlinuz" || die "$kernel_pkg has no /boot/vmlinuz-*"
-    cp "$tmp"/x/boot/config-* "$tmp/out/config" 2>/dev/null || true
-    local m f
-    for m in $modules; do
-        f=$(find "$tmp/x" -name "$m.ko*" | head -n 1)
-        case $f in
-        "") ;;
-        *.ko) cp "$f" "$tmp/out/modules/$m.ko" ;;
-        *.ko.xz) xz -dc "$f" >"$tmp/out/modules/$m.ko" ;;
-        *.ko.zst) zstd -qdc "$f" >"$tmp/out/modules/$m.ko" ;;
-        *) say "ignoring $f: unknown module compression" ;;
-        esac
-    done
-    echo "$modules" >"$tmp/out/modules/set"
-    rm -rf "${kernel_dir:?}"
-    mv "$tmp/out" "$kernel_dir"
-    rm -rf "$tmp"
-}
-mkdir -p "$work/kernel"
-if ! resolve_kernel; then
-    # No package lists yet, or lists older than the meta package's dependency.
-    apt-get update -qq || say "apt-get update failed"
-    resolve_kernel || true
-fi
-if [ -n "$kernel_dir" ]; then
-    # Cached with the modules this version of the lane loads (a cache from before a module
-    # was added is fetched again).
-    if [ -f "$kernel_dir/vmlinuz" ] && [ "$(cat "$kernel_dir/modules/set" 2>/dev/null)" = "$modules" ]; then
-        say "kernel $kernel_pkg $kernel_ver (cached)"
-    else
-        say "downloading kernel $kernel_pkg $kernel_ver"
-        # A failed download usually means the package lists name a version the mirror dropped.
-        fetch_kernel || { apt-get update -qq && resolve_kernel && fetch_kernel; } ||
-            die "could not download $kernel_pkg $kernel_ver with apt-get download"
-        # Keep the three newest kernels: enough to switch packages, not a growing pile.
-        find "$work/kernel" -mindepth 1 -maxdepth 1 -name 'linux-image-*' -printf '%T@ %p\n' |
-            sort -nr | tail -n +4 | cut -d' ' -f2- | while read -r old; do rm -rf "$old"; done
-    fi
-else
-    kernel_dir=$(find "$work/kernel" -mindepth 2 -maxdepth 2 -name vmlinuz -printf '%T@ %h\n' 2>/dev/null |
-        sort -nr | head -n 1 | cut -d' ' -f2-)
-    [ -n "$kernel_dir" ] || die "apt knows no package for $meta and no kernel is cached in $work/kernel"
-    say "apt cannot resolve $meta; using the cached $(basename "$kernel_dir")"
-fi
+# kernel. Those the package lacks are left out (tests/vm/init says so).
+modules=(configfs null_blk llc stp bridge veth macvlan garp mrp 8021q overlay)
+# shellcheck source=tests/vm/kernel.sh
+. "$lane/kernel.sh"
+kernel_get "$work/kernel" "$work/guest-kernel" "${modules[@]}"
 done_step kernel
 
 # ---- 3. build --------------------------------------------------------------------------------
@@ -166,7 +106,8 @@ mkdir -p "$stage/bin" "$stage/etc" "$stage/vm/modules"
 cp /bin/busybox "$stage/bin/busybox"
 cp "$lane/init" "$stage/init"
 chmod 755 "$stage/init"
-cp "$kernel_dir"/modules/*.ko "$kernel_dir/modules/set" "$stage/vm/modules/" 2>/dev/null || true
+cp "$work"/guest-kernel/modules/*.ko "$stage/vm/modules/" 2>/dev/null || true
+echo "${modules[*]}" >"$stage/vm/modules/set"
 for f in passwd group nsswitch.conf; do [ ! -f "/etc/$f" ] || cp "/etc/$f" "$stage/etc/"; done
 
 # The workspace's files, without build output and git's database.
@@ -273,7 +214,7 @@ boot() {
         cpu=(-accel tcg -cpu max)
         limit=${CGTOOLS_VM_TIMEOUT:-300}
     fi
-    say "booting $(basename "$kernel_dir") with $accel (limit ${limit}s)"
+    say "booting $kernel_name with $accel (limit ${limit}s)"
     : >"$console"
     rm -f "$pidfile"
     # In a subshell, so that a qemu killed by a signal is reported in the console log and not
@@ -281,7 +222,7 @@ boot() {
     (
         timeout -k 10 "$limit" qemu-system-x86_64 "${cpu[@]}" -m "$memory" \
             -smp 2 -nographic -no-reboot -nic none -pidfile "$pidfile" \
-            -kernel "$kernel_dir/vmlinuz" -initrd "$work/initramfs.cpio" \
+            -kernel "$work/guest-kernel/vmlinuz" -initrd "$work/initramfs.cpio" \
             -append "console=ttyS0 cgroup_no_v1=all panic=-1 cgtools.test_timeout=$((limit - 30))"
         exit $?
     ) </dev/null >"$console" 2>&1 &
