@@ -40,35 +40,36 @@ impl SystemAccounts {
 
     /// The name of user `uid`, if any.
     pub fn user_name(&mut self, uid: u32) -> Option<String> {
-        if self.user_names.len() >= Self::NAMES_KEPT {
-            self.user_names.clear();
-        }
-        self.user_names
-            .entry(uid)
-            .or_insert_with(|| {
-                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-                    .ok()
-                    .flatten()
-                    .map(|u| u.name)
-            })
-            .clone()
+        cached_name(&mut self.user_names, uid, |uid| {
+            nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
+                .ok()
+                .flatten()
+                .map(|u| u.name)
+        })
     }
 
     /// The name of group `gid`, if any.
     pub fn group_name(&mut self, gid: u32) -> Option<String> {
-        if self.group_names.len() >= Self::NAMES_KEPT {
-            self.group_names.clear();
-        }
-        self.group_names
-            .entry(gid)
-            .or_insert_with(|| {
-                nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
-                    .ok()
-                    .flatten()
-                    .map(|g| g.name)
-            })
-            .clone()
+        cached_name(&mut self.group_names, gid, |gid| {
+            nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
+                .ok()
+                .flatten()
+                .map(|g| g.name)
+        })
     }
+}
+
+/// The name of `id` in `names`, looked up with `lookup` the first time; a full map starts
+/// again ([`SystemAccounts::NAMES_KEPT`]).
+fn cached_name(
+    names: &mut HashMap<u32, Option<String>>,
+    id: u32,
+    lookup: impl FnOnce(u32) -> Option<String>,
+) -> Option<String> {
+    if names.len() >= SystemAccounts::NAMES_KEPT {
+        names.clear();
+    }
+    names.entry(id).or_insert_with(|| lookup(id)).clone()
 }
 
 impl Accounts for SystemAccounts {

@@ -68,27 +68,9 @@ impl Process {
     /// Reads a running process from `/proc/<pid>`: effective ids from `status`, the name
     /// rules match (the command's `argv[0]` from `cmdline`, else `status`'s `Name:`, which
     /// the kernel cuts at 15 characters); the scheduling policy is read when a rule asks.
-    pub fn of_pid(pid: u32) -> std::io::Result<Process> {
-        Process::of_pid_named(
-            pid,
-            |uid| {
-                nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid))
-                    .ok()
-                    .flatten()
-                    .map(|u| u.name)
-            },
-            |gid| {
-                nix::unistd::Group::from_gid(nix::unistd::Gid::from_raw(gid))
-                    .ok()
-                    .flatten()
-                    .map(|g| g.name)
-            },
-        )
-    }
-
-    /// As [`Process::of_pid`], with the user and group names from `user_of` and
-    /// `group_of` (a [`crate::engine::accounts::FileAccounts`] in a binary that must not
-    /// use NSS).
+    /// The user and group names come from `user_of` and `group_of` (the engine's cached
+    /// [`crate::engine::accounts::SystemAccounts`], or a
+    /// [`crate::engine::accounts::FileAccounts`] in a binary that must not use NSS).
     pub fn of_pid_named(
         pid: u32,
         mut user_of: impl FnMut(u32) -> Option<String>,
@@ -618,7 +600,13 @@ ghost             cpu          never/
 
     #[test]
     fn this_process_reads_as_itself() {
-        let me = Process::of_pid(std::process::id()).unwrap();
+        let accounts = std::cell::RefCell::new(crate::engine::accounts::SystemAccounts::default());
+        let me = Process::of_pid_named(
+            std::process::id(),
+            |uid| accounts.borrow_mut().user_name(uid),
+            |gid| accounts.borrow_mut().group_name(gid),
+        )
+        .unwrap();
         assert_eq!(me.uid, nix::unistd::geteuid().as_raw());
         assert_eq!(me.gid, nix::unistd::getegid().as_raw());
         assert!(!me.name.is_empty());
